@@ -1,0 +1,3 @@
+from showpipe.cli import main
+
+main()

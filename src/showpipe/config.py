@@ -1,0 +1,82 @@
+"""Project settings: where the project's files are, where to publish, and the public URL.
+
+Precedence is Click's: a flag, then its SHOWPIPE_* environment variable (both reach
+`load_settings` as `overrides`), then `showpipe.toml`, then the defaults below.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+from showpipe.errors import ConfigError
+
+CONFIG_FILE = "showpipe.toml"
+DEFAULT_STORAGE = "public"
+DEFAULT_PUBLIC_URL = "http://localhost:8000/"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a command needs to know about the project it works on."""
+
+    root: Path
+    storage: str = DEFAULT_STORAGE
+    public_url: str = DEFAULT_PUBLIC_URL
+    # Extra options for the storage backend (the [s3] table), passed through untouched.
+    storage_options: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def feeds_dir(self) -> Path:
+        return self.root / "feeds"
+
+    @property
+    def episodes_dir(self) -> Path:
+        return self.root / "episodes"
+
+    @property
+    def cache_dir(self) -> Path:
+        """Build cache (tagged copies, generated files): inside the project, ignored by git."""
+        return self.root / ".showpipe" / "cache"
+
+
+def find_project_root(start: Path) -> Path:
+    """Return the nearest folder at or above `start` holding showpipe.toml or feeds/.
+
+    Falls back to `start` itself, so a bare folder is a project with default settings.
+    """
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_FILE).is_file() or (folder / "feeds").is_dir():
+            return folder
+    return start
+
+
+def load_settings(root: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Read `root/showpipe.toml` and apply `overrides` (flags and environment) on top.
+
+    Raises:
+        ConfigError: the file is not valid TOML or has keys showpipe does not know.
+    """
+    values: dict[str, Any] = {}
+    path = root / CONFIG_FILE
+    if path.is_file():
+        try:
+            values = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
+            raise ConfigError(f"{path}: {e}") from e
+    storage_options = values.pop("s3", {})
+    known = {f.name for f in fields(Settings)} - {"root", "storage_options"}
+    unknown = sorted(set(values) - known)
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}"
+        )
+    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    public_url = str(values.pop("public_url", DEFAULT_PUBLIC_URL))
+    if not public_url.endswith("/"):
+        public_url += "/"
+    return Settings(root=root, public_url=public_url, storage_options=storage_options, **values)

@@ -1,0 +1,45 @@
+"""The errors showpipe reports to a user: each means "your input or your storage needs fixing"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+class ShowpipeError(Exception):
+    """Base of every error the CLI shows as one `Error: …` line and exit code 1."""
+
+
+class ConfigError(ShowpipeError):
+    """The project configuration (showpipe.toml, flags, environment) is wrong or incomplete."""
+
+
+class ValidationError(ShowpipeError):
+    """One or more YAML files are invalid; carries every problem found, each as file:line."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+class EpisodeError(ShowpipeError):
+    """An episode cannot be published as it is (missing file, duplicate GUID, …)."""
+
+
+class MediaError(ShowpipeError):
+    """A media or artwork file cannot be read, probed or tagged."""
+
+
+class StorageError(ShowpipeError):
+    """The storage target refused or failed an operation."""
+
+
+class FeedError(ShowpipeError):
+    """A feed could not be built, or would break what subscribers already have."""
+
+
+def shown(path: Path) -> str:
+    """A path as a user should read it in a message: relative to where they are, if below it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)

@@ -1,0 +1,275 @@
+"""The show's values (Feed, Episode, Person, Chapter …) and loading them from YAML.
+
+Every YAML file of the project goes through `load_feed` / `load_episode`; each reports all
+of a file's problems at once as `file:line: field: message`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Annotated, Any, Literal, get_args, get_origin
+from urllib.parse import urlsplit
+
+import pydantic
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+
+from showpipe.errors import ValidationError, shown
+from showpipe.yamlfile import YamlProblem, line_of, read_yaml
+
+# --- field types -------------------------------------------------------------------------
+
+
+def _check_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError(f"'{value}' is not an http(s) URL")
+    return value
+
+
+def _check_email(value: str) -> str:
+    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+        raise ValueError(f"'{value}' is not an email address")
+    return value
+
+
+def _resolve_path(value: Any, info: ValidationInfo) -> Path:
+    """Resolve a path written relative to the YAML file that names it."""
+    base: Path = (info.context or {})["base"]
+    if not isinstance(value, str):
+        raise ValueError(f"'{value}' is not a file path")
+    if not value.strip():
+        raise ValueError("is empty; give a file path relative to this YAML file")
+    return (base / value).resolve()
+
+
+def _parse_timestamp(value: Any) -> float:
+    """Seconds from a number or from `[[HH:]MM:]SS[.mmm]`."""
+    if isinstance(value, bool):
+        raise ValueError(f"'{value}' is not a time")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        match = re.fullmatch(r"(?:(?:(\d+):)?(\d{1,2}):)?(\d{1,2}(?:\.\d+)?)", str(value).strip())
+        if not match:
+            raise ValueError(f"'{value}' is not a time (write 1:23:45, 12:34 or seconds)")
+        hours, minutes, secs = match.groups()
+        seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs)
+    if seconds < 0:
+        raise ValueError(f"'{value}' is negative")
+    return seconds
+
+
+Url = Annotated[str, AfterValidator(_check_url)]
+Email = Annotated[str, AfterValidator(_check_email)]
+LocalFile = Annotated[Path, pydantic.BeforeValidator(_resolve_path)]
+Seconds = Annotated[float, pydantic.BeforeValidator(_parse_timestamp)]
+Text = Annotated[str, Field(min_length=1)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+# --- the show ----------------------------------------------------------------------------
+
+
+class Person(_Strict):
+    """A host or guest; becomes a podcast:person."""
+
+    name: Text
+    role: str = "host"
+    link: Url | None = None
+    image: Url | None = None
+
+
+class Owner(_Strict):
+    name: Text
+    email: Email
+
+
+class Category(_Strict):
+    """An Apple Podcasts category, optionally with one of its subcategories."""
+
+    category: Text
+    subcategory: str | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _on_apples_list(self) -> Category:
+        categories = apple_categories()
+        if self.category not in categories:
+            hint = _did_you_mean(self.category, categories)
+            raise ValueError(f"'{self.category}' is not an Apple Podcasts category{hint}")
+        subs = categories[self.category]
+        if self.subcategory is not None and self.subcategory not in subs:
+            hint = _did_you_mean(self.subcategory, subs)
+            raise ValueError(f"'{self.subcategory}' is not a subcategory of {self.category}{hint}")
+        return self
+
+
+class Feed(_Strict):
+    """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
+
+    name: str = Field(exclude=True)
+    title: Annotated[str, Field(min_length=1, max_length=255)]
+    description: Text
+    link: Url
+    language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")]
+    copyright: str | None = None
+    author: Text
+    owner: Owner
+    hosts: list[Person] = Field(min_length=1)
+    artwork: LocalFile
+    categories: list[Category] = Field(min_length=1)
+    explicit: bool = False
+    type: Literal["episodic", "serial"] = "episodic"
+    medium: Literal["audio", "video"] = "audio"
+
+
+# --- episodes ----------------------------------------------------------------------------
+
+
+class Chapter(_Strict):
+    start: Seconds
+    title: Text
+    link: Url | None = None
+    image: LocalFile | None = None
+
+
+class Episode(_Strict):
+    """One episode (`episodes/<slug>.yaml`). Paths are absolute once loaded."""
+
+    slug: str = Field(exclude=True)
+    source: Path = Field(exclude=True)
+    guid: Annotated[str, Field(min_length=1, max_length=400)] | None = None
+    title: Annotated[str, Field(min_length=1, max_length=255)]
+    published: pydantic.AwareDatetime
+    summary: Text
+    description: Text
+    season: Annotated[int, Field(gt=0)] | None = None
+    episode: Annotated[int, Field(gt=0)] | None = None
+    type: Literal["full", "trailer", "bonus"] = "full"
+    explicit: bool = False
+    guests: list[Person] = []
+    audio: LocalFile | None = None
+    video: LocalFile | None = None
+    artwork: LocalFile | None = None
+    chapters: list[Chapter] = []
+    transcripts: list[LocalFile] = []
+    keywords: list[Text] = []
+
+    @pydantic.model_validator(mode="after")
+    def _has_media_and_ordered_chapters(self) -> Episode:
+        if self.audio is None and self.video is None:
+            raise ValueError("an episode needs an audio or a video file (or both)")
+        starts = [c.start for c in self.chapters]
+        if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
+            raise ValueError("chapters: start times must be strictly increasing")
+        return self
+
+    def media(self, medium: str) -> Path | None:
+        """The episode's file for a feed's medium ("audio" or "video"), if it has one."""
+        return self.audio if medium == "audio" else self.video
+
+    def local_files(self) -> list[Path]:
+        """Every file this episode names, for existence checks and uploads."""
+        files = [self.audio, self.video, self.artwork, *self.transcripts]
+        files += [c.image for c in self.chapters]
+        return [f for f in files if f is not None]
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+@cache
+def apple_categories() -> dict[str, list[str]]:
+    text = resources.files("showpipe").joinpath("data/apple-categories.json").read_text()
+    categories: dict[str, list[str]] = json.loads(text)
+    return categories
+
+
+def _did_you_mean(word: str, choices: Any) -> str:
+    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _known_fields(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:
+    """The field names of the model found at `location` (for "did you mean" hints)."""
+    for part in location:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return []
+        annotation = field.annotation
+        while get_origin(annotation) is not None and not _is_model(annotation):
+            args = [a for a in get_args(annotation) if _is_model(a) or get_origin(a)]
+            if not args:
+                return []
+            annotation = args[0]
+        if not _is_model(annotation):
+            return []
+        model = annotation  # type: ignore[assignment]
+    return [name for name, f in model.model_fields.items() if not f.exclude]
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _describe(model: type[BaseModel], error: Any) -> str:
+    """One pydantic error as `field: message`, phrased for a podcaster."""
+    location = tuple(error["loc"])
+    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")
+    kind, value = error["type"], error.get("input")
+    if kind == "missing":
+        message = "is required"
+    elif kind == "extra_forbidden":
+        hint = _did_you_mean(location[-1], _known_fields(model, location[:-1]))
+        message = f"unknown key{hint}"
+    elif kind.startswith("datetime") or kind == "date_from_datetime_parsing":
+        message = f"'{value}' is not a date-time (write it like 2026-11-20T09:00:00+01:00)"
+    elif kind == "timezone_aware":
+        message = f"'{value}' has no time zone (add one, like +01:00 or Z)"
+    elif kind.startswith("int_"):
+        message = f"'{value}' is not a whole number"
+    elif kind.startswith("bool_"):
+        message = f"'{value}' is not true or false"
+    elif kind == "literal_error":
+        message = f"'{value}' is not one of {error['ctx']['expected']}"
+    elif kind == "value_error":
+        message = str(error["ctx"]["error"])
+    else:
+        message = error["msg"]
+    return f"{field}: {message}" if field else message
+
+
+def _validate(model: type[BaseModel], path: Path, extra: dict[str, Any]) -> Any:
+    try:
+        data = read_yaml(path)
+    except YamlProblem as e:
+        raise ValidationError([str(e)]) from None
+    try:
+        return model.model_validate({**data, **extra}, context={"base": path.parent})
+    except pydantic.ValidationError as e:
+        problems = [
+            f"{shown(path)}:{line_of(data, error['loc'])}: {_describe(model, error)}"
+            for error in e.errors(include_url=False)
+        ]
+        raise ValidationError(problems) from None
+
+
+def load_feed(path: Path) -> Feed:
+    """Load `feeds/<name>.yaml`. Raises ValidationError listing every problem."""
+    feed: Feed = _validate(Feed, path, {"name": path.stem})
+    return feed
+
+
+def load_episode(path: Path) -> Episode:
+    """Load `episodes/<slug>.yaml`. Raises ValidationError listing every problem."""
+    episode: Episode = _validate(Episode, path, {"slug": path.stem, "source": path.resolve()})
+    return episode

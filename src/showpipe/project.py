@@ -1,0 +1,85 @@
+"""The whole project at once: every feed and episode, validated together."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+from showpipe.config import Settings
+from showpipe.errors import EpisodeError, ValidationError, shown
+from showpipe.model import Episode, Feed, load_episode, load_feed
+
+
+@dataclass(frozen=True)
+class Project:
+    settings: Settings
+    feeds: list[Feed]
+    episodes: list[Episode]
+
+    def episode_at(self, path: Path) -> Episode:
+        """The loaded episode for `episodes/<slug>.yaml`.
+
+        Raises:
+            EpisodeError: the file is not one of the project's episodes.
+        """
+        wanted = path.resolve()
+        for episode in self.episodes:
+            if episode.source == wanted:
+                return episode
+        raise EpisodeError(
+            f"{shown(path)}: not an episode of this project "
+            f"(episodes live in {self.settings.episodes_dir}/*.yaml)"
+        )
+
+
+def _yaml_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+
+
+def load_project(settings: Settings) -> Project:
+    """Load and validate every feed and episode.
+
+    Raises:
+        ValidationError: with every problem of every file, each as `file:line: field: …`.
+    """
+    problems: list[str] = []
+    feeds: list[Feed] = []
+    episodes: list[Episode] = []
+    for path in _yaml_files(settings.feeds_dir):
+        try:
+            feeds.append(load_feed(path))
+        except ValidationError as e:
+            problems += e.problems
+    for path in _yaml_files(settings.episodes_dir):
+        try:
+            episodes.append(load_episode(path))
+        except ValidationError as e:
+            problems += e.problems
+    if not feeds and not problems:
+        problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")
+    guids = Counter(e.guid for e in episodes if e.guid)
+    for episode in episodes:
+        if episode.guid and guids[episode.guid] > 1:
+            others = [
+                o.source.name for o in episodes if o.guid == episode.guid and o is not episode
+            ]
+            problems.append(
+                f"{shown(episode.source)}:1: guid: '{episode.guid}' is also the GUID of "
+                f"{', '.join(others)}; every episode needs its own"
+            )
+    if problems:
+        raise ValidationError(problems)
+    return Project(settings=settings, feeds=feeds, episodes=episodes)
+
+
+def missing_files(project: Project, episodes: list[Episode] | None = None) -> list[str]:
+    """Every file named by the feeds and the given episodes (default: all) that is missing."""
+    named = [(feed.artwork, f"feeds/{feed.name}.yaml") for feed in project.feeds]
+    for episode in project.episodes if episodes is None else episodes:
+        named += [(path, episode.source.name) for path in episode.local_files()]
+    return [
+        f"{shown(path)}: file not found (named in {owner})"
+        for path, owner in named
+        if not path.is_file()
+    ]

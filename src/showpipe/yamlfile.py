@@ -1,0 +1,113 @@
+"""Reading and writing the project's YAML files, keeping line numbers, comments and key order.
+
+ruamel.yaml's round-trip mode is used because it remembers where each key stands (for
+`file:line` errors) and writes a file back with its comments intact (for the GUID write-back).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from ruamel.yaml import YAML
+from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+from showpipe.errors import shown
+
+# Bigger than any honest episode file; refusing larger ones bounds memory and parse time.
+MAX_YAML_BYTES = 1_000_000
+
+
+class YamlProblem(Exception):
+    """A file could not be parsed as YAML at all; `line` is 1-based where known."""
+
+    def __init__(self, path: Path, line: int | None, message: str) -> None:
+        self.path, self.line, self.message = path, line, message
+        super().__init__(f"{shown(path)}:{line or 1}: {message}")
+
+
+def _yaml() -> YAML:
+    yaml = YAML(typ="rt")
+    yaml.preserve_quotes = True
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.width = 100
+    return yaml
+
+
+def read_yaml(path: Path) -> CommentedMap:
+    """Parse a YAML file whose top level must be a mapping.
+
+    Raises:
+        YamlProblem: unreadable, not UTF-8, too large, invalid YAML, or not a mapping.
+    """
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise YamlProblem(path, None, f"cannot read file: {e.strerror}") from e
+    if len(raw) > MAX_YAML_BYTES:
+        raise YamlProblem(path, None, f"file is larger than {MAX_YAML_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise YamlProblem(path, line, "file is not valid UTF-8 text") from e
+    try:
+        data = _yaml().load(text)
+    except MarkedYAMLError as e:
+        mark = e.problem_mark or e.context_mark
+        where = mark.line + 1 if mark is not None else None
+        raise YamlProblem(path, where, f"invalid YAML: {e.problem or e.context}") from e
+    except YAMLError as e:
+        raise YamlProblem(path, None, f"invalid YAML: {e}") from e
+    if data is None:
+        data = CommentedMap()
+    if not isinstance(data, CommentedMap):
+        raise YamlProblem(path, 1, "the file must be a mapping of keys to values")
+    return data
+
+
+def line_of(data: CommentedMap, location: Sequence[str | int]) -> int:
+    """Return the 1-based line of the value at `location` (a path of keys and indexes).
+
+    Walks as deep as the path exists; a missing key points at its parent mapping.
+    """
+    line = 1
+    node: Any = data
+    for part in location:
+        if isinstance(node, CommentedMap) and part in node:
+            line = node.lc.key(part)[0] + 1
+        elif isinstance(node, CommentedSeq) and isinstance(part, int) and part < len(node):
+            line = node.lc.item(part)[0] + 1
+        else:
+            break
+        node = node[part]
+    return line
+
+
+def set_key(path: Path, key: str, value: str, *, after: str | None = None) -> None:
+    """Add or replace `key` in a YAML file, keeping its comments and key order.
+
+    The new key goes right after `after` when that key exists, else first. The file is
+    replaced atomically, so a crash leaves either the old or the new file.
+    """
+    yaml = _yaml()
+    data = yaml.load(path.read_text(encoding="utf-8"))
+    if key not in data:
+        keys = list(data)
+        position = keys.index(after) + 1 if after in keys else 0
+        data.insert(position, key, value)
+    else:
+        data[key] = value
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            yaml.dump(data, f)
+        os.chmod(tmp, path.stat().st_mode & 0o777)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -1,0 +1,265 @@
+"""The `showpipe` command: parses options, calls the library, renders what it returns."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from showpipe import __version__
+from showpipe.config import Settings, find_project_root, load_settings
+from showpipe.errors import ShowpipeError, ValidationError
+from showpipe.publish import Plan, Upload, plan_feeds_only, plan_publish, run_plan
+from showpipe.storage import open_storage
+
+
+class ShowpipeGroup(click.Group):
+    """Turns every ShowpipeError into one `Error: …` message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ValidationError as e:
+            count = len(e.problems)
+            heading = "1 problem" if count == 1 else f"{count} problems"
+            raise click.ClickException(f"{heading}:\n  " + "\n  ".join(e.problems)) from None
+        except ShowpipeError as e:
+            raise click.ClickException(str(e)) from None
+
+
+class Output:
+    """What a command prints: nothing with --quiet, details with --verbose."""
+
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+
+    def say(self, message: str) -> None:
+        if self.verbosity >= 0:
+            click.echo(message)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity > 0:
+            click.echo(message)
+
+
+def _settings(ctx: click.Context, start: Path | None = None) -> Settings:
+    options = ctx.find_root().params
+    root = options["project"] or find_project_root(start or Path.cwd())
+    return load_settings(
+        Path(root), {"storage": options["storage"], "public_url": options["public_url"]}
+    )
+
+
+def _now(value: datetime | None) -> datetime:
+    """The clock: --now when given (a naive time counts as local), else the real time."""
+    return (value or datetime.now()).astimezone()
+
+
+now_option = click.option(
+    "--now",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+    help="Pretend it is this time (ISO 8601) when deciding which episodes are due.",
+)
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Print what would be done and change nothing."
+)
+
+
+@click.group(cls=ShowpipeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="showpipe")
+@click.option(
+    "-C",
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SHOWPIPE_PROJECT",
+    help="Project folder (default: the nearest folder with showpipe.toml or feeds/).",
+)
+@click.option(
+    "--storage",
+    envvar="SHOWPIPE_STORAGE",
+    help="Where to publish: a local folder or s3://bucket/prefix.",
+)
+@click.option(
+    "--public-url", envvar="SHOWPIPE_PUBLIC_URL", help="The URL the storage is served at."
+)
+@click.option("-q", "--quiet", "verbosity", flag_value=-1, help="Print only errors.")
+@click.option("-v", "--verbose", "verbosity", flag_value=1, help="Print every step.")
+@click.pass_context
+def cli(ctx: click.Context, /, verbosity: int | None, **_: Any) -> None:
+    """Publish podcast and video episodes: validate, tag, upload, and regenerate the feeds.
+
+    \b
+    Example:
+        showpipe new "Our first episode"
+        showpipe publish episodes/our-first-episode.yaml
+        showpipe feeds        # from cron: scheduled episodes go live when due
+    """
+    ctx.obj = Output(verbosity or 0)
+    logging.basicConfig(
+        level=logging.INFO if verbosity == 1 else logging.WARNING, format="%(message)s"
+    )
+
+
+def _size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def _render_plan(out: Output, plan: Plan) -> None:
+    for path, guid in plan.guids_to_write:
+        out.say(f"write guid {guid} into {path.name}")
+    for upload in plan.uploads:
+        verb = "upload" if upload.needed else "skip  "
+        note = "" if upload.needed else " (already stored)"
+        out.say(f"{verb} {upload.file.key} ({_size(upload.file.size)}){note}")
+    for feed in plan.feeds:
+        if not feed.changed:
+            out.say(f"feed {feed.name}: unchanged")
+            continue
+        out.say(f"feed {feed.name}: {feed.url}")
+        for label, titles in (
+            ("add", feed.added),
+            ("update", feed.updated),
+            ("remove", feed.removed),
+        ):
+            for title in titles:
+                out.say(f"  {label} {title}")
+
+
+@cli.command()
+@click.argument(
+    "episodes", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@dry_run_option
+@now_option
+@click.pass_context
+def publish(
+    ctx: click.Context, episodes: tuple[Path, ...], dry_run: bool, now: datetime | None
+) -> None:
+    """Publish episodes: check them, upload their files, and regenerate the feeds.
+
+    An episode without a GUID gets one, written back into its YAML file. The original
+    recordings are never modified.
+
+    \b
+    Example:
+        showpipe publish episodes/ep1.yaml
+        showpipe publish --dry-run episodes/*.yaml
+    """
+    from showpipe.project import load_project
+
+    out: Output = ctx.obj
+    settings = _settings(ctx, episodes[0].parent)
+    project = load_project(settings)
+    storage = open_storage(settings)
+    plan = plan_publish(project, storage, list(episodes), now=_now(now))
+    if dry_run:
+        out.say("Dry run: nothing is changed.")
+        _render_plan(out, plan)
+        return
+
+    def uploading(upload: Upload) -> None:
+        out.detail(f"uploading {upload.file.key} ({_size(upload.file.size)})")
+
+    run_plan(plan, storage, on_upload=uploading)
+    uploaded = [u for u in plan.uploads if u.needed]
+    out.say(
+        f"Published {len(episodes)} episode(s) to {storage.describe()}: "
+        f"{len(uploaded)} file(s) uploaded, {len(plan.uploads) - len(uploaded)} already stored."
+    )
+    for feed in plan.feeds:
+        out.say(f"  {feed.name}: {feed.url}" + ("" if feed.changed else " (unchanged)"))
+
+
+@cli.command()
+@dry_run_option
+@now_option
+@click.pass_context
+def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
+    """Regenerate every feed from what has been published (cron's command).
+
+    Needs only the YAML files and the storage, not the media. Scheduled episodes appear
+    once their publication time has passed. Prints nothing when no feed changed.
+
+    \b
+    Example (crontab, every 10 minutes):
+        */10 * * * *  cd /srv/show && showpipe feeds
+    """
+    from showpipe.project import load_project
+
+    out: Output = ctx.obj
+    settings = _settings(ctx)
+    storage = open_storage(settings)
+    plan = plan_feeds_only(load_project(settings), storage, now=_now(now))
+    if dry_run:
+        _render_plan(out, plan)
+        return
+    run_plan(plan, storage)
+    for feed in plan.feeds:
+        if feed.changed:
+            out.say(f"updated {feed.url} (+{len(feed.added)} -{len(feed.removed)} items)")
+
+
+@cli.command()
+@click.pass_context
+def check(ctx: click.Context) -> None:
+    """Validate the whole project (feeds, episodes, referenced files); change nothing.
+
+    \b
+    Example:
+        showpipe check
+    """
+    from showpipe.project import load_project, missing_files
+
+    out: Output = ctx.obj
+    project = load_project(_settings(ctx))
+    missing = missing_files(project)
+    if missing:
+        raise ValidationError(missing)
+    out.say(f"ok: {len(project.feeds)} feed(s), {len(project.episodes)} episode(s)")
+
+
+@cli.command()
+@click.argument("title")
+@click.option("--slug", help="File name for the episode (default: from the title).")
+@click.pass_context
+def new(ctx: click.Context, title: str, slug: str | None) -> None:
+    """Create episodes/<slug>.yaml for a new episode, with a fresh GUID.
+
+    \b
+    Example:
+        showpipe new "Interview with Grace"
+    """
+    from showpipe.scaffold import create_episode
+
+    path = create_episode(_settings(ctx), title, slug=slug, now=_now(None))
+    ctx.obj.say(f"created {path}")
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8000, show_default=True, help="Port to listen on.")
+@click.pass_context
+def serve(ctx: click.Context, host: str, port: int) -> None:
+    """Serve the local storage folder over HTTP, with Range requests, as podcast apps need.
+
+    \b
+    Example:
+        showpipe serve --port 8000
+        # then subscribe to http://localhost:8000/feeds/show.xml
+    """
+    from showpipe.serve import serve_folder
+
+    settings = _settings(ctx)
+    serve_folder(settings.root / settings.storage, host=host, port=port)
+
+
+def main() -> None:
+    cli(prog_name="showpipe")

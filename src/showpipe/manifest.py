@@ -1,0 +1,82 @@
+"""The publish manifest: what has been published, measured, kept with the storage.
+
+Feeds are built from the episodes' YAML plus this record, so `showpipe feeds` needs no media
+files: every size, duration, type and hash of a published object is here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pydantic
+
+from showpipe.errors import StorageError
+from showpipe.storage import Storage
+
+MANIFEST_KEY = "showpipe/manifest.json"
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """One published object, as measured when it was uploaded."""
+
+    key: str
+    size: int
+    sha256: str
+    content_type: str
+    duration: float | None = None
+
+
+@dataclass(frozen=True)
+class EpisodeRecord:
+    """What was published for one episode (keyed by GUID in the manifest)."""
+
+    slug: str
+    media: dict[str, StoredFile]  # "audio" / "video"
+    artwork: StoredFile | None = None
+    transcripts: list[StoredFile] = field(default_factory=list)
+    chapter_images: list[StoredFile] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FeedRecord:
+    artwork: StoredFile
+
+
+@dataclass(frozen=True)
+class Manifest:
+    version: int = 1
+    episodes: dict[str, EpisodeRecord] = field(default_factory=dict)
+    feeds: dict[str, FeedRecord] = field(default_factory=dict)
+
+    def stored_keys(self) -> dict[str, StoredFile]:
+        """Every object the manifest knows, by key."""
+        files: list[StoredFile] = [f.artwork for f in self.feeds.values()]
+        for record in self.episodes.values():
+            files += [*record.media.values(), *record.transcripts, *record.chapter_images]
+            files += [record.artwork] if record.artwork else []
+        return {f.key: f for f in files}
+
+
+_ADAPTER = pydantic.TypeAdapter(Manifest)
+
+
+def read_manifest(storage: Storage) -> Manifest:
+    """The storage's manifest, or an empty one for a storage never published to.
+
+    Raises:
+        StorageError: the manifest exists but cannot be parsed.
+    """
+    data = storage.get(MANIFEST_KEY)
+    if data is None:
+        return Manifest()
+    try:
+        return _ADAPTER.validate_json(data)
+    except pydantic.ValidationError as e:
+        raise StorageError(
+            f"{storage.describe()}/{MANIFEST_KEY} is damaged and cannot be read: {e.errors()[0]}"
+        ) from e
+
+
+def encode_manifest(manifest: Manifest) -> bytes:
+    return _ADAPTER.dump_json(manifest, indent=1) + b"\n"

@@ -1,0 +1,138 @@
+"""Probing media and artwork: what a file really is, from its content, not its name.
+
+This is the only module that imports mutagen (and Pillow, for artwork).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import mutagen
+import mutagen.flac
+import mutagen.mp3
+import mutagen.mp4
+import mutagen.oggopus
+import mutagen.oggvorbis
+from PIL import Image, UnidentifiedImageError
+
+from showpipe.errors import MediaError, shown
+
+# The content types each extension may hold; the probed type must be one of them.
+EXTENSION_TYPES: dict[str, tuple[str, ...]] = {
+    ".mp3": ("audio/mpeg",),
+    ".m4a": ("audio/mp4",),
+    ".mp4": ("video/mp4", "audio/mp4"),
+    ".m4v": ("video/mp4",),
+    ".opus": ("audio/ogg",),
+    ".ogg": ("audio/ogg",),
+    ".oga": ("audio/ogg",),
+    ".flac": ("audio/flac",),
+}
+
+IMAGE_TYPES = {"JPEG": "image/jpeg", "PNG": "image/png"}
+
+
+@dataclass(frozen=True)
+class MediaInfo:
+    """What probing a media file found."""
+
+    content_type: str
+    duration: float
+
+
+@dataclass(frozen=True)
+class ImageInfo:
+    content_type: str
+    width: int
+    height: int
+    mode: str
+
+
+def _has_video_track(path: Path) -> bool:
+    """True when an MP4 file has a track whose handler is 'vide' (ISO/IEC 14496-12 hdlr)."""
+    with path.open("rb") as f:
+        atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
+        for trak in atoms.path(b"moov")[-1].findall(b"trak"):
+            for hdlr in trak.findall(b"hdlr", recursive=True):
+                f.seek(hdlr.offset + 16)  # 8-byte header, 4 version/flags, 4 pre_defined
+                if f.read(4) == b"vide":
+                    return True
+    return False
+
+
+def _content_type(path: Path, parsed: mutagen.FileType) -> str:
+    if isinstance(parsed, mutagen.mp3.MP3):
+        return "audio/mpeg"
+    if isinstance(parsed, mutagen.mp4.MP4):
+        return "video/mp4" if _has_video_track(path) else "audio/mp4"
+    if isinstance(parsed, mutagen.oggopus.OggOpus | mutagen.oggvorbis.OggVorbis):
+        return "audio/ogg"
+    if isinstance(parsed, mutagen.flac.FLAC):
+        return "audio/flac"
+    raise MediaError(f"{shown(path)}: {type(parsed).__name__} files are not supported")
+
+
+def probe_media(path: Path) -> MediaInfo:
+    """Find a media file's real type and duration.
+
+    Raises:
+        MediaError: the file is missing, empty, unparseable, of a type that does not match
+            its extension, or has no duration.
+    """
+    suffix = path.suffix.lower()
+    if suffix not in EXTENSION_TYPES:
+        known = ", ".join(sorted(EXTENSION_TYPES))
+        raise MediaError(
+            f"{shown(path)}: unsupported media extension '{suffix}' (use one of {known})"
+        )
+    try:
+        if path.stat().st_size == 0:
+            raise MediaError(f"{shown(path)}: file is empty")
+        # Trying only the classes the extension allows keeps mutagen from guessing.
+        parsed = mutagen.File(path, options=_classes_for(suffix))
+    except OSError as e:
+        raise MediaError(f"{shown(path)}: cannot read file: {e.strerror}") from e
+    except mutagen.MutagenError as e:
+        raise MediaError(f"{shown(path)}: not a valid {suffix[1:].upper()} file ({e})") from e
+    if parsed is None or parsed.info is None:
+        raise MediaError(f"{shown(path)}: not a valid {suffix[1:].upper()} file")
+    content_type = _content_type(path, parsed)
+    if content_type not in EXTENSION_TYPES[suffix]:
+        raise MediaError(
+            f"{shown(path)}: content is {content_type}, which does not match '{suffix}'"
+        )
+    duration = float(getattr(parsed.info, "length", 0) or 0)
+    if duration <= 0:
+        raise MediaError(f"{shown(path)}: has no duration (empty or truncated recording?)")
+    return MediaInfo(content_type=content_type, duration=duration)
+
+
+def _classes_for(suffix: str) -> list[type[mutagen.FileType]]:
+    classes: dict[str, list[type[mutagen.FileType]]] = {
+        ".mp3": [mutagen.mp3.MP3],
+        ".m4a": [mutagen.mp4.MP4],
+        ".mp4": [mutagen.mp4.MP4],
+        ".m4v": [mutagen.mp4.MP4],
+        ".opus": [mutagen.oggopus.OggOpus],
+        ".ogg": [mutagen.oggvorbis.OggVorbis, mutagen.oggopus.OggOpus],
+        ".oga": [mutagen.oggvorbis.OggVorbis, mutagen.oggopus.OggOpus],
+        ".flac": [mutagen.flac.FLAC],
+    }
+    return classes[suffix]
+
+
+def probe_image(path: Path) -> ImageInfo:
+    """Find an image's real type and size.
+
+    Raises:
+        MediaError: not a JPEG or PNG image, or unreadable.
+    """
+    try:
+        with Image.open(path) as image:
+            kind, (width, height), mode = image.format, image.size, image.mode
+    except (OSError, UnidentifiedImageError) as e:
+        raise MediaError(f"{shown(path)}: not a readable JPEG or PNG image") from e
+    if kind not in IMAGE_TYPES:
+        raise MediaError(f"{shown(path)}: artwork must be JPEG or PNG, not {kind}")
+    return ImageInfo(IMAGE_TYPES[kind], width, height, mode)

@@ -1,0 +1,328 @@
+"""Publishing: compute a plan from the project, the storage's manifest and the clock; then run it.
+
+Nothing changes while planning, so `--dry-run` is the plan printed, and a bad input stops
+everything before the first write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import mimetypes
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from lxml import etree
+from slugify import slugify
+
+from showpipe.errors import EpisodeError, FeedError
+from showpipe.feeds import PublishedEpisode, build_feed, feed_key
+from showpipe.manifest import (
+    MANIFEST_KEY,
+    EpisodeRecord,
+    FeedRecord,
+    Manifest,
+    StoredFile,
+    encode_manifest,
+    read_manifest,
+)
+from showpipe.media import probe_image, probe_media
+from showpipe.model import Episode, Feed
+from showpipe.project import Project, missing_files
+from showpipe.storage import Storage
+from showpipe.yamlfile import set_key
+
+log = logging.getLogger(__name__)
+
+# Media and artwork keys change whenever their content does, so they may be cached forever.
+LONG_CACHE = "public, max-age=31536000, immutable"
+FEED_CACHE = "public, max-age=300"
+MANIFEST_CACHE = "no-cache"
+
+TEXT_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".txt": "text/plain",
+}
+
+
+@dataclass(frozen=True)
+class Upload:
+    """A local file to store under `file.key`; `needed` is False when it is already there."""
+
+    file: StoredFile
+    source: Path
+    needed: bool
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """A feed as it will be written, and how its items differ from the published one."""
+
+    name: str
+    key: str
+    url: str
+    xml: bytes
+    changed: bool
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run will do, in order: GUIDs, uploads, manifest, feeds."""
+
+    guids_to_write: list[tuple[Path, str]]
+    uploads: list[Upload]
+    manifest: Manifest
+    manifest_changed: bool
+    feeds: list[FeedUpdate]
+
+    @property
+    def changes_anything(self) -> bool:
+        return bool(
+            self.guids_to_write
+            or any(u.needed for u in self.uploads)
+            or self.manifest_changed
+            or any(f.changed for f in self.feeds)
+        )
+
+
+def new_guid() -> str:
+    return str(uuid.uuid4())
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _stored(path: Path, folder: str, slug: str, content_type: str, **extra: float) -> StoredFile:
+    sha256 = file_sha256(path)
+    # Content-addressed: a new file gets a new URL, so caches never serve stale bytes.
+    key = f"{folder}/{slug}-{sha256[:12]}{path.suffix.lower()}"
+    return StoredFile(key, path.stat().st_size, sha256, content_type, **extra)
+
+
+def _image(path: Path, slug: str) -> StoredFile:
+    return _stored(path, "art", slug, probe_image(path).content_type)
+
+
+def _transcript(path: Path, slug: str) -> StoredFile:
+    suffix = path.suffix.lower()
+    content_type = TEXT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
+    if content_type is None:
+        raise EpisodeError(f"{path}: unknown transcript type (use {', '.join(TEXT_TYPES)})")
+    return _stored(path, "transcripts", slug, content_type)
+
+
+def describe_episode(episode: Episode) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
+    """Probe and hash every file of an episode: its manifest record and the files behind it.
+
+    Raises:
+        MediaError: a media or image file is invalid.
+    """
+    slug = slugify(episode.slug) or "episode"
+    files: list[tuple[StoredFile, Path]] = []
+    media: dict[str, StoredFile] = {}
+    for medium in ("audio", "video"):
+        path = episode.media(medium)
+        if path is not None:
+            info = probe_media(path)
+            media[medium] = _stored(
+                path, "media", slug, info.content_type, duration=round(info.duration, 3)
+            )
+            files.append((media[medium], path))
+    artwork = _image(episode.artwork, slug) if episode.artwork else None
+    transcripts = [_transcript(p, slug) for p in episode.transcripts]
+    chapter_images = [_image(c.image, slug) for c in episode.chapters if c.image]
+    files += [(artwork, episode.artwork)] if artwork and episode.artwork else []
+    files += zip(transcripts, episode.transcripts, strict=True)
+    files += zip(chapter_images, [c.image for c in episode.chapters if c.image], strict=True)
+    record = EpisodeRecord(slug, media, artwork, transcripts, chapter_images)
+    return record, files
+
+
+def _uploads(files: Sequence[tuple[StoredFile, Path]], manifest: Manifest) -> list[Upload]:
+    known = manifest.stored_keys()
+    uploads: dict[str, Upload] = {}
+    for stored, path in files:
+        needed = known.get(stored.key) != stored
+        uploads[stored.key] = Upload(stored, path, needed)
+    return list(uploads.values())
+
+
+def _feed_items(xml: bytes | None) -> dict[str, tuple[str, bytes]]:
+    """A feed's items by GUID: (title, the item's XML)."""
+    if not xml:
+        return {}
+    try:
+        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False))
+    except etree.XMLSyntaxError:
+        return {}
+    return {
+        item.findtext("guid") or "": (item.findtext("title") or "", etree.tostring(item))
+        for item in root.iter("item")
+    }
+
+
+def _item_diff(old: bytes | None, new: bytes) -> tuple[list[str], list[str], list[str]]:
+    """Titles of the items added, updated and removed between two feeds."""
+    before, after = _feed_items(old), _feed_items(new)
+    added = [title for guid, (title, _) in after.items() if guid not in before]
+    updated = [
+        title for guid, (title, xml) in after.items() if guid in before and before[guid][1] != xml
+    ]
+    removed = [title for guid, (title, _) in before.items() if guid not in after]
+    return added, updated, removed
+
+
+def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | None]:
+    """The feed's artwork: measured from the file when present, else as last published."""
+    if feed.artwork.is_file():
+        return _image(feed.artwork, slugify(feed.name)), feed.artwork
+    record = manifest.feeds.get(feed.name)
+    if record is None:
+        raise FeedError(f"{feed.artwork}: file not found and never published (feeds/{feed.name})")
+    return record.artwork, None
+
+
+def _due_episodes(
+    project: Project, feed: Feed, manifest: Manifest, now: datetime
+) -> list[PublishedEpisode]:
+    due = []
+    for episode in project.episodes:
+        record = manifest.episodes.get(episode.guid or "")
+        if record and feed.medium in record.media and episode.published <= now:
+            due.append(PublishedEpisode(episode, record))
+    return due
+
+
+def plan_feeds(
+    project: Project, storage: Storage, manifest: Manifest, *, now: datetime
+) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
+    """Build every feed from the manifest; return them, the feed artwork, and the manifest."""
+    updates, files = [], []
+    for feed in project.feeds:
+        artwork, artwork_path = _feed_artwork(feed, manifest)
+        if artwork_path is not None:
+            files.append((artwork, artwork_path))
+        manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
+        public_url = project.settings.public_url
+        xml = build_feed(
+            feed,
+            _due_episodes(project, feed, manifest, now),
+            artwork=artwork,
+            public_url=public_url,
+        )
+        key = feed_key(feed)
+        old = storage.get(key)
+        added, updated, removed = _item_diff(old, xml)
+        updates.append(
+            FeedUpdate(feed.name, key, public_url + key, xml, old != xml, added, updated, removed)
+        )
+    return updates, files, manifest
+
+
+def plan_publish(
+    project: Project,
+    storage: Storage,
+    episode_files: Sequence[Path],
+    *,
+    now: datetime,
+    make_guid: Callable[[], str] = new_guid,
+) -> Plan:
+    """Plan publishing the given episodes and regenerating every feed.
+
+    Raises:
+        EpisodeError: an episode is not part of the project or names missing files.
+        MediaError: a media or image file is invalid.
+    """
+    chosen = [project.episode_at(path) for path in episode_files]
+    missing = missing_files(project, chosen)
+    if missing:
+        raise EpisodeError("\n".join(missing))
+    old_manifest = manifest = read_manifest(storage)
+    guids: dict[Path, str] = {}
+    files: list[tuple[StoredFile, Path]] = []
+    episodes = {e.source: e for e in project.episodes}
+    for episode in chosen:
+        if episode.guid is None:
+            guids[episode.source] = make_guid()
+            episode = episode.model_copy(update={"guid": guids[episode.source]})
+            episodes[episode.source] = episode
+        record, episode_files_ = describe_episode(episode)
+        files += episode_files_
+        assert episode.guid is not None
+        manifest = replace(manifest, episodes={**manifest.episodes, episode.guid: record})
+    project = replace(project, episodes=list(episodes.values()))
+    return _plan(project, storage, old_manifest, manifest, files, guids, now=now)
+
+
+def plan_feeds_only(project: Project, storage: Storage, *, now: datetime) -> Plan:
+    """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
+    manifest = read_manifest(storage)
+    return _plan(project, storage, manifest, manifest, [], {}, now=now)
+
+
+def _plan(
+    project: Project,
+    storage: Storage,
+    old_manifest: Manifest,
+    manifest: Manifest,
+    files: list[tuple[StoredFile, Path]],
+    guids: dict[Path, str],
+    *,
+    now: datetime,
+) -> Plan:
+    feeds, artwork_files, manifest = plan_feeds(project, storage, manifest, now=now)
+    uploads = _uploads(files + artwork_files, old_manifest)
+    return Plan(
+        guids_to_write=sorted(guids.items()),
+        uploads=uploads,
+        manifest=manifest,
+        manifest_changed=manifest != old_manifest,
+        feeds=feeds,
+    )
+
+
+def run_plan(
+    plan: Plan,
+    storage: Storage,
+    *,
+    on_upload: Callable[[Upload], None] = lambda upload: None,
+) -> None:
+    """Carry out a plan: GUIDs into the YAML, uploads, then the manifest, then the feeds last.
+
+    Feeds go last so that no feed ever points at an object that is not stored yet.
+    """
+    for path, guid in plan.guids_to_write:
+        set_key(path, "guid", guid)
+        log.info("wrote guid %s into %s", guid, path)
+    for upload in plan.uploads:
+        if upload.needed:
+            on_upload(upload)
+            storage.put_file(
+                upload.file.key,
+                upload.source,
+                content_type=upload.file.content_type,
+                cache_control=LONG_CACHE,
+            )
+    if plan.manifest_changed:
+        storage.put_bytes(
+            MANIFEST_KEY,
+            encode_manifest(plan.manifest),
+            content_type="application/json",
+            cache_control=MANIFEST_CACHE,
+        )
+    for feed in plan.feeds:
+        if feed.changed:
+            storage.put_bytes(
+                feed.key, feed.xml, content_type="application/rss+xml", cache_control=FEED_CACHE
+            )

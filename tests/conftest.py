@@ -1,0 +1,83 @@
+"""Shared fixtures: a fresh copy of the sample show per test, and no real accounts."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from ruamel.yaml import YAML
+
+from showpipe.cli import cli
+from showpipe.config import Settings, load_settings
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def isolated_environment(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test may read the developer's settings or touch a real cloud account."""
+    monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
+    for name in ("SHOWPIPE_PROJECT", "SHOWPIPE_STORAGE", "SHOWPIPE_PUBLIC_URL", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing-access-key")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A copy of the sample show (feeds, episodes, media, showpipe.toml)."""
+    root = tmp_path / "show"
+    root.mkdir()
+    for name in ("feeds", "episodes"):
+        shutil.copytree(REPO / name, root / name)
+    shutil.copy(REPO / "showpipe.toml", root)
+    return root
+
+
+@pytest.fixture
+def settings(project: Path) -> Settings:
+    return load_settings(project)
+
+
+@pytest.fixture
+def make_episode(project: Path) -> Callable[..., Path]:
+    """Write episodes/<slug>.yaml from a valid base episode with `overrides` applied.
+
+    An override of None removes the key.
+    """
+
+    def make(slug: str = "extra", **overrides: Any) -> Path:
+        data: dict[str, Any] = {
+            "guid": f"guid-{slug}",
+            "title": f"Episode {slug}",
+            "published": "2026-11-10T10:00:00+00:00",
+            "summary": "A summary.",
+            "description": "A *description*.",
+            "audio": "media/pilot.mp3",
+        }
+        data.update(overrides)
+        data = {k: v for k, v in data.items() if v is not None}
+        path = project / "episodes" / f"{slug}.yaml"
+        with path.open("w", encoding="utf-8") as f:
+            YAML().dump(data, f)
+        return path
+
+    return make
+
+
+@pytest.fixture
+def run(project: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+    """Run the CLI inside the sample project, as a user would from its folder."""
+    monkeypatch.chdir(project)
+
+    def invoke(*args: str) -> Result:
+        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+    return invoke

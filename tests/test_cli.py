@@ -1,0 +1,110 @@
+"""The CLI's wiring: exit codes, messages on stderr, and what each command prints."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+from ruamel.yaml import YAML
+
+Run = Callable[..., Result]
+
+
+def test_publish_prints_what_it_did_and_the_feed_urls(run: Run, project: Path) -> None:
+    result = run("publish", "episodes/pilot.yaml")
+    assert result.exit_code == 0, result.output
+    assert "Published 1 episode(s)" in result.stdout
+    assert "http://localhost:8000/feeds/show.xml" in result.stdout
+    assert (project / "public" / "feeds" / "show.xml").is_file()
+
+
+def test_publish_dry_run_prints_the_plan_and_changes_nothing(run: Run, project: Path) -> None:
+    result = run("publish", "--dry-run", "episodes/on-tools.yaml")
+    assert result.exit_code == 0
+    assert "upload media/on-tools-" in result.stdout
+    assert "  add On Tools" in result.stdout
+    assert not (project / "public").exists()
+
+
+def test_feeds_is_silent_when_nothing_changed(run: Run) -> None:
+    assert run("publish", "episodes/pilot.yaml").exit_code == 0
+    result = run("feeds")
+    assert result.exit_code == 0 and result.output == ""
+
+
+def test_feeds_reports_a_scheduled_episode_going_live(
+    run: Run, make_episode: Callable[..., Path]
+) -> None:
+    make_episode("later", published="2027-01-01T00:00:00Z")
+    assert run("publish", "--now", "2026-12-01T00:00:00", "episodes/later.yaml").exit_code == 0
+    assert run("feeds", "--now", "2026-12-31T00:00:00").output == ""
+    result = run("feeds", "--now", "2027-01-02T00:00:00")
+    assert result.exit_code == 0
+    assert result.output == "updated http://localhost:8000/feeds/show.xml (+1 -0 items)\n"
+
+
+def test_invalid_episode_is_one_clear_error_without_traceback(
+    run: Run, make_episode: Callable[..., Path], project: Path
+) -> None:
+    make_episode("bad", published="tomorow")
+    result = run("publish", "episodes/pilot.yaml")
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "Error: 1 problem:" in result.stderr
+    assert "episodes/bad.yaml:3: published: 'tomorow' is not a date-time" in result.stderr
+    assert not (project / "public").exists()
+
+
+def test_publish_of_a_file_outside_the_project_fails(run: Run, tmp_path: Path) -> None:
+    stray = tmp_path / "stray.yaml"
+    stray.write_text("title: x\n")
+    result = run("--project", ".", "publish", str(stray))
+    assert result.exit_code == 1
+    assert "not an episode of this project" in result.stderr
+
+
+def test_usage_errors_exit_2(run: Run) -> None:
+    assert run("publish").exit_code == 2
+    assert run("publish", "--bogus", "x.yaml").exit_code == 2
+    assert run("feeds", "--now", "someday").exit_code == 2
+
+
+def test_check_passes_on_the_sample_and_fails_on_a_missing_file(run: Run, project: Path) -> None:
+    result = run("check")
+    assert result.exit_code == 0
+    assert result.stdout == "ok: 2 feed(s), 3 episode(s)\n"
+    (project / "episodes" / "media" / "pilot.mp3").unlink()
+    result = run("check")
+    assert result.exit_code == 1
+    assert "pilot.mp3: file not found (named in pilot.yaml)" in result.stderr
+
+
+def test_new_scaffolds_a_valid_episode_with_a_guid(run: Run, project: Path) -> None:
+    result = run("new", "Ünïcode & Friends")
+    assert result.exit_code == 0
+    path = project / "episodes" / "unicode-friends.yaml"
+    assert result.stdout == f"created {path}\n"
+    data = YAML().load(path)
+    assert data["title"] == "Ünïcode & Friends"
+    assert len(data["guid"]) == 36
+    # it names a media file that does not exist yet, so check says so, and nothing else
+    (project / "episodes" / "media" / "pilot.mp3").rename(
+        project / "episodes" / "media" / "unicode-friends.mp3"
+    )
+    check = run("check")
+    assert "unicode-friends.yaml" not in check.stderr
+
+
+def test_new_refuses_to_overwrite(run: Run) -> None:
+    result = run("new", "Pilot")
+    assert result.exit_code == 1
+    assert "exists already" in result.stderr
+
+
+def test_environment_overrides_the_config_file(run: Run, project: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("SHOWPIPE_STORAGE", str(project / "elsewhere"))
+    monkeypatch.setenv("SHOWPIPE_PUBLIC_URL", "https://cdn.example.com/show")
+    assert run("-q", "publish", "episodes/pilot.yaml").output == ""
+    xml = (project / "elsewhere" / "feeds" / "show.xml").read_text()
+    assert "https://cdn.example.com/show/media/pilot-" in xml

@@ -261,5 +261,54 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     serve_folder(settings.root / settings.storage, host=host, port=port)
 
 
+@cli.command()
+@now_option
+@click.pass_context
+def site(ctx: click.Context, now: datetime | None) -> None:
+    """Build the show page (index.html) and the video embed pages into the storage.
+
+    Pages list the published episodes newest first, with players, chapters and links to
+    the feeds. Prints nothing when no page changed.
+
+    \b
+    Example:
+        showpipe site
+        showpipe embed episodes/on-tools.yaml   # the iframe for a video episode
+    """
+    from showpipe.manifest import read_manifest
+    from showpipe.project import load_project
+    from showpipe.site import build_site, write_site
+
+    settings = _settings(ctx)
+    storage = open_storage(settings)
+    project = load_project(settings)
+    pages = build_site(project, read_manifest(storage), now=_now(now))
+    for key in write_site(storage, pages):
+        ctx.obj.say(f"updated {settings.public_url}{key}")
+
+
+@cli.command()
+@click.argument("episode", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+def embed(ctx: click.Context, episode: Path) -> None:
+    """Print the iframe snippet that embeds a published video episode in a website.
+
+    \b
+    Example:
+        showpipe embed episodes/on-tools.yaml
+    """
+    from showpipe.errors import EpisodeError
+    from showpipe.manifest import read_manifest
+    from showpipe.project import load_project
+    from showpipe.site import embed_snippet
+
+    settings = _settings(ctx, episode.parent)
+    loaded = load_project(settings).episode_at(episode)
+    record = read_manifest(open_storage(settings)).episodes.get(loaded.guid or "")
+    if record is None or "video" not in record.media:
+        raise EpisodeError(f"{episode}: no published video; publish an episode with a video first")
+    click.echo(embed_snippet(settings.public_url, record.slug, loaded.title))
+
+
 def main() -> None:
     cli(prog_name="showpipe")

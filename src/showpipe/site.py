@@ -1,0 +1,153 @@
+"""The show on the web: a show page and, for each video episode, an embeddable player page.
+
+Pages are built from the same inputs as the feeds (the YAML and the manifest), link to
+everything with relative URLs so they work from any base URL, and load nothing from
+third-party hosts.
+"""
+
+from __future__ import annotations
+
+import html
+import posixpath
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import jinja2
+
+from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
+from showpipe.manifest import Manifest
+from showpipe.model import Episode, Feed
+from showpipe.project import Project
+from showpipe.storage import Storage
+
+INDEX_KEY = "index.html"
+
+_ENV = jinja2.Environment(
+    loader=jinja2.PackageLoader("showpipe", "templates"),
+    autoescape=True,
+    undefined=jinja2.StrictUndefined,
+    trim_blocks=True,
+    lstrip_blocks=True,
+    keep_trailing_newline=True,
+)
+
+
+def _clock(seconds: float) -> str:
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+_ENV.filters["clock"] = _clock
+
+
+def embed_key(slug: str) -> str:
+    return f"embed/{slug}.html"
+
+
+def _link(key: str, page: str) -> str:
+    """`key` as a URL relative to the page at `page` (both storage keys)."""
+    return posixpath.relpath(key, posixpath.dirname(page) or ".")
+
+
+@dataclass(frozen=True)
+class Page:
+    key: str
+    html: bytes
+
+
+def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
+    episode, record = published.episode, published.record
+    audio, video = record.media.get("audio"), record.media.get("video")
+    captions = next((t for t in record.transcripts if t.content_type == "text/vtt"), None)
+    chapters = [{"start": c.start, "title": c.title, "link": c.link} for c in episode.chapters]
+    return {
+        "slug": record.slug,
+        "title": clean_text(episode.title),
+        "published": episode.published,
+        "duration": main.duration if (main := audio or video) else None,
+        "description_html": render_html(episode.description),
+        "audio": _link(audio.key, page) if audio else None,
+        "video": _link(video.key, page) if video else None,
+        "embed": _link(embed_key(record.slug), page) if video else None,
+        "poster": _link(record.artwork.key, page) if record.artwork else None,
+        "captions": _link(captions.key, page) if captions else None,
+        "chapters": chapters,
+    }
+
+
+def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[Page]:
+    """Render the show page and one embed page per published video episode.
+
+    Only episodes that are published and due appear, as in the feeds.
+    """
+    feeds = project.feeds
+    show = next((f for f in feeds if f.medium == "audio"), feeds[0])
+    due = _due(project.episodes, manifest, now)
+    show_artwork = manifest.feeds[show.name].artwork.key if show.name in manifest.feeds else None
+    common = {"language": show.language, "show": _show_view(show, show_artwork, INDEX_KEY)}
+    pages = [
+        Page(
+            INDEX_KEY,
+            _render(
+                "index.html",
+                **common,
+                feeds=[{"title": f.title, "href": _link(feed_key(f), INDEX_KEY)} for f in feeds],
+                episodes=[_episode_view(p, INDEX_KEY) for p in due],
+            ),
+        )
+    ]
+    for published in due:
+        if "video" in published.record.media:
+            key = embed_key(published.record.slug)
+            view = _episode_view(published, key)
+            pages.append(Page(key, _render("embed.html", **common, episode=view)))
+    return pages
+
+
+def _show_view(show: Feed, artwork_key: str | None, page: str) -> dict[str, Any]:
+    return {
+        "title": clean_text(show.title),
+        "description": clean_text(show.description),
+        "artwork": _link(artwork_key, page) if artwork_key else "",
+    }
+
+
+def _due(episodes: Sequence[Episode], manifest: Manifest, now: datetime) -> list[PublishedEpisode]:
+    due = [
+        PublishedEpisode(e, manifest.episodes[e.guid])
+        for e in episodes
+        if e.guid in manifest.episodes and e.published <= now
+    ]
+    return sorted(due, key=lambda p: (p.episode.published, p.guid), reverse=True)
+
+
+def _render(template: str, **values: Any) -> bytes:
+    return _ENV.get_template(template).render(**values).encode("utf-8")
+
+
+# Pages change whenever an episode does, so they are cached briefly, like the feeds.
+PAGE_CACHE = "public, max-age=300"
+
+
+def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
+    """Store the pages whose bytes changed; return their keys."""
+    changed = [page for page in pages if storage.get(page.key) != page.html]
+    for page in changed:
+        storage.put_bytes(
+            page.key, page.html, content_type="text/html; charset=utf-8", cache_control=PAGE_CACHE
+        )
+    return [page.key for page in changed]
+
+
+def embed_snippet(public_url: str, slug: str, title: str) -> str:
+    """The iframe to paste into a website for an episode's video."""
+    src = public_url + embed_key(slug)
+    return (
+        f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="640" '
+        'height="480" style="border:0;max-width:100%" allow="fullscreen; picture-in-picture" '
+        'loading="lazy"></iframe>'
+    )

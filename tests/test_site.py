@@ -1,0 +1,154 @@
+"""The show page and embed pages: built from the manifest, and played in a real browser."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from lxml import html
+
+from showpipe.config import Settings
+from showpipe.manifest import read_manifest
+from showpipe.project import load_project
+from showpipe.publish import plan_publish, run_plan
+from showpipe.serve import make_app
+from showpipe.site import build_site, write_site
+from showpipe.storage.local import LocalStorage
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+
+def publish_all(settings: Settings) -> LocalStorage:
+    storage = LocalStorage(settings.root / "public")
+    project = load_project(settings)
+    episodes = sorted(settings.episodes_dir.glob("*.yaml"))
+    run_plan(plan_publish(project, storage, episodes, now=NOW), storage)
+    write_site(storage, build_site(load_project(settings), read_manifest(storage), now=NOW))
+    return storage
+
+
+def test_show_page_lists_due_episodes_with_players_and_feed_links(
+    settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    make_episode("later", title="<b>Later</b>", published="2027-01-01T00:00:00Z")
+    storage = publish_all(settings)
+    page = html.fromstring((storage.root / "index.html").read_bytes())
+    assert [h.text for h in page.iter("h2")] == ["Listener Mail", "On Tools", "Pilot"]
+    alternates = page.xpath('//link[@rel="alternate"][@type="application/rss+xml"]/@href')
+    assert alternates == ["feeds/show.xml", "feeds/videos.xml"]
+    for src in page.xpath("//audio/@src") + page.xpath("//img/@src") + alternates:
+        assert not src.startswith(("http:", "https:", "/")), src
+        assert (storage.root / src).is_file(), src
+    assert page.xpath('//a[text()="Watch the video"]/@href') == ["embed/on-tools.html"]
+
+
+def test_titles_are_escaped(settings: Settings, make_episode: Callable[..., Path]) -> None:
+    make_episode("xss", title="<script>alert(1)</script>")
+    storage = publish_all(settings)
+    text = (storage.root / "index.html").read_text()
+    assert "<script>alert(1)" not in text and "&lt;script&gt;alert(1)" in text
+
+
+def test_embed_page_links_video_poster_and_captions(settings: Settings) -> None:
+    storage = publish_all(settings)
+    page = html.fromstring((storage.root / "embed" / "on-tools.html").read_bytes())
+    [video] = page.iter("video")
+    [track] = video.iter("track")
+    assert track.get("kind") == "captions" and track.get("srclang") == "en"
+    for src in (video.get("poster"), track.get("src"), video.find("source").get("src")):
+        assert src.startswith("../") and (storage.root / "embed" / src).resolve().is_file()
+    assert [b.get("data-start") for b in page.xpath("//ol[@class='chapters']//button")] == [
+        "0.0",
+        "5.0",
+        "9.0",
+    ]
+
+
+def test_unchanged_site_is_not_rewritten(settings: Settings) -> None:
+    storage = publish_all(settings)
+    pages = build_site(load_project(settings), read_manifest(storage), now=NOW)
+    assert write_site(storage, pages) == []
+
+
+def test_embed_command_prints_the_iframe(run: Callable[..., Result]) -> None:
+    assert run("publish", "episodes/on-tools.yaml").exit_code == 0
+    result = run("embed", "episodes/on-tools.yaml")
+    assert result.exit_code == 0
+    assert result.stdout.startswith('<iframe src="http://localhost:8000/embed/on-tools.html"')
+    assert run("embed", "episodes/pilot.yaml").exit_code == 1
+
+
+# --- in a real browser --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: .ci/run installs Debian's chromium")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def served_site(settings: Settings) -> Iterator[str]:
+    from werkzeug.serving import make_server
+
+    storage = publish_all(settings)
+    server = make_server("127.0.0.1", 0, make_app(storage.root), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}/"
+    server.shutdown()
+    thread.join()
+
+
+def test_embed_page_plays_in_chromium(browser, served_site: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    try:
+        page.goto(served_site + "embed/on-tools.html")
+        player = "document.getElementById('player')"
+        page.wait_for_function(f"{player}.readyState >= 1", timeout=15000)
+        assert page.evaluate(f"{player}.duration") == pytest.approx(12, abs=0.5)
+        page.wait_for_function(f"({player}.textTracks[0].cues || []).length > 0", timeout=15000)
+        assert (
+            page.evaluate(f"{player}.textTracks[0].cues[1].text")
+            == "<v Grace Hopper>Today: microphones."
+        )
+        page.get_by_role("button", name="0:09The pipeline").click()
+        page.wait_for_function(f"{player}.currentTime >= 9", timeout=5000)
+    finally:
+        page.close()
+
+
+def test_show_page_chapter_seeks_its_audio_player(browser, served_site: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    try:
+        page.goto(served_site)
+        page.locator("#pilot").get_by_role("button", name="0:08Why this show").click()
+        page.wait_for_function(
+            "document.getElementById('player-pilot').currentTime >= 8", timeout=10000
+        )
+    finally:
+        page.close()

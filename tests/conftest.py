@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,7 @@ from ruamel.yaml import YAML
 
 from showpipe.cli import cli
 from showpipe.config import Settings, load_settings
+from showpipe.serve import make_app
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -81,3 +83,26 @@ def run(project: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]
         return CliRunner().invoke(cli, list(args), catch_exceptions=False)
 
     return invoke
+
+
+@pytest.fixture
+def http_server() -> Iterator[Callable[..., str]]:
+    """Start real HTTP servers on loopback: `http_server(folder)` or `http_server(app=wsgi)`.
+
+    Returns the base URL, ending in `/`. Servers stop when the test ends.
+    """
+    from werkzeug.serving import make_server
+
+    servers = []
+
+    def start(folder: Path | None = None, *, app: Any = None) -> str:
+        server = make_server("127.0.0.1", 0, app or make_app(folder), threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield start
+    for server, thread in servers:
+        server.shutdown()
+        thread.join()

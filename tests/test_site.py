@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,7 +16,6 @@ from showpipe.config import Settings
 from showpipe.manifest import read_manifest
 from showpipe.project import load_project
 from showpipe.publish import plan_publish, run_plan
-from showpipe.serve import make_app
 from showpipe.site import build_site, write_site
 from showpipe.storage.local import LocalStorage
 
@@ -112,16 +110,8 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def served_site(settings: Settings) -> Iterator[str]:
-    from werkzeug.serving import make_server
-
-    storage = publish_all(settings)
-    server = make_server("127.0.0.1", 0, make_app(storage.root), threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/"
-    server.shutdown()
-    thread.join()
+def served_site(settings: Settings, http_server: Callable[..., str]) -> str:
+    return http_server(publish_all(settings).root)
 
 
 def test_embed_page_plays_in_chromium(browser, served_site: str) -> None:  # type: ignore[no-untyped-def]

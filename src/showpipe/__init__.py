@@ -7,9 +7,11 @@ from showpipe.errors import (
     EpisodeError,
     FeedError,
     MediaError,
+    ProblemsFound,
     ShowpipeError,
     StorageError,
     ValidationError,
+    VerifyError,
 )
 
 __version__ = "0.1.0"
@@ -19,8 +21,10 @@ __all__ = [
     "EpisodeError",
     "FeedError",
     "MediaError",
+    "ProblemsFound",
     "ShowpipeError",
     "StorageError",
     "ValidationError",
+    "VerifyError",
     "__version__",
 ]

@@ -11,7 +11,7 @@ import click
 
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
-from showpipe.errors import ShowpipeError, ValidationError
+from showpipe.errors import ProblemsFound, ShowpipeError, ValidationError
 from showpipe.publish import Plan, Upload, plan_feeds_only, plan_publish, run_plan
 from showpipe.storage import open_storage
 
@@ -22,7 +22,7 @@ class ShowpipeGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except ValidationError as e:
+        except ProblemsFound as e:
             count = len(e.problems)
             heading = "1 problem" if count == 1 else f"{count} problems"
             raise click.ClickException(f"{heading}:\n  " + "\n  ".join(e.problems)) from None
@@ -308,6 +308,33 @@ def embed(ctx: click.Context, episode: Path) -> None:
     if record is None or "video" not in record.media:
         raise EpisodeError(f"{episode}: no published video; publish an episode with a video first")
     click.echo(embed_snippet(settings.public_url, record.slug, loaded.title))
+
+
+@cli.command()
+@click.pass_context
+def verify(ctx: click.Context) -> None:
+    """Fetch the published feeds and every file they name, as a podcast app does.
+
+    Each feed must answer 200 with an RSS type and parse; each enclosure must answer a
+    Range request with 206, its exact length and type; artwork, chapters and transcripts
+    must be reachable, with CORS where web players need it. One line per problem.
+
+    \b
+    Example:
+        showpipe verify
+        showpipe --public-url https://cdn.example.com/show/ verify
+    """
+    from showpipe.errors import VerifyError
+    from showpipe.feeds import feed_key
+    from showpipe.project import load_project
+    from showpipe.verify import verify_show
+
+    settings = _settings(ctx)
+    urls = [settings.public_url + feed_key(feed) for feed in load_project(settings).feeds]
+    problems, checked = verify_show(urls)
+    if problems:
+        raise VerifyError(problems)
+    ctx.obj.say(f"ok: {len(urls)} feed(s), {checked} file(s) checked")
 
 
 def main() -> None:

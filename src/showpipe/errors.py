@@ -13,12 +13,20 @@ class ConfigError(ShowpipeError):
     """The project configuration (showpipe.toml, flags, environment) is wrong or incomplete."""
 
 
-class ValidationError(ShowpipeError):
-    """One or more YAML files are invalid; carries every problem found, each as file:line."""
+class ProblemsFound(ShowpipeError):
+    """Several independent problems, all reported at once, one line each."""
 
     def __init__(self, problems: list[str]) -> None:
         self.problems = problems
         super().__init__("\n".join(problems))
+
+
+class ValidationError(ProblemsFound):
+    """One or more YAML files are invalid; each problem reads `file:line: field: message`."""
+
+
+class VerifyError(ProblemsFound):
+    """The published show, fetched over HTTP, is not what podcast apps need."""
 
 
 class EpisodeError(ShowpipeError):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +33,23 @@ def make_app(folder: Path) -> Any:
             response = e.get_response(environ)
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "Content-Length, Content-Range"
-        return response(environ, start_response)
+        return close_when_done(response(environ, start_response))
 
     return app
+
+
+def close_when_done(body: Iterable[bytes]) -> Iterator[bytes]:
+    """Close the response's file once sent, or once dropped.
+
+    werkzeug's development server skips close() when a client hangs up early (as podcast
+    apps do when they seek), which would leak one open file per dropped connection.
+    """
+    try:
+        yield from body
+    finally:
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
 
 
 def serve_folder(folder: Path, *, host: str, port: int) -> None:

@@ -1,0 +1,98 @@
+"""`showpipe verify` against a real HTTP server: passes on a good publish, names each fault."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import Result
+from werkzeug.middleware.shared_data import SharedDataMiddleware
+
+from showpipe.config import Settings
+from showpipe.manifest import read_manifest
+from showpipe.project import load_project
+from showpipe.publish import plan_publish, run_plan
+from showpipe.serve import close_when_done
+from showpipe.storage.local import LocalStorage
+from showpipe.verify import verify_show
+from test_publish import NOW
+
+Published = tuple[Settings, LocalStorage, list[str]]
+
+
+def publish_served(settings: Settings, base: str) -> Published:
+    """Publish the sample show to ./public, which a real HTTP server serves at `base`."""
+    storage = LocalStorage(settings.root / "public")
+    settings = replace(settings, public_url=base)
+    project = load_project(settings)
+    run_plan(
+        plan_publish(project, storage, sorted(settings.episodes_dir.glob("*.yaml")), now=NOW),
+        storage,
+    )
+    return settings, storage, [base + "feeds/show.xml", base + "feeds/videos.xml"]
+
+
+@pytest.fixture
+def published(settings: Settings, http_server: Callable[..., str]) -> Published:
+    return publish_served(settings, http_server(settings.root / "public"))
+
+
+def test_a_good_publish_verifies(published: Published) -> None:
+    _, _, urls = published
+    problems, checked = verify_show(urls)
+    assert problems == []
+    # 2 channel artworks, 4 enclosures, 1 episode artwork (in both feeds)
+    assert checked == 8
+
+
+def test_each_fault_is_reported(published: Published) -> None:
+    _, storage, urls = published
+    manifest = read_manifest(storage)
+    pilot, on_tools = (manifest.episodes[g] for g in sorted(manifest.episodes) if g[0] in "05")
+    (storage.root / pilot.media["audio"].key).unlink()
+    video = storage.root / on_tools.media["video"].key
+    video.write_bytes(video.read_bytes()[:1000])
+    feed = storage.root / "feeds" / "show.xml"
+    feed.write_bytes(feed.read_bytes().replace(b'type="audio/mpeg"', b'type="audio/x-m4a"', 1))
+    problems, _ = verify_show(urls)
+    text = "\n".join(problems)
+    assert f"{pilot.media['audio'].key}: enclosure of 'Pilot': missing (HTTP 404)" in text
+    assert f"feed says {on_tools.media['video'].size} bytes, server has 1000" in text
+    assert "enclosure of 'Listener Mail': served as 'audio/mpeg', feed says 'audio/x-m4a'" in text
+    assert len(problems) == 3, problems
+
+
+def test_missing_cors_and_range_support_are_reported(
+    settings: Settings, http_server: Callable[..., str]
+) -> None:
+    def not_found(environ, start_response):  # type: ignore[no-untyped-def]
+        start_response("404 Not Found", [])
+        return [b""]
+
+    # A plain static server: no CORS headers, no Range support.
+    plain = SharedDataMiddleware(not_found, {"/": str(settings.root / "public")})
+    app = lambda environ, respond: close_when_done(plain(environ, respond))  # noqa: E731
+    _, _, urls = publish_served(settings, http_server(app=app))
+    problems, _ = verify_show(urls)
+    assert any("no CORS header" in p for p in problems)
+    assert any("Range request answered 200, not 206" in p for p in problems)
+
+
+def test_unreachable_feed_is_one_line(http_server: Callable[..., str], tmp_path: Path) -> None:
+    base = http_server(tmp_path)
+    assert verify_show([base + "feeds/show.xml"]) == (
+        [f"{base}feeds/show.xml: feed answered HTTP 404, not 200"],
+        0,
+    )
+
+
+def test_verify_command_exit_codes(published: Published, run: Callable[..., Result]) -> None:
+    settings, storage, _ = published
+    ok = run("--public-url", settings.public_url, "verify")
+    assert ok.exit_code == 0 and ok.stdout == "ok: 2 feed(s), 8 file(s) checked\n"
+    (storage.root / "feeds" / "videos.xml").unlink()
+    bad = run("--public-url", settings.public_url, "verify")
+    assert bad.exit_code == 1
+    assert "feeds/videos.xml: feed answered HTTP 404" in bad.stderr

@@ -6,6 +6,7 @@ everything before the first write.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import mimetypes
@@ -18,8 +19,9 @@ from pathlib import Path
 from lxml import etree
 from slugify import slugify
 
+from showpipe.config import Settings
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import PublishedEpisode, build_feed, feed_key
+from showpipe.feeds import CHAPTERS_TYPE, PublishedEpisode, build_feed, chapters_json, feed_key
 from showpipe.manifest import (
     MANIFEST_KEY,
     EpisodeRecord,
@@ -98,20 +100,62 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
-def file_sha256(path: Path) -> str:
+def file_hashes(path: Path) -> tuple[str, str, int]:
+    """The file's sha256 (hex), its SRI sha384 value and its size, from one read.
+
+    Big media files are read once: podcast:integrity must describe the exact published bytes,
+    and a second pass over a gigabyte of video would double the time.
+    """
+    sha256, sha384 = hashlib.sha256(), hashlib.sha384()
+    size = 0
+    buffer = bytearray(1 << 20)
+    view = memoryview(buffer)
     with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        while n := f.readinto(buffer):
+            sha256.update(view[:n])
+            sha384.update(view[:n])
+            size += n
+    return sha256.hexdigest(), "sha384-" + base64.b64encode(sha384.digest()).decode(), size
 
 
-def _stored(path: Path, folder: str, slug: str, content_type: str, **extra: float) -> StoredFile:
-    sha256 = file_sha256(path)
+def file_sha256(path: Path) -> str:
+    return file_hashes(path)[0]
+
+
+def _stored(
+    path: Path, folder: str, slug: str, content_type: str, **extra: float | int | None
+) -> StoredFile:
+    sha256, sri, size = file_hashes(path)
     # Content-addressed: a new file gets a new URL, so caches never serve stale bytes.
     key = f"{folder}/{slug}-{sha256[:12]}{path.suffix.lower()}"
-    return StoredFile(key, path.stat().st_size, sha256, content_type, **extra)
+    return StoredFile(key, size, sha256, content_type, sri=sri, **extra)  # type: ignore[arg-type]
 
 
 def _image(path: Path, slug: str) -> StoredFile:
-    return _stored(path, "art", slug, probe_image(path).content_type)
+    info = probe_image(path)
+    return _stored(path, "art", slug, info.content_type, width=info.width, height=info.height)
+
+
+def _media(path: Path, slug: str) -> StoredFile:
+    info = probe_media(path)
+    return _stored(path, "media", slug, info.content_type, duration=round(info.duration, 3))
+
+
+def _chapters(
+    episode: Episode, record: EpisodeRecord, settings: Settings
+) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
+    """Generate the episode's JSON chapters file into the cache, to publish beside the media."""
+    if not episode.chapters:
+        return record, []
+    data = chapters_json(episode, record.chapter_images, public_url=settings.public_url)
+    digest = hashlib.sha256(data).hexdigest()
+    path = settings.cache_dir / "chapters" / f"{record.slug}-{digest[:12]}.json"
+    if not path.is_file():
+        # A cache file named by its content: writing it during planning changes nothing visible.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    stored = _stored(path, "chapters", record.slug, CHAPTERS_TYPE)
+    return replace(record, chapters=stored), [(stored, path)]
 
 
 def _transcript(path: Path, slug: str) -> StoredFile:
@@ -134,18 +178,21 @@ def describe_episode(episode: Episode) -> tuple[EpisodeRecord, list[tuple[Stored
     for medium in ("audio", "video"):
         path = episode.media(medium)
         if path is not None:
-            info = probe_media(path)
-            media[medium] = _stored(
-                path, "media", slug, info.content_type, duration=round(info.duration, 3)
-            )
+            media[medium] = _media(path, slug)
             files.append((media[medium], path))
+    alternates = [_media(path, slug) for path in episode.alternates]
+    files += zip(alternates, episode.alternates, strict=True)
+    poster = _image(episode.poster, slug) if episode.poster else None
+    files += [(poster, episode.poster)] if poster and episode.poster else []
     artwork = _image(episode.artwork, slug) if episode.artwork else None
     transcripts = [_transcript(p, slug) for p in episode.transcripts]
     chapter_images = [_image(c.image, slug) for c in episode.chapters if c.image]
     files += [(artwork, episode.artwork)] if artwork and episode.artwork else []
     files += zip(transcripts, episode.transcripts, strict=True)
     files += zip(chapter_images, [c.image for c in episode.chapters if c.image], strict=True)
-    record = EpisodeRecord(slug, media, artwork, transcripts, chapter_images)
+    record = EpisodeRecord(
+        slug, media, artwork, transcripts, chapter_images, alternates=alternates, poster=poster
+    )
     return record, files
 
 
@@ -258,7 +305,8 @@ def plan_publish(
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
         record, episode_files_ = describe_episode(episode)
-        files += episode_files_
+        record, chapter_files = _chapters(episode, record, project.settings)
+        files += episode_files_ + chapter_files
         assert episode.guid is not None
         manifest = replace(manifest, episodes={**manifest.episodes, episode.guid: record})
     project = replace(project, episodes=list(episodes.values()))

@@ -12,7 +12,7 @@ import click
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ShowpipeError, ValidationError
-from showpipe.publish import Plan, Upload, plan_feeds_only, plan_publish, run_plan
+from showpipe.publish import Plan, Upload, plan_publish, refresh_feeds, run_plan
 from showpipe.storage import open_storage
 
 
@@ -192,16 +192,15 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     Example (crontab, every 10 minutes):
         */10 * * * *  cd /srv/show && showpipe feeds
     """
-    from showpipe.project import load_project
-
     out: Output = ctx.obj
     settings = _settings(ctx)
     storage = open_storage(settings)
-    plan = plan_feeds_only(load_project(settings), storage, now=_now(now))
+    plan = refresh_feeds(settings, storage, now=_now(now), dry_run=dry_run)
+    if plan is None:
+        return  # nothing can have changed since the last run
     if dry_run:
         _render_plan(out, plan)
         return
-    run_plan(plan, storage)
     for feed in plan.feeds:
         if feed.changed:
             out.say(f"updated {feed.url} (+{len(feed.added)} -{len(feed.removed)} items)")

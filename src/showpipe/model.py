@@ -20,7 +20,7 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from showpipe.errors import ValidationError, shown
-from showpipe.yamlfile import YamlProblem, line_of, read_yaml
+from showpipe.yamlfile import YamlProblem, line_of, read_yaml, read_yaml_fast
 
 # --- field types -------------------------------------------------------------------------
 
@@ -342,6 +342,12 @@ def _describe(model: type[BaseModel], error: Any) -> str:
 
 
 def _validate(model: type[BaseModel], path: Path, extra: dict[str, Any]) -> Any:
+    fast = read_yaml_fast(path)
+    if fast is not None:
+        try:
+            return model.model_validate({**fast, **extra}, context={"base": path.parent})
+        except pydantic.ValidationError:
+            pass  # read it again the slow way, which knows each field's line
     try:
         data = read_yaml(path)
     except YamlProblem as e:

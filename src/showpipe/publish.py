@@ -21,7 +21,17 @@ from slugify import slugify
 
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import CHAPTERS_TYPE, PublishedEpisode, build_feed, chapters_json, feed_key
+from showpipe.feeds import (
+    CHAPTERS_TYPE,
+    PublishedEpisode,
+    build_feed,
+    chapters_json,
+    clean_url,
+    feed_key,
+    newest_first,
+)
+from showpipe.feeds.readback import ExpectedItem, guard_guids, read_back
+from showpipe.feedstate import FeedsState, due_window, fingerprint, nothing_to_do, save_state
 from showpipe.manifest import (
     MANIFEST_KEY,
     EpisodeRecord,
@@ -33,7 +43,7 @@ from showpipe.manifest import (
 )
 from showpipe.media import probe_image, probe_media
 from showpipe.model import Episode, Feed
-from showpipe.project import Project, missing_files
+from showpipe.project import Project, load_project, missing_files
 from showpipe.storage import Storage
 from showpipe.yamlfile import set_key
 
@@ -243,12 +253,31 @@ def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | No
 def _due_episodes(
     project: Project, feed: Feed, manifest: Manifest, now: datetime
 ) -> list[PublishedEpisode]:
+    """The feed's episodes that are published, not taken down, and due at `now`."""
     due = []
     for episode in project.episodes:
         record = manifest.episodes.get(episode.guid or "")
         if record and feed.medium in record.media and episode.published <= now:
-            due.append(PublishedEpisode(episode, record))
+            if not episode.unpublished:
+                due.append(PublishedEpisode(episode, record))
     return due
+
+
+def _checked_feed(
+    project: Project, feed: Feed, due: list[PublishedEpisode], xml: bytes, old: bytes | None
+) -> None:
+    """Stop before any upload if the feed drops a GUID or reads back wrong in a real app."""
+    unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
+    guard_guids(feed.name, old, xml, unpublished=unpublished)
+    if old == xml:
+        return
+    public_url = clean_url(project.settings.public_url)
+    expected = [
+        ExpectedItem(p.guid, public_url + p.record.media[feed.medium].key,
+                     p.record.media[feed.medium].size)
+        for p in newest_first(due)
+    ]  # fmt: skip
+    read_back(public_url + feed_key(feed), xml, expected)
 
 
 def plan_feeds(
@@ -262,14 +291,11 @@ def plan_feeds(
             files.append((artwork, artwork_path))
         manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
         public_url = project.settings.public_url
-        xml = build_feed(
-            feed,
-            _due_episodes(project, feed, manifest, now),
-            artwork=artwork,
-            public_url=public_url,
-        )
+        due = _due_episodes(project, feed, manifest, now)
+        xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
         key = feed_key(feed)
         old = storage.get(key)
+        _checked_feed(project, feed, due, xml, old)
         added, updated, removed = _item_diff(old, xml)
         updates.append(
             FeedUpdate(feed.name, key, public_url + key, xml, old != xml, added, updated, removed)
@@ -338,6 +364,36 @@ def _plan(
         manifest_changed=manifest != old_manifest,
         feeds=feeds,
     )
+
+
+def refresh_feeds(
+    settings: Settings, storage: Storage, *, now: datetime, dry_run: bool = False
+) -> Plan | None:
+    """Cron's job: regenerate the feeds, or return None at once when nothing can have changed.
+
+    Raises:
+        ValidationError: a YAML file is invalid.
+        FeedError: a feed would drop a GUID or does not read back as meant.
+    """
+    if not dry_run and nothing_to_do(settings, storage, now):
+        return None
+    before = fingerprint(settings, storage)
+    project = load_project(settings)
+    plan = plan_feeds_only(project, storage, now=now)
+    if dry_run:
+        return plan
+    run_plan(plan, storage)
+    window = due_window((e.published for e in project.episodes), now)
+    save_state(
+        settings,
+        FeedsState(
+            # Our own manifest write is an input of the next run; anything else is a change.
+            fingerprint(settings, storage) if plan.manifest_changed else before,
+            *window,
+            feeds={f.key: hashlib.sha256(f.xml).hexdigest() for f in plan.feeds},
+        ),
+    )
+    return plan
 
 
 def run_plan(

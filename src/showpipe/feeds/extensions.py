@@ -215,8 +215,8 @@ class PodcastChannel(_Extension):
             )
         if tags.podroll:
             podroll = _add(channel, f"{_P}podroll")
-            for guid, url in tags.podroll:
-                _add(podroll, f"{_P}remoteItem", feedGuid=guid, feedUrl=url)
+            for guid, feed_url in tags.podroll:
+                _add(podroll, f"{_P}remoteItem", feedGuid=guid, feedUrl=feed_url)
         if tags.update_frequency:
             text, rrule, complete = tags.update_frequency
             _add(

@@ -207,22 +207,32 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
 
 
 @cli.command()
+@now_option
 @click.pass_context
-def check(ctx: click.Context) -> None:
-    """Validate the whole project (feeds, episodes, referenced files); change nothing.
+def check(ctx: click.Context, now: datetime | None) -> None:
+    """Validate the project and lint the feeds it would build; change nothing.
+
+    Checks every YAML file and the files they name, then builds each feed from what is
+    published and lints it against what podcast apps require (artwork, GUIDs, Apple's
+    categories and types, https, durations, the Podcasting 2.0 schema…). Warnings are
+    printed; errors make it exit 1.
 
     \b
     Example:
         showpipe check
+        showpipe check --now 2026-12-24T09:00:00   # the feeds as they will be then
     """
-    from showpipe.project import load_project, missing_files
+    from showpipe.check import check_project
 
     out: Output = ctx.obj
-    project = load_project(_settings(ctx))
-    missing = missing_files(project)
-    if missing:
-        raise ValidationError(missing)
-    out.say(f"ok: {len(project.feeds)} feed(s), {len(project.episodes)} episode(s)")
+    settings = _settings(ctx)
+    report = check_project(settings, open_storage(settings), now=_now(now))
+    for finding in report.warnings:
+        out.say(str(finding))
+    if report.errors:
+        raise ValidationError([str(f) for f in report.errors])
+    note = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    out.say(f"ok: {report.feeds} feed(s), {report.episodes} episode(s){note}")
 
 
 @cli.command()

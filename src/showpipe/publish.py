@@ -41,7 +41,7 @@ from showpipe.manifest import (
     encode_manifest,
     read_manifest,
 )
-from showpipe.media import probe_image, probe_media
+from showpipe.media import probe_image, probe_media, probe_video_size
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, load_project, missing_files
 from showpipe.storage import Storage
@@ -148,7 +148,17 @@ def _image(path: Path, slug: str) -> StoredFile:
 
 def _media(path: Path, slug: str) -> StoredFile:
     info = probe_media(path)
-    return _stored(path, "media", slug, info.content_type, duration=round(info.duration, 3))
+    size = probe_video_size(path) if info.content_type.startswith("video/") else None
+    width, height = size or (None, None)
+    return _stored(
+        path,
+        "media",
+        slug,
+        info.content_type,
+        duration=round(info.duration, 3),
+        width=width,
+        height=height,
+    )
 
 
 def _chapters(
@@ -273,10 +283,11 @@ def _checked_feed(
         return
     public_url = clean_url(project.settings.public_url)
     expected = [
-        ExpectedItem(p.guid, public_url + p.record.media[feed.medium].key,
-                     p.record.media[feed.medium].size)
+        ExpectedItem(
+            p.guid, public_url + p.record.media[feed.medium].key, p.record.media[feed.medium].size
+        )
         for p in newest_first(due)
-    ]  # fmt: skip
+    ]
     read_back(public_url + feed_key(feed), xml, expected)
 
 

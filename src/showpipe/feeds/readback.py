@@ -49,8 +49,10 @@ def read_back(feed_url: str, xml: bytes, expected: Sequence[ExpectedItem]) -> No
         if item.get("guid") != meant.guid:
             problems.append(f"item {index}: GUID {item.get('guid')!r}, meant {meant.guid!r}")
         elif enclosures != {meant.url: meant.length}:
-            problems.append(f"item {index} ({meant.guid}): enclosures {enclosures}, meant "
-                            f"{{{meant.url!r}: {meant.length}}}")  # fmt: skip
+            problems.append(
+                f"item {index} ({meant.guid}): enclosures {enclosures}, meant "
+                f"{{{meant.url!r}: {meant.length}}}"
+            )
     if problems:
         raise FeedError(
             f"{name}: the built feed reads back wrong in gPodder's parser, so nothing was "

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from showpipe.config import Settings
+from showpipe.cron import refresh_feeds
 from showpipe.feedstate import nothing_to_do
 from showpipe.model import Episode, load_episode
-from showpipe.publish import refresh_feeds
 from showpipe.storage.local import LocalStorage
 from showpipe.yamlfile import read_yaml, read_yaml_fast
 

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ShowpipeError, ValidationError
-from showpipe.publish import Plan, Upload, plan_publish, refresh_feeds, run_plan
 from showpipe.storage import open_storage
+
+if TYPE_CHECKING:
+    from showpipe.publish import Plan, Upload
 
 
 class ShowpipeGroup(click.Group):
@@ -154,6 +156,7 @@ def publish(
         showpipe publish --dry-run episodes/*.yaml
     """
     from showpipe.project import load_project
+    from showpipe.publish import plan_publish, run_plan
 
     out: Output = ctx.obj
     settings = _settings(ctx, episodes[0].parent)
@@ -192,6 +195,8 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     Example (crontab, every 10 minutes):
         */10 * * * *  cd /srv/show && showpipe feeds
     """
+    from showpipe.cron import refresh_feeds
+
     out: Output = ctx.obj
     settings = _settings(ctx)
     storage = open_storage(settings)

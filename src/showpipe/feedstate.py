@@ -19,8 +19,7 @@ from pathlib import Path
 
 from showpipe import __version__
 from showpipe.config import Settings
-from showpipe.manifest import MANIFEST_KEY
-from showpipe.storage import Storage
+from showpipe.storage import MANIFEST_KEY, Storage
 
 STATE_FILE = "feeds-state.json"
 

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import pydantic
 
 from showpipe.errors import StorageError
-from showpipe.storage import Storage
+from showpipe.storage import MANIFEST_KEY, Storage
 
-MANIFEST_KEY = "showpipe/manifest.json"
+__all__ = ["MANIFEST_KEY", "EpisodeRecord", "FeedRecord", "Manifest", "StoredFile"]
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,6 @@ from showpipe.feeds import (
     newest_first,
 )
 from showpipe.feeds.readback import ExpectedItem, guard_guids, read_back
-from showpipe.feedstate import FeedsState, due_window, fingerprint, nothing_to_do, save_state
 from showpipe.manifest import (
     MANIFEST_KEY,
     EpisodeRecord,
@@ -43,7 +42,7 @@ from showpipe.manifest import (
 )
 from showpipe.media import probe_image, probe_media, probe_video_size
 from showpipe.model import Episode, Feed
-from showpipe.project import Project, load_project, missing_files
+from showpipe.project import Project, missing_files
 from showpipe.storage import Storage
 from showpipe.yamlfile import set_key
 
@@ -375,36 +374,6 @@ def _plan(
         manifest_changed=manifest != old_manifest,
         feeds=feeds,
     )
-
-
-def refresh_feeds(
-    settings: Settings, storage: Storage, *, now: datetime, dry_run: bool = False
-) -> Plan | None:
-    """Cron's job: regenerate the feeds, or return None at once when nothing can have changed.
-
-    Raises:
-        ValidationError: a YAML file is invalid.
-        FeedError: a feed would drop a GUID or does not read back as meant.
-    """
-    if not dry_run and nothing_to_do(settings, storage, now):
-        return None
-    before = fingerprint(settings, storage)
-    project = load_project(settings)
-    plan = plan_feeds_only(project, storage, now=now)
-    if dry_run:
-        return plan
-    run_plan(plan, storage)
-    window = due_window((e.published for e in project.episodes), now)
-    save_state(
-        settings,
-        FeedsState(
-            # Our own manifest write is an input of the next run; anything else is a change.
-            fingerprint(settings, storage) if plan.manifest_changed else before,
-            *window,
-            feeds={f.key: hashlib.sha256(f.xml).hexdigest() for f in plan.feeds},
-        ),
-    )
-    return plan
 
 
 def run_plan(

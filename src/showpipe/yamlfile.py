@@ -80,10 +80,13 @@ class _FastLoader(pyyaml.CSafeLoader):
     """
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
-        keys = [self.construct_object(key, deep=True) for key, _ in node.value]
-        if len(set(map(repr, keys))) != len(keys):
+        mapping = super().construct_mapping(node, deep=deep)
+        # Fewer keys than key nodes means one key came twice (merge keys aside).
+        if len(mapping) != len(node.value) and not any(
+            k.tag.endswith(":merge") for k, _ in node.value
+        ):
             raise pyyaml.constructor.ConstructorError(None, None, "duplicate key", node.start_mark)
-        return super().construct_mapping(node, deep=deep)
+        return mapping
 
 
 _FastLoader.yaml_implicit_resolvers = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import nh3
@@ -22,6 +23,7 @@ def clean_text(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+@lru_cache(maxsize=8192)
 def render_html(markdown: str) -> str:
     """Render a Markdown description to sanitised HTML (nh3, a maintained sanitiser)."""
     html = _MARKDOWN.render(clean_text(markdown))

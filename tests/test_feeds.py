@@ -369,3 +369,27 @@ def test_a_moved_public_url_keeps_the_podcast_guid_only_when_told(
         path.write_text(path.read_text() + f"podcast_guid: {old}\n")
     plan = plan_feeds_only(load_project(moved), published, now=NOW)
     assert all(b"https://cdn.example.com/media/" in f.xml for f in plan.feeds)
+
+
+def test_situational_channel_tags_where_set(settings: Settings) -> None:
+    show = settings.feeds_dir / "show.yaml"
+    show.write_text(
+        show.read_text()
+        + "new_feed_url: https://new.example.com/show.xml\nblock: true\ncomplete: true\n"
+        + "podroll:\n  - feed_guid: 917393e3-1b1e-5cef-ace4-edaa54e1f810\n"
+        + "    feed_url: https://example.org/other.xml\n"
+    )
+    storage = publish_all(settings)
+    channel = tree(storage, "show").find("channel")
+    assert (
+        channel.findtext("itunes:new-feed-url", namespaces=NS) == "https://new.example.com/show.xml"
+    )
+    assert channel.findtext("itunes:block", namespaces=NS) == "Yes"
+    assert channel.findtext("itunes:complete", namespaces=NS) == "Yes"
+    [remote] = channel.findall("podcast:podroll/podcast:remoteItem", NS)
+    assert remote.get("feedGuid") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert remote.get("feedUrl") == "https://example.org/other.xml"
+    # not set: not written
+    videos = tree(storage, "videos").find("channel")
+    for tag in ("itunes:block", "itunes:complete", "itunes:new-feed-url", "podcast:podroll"):
+        assert videos.find(tag, NS) is None

@@ -148,11 +148,9 @@ def _fill_channel(
     )
     if feed.new_feed_url:
         fg.podcast.itunes_new_feed_url(clean_url(feed.new_feed_url))
-    if feed.block:
-        fg.podcast.itunes_block(True)
-    if feed.complete:
-        fg.podcast.itunes_complete(True)
     fg.showpipe.explicit = feed.explicit
+    fg.showpipe.block = feed.block
+    fg.showpipe.complete = feed.complete
     fg.podcastindex.tags = _channel_tags(feed, ordered, feed_url=feed_url, urls=urls)
 
 

@@ -149,22 +149,33 @@ class _Extension:
         return atom
 
 
-class ExplicitChannel(_Extension):
-    """itunes:explicit as true/false: feedgen's podcast extension writes only yes/no/clean."""
+class ItunesChannel(_Extension):
+    """The itunes: values feedgen's podcast extension writes in a form Apple no longer wants:
+    explicit as true/false (feedgen: yes/no/clean), block and complete as `Yes` (feedgen:
+    `yes`; Apple documents only `Yes` as having an effect).
+    """
 
     namespaces = {"itunes": ITUNES_NS}
 
     def __init__(self) -> None:
         self.explicit = False
+        self.block = False
+        self.complete = False
 
     def extend_rss(self, rss: Any) -> Any:
-        _add(rss[0], f"{{{ITUNES_NS}}}explicit", "true" if self.explicit else "false")
+        self._write(rss[0])
         return rss
 
+    def _write(self, parent: Any) -> None:
+        _add(parent, f"{{{ITUNES_NS}}}explicit", "true" if self.explicit else "false")
+        for tag, value in (("block", self.block), ("complete", self.complete)):
+            if value:
+                _add(parent, f"{{{ITUNES_NS}}}{tag}", "Yes")
 
-class ExplicitItem(ExplicitChannel):
+
+class ItunesItem(ItunesChannel):
     def extend_rss(self, item: Any) -> Any:
-        _add(item, f"{{{ITUNES_NS}}}explicit", "true" if self.explicit else "false")
+        self._write(item)
         return item
 
 
@@ -370,7 +381,7 @@ def npt(seconds: float) -> str:
 
 
 EXTENSIONS: list[tuple[str, type[_Extension], type[_Extension]]] = [
-    ("showpipe", ExplicitChannel, ExplicitItem),
+    ("showpipe", ItunesChannel, ItunesItem),
     ("podcastindex", PodcastChannel, PodcastItem),
     ("mediarss", MediaRssChannel, MediaRssItem),
     ("podlove", PodloveChannel, PodloveItem),

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from lxml import etree
 from slugify import slugify
 
 from showpipe.config import Settings
@@ -30,7 +29,7 @@ from showpipe.feeds import (
     feed_key,
     newest_first,
 )
-from showpipe.feeds.readback import ExpectedItem, guard_guids, read_back
+from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
 from showpipe.manifest import (
     MANIFEST_KEY,
     EpisodeRecord,
@@ -224,23 +223,9 @@ def _uploads(files: Sequence[tuple[StoredFile, Path]], manifest: Manifest) -> li
     return list(uploads.values())
 
 
-def _feed_items(xml: bytes | None) -> dict[str, tuple[str, bytes]]:
-    """A feed's items by GUID: (title, the item's XML)."""
-    if not xml:
-        return {}
-    try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False))
-    except etree.XMLSyntaxError:
-        return {}
-    return {
-        item.findtext("guid") or "": (item.findtext("title") or "", etree.tostring(item))
-        for item in root.iter("item")
-    }
-
-
-def _item_diff(old: bytes | None, new: bytes) -> tuple[list[str], list[str], list[str]]:
+def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], list[str]]:
     """Titles of the items added, updated and removed between two feeds."""
-    before, after = _feed_items(old), _feed_items(new)
+    before, after = old.items, new.items
     added = [title for guid, (title, _) in after.items() if guid not in before]
     updated = [
         title for guid, (title, xml) in after.items() if guid in before and before[guid][1] != xml
@@ -272,14 +257,16 @@ def _due_episodes(
     return due
 
 
-def _checked_feed(
+def _checked_diff(
     project: Project, feed: Feed, due: list[PublishedEpisode], xml: bytes, old: bytes | None
-) -> None:
-    """Stop before any upload if the feed drops a GUID or reads back wrong in a real app."""
-    unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
-    guard_guids(feed.name, old, xml, unpublished=unpublished)
+) -> tuple[list[str], list[str], list[str]]:
+    """How the feed's items change; stop before any upload if the feed drops a GUID or reads
+    back wrong in a real app."""
     if old == xml:
-        return
+        return [], [], []
+    before, after = feed_items(old), feed_items(xml)
+    unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
+    guard_guids(feed.name, before, after, unpublished=unpublished)
     public_url = clean_url(project.settings.public_url)
     expected = [
         ExpectedItem(
@@ -288,6 +275,7 @@ def _checked_feed(
         for p in newest_first(due)
     ]
     read_back(public_url + feed_key(feed), xml, expected)
+    return _item_diff(before, after)
 
 
 def plan_feeds(
@@ -305,8 +293,7 @@ def plan_feeds(
         xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
         key = feed_key(feed)
         old = storage.get(key)
-        _checked_feed(project, feed, due, xml, old)
-        added, updated, removed = _item_diff(old, xml)
+        added, updated, removed = _checked_diff(project, feed, due, xml, old)
         updates.append(
             FeedUpdate(feed.name, key, public_url + key, xml, old != xml, added, updated, removed)
         )

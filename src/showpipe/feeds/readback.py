@@ -60,25 +60,34 @@ def read_back(feed_url: str, xml: bytes, expected: Sequence[ExpectedItem]) -> No
         )
 
 
-def _identity(xml: bytes | None) -> tuple[str | None, dict[str, str]]:
-    """A published feed's podcast:guid and its items' titles by GUID (empty if unreadable)."""
+@dataclass(frozen=True)
+class FeedItems:
+    """What a feed promises its subscribers: the show's GUID, and each item by GUID."""
+
+    channel_guid: str | None
+    items: dict[str, tuple[str, bytes]]  # GUID -> (title, the item's XML)
+
+
+def feed_items(xml: bytes | None) -> FeedItems:
+    """Parse a feed once for the GUID guard and the item diff (empty if unreadable)."""
     if not xml:
-        return None, {}
+        return FeedItems(None, {})
     try:
         root = etree.fromstring(xml, _PARSER)
     except etree.XMLSyntaxError:
-        return None, {}
+        return FeedItems(None, {})
     channel = root.find("channel")
     if channel is None:
-        return None, {}
+        return FeedItems(None, {})
     items = {
-        item.findtext("guid") or "": item.findtext("title") or "" for item in channel.iter("item")
+        item.findtext("guid") or "": (item.findtext("title") or "", etree.tostring(item))
+        for item in channel.iter("item")
     }
-    return channel.findtext(f"{{{PODCAST_NS}}}guid"), items
+    return FeedItems(channel.findtext(f"{{{PODCAST_NS}}}guid"), items)
 
 
 def guard_guids(
-    name: str, published: bytes | None, built: bytes, *, unpublished: Collection[str]
+    name: str, published: FeedItems, built: FeedItems, *, unpublished: Collection[str]
 ) -> None:
     """Refuse a feed that would change the channel's GUID or drop an item's GUID.
 
@@ -89,8 +98,8 @@ def guard_guids(
     Raises:
         FeedError: naming the GUIDs and what to do.
     """
-    old_guid, old_items = _identity(published)
-    new_guid, new_items = _identity(built)
+    old_guid, old_items = published.channel_guid, published.items
+    new_guid, new_items = built.channel_guid, built.items
     if old_guid and new_guid != old_guid:
         raise FeedError(
             f"feeds/{name}.xml: podcast:guid would change from {old_guid} to {new_guid} "
@@ -99,7 +108,7 @@ def guard_guids(
         )
     gone = [
         f"'{title}' ({guid})"
-        for guid, title in old_items.items()
+        for guid, (title, _) in old_items.items()
         if guid not in new_items and guid not in unpublished
     ]
     if gone:

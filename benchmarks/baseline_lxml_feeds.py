@@ -113,6 +113,18 @@ def item(
     sub(it, q("itunes", "title"), ep["title"])
     sub(it, q("itunes", "episodeType"), ep.get("type", "full"))
     sub(it, q("itunes", "explicit"), "true" if ep.get("explicit") else "false")
+    podcast_tags(it, feed, ep, record, base)
+    if medium == "video":
+        video_tags(it, media, base)
+    if ep.get("chapters"):
+        chapters = sub(it, q("psc", "chapters"), version="1.2")
+        for c in ep["chapters"]:
+            sub(chapters, q("psc", "chapter"), start=seconds(c["start"]), title=c["title"])
+
+
+def podcast_tags(
+    it: Any, feed: dict[str, Any], ep: dict[str, Any], record: dict[str, Any], base: str
+) -> None:
     name = feed.get("seasons", {}).get(ep["season"], f"Season {ep['season']}")
     sub(it, q("podcast", "season"), ep["season"], name=name)
     sub(it, q("podcast", "episode"), ep["episode"])
@@ -132,7 +144,7 @@ def item(
             rel="captions",
         )
     for other, stored in sorted(record["media"].items()):
-        if other != medium:
+        if other != feed.get("medium", "audio"):
             alt = sub(
                 it,
                 q("podcast", "alternateEnclosure"),
@@ -142,23 +154,21 @@ def item(
             )
             sub(alt, q("podcast", "source"), uri=base + stored["key"])
             sub(alt, q("podcast", "integrity"), type="sri", value=stored["sri"])
-    if medium == "video":
-        sub(
-            it,
-            q("media", "content"),
-            url=base + media["key"],
-            fileSize=media["size"],
-            type=media["content_type"],
-            medium="video",
-            duration=round(media["duration"]),
-            width=media["width"],
-            height=media["height"],
-        )
-        sub(it, q("media", "thumbnail"), url=base + "art/thumbnail.jpg")
-    if ep.get("chapters"):
-        chapters = sub(it, q("psc", "chapters"), version="1.2")
-        for c in ep["chapters"]:
-            sub(chapters, q("psc", "chapter"), start=seconds(c["start"]), title=c["title"])
+
+
+def video_tags(it: Any, media: dict[str, Any], base: str) -> None:
+    sub(
+        it,
+        q("media", "content"),
+        url=base + media["key"],
+        fileSize=media["size"],
+        type=media["content_type"],
+        medium="video",
+        duration=round(media["duration"]),
+        width=media["width"],
+        height=media["height"],
+    )
+    sub(it, q("media", "thumbnail"), url=base + "art/thumbnail.jpg")
 
 
 def main() -> None:

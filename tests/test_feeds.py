@@ -393,3 +393,28 @@ def test_situational_channel_tags_where_set(settings: Settings) -> None:
     videos = tree(storage, "videos").find("channel")
     for tag in ("itunes:block", "itunes:complete", "itunes:new-feed-url", "podcast:podroll"):
         assert videos.find(tag, NS) is None
+
+
+def test_cron_on_another_machine_without_media_rebuilds_identical_feeds(
+    settings: Settings, published: LocalStorage, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from showpipe.cli import cli
+
+    before = {n: feed_bytes(published, n) for n in ("show", "videos")}
+    stamps = {n: (published.root / "feeds" / f"{n}.xml").stat().st_mtime_ns for n in before}
+    # a git checkout of the YAML only: no media, no artwork, no build cache
+    elsewhere = tmp_path / "cron-machine"
+    for folder in ("feeds", "episodes"):
+        (elsewhere / folder).mkdir(parents=True)
+        for path in (settings.root / folder).glob("*.yaml"):
+            (elsewhere / folder / path.name).write_bytes(path.read_bytes())
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(elsewhere), "--storage", str(published.root), "feeds", "--now", "2026-11-29"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert {n: feed_bytes(published, n) for n in before} == before
+    assert {n: (published.root / "feeds" / f"{n}.xml").stat().st_mtime_ns for n in before} == stamps

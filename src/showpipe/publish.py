@@ -131,12 +131,19 @@ def file_sha256(path: Path) -> str:
 
 
 def _stored(
-    path: Path, folder: str, slug: str, content_type: str, **extra: float | int | None
+    path: Path,
+    folder: str,
+    slug: str,
+    content_type: str,
+    *,
+    duration: float | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> StoredFile:
     sha256, sri, size = file_hashes(path)
     # Content-addressed: a new file gets a new URL, so caches never serve stale bytes.
     key = f"{folder}/{slug}-{sha256[:12]}{path.suffix.lower()}"
-    return StoredFile(key, size, sha256, content_type, sri=sri, **extra)  # type: ignore[arg-type]
+    return StoredFile(key, size, sha256, content_type, duration, sri, width, height)
 
 
 def _image(path: Path, slug: str) -> StoredFile:

@@ -111,3 +111,26 @@ def test_check_fails_on_errors_and_names_them(run: Run, project: Path) -> None:
     assert result.exit_code == 1
     assert "feeds/show.xml: error:" in result.stderr
     assert "use http, not https, in a public feed" in result.stderr
+
+
+def test_check_reports_artwork_that_is_not_square(run: Run, project: Path) -> None:
+    from mediafactory import make_poster
+
+    make_poster(project / "feeds" / "artwork" / "show.jpg", (1600, 900))
+    result = run("check")
+    assert result.exit_code == 1
+    assert "feeds/show.yaml: artwork: error: is 1600x900; Apple wants square artwork" in (
+        result.stderr
+    )
+
+
+def test_a_title_repeating_the_show_name_is_a_warning() -> None:
+    findings = lint(item("g1", "https://example.com/1.mp3").replace("<title>E g1", "<title>T: E1"))
+    assert any("the title repeats the show's name" in f for f in findings)
+    # a word inside another is not the show's name
+    assert not any(
+        "repeats" in f
+        for f in lint(
+            item("g2", "https://example.com/2.mp3").replace("<title>E g2", "<title>Trust")
+        )
+    )

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterator
@@ -88,6 +89,7 @@ class _Linter:
         self.where = f"feeds/{name}.xml"
         self.public = public
         self.findings: list[Finding] = []
+        self.show_title = ""
 
     def error(self, where: str, message: str) -> None:
         self.findings.append(Finding("error", where, message))
@@ -112,6 +114,7 @@ def lint_feed(name: str, xml: bytes, *, public: bool) -> list[Finding]:
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         return [Finding("error", lint.where, "not an RSS 2.0 feed (<rss><channel>)")]
+    lint.show_title = (channel.findtext("title") or "").strip()
     _namespaces(lint, root)
     _channel(lint, channel)
     _items(lint, channel)
@@ -227,8 +230,11 @@ def _enclosure(lint: _Linter, where: str, item: Any, urls: Counter[str | None]) 
 
 
 def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> Any:
-    if not (item.findtext("title") or "").strip():
+    title = (item.findtext("title") or "").strip()
+    if not title:
         lint.error(where, "<title> is missing or empty")
+    elif lint.show_title and re.search(rf"\b{re.escape(lint.show_title)}\b", title, re.I):
+        lint.warn(where, "the title repeats the show's name (Apple asks not to)")
     _text_limit(lint, where, item, "description", required=False)
     duration = item.findtext(f"{_I}duration") or ""
     if not duration.isdigit() or duration == "0":

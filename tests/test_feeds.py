@@ -418,3 +418,22 @@ def test_cron_on_another_machine_without_media_rebuilds_identical_feeds(
     assert result.output == ""
     assert {n: feed_bytes(published, n) for n in before} == before
     assert {n: (published.root / "feeds" / f"{n}.xml").stat().st_mtime_ns for n in before} == stamps
+
+
+def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import showpipe.publish
+
+    real_build = showpipe.publish.build_feed
+
+    def build_with_a_wrong_length(*args: object, **kwargs: object) -> bytes:
+        xml = real_build(*args, **kwargs)  # type: ignore[arg-type]
+        return xml.replace(b'length="80475"', b'length="80476"')  # pilot.mp3's true size
+
+    monkeypatch.setattr(showpipe.publish, "build_feed", build_with_a_wrong_length)
+    storage = LocalStorage(settings.root / "public")
+    paths = sorted(settings.episodes_dir.glob("*.yaml"))
+    with pytest.raises(FeedError, match="show.xml: the built feed reads back wrong.*80476"):
+        plan_publish(load_project(settings), storage, paths, now=NOW)
+    assert not storage.root.exists()

@@ -120,3 +120,13 @@ def test_a_yaml_1_1_trap_loads_as_text(make_episode: Callable[..., Path]) -> Non
     path = make_episode("trap")
     path.write_text(path.read_text().replace("title: Episode trap", "title: no"))
     assert load_episode(path).title == "no"
+
+
+def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalStorage) -> None:
+    from mediafactory import make_artwork
+
+    make_artwork(settings.feeds_dir / "artwork" / "show.jpg", label="New look")
+    assert not nothing_to_do(settings, storage, NOW)
+    plan = refresh_feeds(settings, storage, now=NOW)
+    assert plan is not None and any(u.needed for u in plan.uploads)
+    assert plan.feeds[0].changed and not plan.feeds[1].changed

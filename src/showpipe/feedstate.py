@@ -20,6 +20,7 @@ from pathlib import Path
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.storage import MANIFEST_KEY, Storage
+from showpipe.yamlfile import read_yaml_fast
 
 STATE_FILE = "feeds-state.json"
 
@@ -49,12 +50,23 @@ def fingerprint(settings: Settings, storage: Storage) -> str:
     for folder in (settings.feeds_dir, settings.episodes_dir):
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
             digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    artwork = settings.feeds_dir / "artwork"
-    for path in sorted(artwork.rglob("*")) if artwork.is_dir() else []:
-        if path.is_file():
-            digest.update(str(path.relative_to(artwork)).encode() + b"\0" + path.read_bytes())
+    for path in _feed_artwork(settings):
+        # Present on a publishing machine (measured then), absent on cron's (the manifest's).
+        digest.update(str(path).encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"absent")
     digest.update(storage.get(MANIFEST_KEY) or b"")
     return digest.hexdigest()
+
+
+def _feed_artwork(settings: Settings) -> list[Path]:
+    """The artwork files the feeds name (a feed that cannot be read has none: the YAML bytes
+    are in the fingerprint anyway)."""
+    paths = []
+    for feed in sorted(settings.feeds_dir.glob("*.yaml")) if settings.feeds_dir.is_dir() else []:
+        artwork = (read_yaml_fast(feed) or {}).get("artwork")
+        if isinstance(artwork, str):
+            paths.append(feed.parent / artwork)
+    return paths
 
 
 def due_window(published: Iterable[datetime], now: datetime) -> tuple[str | None, str | None]:

@@ -1,5 +1,5 @@
 """Our feedgen extensions: Podcasting 2.0 (`podcast:`), Media RSS (`media:`), Podlove Simple
-Chapters (`psc:`), and itunes:explicit as Apple now wants it (true/false).
+Chapters (`psc:`), and itunes:explicit, block and complete as Apple now wants them.
 
 feedgen calls `extend_rss` on each registered extension after it has written its own tags.
 Each extension holds frozen values (set by `build.py`) and only turns them into elements, so
@@ -32,7 +32,7 @@ def _add(parent: Any, tag: str, text: str | None = None, **attributes: str | Non
 
 
 def _number(value: float) -> str:
-    """A decimal without a needless `.0` (podcast:episode, startTime, duration)."""
+    """A decimal without a needless `.0` (podcast:soundbite startTime and duration)."""
     return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from mediafactory import make_artwork, make_audio, make_video
+from mediafactory import make_artwork, make_audio, make_poster, make_video
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -20,6 +20,9 @@ def main() -> None:
     make_video(media / "on-tools.mp4", 12, size=(320, 180))
     make_audio(media / "listener-mail.mp3", 15, pitch=523.0)
     make_artwork(media / "on-tools.jpg", label="On Tools", color=(30, 110, 80))
+    # an Opus rendition (podcast:alternateEnclosure) and a 16:9 poster for the video feed
+    make_audio(media / "on-tools.opus", 25, pitch=440.0)
+    make_poster(media / "on-tools-poster.jpg", label="On Tools")
     total = sum(
         p.stat().st_size for p in (*media.iterdir(), *(ROOT / "feeds" / "artwork").iterdir())
     )

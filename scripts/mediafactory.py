@@ -115,3 +115,20 @@ def make_artwork(
     draw.text((size / 2, size / 2), label, fill=(255, 230, 120), font=font, anchor="mm")
     image.save(path, quality=70) if path.suffix.lower() in (".jpg", ".jpeg") else image.save(path)
     return path
+
+
+def make_poster(path: Path, size: tuple[int, int] = (640, 360), *, label: str = "showpipe") -> Path:
+    """Write a 16:9 poster image (JPEG or PNG by extension), as video apps show."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    width, height = size
+    image = Image.new("RGB", size, (20, 20, 30))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle(
+        (width // 20, height // 10, width - width // 20, height - height // 10),
+        outline=(255, 230, 120),
+        width=max(1, width // 160),
+    )
+    font = ImageFont.load_default(size=height // 8)
+    draw.text((width / 2, height / 2), label, fill=(255, 255, 255), font=font, anchor="mm")
+    image.save(path, quality=70) if path.suffix.lower() in (".jpg", ".jpeg") else image.save(path)
+    return path

@@ -5,15 +5,17 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ProblemsFound, ShowpipeError, ValidationError
-from showpipe.publish import Plan, Upload, plan_feeds_only, plan_publish, run_plan
 from showpipe.storage import open_storage
+
+if TYPE_CHECKING:
+    from showpipe.publish import Plan, Upload
 
 
 class ShowpipeGroup(click.Group):
@@ -154,6 +156,7 @@ def publish(
         showpipe publish --dry-run episodes/*.yaml
     """
     from showpipe.project import load_project
+    from showpipe.publish import plan_publish, run_plan
 
     out: Output = ctx.obj
     settings = _settings(ctx, episodes[0].parent)
@@ -192,38 +195,49 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     Example (crontab, every 10 minutes):
         */10 * * * *  cd /srv/show && showpipe feeds
     """
-    from showpipe.project import load_project
+    from showpipe.cron import refresh_feeds
 
     out: Output = ctx.obj
     settings = _settings(ctx)
     storage = open_storage(settings)
-    plan = plan_feeds_only(load_project(settings), storage, now=_now(now))
+    plan = refresh_feeds(settings, storage, now=_now(now), dry_run=dry_run)
+    if plan is None:
+        return  # nothing can have changed since the last run
     if dry_run:
         _render_plan(out, plan)
         return
-    run_plan(plan, storage)
     for feed in plan.feeds:
         if feed.changed:
             out.say(f"updated {feed.url} (+{len(feed.added)} -{len(feed.removed)} items)")
 
 
 @cli.command()
+@now_option
 @click.pass_context
-def check(ctx: click.Context) -> None:
-    """Validate the whole project (feeds, episodes, referenced files); change nothing.
+def check(ctx: click.Context, now: datetime | None) -> None:
+    """Validate the project and lint the feeds it would build; change nothing.
+
+    Checks every YAML file and the files they name, then builds each feed from what is
+    published and lints it against what podcast apps require (artwork, GUIDs, Apple's
+    categories and types, https, durations, the Podcasting 2.0 schema…). Warnings are
+    printed; errors make it exit 1.
 
     \b
     Example:
         showpipe check
+        showpipe check --now 2026-12-24T09:00:00   # the feeds as they will be then
     """
-    from showpipe.project import load_project, missing_files
+    from showpipe.check import check_project
 
     out: Output = ctx.obj
-    project = load_project(_settings(ctx))
-    missing = missing_files(project)
-    if missing:
-        raise ValidationError(missing)
-    out.say(f"ok: {len(project.feeds)} feed(s), {len(project.episodes)} episode(s)")
+    settings = _settings(ctx)
+    report = check_project(settings, open_storage(settings), now=_now(now))
+    for finding in report.warnings:
+        out.say(str(finding))
+    if report.errors:
+        raise ValidationError([str(f) for f in report.errors])
+    note = f", {len(report.warnings)} warning(s)" if report.warnings else ""
+    out.say(f"ok: {report.feeds} feed(s), {report.episodes} episode(s){note}")
 
 
 @cli.command()

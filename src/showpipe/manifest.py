@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import pydantic
 
 from showpipe.errors import StorageError
-from showpipe.storage import Storage
+from showpipe.storage import MANIFEST_KEY, Storage
 
-MANIFEST_KEY = "showpipe/manifest.json"
+__all__ = ["MANIFEST_KEY", "EpisodeRecord", "FeedRecord", "Manifest", "StoredFile"]
 
 
 @dataclass(frozen=True)
@@ -25,6 +25,11 @@ class StoredFile:
     sha256: str
     content_type: str
     duration: float | None = None
+    # Subresource Integrity value ("sha384-<base64>") for podcast:integrity.
+    sri: str | None = None
+    # Pixel size of images and video, for media:content and podcast:image.
+    width: int | None = None
+    height: int | None = None
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,11 @@ class EpisodeRecord:
     artwork: StoredFile | None = None
     transcripts: list[StoredFile] = field(default_factory=list)
     chapter_images: list[StoredFile] = field(default_factory=list)
+    # The generated JSON chapters file (podcast:chapters), when the episode has chapters.
+    chapters: StoredFile | None = None
+    # Other renditions beside the audio and video (podcast:alternateEnclosure).
+    alternates: list[StoredFile] = field(default_factory=list)
+    poster: StoredFile | None = None
 
 
 @dataclass(frozen=True)
@@ -54,7 +64,8 @@ class Manifest:
         files: list[StoredFile] = [f.artwork for f in self.feeds.values()]
         for record in self.episodes.values():
             files += [*record.media.values(), *record.transcripts, *record.chapter_images]
-            files += [record.artwork] if record.artwork else []
+            files += record.alternates
+            files += [f for f in (record.artwork, record.chapters, record.poster) if f]
         return {f.key: f for f in files}
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import mutagen
 import mutagen.flac
@@ -53,11 +54,35 @@ def _has_video_track(path: Path) -> bool:
     """True when an MP4 file has a track whose handler is 'vide' (ISO/IEC 14496-12 hdlr)."""
     with path.open("rb") as f:
         atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
-        for trak in atoms.path(b"moov")[-1].findall(b"trak"):
-            for hdlr in trak.findall(b"hdlr", recursive=True):
-                f.seek(hdlr.offset + 16)  # 8-byte header, 4 version/flags, 4 pre_defined
-                if f.read(4) == b"vide":
-                    return True
+        return any(_is_video(f, trak) for trak in atoms.path(b"moov")[-1].findall(b"trak"))
+
+
+def probe_video_size(path: Path) -> tuple[int, int] | None:
+    """An MP4's picture size from its video track header (ISO/IEC 14496-12 tkhd), if any."""
+    try:
+        with path.open("rb") as f:
+            atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
+            for trak in atoms.path(b"moov")[-1].findall(b"trak"):
+                if not _is_video(f, trak):
+                    continue
+                for tkhd in trak.findall(b"tkhd"):
+                    f.seek(tkhd.offset + 8)
+                    version = f.read(1)[0]
+                    # width and height are 16.16 fixed point after the version's fields
+                    f.seek(tkhd.offset + (96 if version == 1 else 84))
+                    size = f.read(8)
+                    width, height = (int.from_bytes(size[i : i + 4]) >> 16 for i in (0, 4))
+                    return (width, height) if width and height else None
+    except (OSError, KeyError, IndexError, mutagen.MutagenError):
+        return None
+    return None
+
+
+def _is_video(f: Any, trak: Any) -> bool:
+    for hdlr in trak.findall(b"hdlr", recursive=True):
+        f.seek(hdlr.offset + 16)  # 8-byte header, 4 version/flags, 4 pre_defined
+        if f.read(4) == b"vide":
+            return True
     return False
 
 

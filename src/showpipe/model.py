@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
 import re
+import uuid
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -19,7 +21,7 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
 
 from showpipe.errors import ValidationError, shown
-from showpipe.yamlfile import YamlProblem, line_of, read_yaml
+from showpipe.yamlfile import YamlProblem, line_of, read_yaml, read_yaml_fast
 
 # --- field types -------------------------------------------------------------------------
 
@@ -44,7 +46,8 @@ def _resolve_path(value: Any, info: ValidationInfo) -> Path:
         raise ValueError(f"'{value}' is not a file path")
     if not value.strip():
         raise ValueError("is empty; give a file path relative to this YAML file")
-    return (base / value).resolve()
+    # abspath, not resolve(): the same absolute path without a system call per file named.
+    return Path(os.path.abspath(base / value))
 
 
 def _parse_timestamp(value: Any) -> float:
@@ -81,10 +84,23 @@ class _Strict(BaseModel):
 class Person(_Strict):
     """A host or guest; becomes a podcast:person."""
 
-    name: Text
+    name: Annotated[str, Field(min_length=1, max_length=128)]
     role: str = "host"
+    # podcast:person groups, from the Podcast Taxonomy Project (default "cast").
+    group: str | None = None
     link: Url | None = None
     image: Url | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _in_the_taxonomy(self) -> Person:
+        roles = person_roles()
+        if self.role.lower() not in roles:
+            hint = _did_you_mean(self.role, sorted(roles))
+            raise ValueError(f"role '{self.role}' is not in the podcast:person taxonomy{hint}")
+        if self.group is not None and self.group.lower() not in set(roles.values()):
+            hint = _did_you_mean(self.group, sorted(set(roles.values())))
+            raise ValueError(f"group '{self.group}' is not in the podcast:person taxonomy{hint}")
+        return self
 
 
 class Owner(_Strict):
@@ -111,6 +127,43 @@ class Category(_Strict):
         return self
 
 
+class Funding(_Strict):
+    """A podcast:funding link (Podcasting 2.0): where listeners can support the show."""
+
+    url: Url
+    text: Annotated[str, Field(min_length=1, max_length=128)]
+
+
+class License(_Strict):
+    """A podcast:license: an SPDX-style slug, and a URL for a custom licence."""
+
+    slug: Annotated[str, Field(min_length=1, max_length=128)]
+    url: Url | None = None
+
+    @pydantic.model_validator(mode="after")
+    def _known_or_linked(self) -> License:
+        if self.url is None and self.slug not in license_slugs():
+            raise ValueError(
+                f"license '{self.slug}' is not a known slug; give its url for a custom licence"
+            )
+        return self
+
+
+class PodrollItem(_Strict):
+    """Another show recommended in podcast:podroll, named by its podcast:guid."""
+
+    feed_guid: uuid.UUID
+    feed_url: Url | None = None
+
+
+class UpdateFrequency(_Strict):
+    """podcast:updateFrequency: how often new episodes come, in words and as an RRULE."""
+
+    text: Annotated[str, Field(min_length=1, max_length=128)]
+    rrule: str | None = None
+    complete: bool = False
+
+
 class Feed(_Strict):
     """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
 
@@ -128,6 +181,19 @@ class Feed(_Strict):
     explicit: bool = False
     type: Literal["episodic", "serial"] = "episodic"
     medium: Literal["audio", "video"] = "audio"
+    # Podcasting 2.0 and Apple's situational tags; all optional.
+    # podcast:guid is the UUIDv5 of the feed URL unless set: set it to keep it when moving.
+    podcast_guid: uuid.UUID | None = None
+    locked: bool = False
+    new_feed_url: Url | None = None
+    block: bool = False
+    complete: bool = False
+    funding: list[Funding] = []
+    license: License | None = None
+    podroll: list[PodrollItem] = []
+    update_frequency: UpdateFrequency | None = None
+    # Names for podcast:season, by season number (default "Season N").
+    seasons: dict[Annotated[int, Field(gt=0)], Annotated[str, Field(max_length=128)]] = {}
 
 
 # --- episodes ----------------------------------------------------------------------------
@@ -138,6 +204,14 @@ class Chapter(_Strict):
     title: Text
     link: Url | None = None
     image: LocalFile | None = None
+
+
+class Soundbite(_Strict):
+    """A podcast:soundbite: a short highlight apps may play as a preview (15-120 s)."""
+
+    start: Seconds
+    duration: Annotated[float, Field(gt=0, le=600)]
+    title: Annotated[str, Field(max_length=128)] | None = None
 
 
 class Episode(_Strict):
@@ -161,6 +235,13 @@ class Episode(_Strict):
     chapters: list[Chapter] = []
     transcripts: list[LocalFile] = []
     keywords: list[Text] = []
+    # Other renditions (an Opus file, …), listed as podcast:alternateEnclosure.
+    alternates: list[LocalFile] = []
+    # A 16:9 image for video apps (podcast:image purpose="poster", media:thumbnail).
+    poster: LocalFile | None = None
+    soundbites: list[Soundbite] = []
+    # Taken out of the feeds on purpose: the only way a published GUID may disappear.
+    unpublished: bool = False
 
     @pydantic.model_validator(mode="after")
     def _has_media_and_ordered_chapters(self) -> Episode:
@@ -177,7 +258,8 @@ class Episode(_Strict):
 
     def local_files(self) -> list[Path]:
         """Every file this episode names, for existence checks and uploads."""
-        files = [self.audio, self.video, self.artwork, *self.transcripts]
+        files = [self.audio, self.video, self.artwork, self.poster, *self.transcripts]
+        files += self.alternates
         files += [c.image for c in self.chapters]
         return [f for f in files if f is not None]
 
@@ -190,6 +272,19 @@ def apple_categories() -> dict[str, list[str]]:
     text = resources.files("showpipe").joinpath("data/apple-categories.json").read_text()
     categories: dict[str, list[str]] = json.loads(text)
     return categories
+
+
+@cache
+def person_roles() -> dict[str, str]:
+    """podcast:person roles (lower case) and the group each belongs to (lower case)."""
+    text = resources.files("showpipe").joinpath("data/podcast-person-taxonomy.json").read_text()
+    return {e["role"].lower(): e["group"].lower() for e in json.loads(text)}
+
+
+@cache
+def license_slugs() -> frozenset[str]:
+    text = resources.files("showpipe").joinpath("data/license-slugs.txt").read_text()
+    return frozenset(line.strip() for line in text.splitlines() if line.strip())
 
 
 def _did_you_mean(word: str, choices: Any) -> str:
@@ -249,12 +344,19 @@ def _describe(model: type[BaseModel], error: Any) -> str:
 
 
 def _validate(model: type[BaseModel], path: Path, extra: dict[str, Any]) -> Any:
+    base = path.resolve().parent
+    fast = read_yaml_fast(path)
+    if fast is not None:
+        try:
+            return model.model_validate({**fast, **extra}, context={"base": base})
+        except pydantic.ValidationError:
+            pass  # read it again the slow way, which knows each field's line
     try:
         data = read_yaml(path)
     except YamlProblem as e:
         raise ValidationError([str(e)]) from None
     try:
-        return model.model_validate({**data, **extra}, context={"base": path.parent})
+        return model.model_validate({**data, **extra}, context={"base": base})
     except pydantic.ValidationError as e:
         problems = [
             f"{shown(path)}:{line_of(data, error['loc'])}: {_describe(model, error)}"

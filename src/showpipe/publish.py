@@ -6,6 +6,7 @@ everything before the first write.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import logging
 import mimetypes
@@ -15,11 +16,20 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
-from lxml import etree
 from slugify import slugify
 
+from showpipe.config import Settings
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import PublishedEpisode, build_feed, feed_key
+from showpipe.feeds import (
+    CHAPTERS_TYPE,
+    PublishedEpisode,
+    build_feed,
+    chapters_json,
+    clean_url,
+    feed_key,
+    newest_first,
+)
+from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
 from showpipe.manifest import (
     MANIFEST_KEY,
     EpisodeRecord,
@@ -29,7 +39,7 @@ from showpipe.manifest import (
     encode_manifest,
     read_manifest,
 )
-from showpipe.media import probe_image, probe_media
+from showpipe.media import probe_image, probe_media, probe_video_size
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, missing_files
 from showpipe.storage import Storage
@@ -98,20 +108,79 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
-def file_sha256(path: Path) -> str:
+def file_hashes(path: Path) -> tuple[str, str, int]:
+    """The file's sha256 (hex), its SRI sha384 value and its size, from one read.
+
+    Big media files are read once: podcast:integrity must describe the exact published bytes,
+    and a second pass over a gigabyte of video would double the time.
+    """
+    sha256, sha384 = hashlib.sha256(), hashlib.sha384()
+    size = 0
+    buffer = bytearray(1 << 20)
+    view = memoryview(buffer)
     with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+        while n := f.readinto(buffer):
+            sha256.update(view[:n])
+            sha384.update(view[:n])
+            size += n
+    return sha256.hexdigest(), "sha384-" + base64.b64encode(sha384.digest()).decode(), size
 
 
-def _stored(path: Path, folder: str, slug: str, content_type: str, **extra: float) -> StoredFile:
-    sha256 = file_sha256(path)
+def file_sha256(path: Path) -> str:
+    return file_hashes(path)[0]
+
+
+def _stored(
+    path: Path,
+    folder: str,
+    slug: str,
+    content_type: str,
+    *,
+    duration: float | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> StoredFile:
+    sha256, sri, size = file_hashes(path)
     # Content-addressed: a new file gets a new URL, so caches never serve stale bytes.
     key = f"{folder}/{slug}-{sha256[:12]}{path.suffix.lower()}"
-    return StoredFile(key, path.stat().st_size, sha256, content_type, **extra)
+    return StoredFile(key, size, sha256, content_type, duration, sri, width, height)
 
 
 def _image(path: Path, slug: str) -> StoredFile:
-    return _stored(path, "art", slug, probe_image(path).content_type)
+    info = probe_image(path)
+    return _stored(path, "art", slug, info.content_type, width=info.width, height=info.height)
+
+
+def _media(path: Path, slug: str) -> StoredFile:
+    info = probe_media(path)
+    size = probe_video_size(path) if info.content_type.startswith("video/") else None
+    width, height = size or (None, None)
+    return _stored(
+        path,
+        "media",
+        slug,
+        info.content_type,
+        duration=round(info.duration, 3),
+        width=width,
+        height=height,
+    )
+
+
+def _chapters(
+    episode: Episode, record: EpisodeRecord, settings: Settings
+) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
+    """Generate the episode's JSON chapters file into the cache, to publish beside the media."""
+    if not episode.chapters:
+        return record, []
+    data = chapters_json(episode, record.chapter_images, public_url=settings.public_url)
+    digest = hashlib.sha256(data).hexdigest()
+    path = settings.cache_dir / "chapters" / f"{record.slug}-{digest[:12]}.json"
+    if not path.is_file():
+        # A cache file named by its content: writing it during planning changes nothing visible.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    stored = _stored(path, "chapters", record.slug, CHAPTERS_TYPE)
+    return replace(record, chapters=stored), [(stored, path)]
 
 
 def _transcript(path: Path, slug: str) -> StoredFile:
@@ -134,18 +203,21 @@ def describe_episode(episode: Episode) -> tuple[EpisodeRecord, list[tuple[Stored
     for medium in ("audio", "video"):
         path = episode.media(medium)
         if path is not None:
-            info = probe_media(path)
-            media[medium] = _stored(
-                path, "media", slug, info.content_type, duration=round(info.duration, 3)
-            )
+            media[medium] = _media(path, slug)
             files.append((media[medium], path))
+    alternates = [_media(path, slug) for path in episode.alternates]
+    files += zip(alternates, episode.alternates, strict=True)
+    poster = _image(episode.poster, slug) if episode.poster else None
+    files += [(poster, episode.poster)] if poster and episode.poster else []
     artwork = _image(episode.artwork, slug) if episode.artwork else None
     transcripts = [_transcript(p, slug) for p in episode.transcripts]
     chapter_images = [_image(c.image, slug) for c in episode.chapters if c.image]
     files += [(artwork, episode.artwork)] if artwork and episode.artwork else []
     files += zip(transcripts, episode.transcripts, strict=True)
     files += zip(chapter_images, [c.image for c in episode.chapters if c.image], strict=True)
-    record = EpisodeRecord(slug, media, artwork, transcripts, chapter_images)
+    record = EpisodeRecord(
+        slug, media, artwork, transcripts, chapter_images, alternates=alternates, poster=poster
+    )
     return record, files
 
 
@@ -158,23 +230,9 @@ def _uploads(files: Sequence[tuple[StoredFile, Path]], manifest: Manifest) -> li
     return list(uploads.values())
 
 
-def _feed_items(xml: bytes | None) -> dict[str, tuple[str, bytes]]:
-    """A feed's items by GUID: (title, the item's XML)."""
-    if not xml:
-        return {}
-    try:
-        root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False))
-    except etree.XMLSyntaxError:
-        return {}
-    return {
-        item.findtext("guid") or "": (item.findtext("title") or "", etree.tostring(item))
-        for item in root.iter("item")
-    }
-
-
-def _item_diff(old: bytes | None, new: bytes) -> tuple[list[str], list[str], list[str]]:
+def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], list[str]]:
     """Titles of the items added, updated and removed between two feeds."""
-    before, after = _feed_items(old), _feed_items(new)
+    before, after = old.items, new.items
     added = [title for guid, (title, _) in after.items() if guid not in before]
     updated = [
         title for guid, (title, xml) in after.items() if guid in before and before[guid][1] != xml
@@ -196,12 +254,35 @@ def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | No
 def _due_episodes(
     project: Project, feed: Feed, manifest: Manifest, now: datetime
 ) -> list[PublishedEpisode]:
+    """The feed's episodes that are published, not taken down, and due at `now`."""
     due = []
     for episode in project.episodes:
         record = manifest.episodes.get(episode.guid or "")
         if record and feed.medium in record.media and episode.published <= now:
-            due.append(PublishedEpisode(episode, record))
+            if not episode.unpublished:
+                due.append(PublishedEpisode(episode, record))
     return due
+
+
+def _checked_diff(
+    project: Project, feed: Feed, due: list[PublishedEpisode], xml: bytes, old: bytes | None
+) -> tuple[list[str], list[str], list[str]]:
+    """How the feed's items change; stop before any upload if the feed drops a GUID or reads
+    back wrong in a real app."""
+    if old == xml:
+        return [], [], []
+    before, after = feed_items(old), feed_items(xml)
+    unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
+    guard_guids(feed.name, before, after, unpublished=unpublished)
+    public_url = clean_url(project.settings.public_url)
+    expected = [
+        ExpectedItem(
+            p.guid, public_url + p.record.media[feed.medium].key, p.record.media[feed.medium].size
+        )
+        for p in newest_first(due)
+    ]
+    read_back(public_url + feed_key(feed), xml, expected)
+    return _item_diff(before, after)
 
 
 def plan_feeds(
@@ -215,15 +296,11 @@ def plan_feeds(
             files.append((artwork, artwork_path))
         manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
         public_url = project.settings.public_url
-        xml = build_feed(
-            feed,
-            _due_episodes(project, feed, manifest, now),
-            artwork=artwork,
-            public_url=public_url,
-        )
+        due = _due_episodes(project, feed, manifest, now)
+        xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
         key = feed_key(feed)
         old = storage.get(key)
-        added, updated, removed = _item_diff(old, xml)
+        added, updated, removed = _checked_diff(project, feed, due, xml, old)
         updates.append(
             FeedUpdate(feed.name, key, public_url + key, xml, old != xml, added, updated, removed)
         )
@@ -258,7 +335,8 @@ def plan_publish(
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
         record, episode_files_ = describe_episode(episode)
-        files += episode_files_
+        record, chapter_files = _chapters(episode, record, project.settings)
+        files += episode_files_ + chapter_files
         assert episode.guid is not None
         manifest = replace(manifest, episodes={**manifest.episodes, episode.guid: record})
     project = replace(project, episodes=list(episodes.values()))

@@ -13,9 +13,16 @@ from lxml import etree
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
+MEDIA = "{http://search.yahoo.com/mrss/}"
 FEED_TYPES = ("application/rss+xml", "application/xml", "text/xml")
 # Equivalent spellings of one media type, as servers and feeds write them.
-SAME_TYPE = {"audio/x-m4a": "audio/mp4", "audio/m4a": "audio/mp4", "video/x-m4v": "video/mp4"}
+SAME_TYPE = {
+    "audio/x-m4a": "audio/mp4",
+    "audio/m4a": "audio/mp4",
+    "video/x-m4v": "video/mp4",
+    # podcast:chapters names the JSON chapters format; servers send it as JSON.
+    "application/json+chapters": "application/json",
+}
 # Web players and Podcasting 2.0 web apps fetch these cross-origin.
 ORIGIN = "https://player.example"
 TIMEOUT = 20
@@ -38,39 +45,38 @@ def _base_type(value: str | None) -> str:
 
 
 def checks_in_feed(xml: bytes) -> list[Check]:
-    """Every file a feed points at: enclosures, artwork, chapters, transcripts."""
+    """Every file a feed points at, once each: media, artwork, chapters, transcripts."""
     root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
-    channel_images = root.findall(f"channel/{ITUNES}image")
-    checks = [Check(image.get("href", ""), "artwork") for image in channel_images]
+    checks = [Check(i.get("href", ""), "artwork") for i in root.findall(f"channel/{ITUNES}image")]
     for item in root.iter("item"):
-        title = item.findtext("title") or item.findtext("guid") or "an item"
-        for enclosure in item.iter("enclosure"):
-            length = enclosure.get("length", "")
-            checks.append(
-                Check(
-                    enclosure.get("url", ""),
-                    f"enclosure of '{title}'",
-                    int(length) if length.isdigit() else None,
-                    enclosure.get("type"),
-                    needs_cors=True,
-                )
-            )
-        for image in item.iter(f"{ITUNES}image"):
-            checks.append(Check(image.get("href", ""), f"artwork of '{title}'"))
-        for tag, what in (
-            (f"{PODCAST}chapters", "chapters"),
-            (f"{PODCAST}transcript", "transcript"),
-        ):
-            for element in item.iter(tag):
-                checks.append(
-                    Check(
-                        element.get("url", ""),
-                        f"{what} of '{title}'",
-                        None,
-                        element.get("type"),
-                        True,
-                    )
-                )
+        checks += _item_checks(item, item.findtext("title") or item.findtext("guid") or "an item")
+    unique: dict[str, Check] = {}
+    for check in checks:
+        unique.setdefault(check.url, check)
+    return list(unique.values())
+
+
+def _item_checks(item: etree._Element, title: str) -> list[Check]:
+    checks = []
+    for enclosure in item.iter("enclosure"):
+        length = enclosure.get("length", "")
+        size = int(length) if length.isdigit() else None
+        url, kind = enclosure.get("url", ""), enclosure.get("type")
+        checks.append(Check(url, f"enclosure of '{title}'", size, kind, needs_cors=True))
+    for alternate in item.iter(f"{PODCAST}alternateEnclosure"):
+        length = alternate.get("length", "")
+        size = int(length) if length.isdigit() else None
+        for source in alternate.iter(f"{PODCAST}source"):
+            what = f"alternate enclosure of '{title}'"
+            checks.append(Check(source.get("uri", ""), what, size, alternate.get("type"), True))
+    for tag, attribute in ((f"{ITUNES}image", "href"), (f"{PODCAST}image", "href"),
+                           (f"{MEDIA}thumbnail", "url")):  # fmt: skip
+        for image in item.iter(tag):
+            checks.append(Check(image.get(attribute, ""), f"artwork of '{title}'"))
+    for tag, what in ((f"{PODCAST}chapters", "chapters"), (f"{PODCAST}transcript", "transcript")):
+        for element in item.iter(tag):
+            url, kind = element.get("url", ""), element.get("type")
+            checks.append(Check(url, f"{what} of '{title}'", None, kind, needs_cors=True))
     return checks
 
 

@@ -7,11 +7,13 @@ ruamel.yaml's round-trip mode is used because it remembers where each key stands
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
@@ -68,6 +70,63 @@ def read_yaml(path: Path) -> CommentedMap:
     if not isinstance(data, CommentedMap):
         raise YamlProblem(path, 1, "the file must be a mapping of keys to values")
     return data
+
+
+class _FastLoader(pyyaml.CSafeLoader):
+    """libyaml's C parser, resolving plain scalars as YAML 1.2 (ruamel.yaml's reading) does.
+
+    YAML 1.1 would read `no` as false, `1:30` as 90 and `010` as 8; YAML 1.2 reads them as
+    text and 10. Duplicate keys, which ruamel.yaml refuses, are refused here too.
+    """
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
+        mapping = super().construct_mapping(node, deep=deep)
+        # Fewer keys than key nodes means one key came twice (merge keys aside).
+        if len(mapping) != len(node.value) and not any(
+            k.tag.endswith(":merge") for k, _ in node.value
+        ):
+            raise pyyaml.constructor.ConstructorError(None, None, "duplicate key", node.start_mark)
+        return mapping
+
+
+_FastLoader.yaml_implicit_resolvers = {
+    first: [
+        (tag, regexp)
+        for tag, regexp in resolvers
+        if tag.rsplit(":", 1)[-1] not in ("bool", "int", "float")
+    ]
+    for first, resolvers in pyyaml.CSafeLoader.yaml_implicit_resolvers.items()
+}
+for _tag, _pattern, _first in (
+    ("bool", r"^(?:true|True|TRUE|false|False|FALSE)$", "tTfF"),
+    ("int", r"^(?:[-+]?(?:0|[1-9][0-9]*)|0o[0-7]+|0x[0-9a-fA-F]+)$", "-+0123456789"),
+    (
+        "float",
+        r"^(?:[-+]?(?:\.[0-9]+|[0-9]+\.[0-9]*|[0-9]+(?=[eE]))(?:[eE][-+]?[0-9]+)?"
+        r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$",
+        "-+.0123456789",
+    ),
+):
+    _FastLoader.add_implicit_resolver(
+        f"tag:yaml.org,2002:{_tag}", re.compile(_pattern), list(_first)
+    )
+
+
+def read_yaml_fast(path: Path) -> dict[str, Any] | None:
+    """Parse a YAML mapping quickly with libyaml, or None when anything is off.
+
+    None means "read it with `read_yaml`", which is slower but names the line of a problem.
+    """
+    try:
+        raw = path.read_bytes()
+        if len(raw) > MAX_YAML_BYTES:
+            return None
+        data = pyyaml.load(raw.decode("utf-8"), Loader=_FastLoader)  # noqa: S506
+    except (OSError, UnicodeDecodeError, pyyaml.YAMLError):
+        return None
+    if data is None:
+        return {}
+    return data if isinstance(data, dict) else None
 
 
 def line_of(data: CommentedMap, location: Sequence[str | int]) -> int:

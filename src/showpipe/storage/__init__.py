@@ -7,6 +7,10 @@ from typing import Protocol
 
 from showpipe.config import Settings
 
+# The publish manifest's key in every storage (see manifest.py). Defined here, beside the
+# storage, so that cron's no-change check can find it without loading pydantic.
+MANIFEST_KEY = "showpipe/manifest.json"
+
 
 class Storage(Protocol):
     """The operations publishing needs; keys are `/`-separated, URL-safe, relative."""
@@ -41,4 +45,4 @@ def open_storage(settings: Settings) -> Storage:
     return LocalStorage(path if path.is_absolute() else settings.root / path)
 
 
-__all__ = ["Storage", "open_storage"]
+__all__ = ["MANIFEST_KEY", "Storage", "open_storage"]

@@ -1,0 +1,53 @@
+"""`showpipe feeds`, cron's job: return at once when nothing changed, else rebuild the feeds.
+
+This module imports only what the no-change check needs; the project, feedgen and the
+parsers are loaded only when there is work to do, so a quiet cron run stays well under a
+second even for a show of thousands of episodes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from showpipe.config import Settings
+from showpipe.feedstate import FeedsState, due_window, fingerprint, nothing_to_do, save_state
+from showpipe.storage import Storage
+
+if TYPE_CHECKING:
+    from showpipe.publish import Plan
+
+
+def refresh_feeds(
+    settings: Settings, storage: Storage, *, now: datetime, dry_run: bool = False
+) -> Plan | None:
+    """Cron's job: regenerate the feeds, or return None at once when nothing can have changed.
+
+    Raises:
+        ValidationError: a YAML file is invalid.
+        FeedError: a feed would drop a GUID or does not read back as meant.
+    """
+    if not dry_run and nothing_to_do(settings, storage, now):
+        return None
+    # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
+    from showpipe.project import load_project
+    from showpipe.publish import plan_feeds_only, run_plan
+
+    before = fingerprint(settings, storage)
+    project = load_project(settings)
+    plan = plan_feeds_only(project, storage, now=now)
+    if dry_run:
+        return plan
+    run_plan(plan, storage)
+    window = due_window((e.published for e in project.episodes), now)
+    save_state(
+        settings,
+        FeedsState(
+            # Our own manifest write is an input of the next run; anything else is a change.
+            fingerprint(settings, storage) if plan.manifest_changed else before,
+            *window,
+            feeds={f.key: hashlib.sha256(f.xml).hexdigest() for f in plan.feeds},
+        ),
+    )
+    return plan

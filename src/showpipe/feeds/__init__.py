@@ -1,0 +1,28 @@
+"""RSS feeds: building them (feedgen plus our extensions), reading them back, linting them."""
+
+from __future__ import annotations
+
+from showpipe.feeds.build import (
+    ENCLOSURE_TYPES,
+    PublishedEpisode,
+    build_feed,
+    feed_key,
+    newest_first,
+    podcast_guid,
+)
+from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
+from showpipe.feeds.text import clean_text, clean_url, render_html
+
+__all__ = [
+    "CHAPTERS_TYPE",
+    "ENCLOSURE_TYPES",
+    "PublishedEpisode",
+    "build_feed",
+    "chapters_json",
+    "clean_text",
+    "clean_url",
+    "feed_key",
+    "newest_first",
+    "podcast_guid",
+    "render_html",
+]

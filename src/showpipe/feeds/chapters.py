@@ -1,0 +1,52 @@
+"""The JSON chapters file (podcast:chapters), generated from an episode's chapters.
+
+Format: podcast-namespace `docs/examples/chapters/jsonChapters.md`, version 1.2.0.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from showpipe.feeds.text import clean_text, clean_url
+from showpipe.manifest import StoredFile
+from showpipe.model import Episode
+
+CHAPTERS_VERSION = "1.2.0"
+CHAPTERS_TYPE = "application/json+chapters"
+
+
+def _seconds(value: float) -> int | float:
+    # startTime is a number of seconds; whole numbers stay integers, as in the spec's example.
+    return int(value) if float(value).is_integer() else round(value, 3)
+
+
+def chapters_json(episode: Episode, images: Sequence[StoredFile], *, public_url: str) -> bytes:
+    """The chapters file's exact bytes: stable key order and formatting, so stable hashes.
+
+    Args:
+        episode: the episode whose chapters to write (must have some).
+        images: the published images of the chapters that have one, in chapter order.
+        public_url: where storage keys are served, ending in `/`.
+    """
+    base = clean_url(public_url)
+    pending = iter(images)
+    chapters: list[dict[str, Any]] = []
+    for chapter in episode.chapters:
+        entry: dict[str, Any] = {
+            "startTime": _seconds(chapter.start),
+            "title": clean_text(chapter.title),
+        }
+        image = next(pending, None) if chapter.image else None
+        if image is not None:
+            entry["img"] = base + image.key
+        if chapter.link:
+            entry["url"] = clean_url(chapter.link)
+        chapters.append(entry)
+    document = {
+        "version": CHAPTERS_VERSION,
+        "title": clean_text(episode.title),
+        "chapters": chapters,
+    }
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")

@@ -1,0 +1,301 @@
+"""Linting a built feed against FEED-SPEC.md: what apps reject (errors) or handle badly
+(warnings). Works on the XML alone, so it checks exactly what subscribers would get.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from functools import cache
+from importlib import resources
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from lxml import etree
+
+from showpipe.feeds.build import PODCAST_GUID_NAMESPACE
+from showpipe.feeds.extensions import ITUNES_NS, MEDIA_NS, PODCAST_NS, PSC_NS
+from showpipe.model import apple_categories
+
+ATOM_NS = "http://www.w3.org/2005/Atom"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
+KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}
+# FEED-SPEC.md, Item: the enclosure types Apple accepts.
+APPLE_TYPES = {
+    "audio/mpeg",
+    "audio/x-m4a",
+    "video/mp4",
+    "video/quicktime",
+    "video/x-m4v",
+    "application/pdf",
+}
+MEDIUMS = {"podcast", "music", "video", "film", "audiobook", "newsletter", "blog", "course"}
+MEDIUMS |= {m + "L" for m in MEDIUMS} | {"mixed"}
+MAX_BYTES = 4000
+LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
+_I, _P = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One lint result; errors make `showpipe check` fail."""
+
+    severity: Literal["error", "warning"]
+    where: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.where}: {self.severity}: {self.message}"
+
+
+@cache
+def podcast_schema() -> etree.XMLSchema:
+    """The Podcasting 2.0 XSD (CC0). It declares its elements in no namespace."""
+    data = resources.files("showpipe").joinpath("data/podcast.xsd").read_bytes()
+    return etree.XMLSchema(etree.fromstring(data))
+
+
+def schema_problems(element: Any) -> list[str]:
+    """Problems of one podcast:* element against the XSD; [] for tags it does not declare."""
+    schema = podcast_schema()
+    local = etree.QName(element).localname
+    if local not in _declared():
+        return []
+    copy = etree.fromstring(etree.tostring(element))
+    for node in copy.iter():
+        if isinstance(node.tag, str):
+            node.tag = etree.QName(node).localname
+    etree.cleanup_namespaces(copy)
+    if schema.validate(copy):
+        return []
+    return [e.message for e in schema.error_log]
+
+
+@cache
+def _declared() -> frozenset[str]:
+    data = resources.files("showpipe").joinpath("data/podcast.xsd").read_bytes()
+    root = etree.fromstring(data)
+    xs = "{http://www.w3.org/2001/XMLSchema}element"
+    return frozenset(e.get("name") for e in root.findall(xs))
+
+
+class _Linter:
+    def __init__(self, name: str, public: bool) -> None:
+        self.where = f"feeds/{name}.xml"
+        self.public = public
+        self.findings: list[Finding] = []
+        self.show_title = ""
+
+    def error(self, where: str, message: str) -> None:
+        self.findings.append(Finding("error", where, message))
+
+    def warn(self, where: str, message: str) -> None:
+        self.findings.append(Finding("warning", where, message))
+
+
+def lint_feed(name: str, xml: bytes, *, public: bool) -> list[Finding]:
+    """Every problem of a feed, errors first.
+
+    Args:
+        name: the feed's name (`feeds/<name>.xml`).
+        xml: the feed's bytes.
+        public: the feed is served to the world, so its URLs should be HTTPS.
+    """
+    lint = _Linter(name, public)
+    try:
+        root = etree.fromstring(xml, _PARSER)
+    except etree.XMLSyntaxError as e:
+        return [Finding("error", lint.where, f"not well-formed XML: {e}")]
+    channel = root.find("channel")
+    if root.tag != "rss" or channel is None:
+        return [Finding("error", lint.where, "not an RSS 2.0 feed (<rss><channel>)")]
+    lint.show_title = (channel.findtext("title") or "").strip()
+    _namespaces(lint, root)
+    _channel(lint, channel)
+    _items(lint, channel)
+    _urls(lint, root)
+    _podcast_tags(lint, root)
+    return sorted(lint.findings, key=lambda f: f.severity != "error")
+
+
+def _namespaces(lint: _Linter, root: Any) -> None:
+    for prefix, uri in sorted((root.nsmap or {}).items(), key=lambda p: str(p[0])):
+        close = [k for k in KNOWN_NAMESPACES if k.lower().rstrip("/") == uri.lower().rstrip("/")]
+        if uri not in KNOWN_NAMESPACES and close:
+            lint.error(lint.where, f"namespace {prefix} is '{uri}'; apps only know '{close[0]}'")
+
+
+def _text_limit(lint: _Linter, where: str, element: Any, tag: str, *, required: bool) -> None:
+    text = element.findtext(tag)
+    if not text or not text.strip():
+        if required:
+            lint.error(where, f"<{tag}> is missing or empty")
+        return
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        lint.error(where, f"<{tag}> is longer than {MAX_BYTES} bytes")
+
+
+def _channel(lint: _Linter, channel: Any) -> None:
+    where = lint.where
+    _text_limit(lint, where, channel, "description", required=True)
+    title = channel.findtext("title") or ""
+    if not title.strip() or len(title) > 255:
+        lint.error(where, "<title> must have 1 to 255 characters")
+    if not channel.findtext("language"):
+        lint.error(where, "<language> is missing")
+    image = channel.find(f"{_I}image")
+    if image is None or not image.get("href"):
+        lint.error(where, "no artwork (itunes:image href)")
+    if channel.findtext(f"{_I}explicit") not in ("true", "false"):
+        lint.error(where, "itunes:explicit must be true or false")
+    if channel.findtext(f"{_I}type", "episodic") not in ("episodic", "serial"):
+        lint.error(where, "itunes:type must be episodic or serial")
+    _categories(lint, channel)
+    _podcast_guid(lint, channel)
+    if channel.find(f"{{{ATOM_NS}}}link[@rel='self']") is None:
+        lint.warn(where, 'no <atom:link rel="self"> (apps use it to find the feed again)')
+    medium = channel.findtext(f"{_P}medium")
+    if medium is not None and medium not in MEDIUMS:
+        lint.error(where, f"podcast:medium '{medium}' is not one of the spec's values")
+
+
+def _categories(lint: _Linter, channel: Any) -> None:
+    categories = channel.findall(f"{_I}category")
+    if not categories:
+        lint.error(lint.where, "no itunes:category")
+    apple = apple_categories()
+    for category in categories:
+        text = category.get("text", "")
+        if text not in apple:
+            lint.error(lint.where, f"category '{text}' is not on Apple's list")
+            continue
+        for sub in category.findall(f"{_I}category"):
+            if sub.get("text") not in apple[text]:
+                lint.error(lint.where, f"'{sub.get('text')}' is not a subcategory of {text}")
+
+
+def _podcast_guid(lint: _Linter, channel: Any) -> None:
+    guid = channel.findtext(f"{_P}guid")
+    if guid is None:
+        lint.warn(lint.where, "no podcast:guid")
+        return
+    try:
+        uuid.UUID(guid)
+    except ValueError:
+        lint.error(lint.where, f"podcast:guid '{guid}' is not a UUID")
+        return
+    self_link = channel.find(f"{{{ATOM_NS}}}link[@rel='self']")
+    if self_link is not None:
+        name = self_link.get("href", "").split("://", 1)[-1].rstrip("/")
+        if guid != str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name)):
+            lint.warn(lint.where, "podcast:guid is not the UUIDv5 of this feed's URL (moved?)")
+
+
+def _items(lint: _Linter, channel: Any) -> None:
+    items = channel.findall("item")
+    serial = channel.findtext(f"{_I}type") == "serial"
+    guids = Counter(item.findtext("guid") for item in items)
+    urls = Counter(e.get("url") for item in items for e in item.findall("enclosure"))
+    dates = []
+    for item in items:
+        where = f"{lint.where}: item '{item.findtext('title') or item.findtext('guid')}'"
+        guid = item.findtext("guid")
+        if not guid:
+            lint.error(where, "no <guid>")
+        elif guids[guid] > 1:
+            lint.error(where, f"GUID {guid} is used by {guids[guid]} items")
+        _enclosure(lint, where, item, urls)
+        dates.append(_item_fields(lint, where, item, serial=serial))
+    known = [d for d in dates if d is not None]
+    if known != sorted(known, reverse=True):
+        lint.warn(lint.where, "items are not newest first")
+
+
+def _enclosure(lint: _Linter, where: str, item: Any, urls: Counter[str | None]) -> None:
+    enclosure = item.find("enclosure")
+    if enclosure is None:
+        lint.error(where, "no <enclosure>")
+        return
+    if not (enclosure.get("length") or "").isdigit() or enclosure.get("length") == "0":
+        lint.error(where, f"enclosure length '{enclosure.get('length')}' is not a byte count")
+    if enclosure.get("type") not in APPLE_TYPES:
+        lint.error(where, f"enclosure type '{enclosure.get('type')}' is not accepted by Apple")
+    if urls[enclosure.get("url")] > 1:
+        lint.error(where, f"enclosure URL {enclosure.get('url')} is used by another item")
+
+
+def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> Any:
+    title = (item.findtext("title") or "").strip()
+    if not title:
+        lint.error(where, "<title> is missing or empty")
+    elif lint.show_title and re.search(rf"\b{re.escape(lint.show_title)}\b", title, re.I):
+        lint.warn(where, "the title repeats the show's name (Apple asks not to)")
+    _text_limit(lint, where, item, "description", required=False)
+    duration = item.findtext(f"{_I}duration") or ""
+    if not duration.isdigit() or duration == "0":
+        lint.warn(where, "episode without duration (itunes:duration in whole seconds)")
+    if serial and not item.findtext(f"{_I}episode"):
+        lint.error(where, "a serial show needs itunes:episode on every item")
+    for tag in ("episode", "season"):
+        value = item.findtext(f"{_I}{tag}")
+        if value is not None and (not value.isdigit() or int(value) == 0):
+            lint.error(where, f"itunes:{tag} '{value}' is not a positive whole number")
+    if item.findtext(f"{_I}episodeType", "full") not in ("full", "trailer", "bonus"):
+        lint.error(where, "itunes:episodeType must be full, trailer or bonus")
+    _soundbites_and_chapters(lint, where, item)
+    try:
+        return parsedate_to_datetime(item.findtext("pubDate") or "")
+    except (TypeError, ValueError):
+        lint.error(where, f"pubDate '{item.findtext('pubDate')}' is not an RFC 2822 date")
+        return None
+
+
+def _soundbites_and_chapters(lint: _Linter, where: str, item: Any) -> None:
+    for bite in item.findall(f"{_P}soundbite"):
+        if not 15 <= float(bite.get("duration") or 0) <= 120:
+            lint.warn(where, "podcast:soundbite should last 15 to 120 seconds")
+    starts = [c.get("start", "") for c in item.iterfind(f"{{{PSC_NS}}}chapters/{{*}}chapter")]
+    if starts != sorted(starts):
+        lint.error(where, "psc:chapter start times are not ascending")
+
+
+def _url_attributes(root: Any) -> Iterator[tuple[str, str]]:
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for attribute in ("url", "href", "uri", "img", "image", "feedUrl"):
+            value = element.get(attribute)
+            if value is not None:
+                yield etree.QName(element).localname, value
+
+
+def _urls(lint: _Linter, root: Any) -> None:
+    insecure = 0
+    for tag, url in _url_attributes(root):
+        parts = urlsplit(url)
+        if not url.isascii() or " " in url or not parts.scheme or not parts.netloc:
+            lint.error(lint.where, f"<{tag}> URL '{url}' is not absolute, ASCII, percent-encoded")
+        elif parts.scheme == "http" and lint.public:
+            insecure += 1
+    if insecure:
+        lint.error(lint.where, f"{insecure} URL(s) use http, not https, in a public feed")
+
+
+def _podcast_tags(lint: _Linter, root: Any) -> None:
+    for element in root.iter(f"{_P}*"):
+        for message in schema_problems(element):
+            lint.error(lint.where, f"podcast:{etree.QName(element).localname}: {message}")
+    for alternate in root.iter(f"{_P}alternateEnclosure"):
+        if not alternate.get("type") or alternate.find(f"{_P}source") is None:
+            lint.error(lint.where, "podcast:alternateEnclosure needs a type and a podcast:source")
+
+
+def is_public(url: str) -> bool:
+    """A feed served beyond this machine, which apps will expect over HTTPS."""
+    host = urlsplit(url).hostname or ""
+    return not (host in LOCAL_HOSTS or host.endswith((".localhost", ".local", ".test")))

@@ -1,0 +1,119 @@
+"""Checks on a built feed before it is uploaded: read back as an app reads it, and GUIDs kept.
+
+Both raise FeedError while publishing is still planning, so a failed check uploads nothing.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+
+import podcastparser
+from lxml import etree
+
+from showpipe.errors import FeedError
+from showpipe.feeds.extensions import PODCAST_NS
+
+# Feeds come from our own storage, but a parser that fetches nothing is safe for any input.
+_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+
+
+@dataclass(frozen=True)
+class ExpectedItem:
+    """What an item must look like to an app: its GUID and its enclosure."""
+
+    guid: str
+    url: str
+    length: int
+
+
+def read_back(feed_url: str, xml: bytes, expected: Sequence[ExpectedItem]) -> None:
+    """Parse `xml` with gPodder's podcastparser and compare it with what was meant.
+
+    Raises:
+        FeedError: the parser fails, or the items, GUIDs, enclosure URLs or lengths differ.
+    """
+    name = feed_url.rsplit("/", 1)[-1]
+    try:
+        parsed = podcastparser.parse(feed_url, io.BytesIO(xml))
+    except Exception as e:  # podcastparser raises FeedParseError and the SAX errors as they are
+        raise FeedError(f"{name}: gPodder's parser cannot read the built feed: {e}") from e
+    items = parsed.get("episodes", [])
+    problems = []
+    if len(items) != len(expected):
+        problems.append(f"{len(items)} items read back, {len(expected)} meant")
+    for index, (item, meant) in enumerate(zip(items, expected, strict=False), 1):
+        # podcastparser also lists media:content; it points at the enclosure's URL.
+        enclosures = {e["url"]: e["file_size"] for e in item.get("enclosures", [])}
+        if item.get("guid") != meant.guid:
+            problems.append(f"item {index}: GUID {item.get('guid')!r}, meant {meant.guid!r}")
+        elif enclosures != {meant.url: meant.length}:
+            problems.append(
+                f"item {index} ({meant.guid}): enclosures {enclosures}, meant "
+                f"{{{meant.url!r}: {meant.length}}}"
+            )
+    if problems:
+        raise FeedError(
+            f"{name}: the built feed reads back wrong in gPodder's parser, so nothing was "
+            "uploaded: " + "; ".join(problems[:5])
+        )
+
+
+@dataclass(frozen=True)
+class FeedItems:
+    """What a feed promises its subscribers: the show's GUID, and each item by GUID."""
+
+    channel_guid: str | None
+    items: dict[str, tuple[str, bytes]]  # GUID -> (title, the item's XML)
+
+
+def feed_items(xml: bytes | None) -> FeedItems:
+    """Parse a feed once for the GUID guard and the item diff (empty if unreadable)."""
+    if not xml:
+        return FeedItems(None, {})
+    try:
+        root = etree.fromstring(xml, _PARSER)
+    except etree.XMLSyntaxError:
+        return FeedItems(None, {})
+    channel = root.find("channel")
+    if channel is None:
+        return FeedItems(None, {})
+    items = {
+        item.findtext("guid") or "": (item.findtext("title") or "", etree.tostring(item))
+        for item in channel.iter("item")
+    }
+    return FeedItems(channel.findtext(f"{{{PODCAST_NS}}}guid"), items)
+
+
+def guard_guids(
+    name: str, published: FeedItems, built: FeedItems, *, unpublished: Collection[str]
+) -> None:
+    """Refuse a feed that would change the channel's GUID or drop an item's GUID.
+
+    Apps know a show and its episodes by these GUIDs: a changed one makes every subscriber
+    download everything again, or lose an episode. Only episodes marked `unpublished: true`
+    may leave a feed.
+
+    Raises:
+        FeedError: naming the GUIDs and what to do.
+    """
+    old_guid, old_items = published.channel_guid, published.items
+    new_guid, new_items = built.channel_guid, built.items
+    if old_guid and new_guid != old_guid:
+        raise FeedError(
+            f"feeds/{name}.xml: podcast:guid would change from {old_guid} to {new_guid} "
+            f"(did the public URL change?); a moved feed keeps its GUID: set "
+            f"`podcast_guid: {old_guid}` in feeds/{name}.yaml"
+        )
+    gone = [
+        f"'{title}' ({guid})"
+        for guid, (title, _) in old_items.items()
+        if guid not in new_items and guid not in unpublished
+    ]
+    if gone:
+        raise FeedError(
+            f"feeds/{name}.xml: {len(gone)} published episode(s) would disappear or change GUID: "
+            f"{', '.join(gone[:5])}; apps would lose or re-download them. Restore the GUID in "
+            "the episode's YAML, or set `unpublished: true` there to take it down on purpose"
+        )

@@ -1,0 +1,54 @@
+"""Clean text, HTML and URLs for feeds: what XML 1.0 and podcast apps accept."""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from urllib.parse import quote, urlsplit, urlunsplit
+
+import nh3
+from markdown_it import MarkdownIt
+
+# XML 1.0 §2.2 Char production: everything else must go.
+_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
+# Apple renders these in descriptions (FEED-SPEC.md, Item: description).
+_ALLOWED_HTML = {"p", "ol", "ul", "li", "a", "strong", "em", "b", "i", "br", "code", "blockquote"}
+# RFC 3986 reserved and unreserved characters, plus '%' so existing escapes are kept.
+_URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
+
+
+def clean_text(text: str) -> str:
+    """Remove the characters XML 1.0 cannot carry."""
+    return _XML_FORBIDDEN.sub("", text)
+
+
+@lru_cache(maxsize=8192)
+def render_html(markdown: str) -> str:
+    """Render a Markdown description to sanitised HTML (nh3, a maintained sanitiser)."""
+    html = _MARKDOWN.render(clean_text(markdown))
+    return nh3.clean(html, tags=_ALLOWED_HTML, attributes={"a": {"href"}}).strip()
+
+
+def clean_url(url: str) -> str:
+    """An absolute URL as apps need it: ASCII only, IDNA host, everything else percent-encoded.
+
+    Raises:
+        ValueError: `url` is not absolute (no scheme or host).
+    """
+    parts = urlsplit(clean_text(url).strip())
+    if not parts.scheme or not parts.netloc:
+        raise ValueError(f"'{url}' is not an absolute URL")
+    host = parts.hostname or ""
+    netloc = parts.netloc
+    if not host.isascii():
+        netloc = netloc.replace(host, host.encode("idna").decode("ascii"))
+    return urlunsplit(
+        (
+            parts.scheme.lower(),
+            netloc,
+            quote(parts.path, safe=_URL_SAFE),
+            quote(parts.query, safe=_URL_SAFE),
+            quote(parts.fragment, safe=_URL_SAFE),
+        )
+    )

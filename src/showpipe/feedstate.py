@@ -1,0 +1,114 @@
+"""Knowing, without loading the project, that `showpipe feeds` would change nothing.
+
+Cron runs `showpipe feeds` every few minutes; loading and validating thousands of episode
+files each time would take seconds for nothing. After each full run we record a fingerprint
+of every input (the YAML bytes, the feed artwork, the manifest, the settings, showpipe's
+version), the span of time in which the set of due episodes stays the same, and the hash of
+each feed as written. A later run whose fingerprint, clock and stored feeds all match has
+nothing to do. The record lives in the local build cache: it is a shortcut, never the truth.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from showpipe import __version__
+from showpipe.config import Settings
+from showpipe.storage import MANIFEST_KEY, Storage
+from showpipe.yamlfile import read_yaml_fast
+
+STATE_FILE = "feeds-state.json"
+
+
+@dataclass(frozen=True)
+class FeedsState:
+    """What the last full `showpipe feeds` saw and wrote."""
+
+    fingerprint: str
+    # The set of due episodes is the same for any clock in [due_from, due_until).
+    due_from: str | None
+    due_until: str | None
+    feeds: Mapping[str, str]  # storage key -> sha256 of the feed's bytes
+
+    def covers(self, now: datetime) -> bool:
+        after_start = self.due_from is None or datetime.fromisoformat(self.due_from) <= now
+        return after_start and (
+            self.due_until is None or now < datetime.fromisoformat(self.due_until)
+        )
+
+
+def fingerprint(settings: Settings, storage: Storage) -> str:
+    """A hash of everything a feed is built from (YAML, feed artwork, manifest, settings)."""
+    digest = hashlib.sha256()
+    for part in (__version__, settings.public_url, settings.storage):
+        digest.update(part.encode() + b"\0")
+    for folder in (settings.feeds_dir, settings.episodes_dir):
+        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    for path in _feed_artwork(settings):
+        # Present on a publishing machine (measured then), absent on cron's (the manifest's).
+        digest.update(str(path).encode() + b"\0")
+        digest.update(path.read_bytes() if path.is_file() else b"absent")
+    digest.update(storage.get(MANIFEST_KEY) or b"")
+    return digest.hexdigest()
+
+
+def _feed_artwork(settings: Settings) -> list[Path]:
+    """The artwork files the feeds name (a feed that cannot be read has none: the YAML bytes
+    are in the fingerprint anyway)."""
+    paths = []
+    for feed in sorted(settings.feeds_dir.glob("*.yaml")) if settings.feeds_dir.is_dir() else []:
+        artwork = (read_yaml_fast(feed) or {}).get("artwork")
+        if isinstance(artwork, str):
+            paths.append(feed.parent / artwork)
+    return paths
+
+
+def due_window(published: Iterable[datetime], now: datetime) -> tuple[str | None, str | None]:
+    """The span around `now` in which no episode's publication time falls."""
+    times = list(published)
+    past = [t for t in times if t <= now]
+    future = [t for t in times if t > now]
+    return (
+        max(past).isoformat() if past else None,
+        min(future).isoformat() if future else None,
+    )
+
+
+def _path(settings: Settings) -> Path:
+    return settings.cache_dir / STATE_FILE
+
+
+def load_state(settings: Settings) -> FeedsState | None:
+    try:
+        data = json.loads(_path(settings).read_text(encoding="utf-8"))
+        return FeedsState(**data)
+    except (OSError, ValueError, TypeError):
+        return None  # no record, or a damaged one: do the full run
+
+
+def save_state(settings: Settings, state: FeedsState) -> None:
+    path = _path(settings)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(state), sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def nothing_to_do(settings: Settings, storage: Storage, now: datetime) -> bool:
+    """True when the last recorded run saw these very inputs and its feeds are still stored."""
+    state = load_state(settings)
+    if state is None or not state.covers(now):
+        return False
+    if state.fingerprint != fingerprint(settings, storage):
+        return False
+    for key, sha256 in state.feeds.items():
+        data = storage.get(key)
+        if data is None or hashlib.sha256(data).hexdigest() != sha256:
+            return False
+    return True

@@ -1,0 +1,439 @@
+"""Both feeds, read as apps read them, compared field by field with the YAML and the spec."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import json
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from pathlib import Path
+
+import feedparser
+import podcastparser
+import pytest
+from lxml import etree
+
+from showpipe.config import Settings
+from showpipe.errors import FeedError
+from showpipe.feeds import clean_url, podcast_guid, render_html
+from showpipe.feeds.lint import schema_problems
+from showpipe.feeds.readback import ExpectedItem, read_back
+from showpipe.manifest import read_manifest
+from showpipe.model import Episode, load_feed
+from showpipe.project import load_project
+from showpipe.publish import plan_feeds_only, plan_publish, run_plan
+from showpipe.storage.local import LocalStorage
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+BASE = "http://localhost:8000/"
+NS = {
+    "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
+    "podcast": "https://podcastindex.org/namespace/1.0",
+    "media": "http://search.yahoo.com/mrss/",
+    "psc": "http://podlove.org/simple-chapters",
+    "atom": "http://www.w3.org/2005/Atom",
+    "content": "http://purl.org/rss/1.0/modules/content/",
+}
+
+
+def publish_all(settings: Settings, now: datetime = NOW) -> LocalStorage:
+    storage = LocalStorage(settings.root / "public")
+    paths = sorted(settings.episodes_dir.glob("*.yaml"))
+    run_plan(plan_publish(load_project(settings), storage, paths, now=now), storage)
+    return storage
+
+
+@pytest.fixture
+def published(settings: Settings) -> LocalStorage:
+    return publish_all(settings)
+
+
+def feed_bytes(storage: LocalStorage, name: str) -> bytes:
+    return (storage.root / "feeds" / f"{name}.xml").read_bytes()
+
+
+def tree(storage: LocalStorage, name: str) -> etree._Element:
+    return etree.fromstring(feed_bytes(storage, name))
+
+
+def stored(storage: LocalStorage, url: str) -> bytes:
+    assert url.startswith(BASE), url
+    return (storage.root / url.removeprefix(BASE)).read_bytes()
+
+
+def episodes_by_guid(settings: Settings) -> dict[str, Episode]:
+    return {e.guid or "": e for e in load_project(settings).episodes}
+
+
+@pytest.mark.parametrize("name", ["show", "videos"])
+def test_both_feeds_match_the_yaml_field_by_field(
+    settings: Settings, published: LocalStorage, name: str
+) -> None:
+    feed = load_feed(settings.feeds_dir / f"{name}.yaml")
+    xml = feed_bytes(published, name)
+    fp = feedparser.parse(xml)
+    pp = podcastparser.parse(f"{BASE}feeds/{name}.xml", io.BytesIO(xml))
+    assert fp.bozo == 0
+    assert fp.feed.title == pp["title"] == feed.title
+    assert fp.feed.language == feed.language
+    # feedparser folds itunes:author and itunes:owner together; read itunes:author directly
+    channel = etree.fromstring(xml).find("channel")
+    assert channel.findtext("itunes:author", namespaces=NS) == feed.author
+    assert fp.feed.publisher_detail.name == feed.owner.name
+    assert fp.feed.publisher_detail.email == feed.owner.email
+    assert pp["type"] == feed.type
+    assert stored(published, pp["cover_url"])  # the artwork is really there
+    by_guid = episodes_by_guid(settings)
+    manifest = read_manifest(published)
+    expected = sorted(
+        (e for e in by_guid.values() if e.media(feed.medium)),
+        key=lambda e: e.published,
+        reverse=True,
+    )
+    assert [e["guid"] for e in pp["episodes"]] == [e.guid for e in expected]
+    assert [e.id for e in fp.entries] == [e.guid for e in expected]
+    for item, entry in zip(pp["episodes"], fp.entries, strict=True):
+        episode = by_guid[item["guid"]]
+        media = manifest.episodes[item["guid"]].media[feed.medium]
+        assert item["title"] == entry.title == entry.itunes_title == episode.title
+        assert item["published"] == int(episode.published.timestamp())
+        assert parsedate_to_datetime(entry.published) == episode.published
+        assert item["description"] == episode.summary
+        assert item["description_html"] == render_html(episode.description)
+        assert item["type"] == episode.type
+        assert item["explicit"] is episode.explicit
+        assert item.get("number") == episode.episode
+        assert item.get("season") == episode.season
+        assert item["total_time"] == round(media.duration or 0)
+        assert entry.guidislink is False
+        [enclosure] = entry.enclosures
+        assert int(enclosure.length) == len(stored(published, enclosure.href)) == media.size
+        assert enclosure.type == media.content_type
+        path = episode.media(feed.medium)
+        assert path is not None and stored(published, enclosure.href) == path.read_bytes()
+        # podcastparser reads psc:chapters, as gPodder does
+        assert [(c["start"], c["title"]) for c in item.get("chapters", [])] == [
+            (int(c.start), c.title) for c in episode.chapters
+        ]
+
+
+def test_every_podcast_element_is_valid_against_the_xsd(published: LocalStorage) -> None:
+    checked = 0
+    for name in ("show", "videos"):
+        for element in tree(published, name).iter(f"{{{NS['podcast']}}}*"):
+            assert schema_problems(element) == [], etree.tostring(element)
+            checked += 1
+    assert checked > 20
+
+
+def test_the_schema_check_rejects_what_the_xsd_forbids() -> None:
+    bad = etree.fromstring(
+        f'<podcast:locked xmlns:podcast="{NS["podcast"]}">maybe</podcast:locked>'
+    )
+    assert any("owner" in p for p in schema_problems(bad))
+    assert any("maybe" in p for p in schema_problems(bad))
+
+
+def test_podcast_guid_is_the_uuid5_of_the_feed_url() -> None:
+    # the example in the podcast namespace's guid.md
+    assert podcast_guid("https://podnews.net/rss") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+    assert podcast_guid("podnews.net/rss/") == "9b024349-ccf0-5f69-a609-6b82873eab3c"
+
+
+def test_channel_podcast_tags(settings: Settings, published: LocalStorage) -> None:
+    feed = load_feed(settings.feeds_dir / "show.yaml")
+    channel = tree(published, "show").find("channel")
+    assert channel is not None
+    assert channel.findtext("podcast:guid", namespaces=NS) == podcast_guid(f"{BASE}feeds/show.xml")
+    assert str(uuid.UUID(channel.findtext("podcast:guid", namespaces=NS))) == podcast_guid(
+        channel.find("atom:link[@rel='self']", NS).get("href")
+    )
+    assert channel.findtext("podcast:medium", namespaces=NS) == "podcast"
+    locked = channel.find("podcast:locked", NS)
+    assert (locked.text, locked.get("owner")) == ("yes", feed.owner.email)
+    persons = channel.findall("podcast:person", NS)
+    assert [(p.text, p.get("role"), p.get("href")) for p in persons] == [
+        (h.name, "host", h.link) for h in feed.hosts
+    ]
+    funding = channel.find("podcast:funding", NS)
+    assert (funding.get("url"), funding.text) == ("https://example.com/support", "Support the show")
+    assert channel.findtext("podcast:license", namespaces=NS) == "CC-BY-4.0"
+    frequency = channel.find("podcast:updateFrequency", NS)
+    assert frequency.text == "Every other Monday"
+    assert frequency.get("rrule") == "FREQ=WEEKLY;INTERVAL=2;BYDAY=MO"
+    video = tree(published, "videos").find("channel")
+    assert video.findtext("podcast:medium", namespaces=NS) == "video"
+    assert video.findtext("itunes:explicit", namespaces=NS) == "false"
+
+
+def test_item_podcast_tags(settings: Settings, published: LocalStorage) -> None:
+    episode = episodes_by_guid(settings)["5c1d9a7e-8f40-4b7d-a0d3-6e2b9c4f1a02"]
+    feed = load_feed(settings.feeds_dir / "show.yaml")
+    item = tree(published, "show").find(f"channel/item[guid='{episode.guid}']")
+    assert item is not None
+    season = item.find("podcast:season", NS)
+    assert (season.text, season.get("name")) == ("1", "Making the show")
+    assert item.findtext("podcast:episode", namespaces=NS) == "2"
+    persons = [(p.text, p.get("role")) for p in item.findall("podcast:person", NS)]
+    # item persons replace the channel's: the hosts come again, then the guest
+    assert persons == [(h.name, "host") for h in feed.hosts] + [("Margaret Hamilton", "guest")]
+    [transcript] = item.findall("podcast:transcript", NS)
+    assert transcript.get("type") == "text/vtt" and transcript.get("rel") == "captions"
+    assert stored(published, transcript.get("url")) == episode.transcripts[0].read_bytes()
+    [bite] = item.findall("podcast:soundbite", NS)
+    assert (bite.get("startTime"), bite.get("duration"), bite.text) == (
+        "5",
+        "15",
+        "Grace on microphones",
+    )
+
+
+def sri(data: bytes) -> str:
+    return "sha384-" + base64.b64encode(hashlib.sha384(data).digest()).decode()
+
+
+@pytest.mark.parametrize(
+    ("name", "types"),
+    [("show", ["video/mp4", "audio/ogg"]), ("videos", ["audio/mpeg", "audio/ogg"])],
+)
+def test_alternate_enclosures_carry_the_other_renditions_with_integrity(
+    published: LocalStorage, name: str, types: list[str]
+) -> None:
+    item = tree(published, name).find("channel/item[title='On Tools']")
+    alternates = item.findall("podcast:alternateEnclosure", NS)
+    assert [a.get("type") for a in alternates] == types
+    for alternate in alternates:
+        [source] = alternate.findall("podcast:source", NS)
+        data = stored(published, source.get("uri"))
+        assert int(alternate.get("length")) == len(data)
+        integrity = alternate.find("podcast:integrity", NS)
+        assert integrity.get("type") == "sri"
+        assert integrity.get("value") == sri(data)
+
+
+def test_video_items_carry_media_rss_and_the_poster(
+    settings: Settings, published: LocalStorage
+) -> None:
+    item = tree(published, "videos").find("channel/item")
+    enclosure = item.find("enclosure")
+    content = item.find("media:content", NS)
+    assert content.get("url") == enclosure.get("url")
+    assert content.get("fileSize") == enclosure.get("length")
+    assert (content.get("type"), content.get("medium")) == ("video/mp4", "video")
+    assert (content.get("width"), content.get("height"), content.get("duration")) == (
+        "320",
+        "180",
+        "12",
+    )
+    poster = settings.episodes_dir / "media" / "on-tools-poster.jpg"
+    thumbnail = item.find("media:thumbnail", NS).get("url")
+    assert stored(published, thumbnail) == poster.read_bytes()
+    image = item.find("podcast:image", NS)
+    assert image.get("href") == thumbnail
+    assert (image.get("purpose"), image.get("aspect-ratio")) == ("poster", "640/360")
+    # itunes:image stays the square artwork
+    assert item.find("itunes:image", NS).get("href") != thumbnail
+
+
+def test_chapters_file_is_published_beside_the_media_in_the_spec_shape(
+    settings: Settings, published: LocalStorage
+) -> None:
+    for episode in load_project(settings).episodes:
+        item = tree(published, "show").find(f"channel/item[guid='{episode.guid}']")
+        tag = item.find("podcast:chapters", NS)
+        if not episode.chapters:
+            assert tag is None
+            continue
+        assert tag.get("type") == "application/json+chapters"
+        document = json.loads(stored(published, tag.get("url")))
+        assert document["version"] == "1.2.0"
+        chapters = document["chapters"]
+        assert [c["startTime"] for c in chapters] == [c.start for c in episode.chapters]
+        assert [c["title"] for c in chapters] == [c.title for c in episode.chapters]
+        assert [c.get("url") for c in chapters] == [c.link for c in episode.chapters]
+        for chapter in chapters:
+            assert set(chapter) <= {"startTime", "title", "img", "url", "toc", "endTime"}
+            assert isinstance(chapter["startTime"], int | float)
+        # inline too, as Podlove Simple Chapters
+        psc = item.findall("psc:chapters/psc:chapter", NS)
+        assert [c.get("title") for c in psc] == [c.title for c in episode.chapters]
+        assert psc[-1].get("start") == f"00:00:{episode.chapters[-1].start:06.3f}"
+
+
+def test_trailer_episodes_become_podcast_trailer(
+    settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    make_episode("teaser", type="trailer", season=2, published="2026-10-01T08:00:00Z")
+    storage = publish_all(settings)
+    [trailer] = tree(storage, "show").findall("channel/podcast:trailer", NS)
+    item = tree(storage, "show").find("channel/item[guid='guid-teaser']/enclosure")
+    assert trailer.text == "Episode teaser"
+    assert (trailer.get("url"), trailer.get("length")) == (item.get("url"), item.get("length"))
+    assert trailer.get("pubdate") == "Thu, 01 Oct 2026 08:00:00 +0000"
+    assert (trailer.get("type"), trailer.get("season")) == ("audio/mpeg", "2")
+
+
+def test_same_inputs_give_byte_identical_feeds(settings: Settings, published: LocalStorage) -> None:
+    first = {n: feed_bytes(published, n) for n in ("show", "videos")}
+    plan = plan_feeds_only(load_project(settings), published, now=datetime(2027, 6, 1, tzinfo=UTC))
+    assert {f.name: f.xml for f in plan.feeds} == first
+    assert not plan.changes_anything
+    last_build = tree(published, "show").findtext("channel/lastBuildDate")
+    assert parsedate_to_datetime(last_build) == max(
+        e.published for e in load_project(settings).episodes
+    )
+
+
+def test_ties_in_publication_time_are_ordered_by_guid(
+    settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    for slug in ("b-second", "a-first", "c-third"):
+        make_episode(slug, guid=f"tie-{slug}", published="2026-11-28T10:00:00Z")
+    storage = publish_all(settings)
+    guids = [g.text for g in tree(storage, "show").iterfind("channel/item/guid")]
+    assert guids[:3] == ["tie-c-third", "tie-b-second", "tie-a-first"]
+
+
+def test_forbidden_characters_html_and_urls_are_cleaned(
+    settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    make_episode(
+        "dirty",
+        title="Bell\x07 and escape\x1b",
+        summary="Form\x0cfeed",
+        description="Hi <script>alert(1)</script> [x](javascript:alert(1)) **bold**",
+        guests=[{"name": "Zoë", "role": "guest", "link": "https://exämple.com/a b/ü"}],
+    )
+    storage = publish_all(settings)
+    xml = feed_bytes(storage, "show")
+    item = etree.fromstring(xml).find("channel/item[guid='guid-dirty']")
+    assert item.findtext("title") == "Bell and escape"
+    assert item.findtext("description") == "Formfeed"
+    html = item.findtext("content:encoded", namespaces=NS)
+    assert "<script" not in html and 'href="javascript' not in html
+    assert "&lt;script&gt;" in html and "<strong>bold</strong>" in html
+    guest = item.find("podcast:person[@role='guest']", NS)
+    assert guest.get("href") == "https://xn--exmple-cua.com/a%20b/%C3%BC"
+    assert clean_url(guest.get("href")) == guest.get("href")  # escaping is stable
+
+
+def test_read_back_refuses_a_feed_that_an_app_would_misread(published: LocalStorage) -> None:
+    xml = feed_bytes(published, "show")
+    root = etree.fromstring(xml)
+    enclosures = [(i.findtext("guid"), i.find("enclosure")) for i in root.iterfind("channel/item")]
+    items = [ExpectedItem(g, e.get("url"), int(e.get("length"))) for g, e in enclosures]
+    read_back(f"{BASE}feeds/show.xml", xml, items)  # as built: fine
+    wrong = [*items[:-1], ExpectedItem(items[-1].guid, items[-1].url, items[-1].length + 1)]
+    with pytest.raises(FeedError, match="reads back wrong.*length|enclosures"):
+        read_back(f"{BASE}feeds/show.xml", xml, wrong)
+    with pytest.raises(FeedError, match="2 items read back, 3 meant"):
+        hidden = xml.replace(b"<item>", b"<hidden>", 1).replace(b"</item>", b"</hidden>", 1)
+        read_back(f"{BASE}feeds/show.xml", hidden, items)
+
+
+def test_changing_a_published_guid_is_refused_and_nothing_is_written(
+    settings: Settings, published: LocalStorage
+) -> None:
+    before = feed_bytes(published, "show")
+    path = settings.episodes_dir / "pilot.yaml"
+    path.write_text(path.read_text().replace("0b6f2f5e-3d1c", "ffffffff-3d1c"))
+    with pytest.raises(FeedError, match="would disappear.*'Pilot' \\(0b6f2f5e-3d1c"):
+        plan_publish(load_project(settings), published, [path], now=NOW)
+    assert feed_bytes(published, "show") == before
+
+
+def test_unpublished_episode_may_leave_the_feed(
+    settings: Settings, published: LocalStorage
+) -> None:
+    path = settings.episodes_dir / "listener-mail.yaml"
+    path.write_text(path.read_text() + "unpublished: true\n")
+    plan = plan_feeds_only(load_project(settings), published, now=NOW)
+    assert [f.removed for f in plan.feeds] == [["Listener Mail"], []]
+
+
+def test_a_moved_public_url_keeps_the_podcast_guid_only_when_told(
+    settings: Settings, published: LocalStorage
+) -> None:
+    from dataclasses import replace
+
+    moved = replace(settings, public_url="https://cdn.example.com/")
+    with pytest.raises(FeedError, match="podcast:guid would change.*podcast_guid: "):
+        plan_feeds_only(load_project(moved), published, now=NOW)
+    for name in ("show", "videos"):
+        old = tree(published, name).findtext("channel/podcast:guid", namespaces=NS)
+        path = settings.feeds_dir / f"{name}.yaml"
+        path.write_text(path.read_text() + f"podcast_guid: {old}\n")
+    plan = plan_feeds_only(load_project(moved), published, now=NOW)
+    assert all(b"https://cdn.example.com/media/" in f.xml for f in plan.feeds)
+
+
+def test_situational_channel_tags_where_set(settings: Settings) -> None:
+    show = settings.feeds_dir / "show.yaml"
+    show.write_text(
+        show.read_text()
+        + "new_feed_url: https://new.example.com/show.xml\nblock: true\ncomplete: true\n"
+        + "podroll:\n  - feed_guid: 917393e3-1b1e-5cef-ace4-edaa54e1f810\n"
+        + "    feed_url: https://example.org/other.xml\n"
+    )
+    storage = publish_all(settings)
+    channel = tree(storage, "show").find("channel")
+    assert (
+        channel.findtext("itunes:new-feed-url", namespaces=NS) == "https://new.example.com/show.xml"
+    )
+    assert channel.findtext("itunes:block", namespaces=NS) == "Yes"
+    assert channel.findtext("itunes:complete", namespaces=NS) == "Yes"
+    [remote] = channel.findall("podcast:podroll/podcast:remoteItem", NS)
+    assert remote.get("feedGuid") == "917393e3-1b1e-5cef-ace4-edaa54e1f810"
+    assert remote.get("feedUrl") == "https://example.org/other.xml"
+    # not set: not written
+    videos = tree(storage, "videos").find("channel")
+    for tag in ("itunes:block", "itunes:complete", "itunes:new-feed-url", "podcast:podroll"):
+        assert videos.find(tag, NS) is None
+
+
+def test_cron_on_another_machine_without_media_rebuilds_identical_feeds(
+    settings: Settings, published: LocalStorage, tmp_path: Path
+) -> None:
+    from click.testing import CliRunner
+
+    from showpipe.cli import cli
+
+    before = {n: feed_bytes(published, n) for n in ("show", "videos")}
+    stamps = {n: (published.root / "feeds" / f"{n}.xml").stat().st_mtime_ns for n in before}
+    # a git checkout of the YAML only: no media, no artwork, no build cache
+    elsewhere = tmp_path / "cron-machine"
+    for folder in ("feeds", "episodes"):
+        (elsewhere / folder).mkdir(parents=True)
+        for path in (settings.root / folder).glob("*.yaml"):
+            (elsewhere / folder / path.name).write_bytes(path.read_bytes())
+    result = CliRunner().invoke(
+        cli,
+        ["-C", str(elsewhere), "--storage", str(published.root), "feeds", "--now", "2026-11-29"],
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output == ""
+    assert {n: feed_bytes(published, n) for n in before} == before
+    assert {n: (published.root / "feeds" / f"{n}.xml").stat().st_mtime_ns for n in before} == stamps
+
+
+def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import showpipe.publish
+
+    real_build = showpipe.publish.build_feed
+
+    def build_with_a_wrong_length(*args: object, **kwargs: object) -> bytes:
+        xml = real_build(*args, **kwargs)  # type: ignore[arg-type]
+        return xml.replace(b'length="80475"', b'length="80476"')  # pilot.mp3's true size
+
+    monkeypatch.setattr(showpipe.publish, "build_feed", build_with_a_wrong_length)
+    storage = LocalStorage(settings.root / "public")
+    paths = sorted(settings.episodes_dir.glob("*.yaml"))
+    with pytest.raises(FeedError, match="show.xml: the built feed reads back wrong.*80476"):
+        plan_publish(load_project(settings), storage, paths, now=NOW)
+    assert not storage.root.exists()

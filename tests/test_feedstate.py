@@ -1,0 +1,132 @@
+"""Cron's no-change runs: skipped without loading the project, and never wrongly."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from showpipe.config import Settings
+from showpipe.cron import refresh_feeds
+from showpipe.feedstate import nothing_to_do
+from showpipe.model import Episode, load_episode
+from showpipe.storage.local import LocalStorage
+from showpipe.yamlfile import read_yaml, read_yaml_fast
+
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def storage(settings: Settings, make_episode: Callable[..., Path]) -> LocalStorage:
+    """The sample published, one episode scheduled for Christmas, then one full cron run."""
+    from showpipe.project import load_project
+    from showpipe.publish import plan_publish, run_plan
+
+    make_episode("xmas", published="2026-12-24T09:00:00+01:00")
+    storage = LocalStorage(settings.root / "public")
+    paths = sorted(settings.episodes_dir.glob("*.yaml"))
+    run_plan(plan_publish(load_project(settings), storage, paths, now=NOW), storage)
+    assert refresh_feeds(settings, storage, now=NOW) is not None
+    return storage
+
+
+def test_an_unchanged_project_is_recognised(settings: Settings, storage: LocalStorage) -> None:
+    assert nothing_to_do(settings, storage, NOW)
+    assert refresh_feeds(settings, storage, now=NOW) is None
+
+
+def test_an_edited_yaml_file_means_a_full_run(settings: Settings, storage: LocalStorage) -> None:
+    path = settings.episodes_dir / "pilot.yaml"
+    path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
+    assert not nothing_to_do(settings, storage, NOW)
+    plan = refresh_feeds(settings, storage, now=NOW)
+    assert plan is not None and plan.feeds[0].updated == ["The Pilot"]
+    assert nothing_to_do(settings, storage, NOW)
+
+
+def test_a_scheduled_episode_falling_due_means_a_full_run(
+    settings: Settings, storage: LocalStorage
+) -> None:
+    assert nothing_to_do(settings, storage, datetime(2026, 12, 24, 7, 59, tzinfo=UTC))
+    due = datetime(2026, 12, 24, 8, 0, tzinfo=UTC)
+    assert not nothing_to_do(settings, storage, due)
+    plan = refresh_feeds(settings, storage, now=due)
+    assert plan is not None and plan.feeds[0].added == ["Episode xmas"]
+
+
+def test_an_earlier_clock_than_the_last_run_means_a_full_run(
+    settings: Settings, storage: LocalStorage
+) -> None:
+    assert not nothing_to_do(settings, storage, datetime(2026, 11, 1, tzinfo=UTC))
+
+
+def test_a_feed_changed_in_storage_means_a_full_run(
+    settings: Settings, storage: LocalStorage
+) -> None:
+    feed = storage.root / "feeds" / "show.xml"
+    good = feed.read_bytes()
+    feed.write_bytes(good.replace(b"<title>", b"<title>x", 1))
+    assert not nothing_to_do(settings, storage, NOW)
+    plan = refresh_feeds(settings, storage, now=NOW)
+    assert plan is not None and feed.read_bytes() == good
+
+
+def test_an_unchanged_feed_is_not_rewritten(settings: Settings, storage: LocalStorage) -> None:
+    (settings.cache_dir / "feeds-state.json").unlink()  # force the full run
+    feed = storage.root / "feeds" / "show.xml"
+    stamp = feed.stat().st_mtime_ns
+    plan = refresh_feeds(settings, storage, now=NOW)
+    assert plan is not None and not plan.changes_anything
+    assert feed.stat().st_mtime_ns == stamp
+
+
+def test_the_fast_yaml_reader_reads_the_sample_as_ruamel_does(settings: Settings) -> None:
+    for path in sorted(settings.episodes_dir.glob("*.yaml")):
+        fast = read_yaml_fast(path)
+        assert fast is not None
+        assert Episode.model_validate(
+            {**fast, "slug": path.stem, "source": path}, context={"base": path.parent}
+        ) == Episode.model_validate(
+            {**read_yaml(path), "slug": path.stem, "source": path},
+            context={"base": path.parent},
+        )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("no", "no"), ("1:30", "1:30"), ("010", "010"), ("true", True), ("0x1F", 31), ("1.5", 1.5)],
+)
+def test_the_fast_yaml_reader_follows_yaml_1_2(tmp_path: Path, text: str, expected: object) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(f"value: {text}\n")
+    assert read_yaml_fast(path) == {"value": expected}
+
+
+def test_duplicate_keys_fall_back_to_the_line_numbered_error(
+    make_episode: Callable[..., Path],
+) -> None:
+    from showpipe.errors import ValidationError
+
+    path = make_episode("dup")
+    path.write_text(path.read_text() + "title: again\n")
+    assert read_yaml_fast(path) is None
+    with pytest.raises(ValidationError, match=r"dup.yaml:\d+: invalid YAML"):
+        load_episode(path)
+
+
+def test_a_yaml_1_1_trap_loads_as_text(make_episode: Callable[..., Path]) -> None:
+    path = make_episode("trap")
+    path.write_text(path.read_text().replace("title: Episode trap", "title: no"))
+    assert load_episode(path).title == "no"
+
+
+def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalStorage) -> None:
+    from mediafactory import make_artwork
+
+    make_artwork(settings.feeds_dir / "artwork" / "show.jpg", label="New look")
+    assert not nothing_to_do(settings, storage, NOW)
+    plan = refresh_feeds(settings, storage, now=NOW)
+    assert plan is not None and any(u.needed for u in plan.uploads)
+    assert plan.feeds[0].changed and not plan.feeds[1].changed

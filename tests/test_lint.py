@@ -1,0 +1,136 @@
+"""`showpipe check` lints built feeds against FEED-SPEC.md: errors fail, warnings do not."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from click.testing import Result
+
+from showpipe.feeds.lint import is_public, lint_feed
+
+Run = Callable[..., Result]
+
+GOOD_CHANNEL = """<?xml version='1.0' encoding='UTF-8'?>
+<rss xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"
+     xmlns:podcast="https://podcastindex.org/namespace/1.0"
+     xmlns:atom="http://www.w3.org/2005/Atom" version="2.0"><channel>
+<title>T</title><description>D</description><language>en</language>
+<atom:link href="https://example.com/feeds/t.xml" rel="self"/>
+<itunes:image href="https://example.com/art.jpg"/>
+<itunes:category text="Technology"/><itunes:explicit>false</itunes:explicit>
+<podcast:guid>{guid}</podcast:guid>
+{items}
+</channel></rss>"""
+
+
+def item(guid: str, url: str, *, kind: str = "audio/mpeg", duration: str = "60") -> str:
+    return (
+        f"<item><title>E {guid}</title><guid isPermaLink='false'>{guid}</guid>"
+        f"<pubDate>Mon, 02 Nov 2026 09:00:00 +0100</pubDate>"
+        f"<enclosure url='{url}' length='10' type='{kind}'/>"
+        f"<itunes:duration>{duration}</itunes:duration></item>"
+    )
+
+
+def lint(
+    items: str = "", guid: str = "a4a59d0d-b4d5-5ea2-bc11-c6b2bc9e3fd6", **swap: str
+) -> list[str]:
+    xml = GOOD_CHANNEL.format(guid=guid, items=items)
+    for old, new in swap.items():
+        xml = xml.replace(old.replace("_", " "), new)
+    return [str(f) for f in lint_feed("t", xml.encode(), public=True)]
+
+
+def test_a_good_feed_has_no_findings() -> None:
+    from showpipe.feeds import podcast_guid
+
+    guid = podcast_guid("https://example.com/feeds/t.xml")
+    assert lint(item("g1", "https://example.com/1.mp3"), guid=guid) == []
+
+
+def test_each_rule_reports_its_problem() -> None:
+    findings = lint(
+        item("g1", "https://example.com/1.mp3")
+        + item("g1", "https://example.com/1.mp3")
+        + item("g2", "http://example.com/2.ogg", kind="audio/ogg", duration="0"),
+        **{
+            '<itunes:image_href="https://example.com/art.jpg"/>': "",
+            'text="Technology"': 'text="Tech"',
+        },
+    )
+    text = "\n".join(findings)
+    assert "feeds/t.xml: error: no artwork (itunes:image href)" in findings
+    assert "error: category 'Tech' is not on Apple's list" in text
+    assert "item 'E g1': error: GUID g1 is used by 2 items" in text
+    assert "error: enclosure URL https://example.com/1.mp3 is used by another item" in text
+    assert "item 'E g2': error: enclosure type 'audio/ogg' is not accepted by Apple" in text
+    assert "item 'E g2': warning: episode without duration" in text
+    assert "error: 1 URL(s) use http, not https, in a public feed" in text
+    assert "warning: podcast:guid is not the UUIDv5 of this feed's URL" in text
+    # errors come first
+    severities = [f.split(": ")[-2].rsplit(" ", 1)[-1] for f in findings]
+    assert severities == sorted(severities)
+
+
+def test_podcast_tags_are_checked_against_the_xsd() -> None:
+    findings = lint('<podcast:locked owner="a@b.c">maybe</podcast:locked>')
+    assert any("podcast:locked:" in f and "'maybe'" in f for f in findings)
+
+
+def test_a_misspelt_namespace_is_an_error() -> None:
+    findings = lint(
+        **{"https://podcastindex.org/namespace/1.0": "https://PodcastIndex.org/namespace/1.0"}
+    )
+    assert any(
+        "namespace podcast is 'https://PodcastIndex.org/namespace/1.0'" in f for f in findings
+    )
+
+
+def test_local_urls_are_not_public() -> None:
+    assert not is_public("http://localhost:8000/")
+    assert not is_public("http://127.0.0.1/x")
+    assert is_public("https://cdn.example.com/")
+
+
+def test_check_lints_the_published_sample(run: Run, project: Path) -> None:
+    assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
+    result = run("check")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("ok: 2 feed(s), 3 episode(s)\n")
+
+
+def test_check_fails_on_errors_and_names_them(run: Run, project: Path) -> None:
+    assert run("publish", "episodes/pilot.yaml").exit_code == 0
+    result = run("--public-url", "http://podcast.example.com/", "check")
+    # moving the public URL changes podcast:guid, which is refused before linting
+    assert result.exit_code == 1
+    assert "podcast:guid would change" in result.stderr
+    (project / "public").rename(project / "old-public")
+    result = run("--public-url", "http://podcast.example.com/", "check")
+    assert result.exit_code == 1
+    assert "feeds/show.xml: error:" in result.stderr
+    assert "use http, not https, in a public feed" in result.stderr
+
+
+def test_check_reports_artwork_that_is_not_square(run: Run, project: Path) -> None:
+    from mediafactory import make_poster
+
+    make_poster(project / "feeds" / "artwork" / "show.jpg", (1600, 900))
+    result = run("check")
+    assert result.exit_code == 1
+    assert "feeds/show.yaml: artwork: error: is 1600x900; Apple wants square artwork" in (
+        result.stderr
+    )
+
+
+def test_a_title_repeating_the_show_name_is_a_warning() -> None:
+    findings = lint(item("g1", "https://example.com/1.mp3").replace("<title>E g1", "<title>T: E1"))
+    assert any("the title repeats the show's name" in f for f in findings)
+    # a word inside another is not the show's name
+    assert not any(
+        "repeats" in f
+        for f in lint(
+            item("g2", "https://example.com/2.mp3").replace("<title>E g2", "<title>Trust")
+        )
+    )

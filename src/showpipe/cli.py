@@ -351,5 +351,43 @@ def verify(ctx: click.Context) -> None:
     ctx.obj.say(f"ok: {len(urls)} feed(s), {checked} file(s) checked")
 
 
+@cli.command("import")
+@click.argument("source")
+@click.option("--name", default="show", show_default=True, help="Name of the feed file to write.")
+@click.option("--download", is_flag=True, help="Also fetch the media, to republish it from here.")
+@click.pass_context
+def import_(ctx: click.Context, source: str, name: str, download: bool) -> None:
+    """Import an existing podcast feed (URL or file) as feeds/<name>.yaml and episodes/*.yaml.
+
+    Every GUID, date, season and episode number, description, chapters and transcript
+    link is kept, so subscribers and their played episodes carry over. Media stays where
+    it is unless --download fetches it; artwork is always fetched.
+
+    \b
+    Example:
+        showpipe import https://old-host.example/feed.xml
+        showpipe import --download --name show old-feed.xml
+    """
+    import requests
+
+    from showpipe.importer import fetch_feed, plan_import, run_import
+
+    out: Output = ctx.obj
+    settings = _settings(ctx)
+    with requests.Session() as session:
+        session.headers["User-Agent"] = f"showpipe/{__version__} (import)"
+        xml, url = fetch_feed(source, session)
+        plan = plan_import(xml, url, name=name, settings=settings)
+        for warning in plan.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        written = run_import(plan, settings, session, download_media=download)
+    out.say(
+        f"Imported {len(plan.yaml) - 1} episode(s) into {settings.root}: {len(written)} file(s)."
+    )
+    out.say(
+        "Next: showpipe check, then showpipe publish episodes/*.yaml (see README: moving a show)."
+    )
+
+
 def main() -> None:
     cli(prog_name="showpipe")

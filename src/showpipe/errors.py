@@ -41,6 +41,10 @@ class StorageError(ShowpipeError):
     """The storage target refused or failed an operation."""
 
 
+class ImportFeedError(ShowpipeError):
+    """A feed to import cannot be fetched, parsed or turned into this project's files."""
+
+
 class FeedError(ShowpipeError):
     """A feed could not be built, or would break what subscribers already have."""
 

@@ -18,7 +18,11 @@ __all__ = ["MANIFEST_KEY", "EpisodeRecord", "FeedRecord", "Manifest", "StoredFil
 
 @dataclass(frozen=True)
 class StoredFile:
-    """One published object, as measured when it was uploaded."""
+    """One published object, as measured when it was uploaded.
+
+    A file kept on another host (an imported show's) has `url` set, an empty `key` and
+    `sha256`, and the size its old feed gave.
+    """
 
     key: str
     size: int
@@ -30,6 +34,11 @@ class StoredFile:
     # Pixel size of images and video, for media:content and podcast:image.
     width: int | None = None
     height: int | None = None
+    url: str | None = None
+
+    def href(self, public_url: str) -> str:
+        """Where listeners fetch it: our storage under `public_url`, or its own host."""
+        return self.url or public_url + self.key
 
 
 @dataclass(frozen=True)
@@ -66,7 +75,7 @@ class Manifest:
             files += [*record.media.values(), *record.transcripts, *record.chapter_images]
             files += record.alternates
             files += [f for f in (record.artwork, record.chapters, record.poster) if f]
-        return {f.key: f for f in files}
+        return {f.key: f for f in files if f.key}
 
 
 _ADAPTER = pydantic.TypeAdapter(Manifest)

@@ -214,6 +214,25 @@ class Soundbite(_Strict):
     title: Annotated[str, Field(max_length=128)] | None = None
 
 
+class RemoteMedia(_Strict):
+    """Media kept where another host serves it (an imported show's old files).
+
+    showpipe neither uploads nor probes it, so the feed takes its measurements from here.
+    """
+
+    url: Url
+    length: Annotated[int, Field(gt=0)]
+    type: Annotated[str, Field(pattern=r"^(audio|video)/[\w.+-]+$")]
+    duration: Seconds | None = None
+
+
+class RemoteFile(_Strict):
+    """A transcript kept where another host serves it."""
+
+    url: Url
+    type: Annotated[str, Field(pattern=r"^[\w.+-]+/[\w.+-]+$")]
+
+
 class Episode(_Strict):
     """One episode (`episodes/<slug>.yaml`). Paths are absolute once loaded."""
 
@@ -242,11 +261,19 @@ class Episode(_Strict):
     soundbites: list[Soundbite] = []
     # Taken out of the feeds on purpose: the only way a published GUID may disappear.
     unpublished: bool = False
+    # Files that stay on another host (`showpipe import` writes these; --download fetches).
+    remote_audio: RemoteMedia | None = None
+    remote_video: RemoteMedia | None = None
+    remote_transcripts: list[RemoteFile] = []
+    chapters_url: Url | None = None
 
     @pydantic.model_validator(mode="after")
     def _has_media_and_ordered_chapters(self) -> Episode:
-        if self.audio is None and self.video is None:
+        if not (self.audio or self.video or self.remote_audio or self.remote_video):
             raise ValueError("an episode needs an audio or a video file (or both)")
+        for medium in ("audio", "video"):
+            if self.media(medium) and self.remote(medium):
+                raise ValueError(f"give {medium} or remote_{medium}, not both")
         starts = [c.start for c in self.chapters]
         if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
             raise ValueError("chapters: start times must be strictly increasing")
@@ -255,6 +282,10 @@ class Episode(_Strict):
     def media(self, medium: str) -> Path | None:
         """The episode's file for a feed's medium ("audio" or "video"), if it has one."""
         return self.audio if medium == "audio" else self.video
+
+    def remote(self, medium: str) -> RemoteMedia | None:
+        """The episode's media for `medium` that stays on another host, if any."""
+        return self.remote_audio if medium == "audio" else self.remote_video
 
     def local_files(self) -> list[Path]:
         """Every file this episode names, for existence checks and uploads."""

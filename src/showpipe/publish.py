@@ -27,6 +27,7 @@ from showpipe.feeds import (
     chapters_json,
     clean_url,
     feed_key,
+    file_url,
     newest_first,
 )
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
@@ -170,7 +171,7 @@ def _chapters(
     episode: Episode, record: EpisodeRecord, settings: Settings
 ) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
     """Generate the episode's JSON chapters file into the cache, to publish beside the media."""
-    if not episode.chapters:
+    if not episode.chapters or episode.chapters_url:
         return record, []
     data = chapters_json(episode, record.chapter_images, public_url=settings.public_url)
     digest = hashlib.sha256(data).hexdigest()
@@ -189,6 +190,30 @@ def _transcript(path: Path, slug: str) -> StoredFile:
     if content_type is None:
         raise EpisodeError(f"{path}: unknown transcript type (use {', '.join(TEXT_TYPES)})")
     return _stored(path, "transcripts", slug, content_type)
+
+
+def _kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
+    """Add the files that stay on another host (imported shows) to the record, as given."""
+    media = dict(record.media)
+    for medium in ("audio", "video"):
+        remote = episode.remote(medium)
+        if remote is not None:
+            media[medium] = StoredFile(
+                key="", size=remote.length, sha256="", content_type=remote.type,
+                duration=remote.duration, url=remote.url,
+            )  # fmt: skip
+    transcripts = [
+        StoredFile(key="", size=0, sha256="", content_type=t.type, url=t.url)
+        for t in episode.remote_transcripts
+    ]
+    chapters = record.chapters
+    if episode.chapters_url:
+        chapters = StoredFile(
+            key="", size=0, sha256="", content_type=CHAPTERS_TYPE, url=episode.chapters_url
+        )
+    return replace(
+        record, media=media, transcripts=record.transcripts + transcripts, chapters=chapters
+    )
 
 
 def describe_episode(episode: Episode) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
@@ -274,14 +299,16 @@ def _checked_diff(
     before, after = feed_items(old), feed_items(xml)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
     guard_guids(feed.name, before, after, unpublished=unpublished)
-    public_url = clean_url(project.settings.public_url)
+    public_url = project.settings.public_url
     expected = [
         ExpectedItem(
-            p.guid, public_url + p.record.media[feed.medium].key, p.record.media[feed.medium].size
+            p.guid,
+            file_url(p.record.media[feed.medium], public_url),
+            p.record.media[feed.medium].size,
         )
         for p in newest_first(due)
     ]
-    read_back(public_url + feed_key(feed), xml, expected)
+    read_back(clean_url(public_url) + feed_key(feed), xml, expected)
     return _item_diff(before, after)
 
 
@@ -336,6 +363,7 @@ def plan_publish(
             episodes[episode.source] = episode
         record, episode_files_ = describe_episode(episode)
         record, chapter_files = _chapters(episode, record, project.settings)
+        record = _kept_elsewhere(episode, record)
         files += episode_files_ + chapter_files
         assert episode.guid is not None
         manifest = replace(manifest, episodes={**manifest.episodes, episode.guid: record})

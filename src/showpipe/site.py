@@ -17,7 +17,7 @@ from typing import Any
 import jinja2
 
 from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
-from showpipe.manifest import Manifest
+from showpipe.manifest import Manifest, StoredFile
 from showpipe.model import Episode, Feed
 from showpipe.project import Project
 from showpipe.storage import Storage
@@ -48,8 +48,11 @@ def embed_key(slug: str) -> str:
     return f"embed/{slug}.html"
 
 
-def _link(key: str, page: str) -> str:
-    """`key` as a URL relative to the page at `page` (both storage keys)."""
+def _link(target: StoredFile | str, page: str) -> str:
+    """A file's URL relative to the page at `page`; a file on another host keeps its own URL."""
+    if isinstance(target, StoredFile) and target.url:
+        return target.url
+    key = target.key if isinstance(target, StoredFile) else target
     return posixpath.relpath(key, posixpath.dirname(page) or ".")
 
 
@@ -70,11 +73,11 @@ def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
         "published": episode.published,
         "duration": main.duration if (main := audio or video) else None,
         "description_html": render_html(episode.description),
-        "audio": _link(audio.key, page) if audio else None,
-        "video": _link(video.key, page) if video else None,
+        "audio": _link(audio, page) if audio else None,
+        "video": _link(video, page) if video else None,
         "embed": _link(embed_key(record.slug), page) if video else None,
-        "poster": _link(record.artwork.key, page) if record.artwork else None,
-        "captions": _link(captions.key, page) if captions else None,
+        "poster": _link(record.artwork, page) if record.artwork else None,
+        "captions": _link(captions, page) if captions else None,
         "chapters": chapters,
     }
 

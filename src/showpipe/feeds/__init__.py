@@ -7,6 +7,7 @@ from showpipe.feeds.build import (
     PublishedEpisode,
     build_feed,
     feed_key,
+    file_url,
     newest_first,
     podcast_guid,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "clean_text",
     "clean_url",
     "feed_key",
+    "file_url",
     "newest_first",
     "podcast_guid",
     "render_html",

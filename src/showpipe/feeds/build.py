@@ -110,7 +110,12 @@ class _Urls:
 
     def of(self, stored: StoredFile) -> str:
         # Keys are slugs and hex, so they need no escaping; the base was cleaned once.
-        return self.base + stored.key
+        return clean_url(stored.url) if stored.url else stored.href(self.base)
+
+
+def file_url(stored: StoredFile, public_url: str) -> str:
+    """The URL a feed gives for a published file."""
+    return _Urls(clean_url(public_url)).of(stored)
 
 
 def _person(person: Person) -> ext.PersonTag:

@@ -43,15 +43,18 @@ def read_back(feed_url: str, xml: bytes, expected: Sequence[ExpectedItem]) -> No
     problems = []
     if len(items) != len(expected):
         problems.append(f"{len(items)} items read back, {len(expected)} meant")
-    for index, (item, meant) in enumerate(zip(items, expected, strict=False), 1):
+    # By GUID, not position: podcastparser lists a serial show oldest first.
+    read = {item.get("guid"): item for item in items}
+    for meant in expected:
+        item = read.get(meant.guid)
+        if item is None:
+            problems.append(f"GUID {meant.guid!r} is missing")
+            continue
         # podcastparser also lists media:content; it points at the enclosure's URL.
         enclosures = {e["url"]: e["file_size"] for e in item.get("enclosures", [])}
-        if item.get("guid") != meant.guid:
-            problems.append(f"item {index}: GUID {item.get('guid')!r}, meant {meant.guid!r}")
-        elif enclosures != {meant.url: meant.length}:
+        if enclosures != {meant.url: meant.length}:
             problems.append(
-                f"item {index} ({meant.guid}): enclosures {enclosures}, meant "
-                f"{{{meant.url!r}: {meant.length}}}"
+                f"{meant.guid}: enclosures {enclosures}, meant {{{meant.url!r}: {meant.length}}}"
             )
     if problems:
         raise FeedError(

@@ -41,8 +41,8 @@ def test_an_edited_yaml_file_means_a_full_run(settings: Settings, storage: Local
     path = settings.episodes_dir / "pilot.yaml"
     path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
     assert not nothing_to_do(settings, storage, NOW)
-    plan = refresh_feeds(settings, storage, now=NOW)
-    assert plan is not None and plan.feeds[0].updated == ["The Pilot"]
+    refreshed = refresh_feeds(settings, storage, now=NOW)
+    assert refreshed is not None and refreshed[0].feeds[0].updated == ["The Pilot"]
     assert nothing_to_do(settings, storage, NOW)
 
 
@@ -52,8 +52,8 @@ def test_a_scheduled_episode_falling_due_means_a_full_run(
     assert nothing_to_do(settings, storage, datetime(2026, 12, 24, 7, 59, tzinfo=UTC))
     due = datetime(2026, 12, 24, 8, 0, tzinfo=UTC)
     assert not nothing_to_do(settings, storage, due)
-    plan = refresh_feeds(settings, storage, now=due)
-    assert plan is not None and plan.feeds[0].added == ["Episode xmas"]
+    refreshed = refresh_feeds(settings, storage, now=due)
+    assert refreshed is not None and refreshed[0].feeds[0].added == ["Episode xmas"]
 
 
 def test_an_earlier_clock_than_the_last_run_means_a_full_run(
@@ -69,16 +69,16 @@ def test_a_feed_changed_in_storage_means_a_full_run(
     good = feed.read_bytes()
     feed.write_bytes(good.replace(b"<title>", b"<title>x", 1))
     assert not nothing_to_do(settings, storage, NOW)
-    plan = refresh_feeds(settings, storage, now=NOW)
-    assert plan is not None and feed.read_bytes() == good
+    assert refresh_feeds(settings, storage, now=NOW) is not None
+    assert feed.read_bytes() == good
 
 
 def test_an_unchanged_feed_is_not_rewritten(settings: Settings, storage: LocalStorage) -> None:
     (settings.cache_dir / "feeds-state.json").unlink()  # force the full run
     feed = storage.root / "feeds" / "show.xml"
     stamp = feed.stat().st_mtime_ns
-    plan = refresh_feeds(settings, storage, now=NOW)
-    assert plan is not None and not plan.changes_anything
+    refreshed = refresh_feeds(settings, storage, now=NOW)
+    assert refreshed is not None and not refreshed[0].changes_anything
     assert feed.stat().st_mtime_ns == stamp
 
 
@@ -127,6 +127,8 @@ def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalSto
 
     make_artwork(settings.feeds_dir / "artwork" / "show.jpg", label="New look")
     assert not nothing_to_do(settings, storage, NOW)
-    plan = refresh_feeds(settings, storage, now=NOW)
-    assert plan is not None and any(u.needed for u in plan.uploads)
+    refreshed = refresh_feeds(settings, storage, now=NOW)
+    assert refreshed is not None
+    plan, _ = refreshed
+    assert any(u.needed for u in plan.uploads)
     assert plan.feeds[0].changed and not plan.feeds[1].changed

@@ -155,6 +155,7 @@ def publish(
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
     """
+    from showpipe.followup import after_publishing
     from showpipe.project import load_project
     from showpipe.publish import plan_publish, run_plan
 
@@ -172,6 +173,8 @@ def publish(
         out.detail(f"uploading {upload.file.key} ({_size(upload.file.size)})")
 
     run_plan(plan, storage, on_upload=uploading)
+    for warning in after_publishing(project, storage, plan, now=_now(now)):
+        click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
     out.say(
         f"Published {len(episodes)} episode(s) to {storage.describe()}: "
@@ -200,12 +203,15 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     out: Output = ctx.obj
     settings = _settings(ctx)
     storage = open_storage(settings)
-    plan = refresh_feeds(settings, storage, now=_now(now), dry_run=dry_run)
-    if plan is None:
+    refreshed = refresh_feeds(settings, storage, now=_now(now), dry_run=dry_run)
+    if refreshed is None:
         return  # nothing can have changed since the last run
+    plan, warnings = refreshed
     if dry_run:
         _render_plan(out, plan)
         return
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
     for feed in plan.feeds:
         if feed.changed:
             out.say(f"updated {feed.url} (+{len(feed.added)} -{len(feed.removed)} items)")

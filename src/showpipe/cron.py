@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 
 def refresh_feeds(
     settings: Settings, storage: Storage, *, now: datetime, dry_run: bool = False
-) -> Plan | None:
+) -> tuple[Plan, list[str]] | None:
     """Cron's job: regenerate the feeds, or return None at once when nothing can have changed.
+
+    Returns the plan it ran and the warnings of notifying apps about changed feeds.
 
     Raises:
         ValidationError: a YAML file is invalid.
@@ -31,6 +33,7 @@ def refresh_feeds(
     if not dry_run and nothing_to_do(settings, storage, now):
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
+    from showpipe.followup import after_publishing
     from showpipe.project import load_project
     from showpipe.publish import plan_feeds_only, run_plan
 
@@ -38,8 +41,9 @@ def refresh_feeds(
     project = load_project(settings)
     plan = plan_feeds_only(project, storage, now=now)
     if dry_run:
-        return plan
+        return plan, []
     run_plan(plan, storage)
+    warnings = after_publishing(project, storage, plan, now=now)
     window = due_window((e.published for e in project.episodes), now)
     save_state(
         settings,
@@ -50,4 +54,4 @@ def refresh_feeds(
             feeds={f.key: hashlib.sha256(f.xml).hexdigest() for f in plan.feeds},
         ),
     )
-    return plan
+    return plan, warnings

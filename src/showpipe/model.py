@@ -164,6 +164,14 @@ class UpdateFrequency(_Strict):
     complete: bool = False
 
 
+class Notify(_Strict):
+    """Whom to tell when the feed changes, so apps fetch it at once instead of polling."""
+
+    websub: list[Url] = []  # WebSub hubs (also announced in the feed as atom:link rel="hub")
+    podping: bool = False  # needs SHOWPIPE_PODPING_TOKEN in the environment
+    podcast_index: bool = False  # the Podcast Index's pubnotify
+
+
 class Feed(_Strict):
     """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
 
@@ -194,6 +202,7 @@ class Feed(_Strict):
     update_frequency: UpdateFrequency | None = None
     # Names for podcast:season, by season number (default "Season N").
     seasons: dict[Annotated[int, Field(gt=0)], Annotated[str, Field(max_length=128)]] = {}
+    notify: Notify = Notify()
 
 
 # --- episodes ----------------------------------------------------------------------------

@@ -136,6 +136,7 @@ def _fill_channel(
     # feedgen writes the last link as RSS <link>: the website must come last.
     fg.link(href=feed_url, rel="self")
     fg.link(href=clean_url(feed.link), rel="alternate")
+    fg.websub.hubs = [clean_url(hub) for hub in feed.notify.websub]
     fg.description(clean_text(feed.description))
     fg.language(feed.language)
     if feed.copyright:

@@ -15,6 +15,7 @@ from typing import Any
 from lxml import etree
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+ATOM_NS = "http://www.w3.org/2005/Atom"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 PSC_NS = "http://podlove.org/simple-chapters"
@@ -380,9 +381,29 @@ def npt(seconds: float) -> str:
     return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
+class WebSubChannel(_Extension):
+    """`<atom:link rel="hub">` for each WebSub hub: feedgen writes only the self link in RSS."""
+
+    namespaces = {"atom": ATOM_NS}
+
+    def __init__(self) -> None:
+        self.hubs: list[str] = []
+
+    def extend_rss(self, rss: Any) -> Any:
+        for hub in self.hubs:
+            _add(rss[0], f"{{{ATOM_NS}}}link", None, rel="hub", href=hub)
+        return rss
+
+
+class WebSubItem(_Extension):
+    def extend_rss(self, item: Any) -> Any:
+        return item
+
+
 EXTENSIONS: list[tuple[str, type[_Extension], type[_Extension]]] = [
     ("showpipe", ItunesChannel, ItunesItem),
     ("podcastindex", PodcastChannel, PodcastItem),
     ("mediarss", MediaRssChannel, MediaRssItem),
     ("podlove", PodloveChannel, PodloveItem),
+    ("websub", WebSubChannel, WebSubItem),
 ]

@@ -276,17 +276,17 @@ def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | No
     return record.artwork, None
 
 
-def _due_episodes(
-    project: Project, feed: Feed, manifest: Manifest, now: datetime
+def due_episodes(
+    project: Project, manifest: Manifest, now: datetime, *, medium: str | None = None
 ) -> list[PublishedEpisode]:
-    """The feed's episodes that are published, not taken down, and due at `now`."""
+    """Episodes published, not taken down, and due at `now` (with `medium`, if given)."""
     due = []
     for episode in project.episodes:
         record = manifest.episodes.get(episode.guid or "")
-        if record and feed.medium in record.media and episode.published <= now:
-            if not episode.unpublished:
+        if record and episode.published <= now and not episode.unpublished:
+            if medium is None or medium in record.media:
                 due.append(PublishedEpisode(episode, record))
-    return due
+    return newest_first(due)
 
 
 def _checked_diff(
@@ -323,7 +323,7 @@ def plan_feeds(
             files.append((artwork, artwork_path))
         manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
         public_url = project.settings.public_url
-        due = _due_episodes(project, feed, manifest, now)
+        due = due_episodes(project, manifest, now, medium=feed.medium)
         xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
         key = feed_key(feed)
         old = storage.get(key)

@@ -18,8 +18,9 @@ import jinja2
 
 from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
 from showpipe.manifest import Manifest, StoredFile
-from showpipe.model import Episode, Feed
+from showpipe.model import Feed
 from showpipe.project import Project
+from showpipe.publish import due_episodes
 from showpipe.storage import Storage
 
 INDEX_KEY = "index.html"
@@ -89,7 +90,7 @@ def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[P
     """
     feeds = project.feeds
     show = next((f for f in feeds if f.medium == "audio"), feeds[0])
-    due = _due(project.episodes, manifest, now)
+    due = due_episodes(project, manifest, now)
     show_artwork = manifest.feeds[show.name].artwork.key if show.name in manifest.feeds else None
     common = {"language": show.language, "show": _show_view(show, show_artwork, INDEX_KEY)}
     pages = [
@@ -117,15 +118,6 @@ def _show_view(show: Feed, artwork_key: str | None, page: str) -> dict[str, Any]
         "description": clean_text(show.description),
         "artwork": _link(artwork_key, page) if artwork_key else "",
     }
-
-
-def _due(episodes: Sequence[Episode], manifest: Manifest, now: datetime) -> list[PublishedEpisode]:
-    due = [
-        PublishedEpisode(e, manifest.episodes[e.guid])
-        for e in episodes
-        if e.guid in manifest.episodes and e.published <= now
-    ]
-    return sorted(due, key=lambda p: (p.episode.published, p.guid), reverse=True)
 
 
 def _render(template: str, **values: Any) -> bytes:

@@ -1,0 +1,35 @@
+"""The media layer: probing, artwork checks and tagging. The only importer of mutagen and av.
+
+Callers use what is exported here; the submodules are one per tag format.
+"""
+
+from __future__ import annotations
+
+from showpipe.media.cache import HashCache, TaggedFile, tagged_copy
+from showpipe.media.probe import (
+    EXTENSION_TYPES,
+    ImageInfo,
+    MediaInfo,
+    check_artwork,
+    probe_image,
+    probe_media,
+)
+from showpipe.media.tag import verify_tags, write_tags
+from showpipe.media.tags import ChapterMark, Picture, TagSet
+
+__all__ = [
+    "EXTENSION_TYPES",
+    "ChapterMark",
+    "HashCache",
+    "ImageInfo",
+    "MediaInfo",
+    "Picture",
+    "TagSet",
+    "TaggedFile",
+    "check_artwork",
+    "probe_image",
+    "probe_media",
+    "tagged_copy",
+    "verify_tags",
+    "write_tags",
+]

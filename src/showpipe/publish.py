@@ -29,10 +29,11 @@ from showpipe.manifest import (
     encode_manifest,
     read_manifest,
 )
-from showpipe.media import probe_image, probe_media
+from showpipe.media import probe_image
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, missing_files
 from showpipe.storage import Storage
+from showpipe.tagging import TaggedMedia, check_episode, tag_episode
 from showpipe.yamlfile import set_key
 
 log = logging.getLogger(__name__)
@@ -122,23 +123,32 @@ def _transcript(path: Path, slug: str) -> StoredFile:
     return _stored(path, "transcripts", slug, content_type)
 
 
-def describe_episode(episode: Episode) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
-    """Probe and hash every file of an episode: its manifest record and the files behind it.
+def _tagged(tagged: TaggedMedia, slug: str) -> StoredFile:
+    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
+    copy = tagged.copy
+    key = f"media/{slug}-{copy.sha256[:12]}{copy.path.suffix.lower()}"
+    duration = round(tagged.info.duration, 3)
+    return StoredFile(key, copy.size, copy.sha256, tagged.info.content_type, duration=duration)
+
+
+def describe_episode(
+    episode: Episode, tagged: Sequence[TaggedMedia]
+) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
+    """Hash every file of an episode: its manifest record and the files behind it.
+
+    Args:
+        episode: the episode.
+        tagged: its media files' tagged copies (from `tagging.tag_episode`).
 
     Raises:
-        MediaError: a media or image file is invalid.
+        MediaError: an image file is invalid.
     """
     slug = slugify(episode.slug) or "episode"
     files: list[tuple[StoredFile, Path]] = []
     media: dict[str, StoredFile] = {}
-    for medium in ("audio", "video"):
-        path = episode.media(medium)
-        if path is not None:
-            info = probe_media(path)
-            media[medium] = _stored(
-                path, "media", slug, info.content_type, duration=round(info.duration, 3)
-            )
-            files.append((media[medium], path))
+    for copy in tagged:
+        media[copy.medium] = _tagged(copy, slug)
+        files.append((media[copy.medium], copy.copy.path))
     artwork = _image(episode.artwork, slug) if episode.artwork else None
     transcripts = [_transcript(p, slug) for p in episode.transcripts]
     chapter_images = [_image(c.image, slug) for c in episode.chapters if c.image]
@@ -237,8 +247,12 @@ def plan_publish(
     *,
     now: datetime,
     make_guid: Callable[[], str] = new_guid,
+    id3_version: int = 4,
 ) -> Plan:
     """Plan publishing the given episodes and regenerating every feed.
+
+    Tagged copies of the media are made (or reused) in the build cache on the way: their
+    sizes and hashes are part of the plan. Nothing is uploaded or changed in the project.
 
     Raises:
         EpisodeError: an episode is not part of the project or names missing files.
@@ -248,6 +262,8 @@ def plan_publish(
     missing = missing_files(project, chosen)
     if missing:
         raise EpisodeError("\n".join(missing))
+    # Every episode is checked before the first tagged copy is written.
+    checked = {episode.source: check_episode(project, episode) for episode in chosen}
     old_manifest = manifest = read_manifest(storage)
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
@@ -257,7 +273,8 @@ def plan_publish(
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
-        record, episode_files_ = describe_episode(episode)
+        tagged = tag_episode(project, episode, checked[episode.source], id3_version=id3_version)
+        record, episode_files_ = describe_episode(episode, tagged)
         files += episode_files_
         assert episode.guid is not None
         manifest = replace(manifest, episodes={**manifest.episodes, episode.guid: record})

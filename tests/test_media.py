@@ -73,3 +73,16 @@ def test_probe_image(tmp_path: Path) -> None:
     bad.write_bytes(b"not an image")
     with pytest.raises(MediaError, match="not a readable JPEG or PNG"):
         probe_image(bad)
+
+
+@pytest.mark.parametrize("name", ["tone.mp3", "clip.mp4", "tone.opus"])
+def test_truncated_file_that_still_parses_is_rejected(
+    media_dir: Path, tmp_path: Path, name: str
+) -> None:
+    data = (media_dir / name).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[: len(data) * 3 // 4])
+    with pytest.raises(MediaError, match="file is truncated"):
+        probe_media(path)
+    path.write_bytes(data)
+    assert probe_media(path).duration > 0

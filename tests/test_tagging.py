@@ -19,7 +19,15 @@ import pytest
 from mediafactory import make_artwork, make_audio
 
 from showpipe.errors import MediaError, shown
-from showpipe.media import ChapterMark, HashCache, Picture, TagSet, tagged_copy, verify_tags
+from showpipe.media import (
+    ChapterMark,
+    HashCache,
+    Picture,
+    TagSet,
+    probe_media,
+    tagged_copy,
+    verify_tags,
+)
 from showpipe.media.id3 import audio_region
 from showpipe.media.mp4 import is_media_stream
 
@@ -86,6 +94,7 @@ def test_ffmpeg_reads_the_tags_and_chapters_and_the_source_is_untouched(
     assert sha(source) == before
     assert copy.path.parent == tmp_path / "cache" / "tagged" and not copy.reused
     assert (copy.size, copy.sha256) == (copy.path.stat().st_size, sha(copy.path))
+    assert probe_media(copy.path).duration == pytest.approx(probe_media(source).duration)
     with av.open(str(copy.path)) as container:
         # Ogg keeps its comments on the stream, the other formats on the container.
         found = {**container.metadata, **container.streams.audio[0].metadata}

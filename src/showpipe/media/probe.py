@@ -14,6 +14,7 @@ import mutagen.oggvorbis
 from PIL import Image, UnidentifiedImageError
 
 from showpipe.errors import MediaError, shown
+from showpipe.media.integrity import check_complete
 
 # The content types each extension may hold; the probed type must be one of them.
 EXTENSION_TYPES: dict[str, tuple[str, ...]] = {
@@ -80,7 +81,7 @@ def probe_media(path: Path) -> MediaInfo:
 
     Raises:
         MediaError: the file is missing, empty, unparseable, of a type that does not match
-            its extension, or has no duration.
+            its extension, has no duration, or is truncated.
     """
     suffix = path.suffix.lower()
     if suffix not in EXTENSION_TYPES:
@@ -107,6 +108,7 @@ def probe_media(path: Path) -> MediaInfo:
     duration = float(getattr(parsed.info, "length", 0) or 0)
     if duration <= 0:
         raise MediaError(f"{shown(path)}: has no duration (empty or truncated recording?)")
+    check_complete(path)
     return MediaInfo(content_type=content_type, duration=duration)
 
 

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from showpipe.errors import MediaError, shown
 from showpipe.media.copying import file_sha256
 from showpipe.media.tag import verify_tags, write_tags
 from showpipe.media.tags import TagSet, fingerprint
@@ -155,11 +156,15 @@ def tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> T
     """
     hashes = HashCache(cache_dir / HASHES_FILE)
     folder = cache_dir / TAGGED_DIR
-    tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
-    path = _cached(folder, source, label, tag_hash, hashes)
-    reused = path is not None
-    if path is None:
-        path = _write(source, tags, folder, (label, tag_hash), hashes)
-    sha256 = hashes.sha256(path)
-    hashes.save()
+    try:
+        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
+        path = _cached(folder, source, label, tag_hash, hashes)
+        reused = path is not None
+        if path is None:
+            path = _write(source, tags, folder, (label, tag_hash), hashes)
+        sha256 = hashes.sha256(path)
+        hashes.save()
+    except OSError as e:
+        where = shown(Path(e.filename)) if e.filename else shown(cache_dir)
+        raise MediaError(f"{where}: cannot tag {shown(source)}: {e.strerror}") from e
     return TaggedFile(source, path, path.stat().st_size, sha256, reused)

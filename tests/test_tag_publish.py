@@ -117,6 +117,11 @@ def test_cron_feeds_never_tag_or_read_media(settings: Settings) -> None:
 def test_tag_command_prints_the_copies_and_reuses_them(run: Run, project: Path) -> None:
     source = project / "episodes" / "media" / "on-tools.mp3"
     before = sha(source)
+    dry = run("tag", "--dry-run", "episodes/on-tools.yaml")
+    assert dry.stdout == (
+        "would tag episodes/media/on-tools.mp3\nwould tag episodes/media/on-tools.mp4\n"
+    )
+    assert not (project / ".showpipe").exists()
     first = run("tag", "episodes/on-tools.yaml")
     assert first.exit_code == 0, first.output
     lines = first.stdout.splitlines()
@@ -129,6 +134,8 @@ def test_tag_command_prints_the_copies_and_reuses_them(run: Run, project: Path) 
         assert line.split(" -> ")[1].startswith(".showpipe/cache/tagged/on-tools-")
     again = run("tag", "episodes/on-tools.yaml")
     assert again.stdout.count("(unchanged, reused)") == 2
+    dry = run("tag", "--dry-run", "episodes/on-tools.yaml")
+    assert dry.stdout == again.stdout.replace("(unchanged, reused)", "(unchanged)")
     assert sha(source) == before
     assert not (project / "public").exists()
     v23 = run("tag", "--id3v2.3", "episodes/pilot.yaml")

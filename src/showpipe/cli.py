@@ -252,8 +252,9 @@ def check(ctx: click.Context) -> None:
     "episodes", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
 )
 @id3v23_option
+@dry_run_option
 @click.pass_context
-def tag(ctx: click.Context, episodes: tuple[Path, ...], id3v23: bool) -> None:
+def tag(ctx: click.Context, episodes: tuple[Path, ...], id3v23: bool, dry_run: bool) -> None:
     """Write the episodes' tags into copies of their media, and print where the copies are.
 
     Publishing does this too; `tag` lets you listen to the tagged files first. The copies
@@ -264,12 +265,19 @@ def tag(ctx: click.Context, episodes: tuple[Path, ...], id3v23: bool) -> None:
     Example:
         showpipe tag episodes/ep1.yaml
         showpipe tag --id3v2.3 episodes/*.yaml
+        showpipe tag --dry-run episodes/ep1.yaml   # check, and say what would be tagged
     """
-    from showpipe.tagging import tag_episodes
+    from showpipe.tagging import plan_tagging, tag_episodes
 
     out: Output = ctx.obj
     settings = _settings(ctx, episodes[0].parent)
-    for tagged in tag_episodes(settings, list(episodes), id3_version=3 if id3v23 else 4):
+    version = 3 if id3v23 else 4
+    if dry_run:
+        for source, copy in plan_tagging(settings, list(episodes), id3_version=version):
+            done = copy and f"{shown(source)} -> {shown(copy)} (unchanged)"
+            out.say(done or f"would tag {shown(source)}")
+        return
+    for tagged in tag_episodes(settings, list(episodes), id3_version=version):
         note = " (unchanged, reused)" if tagged.copy.reused else ""
         out.say(f"{shown(tagged.copy.source)} -> {shown(tagged.copy.path)}{note}")
 

@@ -18,6 +18,7 @@ from showpipe.media import (
     TaggedFile,
     TagSet,
     check_artwork,
+    find_tagged_copy,
     probe_media,
     tagged_copy,
 )
@@ -144,6 +145,10 @@ class TaggedMedia:
     copy: TaggedFile
 
 
+def _label(episode: Episode, media: CheckedMedia) -> str:
+    return f"{episode.slug}-{media.medium}"
+
+
 def tag_episode(
     project: Project,
     episode: Episode,
@@ -165,10 +170,21 @@ def tag_episode(
     tagged = []
     for media in checked:
         tags = build_tags(project, episode, media, id3_version=id3_version)
-        label = f"{episode.slug}-{media.medium}"
-        copy = tagged_copy(media.path, tags, cache_dir=project.settings.cache_dir, label=label)
+        cache_dir, label = project.settings.cache_dir, _label(episode, media)
+        copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label)
         tagged.append(TaggedMedia(media.medium, media.info, copy))
     return tagged
+
+
+def _check_episodes(
+    settings: Settings, episode_files: list[Path]
+) -> tuple[Project, list[tuple[Episode, list[CheckedMedia]]]]:
+    project = load_project(settings)
+    chosen = [project.episode_at(path) for path in episode_files]
+    missing = missing_files(project, chosen)
+    if missing:
+        raise EpisodeError("\n".join(missing))
+    return project, [(episode, check_episode(project, episode)) for episode in chosen]
 
 
 def tag_episodes(
@@ -180,16 +196,37 @@ def tag_episodes(
         EpisodeError: an episode is not part of the project, or names missing files.
         MediaError: a media or image file is invalid, or could not be tagged.
     """
-    project = load_project(settings)
-    chosen = [project.episode_at(path) for path in episode_files]
-    missing = missing_files(project, chosen)
-    if missing:
-        raise EpisodeError("\n".join(missing))
-    checked = [check_episode(project, episode) for episode in chosen]
+    project, checked = _check_episodes(settings, episode_files)
     return [
         tagged
-        for episode, media in zip(chosen, checked, strict=True)
+        for episode, media in checked
         for tagged in tag_episode(project, episode, media, id3_version=id3_version)
+    ]
+
+
+def plan_tagging(
+    settings: Settings, episode_files: list[Path], *, id3_version: int = 4
+) -> list[tuple[Path, Path | None]]:
+    """Check the given episodes; for each media file, its up-to-date tagged copy or None
+    when it would be tagged (`showpipe tag --dry-run`). Writes nothing.
+
+    Raises:
+        EpisodeError: an episode is not part of the project, or names missing files.
+        MediaError: a media or image file is invalid.
+    """
+    project, checked = _check_episodes(settings, episode_files)
+    return [
+        (
+            media.path,
+            find_tagged_copy(
+                media.path,
+                build_tags(project, episode, media, id3_version=id3_version),
+                cache_dir=settings.cache_dir,
+                label=_label(episode, media),
+            ),
+        )
+        for episode, checked_media in checked
+        for media in checked_media
     ]
 
 

@@ -5,7 +5,7 @@ Callers use what is exported here; the submodules are one per tag format.
 
 from __future__ import annotations
 
-from showpipe.media.cache import HashCache, TaggedFile, tagged_copy
+from showpipe.media.cache import HashCache, TaggedFile, find_tagged_copy, tagged_copy
 from showpipe.media.probe import (
     EXTENSION_TYPES,
     ImageInfo,
@@ -27,6 +27,7 @@ __all__ = [
     "TagSet",
     "TaggedFile",
     "check_artwork",
+    "find_tagged_copy",
     "probe_image",
     "probe_media",
     "tagged_copy",

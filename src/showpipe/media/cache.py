@@ -142,6 +142,16 @@ def _cached(
     return path if path.is_file() else None
 
 
+def find_tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> Path | None:
+    """The up-to-date tagged copy of `source`, if the cache has one; writes nothing."""
+    hashes = HashCache(cache_dir / HASHES_FILE)
+    try:
+        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
+        return _cached(cache_dir / TAGGED_DIR, source, label, tag_hash, hashes)
+    except OSError as e:
+        raise MediaError(f"{shown(source)}: cannot read: {e.strerror}") from e
+
+
 def tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> TaggedFile:
     """The tagged copy of `source` in `cache_dir`: reused if present, else written and checked.
 

@@ -106,6 +106,15 @@ def test_id3v23_reaches_the_uploaded_file(settings: Settings) -> None:
     assert mutagen.id3.ID3(storage.root / upload.file.key).version == (2, 3, 0)
 
 
+def test_a_file_no_feed_takes_is_tagged_as_the_first_feeds_show(run: Run, project: Path) -> None:
+    (project / "feeds" / "videos.yaml").unlink()
+    result = run("tag", "episodes/on-tools.yaml")
+    video = project / result.stdout.splitlines()[1].split(" -> ")[1]
+    atoms = mutagen.mp4.MP4(video).tags
+    assert atoms["\xa9alb"] == ["The Sample Show"]
+    assert atoms["purl"] == ["http://localhost:8000/feeds/show.xml"]
+
+
 def test_cron_feeds_never_tag_or_read_media(settings: Settings) -> None:
     storage = publish(settings, "pilot")
     shutil.rmtree(settings.root / ".showpipe")

@@ -175,7 +175,15 @@ def test_mp4_atoms_chapters_and_fast_start(source: Path, sources: Path, tmp_path
         (0.75, tags.chapters[1].title),
     ]
     with path.open("rb") as f:
-        top = [atom.name for atom in mutagen.mp4.Atoms(f).atoms]
+        atoms = mutagen.mp4.Atoms(f)
+        top = [atom.name for atom in atoms.atoms]
+        # both chapter forms: Nero's chpl, and a QuickTime chapter (text) track
+        assert atoms.path(b"moov", b"udta", b"chpl")
+        handlers = []
+        for hdlr in atoms[b"moov"].findall(b"hdlr", recursive=True):
+            f.seek(hdlr.offset + 16)
+            handlers.append(f.read(4))
+    assert b"text" in handlers
     assert top.index(b"moov") < top.index(b"mdat")
     # stream copy: the same packets, no re-encoding
     assert _packets(path) == _packets(source)

@@ -64,6 +64,8 @@ class HashCache:
     def save(self) -> None:
         if not self._changed:
             return
+        # Forget files that are gone (pruned copies, deleted recordings).
+        self._entries = {k: v for k, v in self._entries.items() if os.path.exists(k)}
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_name(self.file.name + ".tmp")
         tmp.write_text(json.dumps(self._entries, indent=0, sort_keys=True))

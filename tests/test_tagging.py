@@ -16,7 +16,7 @@ import mutagen.flac
 import mutagen.id3
 import mutagen.mp4
 import pytest
-from mediafactory import make_artwork, make_audio
+from mediafactory import make_artwork, make_audio, make_video
 
 from showpipe.errors import MediaError, shown
 from showpipe.media import (
@@ -223,15 +223,33 @@ def test_unchanged_source_and_tags_reuse_the_copy_without_reading_the_source(
     tags = make_tags(sources)
     first = tagged_copy(source, tags, cache_dir=tmp_path, label="ep")
     written = first.path.stat().st_mtime_ns
-    hashes = HashCache(tmp_path / "hashes.json")
-    assert hashes.known(source) == sha(source)  # remembered: not read again next time
     again = tagged_copy(source, tags, cache_dir=tmp_path, label="ep")
     assert again.reused and again.path == first.path and again.sha256 == first.sha256
     assert again.path.stat().st_mtime_ns == written
-    # touched but identical content: hashed once more, the copy is still reused
+    # Same bytes at a new path (a moved recording): found by content, not retagged.
+    moved = Path(shutil.copy(source, tmp_path / f"moved{source.suffix}"))
+    assert tagged_copy(moved, tags, cache_dir=tmp_path, label="ep").path == first.path
+    # Touched, same content: compared by content once more, and still reused.
     os.utime(source, ns=(1, 1))
-    assert hashes.known(source) is None
-    assert tagged_copy(source, tags, cache_dir=tmp_path, label="ep").reused
+    assert tagged_copy(source, tags, cache_dir=tmp_path, label="ep").path == first.path
+
+
+@pytest.mark.parametrize("source", ["tone.mp3", "clip.mp4"], indirect=True)
+def test_an_unchanged_source_is_not_even_read(source: Path, sources: Path, tmp_path: Path) -> None:
+    tags = make_tags(sources)
+    first = tagged_copy(source, tags, cache_dir=tmp_path, label="ep")
+    # Rewrite the recording in place keeping its size and times, so its identity (path,
+    # size, mtime, inode) is unchanged: the cache must trust it without reading it.
+    stat = source.stat()
+    with source.open("r+b") as f:
+        f.write(b"\0" * stat.st_size)
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    again = tagged_copy(source, tags, cache_dir=tmp_path, label="ep")
+    assert again.reused and again.path == first.path
+    # A real change of content (and so of mtime) is noticed.
+    make_audio(source, 1.0) if source.suffix == ".mp3" else make_video(source, 1.0)
+    assert not tagged_copy(source, tags, cache_dir=tmp_path, label="ep").reused
+    assert HashCache(tmp_path).known(source) in (None, sha(source))
 
 
 @pytest.mark.parametrize("source", ["tone.mp3"], indirect=True)

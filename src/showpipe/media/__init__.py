@@ -5,7 +5,8 @@ Callers use what is exported here; the submodules are one per tag format.
 
 from __future__ import annotations
 
-from showpipe.media.cache import HashCache, TaggedFile, find_tagged_copy, tagged_copy
+from showpipe.media.cache import TaggedFile, find_tagged_copy, tagged_copy
+from showpipe.media.hashes import HashCache
 from showpipe.media.probe import (
     EXTENSION_TYPES,
     ImageInfo,

@@ -1,14 +1,21 @@
 """The build cache of tagged copies, keyed on the source's content and the tag set.
 
-Republishing an unchanged episode must cost next to nothing, even for a 500 MB video: the
-source's sha256 is remembered against its (size, mtime, inode), so an unchanged file is not
-read again, and a tagged copy whose name matches both hashes is reused as it is.
+Republishing an unchanged episode must cost next to nothing, even for a 500 MB video. A copy
+is named `<label>-<content key>-<tags hash><ext>` and the cache remembers which source
+identity (path, size, mtime, inode) it was made from: an unchanged source finds its copy
+without being read. A source that was touched, moved or replaced is compared by content:
+
+- MP3: the copy is the new tag followed by the source's audio frames, so its content key is
+  the copy's own sha256, and a source matches when sha256(copy's tag + source's frames)
+  equals it. First tagging thus hashes the audio once (for the manifest), not twice.
+- other formats (remuxed or rewritten by their writers): the key is the source's sha256,
+  computed on another core while the copy is written.
 """
 
 from __future__ import annotations
 
 import glob
-import json
+import hashlib
 import os
 import re
 import tempfile
@@ -17,60 +24,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from showpipe.errors import MediaError, shown
-from showpipe.media.copying import file_sha256
+from showpipe.media.copying import CHUNK, file_sha256
+from showpipe.media.hashes import TAGGED_DIR, HashCache, identity
+from showpipe.media.id3 import audio_region
 from showpipe.media.tag import verify_tags, write_tags
 from showpipe.media.tags import TagSet, fingerprint
 
-HASHES_FILE = "hashes.json"
-TAGGED_DIR = "tagged"
 HASH_CHARS = 16  # of each hash in a tagged copy's name
-
-
-class HashCache:
-    """sha256 of files by path, valid while the file's size, mtime and inode are unchanged."""
-
-    def __init__(self, file: Path) -> None:
-        self.file = file
-        try:
-            self._entries: dict[str, list[int | str]] = json.loads(file.read_text())
-        except (OSError, ValueError):
-            self._entries = {}  # none yet, or damaged: it is only a cache
-        self._changed = False
-
-    @staticmethod
-    def _identity(path: Path) -> list[int | str]:
-        stat = path.stat()
-        return [stat.st_size, stat.st_mtime_ns, stat.st_ino]
-
-    def known(self, path: Path) -> str | None:
-        """The remembered sha256 of `path`, if the file has not changed since."""
-        entry = self._entries.get(str(path.resolve()))
-        if entry and entry[:3] == self._identity(path):
-            return str(entry[3])
-        return None
-
-    def remember(self, path: Path, sha256: str) -> None:
-        self._entries[str(path.resolve())] = [*self._identity(path), sha256]
-        self._changed = True
-
-    def sha256(self, path: Path) -> str:
-        """The file's sha256: remembered, or computed (one read) and remembered."""
-        known = self.known(path)
-        if known is None:
-            known = file_sha256(path)
-            self.remember(path, known)
-        return known
-
-    def save(self) -> None:
-        if not self._changed:
-            return
-        # Forget files that are gone (pruned copies, deleted recordings).
-        self._entries = {k: v for k, v in self._entries.items() if os.path.exists(k)}
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_name(self.file.name + ".tmp")
-        tmp.write_text(json.dumps(self._entries, indent=0, sort_keys=True))
-        os.replace(tmp, self.file)
-        self._changed = False
+PREFIXED = (".mp3",)  # formats whose copy is a new header + the source's bytes
 
 
 @dataclass(frozen=True)
@@ -82,11 +43,6 @@ class TaggedFile:
     size: int
     sha256: str
     reused: bool
-
-
-def _name(label: str, source: Path, source_hash: str, tag_hash: str) -> str:
-    suffix = source.suffix.lower()
-    return f"{label}-{source_hash[:HASH_CHARS]}-{tag_hash[:HASH_CHARS]}{suffix}"
 
 
 def _prune(folder: Path, label: str, keep: Path) -> None:
@@ -101,6 +57,48 @@ def _prune(folder: Path, label: str, keep: Path) -> None:
             old.unlink(missing_ok=True)
 
 
+def _prefixed_sha256(copy: Path, source: Path) -> str:
+    """sha256 of the copy's tag followed by the source's audio frames."""
+    with copy.open("rb") as f:
+        digest = hashlib.sha256(f.read(audio_region(copy)[0]))
+    start, end = audio_region(source)
+    with source.open("rb") as f:
+        f.seek(start)
+        while start < end:
+            chunk = f.read(min(CHUNK, end - start))
+            if not chunk:
+                break
+            digest.update(chunk)
+            start += len(chunk)
+    return digest.hexdigest()
+
+
+def _same_content(copy: Path, source: Path, label: str, hashes: HashCache) -> bool:
+    """Whether `copy` is what tagging `source` would write (its tags already match)."""
+    key = copy.name[len(label) + 1 :][:HASH_CHARS]
+    if source.suffix.lower() in PREFIXED:
+        return _prefixed_sha256(copy, source) == hashes.sha256(copy)
+    return hashes.sha256(source)[:HASH_CHARS] == key
+
+
+def _cached(
+    folder: Path, source: Path, label: str, tag_hash: str, hashes: HashCache
+) -> Path | None:
+    """The existing tagged copy for this source content and these tags, if any."""
+    suffix = source.suffix.lower()
+    pattern = f"{glob.escape(label)}-{'[0-9a-f]' * HASH_CHARS}-{tag_hash[:HASH_CHARS]}{suffix}"
+    candidates = sorted(folder.glob(pattern))
+    now = identity(source)
+    for copy in candidates:
+        if hashes.made_from(copy) == now:
+            return copy  # the very file it was made from: nothing to read
+    for copy in candidates:
+        if _same_content(copy, source, label, hashes):
+            hashes.record_copy(copy, source)
+            return copy
+    return None
+
+
 def _write(
     source: Path, tags: TagSet, folder: Path, name: tuple[str, str], hashes: HashCache
 ) -> Path:
@@ -109,44 +107,28 @@ def _write(
     fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".tagging-", suffix=source.suffix.lower())
     os.close(fd)
     tmp = Path(tmp_name)
+    prefixed = source.suffix.lower() in PREFIXED
     try:
-        # Hash the source on another core while the copy is written (both release the GIL).
+        # The source's own hash (other formats) is computed on another core meanwhile.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            source_hash = pool.submit(hashes.sha256, source)
-            written_hash = write_tags(source, tmp, tags)
+            source_hash = pool.submit(lambda: "" if prefixed else hashes.sha256(source))
+            written = write_tags(source, tmp, tags) or file_sha256(tmp)
             verify_tags(tmp, tags, name=source)
-            final = folder / _name(label, source, source_hash.result(), tag_hash)
+            key = written if prefixed else source_hash.result()
+        final = folder / f"{label}-{key[:HASH_CHARS]}-{tag_hash[:HASH_CHARS]}{tmp.suffix}"
         os.chmod(tmp, 0o644)
         os.replace(tmp, final)
-        hashes.remember(final, written_hash or file_sha256(final))
+        hashes.remember(final, written)
+        hashes.record_copy(final, source)
     finally:
         tmp.unlink(missing_ok=True)
     _prune(folder, label, final)
     return final
 
 
-def _cached(
-    folder: Path, source: Path, label: str, tag_hash: str, hashes: HashCache
-) -> Path | None:
-    """The existing tagged copy for this source content and these tags, if any.
-
-    A source whose hash is not remembered (new, or only touched) is hashed only when a copy
-    with these tags exists under the label; otherwise it is hashed while it is tagged.
-    """
-    source_hash = hashes.known(source)
-    if source_hash is None:
-        suffix = source.suffix.lower()
-        candidates = folder.glob(f"{glob.escape(label)}-*-{tag_hash[:HASH_CHARS]}{suffix}")
-        if not any(candidates):
-            return None
-        source_hash = hashes.sha256(source)
-    path = folder / _name(label, source, source_hash, tag_hash)
-    return path if path.is_file() else None
-
-
 def find_tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> Path | None:
     """The up-to-date tagged copy of `source`, if the cache has one; writes nothing."""
-    hashes = HashCache(cache_dir / HASHES_FILE)
+    hashes = HashCache(cache_dir)
     try:
         tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
         return _cached(cache_dir / TAGGED_DIR, source, label, tag_hash, hashes)
@@ -166,7 +148,7 @@ def tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> T
     Raises:
         MediaError: the copy could not be written, or its tags did not read back as written.
     """
-    hashes = HashCache(cache_dir / HASHES_FILE)
+    hashes = HashCache(cache_dir)
     folder = cache_dir / TAGGED_DIR
     try:
         tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
@@ -178,5 +160,5 @@ def tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> T
         hashes.save()
     except OSError as e:
         where = shown(Path(e.filename)) if e.filename else shown(cache_dir)
-        raise MediaError(f"{where}: cannot tag {shown(source)}: {e.strerror}") from e
+        raise MediaError(f"{shown(source)}: cannot tag into {where}: {e.strerror}") from e
     return TaggedFile(source, path, path.stat().st_size, sha256, reused)

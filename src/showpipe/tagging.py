@@ -21,6 +21,7 @@ from showpipe.media import (
     find_tagged_copy,
     probe_media,
     tagged_copy,
+    timestamp,
 )
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, load_project, missing_files
@@ -43,17 +44,12 @@ def feed_for(project: Project, medium: str) -> Feed:
     return next((f for f in project.feeds if f.medium == medium), project.feeds[0])
 
 
-def _clock(seconds: float) -> str:
-    minutes, secs = divmod(round(seconds), 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
-
-
 def _check_chapters(episode: Episode, path: Path, duration: float) -> None:
     for i, chapter in enumerate(episode.chapters):
         if not chapter.start < duration:
             raise EpisodeError(
-                f"{shown(episode.source)}: chapters[{i}].start: {_clock(chapter.start)} is not "
-                f"inside {shown(path)}, which lasts {_clock(duration)}"
+                f"{shown(episode.source)}: chapters[{i}].start: {timestamp(chapter.start)} is not "
+                f"inside {shown(path)}, which lasts {timestamp(duration)}"
             )
 
 

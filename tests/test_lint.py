@@ -119,9 +119,7 @@ def test_check_reports_artwork_that_is_not_square(run: Run, project: Path) -> No
     make_poster(project / "feeds" / "artwork" / "show.jpg", (1600, 900))
     result = run("check")
     assert result.exit_code == 1
-    assert "feeds/show.yaml: artwork: error: is 1600x900; Apple wants square artwork" in (
-        result.stderr
-    )
+    assert "feeds/artwork/show.jpg: artwork must be square, not 1600x900" in result.stderr
 
 
 def test_a_title_repeating_the_show_name_is_a_warning() -> None:

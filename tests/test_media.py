@@ -4,19 +4,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-from mediafactory import make_artwork, make_audio, make_video
+from mediafactory import make_artwork
 
 from showpipe.errors import MediaError, shown
 from showpipe.media import probe_image, probe_media
-
-
-@pytest.fixture(scope="session")
-def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    folder = tmp_path_factory.mktemp("media")
-    for suffix in (".mp3", ".m4a", ".opus", ".flac"):
-        make_audio(folder / f"tone{suffix}", 2.0)
-    make_video(folder / "clip.mp4", 1.0)
-    return folder
 
 
 @pytest.mark.parametrize(
@@ -34,8 +25,7 @@ def test_probe_finds_type_and_duration_from_content(
 ) -> None:
     info = probe_media(media_dir / name)
     assert info.content_type == content_type
-    expected = 1.0 if name == "clip.mp4" else 2.0
-    assert info.duration == pytest.approx(expected, abs=0.1)
+    assert info.duration == pytest.approx(2.0, abs=0.1)
 
 
 def test_audio_only_mp4_is_audio(media_dir: Path, tmp_path: Path) -> None:
@@ -83,3 +73,16 @@ def test_probe_image(tmp_path: Path) -> None:
     bad.write_bytes(b"not an image")
     with pytest.raises(MediaError, match="not a readable JPEG or PNG"):
         probe_image(bad)
+
+
+@pytest.mark.parametrize("name", ["tone.mp3", "clip.mp4", "tone.opus"])
+def test_truncated_file_that_still_parses_is_rejected(
+    media_dir: Path, tmp_path: Path, name: str
+) -> None:
+    data = (media_dir / name).read_bytes()
+    path = tmp_path / name
+    path.write_bytes(data[: len(data) * 3 // 4])
+    with pytest.raises(MediaError, match="file is truncated"):
+        probe_media(path)
+    path.write_bytes(data)
+    assert probe_media(path).duration > 0

@@ -11,7 +11,7 @@ import click
 
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
-from showpipe.errors import ProblemsFound, ShowpipeError, ValidationError
+from showpipe.errors import ProblemsFound, ShowpipeError, ValidationError, shown
 from showpipe.storage import open_storage
 
 if TYPE_CHECKING:
@@ -67,6 +67,12 @@ now_option = click.option(
 )
 dry_run_option = click.option(
     "--dry-run", is_flag=True, help="Print what would be done and change nothing."
+)
+id3v23_option = click.option(
+    "--id3v2.3",
+    "id3v23",
+    is_flag=True,
+    help="Write MP3 tags as ID3v2.3 (for old car stereos) instead of ID3v2.4.",
 )
 
 
@@ -141,14 +147,20 @@ def _render_plan(out: Output, plan: Plan) -> None:
 )
 @dry_run_option
 @now_option
+@id3v23_option
 @click.pass_context
 def publish(
-    ctx: click.Context, episodes: tuple[Path, ...], dry_run: bool, now: datetime | None
+    ctx: click.Context,
+    episodes: tuple[Path, ...],
+    dry_run: bool,
+    now: datetime | None,
+    id3v23: bool,
 ) -> None:
-    """Publish episodes: check them, upload their files, and regenerate the feeds.
+    """Publish episodes: check them, tag and upload their files, and regenerate the feeds.
 
     An episode without a GUID gets one, written back into its YAML file. The original
-    recordings are never modified.
+    recordings are never modified: tagged copies are made in .showpipe/cache/ (even with
+    --dry-run, which uploads nothing) and those are uploaded.
 
     \b
     Example:
@@ -163,7 +175,9 @@ def publish(
     settings = _settings(ctx, episodes[0].parent)
     project = load_project(settings)
     storage = open_storage(settings)
-    plan = plan_publish(project, storage, list(episodes), now=_now(now))
+    plan = plan_publish(
+        project, storage, list(episodes), now=_now(now), id3_version=3 if id3v23 else 4
+    )
     if dry_run:
         out.say("Dry run: nothing is changed.")
         _render_plan(out, plan)
@@ -244,6 +258,41 @@ def check(ctx: click.Context, now: datetime | None) -> None:
         raise ValidationError([str(f) for f in report.errors])
     note = f", {len(report.warnings)} warning(s)" if report.warnings else ""
     out.say(f"ok: {report.feeds} feed(s), {report.episodes} episode(s){note}")
+
+
+@cli.command()
+@click.argument(
+    "episodes", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=Path)
+)
+@id3v23_option
+@dry_run_option
+@click.pass_context
+def tag(ctx: click.Context, episodes: tuple[Path, ...], id3v23: bool, dry_run: bool) -> None:
+    """Write the episodes' tags into copies of their media, and print where the copies are.
+
+    Publishing does this too; `tag` lets you listen to the tagged files first. The copies
+    go into .showpipe/cache/ and are reused while neither the recording nor the tags
+    change. The original recordings are never modified.
+
+    \b
+    Example:
+        showpipe tag episodes/ep1.yaml
+        showpipe tag --id3v2.3 episodes/*.yaml
+        showpipe tag --dry-run episodes/ep1.yaml   # check, and say what would be tagged
+    """
+    from showpipe.tagging import plan_tagging, tag_episodes
+
+    out: Output = ctx.obj
+    settings = _settings(ctx, episodes[0].parent)
+    version = 3 if id3v23 else 4
+    if dry_run:
+        for source, copy in plan_tagging(settings, list(episodes), id3_version=version):
+            done = copy and f"{shown(source)} -> {shown(copy)} (unchanged)"
+            out.say(done or f"would tag {shown(source)}")
+        return
+    for tagged in tag_episodes(settings, list(episodes), id3_version=version):
+        note = " (unchanged, reused)" if tagged.copy.reused else ""
+        out.say(f"{shown(tagged.copy.source)} -> {shown(tagged.copy.path)}{note}")
 
 
 @cli.command()

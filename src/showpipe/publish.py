@@ -6,7 +6,6 @@ everything before the first write.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import logging
 import mimetypes
@@ -40,10 +39,11 @@ from showpipe.manifest import (
     encode_manifest,
     read_manifest,
 )
-from showpipe.media import probe_image, probe_media, probe_video_size
+from showpipe.media import file_digests, probe_image, probe_media, probe_video_size
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, missing_files
 from showpipe.storage import Storage
+from showpipe.tagging import TaggedMedia, check_episode, tag_episode
 from showpipe.yamlfile import set_key
 
 log = logging.getLogger(__name__)
@@ -109,28 +109,6 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
-def file_hashes(path: Path) -> tuple[str, str, int]:
-    """The file's sha256 (hex), its SRI sha384 value and its size, from one read.
-
-    Big media files are read once: podcast:integrity must describe the exact published bytes,
-    and a second pass over a gigabyte of video would double the time.
-    """
-    sha256, sha384 = hashlib.sha256(), hashlib.sha384()
-    size = 0
-    buffer = bytearray(1 << 20)
-    view = memoryview(buffer)
-    with path.open("rb") as f:
-        while n := f.readinto(buffer):
-            sha256.update(view[:n])
-            sha384.update(view[:n])
-            size += n
-    return sha256.hexdigest(), "sha384-" + base64.b64encode(sha384.digest()).decode(), size
-
-
-def file_sha256(path: Path) -> str:
-    return file_hashes(path)[0]
-
-
 def _stored(
     path: Path,
     folder: str,
@@ -141,7 +119,8 @@ def _stored(
     width: int | None = None,
     height: int | None = None,
 ) -> StoredFile:
-    sha256, sri, size = file_hashes(path)
+    sha256, sri = file_digests(path)
+    size = path.stat().st_size
     # Content-addressed: a new file gets a new URL, so caches never serve stale bytes.
     key = f"{folder}/{slug}-{sha256[:12]}{path.suffix.lower()}"
     return StoredFile(key, size, sha256, content_type, duration, sri, width, height)
@@ -216,20 +195,35 @@ def _kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
     )
 
 
-def describe_episode(episode: Episode) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
-    """Probe and hash every file of an episode: its manifest record and the files behind it.
+def _tagged(tagged: TaggedMedia, slug: str) -> StoredFile:
+    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
+    copy = tagged.copy
+    key = f"media/{slug}-{copy.sha256[:12]}{copy.path.suffix.lower()}"
+    content_type = tagged.info.content_type
+    size = probe_video_size(copy.path) if content_type.startswith("video/") else None
+    width, height = size or (None, None)
+    duration = round(tagged.info.duration, 3)
+    return StoredFile(key, copy.size, copy.sha256, content_type, duration, copy.sri, width, height)
+
+
+def describe_episode(
+    episode: Episode, tagged: Sequence[TaggedMedia]
+) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
+    """Hash every file of an episode: its manifest record and the files behind it.
+
+    Args:
+        episode: the episode.
+        tagged: its media files' tagged copies (from `tagging.tag_episode`).
 
     Raises:
-        MediaError: a media or image file is invalid.
+        MediaError: an image file is invalid.
     """
     slug = slugify(episode.slug) or "episode"
     files: list[tuple[StoredFile, Path]] = []
     media: dict[str, StoredFile] = {}
-    for medium in ("audio", "video"):
-        path = episode.media(medium)
-        if path is not None:
-            media[medium] = _media(path, slug)
-            files.append((media[medium], path))
+    for copy in tagged:
+        media[copy.medium] = _tagged(copy, slug)
+        files.append((media[copy.medium], copy.copy.path))
     alternates = [_media(path, slug) for path in episode.alternates]
     files += zip(alternates, episode.alternates, strict=True)
     poster = _image(episode.poster, slug) if episode.poster else None
@@ -341,8 +335,12 @@ def plan_publish(
     *,
     now: datetime,
     make_guid: Callable[[], str] = new_guid,
+    id3_version: int = 4,
 ) -> Plan:
     """Plan publishing the given episodes and regenerating every feed.
+
+    Tagged copies of the media are made (or reused) in the build cache on the way: their
+    sizes and hashes are part of the plan. Nothing is uploaded or changed in the project.
 
     Raises:
         EpisodeError: an episode is not part of the project or names missing files.
@@ -352,6 +350,8 @@ def plan_publish(
     missing = missing_files(project, chosen)
     if missing:
         raise EpisodeError("\n".join(missing))
+    # Every episode is checked before the first tagged copy is written.
+    checked = {episode.source: check_episode(project, episode) for episode in chosen}
     old_manifest = manifest = read_manifest(storage)
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
@@ -361,7 +361,8 @@ def plan_publish(
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
-        record, episode_files_ = describe_episode(episode)
+        tagged = tag_episode(project, episode, checked[episode.source], id3_version=id3_version)
+        record, episode_files_ = describe_episode(episode, tagged)
         record, chapter_files = _chapters(episode, record, project.settings)
         record = _kept_elsewhere(episode, record)
         files += episode_files_ + chapter_files

@@ -1,7 +1,4 @@
-"""Probing media and artwork: what a file really is, from its content, not its name.
-
-This is the only module that imports mutagen (and Pillow, for artwork).
-"""
+"""Probing media and artwork: what a file really is, from its content, not its name."""
 
 from __future__ import annotations
 
@@ -18,6 +15,7 @@ import mutagen.oggvorbis
 from PIL import Image, UnidentifiedImageError
 
 from showpipe.errors import MediaError, shown
+from showpipe.media.integrity import check_complete
 
 # The content types each extension may hold; the probed type must be one of them.
 EXTENSION_TYPES: dict[str, tuple[str, ...]] = {
@@ -40,6 +38,11 @@ class MediaInfo:
 
     content_type: str
     duration: float
+
+
+# Apple's show artwork limits in pixels (FEED-SPEC.md, Channel: itunes:image).
+SHOW_ARTWORK_MIN = 1400
+SHOW_ARTWORK_MAX = 3000
 
 
 @dataclass(frozen=True)
@@ -103,7 +106,7 @@ def probe_media(path: Path) -> MediaInfo:
 
     Raises:
         MediaError: the file is missing, empty, unparseable, of a type that does not match
-            its extension, or has no duration.
+            its extension, has no duration, or is truncated.
     """
     suffix = path.suffix.lower()
     if suffix not in EXTENSION_TYPES:
@@ -130,6 +133,7 @@ def probe_media(path: Path) -> MediaInfo:
     duration = float(getattr(parsed.info, "length", 0) or 0)
     if duration <= 0:
         raise MediaError(f"{shown(path)}: has no duration (empty or truncated recording?)")
+    check_complete(path)
     return MediaInfo(content_type=content_type, duration=duration)
 
 
@@ -161,3 +165,29 @@ def probe_image(path: Path) -> ImageInfo:
     if kind not in IMAGE_TYPES:
         raise MediaError(f"{shown(path)}: artwork must be JPEG or PNG, not {kind}")
     return ImageInfo(IMAGE_TYPES[kind], width, height, mode)
+
+
+def check_artwork(path: Path, *, square: bool = True, show: bool = False) -> ImageInfo:
+    """Check an image against Apple's artwork rules: JPEG or PNG, RGB, square, show size.
+
+    Args:
+        path: the image file.
+        square: require width == height (episode and show artwork; not chapter images).
+        show: also require Apple's show artwork size, 1400 to 3000 pixels a side.
+
+    Raises:
+        MediaError: naming the file and the rule it breaks.
+    """
+    info = probe_image(path)
+    if info.mode != "RGB":
+        raise MediaError(
+            f"{shown(path)}: artwork must be RGB, not {info.mode} (save it as an RGB image)"
+        )
+    if square and info.width != info.height:
+        raise MediaError(f"{shown(path)}: artwork must be square, not {info.width}x{info.height}")
+    if show and not SHOW_ARTWORK_MIN <= info.width <= SHOW_ARTWORK_MAX:
+        raise MediaError(
+            f"{shown(path)}: show artwork must be {SHOW_ARTWORK_MIN} to {SHOW_ARTWORK_MAX} px "
+            f"a side, not {info.width}x{info.height}"
+        )
+    return info

@@ -1,0 +1,166 @@
+"""The build cache of tagged copies, keyed on the source's content and the tag set.
+
+Republishing an unchanged episode must cost next to nothing, even for a 500 MB video. A copy
+is named `<label>-<content key>-<tags hash><ext>` and the cache remembers which source
+identity (path, size, mtime, inode) it was made from: an unchanged source finds its copy
+without being read. A source that was touched, moved or replaced is compared by content:
+
+- MP3: the copy is the new tag followed by the source's audio frames, so its content key is
+  the copy's own sha256, and a source matches when sha256(copy's tag + source's frames)
+  equals it. First tagging thus hashes the audio once (for the manifest), not twice.
+- other formats (remuxed or rewritten by their writers): the key is the source's sha256,
+  computed on another core while the copy is written.
+"""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import os
+import re
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from showpipe.errors import MediaError, shown
+from showpipe.media.copying import CHUNK, file_sha256
+from showpipe.media.hashes import TAGGED_DIR, HashCache, identity
+from showpipe.media.id3 import audio_region
+from showpipe.media.tag import verify_tags, write_tags
+from showpipe.media.tags import TagSet, fingerprint
+
+HASH_CHARS = 16  # of each hash in a tagged copy's name
+PREFIXED = (".mp3",)  # formats whose copy is a new header + the source's bytes
+
+
+@dataclass(frozen=True)
+class TaggedFile:
+    """A tagged copy in the build cache, measured."""
+
+    source: Path
+    path: Path
+    size: int
+    sha256: str
+    sri: str  # for podcast:integrity; computed once per copy, then remembered
+    reused: bool
+
+
+def _prune(folder: Path, label: str, keep: Path) -> None:
+    """Remove the older tagged copies under the same label: the cache keeps one per label."""
+    pattern = re.compile(
+        re.escape(label)
+        + rf"-[0-9a-f]{{{HASH_CHARS}}}-[0-9a-f]{{{HASH_CHARS}}}"
+        + re.escape(keep.suffix)
+    )
+    for old in folder.iterdir():
+        if old != keep and pattern.fullmatch(old.name):
+            old.unlink(missing_ok=True)
+
+
+def _prefixed_sha256(copy: Path, source: Path) -> str:
+    """sha256 of the copy's tag followed by the source's audio frames."""
+    with copy.open("rb") as f:
+        digest = hashlib.sha256(f.read(audio_region(copy)[0]))
+    start, end = audio_region(source)
+    with source.open("rb") as f:
+        f.seek(start)
+        while start < end:
+            chunk = f.read(min(CHUNK, end - start))
+            if not chunk:
+                break
+            digest.update(chunk)
+            start += len(chunk)
+    return digest.hexdigest()
+
+
+def _same_content(copy: Path, source: Path, label: str, hashes: HashCache) -> bool:
+    """Whether `copy` is what tagging `source` would write (its tags already match)."""
+    key = copy.name[len(label) + 1 :][:HASH_CHARS]
+    if source.suffix.lower() in PREFIXED:
+        return _prefixed_sha256(copy, source) == hashes.sha256(copy)
+    return hashes.sha256(source)[:HASH_CHARS] == key
+
+
+def _cached(
+    folder: Path, source: Path, label: str, tag_hash: str, hashes: HashCache
+) -> Path | None:
+    """The existing tagged copy for this source content and these tags, if any."""
+    suffix = source.suffix.lower()
+    pattern = f"{glob.escape(label)}-{'[0-9a-f]' * HASH_CHARS}-{tag_hash[:HASH_CHARS]}{suffix}"
+    candidates = sorted(folder.glob(pattern))
+    now = identity(source)
+    for copy in candidates:
+        if hashes.made_from(copy) == now:
+            return copy  # the very file it was made from: nothing to read
+    for copy in candidates:
+        if _same_content(copy, source, label, hashes):
+            hashes.record_copy(copy, source)
+            return copy
+    return None
+
+
+def _write(
+    source: Path, tags: TagSet, folder: Path, name: tuple[str, str], hashes: HashCache
+) -> Path:
+    label, tag_hash = name
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".tagging-", suffix=source.suffix.lower())
+    os.close(fd)
+    tmp = Path(tmp_name)
+    prefixed = source.suffix.lower() in PREFIXED
+    try:
+        # The source's own hash (other formats) is computed on another core meanwhile.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            source_hash = None if prefixed else pool.submit(hashes.sha256, source)
+            written = write_tags(source, tmp, tags) or file_sha256(tmp)
+            verify_tags(tmp, tags, name=source)
+            key = source_hash.result() if source_hash else written
+        final = folder / f"{label}-{key[:HASH_CHARS]}-{tag_hash[:HASH_CHARS]}{tmp.suffix}"
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, final)
+        hashes.remember(final, written)
+        hashes.record_copy(final, source)
+    finally:
+        tmp.unlink(missing_ok=True)
+    _prune(folder, label, final)
+    return final
+
+
+def find_tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> Path | None:
+    """The up-to-date tagged copy of `source`, if the cache has one; writes nothing."""
+    hashes = HashCache(cache_dir)
+    try:
+        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
+        return _cached(cache_dir / TAGGED_DIR, source, label, tag_hash, hashes)
+    except OSError as e:
+        raise MediaError(f"{shown(source)}: cannot read: {e.strerror}") from e
+
+
+def tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> TaggedFile:
+    """The tagged copy of `source` in `cache_dir`: reused if present, else written and checked.
+
+    Args:
+        source: the original recording (only read).
+        tags: what to write.
+        cache_dir: the build cache.
+        label: names the copy (e.g. `<episode>-audio`); older copies under it are removed.
+
+    Raises:
+        MediaError: the copy could not be written, or its tags did not read back as written.
+    """
+    hashes = HashCache(cache_dir)
+    folder = cache_dir / TAGGED_DIR
+    try:
+        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
+        path = _cached(folder, source, label, tag_hash, hashes)
+        reused = path is not None
+        if path is None:
+            path = _write(source, tags, folder, (label, tag_hash), hashes)
+        sha256 = hashes.sha256(path)
+        sri = hashes.sri(path)
+        hashes.save()
+    except OSError as e:
+        where = shown(Path(e.filename)) if e.filename else shown(cache_dir)
+        raise MediaError(f"{shown(source)}: cannot tag into {where}: {e.strerror}") from e
+    return TaggedFile(source, path, path.stat().st_size, sha256, sri, reused)

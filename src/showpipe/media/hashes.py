@@ -1,0 +1,88 @@
+"""What the build cache remembers about files, so unchanged ones are never read again.
+
+A file is known by its identity: path, size, modification time (ns) and inode. While that
+is unchanged, its remembered sha256 is trusted, and so is the record of which source
+identity a tagged copy was made from.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from showpipe.media.copying import file_digests, file_sha256
+
+Identity = list[int | str]
+HASHES_FILE = "hashes.json"
+TAGGED_DIR = "tagged"
+
+
+def identity(path: Path) -> Identity:
+    stat = path.stat()
+    return [str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+class HashCache:
+    """sha256 of files, and the source each tagged copy was made from, in one JSON file."""
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.file = cache_dir / HASHES_FILE
+        self.copies_dir = cache_dir / TAGGED_DIR
+        try:
+            data = json.loads(self.file.read_text())
+            self._files: dict[str, list[int | str]] = data["files"]
+            self._copies: dict[str, Identity] = data["copies"]
+        except (OSError, ValueError, KeyError, TypeError):
+            self._files, self._copies = {}, {}  # none yet, or damaged: it is only a cache
+        self._changed = False
+
+    def known(self, path: Path) -> str | None:
+        """The remembered sha256 of `path`, if the file has not changed since."""
+        key, *rest = identity(path)
+        entry = self._files.get(str(key))
+        return str(entry[3]) if entry and entry[:3] == rest else None
+
+    def remember(self, path: Path, sha256: str, sri: str | None = None) -> None:
+        key, *rest = identity(path)
+        self._files[str(key)] = [*rest, sha256, *([sri] if sri else [])]
+        self._changed = True
+
+    def sri(self, path: Path) -> str:
+        """The file's SRI sha384: remembered, or computed with its sha256 in one read."""
+        key, *rest = identity(path)
+        entry = self._files.get(str(key))
+        if entry and entry[:3] == rest and len(entry) > 4:
+            return str(entry[4])
+        sha256, sri = file_digests(path)
+        self.remember(path, sha256, sri)
+        return sri
+
+    def sha256(self, path: Path) -> str:
+        """The file's sha256: remembered, or computed (one read) and remembered."""
+        known = self.known(path)
+        if known is None:
+            known = file_sha256(path)
+            self.remember(path, known)
+        return known
+
+    def made_from(self, copy: Path) -> Identity | None:
+        """The identity the source of `copy` had when the copy was made or last matched."""
+        return self._copies.get(copy.name)
+
+    def record_copy(self, copy: Path, source: Path) -> None:
+        self._copies[copy.name] = identity(source)
+        self._changed = True
+
+    def save(self) -> None:
+        if not self._changed:
+            return
+        # Forget files that are gone (pruned copies, deleted recordings).
+        self._files = {k: v for k, v in self._files.items() if os.path.exists(k)}
+        self._copies = {k: v for k, v in self._copies.items() if (self.copies_dir / k).exists()}
+        self.file.parent.mkdir(parents=True, exist_ok=True)
+        tmp = self.file.with_name(self.file.name + ".tmp")
+        data = {"files": self._files, "copies": self._copies}
+        tmp.write_text(json.dumps(data, indent=0, sort_keys=True))
+        os.replace(tmp, self.file)
+        self._changed = False

@@ -1,0 +1,242 @@
+"""Tagging an episode's media: the tag set from the YAML, checks first, then tagged copies.
+
+Everything is checked (media types and durations, chapters, artwork) before the first tagged
+copy is written, so a bad file stops the run with nothing written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from showpipe.config import Settings
+from showpipe.errors import EpisodeError, MediaError, shown
+from showpipe.media import (
+    ChapterMark,
+    MediaInfo,
+    Picture,
+    TaggedFile,
+    TagSet,
+    check_artwork,
+    find_tagged_copy,
+    probe_media,
+    tagged_copy,
+    timestamp,
+)
+from showpipe.model import Episode, Feed
+from showpipe.project import Project, load_project, missing_files
+
+MEDIA = ("audio", "video")
+
+
+@dataclass(frozen=True)
+class CheckedMedia:
+    """One media file of an episode, probed, with the feed whose show it is tagged as."""
+
+    medium: str
+    path: Path
+    info: MediaInfo
+    feed: Feed
+
+
+def feed_for(project: Project, medium: str) -> Feed:
+    """The feed that takes an episode's `medium` file; the first feed if none does."""
+    return next((f for f in project.feeds if f.medium == medium), project.feeds[0])
+
+
+def _check_chapters(episode: Episode, path: Path, duration: float) -> None:
+    for i, chapter in enumerate(episode.chapters):
+        if not chapter.start < duration:
+            raise EpisodeError(
+                f"{shown(episode.source)}: chapters[{i}].start: {timestamp(chapter.start)} is not "
+                f"inside {shown(path)}, which lasts {timestamp(duration)}"
+            )
+
+
+def check_artwork_of(episode: Episode, feeds: list[Feed]) -> None:
+    """Check the show artwork of `feeds`, and the episode's artwork and chapter images.
+
+    Raises:
+        MediaError: an image breaks Apple's artwork rules (the file is named).
+    """
+    for feed in feeds:
+        check_artwork(feed.artwork, show=True)
+    if episode.artwork:
+        check_artwork(episode.artwork)
+    for chapter in episode.chapters:
+        if chapter.image:
+            check_artwork(chapter.image, square=False)
+
+
+def check_episode(project: Project, episode: Episode) -> list[CheckedMedia]:
+    """Probe the episode's media and check its chapters and artwork; write nothing.
+
+    Raises:
+        MediaError: a media file or image is invalid.
+        EpisodeError: a chapter starts outside a media file's duration.
+    """
+    checked = []
+    for medium in MEDIA:
+        path = episode.media(medium)
+        if path is not None:
+            info = probe_media(path)
+            _check_chapters(episode, path, info.duration)
+            checked.append(CheckedMedia(medium, path, info, feed_for(project, medium)))
+    check_artwork_of(episode, list({c.feed.name: c.feed for c in checked}.values()))
+    return checked
+
+
+def _picture(path: Path) -> Picture:
+    return Picture(path, check_artwork(path, square=False).content_type)
+
+
+def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]:
+    if not episode.chapters:
+        return ()
+    ends = [c.start for c in episode.chapters[1:]] + [duration]
+    return tuple(
+        ChapterMark(
+            start=c.start,
+            end=end,
+            title=c.title,
+            link=c.link,
+            image=_picture(c.image) if c.image else None,
+        )
+        for c, end in zip(episode.chapters, ends, strict=True)
+    )
+
+
+def build_tags(
+    project: Project, episode: Episode, media: CheckedMedia, *, id3_version: int = 4
+) -> TagSet:
+    """Everything written into one of the episode's media files."""
+    feed = media.feed
+    return TagSet(
+        title=episode.title,
+        artists=tuple(host.name for host in feed.hosts),
+        album=feed.title,
+        album_artist=feed.author,
+        date=episode.published.date().isoformat(),
+        summary=episode.summary,
+        description=episode.description,
+        feed_url=f"{project.settings.public_url}feeds/{feed.name}.xml",
+        guid=episode.guid,
+        episode=episode.episode,
+        season=episode.season,
+        copyright=feed.copyright,
+        category=feed.categories[0].category,
+        keywords=tuple(episode.keywords),
+        cover=_picture(episode.artwork or feed.artwork),
+        chapters=_chapter_marks(episode, media.info.duration),
+        id3_version=id3_version,
+    )
+
+
+@dataclass(frozen=True)
+class TaggedMedia:
+    """A media file of an episode and its tagged copy in the build cache."""
+
+    medium: str
+    info: MediaInfo
+    copy: TaggedFile
+
+
+def _label(episode: Episode, media: CheckedMedia) -> str:
+    return f"{episode.slug}-{media.medium}"
+
+
+def tag_episode(
+    project: Project,
+    episode: Episode,
+    checked: list[CheckedMedia],
+    *,
+    id3_version: int = 4,
+) -> list[TaggedMedia]:
+    """Write (or reuse) the tagged copies of the episode's media; the originals are only read.
+
+    Args:
+        project: the project (feeds and settings).
+        episode: the episode, with its GUID if it has one.
+        checked: what `check_episode` returned for it.
+        id3_version: 4, or 3 for old players (MP3 only).
+
+    Raises:
+        MediaError: a copy could not be tagged, or its tags did not read back as written.
+    """
+    tagged = []
+    for media in checked:
+        tags = build_tags(project, episode, media, id3_version=id3_version)
+        cache_dir, label = project.settings.cache_dir, _label(episode, media)
+        copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label)
+        tagged.append(TaggedMedia(media.medium, media.info, copy))
+    return tagged
+
+
+def _check_episodes(
+    settings: Settings, episode_files: list[Path]
+) -> tuple[Project, list[tuple[Episode, list[CheckedMedia]]]]:
+    project = load_project(settings)
+    chosen = [project.episode_at(path) for path in episode_files]
+    missing = missing_files(project, chosen)
+    if missing:
+        raise EpisodeError("\n".join(missing))
+    return project, [(episode, check_episode(project, episode)) for episode in chosen]
+
+
+def tag_episodes(
+    settings: Settings, episode_files: list[Path], *, id3_version: int = 4
+) -> list[TaggedMedia]:
+    """Check the given episodes, then make (or reuse) their tagged copies (`showpipe tag`).
+
+    Raises:
+        EpisodeError: an episode is not part of the project, or names missing files.
+        MediaError: a media or image file is invalid, or could not be tagged.
+    """
+    project, checked = _check_episodes(settings, episode_files)
+    return [
+        tagged
+        for episode, media in checked
+        for tagged in tag_episode(project, episode, media, id3_version=id3_version)
+    ]
+
+
+def plan_tagging(
+    settings: Settings, episode_files: list[Path], *, id3_version: int = 4
+) -> list[tuple[Path, Path | None]]:
+    """Check the given episodes; for each media file, its up-to-date tagged copy or None
+    when it would be tagged (`showpipe tag --dry-run`). Writes nothing.
+
+    Raises:
+        EpisodeError: an episode is not part of the project, or names missing files.
+        MediaError: a media or image file is invalid.
+    """
+    project, checked = _check_episodes(settings, episode_files)
+    return [
+        (
+            media.path,
+            find_tagged_copy(
+                media.path,
+                build_tags(project, episode, media, id3_version=id3_version),
+                cache_dir=settings.cache_dir,
+                label=_label(episode, media),
+            ),
+        )
+        for episode, checked_media in checked
+        for media in checked_media
+    ]
+
+
+def media_problems(project: Project) -> list[str]:
+    """The first media, chapter or artwork problem of each feed and episode (for `check`)."""
+    problems: dict[str, None] = {}  # ordered, without repeats of a shared feed's artwork
+    for feed in project.feeds:
+        try:
+            check_artwork(feed.artwork, show=True)
+        except MediaError as e:
+            problems[str(e)] = None
+    for episode in project.episodes:
+        try:
+            check_episode(project, episode)
+        except (MediaError, EpisodeError) as e:
+            problems[str(e)] = None
+    return list(problems)

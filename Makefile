@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 ## Publish the sample show to ./public and print where the feeds are.
 run: $(STAMP)
 	$(BIN)/showpipe publish episodes/*.yaml
+	@echo "Listen: 'make serve', then subscribe to http://localhost:8000/feeds/show.xml"
 
 ## The whole test suite.
 test: $(STAMP)

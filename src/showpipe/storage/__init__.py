@@ -2,10 +2,37 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
 from showpipe.config import Settings
+
+# Called from upload threads with the number of bytes just sent.
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class PutItem:
+    """One local file to store: where it goes and the headers it is served with."""
+
+    key: str
+    path: Path
+    content_type: str
+    cache_control: str
+    # Recorded beside the object where the backend can (S3 metadata), for people and tools.
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one `showpipe doctor` check; `fix` says what to do when it failed."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
 
 
 class Storage(Protocol):
@@ -23,6 +50,10 @@ class Storage(Protocol):
         """Store a file's bytes under `key`, replacing any object there."""
         ...
 
+    def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
+        """Store several files (concurrently where the backend can), reporting bytes sent."""
+        ...
+
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
         """Store `data` under `key`, replacing any object there."""
         ...
@@ -31,14 +62,26 @@ class Storage(Protocol):
         """Remove the object at `key`; no error if there is none."""
         ...
 
+    def preflight(self) -> list[Check]:
+        """Backend checks for `showpipe doctor` before the probe object is written."""
+        ...
+
 
 def open_storage(settings: Settings) -> Storage:
-    """The storage named by `settings.storage`: `s3://bucket/prefix`, else a local folder."""
+    """The storage named by `settings.storage`: `s3://bucket/prefix`, else a local folder.
+
+    Raises:
+        ConfigError: the S3 settings are invalid.
+    """
     from showpipe.storage.local import LocalStorage
 
     target = settings.storage
+    if target.startswith("s3://"):
+        from showpipe.storage.s3 import S3Storage, load_s3_config
+
+        return S3Storage(load_s3_config(target, settings.storage_options))
     path = Path(target).expanduser()
     return LocalStorage(path if path.is_absolute() else settings.root / path)
 
 
-__all__ = ["Storage", "open_storage"]
+__all__ = ["Check", "Progress", "PutItem", "Storage", "open_storage"]

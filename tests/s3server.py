@@ -112,7 +112,8 @@ def s3_bucket(s3_server: S3Server, private_bucket: str) -> str:
             {
                 "Effect": "Allow",
                 "Principal": "*",
-                "Action": "s3:GetObject",
+                # moto authorizes CORS preflights as "s3:OptionsObject"; S3 never asks.
+                "Action": ["s3:GetObject", "s3:OptionsObject"],
                 "Resource": f"arn:aws:s3:::{private_bucket}/*",
             }
         ],

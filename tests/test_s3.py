@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import pty
+import subprocess
+import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -323,3 +326,42 @@ def test_storage_errors_name_bucket_key_and_endpoint(s3_server: S3Server) -> Non
     assert str(error.value).startswith(
         f"cannot write s3://nope/x/feeds/a.xml (bucket 'nope', endpoint {s3_server.endpoint})"
     )
+
+
+def run_on_terminal(project: Path, *args: str) -> str:
+    """Run showpipe as a user would in a terminal (stdout a pty); return what it drew."""
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "showpipe", *args],
+        cwd=project,
+        stdout=terminal,
+        stderr=subprocess.STDOUT,
+    )
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(main)
+    assert process.wait(timeout=60) == 0, drawn.decode(errors="replace")
+    return drawn.decode(errors="replace")
+
+
+def test_progress_bars_on_a_terminal_and_silence_elsewhere(
+    run: Run, project: Path, s3_env: str
+) -> None:
+    drawn = run_on_terminal(project, "publish", *EPISODES)
+    assert "8 files  [" in drawn and "100%" in drawn
+    assert "Published 3 episode(s)" in drawn
+    # a pipe (cron) and --quiet get no bar
+    (project / "episodes" / "pilot.yaml").write_text(
+        (project / "episodes" / "pilot.yaml").read_text().replace("Pilot", "Pilot, again")
+    )
+    piped = run("publish", EPISODES[2])
+    assert piped.exit_code == 0 and "%" not in piped.output
+    assert run_on_terminal(project, "-q", "publish", *EPISODES) == ""

@@ -47,6 +47,7 @@ def run_doctor(settings: Settings, storage: Storage, *, probe_id: str) -> list[C
         return [*checks, Check("write", False, str(e), fix)]
     checks.append(Check("write", True, f"wrote the probe object {key}"))
     checks += _http_checks(settings.public_url + key, body)
+    checks += _bucket_cors(storage)
     try:
         storage.delete(key)
         checks.append(Check("delete", True, f"deleted {key}"))
@@ -54,6 +55,22 @@ def run_doctor(settings: Settings, storage: Storage, *, probe_id: str) -> list[C
         fix = f"allow deleting objects (s3:DeleteObject), then remove {key} by hand"
         checks.append(Check("delete", False, str(e), fix))
     return checks
+
+
+def _bucket_cors(storage: Storage) -> list[Check]:
+    """A bucket's own CORS rules, which a preflight through a CDN may not reveal."""
+    from showpipe.storage.s3 import S3Storage
+
+    if not isinstance(storage, S3Storage):
+        return []
+    try:
+        allowed = storage.cors_allows(TEST_ORIGIN)
+    except StorageError as e:
+        return [Check("bucket cors", False, str(e), CORS_FIX)]
+    if not allowed:
+        detail = f"no CORS rule of the bucket lets a page on {TEST_ORIGIN} GET objects"
+        return [Check("bucket cors", False, detail, CORS_FIX)]
+    return [Check("bucket cors", True, "GET allowed from any page")]
 
 
 def _http_checks(url: str, body: bytes) -> list[Check]:

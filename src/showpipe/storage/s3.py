@@ -246,6 +246,21 @@ class S3Storage:
             self.client.put_bucket_cors(Bucket=self.config.bucket, CORSConfiguration=rules)
         return rules
 
+    def cors_allows(self, origin: str) -> bool:
+        """Whether the bucket's CORS rules let a page on `origin` GET objects."""
+        try:
+            with self._translating("read CORS rules of", ""):
+                rules = self.client.get_bucket_cors(Bucket=self.config.bucket)["CORSRules"]
+        except StorageError as e:
+            if "NoSuchCORSConfiguration" in str(e):
+                return False
+            raise
+        return any(
+            "GET" in rule.get("AllowedMethods", [])
+            and {"*", origin} & set(rule.get("AllowedOrigins", []))
+            for rule in rules
+        )
+
     @contextmanager
     def _translating(self, action: str, key: str) -> Iterator[None]:
         """Turn botocore's errors into one StorageError line: what, where, and the fix."""

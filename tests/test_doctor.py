@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 import requests
 from click.testing import Result
+from werkzeug.serving import make_server
 
 from s3server import S3Server
+from showpipe.serve import make_app
 
 Run = Callable[..., Result]
 
@@ -104,3 +107,21 @@ def test_storage_cors_refuses_a_local_folder(run: Run, project: Path) -> None:
     result = run("storage", "cors")
     assert result.exit_code == 1
     assert "is a local folder" in result.stderr
+
+
+def test_doctor_checks_a_local_folder_served_by_showpipe_serve(run: Run, project: Path) -> None:
+    folder = project / "public"
+    folder.mkdir()
+    server = make_server("127.0.0.1", 0, make_app(folder), threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        result = run("--public-url", f"http://127.0.0.1:{server.server_port}/", "doctor")
+    finally:
+        server.shutdown()
+        thread.join()
+    assert result.exit_code == 0, result.output
+    assert lines(result) == dict.fromkeys(
+        ["folder", "write", "public read", "range", "cors", "delete"], "ok"
+    )
+    assert list(folder.rglob("*.txt")) == []

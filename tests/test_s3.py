@@ -306,7 +306,11 @@ def test_s3_settings_precedence_is_flag_then_env_then_file(
     toml = project / "showpipe.toml"
     toml.write_text('storage = "s3://show-bucket/p"\n[s3]\nchecksum = "from-file"\n')
     result = run("storage", "cors", "--dry-run")
-    assert result.exit_code == 1 and "checksum: 'from-file' is not one of" in result.stderr
+    assert result.exit_code == 1
+    assert (
+        "Error: s3 setting checksum (showpipe.toml [s3], --s3-checksum or SHOWPIPE_S3_CHECKSUM): "
+        "'from-file' is not one of when_required, when_supported"
+    ) in result.stderr
     monkeypatch.setenv("SHOWPIPE_S3_CHECKSUM", "when_supported")
     assert run("storage", "cors", "--dry-run").exit_code == 0
     monkeypatch.setenv("SHOWPIPE_S3_CHECKSUM", "from-env")

@@ -88,18 +88,22 @@ SETTINGS = [f.name for f in fields(S3Config) if f.name not in ("bucket", "prefix
 def _coerce(name: str, value: Any) -> Any:
     """A setting's value as S3Config wants it (environment variables arrive as text)."""
     default = S3Config.__dataclass_fields__[name].default
+    where = (
+        f"s3 setting {name} (showpipe.toml [s3], --s3-{name.replace('_', '-')} "
+        f"or SHOWPIPE_S3_{name.upper()})"
+    )
     if isinstance(default, int):
         try:
             number = int(value)
         except (TypeError, ValueError):
             number = 0
         if number < 1 or isinstance(value, bool):
-            raise ConfigError(f"s3 setting {name}: {value!r} is not a positive whole number")
+            raise ConfigError(f"{where}: {value!r} is not a positive whole number")
         return number
     if not isinstance(value, str) or not value:
-        raise ConfigError(f"s3 setting {name}: {value!r} is not a text value")
+        raise ConfigError(f"{where}: {value!r} is not a text value")
     if name in CHOICES and value not in CHOICES[name]:
-        raise ConfigError(f"s3 setting {name}: {value!r} is not one of {', '.join(CHOICES[name])}")
+        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(CHOICES[name])}")
     return value
 
 

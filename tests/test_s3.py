@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import pty
+import re
 import subprocess
 import sys
 import threading
@@ -357,11 +358,18 @@ def run_on_terminal(project: Path, *args: str) -> str:
 
 
 def test_progress_bars_on_a_terminal_and_silence_elsewhere(
-    run: Run, project: Path, s3_env: str
+    run: Run, project: Path, s3_env: str, make_episode: Callable[..., Path]
 ) -> None:
-    drawn = run_on_terminal(project, "publish", *EPISODES)
-    assert "8 files  [" in drawn and "100%" in drawn
-    assert "Published 3 episode(s)" in drawn
+    # a large file gets a bar of its own: the sample MP3 followed by its frames, 9 MB long
+    sample = (project / "episodes" / "media" / "pilot.mp3").read_bytes()
+    frames = sample[sample.index(b"\xff\xf3") :]
+    big = sample + frames * (9 * 1024 * 1024 // len(frames))
+    (project / "episodes" / "media" / "big.mp3").write_bytes(big)
+    make_episode("big", audio="media/big.mp3")
+    drawn = run_on_terminal(project, "publish", *EPISODES, "episodes/big.yaml")
+    assert re.search(r"media/big-[0-9a-f]{12}\.mp3  \[#+\]  100%", drawn), drawn
+    assert "8 files  [" in drawn
+    assert "Published 4 episode(s)" in drawn
     # a pipe (cron) and --quiet get no bar
     (project / "episodes" / "pilot.yaml").write_text(
         (project / "episodes" / "pilot.yaml").read_text().replace("Pilot", "Pilot, again")

@@ -306,6 +306,7 @@ def no_progress(label: str, total: int) -> AbstractContextManager[Progress]:
 def upload_files(
     uploads: Sequence[Upload],
     storage: Storage,
+    *,
     on_upload: Callable[[Upload], None] = lambda upload: None,
     progress: ProgressBars = no_progress,
 ) -> None:
@@ -344,7 +345,8 @@ def run_plan(
     for path, guid in plan.guids_to_write:
         set_key(path, "guid", guid)
         log.info("wrote guid %s into %s", guid, path)
-    upload_files([u for u in plan.uploads if u.needed], storage, on_upload, progress)
+    needed = [u for u in plan.uploads if u.needed]
+    upload_files(needed, storage, on_upload=on_upload, progress=progress)
     if plan.manifest_changed:
         storage.put_bytes(
             MANIFEST_KEY,

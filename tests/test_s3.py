@@ -225,16 +225,18 @@ def test_wrong_endpoint_is_one_clear_error(
 
 @pytest.fixture
 def flaky_proxy(s3_server: S3Server) -> Iterator[tuple[str, list[str]]]:
-    """A proxy to the S3 server that first answers 503 SlowDown twice, as a busy S3 does."""
+    """A proxy to the S3 server that first answers 503 SlowDown, then 500, as a busy S3 may."""
     answered: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
         def handle_one(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if answered.count("503") < 2:
-                answered.append("503")
-                error = b"<Error><Code>SlowDown</Code><Message>Slow down</Message></Error>"
-                self.send_response(503)
+            if len(answered) < 2:
+                # throttling first, then a server error
+                status, code = [(503, b"SlowDown"), (500, b"InternalError")][len(answered)]
+                answered.append(str(status))
+                error = b"<Error><Code>" + code + b"</Code><Message>busy</Message></Error>"
+                self.send_response(status)
                 self.send_header("Content-Length", str(len(error)))
                 self.end_headers()
                 self.wfile.write(error)
@@ -272,7 +274,7 @@ def test_throttling_is_retried_with_backoff(
     endpoint, answered = flaky_proxy
     storage = S3Storage(load_s3_config(f"s3://{s3_bucket}/show", {"endpoint_url": endpoint}))
     storage.put_bytes("a.txt", b"hello", content_type="text/plain", cache_control="no-cache")
-    assert answered == ["503", "503", "200"]
+    assert answered == ["503", "500", "200"]
     assert storage.get("a.txt") == b"hello"
 
 

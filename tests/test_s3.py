@@ -379,3 +379,19 @@ def test_progress_bars_on_a_terminal_and_silence_elsewhere(
     piped = run("publish", EPISODES[2])
     assert piped.exit_code == 0 and "%" not in piped.output
     assert run_on_terminal(project, "-q", "publish", *EPISODES) == ""
+
+
+def test_other_server_refusals_carry_the_code_and_message(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    storage = S3Storage(
+        load_s3_config(
+            f"s3://{s3_bucket}/show",
+            {"endpoint_url": s3_server.endpoint, "storage_class": "PAPER_TAPE"},
+        )
+    )
+    (tmp_path / "a.mp3").write_bytes(b"x")
+    with pytest.raises(StorageError) as error:
+        storage.put_files([PutItem("media/a.mp3", tmp_path / "a.mp3", "audio/mpeg", "x")])
+    assert f"cannot upload s3://{s3_bucket}/show/media/a.mp3" in str(error.value)
+    assert "the server answered InvalidStorageClass: " in str(error.value)

@@ -53,6 +53,12 @@ DENIED = {
     "SignatureDoesNotMatch",
     "403",
 }
+WRONG_REGION = {
+    "AuthorizationHeaderMalformed",
+    "IllegalLocationConstraintException",
+    "PermanentRedirect",
+}
+REJECTED_HEADERS = {"InvalidArgument", "InvalidRequest", "NotImplemented", "BadDigest"}
 CREDENTIALS_FIX = (
     "check the credentials boto3 finds (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, "
     "AWS_PROFILE or the s3 profile setting, ~/.aws/credentials) and the bucket's policy"
@@ -271,10 +277,12 @@ class S3Storage:
         try:
             yield
         except botocore.exceptions.ClientError as e:
-            code = str(e.response.get("Error", {}).get("Code", "Unknown"))
+            error = e.response.get("Error", {})
+            code = str(error.get("Code", "Unknown"))
             if key and code in ("NoSuchKey", "404"):
                 raise _Missing from e
-            raise StorageError(self._explain(action, key, code)) from e
+            message = str(error.get("Message") or "")
+            raise StorageError(self._explain(action, key, code, message)) from e
         except botocore.exceptions.NoCredentialsError as e:
             raise StorageError(
                 f"cannot {action} {self._where(key)}: boto3 found no credentials; "
@@ -298,7 +306,7 @@ class S3Storage:
             f"{self.endpoint})"
         )
 
-    def _explain(self, action: str, key: str, code: str) -> str:
+    def _explain(self, action: str, key: str, code: str, message: str) -> str:
         where = self._where(key)
         if code in ("NoSuchBucket", "404"):
             return (
@@ -308,7 +316,19 @@ class S3Storage:
         if code in DENIED:
             # The server's message is left out: some echo request details.
             return f"cannot {action} {where}: access denied ({code}); {CREDENTIALS_FIX}"
-        return f"cannot {action} {where}: the server answered {code}"
+        if code in WRONG_REGION:
+            return (
+                f"cannot {action} {where}: the bucket is in another region ({code}); set "
+                "region (--s3-region, SHOWPIPE_S3_REGION or [s3] region in showpipe.toml)"
+            )
+        if code in REJECTED_HEADERS and self.config.checksum != "when_required":
+            return (
+                f"cannot {action} {where}: the server rejected the request ({code}); it may "
+                'not support CRC checksums: set checksum = "when_required"'
+            )
+        return f"cannot {action} {where}: the server answered {code}" + (
+            f": {message}" if message else ""
+        )
 
 
 class _Missing(Exception):

@@ -307,7 +307,10 @@ def test_s3_settings_precedence_is_flag_then_env_then_file(
     run: Run, project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     toml = project / "showpipe.toml"
-    toml.write_text('storage = "s3://show-bucket/p"\n[s3]\nchecksum = "from-file"\n')
+    toml.write_text(
+        'storage = "s3://show-bucket/p"\npublic_url = "https://cdn.example/p/"\n'
+        '[s3]\nchecksum = "from-file"\n'
+    )
     result = run("storage", "cors", "--dry-run")
     assert result.exit_code == 1
     assert (
@@ -395,3 +398,19 @@ def test_other_server_refusals_carry_the_code_and_message(
         storage.put_files([PutItem("media/a.mp3", tmp_path / "a.mp3", "audio/mpeg", "x")])
     assert f"cannot upload s3://{s3_bucket}/show/media/a.mp3" in str(error.value)
     assert "the server answered InvalidStorageClass: " in str(error.value)
+
+
+def test_s3_without_a_public_url_is_refused_before_anything_is_sent(
+    run: Run,
+    project: Path,
+    s3_env: str,
+    s3_server: S3Server,
+    s3_bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (project / "showpipe.toml").write_text('storage = "public"\n')
+    monkeypatch.delenv("SHOWPIPE_PUBLIC_URL")
+    result = run("publish", EPISODES[2])
+    assert result.exit_code == 1
+    assert "needs public_url" in result.stderr and "SHOWPIPE_PUBLIC_URL" in result.stderr
+    assert s3_server.client().list_objects_v2(Bucket=s3_bucket)["KeyCount"] == 0

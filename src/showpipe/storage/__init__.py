@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from showpipe.config import Settings
+from showpipe.config import DEFAULT_PUBLIC_URL, Settings
+from showpipe.errors import ConfigError
 
 # Called from upload threads with the number of bytes just sent.
 Progress = Callable[[int], None]
@@ -71,13 +72,20 @@ def open_storage(settings: Settings) -> Storage:
     """The storage named by `settings.storage`: `s3://bucket/prefix`, else a local folder.
 
     Raises:
-        ConfigError: the S3 settings are invalid.
+        ConfigError: the S3 settings are invalid, or S3 is chosen without a public URL.
     """
     from showpipe.storage.local import LocalStorage
 
     target = settings.storage
     if target.startswith("s3://"):
         from showpipe.storage.s3 import S3Storage, load_s3_config
+
+        if settings.public_url == DEFAULT_PUBLIC_URL:
+            # The default is `showpipe serve`'s address: feeds pointing there would reach no one.
+            raise ConfigError(
+                f"storage {target} needs public_url, the URL that serves it (the bucket's URL "
+                "or a CDN): set it in showpipe.toml, --public-url or SHOWPIPE_PUBLIC_URL"
+            )
 
         return S3Storage(load_s3_config(target, settings.storage_options))
     path = Path(target).expanduser()

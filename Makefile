@@ -26,8 +26,14 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check
 	$(BIN)/mypy
 
-bench: $(STAMP)
+## Benchmarks; awscli (which pins botocore exactly) gets its own venv to compare against.
+bench: $(STAMP) .venv-bench/.installed
 	$(BIN)/python benchmarks/run.py
+
+.venv-bench/.installed:
+	$(PYTHON) -m venv .venv-bench
+	.venv-bench/bin/pip install --quiet awscli
+	touch $@
 
 ## Serve ./public on http://localhost:8000/ with Range support.
 serve: $(STAMP)
@@ -38,4 +44,4 @@ sample-media: $(STAMP)
 	$(BIN)/python scripts/make_sample_media.py
 
 clean:
-	rm -rf $(VENV) public .showpipe
+	rm -rf $(VENV) .venv-bench public .showpipe

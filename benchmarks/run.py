@@ -6,12 +6,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+HERE = Path(__file__).resolve().parent
+
 
 def main() -> int:
     failed = 0
-    for script in sorted(Path(__file__).resolve().parent.glob("bench_*.py")):
-        print(f"== {script.name}", flush=True)
-        failed += subprocess.run([sys.executable, str(script)], check=False).returncode != 0
+    for bench in sorted(HERE.glob("bench_*.py")):
+        print(f"== {bench.name}", flush=True)
+        failed += subprocess.run([sys.executable, str(bench)]).returncode != 0
     return 1 if failed else 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +20,9 @@ from showpipe.serve import make_app
 
 REPO = Path(__file__).resolve().parent.parent
 
+# The S3 server fixtures (a real moto server process) live in tests/s3server.py.
+pytest_plugins = ["s3server"]
+
 
 @pytest.fixture(autouse=True)
 def isolated_environment(
@@ -28,6 +32,8 @@ def isolated_environment(
     monkeypatch.setenv("HOME", str(tmp_path_factory.mktemp("home")))
     for name in ("SHOWPIPE_PROJECT", "SHOWPIPE_STORAGE", "SHOWPIPE_PUBLIC_URL", "AWS_PROFILE"):
         monkeypatch.delenv(name, raising=False)
+    for name in [n for n in os.environ if n.startswith(("SHOWPIPE_S3_", "AWS_ENDPOINT_URL"))]:
+        monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing-access-key")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing-secret-key")
     monkeypatch.setenv("AWS_DEFAULT_REGION", "us-east-1")

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import logging
+import sys
+import threading
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -12,10 +17,10 @@ import click
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ProblemsFound, ShowpipeError, ValidationError, shown
-from showpipe.storage import open_storage
+from showpipe.storage import Progress, open_storage
 
 if TYPE_CHECKING:
-    from showpipe.publish import Plan, Upload
+    from showpipe.publish import Plan, ProgressBars, Upload
 
 
 class ShowpipeGroup(click.Group):
@@ -47,12 +52,61 @@ class Output:
             click.echo(message)
 
 
+# The [s3] settings of showpipe.toml, each also a --s3-* flag and a SHOWPIPE_S3_* variable.
+S3_OPTIONS = {
+    "region": "S3 region (default: boto3's, e.g. AWS_REGION).",
+    "endpoint_url": "S3 endpoint URL (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, or AWS).",
+    "addressing_style": "S3 addressing: auto, path or virtual.",
+    "profile": "Profile in ~/.aws/config to take credentials from.",
+    "acl": "Canned ACL for every object, e.g. public-read (default: none).",
+    "storage_class": "Storage class for media and artwork, e.g. STANDARD_IA.",
+    "checksum": "when_required (default) or when_supported (CRC checksums on every upload).",
+    "retry_mode": "botocore retry mode for throttling and 5xx: standard or adaptive.",
+    "max_attempts": "Attempts per request before giving up (default 5).",
+    "multipart_chunksize_mb": "Multipart part size in MB (default 8).",
+    "max_concurrency": "Parallel upload connections (default 10).",
+}
+
+
+def s3_options(command: Any) -> Any:
+    """Add the --s3-* options to a command, in S3_OPTIONS' order."""
+    for name, help_text in reversed(S3_OPTIONS.items()):
+        flag = "--s3-" + name.replace("_", "-")
+        envvar = "SHOWPIPE_S3_" + name.upper()
+        add = click.option(flag, f"s3_{name}", envvar=envvar, help=help_text)
+        command = add(command)
+    return command
+
+
 def _settings(ctx: click.Context, start: Path | None = None) -> Settings:
     options = ctx.find_root().params
     root = options["project"] or find_project_root(start or Path.cwd())
+    s3 = {name: options[f"s3_{name}"] for name in S3_OPTIONS}
     return load_settings(
-        Path(root), {"storage": options["storage"], "public_url": options["public_url"]}
+        Path(root), {"storage": options["storage"], "public_url": options["public_url"], "s3": s3}
     )
+
+
+def _progress_bars(out: Output) -> ProgressBars:
+    """A progress bar per upload on a terminal; nothing for cron, pipes or --quiet."""
+    from showpipe.publish import no_progress
+
+    stream = sys.stdout
+    if out.verbosity < 0 or not stream.isatty():
+        return no_progress
+
+    @contextmanager
+    def bar(label: str, total: int) -> Iterator[Progress]:
+        lock = threading.Lock()  # s3transfer reports from its worker threads
+        with click.progressbar(length=total, label=label, file=stream) as progressbar:
+
+            def advance(sent: int) -> None:
+                with lock:
+                    progressbar.update(sent)
+
+            yield advance
+
+    return bar
 
 
 def _now(value: datetime | None) -> datetime:
@@ -93,6 +147,7 @@ id3v23_option = click.option(
 @click.option(
     "--public-url", envvar="SHOWPIPE_PUBLIC_URL", help="The URL the storage is served at."
 )
+@s3_options
 @click.option("-q", "--quiet", "verbosity", flag_value=-1, help="Print only errors.")
 @click.option("-v", "--verbose", "verbosity", flag_value=1, help="Print every step.")
 @click.pass_context
@@ -186,7 +241,7 @@ def publish(
     def uploading(upload: Upload) -> None:
         out.detail(f"uploading {upload.file.key} ({_size(upload.file.size)})")
 
-    run_plan(plan, storage, on_upload=uploading)
+    run_plan(plan, storage, on_upload=uploading, progress=_progress_bars(out))
     for warning in after_publishing(project, storage, plan, now=_now(now)):
         click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
@@ -442,6 +497,79 @@ def import_(ctx: click.Context, source: str, name: str, download: bool) -> None:
     out.say(
         "Next: showpipe check, then showpipe publish episodes/*.yaml (see README: moving a show)."
     )
+
+
+@cli.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Check the storage target before the first publish; one line per check, with the fix.
+
+    Checks credentials, that the bucket answers, writing and deleting a probe object, reading
+    it through the public URL, a Range request answered 206, and CORS for web players.
+
+    \b
+    Example:
+        showpipe doctor
+        SHOWPIPE_STORAGE=s3://my-show/podcast \\
+          SHOWPIPE_PUBLIC_URL=https://cdn.example/podcast/ showpipe doctor
+    """
+    from showpipe.doctor import run_doctor
+
+    out: Output = ctx.obj
+    settings = _settings(ctx)
+    storage = open_storage(settings)
+    out.say(f"Checking {storage.describe()} (public URL {settings.public_url})")
+    checks = run_doctor(settings, storage, probe_id=uuid.uuid4().hex[:12])
+    for check in checks:
+        out.say(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        if not check.ok:
+            out.say(f"      fix: {check.fix}")
+    failed = [check.name for check in checks if not check.ok]
+    if failed:
+        raise ShowpipeError(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+
+
+@cli.group(name="storage")
+def storage_group() -> None:
+    """Set up the storage target.
+
+    \b
+    Example:
+        showpipe storage cors
+    """
+
+
+@storage_group.command()
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    default=["*"],
+    show_default=True,
+    help="A web origin allowed to fetch files; repeat for several.",
+)
+@dry_run_option
+@click.pass_context
+def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
+    """Set the bucket's CORS rules so web players and Podcasting 2.0 apps can fetch media,
+    chapters and transcripts (GET and HEAD, with Range).
+
+    \b
+    Example:
+        showpipe storage cors
+        showpipe storage cors --origin https://example.com --origin https://player.example
+    """
+    from showpipe.doctor import set_cors
+
+    out: Output = ctx.obj
+    storage = open_storage(_settings(ctx))
+    rules = set_cors(storage, origins, dry_run=dry_run)
+    verb = "Would set" if dry_run else "Set"
+    out.say(f"{verb} CORS rules on {storage.describe()}:")
+    for rule in rules["CORSRules"]:
+        out.say(
+            f"  allow {', '.join(rule['AllowedMethods'])} from {', '.join(rule['AllowedOrigins'])}"
+        )
 
 
 def main() -> None:

@@ -75,7 +75,14 @@ def load_settings(root: Path, overrides: Mapping[str, Any] | None = None) -> Set
         raise ConfigError(
             f"{path}: unknown setting(s) {', '.join(unknown)}; known: {sorted(known)}"
         )
-    values.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    overrides = dict(overrides or {})
+    # [s3] keys given as flags or SHOWPIPE_S3_* variables win over the file's, one by one.
+    s3_overrides = overrides.pop("s3", None) or {}
+    storage_options = {
+        **storage_options,
+        **{k: v for k, v in s3_overrides.items() if v is not None},
+    }
+    values.update({k: v for k, v in overrides.items() if v is not None})
     public_url = str(values.pop("public_url", DEFAULT_PUBLIC_URL))
     if not public_url.endswith("/"):
         public_url += "/"

@@ -11,6 +11,7 @@ import logging
 import mimetypes
 import uuid
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -42,7 +43,7 @@ from showpipe.manifest import (
 from showpipe.media import file_digests, probe_image, probe_media, probe_video_size
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, missing_files
-from showpipe.storage import Storage
+from showpipe.storage import Progress, PutItem, Storage
 from showpipe.tagging import TaggedMedia, check_episode, tag_episode
 from showpipe.yamlfile import set_key
 
@@ -52,6 +53,8 @@ log = logging.getLogger(__name__)
 LONG_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
 MANIFEST_CACHE = "no-cache"
+# Files from this size up are uploaded one at a time, each with its own progress bar.
+LARGE_FILE = 8 * 1024 * 1024
 
 TEXT_TYPES = {
     ".vtt": "text/vtt",
@@ -399,28 +402,58 @@ def _plan(
     )
 
 
+# A progress display: given a label and a byte total, a context yielding "advance by n bytes".
+ProgressBars = Callable[[str, int], AbstractContextManager[Progress]]
+
+
+def no_progress(label: str, total: int) -> AbstractContextManager[Progress]:
+    return nullcontext(lambda sent: None)
+
+
+def upload_files(
+    uploads: Sequence[Upload],
+    storage: Storage,
+    *,
+    on_upload: Callable[[Upload], None] = lambda upload: None,
+    progress: ProgressBars = no_progress,
+) -> None:
+    """Upload files: each large one with its own progress, the small ones together at once.
+
+    A large file already goes up in concurrent parts; small files gain from being sent side by
+    side, which a progress bar per file could not show.
+    """
+    large = [u for u in uploads if u.file.size >= LARGE_FILE]
+    small = [u for u in uploads if u.file.size < LARGE_FILE]
+    batches = [[u] for u in large] + ([small] if small else [])
+    for batch in batches:
+        for upload in batch:
+            on_upload(upload)
+        label = batch[0].file.key if len(batch) == 1 else f"{len(batch)} files"
+        items = [
+            PutItem(u.file.key, u.source, u.file.content_type, LONG_CACHE, u.file.sha256)
+            for u in batch
+        ]
+        with progress(label, sum(u.file.size for u in batch)) as advance:
+            storage.put_files(items, progress=advance)
+
+
 def run_plan(
     plan: Plan,
     storage: Storage,
     *,
     on_upload: Callable[[Upload], None] = lambda upload: None,
+    progress: ProgressBars = no_progress,
 ) -> None:
     """Carry out a plan: GUIDs into the YAML, uploads, then the manifest, then the feeds last.
 
     Feeds go last so that no feed ever points at an object that is not stored yet.
+    `progress(label, total_bytes)` gives a context whose value is called with bytes sent.
     """
     for path, guid in plan.guids_to_write:
         set_key(path, "guid", guid)
         log.info("wrote guid %s into %s", guid, path)
-    for upload in plan.uploads:
-        if upload.needed:
-            on_upload(upload)
-            storage.put_file(
-                upload.file.key,
-                upload.source,
-                content_type=upload.file.content_type,
-                cache_control=LONG_CACHE,
-            )
+    needed = [u for u in plan.uploads if u.needed]
+    upload_files(needed, storage, on_upload=on_upload, progress=progress)
     if plan.manifest_changed:
         storage.put_bytes(
             MANIFEST_KEY,

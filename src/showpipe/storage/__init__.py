@@ -2,10 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
 
-from showpipe.config import Settings
+from showpipe.config import DEFAULT_PUBLIC_URL, Settings
+from showpipe.errors import ConfigError
+
+# Called from upload threads with the number of bytes just sent.
+Progress = Callable[[int], None]
+
+
+@dataclass(frozen=True)
+class PutItem:
+    """One local file to store: where it goes and the headers it is served with."""
+
+    key: str
+    path: Path
+    content_type: str
+    cache_control: str
+    # Recorded beside the object where the backend can (S3 metadata), for people and tools.
+    sha256: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one `showpipe doctor` check; `fix` says what to do when it failed."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
 
 # The publish manifest's key in every storage (see manifest.py). Defined here, beside the
 # storage, so that cron's no-change check can find it without loading pydantic.
@@ -27,6 +56,10 @@ class Storage(Protocol):
         """Store a file's bytes under `key`, replacing any object there."""
         ...
 
+    def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
+        """Store several files (concurrently where the backend can), reporting bytes sent."""
+        ...
+
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
         """Store `data` under `key`, replacing any object there."""
         ...
@@ -35,14 +68,33 @@ class Storage(Protocol):
         """Remove the object at `key`; no error if there is none."""
         ...
 
+    def preflight(self) -> list[Check]:
+        """Backend checks for `showpipe doctor` before the probe object is written."""
+        ...
+
 
 def open_storage(settings: Settings) -> Storage:
-    """The storage named by `settings.storage`: `s3://bucket/prefix`, else a local folder."""
+    """The storage named by `settings.storage`: `s3://bucket/prefix`, else a local folder.
+
+    Raises:
+        ConfigError: the S3 settings are invalid, or S3 is chosen without a public URL.
+    """
     from showpipe.storage.local import LocalStorage
 
     target = settings.storage
+    if target.startswith("s3://"):
+        from showpipe.storage.s3 import S3Storage, load_s3_config
+
+        if settings.public_url == DEFAULT_PUBLIC_URL:
+            # The default is `showpipe serve`'s address: feeds pointing there would reach no one.
+            raise ConfigError(
+                f"storage {target} needs public_url, the URL that serves it (the bucket's URL "
+                "or a CDN): set it in showpipe.toml, --public-url or SHOWPIPE_PUBLIC_URL"
+            )
+
+        return S3Storage(load_s3_config(target, settings.storage_options))
     path = Path(target).expanduser()
     return LocalStorage(path if path.is_absolute() else settings.root / path)
 
 
-__all__ = ["MANIFEST_KEY", "Storage", "open_storage"]
+__all__ = ["MANIFEST_KEY", "Check", "Progress", "PutItem", "Storage", "open_storage"]

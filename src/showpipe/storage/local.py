@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from showpipe.errors import StorageError
+from showpipe.storage import Check, Progress, PutItem
 
 
 class LocalStorage:
@@ -39,12 +40,37 @@ class LocalStorage:
         with self._replacing(key) as tmp:
             shutil.copyfile(path, tmp)
 
+    def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
+        for item in items:
+            self.put_file(
+                item.key,
+                item.path,
+                content_type=item.content_type,
+                cache_control=item.cache_control,
+            )
+            if progress:
+                progress(item.path.stat().st_size)
+
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
         with self._replacing(key) as tmp:
             tmp.write_bytes(data)
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
+
+    def preflight(self) -> list[Check]:
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            return [
+                Check(
+                    "folder",
+                    False,
+                    f"cannot create {self.root}: {e.strerror}",
+                    "choose a writable folder with --storage or SHOWPIPE_STORAGE",
+                )
+            ]
+        return [Check("folder", True, f"{self.root} exists")]
 
     @contextmanager
     def _replacing(self, key: str) -> Iterator[Path]:

@@ -1,0 +1,413 @@
+"""S3 storage against a real S3 server process (moto), read back over plain HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import os
+import pty
+import re
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import podcastparser
+import pytest
+import requests
+from click.testing import Result
+
+from s3server import S3Server, free_port
+from showpipe.config import Settings, load_settings
+from showpipe.errors import ConfigError, StorageError
+from showpipe.project import load_project
+from showpipe.publish import plan_publish, run_plan
+from showpipe.storage import PutItem, open_storage
+from showpipe.storage.s3 import S3Storage, load_s3_config
+
+Run = Callable[..., Result]
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+EPISODES = ["episodes/listener-mail.yaml", "episodes/on-tools.yaml", "episodes/pilot.yaml"]
+
+
+def s3_settings(project: Path, bucket: str, public_url: str, **s3: Any) -> Settings:
+    return load_settings(
+        project,
+        {
+            "storage": f"s3://{bucket}/show",
+            "public_url": public_url,
+            "s3": {"addressing_style": "path", **s3},
+        },
+    )
+
+
+def record_requests(storage: Any) -> list[tuple[str, str]]:
+    """Every request the storage's client sends from now on, as (method, URL)."""
+    sent: list[tuple[str, str]] = []
+
+    def remember(request: Any, **_: Any) -> None:
+        sent.append((request.method, request.url))
+
+    storage.client.meta.events.register("before-send.s3", remember)
+    return sent
+
+
+def test_publish_then_read_every_object_back_over_http(
+    run: Run, project: Path, s3_env: str
+) -> None:
+    result = run("publish", *EPISODES)
+    assert result.exit_code == 0, result.output
+    assert "3 episode(s)" in result.stdout and f"{s3_env}feeds/show.xml" in result.stdout
+
+    feed = requests.get(f"{s3_env}feeds/show.xml", timeout=10)
+    assert feed.status_code == 200
+    assert feed.headers["Content-Type"] == "application/rss+xml"
+    assert feed.headers["Cache-Control"] == "public, max-age=300"
+    parsed = podcastparser.parse(f"{s3_env}feeds/show.xml", io.BytesIO(feed.content))
+    # the manifest, read back over HTTP too, describes the tagged copies that were uploaded
+    manifest = requests.get(f"{s3_env}showpipe/manifest.json", timeout=10).json()
+    assert len(parsed["episodes"]) == 3
+    for item in parsed["episodes"]:
+        [enclosure] = item["enclosures"]
+        audio = manifest["episodes"][item["guid"]]["media"]["audio"]
+        response = requests.get(enclosure["url"], timeout=10)
+        assert hashlib.sha256(response.content).hexdigest() == audio["sha256"]
+        assert response.headers["Content-Type"] == "audio/mpeg" == enclosure["mime_type"]
+        assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert enclosure["file_size"] == len(response.content) == audio["size"]
+        ranged = requests.get(enclosure["url"], headers={"Range": "bytes=100-299"}, timeout=10)
+        assert ranged.status_code == 206
+        assert ranged.content == response.content[100:300]
+        assert ranged.headers["Content-Range"] == f"bytes 100-299/{audio['size']}"
+
+    artwork = requests.get(parsed["cover_url"], timeout=10)
+    assert artwork.headers["Content-Type"] == "image/jpeg"
+    assert artwork.content == (project / "feeds" / "artwork" / "show.jpg").read_bytes()
+    videos = podcastparser.parse(
+        f"{s3_env}feeds/videos.xml", io.BytesIO(requests.get(f"{s3_env}feeds/videos.xml").content)
+    )
+    video = requests.get(videos["episodes"][0]["enclosures"][0]["url"], timeout=10)
+    assert video.headers["Content-Type"] == "video/mp4"
+    on_tools = manifest["episodes"][videos["episodes"][0]["guid"]]
+    assert hashlib.sha256(video.content).hexdigest() == on_tools["media"]["video"]["sha256"]
+    [transcript] = on_tools["transcripts"]
+    vtt = requests.get(s3_env + transcript["key"], timeout=10)
+    assert vtt.headers["Content-Type"] == "text/vtt"
+    assert vtt.content == (project / "episodes" / "media" / "on-tools.vtt").read_bytes()
+
+
+def test_republish_uploads_nothing_with_requests_independent_of_episode_count(
+    project: Path,
+    s3_env: str,
+    s3_bucket: str,
+    make_episode: Callable[..., Path],
+) -> None:
+    extra = [make_episode(f"extra-{i}", audio="media/pilot.mp3") for i in range(6)]
+    settings = s3_settings(project, s3_bucket, s3_env)
+    all_episodes = sorted(settings.episodes_dir.glob("*.yaml"))
+    storage = open_storage(settings)
+    run_plan(plan_publish(load_project(settings), storage, all_episodes, now=NOW), storage)
+
+    counts = {}
+    for chosen in (extra[:1], all_episodes):
+        storage = open_storage(settings)
+        sent = record_requests(storage)
+        plan = plan_publish(load_project(settings), storage, chosen, now=NOW)
+        run_plan(plan, storage)
+        assert not plan.changes_anything
+        assert [method for method, _ in sent if method != "GET"] == []
+        counts[len(chosen)] = len(sent)
+    # one manifest read plus one read per feed, however many episodes are republished
+    assert counts == {1: 3, 9: 3}
+
+
+def test_large_file_goes_up_in_multipart_parts_with_progress_and_hash(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    big = tmp_path / "big.mp3"
+    big.write_bytes(os.urandom(11 * 1024 * 1024 + 123))
+    storage = S3Storage(
+        load_s3_config(
+            f"s3://{s3_bucket}/show",
+            {"endpoint_url": s3_server.endpoint, "multipart_chunksize_mb": "5"},
+        )
+    )
+    sent: list[int] = []
+    item = PutItem("media/big.mp3", big, "audio/mpeg", "public, max-age=60", "abc123")
+    storage.put_files([item], progress=sent.append)
+    assert sum(sent) == big.stat().st_size and len(sent) > 1
+    head = s3_server.client().head_object(Bucket=s3_bucket, Key="show/media/big.mp3")
+    assert head["ETag"].endswith('-3"')  # three parts: 5 + 5 + 1 MB
+    assert head["Metadata"] == {"sha256": "abc123"}
+    assert head["ContentType"] == "audio/mpeg"
+    url = f"{s3_server.endpoint}/{s3_bucket}/show/media/big.mp3"
+    assert requests.get(url, timeout=30).content == big.read_bytes()
+
+
+def test_acl_and_storage_class_are_applied_when_set(
+    project: Path, s3_server: S3Server, private_bucket: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", s3_server.endpoint)
+    public_url = f"{s3_server.endpoint}/{private_bucket}/show/"
+    settings = s3_settings(
+        project, private_bucket, public_url, acl="public-read", storage_class="STANDARD_IA"
+    )
+    storage = open_storage(settings)
+    run_plan(
+        plan_publish(load_project(settings), storage, [project / EPISODES[2]], now=NOW), storage
+    )
+    client = s3_server.client()
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket=private_bucket)["Contents"]]
+    media = next(k for k in keys if k.startswith("show/media/"))
+    assert client.head_object(Bucket=private_bucket, Key=media)["StorageClass"] == "STANDARD_IA"
+    # feeds stay in the standard class: they are rewritten often
+    assert "StorageClass" not in client.head_object(
+        Bucket=private_bucket, Key="show/feeds/show.xml"
+    )
+    # the bucket has no public policy: the ACL alone makes the objects readable
+    assert requests.get(f"{public_url}feeds/show.xml", timeout=10).status_code == 200
+
+
+def test_without_acl_a_private_bucket_stays_private(
+    run: Run, s3_env: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    s3_server.client().create_bucket(Bucket="private-show")
+    monkeypatch.setenv("SHOWPIPE_STORAGE", "s3://private-show/show")
+    assert run("publish", EPISODES[2]).exit_code == 0
+    url = f"{s3_server.endpoint}/private-show/show/feeds/show.xml"
+    assert requests.get(url, timeout=10).status_code == 403
+    assert s3_server.client().get_object(Bucket="private-show", Key="show/feeds/show.xml")
+
+
+def test_missing_bucket_is_one_clear_error(
+    run: Run, s3_env: str, s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOWPIPE_STORAGE", "s3://no-such-bucket/show")
+    result = run("publish", EPISODES[2])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: cannot read s3://no-such-bucket/show/showpipe/manifest.json")
+    assert "bucket 'no-such-bucket'" in line and f"endpoint {s3_server.endpoint}" in line
+    assert "the bucket does not exist there" in line
+
+
+def test_bad_credentials_are_one_clear_error_without_the_keys(
+    run: Run, s3_env: str, strict_s3_server: S3Server, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", strict_s3_server.endpoint)
+    result = run("publish", EPISODES[2])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    assert "access denied (InvalidAccessKeyId)" in result.stderr
+    assert f"endpoint {strict_s3_server.endpoint}" in result.stderr
+    assert "testing-access-key" not in result.output
+    assert "testing-secret-key" not in result.output
+
+
+def test_wrong_endpoint_is_one_clear_error(
+    run: Run, s3_env: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL_S3", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("SHOWPIPE_S3_MAX_ATTEMPTS", "1")
+    result = run("publish", EPISODES[2])
+    assert result.exit_code == 1
+    assert "the endpoint does not answer" in result.stderr
+    assert "AWS_ENDPOINT_URL_S3" in result.stderr
+
+
+@pytest.fixture
+def flaky_proxy(s3_server: S3Server) -> Iterator[tuple[str, list[str]]]:
+    """A proxy to the S3 server that first answers 503 SlowDown, then 500, as a busy S3 may."""
+    answered: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def handle_one(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            if len(answered) < 2:
+                # throttling first, then a server error
+                status, code = [(503, b"SlowDown"), (500, b"InternalError")][len(answered)]
+                answered.append(str(status))
+                error = b"<Error><Code>" + code + b"</Code><Message>busy</Message></Error>"
+                self.send_response(status)
+                self.send_header("Content-Length", str(len(error)))
+                self.end_headers()
+                self.wfile.write(error)
+                return
+            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+            reply = requests.request(
+                self.command, s3_server.endpoint + self.path, headers=headers, data=body
+            )
+            answered.append(str(reply.status_code))
+            self.send_response(reply.status_code)
+            for name, value in reply.headers.items():
+                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
+                    self.send_header(name, value)
+            self.send_header("Content-Length", str(len(reply.content)))
+            self.end_headers()
+            if self.command != "HEAD":
+                self.wfile.write(reply.content)
+
+        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_one
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", answered
+    server.shutdown()
+    server.server_close()
+
+
+def test_throttling_is_retried_with_backoff(
+    flaky_proxy: tuple[str, list[str]], s3_bucket: str
+) -> None:
+    endpoint, answered = flaky_proxy
+    storage = S3Storage(load_s3_config(f"s3://{s3_bucket}/show", {"endpoint_url": endpoint}))
+    storage.put_bytes("a.txt", b"hello", content_type="text/plain", cache_control="no-cache")
+    assert answered == ["503", "500", "200"]
+    assert storage.get("a.txt") == b"hello"
+
+
+@pytest.mark.parametrize(
+    ("target", "options", "message"),
+    [
+        ("s3://", {}, "expected s3://bucket"),
+        ("s3://b", {"bukket": "x"}, "unknown setting(s) bukket"),
+        ("s3://b", {"checksum": "always"}, "'always' is not one of when_required, when_supported"),
+        ("s3://b", {"addressing_style": "dns"}, "not one of auto, path, virtual"),
+        ("s3://b", {"max_concurrency": "many"}, "not a positive whole number"),
+        ("s3://b", {"max_attempts": 0}, "not a positive whole number"),
+    ],
+)
+def test_bad_s3_settings_are_config_errors(
+    target: str, options: dict[str, Any], message: str
+) -> None:
+    with pytest.raises(ConfigError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_s3_config(target, options)
+
+
+def test_s3_target_gives_bucket_and_prefix_with_safe_defaults() -> None:
+    config = load_s3_config("s3://my-show/podcast/audio/", {})
+    assert (config.bucket, config.prefix) == ("my-show", "podcast/audio/")
+    assert config.checksum == "when_required" and config.acl is None
+    assert load_s3_config("s3://my-show", {}).prefix == ""
+
+
+def test_s3_settings_precedence_is_flag_then_env_then_file(
+    run: Run, project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    toml = project / "showpipe.toml"
+    toml.write_text(
+        'storage = "s3://show-bucket/p"\npublic_url = "https://cdn.example/p/"\n'
+        '[s3]\nchecksum = "from-file"\n'
+    )
+    result = run("storage", "cors", "--dry-run")
+    assert result.exit_code == 1
+    assert (
+        "Error: s3 setting checksum (showpipe.toml [s3], --s3-checksum or SHOWPIPE_S3_CHECKSUM): "
+        "'from-file' is not one of when_required, when_supported"
+    ) in result.stderr
+    monkeypatch.setenv("SHOWPIPE_S3_CHECKSUM", "when_supported")
+    assert run("storage", "cors", "--dry-run").exit_code == 0
+    monkeypatch.setenv("SHOWPIPE_S3_CHECKSUM", "from-env")
+    assert "'from-env'" in run("storage", "cors", "--dry-run").stderr
+    result = run("--s3-checksum", "when_required", "storage", "cors", "--dry-run")
+    assert result.exit_code == 0
+    assert "Would set CORS rules on s3://show-bucket/p/" in result.stdout
+    assert "allow GET, HEAD from *" in result.stdout
+
+
+def test_storage_errors_name_bucket_key_and_endpoint(s3_server: S3Server) -> None:
+    storage = S3Storage(
+        load_s3_config("s3://nope/x", {"endpoint_url": s3_server.endpoint, "max_attempts": 1})
+    )
+    with pytest.raises(StorageError) as error:
+        storage.put_bytes("feeds/a.xml", b"x", content_type="text/xml", cache_control="no-cache")
+    assert str(error.value).startswith(
+        f"cannot write s3://nope/x/feeds/a.xml (bucket 'nope', endpoint {s3_server.endpoint})"
+    )
+
+
+def run_on_terminal(project: Path, *args: str) -> str:
+    """Run showpipe as a user would in a terminal (stdout a pty); return what it drew."""
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "showpipe", *args],
+        cwd=project,
+        stdout=terminal,
+        stderr=subprocess.STDOUT,
+    )
+    os.close(terminal)
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal closed: the process is done
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(main)
+    assert process.wait(timeout=60) == 0, drawn.decode(errors="replace")
+    return drawn.decode(errors="replace")
+
+
+def test_progress_bars_on_a_terminal_and_silence_elsewhere(
+    run: Run, project: Path, s3_env: str, make_episode: Callable[..., Path]
+) -> None:
+    # a large file gets a bar of its own: the sample MP3 followed by its frames, 9 MB long
+    sample = (project / "episodes" / "media" / "pilot.mp3").read_bytes()
+    frames = sample[sample.index(b"\xff\xf3") :]
+    big = sample + frames * (9 * 1024 * 1024 // len(frames))
+    (project / "episodes" / "media" / "big.mp3").write_bytes(big)
+    make_episode("big", audio="media/big.mp3")
+    drawn = run_on_terminal(project, "publish", *EPISODES, "episodes/big.yaml")
+    assert re.search(r"media/big-[0-9a-f]{12}\.mp3  \[#+\]  100%", drawn), drawn
+    assert re.search(r"\d+ files  \[#+\]  100%", drawn), drawn  # the small ones, together
+    assert "Published 4 episode(s)" in drawn
+    # a pipe (cron) and --quiet get no bar
+    (project / "episodes" / "pilot.yaml").write_text(
+        (project / "episodes" / "pilot.yaml").read_text().replace("Pilot", "Pilot, again")
+    )
+    piped = run("publish", EPISODES[2])
+    assert piped.exit_code == 0 and "%" not in piped.output
+    assert run_on_terminal(project, "-q", "publish", *EPISODES) == ""
+
+
+def test_other_server_refusals_carry_the_code_and_message(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    storage = S3Storage(
+        load_s3_config(
+            f"s3://{s3_bucket}/show",
+            {"endpoint_url": s3_server.endpoint, "storage_class": "PAPER_TAPE"},
+        )
+    )
+    (tmp_path / "a.mp3").write_bytes(b"x")
+    with pytest.raises(StorageError) as error:
+        storage.put_files([PutItem("media/a.mp3", tmp_path / "a.mp3", "audio/mpeg", "x")])
+    assert f"cannot upload s3://{s3_bucket}/show/media/a.mp3" in str(error.value)
+    assert "the server answered InvalidStorageClass: " in str(error.value)
+
+
+def test_s3_without_a_public_url_is_refused_before_anything_is_sent(
+    run: Run,
+    project: Path,
+    s3_env: str,
+    s3_server: S3Server,
+    s3_bucket: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    (project / "showpipe.toml").write_text('storage = "public"\n')
+    monkeypatch.delenv("SHOWPIPE_PUBLIC_URL")
+    result = run("publish", EPISODES[2])
+    assert result.exit_code == 1
+    assert "needs public_url" in result.stderr and "SHOWPIPE_PUBLIC_URL" in result.stderr
+    assert s3_server.client().list_objects_v2(Bucket=s3_bucket)["KeyCount"] == 0

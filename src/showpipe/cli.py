@@ -17,10 +17,10 @@ import click
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ProblemsFound, ShowpipeError, ValidationError, shown
-from showpipe.storage import Progress, open_storage
+from showpipe.storage import Progress, ProgressBars, no_progress, open_storage
 
 if TYPE_CHECKING:
-    from showpipe.publish import Plan, ProgressBars, Upload
+    from showpipe.publish import Plan, Upload
 
 
 class ShowpipeGroup(click.Group):
@@ -89,8 +89,6 @@ def _settings(ctx: click.Context, start: Path | None = None) -> Settings:
 
 def _progress_bars(out: Output) -> ProgressBars:
     """A progress bar per upload on a terminal; nothing for cron, pipes or --quiet."""
-    from showpipe.publish import no_progress
-
     stream = sys.stdout
     if out.verbosity < 0 or not stream.isatty():
         return no_progress
@@ -490,7 +488,9 @@ def import_(ctx: click.Context, source: str, name: str, download: bool) -> None:
         plan = plan_import(xml, url, name=name, settings=settings)
         for warning in plan.warnings:
             click.echo(f"Warning: {warning}", err=True)
-        written = run_import(plan, settings, session, download_media=download)
+        written = run_import(
+            plan, settings, session, download_media=download, progress=_progress_bars(out)
+        )
     out.say(
         f"Imported {len(plan.yaml) - 1} episode(s) into {settings.root}: {len(written)} file(s)."
     )

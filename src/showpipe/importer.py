@@ -12,7 +12,7 @@ import calendar
 import mimetypes
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -33,14 +33,12 @@ from showpipe.config import Settings
 from showpipe.errors import ImportFeedError
 from showpipe.feeds import podcast_guid
 from showpipe.model import apple_categories
+from showpipe.storage import ProgressBars, no_progress
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
 TIMEOUT = 30
 IMAGE_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png"}
-
-# Called as bytes arrive: (label, bytes so far, total bytes or None).
-Progress = Callable[[str, int, int | None], None]
 
 
 @dataclass(frozen=True)
@@ -301,21 +299,21 @@ def _suffix(url: str, content_type: str | None) -> str:
     return suffix or mimetypes.guess_extension(kind) or ""
 
 
-def _fetch(session: requests.Session, download: Download, staging: Path, progress: Progress) -> str:
-    """Fetch one file into `staging`; return its project-relative path."""
+def _fetch(
+    session: requests.Session, download: Download, staging: Path, progress: ProgressBars
+) -> str:
+    """Fetch one file into `staging`, with a progress display; return its project path."""
     try:
         with session.get(download.url, stream=True, timeout=TIMEOUT) as response:
             response.raise_for_status()
             relative = download.stem + _suffix(download.url, response.headers.get("Content-Type"))
             target = staging / relative
             target.parent.mkdir(parents=True, exist_ok=True)
-            total = int(response.headers.get("Content-Length", 0)) or None
-            done = 0
-            with target.open("wb") as f:
+            total = int(response.headers.get("Content-Length", 0))
+            with target.open("wb") as f, progress(relative, total) as advance:
                 for chunk in response.iter_content(1 << 20):
                     f.write(chunk)
-                    done += len(chunk)
-                    progress(relative, done, total)
+                    advance(len(chunk))
     except requests.RequestException as e:
         raise ImportFeedError(f"{download.url}: cannot download ({e})") from e
     return relative
@@ -355,7 +353,7 @@ def run_import(
     session: requests.Session,
     *,
     download_media: bool,
-    progress: Progress = lambda label, done, total: None,
+    progress: ProgressBars = no_progress,
 ) -> list[Path]:
     """Fetch what the plan needs, then write every file; nothing is written if a step fails."""
     with _staging(settings) as staging:

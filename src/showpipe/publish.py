@@ -11,7 +11,6 @@ import logging
 import mimetypes
 import uuid
 from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -43,7 +42,7 @@ from showpipe.manifest import (
 from showpipe.media import file_digests, probe_image, probe_media, probe_video_size
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, missing_files
-from showpipe.storage import Progress, PutItem, Storage
+from showpipe.storage import ProgressBars, PutItem, Storage, no_progress
 from showpipe.tagging import TaggedMedia, check_episode, tag_episode
 from showpipe.yamlfile import set_key
 
@@ -400,14 +399,6 @@ def _plan(
         manifest_changed=manifest != old_manifest,
         feeds=feeds,
     )
-
-
-# A progress display: given a label and a byte total, a context yielding "advance by n bytes".
-ProgressBars = Callable[[str, int], AbstractContextManager[Progress]]
-
-
-def no_progress(label: str, total: int) -> AbstractContextManager[Progress]:
-    return nullcontext(lambda sent: None)
 
 
 def upload_files(

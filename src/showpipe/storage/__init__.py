@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -12,6 +13,13 @@ from showpipe.errors import ConfigError
 
 # Called from upload threads with the number of bytes just sent.
 Progress = Callable[[int], None]
+# A progress display: given a label and a byte total, a context yielding "advance by n bytes".
+ProgressBars = Callable[[str, int], AbstractContextManager[Progress]]
+
+
+def no_progress(label: str, total: int) -> AbstractContextManager[Progress]:
+    """The display for cron, pipes and --quiet: none."""
+    return nullcontext(lambda sent: None)
 
 
 @dataclass(frozen=True)
@@ -97,4 +105,13 @@ def open_storage(settings: Settings) -> Storage:
     return LocalStorage(path if path.is_absolute() else settings.root / path)
 
 
-__all__ = ["MANIFEST_KEY", "Check", "Progress", "PutItem", "Storage", "open_storage"]
+__all__ = [
+    "MANIFEST_KEY",
+    "Check",
+    "Progress",
+    "ProgressBars",
+    "PutItem",
+    "Storage",
+    "no_progress",
+    "open_storage",
+]

@@ -125,3 +125,49 @@ def http_server() -> Iterator[Callable[..., str]]:
     for server, thread in servers:
         server.shutdown()
         thread.join()
+
+
+@pytest.fixture
+def showpipe_serve() -> Iterator[Callable[[Path], str]]:
+    """Run the real `showpipe serve` command on a free port: `showpipe_serve(project)`.
+
+    Returns the base URL once the server answers; the process is stopped after the test.
+    """
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    import requests
+
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(project: Path) -> str:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        command = [
+            sys.executable,
+            "-m",
+            "showpipe",
+            "-C",
+            str(project),
+            "serve",
+            "--port",
+            str(port),
+        ]
+        processes.append(subprocess.Popen(command, stderr=subprocess.DEVNULL))
+        base = f"http://127.0.0.1:{port}/"
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline:
+            try:
+                requests.head(base, timeout=1)
+                return base
+            except requests.ConnectionError:
+                time.sleep(0.1)
+        raise RuntimeError("showpipe serve did not start within 20 s")
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import requests
+from click.testing import Result
 
 
 @pytest.fixture
@@ -37,3 +38,20 @@ def test_head_and_feed_content_type(base: str) -> None:
 def test_missing_file_and_escape_are_404(base: str) -> None:
     assert requests.get(base + "nope.mp3", timeout=5).status_code == 404
     assert requests.get(base + "../../etc/passwd", timeout=5).status_code == 404
+
+
+def test_the_serve_command_answers_range_requests(
+    project: Path, showpipe_serve: Callable[[Path], str]
+) -> None:
+    (project / "public").mkdir()
+    (project / "public" / "a.mp3").write_bytes(b"0123456789")
+    base = showpipe_serve(project)
+    response = requests.get(base + "a.mp3", headers={"Range": "bytes=2-4"}, timeout=5)
+    assert (response.status_code, response.content) == (206, b"234")
+
+
+def test_serve_needs_a_local_folder(run: Callable[..., Result]) -> None:
+    result = run("serve")
+    assert result.exit_code == 1 and "no such folder; publish something first" in result.stderr
+    result = run("--storage", "s3://bucket/show", "serve")
+    assert result.exit_code == 1 and "serve serves a local folder" in result.stderr

@@ -110,8 +110,10 @@ def browser() -> Iterator[object]:
 
 
 @pytest.fixture
-def served_site(settings: Settings, http_server: Callable[..., str]) -> str:
-    return http_server(publish_all(settings).root)
+def served_site(settings: Settings, showpipe_serve: Callable[[Path], str]) -> str:
+    """The published sample, served by the real `showpipe serve` command."""
+    publish_all(settings)
+    return showpipe_serve(settings.root)
 
 
 def test_embed_page_plays_in_chromium(browser, served_site: str) -> None:  # type: ignore[no-untyped-def]

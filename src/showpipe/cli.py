@@ -377,9 +377,14 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         showpipe serve --port 8000
         # then subscribe to http://localhost:8000/feeds/show.xml
     """
+    from showpipe.errors import ConfigError
     from showpipe.serve import serve_folder
 
     settings = _settings(ctx)
+    if settings.storage.startswith("s3://"):
+        raise ConfigError(
+            f"serve serves a local folder; this project publishes to {settings.storage}"
+        )
     serve_folder(settings.root / settings.storage, host=host, port=port)
 
 

@@ -77,7 +77,8 @@ def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
         "audio": _link(audio, page) if audio else None,
         "video": _link(video, page) if video else None,
         "embed": _link(embed_key(record.slug), page) if video else None,
-        "poster": _link(record.artwork, page) if record.artwork else None,
+        # a 16:9 poster where the episode has one; the square artwork otherwise
+        "poster": _link(poster, page) if (poster := record.poster or record.artwork) else None,
         "captions": _link(captions, page) if captions else None,
         "chapters": chapters,
     }

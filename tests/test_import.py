@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -14,6 +15,7 @@ from click.testing import CliRunner, Result
 from mediafactory import make_artwork, make_audio
 
 from showpipe.cli import cli
+from terminal import run_on_terminal
 
 DATA = Path(__file__).parent / "data"
 
@@ -140,3 +142,14 @@ def test_import_refuses_to_overwrite_and_rejects_non_feeds(
     page.write_text("<html><body>not a feed</body></html>")
     result = showpipe(tmp_path / "empty", "import", str(page))
     assert result.exit_code == 1 and "not a podcast RSS feed" in result.stderr
+
+
+def test_download_shows_a_progress_bar_on_a_terminal(tmp_path: Path, old_host: str) -> None:
+    project = tmp_path / "new"
+    project.mkdir()
+    drawn = run_on_terminal(
+        project, "-C", str(project), "import", "--download", old_host + "feed.xml"
+    )
+    assert re.search(r"episodes/media/trailer\.mp3\s+\[#+\]\s+100%", drawn), drawn
+    quiet = showpipe(tmp_path / "other", "import", "--download", old_host + "feed.xml")
+    assert "%" not in quiet.output

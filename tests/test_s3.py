@@ -5,10 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
-import pty
 import re
-import subprocess
-import sys
 import threading
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -28,6 +25,7 @@ from showpipe.project import load_project
 from showpipe.publish import plan_publish, run_plan
 from showpipe.storage import PutItem, open_storage
 from showpipe.storage.s3 import S3Storage, load_s3_config
+from terminal import run_on_terminal
 
 Run = Callable[..., Result]
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -335,30 +333,6 @@ def test_storage_errors_name_bucket_key_and_endpoint(s3_server: S3Server) -> Non
     assert str(error.value).startswith(
         f"cannot write s3://nope/x/feeds/a.xml (bucket 'nope', endpoint {s3_server.endpoint})"
     )
-
-
-def run_on_terminal(project: Path, *args: str) -> str:
-    """Run showpipe as a user would in a terminal (stdout a pty); return what it drew."""
-    main, terminal = pty.openpty()
-    process = subprocess.Popen(
-        [sys.executable, "-m", "showpipe", *args],
-        cwd=project,
-        stdout=terminal,
-        stderr=subprocess.STDOUT,
-    )
-    os.close(terminal)
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:  # the terminal closed: the process is done
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    os.close(main)
-    assert process.wait(timeout=60) == 0, drawn.decode(errors="replace")
-    return drawn.decode(errors="replace")
 
 
 def test_progress_bars_on_a_terminal_and_silence_elsewhere(

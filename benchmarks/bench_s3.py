@@ -16,6 +16,7 @@ BENCH_EPISODES; BENCH_QUICK=1 shrinks them all for a quick run while developing.
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import shutil
@@ -32,6 +33,9 @@ sys.path.insert(0, str(REPO / "tests"))
 import requests  # noqa: E402
 
 from s3server import S3Server, start_server  # noqa: E402
+
+sys.path.insert(0, str(REPO / "scripts"))
+from mediafactory import make_audio  # noqa: E402
 
 QUICK = os.environ.get("BENCH_QUICK") == "1"
 BIG_MB = int(os.environ.get("BENCH_BIG_MB", 40 if QUICK else 500))
@@ -53,13 +57,26 @@ def ensure_awscli() -> Path:
     return AWS
 
 
-def write_mp3(path: Path, size: int) -> Path:
-    """A `size`-byte MP3: the sample's header and frames, then its frames repeated.
+@functools.cache
+def _short_mp3(size: int) -> bytes:
+    """A real MP3 of about `size` bytes (32 kbit/s mono), encoded once per size."""
+    with tempfile.TemporaryDirectory() as folder:
+        return make_audio(Path(folder) / "short.mp3", max(size / 4000, 0.5)).read_bytes()
 
-    Probing reads the first frames, so it stays a valid MP3 for showpipe; the bytes are
-    what matters for an upload benchmark.
+
+def write_mp3(path: Path, size: int) -> Path:
+    """An MP3 of `size` bytes (about that, for files smaller than the sample).
+
+    A big one is the sample's header and frames, then its frames repeated: probing reads
+    the first frames, so it stays a valid MP3 for showpipe, and the bytes are what matters
+    for an upload benchmark. A small one is encoded for real, since cutting the sample
+    short would make it a truncated file, which publish refuses.
     """
     data = SAMPLE_MP3.read_bytes()
+    if size < len(data):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(_short_mp3(size))
+        return path
     frames = data[data.index(b"\xff\xf3") :]
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:

@@ -164,10 +164,15 @@ def tag_episode(
         MediaError: a copy could not be tagged, or its tags did not read back as written.
     """
     tagged = []
+    # An episode's audio is an alternate enclosure of its video and the other way round;
+    # only alternates carry podcast:integrity, so only then is the SRI worth a read.
+    integrity = len(checked) > 1
     for media in checked:
         tags = build_tags(project, episode, media, id3_version=id3_version)
         cache_dir, label = project.settings.cache_dir, _label(episode, media)
-        copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label)
+        copy = tagged_copy(
+            media.path, tags, cache_dir=cache_dir, label=label, integrity=integrity
+        )
         tagged.append(TaggedMedia(media.medium, media.info, copy))
     return tagged
 

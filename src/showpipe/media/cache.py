@@ -42,7 +42,7 @@ class TaggedFile:
     path: Path
     size: int
     sha256: str
-    sri: str  # for podcast:integrity; computed once per copy, then remembered
+    sri: str | None  # for podcast:integrity, when asked for; computed once, then remembered
     reused: bool
 
 
@@ -137,7 +137,9 @@ def find_tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str)
         raise MediaError(f"{shown(source)}: cannot read: {e.strerror}") from e
 
 
-def tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> TaggedFile:
+def tagged_copy(
+    source: Path, tags: TagSet, *, cache_dir: Path, label: str, integrity: bool = False
+) -> TaggedFile:
     """The tagged copy of `source` in `cache_dir`: reused if present, else written and checked.
 
     Args:
@@ -145,6 +147,7 @@ def tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> T
         tags: what to write.
         cache_dir: the build cache.
         label: names the copy (e.g. `<episode>-audio`); older copies under it are removed.
+        integrity: also give the copy's SRI sha384 (one more read the first time only).
 
     Raises:
         MediaError: the copy could not be written, or its tags did not read back as written.
@@ -158,7 +161,7 @@ def tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> T
         if path is None:
             path = _write(source, tags, folder, (label, tag_hash), hashes)
         sha256 = hashes.sha256(path)
-        sri = hashes.sri(path)
+        sri = hashes.sri(path) if integrity else None
         hashes.save()
     except OSError as e:
         where = shown(Path(e.filename)) if e.filename else shown(cache_dir)

@@ -1,0 +1,197 @@
+"""The `showpipe` group: options every command shares, error handling, output helpers."""
+
+from __future__ import annotations
+
+import logging
+import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from showpipe import __version__
+from showpipe.config import Settings, find_project_root, load_settings
+from showpipe.errors import ProblemsFound, ShowpipeError
+from showpipe.storage import Progress, ProgressBars, no_progress
+
+if TYPE_CHECKING:
+    from showpipe.publish import Plan
+
+
+class ShowpipeGroup(click.Group):
+    """Turns every ShowpipeError into one `Error: …` message and exit code 1."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ProblemsFound as e:
+            count = len(e.problems)
+            heading = "1 problem" if count == 1 else f"{count} problems"
+            raise click.ClickException(f"{heading}:\n  " + "\n  ".join(e.problems)) from None
+        except ShowpipeError as e:
+            raise click.ClickException(str(e)) from None
+
+
+class Output:
+    """What a command prints: nothing with --quiet, details with --verbose."""
+
+    def __init__(self, verbosity: int) -> None:
+        self.verbosity = verbosity
+
+    def say(self, message: str) -> None:
+        if self.verbosity >= 0:
+            click.echo(message)
+
+    def detail(self, message: str) -> None:
+        if self.verbosity > 0:
+            click.echo(message)
+
+
+# The [s3] settings of showpipe.toml, each also a --s3-* flag and a SHOWPIPE_S3_* variable.
+S3_OPTIONS = {
+    "region": "S3 region (default: boto3's, e.g. AWS_REGION).",
+    "endpoint_url": "S3 endpoint URL (default: AWS_ENDPOINT_URL_S3 / AWS_ENDPOINT_URL, or AWS).",
+    "addressing_style": "S3 addressing: auto, path or virtual.",
+    "profile": "Profile in ~/.aws/config to take credentials from.",
+    "acl": "Canned ACL for every object, e.g. public-read (default: none).",
+    "storage_class": "Storage class for media and artwork, e.g. STANDARD_IA.",
+    "checksum": "when_required (default) or when_supported (CRC checksums on every upload).",
+    "retry_mode": "botocore retry mode for throttling and 5xx: standard or adaptive.",
+    "max_attempts": "Attempts per request before giving up (default 5).",
+    "multipart_chunksize_mb": "Multipart part size in MB (default 8).",
+    "max_concurrency": "Parallel upload connections (default 10).",
+}
+
+
+def s3_options(command: Any) -> Any:
+    """Add the --s3-* options to a command, in S3_OPTIONS' order."""
+    for name, help_text in reversed(S3_OPTIONS.items()):
+        flag = "--s3-" + name.replace("_", "-")
+        envvar = "SHOWPIPE_S3_" + name.upper()
+        add = click.option(flag, f"s3_{name}", envvar=envvar, help=help_text)
+        command = add(command)
+    return command
+
+
+def project_settings(ctx: click.Context, start: Path | None = None) -> Settings:
+    options = ctx.find_root().params
+    root = options["project"] or find_project_root(start or Path.cwd())
+    s3 = {name: options[f"s3_{name}"] for name in S3_OPTIONS}
+    return load_settings(
+        Path(root), {"storage": options["storage"], "public_url": options["public_url"], "s3": s3}
+    )
+
+
+def progress_bars(out: Output) -> ProgressBars:
+    """A progress bar per upload on a terminal; nothing for cron, pipes or --quiet."""
+    stream = sys.stdout
+    if out.verbosity < 0 or not stream.isatty():
+        return no_progress
+
+    @contextmanager
+    def bar(label: str, total: int) -> Iterator[Progress]:
+        lock = threading.Lock()  # s3transfer reports from its worker threads
+        with click.progressbar(length=total, label=label, file=stream) as progressbar:
+
+            def advance(sent: int) -> None:
+                with lock:
+                    progressbar.update(sent)
+
+            yield advance
+
+    return bar
+
+
+def clock(value: datetime | None) -> datetime:
+    """The clock: --now when given (a naive time counts as local), else the real time."""
+    return (value or datetime.now()).astimezone()
+
+
+now_option = click.option(
+    "--now",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
+    help="Pretend it is this time (ISO 8601) when deciding which episodes are due.",
+)
+dry_run_option = click.option(
+    "--dry-run", is_flag=True, help="Print what would be done and change nothing."
+)
+id3v23_option = click.option(
+    "--id3v2.3",
+    "id3v23",
+    is_flag=True,
+    help="Write MP3 tags as ID3v2.3 (for old car stereos) instead of ID3v2.4.",
+)
+
+
+@click.group(cls=ShowpipeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="showpipe")
+@click.option(
+    "-C",
+    "--project",
+    type=click.Path(file_okay=False, path_type=Path),
+    envvar="SHOWPIPE_PROJECT",
+    help="Project folder (default: the nearest folder with showpipe.toml or feeds/).",
+)
+@click.option(
+    "--storage",
+    envvar="SHOWPIPE_STORAGE",
+    help="Where to publish: a local folder or s3://bucket/prefix.",
+)
+@click.option(
+    "--public-url", envvar="SHOWPIPE_PUBLIC_URL", help="The URL the storage is served at."
+)
+@s3_options
+@click.option("-q", "--quiet", "verbosity", flag_value=-1, help="Print only errors.")
+@click.option("-v", "--verbose", "verbosity", flag_value=1, help="Print every step.")
+@click.pass_context
+def cli(ctx: click.Context, /, verbosity: int | None, **_: Any) -> None:
+    """Publish podcast and video episodes: validate, tag, upload, and regenerate the feeds.
+
+    \b
+    Example:
+        showpipe new "Our first episode"
+        showpipe publish episodes/our-first-episode.yaml
+        showpipe feeds        # from cron: scheduled episodes go live when due
+    """
+    ctx.obj = Output(verbosity or 0)
+    logging.basicConfig(
+        level=logging.INFO if verbosity == 1 else logging.WARNING, format="%(message)s"
+    )
+
+
+def human_size(n: int) -> str:
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1000 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1000
+    raise AssertionError("unreachable")
+
+
+def render_plan(out: Output, plan: Plan) -> None:
+    for path, guid in plan.guids_to_write:
+        out.say(f"write guid {guid} into {path.name}")
+    for upload in plan.uploads:
+        verb = "upload" if upload.needed else "skip  "
+        note = "" if upload.needed else " (already stored)"
+        out.say(f"{verb} {upload.file.key} ({human_size(upload.file.size)}){note}")
+    for feed in plan.feeds:
+        if not feed.changed:
+            out.say(f"feed {feed.name}: unchanged")
+            continue
+        out.say(f"feed {feed.name}: {feed.url}")
+        for label, titles in (
+            ("add", feed.added),
+            ("update", feed.updated),
+            ("remove", feed.removed),
+        ):
+            for title in titles:
+                out.say(f"  {label} {title}")
+
+
+def main() -> None:
+    cli(prog_name="showpipe")

@@ -1,0 +1,93 @@
+"""Commands that set up the storage target: doctor, storage cors."""
+
+from __future__ import annotations
+
+import uuid
+from typing import TYPE_CHECKING
+
+import click
+
+from showpipe.cli.app import (
+    Output,
+    cli,
+    dry_run_option,
+    project_settings,
+)
+from showpipe.errors import ShowpipeError
+from showpipe.storage import open_storage
+
+if TYPE_CHECKING:
+    pass
+
+
+@cli.command()
+@click.pass_context
+def doctor(ctx: click.Context) -> None:
+    """Check the storage target before the first publish; one line per check, with the fix.
+
+    Checks credentials, that the bucket answers, writing and deleting a probe object, reading
+    it through the public URL, a Range request answered 206, and CORS for web players.
+
+    \b
+    Example:
+        showpipe doctor
+        SHOWPIPE_STORAGE=s3://my-show/podcast \\
+          SHOWPIPE_PUBLIC_URL=https://cdn.example/podcast/ showpipe doctor
+    """
+    from showpipe.doctor import run_doctor
+
+    out: Output = ctx.obj
+    settings = project_settings(ctx)
+    storage = open_storage(settings)
+    out.say(f"Checking {storage.describe()} (public URL {settings.public_url})")
+    checks = run_doctor(settings, storage, probe_id=uuid.uuid4().hex[:12])
+    for check in checks:
+        out.say(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
+        if not check.ok:
+            out.say(f"      fix: {check.fix}")
+    failed = [check.name for check in checks if not check.ok]
+    if failed:
+        raise ShowpipeError(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+
+
+@cli.group(name="storage")
+def storage_group() -> None:
+    """Set up the storage target.
+
+    \b
+    Example:
+        showpipe storage cors
+    """
+
+
+@storage_group.command()
+@click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    default=["*"],
+    show_default=True,
+    help="A web origin allowed to fetch files; repeat for several.",
+)
+@dry_run_option
+@click.pass_context
+def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
+    """Set the bucket's CORS rules so web players and Podcasting 2.0 apps can fetch media,
+    chapters and transcripts (GET and HEAD, with Range).
+
+    \b
+    Example:
+        showpipe storage cors
+        showpipe storage cors --origin https://example.com --origin https://player.example
+    """
+    from showpipe.doctor import set_cors
+
+    out: Output = ctx.obj
+    storage = open_storage(project_settings(ctx))
+    rules = set_cors(storage, origins, dry_run=dry_run)
+    verb = "Would set" if dry_run else "Set"
+    out.say(f"{verb} CORS rules on {storage.describe()}:")
+    for rule in rules["CORSRules"]:
+        out.say(
+            f"  allow {', '.join(rule['AllowedMethods'])} from {', '.join(rule['AllowedOrigins'])}"
+        )

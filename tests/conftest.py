@@ -21,7 +21,7 @@ from showpipe.serve import make_app
 REPO = Path(__file__).resolve().parent.parent
 
 # The S3 server fixtures (a real moto server process) live in tests/s3server.py.
-pytest_plugins = ["s3server"]
+pytest_plugins = ["s3server", "faultproxy"]
 
 
 @pytest.fixture(autouse=True)

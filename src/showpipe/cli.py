@@ -7,8 +7,8 @@ import sys
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,7 @@ import click
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ProblemsFound, ShowpipeError, ValidationError, shown
-from showpipe.storage import Progress, open_storage
+from showpipe.storage import Progress, Storage, open_storage
 
 if TYPE_CHECKING:
     from showpipe.publish import Plan, ProgressBars, Upload
@@ -107,6 +107,13 @@ def _progress_bars(out: Output) -> ProgressBars:
             yield advance
 
     return bar
+
+
+def _exclusive(settings: Settings, storage: Storage, command: str) -> AbstractContextManager[None]:
+    """The project's lock and the storage's lease, timed by the real clock (not --now)."""
+    from showpipe.lock import exclusive
+
+    return exclusive(settings.state_dir, storage, command, now=datetime.now(UTC))
 
 
 def _now(value: datetime | None) -> datetime:
@@ -224,15 +231,19 @@ def publish(
     """
     from showpipe.followup import after_publishing
     from showpipe.project import load_project
-    from showpipe.publish import plan_publish, run_plan
+    from showpipe.publish import plan_is_current, plan_publish, run_plan
 
     out: Output = ctx.obj
     settings = _settings(ctx, episodes[0].parent)
     project = load_project(settings)
     storage = open_storage(settings)
-    plan = plan_publish(
-        project, storage, list(episodes), now=_now(now), id3_version=3 if id3v23 else 4
-    )
+
+    def planned() -> Plan:
+        id3 = 3 if id3v23 else 4
+        return plan_publish(project, storage, list(episodes), now=_now(now), id3_version=id3)
+
+    # Bad input stops here, before the lock or the lease is taken.
+    plan = planned()
     if dry_run:
         out.say("Dry run: nothing is changed.")
         _render_plan(out, plan)
@@ -241,7 +252,10 @@ def publish(
     def uploading(upload: Upload) -> None:
         out.detail(f"uploading {upload.file.key} ({_size(upload.file.size)})")
 
-    run_plan(plan, storage, on_upload=uploading, progress=_progress_bars(out))
+    with _exclusive(settings, storage, "publish"):
+        if not plan_is_current(plan, storage):
+            plan = planned()  # another run published meanwhile: build on its manifest
+        run_plan(plan, storage, on_upload=uploading, progress=_progress_bars(out))
     for warning in after_publishing(project, storage, plan, now=_now(now)):
         click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
@@ -284,6 +298,49 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     for feed in plan.feeds:
         if feed.changed:
             out.say(f"updated {feed.url} (+{len(feed.added)} -{len(feed.removed)} items)")
+
+
+@cli.command()
+@click.argument("episode", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--delete-media", is_flag=True, help="Also delete its files from the storage (after the feeds)."
+)
+@dry_run_option
+@now_option
+@click.pass_context
+def unpublish(
+    ctx: click.Context, episode: Path, delete_media: bool, dry_run: bool, now: datetime | None
+) -> None:
+    """Take a published episode out of every feed; its files stay unless --delete-media.
+
+    Writes `unpublished: true` into the episode's YAML (remove it and publish to bring the
+    episode back, with the same GUID).
+
+    \b
+    Example:
+        showpipe unpublish episodes/ep3.yaml
+        showpipe unpublish --delete-media --dry-run episodes/ep3.yaml
+    """
+    from showpipe.cleanup import plan_unpublish, run_unpublish
+    from showpipe.project import load_project
+
+    out: Output = ctx.obj
+    settings = _settings(ctx, episode.parent)
+    project = load_project(settings)
+    storage = open_storage(settings)
+    if dry_run:
+        out.say("Dry run: nothing is changed.")
+    with nullcontext() if dry_run else _exclusive(settings, storage, "unpublish"):
+        down = plan_unpublish(project, storage, episode, now=_now(now), delete_media=delete_media)
+        if dry_run:
+            _render_plan(out, down.plan)
+        else:
+            run_unpublish(down, storage, episode)
+    verb = "would delete" if dry_run else "deleted"
+    for key in down.delete:
+        out.say(f"{verb} {key}")
+    if not dry_run:
+        out.say(f"Unpublished {episode}: it is in no feed now.")
 
 
 @cli.command()
@@ -570,6 +627,53 @@ def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
         out.say(
             f"  allow {', '.join(rule['AllowedMethods'])} from {', '.join(rule['AllowedOrigins'])}"
         )
+
+
+@storage_group.command()
+@click.option("--delete", is_flag=True, help="Delete what is listed (default: only list it).")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    default=24,
+    show_default=True,
+    help="Hours an unfinished upload must be old to count as abandoned.",
+)
+@click.pass_context
+def gc(ctx: click.Context, delete: bool, older_than: int) -> None:
+    """List leftovers in the storage: objects no episode or feed uses, and unfinished
+    (multipart) uploads of killed runs; delete them only with --delete.
+
+    \b
+    Example:
+        showpipe storage gc
+        showpipe storage gc --delete --older-than 1
+    """
+    from datetime import timedelta
+
+    from showpipe.cleanup import find_leftovers, remove_leftovers
+
+    out: Output = ctx.obj
+    settings = _settings(ctx)
+    storage = open_storage(settings)
+    with _exclusive(settings, storage, "storage gc") if delete else nullcontext():
+        found = find_leftovers(
+            storage, now=datetime.now(UTC), older_than=timedelta(hours=older_than)
+        )
+        if delete:
+            remove_leftovers(found, storage)
+    verb = "deleted" if delete else "unreferenced"
+    for key in found.unreferenced:
+        out.say(f"{verb} {key}")
+    for upload in found.incomplete:
+        out.say(
+            f"{'aborted' if delete else 'unfinished'} upload of {upload.key} "
+            f"(started {upload.started:%Y-%m-%d %H:%M} UTC)"
+        )
+    total = len(found.unreferenced) + len(found.incomplete)
+    if not total:
+        out.say("No leftovers.")
+    elif not delete:
+        out.say(f"{total} leftover(s); run `showpipe storage gc --delete` to remove them.")
 
 
 def main() -> None:

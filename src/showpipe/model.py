@@ -47,7 +47,12 @@ def _resolve_path(value: Any, info: ValidationInfo) -> Path:
     if not value.strip():
         raise ValueError("is empty; give a file path relative to this YAML file")
     # abspath, not resolve(): the same absolute path without a system call per file named.
-    return Path(os.path.abspath(base / value))
+    path = Path(os.path.abspath(base / value))
+    # The project is the YAML folder's parent (feeds/ and episodes/ live in it). A path out
+    # of it (`../../etc/passwd`, `/home/…`) would publish a file nobody meant to publish.
+    if not path.is_relative_to(base.parent):
+        raise ValueError(f"'{value}' is outside the project folder; keep files inside it")
+    return path
 
 
 def _parse_timestamp(value: Any) -> float:

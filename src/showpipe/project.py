@@ -74,12 +74,17 @@ def load_project(settings: Settings) -> Project:
 
 
 def missing_files(project: Project, episodes: list[Episode] | None = None) -> list[str]:
-    """Every file named by the feeds and the given episodes (default: all) that is missing."""
+    """Every file named by the feeds and the given episodes (default: all) that is missing,
+    or a symbolic link to a file outside the project."""
     named = [(feed.artwork, f"feeds/{feed.name}.yaml") for feed in project.feeds]
     for episode in project.episodes if episodes is None else episodes:
         named += [(path, episode.source.name) for path in episode.local_files()]
-    return [
-        f"{shown(path)}: file not found (named in {owner})"
-        for path, owner in named
-        if not path.is_file()
-    ]
+    root = project.settings.root.resolve()
+    problems = []
+    for path, owner in named:
+        if not path.is_file():
+            problems.append(f"{shown(path)}: file not found (named in {owner})")
+        elif not path.resolve().is_relative_to(root):
+            # A symlink out of the project: followed, it would publish a file from elsewhere.
+            problems.append(f"{shown(path)}: a link to a file outside the project (in {owner})")
+    return problems

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -34,6 +35,24 @@ class Check:
     ok: bool
     detail: str
     fix: str = ""
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What the storage says about a stored object, to verify an upload against."""
+
+    size: int
+    # The sha256 recorded beside the object (S3 metadata) or measured (local files).
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class Incomplete:
+    """An upload that was started and never finished (an S3 multipart upload, a temp file)."""
+
+    key: str
+    upload_id: str
+    started: datetime
 
 
 # The publish manifest's key in every storage (see manifest.py). Defined here, beside the
@@ -68,6 +87,36 @@ class Storage(Protocol):
         """Remove the object at `key`; no error if there is none."""
         ...
 
+    def stat(self, key: str) -> ObjectInfo | None:
+        """The object's size and recorded sha256, or None when there is no such object."""
+        ...
+
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The object's bytes and a version token (S3's ETag) for `put_bytes_if`."""
+        ...
+
+    def put_bytes_if(
+        self, key: str, data: bytes, *, version: str | None, content_type: str, cache_control: str
+    ) -> None:
+        """Store `data` only if the object is still at `version` (None: only if absent).
+
+        Raises:
+            ConflictError: the object changed (or appeared) since `version` was read.
+        """
+        ...
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """Every stored key starting with `prefix`."""
+        ...
+
+    def incomplete_uploads(self) -> list[Incomplete]:
+        """Uploads started and never finished (left by a crash or a kill)."""
+        ...
+
+    def abort_upload(self, upload: Incomplete) -> None:
+        """Discard an unfinished upload and the parts it stored."""
+        ...
+
     def preflight(self) -> list[Check]:
         """Backend checks for `showpipe doctor` before the probe object is written."""
         ...
@@ -97,4 +146,13 @@ def open_storage(settings: Settings) -> Storage:
     return LocalStorage(path if path.is_absolute() else settings.root / path)
 
 
-__all__ = ["MANIFEST_KEY", "Check", "Progress", "PutItem", "Storage", "open_storage"]
+__all__ = [
+    "MANIFEST_KEY",
+    "Check",
+    "Incomplete",
+    "ObjectInfo",
+    "Progress",
+    "PutItem",
+    "Storage",
+    "open_storage",
+]

@@ -12,6 +12,7 @@ import mimetypes
 import re
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -44,7 +45,7 @@ from showpipe.manifest import (
 from showpipe.media import file_digests, probe_image, probe_media, probe_video_size
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, missing_files
-from showpipe.storage import Progress, PutItem, Storage
+from showpipe.storage import ObjectInfo, Progress, PutItem, Storage
 from showpipe.tagging import TaggedMedia, check_episode, tag_episode
 from showpipe.yamlfile import set_key
 
@@ -54,6 +55,8 @@ log = logging.getLogger(__name__)
 LONG_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
 MANIFEST_CACHE = "no-cache"
+# Concurrent HEAD requests when checking uploads (botocore's pool has max_concurrency + 2).
+STAT_WORKERS = 8
 # Files from this size up are uploaded one at a time, each with its own progress bar.
 LARGE_FILE = 8 * 1024 * 1024
 
@@ -483,10 +486,21 @@ def plan_is_current(plan: Plan, storage: Storage) -> bool:
     return (found[1] if found else None) == plan.manifest_version
 
 
-def _stored_already(upload: Upload, storage: Storage) -> bool:
-    """Whether a complete copy is there already (a killed run's upload): no need to resend."""
-    info = storage.stat(upload.file.key)
-    return info is not None and (info.size, info.sha256) == (upload.file.size, upload.file.sha256)
+def _stat_all(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | None]:
+    """Each upload's object as stored, asked side by side: one round trip each, overlapped."""
+    if len(uploads) < 2:
+        return [storage.stat(u.file.key) for u in uploads]
+    with ThreadPoolExecutor(max_workers=STAT_WORKERS) as pool:
+        return list(pool.map(lambda u: storage.stat(u.file.key), uploads))
+
+
+def _not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
+    """The uploads without a complete copy stored already (a killed run's): those to send."""
+    return [
+        upload
+        for upload, info in zip(uploads, _stat_all(uploads, storage), strict=True)
+        if info is None or (info.size, info.sha256) != (upload.file.size, upload.file.sha256)
+    ]
 
 
 def verify_uploads(uploads: Sequence[Upload], storage: Storage) -> None:
@@ -495,8 +509,7 @@ def verify_uploads(uploads: Sequence[Upload], storage: Storage) -> None:
     Raises:
         StorageError: an object is missing or differs from the file uploaded.
     """
-    for upload in uploads:
-        info = storage.stat(upload.file.key)
+    for upload, info in zip(uploads, _stat_all(uploads, storage), strict=True):
         if info is None:
             raise StorageError(f"{upload.file.key}: missing after upload; publish again")
         if info.size != upload.file.size or info.sha256 not in (None, upload.file.sha256):
@@ -523,7 +536,7 @@ def run_plan(
     for path, guid in plan.guids_to_write:
         set_key(path, "guid", guid)
         log.info("wrote guid %s into %s", guid, path)
-    needed = [u for u in plan.uploads if u.needed and not _stored_already(u, storage)]
+    needed = _not_stored([u for u in plan.uploads if u.needed], storage)
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
     verify_uploads([u for u in plan.uploads if u.needed], storage)
     if plan.manifest_changed:

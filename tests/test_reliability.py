@@ -281,9 +281,12 @@ def test_publish_killed_mid_request_leaves_valid_feeds_and_a_rerun_completes(
     assert [item["title"] for item in feed_items(s3_env)] == ["Pilot"]
     assert "show/showpipe/lease.json" in stored  # left behind by the killed run
 
-    env = _environment(s3_env, s3_server.endpoint)
+    env = _environment(s3_env, fault_proxy.endpoint)
     code, out, err = _finish(_showpipe(project, env, "publish", "episodes/fresh.yaml"))
     assert code == 0, err
+    resent = [p for m, p, _ in fault_proxy.requests if m == "PUT" and "/media/" in p]
+    # the media stored whole before the kill is found, checked and not sent again
+    assert len(resent) == (1 if "media" in point else 0)
     items = feed_items(s3_env)
     assert sorted(item["guid"] for item in items) == sorted({item["guid"] for item in items})
     assert {item["title"] for item in items} == {"Pilot", "Fresh"}

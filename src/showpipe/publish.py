@@ -11,6 +11,7 @@ import logging
 import mimetypes
 import re
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import AbstractContextManager, nullcontext
@@ -57,6 +58,8 @@ FEED_CACHE = "public, max-age=300"
 MANIFEST_CACHE = "no-cache"
 # Concurrent HEAD requests when checking uploads (botocore's pool has max_concurrency + 2).
 STAT_WORKERS = 8
+# From this many uploads into one folder, list it rather than ask about each key.
+LIST_FROM = 20
 # Files from this size up are uploaded one at a time, each with its own progress bar.
 LARGE_FILE = 8 * 1024 * 1024
 
@@ -495,11 +498,22 @@ def _stat_all(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | 
 
 
 def _not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
-    """The uploads without a complete copy stored already (a killed run's): those to send."""
+    """The uploads without a complete copy stored already (a killed run's): those to send.
+
+    A folder with many uploads is listed first (one request per 1,000 keys), so that only
+    the keys found there are asked about one by one; a few uploads are asked about at once.
+    """
+    folders = Counter(u.file.key.partition("/")[0] for u in uploads)
+    listed = {folder for folder, count in folders.items() if count >= LIST_FROM}
+    present = {key for folder in listed for key in storage.list_keys(folder + "/")}
+    asked = [u for u in uploads if u.file.key.partition("/")[0] not in listed]
+    asked += [u for u in uploads if u.file.key in present and u not in asked]
+    infos = dict(zip((u.file.key for u in asked), _stat_all(asked, storage), strict=True))
     return [
         upload
-        for upload, info in zip(uploads, _stat_all(uploads, storage), strict=True)
-        if info is None or (info.size, info.sha256) != (upload.file.size, upload.file.sha256)
+        for upload in uploads
+        if (info := infos.get(upload.file.key)) is None
+        or (info.size, info.sha256) != (upload.file.size, upload.file.sha256)
     ]
 
 
@@ -536,9 +550,10 @@ def run_plan(
     for path, guid in plan.guids_to_write:
         set_key(path, "guid", guid)
         log.info("wrote guid %s into %s", guid, path)
+    # Those found whole were just checked (size and sha256); what is sent is checked after.
     needed = _not_stored([u for u in plan.uploads if u.needed], storage)
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
-    verify_uploads([u for u in plan.uploads if u.needed], storage)
+    verify_uploads(needed, storage)
     if plan.manifest_changed:
         storage.put_bytes_if(
             MANIFEST_KEY,

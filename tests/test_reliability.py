@@ -28,7 +28,7 @@ from faultproxy import FaultProxy
 from s3server import S3Server
 from showpipe.config import load_settings
 from showpipe.errors import ConflictError, StorageError
-from showpipe.lock import LEASE_KEY, project_lock, take_lease
+from showpipe.lock import LEASE_KEY, project_lock, renew_lease, take_lease
 from showpipe.project import load_project
 from showpipe.publish import plan_publish, run_plan
 from showpipe.storage import PutItem, open_storage
@@ -78,8 +78,10 @@ def test_publish_uploads_verifies_then_records_then_writes_feeds(
     assert result.exit_code == 0, result.output
     kinds = [_kind(m, p) for m, p, _ in fault_proxy.requests]
     steps = [k for i, k in enumerate(kinds) if k and k != ([None, *kinds][i])]
-    # check = "already stored whole?" before the uploads, and the verification after them
-    assert steps == ["lease", "check", "upload", "check", "manifest", "feed", "release"]
+    # check = "already stored whole?" before the uploads, and the verification after them;
+    # the lease is renewed (still ours?) before anything is recorded
+    expected = ["lease", "check", "upload", "check", "lease", "manifest", "feed", "release"]
+    assert steps == expected
     assert {item["title"] for item in feed_items(s3_env)} == {"On Tools"}
 
 
@@ -342,3 +344,38 @@ def test_a_failed_multipart_upload_is_aborted(
     assert any("uploadId" in path for m, path, _ in fault_proxy.requests if m == "DELETE")
     assert storage.incomplete_uploads() == []
     assert storage.stat("media/big.bin") is None
+
+
+def test_a_run_whose_lease_was_taken_over_stops_before_recording_anything(
+    project: Path,
+    s3_env: str,
+    s3_server: S3Server,
+    s3_bucket: str,
+    fault_proxy: FaultProxy,
+    held_publish: Any,
+) -> None:
+    publish = held_publish(r"/show/media/fresh-")
+    # meanwhile its lease expired and a run on another machine took it over
+    lease = {"host": "elsewhere", "pid": 1, "command": "feeds", "started": NOW.isoformat()}
+    expires = (datetime.now(UTC) + timedelta(minutes=5)).isoformat()
+    s3_server.client().put_object(
+        Bucket=s3_bucket, Key="show/" + LEASE_KEY, Body=json.dumps({**lease, "expires": expires})
+    )
+    fault_proxy.clear()
+    code, _, err = _finish(publish)
+    assert code == 1 and "Traceback" not in err
+    assert (
+        "lease on the storage expired and is now held by showpipe feeds (pid 1 on elsewhere" in err
+    )
+    stored = objects(s3_server, s3_bucket)
+    assert not any(k.endswith(("manifest.json", ".xml")) for k in stored)
+    assert json.loads(stored["show/" + LEASE_KEY])["host"] == "elsewhere"  # not released
+
+
+def test_renewing_a_held_lease_extends_it(s3_server: S3Server, s3_bucket: str) -> None:
+    storage = S3Storage(load_s3_config(f"s3://{s3_bucket}/x", {"endpoint_url": s3_server.endpoint}))
+    lease = take_lease(storage, "publish", now=NOW)
+    renewed = renew_lease(storage, lease, now=NOW + timedelta(minutes=50))
+    assert renewed.expires > lease.expires
+    with pytest.raises(ConflictError, match="expired and is now held by"):
+        renew_lease(storage, lease, now=NOW)  # the old version of itself is no longer held

@@ -20,6 +20,7 @@ from showpipe.errors import ProblemsFound, ShowpipeError, ValidationError, shown
 from showpipe.storage import Progress, Storage, open_storage
 
 if TYPE_CHECKING:
+    from showpipe.lock import Held
     from showpipe.publish import Plan, ProgressBars, Upload
 
 
@@ -109,7 +110,7 @@ def _progress_bars(out: Output) -> ProgressBars:
     return bar
 
 
-def _exclusive(settings: Settings, storage: Storage, command: str) -> AbstractContextManager[None]:
+def _exclusive(settings: Settings, storage: Storage, command: str) -> AbstractContextManager[Held]:
     """The project's lock and the storage's lease, timed by the real clock (not --now)."""
     from showpipe.lock import exclusive
 
@@ -252,10 +253,11 @@ def publish(
     def uploading(upload: Upload) -> None:
         out.detail(f"uploading {upload.file.key} ({_size(upload.file.size)})")
 
-    with _exclusive(settings, storage, "publish"):
+    with _exclusive(settings, storage, "publish") as held:
         if not plan_is_current(plan, storage):
             plan = planned()  # another run published meanwhile: build on its manifest
-        run_plan(plan, storage, on_upload=uploading, progress=_progress_bars(out))
+        bars = _progress_bars(out)
+        run_plan(plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm)
     for warning in after_publishing(project, storage, plan, now=_now(now)):
         click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]

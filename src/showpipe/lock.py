@@ -16,8 +16,8 @@ import os
 import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
-from datetime import datetime, timedelta
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from showpipe.errors import BusyError, ConflictError
@@ -126,6 +126,33 @@ def take_lease(storage: Storage, command: str, *, now: datetime) -> Lease:
     return lease
 
 
+def renew_lease(storage: Storage, lease: Lease, *, now: datetime) -> Lease:
+    """Confirm we still hold the lease and extend it; call before recording anything.
+
+    A run slower than LEASE_TIME may have had its lease taken over by another machine: it
+    must then stop before the manifest and feeds, which the other run now owns.
+
+    Raises:
+        ConflictError: the lease is gone or held by another run.
+    """
+    current = _read(storage)
+    if current is None or current[0] != lease:
+        holder = current[0].describe() if current else "no one"
+        raise ConflictError(
+            f"this run's lease on the storage expired and is now held by {holder}; nothing "
+            "was recorded: run again when it has finished"
+        )
+    renewed = replace(lease, expires=(now + LEASE_TIME).isoformat())
+    storage.put_bytes_if(
+        LEASE_KEY,
+        json.dumps(asdict(renewed)).encode(),
+        version=current[1],
+        content_type="application/json",
+        cache_control="no-store",
+    )
+    return renewed
+
+
 def release_lease(storage: Storage, lease: Lease) -> None:
     """Remove our lease, unless another run has taken it over meanwhile."""
     current = _read(storage)
@@ -133,12 +160,22 @@ def release_lease(storage: Storage, lease: Lease) -> None:
         storage.delete(LEASE_KEY)
 
 
+class Held:
+    """The lease a run holds; `confirm()` renews it, or raises if another run took it."""
+
+    def __init__(self, storage: Storage, lease: Lease) -> None:
+        self.storage, self.lease = storage, lease
+
+    def confirm(self) -> None:
+        self.lease = renew_lease(self.storage, self.lease, now=datetime.now(UTC))
+
+
 @contextmanager
-def exclusive(state_dir: Path, storage: Storage, command: str, *, now: datetime) -> Iterator[None]:
+def exclusive(state_dir: Path, storage: Storage, command: str, *, now: datetime) -> Iterator[Held]:
     """Hold both the project's lock and the storage's lease while writing."""
     with project_lock(state_dir, command):
-        lease = take_lease(storage, command, now=now)
+        held = Held(storage, take_lease(storage, command, now=now))
         try:
-            yield
+            yield held
         finally:
-            release_lease(storage, lease)
+            release_lease(storage, held.lease)

@@ -539,8 +539,12 @@ def run_plan(
     *,
     on_upload: Callable[[Upload], None] = lambda upload: None,
     progress: ProgressBars = no_progress,
+    before_recording: Callable[[], None] = lambda: None,
 ) -> None:
     """Carry out a plan: GUIDs into the YAML, uploads, verification, the manifest, the feeds.
+
+    `before_recording` runs between the verification and the manifest: the lease's check
+    that this run still holds the storage after a long upload.
 
     Feeds go last so that no feed ever points at an object that is not stored whole. The
     manifest is replaced only if no other run replaced it since planning (a conditional
@@ -554,6 +558,7 @@ def run_plan(
     needed = _not_stored([u for u in plan.uploads if u.needed], storage)
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
     verify_uploads(needed, storage)
+    before_recording()
     if plan.manifest_changed:
         storage.put_bytes_if(
             MANIFEST_KEY,

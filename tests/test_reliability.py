@@ -347,12 +347,7 @@ def test_a_failed_multipart_upload_is_aborted(
 
 
 def test_a_run_whose_lease_was_taken_over_stops_before_recording_anything(
-    project: Path,
-    s3_env: str,
-    s3_server: S3Server,
-    s3_bucket: str,
-    fault_proxy: FaultProxy,
-    held_publish: Any,
+    s3_server: S3Server, s3_bucket: str, fault_proxy: FaultProxy, held_publish: Any
 ) -> None:
     publish = held_publish(r"/show/media/fresh-")
     # meanwhile its lease expired and a run on another machine took it over

@@ -21,7 +21,7 @@ from showpipe.serve import make_app
 REPO = Path(__file__).resolve().parent.parent
 
 # The S3 server fixtures (a real moto server process) live in tests/s3server.py.
-pytest_plugins = ["s3server"]
+pytest_plugins = ["s3server", "faultproxy"]
 
 
 @pytest.fixture(autouse=True)
@@ -99,7 +99,11 @@ def run(project: Path, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]
     monkeypatch.chdir(project)
 
     def invoke(*args: str) -> Result:
-        return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        # Every command run in the suite: the fake credentials never reach the output.
+        for secret in (os.environ["AWS_ACCESS_KEY_ID"], os.environ["AWS_SECRET_ACCESS_KEY"]):
+            assert secret not in result.output, f"credentials in the output of {args}"
+        return result
 
     return invoke
 

@@ -23,6 +23,7 @@ from showpipe.errors import FeedError
 from showpipe.feeds import clean_url, podcast_guid, render_html
 from showpipe.feeds.lint import schema_problems
 from showpipe.feeds.readback import ExpectedItem, read_back
+from showpipe.feeds.text import clean_text
 from showpipe.manifest import read_manifest
 from showpipe.model import Episode, load_feed
 from showpipe.project import load_project
@@ -302,10 +303,14 @@ def test_ties_in_publication_time_are_ordered_by_guid(
 def test_forbidden_characters_html_and_urls_are_cleaned(
     settings: Settings, make_episode: Callable[..., Path]
 ) -> None:
+    # Control characters in the YAML are refused with file:line (test_hostile.py); text
+    # from elsewhere (imports) is still cleaned on the way into the feed.
+    assert clean_text("Bell\x07 and escape\x1b") == "Bell and escape"
+    assert clean_text("Form\x0cfeed") == "Formfeed"
     make_episode(
         "dirty",
-        title="Bell\x07 and escape\x1b",
-        summary="Form\x0cfeed",
+        title="Bell and escape",
+        summary="Formfeed",
         description="Hi <script>alert(1)</script> [x](javascript:alert(1)) **bold**",
         guests=[{"name": "Zoë", "role": "guest", "link": "https://exämple.com/a b/ü"}],
     )

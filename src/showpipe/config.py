@@ -38,6 +38,11 @@ class Settings:
         return self.root / "episodes"
 
     @property
+    def state_dir(self) -> Path:
+        """showpipe's own files in the project (lock, cache, cron state); never published."""
+        return self.root / ".showpipe"
+
+    @property
     def cache_dir(self) -> Path:
         """Build cache (tagged copies, generated files): inside the project, ignored by git."""
         return self.root / ".showpipe" / "cache"

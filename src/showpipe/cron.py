@@ -8,11 +8,12 @@ second even for a show of thousands of episodes.
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from showpipe.config import Settings
 from showpipe.feedstate import FeedsState, due_window, fingerprint, nothing_to_do, save_state
+from showpipe.lock import exclusive
 from showpipe.storage import Storage
 
 if TYPE_CHECKING:
@@ -37,12 +38,14 @@ def refresh_feeds(
     from showpipe.project import load_project
     from showpipe.publish import plan_feeds_only, run_plan
 
-    before = fingerprint(settings, storage)
     project = load_project(settings)
-    plan = plan_feeds_only(project, storage, now=now)
     if dry_run:
-        return plan, []
-    run_plan(plan, storage)
+        return plan_feeds_only(project, storage, now=now), []
+    # Planned and written under the lock and lease, so a publish meanwhile is never undone.
+    with exclusive(settings.state_dir, storage, "feeds", now=datetime.now(UTC)):
+        before = fingerprint(settings, storage)
+        plan = plan_feeds_only(project, storage, now=now)
+        run_plan(plan, storage)
     warnings = after_publishing(project, storage, plan, now=now)
     window = due_window((e.published for e in project.episodes), now)
     save_state(

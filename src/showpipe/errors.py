@@ -41,6 +41,14 @@ class StorageError(ShowpipeError):
     """The storage target refused or failed an operation."""
 
 
+class ConflictError(StorageError):
+    """Another showpipe run changed or holds the storage (manifest or lease) meanwhile."""
+
+
+class BusyError(ShowpipeError):
+    """Another showpipe run on this machine holds the project's lock."""
+
+
 class ImportFeedError(ShowpipeError):
     """A feed to import cannot be fetched, parsed or turned into this project's files."""
 

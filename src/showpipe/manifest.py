@@ -87,11 +87,21 @@ def read_manifest(storage: Storage) -> Manifest:
     Raises:
         StorageError: the manifest exists but cannot be parsed.
     """
-    data = storage.get(MANIFEST_KEY)
-    if data is None:
-        return Manifest()
+    return read_manifest_versioned(storage)[0]
+
+
+def read_manifest_versioned(storage: Storage) -> tuple[Manifest, str | None]:
+    """The manifest and its version token (None: none stored yet), for a conditional write.
+
+    Raises:
+        StorageError: the manifest exists but cannot be parsed.
+    """
+    found = storage.get_versioned(MANIFEST_KEY)
+    if found is None:
+        return Manifest(), None
+    data, version = found
     try:
-        return _ADAPTER.validate_json(data)
+        return _ADAPTER.validate_json(data), version
     except pydantic.ValidationError as e:
         raise StorageError(
             f"{storage.describe()}/{MANIFEST_KEY} is damaged and cannot be read: {e.errors()[0]}"

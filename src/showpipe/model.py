@@ -47,7 +47,12 @@ def _resolve_path(value: Any, info: ValidationInfo) -> Path:
     if not value.strip():
         raise ValueError("is empty; give a file path relative to this YAML file")
     # abspath, not resolve(): the same absolute path without a system call per file named.
-    return Path(os.path.abspath(base / value))
+    path = Path(os.path.abspath(base / value))
+    # The project is the YAML folder's parent (feeds/ and episodes/ live in it). A path out
+    # of it (`../../etc/passwd`, `/home/…`) would publish a file nobody meant to publish.
+    if not path.is_relative_to(base.parent):
+        raise ValueError(f"'{value}' is outside the project folder; keep files inside it")
+    return path
 
 
 def _parse_timestamp(value: Any) -> float:
@@ -71,7 +76,23 @@ Url = Annotated[str, AfterValidator(_check_url)]
 Email = Annotated[str, AfterValidator(_check_email)]
 LocalFile = Annotated[Path, pydantic.BeforeValidator(_resolve_path)]
 Seconds = Annotated[float, pydantic.BeforeValidator(_parse_timestamp)]
-Text = Annotated[str, Field(min_length=1)]
+# C0 and C1 control characters other than tab and newlines: XML 1.0 forbids most of them, and
+# a terminal escape in a title would reach every listener's app.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+
+def _check_plain(value: str) -> str:
+    found = CONTROL.search(value)
+    if found:
+        raise ValueError(
+            f"contains the control character U+{ord(found.group()):04X} at position "
+            f"{found.start() + 1}; remove it"
+        )
+    return value
+
+
+Text = Annotated[str, Field(min_length=1), AfterValidator(_check_plain)]
+Title = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_plain)]
 
 
 class _Strict(BaseModel):
@@ -176,7 +197,7 @@ class Feed(_Strict):
     """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
 
     name: str = Field(exclude=True)
-    title: Annotated[str, Field(min_length=1, max_length=255)]
+    title: Title
     description: Text
     link: Url
     language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")]
@@ -248,7 +269,7 @@ class Episode(_Strict):
     slug: str = Field(exclude=True)
     source: Path = Field(exclude=True)
     guid: Annotated[str, Field(min_length=1, max_length=400)] | None = None
-    title: Annotated[str, Field(min_length=1, max_length=255)]
+    title: Title
     published: pydantic.AwareDatetime
     summary: Text
     description: Text

@@ -74,12 +74,29 @@ def load_project(settings: Settings) -> Project:
 
 
 def missing_files(project: Project, episodes: list[Episode] | None = None) -> list[str]:
-    """Every file named by the feeds and the given episodes (default: all) that is missing."""
-    named = [(feed.artwork, f"feeds/{feed.name}.yaml") for feed in project.feeds]
+    """Every file named by the feeds and the given episodes (default: all) that is missing,
+    or a symbolic link to a file outside the project; each as `yaml:line: file: problem`."""
+    feeds_dir = project.settings.feeds_dir
+    named = [(feed.artwork, feeds_dir / f"{feed.name}.yaml") for feed in project.feeds]
     for episode in project.episodes if episodes is None else episodes:
-        named += [(path, episode.source.name) for path in episode.local_files()]
-    return [
-        f"{shown(path)}: file not found (named in {owner})"
-        for path, owner in named
-        if not path.is_file()
-    ]
+        named += [(path, episode.source) for path in episode.local_files()]
+    root = project.settings.root.resolve()
+    problems = []
+    for path, owner in named:
+        where = f"{shown(owner)}:{_line_naming(owner, path.name)}: {shown(path)}"
+        if not path.is_file():
+            problems.append(f"{where}: file not found (named in {owner.name})")
+        elif not path.resolve().is_relative_to(root):
+            # A symlink out of the project: followed, it would publish a file from elsewhere.
+            problems.append(f"{where}: a link to a file outside the project (in {owner.name})")
+    return problems
+
+
+def _line_naming(yaml_file: Path, name: str) -> int:
+    """The first line of a YAML file that names `name` (1 if none does, or it is unreadable):
+    only read when a problem is reported."""
+    try:
+        lines = yaml_file.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError):
+        return 1
+    return next((i for i, line in enumerate(lines, 1) if name in line), 1)

@@ -9,8 +9,11 @@ from __future__ import annotations
 import hashlib
 import logging
 import mimetypes
+import re
 import uuid
+from collections import Counter
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +21,7 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.config import Settings
-from showpipe.errors import EpisodeError, FeedError
+from showpipe.errors import EpisodeError, FeedError, StorageError
 from showpipe.feeds import (
     CHAPTERS_TYPE,
     PublishedEpisode,
@@ -37,12 +40,12 @@ from showpipe.manifest import (
     Manifest,
     StoredFile,
     encode_manifest,
-    read_manifest,
+    read_manifest_versioned,
 )
 from showpipe.media import file_digests, probe_image, probe_media, probe_video_size
 from showpipe.model import Episode, Feed
 from showpipe.project import Project, missing_files
-from showpipe.storage import ProgressBars, PutItem, Storage, no_progress
+from showpipe.storage import ObjectInfo, ProgressBars, PutItem, Storage, no_progress
 from showpipe.tagging import TaggedMedia, check_episode, tag_episode
 from showpipe.yamlfile import set_key
 
@@ -52,8 +55,14 @@ log = logging.getLogger(__name__)
 LONG_CACHE = "public, max-age=31536000, immutable"
 FEED_CACHE = "public, max-age=300"
 MANIFEST_CACHE = "no-cache"
+# Concurrent HEAD requests when checking uploads (botocore's pool has max_concurrency + 2).
+STAT_WORKERS = 8
+# From this many uploads into one folder, list it rather than ask about each key.
+LIST_FROM = 20
 # Files from this size up are uploaded one at a time, each with its own progress bar.
 LARGE_FILE = 8 * 1024 * 1024
+
+SAFE_KEY = re.compile(r"[a-z0-9]+/[a-z0-9][a-z0-9-]*-[0-9a-f]{12}(\.[a-z0-9]+)?")
 
 TEXT_TYPES = {
     ".vtt": "text/vtt",
@@ -96,6 +105,8 @@ class Plan:
     manifest: Manifest
     manifest_changed: bool
     feeds: list[FeedUpdate]
+    # The stored manifest's version when planned: it is replaced only if still that one.
+    manifest_version: str | None = None
 
     @property
     def changes_anything(self) -> bool:
@@ -123,9 +134,21 @@ def _stored(
 ) -> StoredFile:
     sha256, sri = file_digests(path)
     size = path.stat().st_size
-    # Content-addressed: a new file gets a new URL, so caches never serve stale bytes.
-    key = f"{folder}/{slug}-{sha256[:12]}{path.suffix.lower()}"
+    key = object_key(folder, slug, sha256, path.suffix)
     return StoredFile(key, size, sha256, content_type, duration, sri, width, height)
+
+
+def object_key(folder: str, slug: str, sha256: str, suffix: str) -> str:
+    """A safe object key: `folder/slug-hash.ext`, URL-safe ASCII, no `..`, no leading `/`.
+
+    Content-addressed: a new file gets a new URL, so caches never serve stale bytes. The
+    slug is normalised (NFKD, ASCII, lowercase, `-` between words) whatever the file name.
+    """
+    name = slugify(slug, max_length=80) or "episode"
+    extension = re.sub(r"[^a-z0-9]", "", suffix.lower())[:10]
+    key = f"{folder}/{name}-{sha256[:12]}" + (f".{extension}" if extension else "")
+    assert SAFE_KEY.fullmatch(key), key  # slugify's output cannot break this
+    return key
 
 
 def _image(path: Path, slug: str) -> StoredFile:
@@ -200,7 +223,7 @@ def _kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
 def _tagged(tagged: TaggedMedia, slug: str) -> StoredFile:
     """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
     copy = tagged.copy
-    key = f"media/{slug}-{copy.sha256[:12]}{copy.path.suffix.lower()}"
+    key = object_key("media", slug, copy.sha256, copy.path.suffix)
     content_type = tagged.info.content_type
     size = probe_video_size(copy.path) if content_type.startswith("video/") else None
     width, height = size or (None, None)
@@ -354,7 +377,8 @@ def plan_publish(
         raise EpisodeError("\n".join(missing))
     # Every episode is checked before the first tagged copy is written.
     checked = {episode.source: check_episode(project, episode) for episode in chosen}
-    old_manifest = manifest = read_manifest(storage)
+    old_manifest, version = read_manifest_versioned(storage)
+    manifest = old_manifest
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
     episodes = {e.source: e for e in project.episodes}
@@ -371,13 +395,35 @@ def plan_publish(
         assert episode.guid is not None
         manifest = replace(manifest, episodes={**manifest.episodes, episode.guid: record})
     project = replace(project, episodes=list(episodes.values()))
-    return _plan(project, storage, old_manifest, manifest, files, guids, now=now)
+    _check_shared_keys(project, manifest)
+    plan = _plan(project, storage, old_manifest, manifest, files, guids, now=now)
+    return replace(plan, manifest_version=version)
+
+
+def _check_shared_keys(project: Project, manifest: Manifest) -> None:
+    """Refuse two episodes whose files map to one object key (names that slugify alike).
+
+    Raises:
+        EpisodeError: naming both YAML files and the key.
+    """
+    files = {e.guid: e.source for e in project.episodes if e.guid}
+    owners: dict[str, str] = {}
+    for guid, record in manifest.episodes.items():
+        for key in Manifest(episodes={guid: record}).stored_keys():
+            other = owners.setdefault(key, guid)
+            if other != guid and guid in files and other in files:
+                raise EpisodeError(
+                    f"{files[guid]}: its file {key} is also {files[other]}'s object; two "
+                    "episodes whose names differ only in case or punctuation share keys: "
+                    "rename one YAML file"
+                )
 
 
 def plan_feeds_only(project: Project, storage: Storage, *, now: datetime) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
-    manifest = read_manifest(storage)
-    return _plan(project, storage, manifest, manifest, [], {}, now=now)
+    manifest, version = read_manifest_versioned(storage)
+    plan = _plan(project, storage, manifest, manifest, [], {}, now=now)
+    return replace(plan, manifest_version=version)
 
 
 def _plan(
@@ -428,27 +474,87 @@ def upload_files(
             storage.put_files(items, progress=advance)
 
 
+def plan_is_current(plan: Plan, storage: Storage) -> bool:
+    """Whether the stored manifest is still the one the plan was built from."""
+    found = storage.get_versioned(MANIFEST_KEY)
+    return (found[1] if found else None) == plan.manifest_version
+
+
+def _stat_all(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | None]:
+    """Each upload's object as stored, asked side by side: one round trip each, overlapped."""
+    if len(uploads) < 2:
+        return [storage.stat(u.file.key) for u in uploads]
+    with ThreadPoolExecutor(max_workers=STAT_WORKERS) as pool:
+        return list(pool.map(lambda u: storage.stat(u.file.key), uploads))
+
+
+def _not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
+    """The uploads without a complete copy stored already (a killed run's): those to send.
+
+    A folder with many uploads is listed first (one request per 1,000 keys), so that only
+    the keys found there are asked about one by one; a few uploads are asked about at once.
+    """
+    folders = Counter(u.file.key.partition("/")[0] for u in uploads)
+    listed = {folder for folder, count in folders.items() if count >= LIST_FROM}
+    present = {key for folder in listed for key in storage.list_keys(folder + "/")}
+    asked = [u for u in uploads if u.file.key.partition("/")[0] not in listed]
+    asked += [u for u in uploads if u.file.key in present and u not in asked]
+    infos = dict(zip((u.file.key for u in asked), _stat_all(asked, storage), strict=True))
+    return [
+        upload
+        for upload in uploads
+        if (info := infos.get(upload.file.key)) is None
+        or (info.size, info.sha256) != (upload.file.size, upload.file.sha256)
+    ]
+
+
+def verify_uploads(uploads: Sequence[Upload], storage: Storage) -> None:
+    """Check every object the manifest will name is stored whole: its size and its sha256.
+
+    Raises:
+        StorageError: an object is missing or differs from the file uploaded.
+    """
+    for upload, info in zip(uploads, _stat_all(uploads, storage), strict=True):
+        if info is None:
+            raise StorageError(f"{upload.file.key}: missing after upload; publish again")
+        if info.size != upload.file.size or info.sha256 not in (None, upload.file.sha256):
+            raise StorageError(
+                f"{upload.file.key}: stored {info.size} bytes (sha256 {info.sha256}), expected "
+                f"{upload.file.size} bytes (sha256 {upload.file.sha256}); publish again"
+            )
+
+
 def run_plan(
     plan: Plan,
     storage: Storage,
     *,
     on_upload: Callable[[Upload], None] = lambda upload: None,
     progress: ProgressBars = no_progress,
+    before_recording: Callable[[], None] = lambda: None,
 ) -> None:
-    """Carry out a plan: GUIDs into the YAML, uploads, then the manifest, then the feeds last.
+    """Carry out a plan: GUIDs into the YAML, uploads, verification, the manifest, the feeds.
 
-    Feeds go last so that no feed ever points at an object that is not stored yet.
+    `before_recording` runs between the verification and the manifest: the lease's check
+    that this run still holds the storage after a long upload.
+
+    Feeds go last so that no feed ever points at an object that is not stored whole. The
+    manifest is replaced only if no other run replaced it since planning (a conditional
+    write); a killed run's objects are found complete and not sent again.
     `progress(label, total_bytes)` gives a context whose value is called with bytes sent.
     """
     for path, guid in plan.guids_to_write:
         set_key(path, "guid", guid)
         log.info("wrote guid %s into %s", guid, path)
-    needed = [u for u in plan.uploads if u.needed]
+    # Those found whole were just checked (size and sha256); what is sent is checked after.
+    needed = _not_stored([u for u in plan.uploads if u.needed], storage)
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
+    verify_uploads(needed, storage)
+    before_recording()
     if plan.manifest_changed:
-        storage.put_bytes(
+        storage.put_bytes_if(
             MANIFEST_KEY,
             encode_manifest(plan.manifest),
+            version=plan.manifest_version,
             content_type="application/json",
             cache_control=MANIFEST_CACHE,
         )

@@ -170,9 +170,7 @@ def tag_episode(
     for media in checked:
         tags = build_tags(project, episode, media, id3_version=id3_version)
         cache_dir, label = project.settings.cache_dir, _label(episode, media)
-        copy = tagged_copy(
-            media.path, tags, cache_dir=cache_dir, label=label, integrity=integrity
-        )
+        copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label, integrity=integrity)
         tagged.append(TaggedMedia(media.medium, media.info, copy))
     return tagged
 

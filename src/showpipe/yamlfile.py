@@ -147,7 +147,7 @@ def line_of(data: CommentedMap, location: Sequence[str | int]) -> int:
     return line
 
 
-def set_key(path: Path, key: str, value: str, *, after: str | None = None) -> None:
+def set_key(path: Path, key: str, value: str | bool, *, after: str | None = None) -> None:
     """Add or replace `key` in a YAML file, keeping its comments and key order.
 
     The new key goes right after `after` when that key exists, else first. The file is

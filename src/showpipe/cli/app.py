@@ -6,8 +6,8 @@ import logging
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
-from datetime import datetime
+from contextlib import AbstractContextManager, contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +16,10 @@ import click
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ProblemsFound, ShowpipeError
-from showpipe.storage import Progress, ProgressBars, no_progress
+from showpipe.storage import Progress, ProgressBars, Storage, no_progress
 
 if TYPE_CHECKING:
+    from showpipe.lock import Held
     from showpipe.publish import Plan
 
 
@@ -104,6 +105,15 @@ def progress_bars(out: Output) -> ProgressBars:
             yield advance
 
     return bar
+
+
+def exclusive_run(
+    settings: Settings, storage: Storage, command: str
+) -> AbstractContextManager[Held]:
+    """The project's lock and the storage's lease, timed by the real clock (not --now)."""
+    from showpipe.lock import exclusive
+
+    return exclusive(settings.state_dir, storage, command, now=datetime.now(UTC))
 
 
 def clock(value: datetime | None) -> datetime:

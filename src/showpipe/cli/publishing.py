@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -13,6 +14,7 @@ from showpipe.cli.app import (
     cli,
     clock,
     dry_run_option,
+    exclusive_run,
     human_size,
     id3v23_option,
     now_option,
@@ -24,7 +26,7 @@ from showpipe.errors import ValidationError, shown
 from showpipe.storage import open_storage
 
 if TYPE_CHECKING:
-    from showpipe.publish import Upload
+    from showpipe.publish import Plan, Upload
 
 
 @cli.command()
@@ -55,15 +57,19 @@ def publish(
     """
     from showpipe.followup import after_publishing
     from showpipe.project import load_project
-    from showpipe.publish import plan_publish, run_plan
+    from showpipe.publish import plan_is_current, plan_publish, run_plan
 
     out: Output = ctx.obj
     settings = project_settings(ctx, episodes[0].parent)
     project = load_project(settings)
     storage = open_storage(settings)
-    plan = plan_publish(
-        project, storage, list(episodes), now=clock(now), id3_version=3 if id3v23 else 4
-    )
+
+    def planned() -> Plan:
+        id3 = 3 if id3v23 else 4
+        return plan_publish(project, storage, list(episodes), now=clock(now), id3_version=id3)
+
+    # Bad input stops here, before the lock or the lease is taken.
+    plan = planned()
     if dry_run:
         out.say("Dry run: nothing is changed.")
         render_plan(out, plan)
@@ -72,7 +78,11 @@ def publish(
     def uploading(upload: Upload) -> None:
         out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
 
-    run_plan(plan, storage, on_upload=uploading, progress=progress_bars(out))
+    with exclusive_run(settings, storage, "publish") as held:
+        if not plan_is_current(plan, storage):
+            plan = planned()  # another run published meanwhile: build on its manifest
+        bars = progress_bars(out)
+        run_plan(plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm)
     for warning in after_publishing(project, storage, plan, now=clock(now)):
         click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
@@ -115,6 +125,49 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     for feed in plan.feeds:
         if feed.changed:
             out.say(f"updated {feed.url} (+{len(feed.added)} -{len(feed.removed)} items)")
+
+
+@cli.command()
+@click.argument("episode", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--delete-media", is_flag=True, help="Also delete its files from the storage (after the feeds)."
+)
+@dry_run_option
+@now_option
+@click.pass_context
+def unpublish(
+    ctx: click.Context, episode: Path, delete_media: bool, dry_run: bool, now: datetime | None
+) -> None:
+    """Take a published episode out of every feed; its files stay unless --delete-media.
+
+    Writes `unpublished: true` into the episode's YAML (remove it and publish to bring the
+    episode back, with the same GUID).
+
+    \b
+    Example:
+        showpipe unpublish episodes/ep3.yaml
+        showpipe unpublish --delete-media --dry-run episodes/ep3.yaml
+    """
+    from showpipe.cleanup import plan_unpublish, run_unpublish
+    from showpipe.project import load_project
+
+    out: Output = ctx.obj
+    settings = project_settings(ctx, episode.parent)
+    project = load_project(settings)
+    storage = open_storage(settings)
+    if dry_run:
+        out.say("Dry run: nothing is changed.")
+    with nullcontext() if dry_run else exclusive_run(settings, storage, "unpublish"):
+        down = plan_unpublish(project, storage, episode, now=clock(now), delete_media=delete_media)
+        if dry_run:
+            render_plan(out, down.plan)
+        else:
+            run_unpublish(down, storage, episode)
+    verb = "would delete" if dry_run else "deleted"
+    for key in down.delete:
+        out.say(f"{verb} {key}")
+    if not dry_run:
+        out.say(f"Unpublished {episode}: it is in no feed now.")
 
 
 @cli.command()

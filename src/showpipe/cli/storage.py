@@ -1,8 +1,10 @@
-"""Commands that set up the storage target: doctor, storage cors."""
+"""Commands that look after the storage target: doctor, storage cors, storage gc."""
 
 from __future__ import annotations
 
 import uuid
+from contextlib import nullcontext
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import click
@@ -11,6 +13,7 @@ from showpipe.cli.app import (
     Output,
     cli,
     dry_run_option,
+    exclusive_run,
     project_settings,
 )
 from showpipe.errors import ShowpipeError
@@ -91,3 +94,48 @@ def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
         out.say(
             f"  allow {', '.join(rule['AllowedMethods'])} from {', '.join(rule['AllowedOrigins'])}"
         )
+
+
+@storage_group.command()
+@click.option("--delete", is_flag=True, help="Delete what is listed (default: only list it).")
+@click.option(
+    "--older-than",
+    type=click.IntRange(min=0),
+    default=24,
+    show_default=True,
+    help="Hours an unfinished upload must be old to count as abandoned.",
+)
+@click.pass_context
+def gc(ctx: click.Context, delete: bool, older_than: int) -> None:
+    """List leftovers in the storage: objects no episode or feed uses, and unfinished
+    (multipart) uploads of killed runs; delete them only with --delete.
+
+    \b
+    Example:
+        showpipe storage gc
+        showpipe storage gc --delete --older-than 1
+    """
+    from showpipe.cleanup import find_leftovers, remove_leftovers
+
+    out: Output = ctx.obj
+    settings = project_settings(ctx)
+    storage = open_storage(settings)
+    with exclusive_run(settings, storage, "storage gc") if delete else nullcontext():
+        found = find_leftovers(
+            storage, now=datetime.now(UTC), older_than=timedelta(hours=older_than)
+        )
+        if delete:
+            remove_leftovers(found, storage)
+    verb = "deleted" if delete else "unreferenced"
+    for key in found.unreferenced:
+        out.say(f"{verb} {key}")
+    for upload in found.incomplete:
+        out.say(
+            f"{'aborted' if delete else 'unfinished'} upload of {upload.key} "
+            f"(started {upload.started:%Y-%m-%d %H:%M} UTC)"
+        )
+    total = len(found.unreferenced) + len(found.incomplete)
+    if not total:
+        out.say("No leftovers.")
+    elif not delete:
+        out.say(f"{total} leftover(s); run `showpipe storage gc --delete` to remove them.")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -44,6 +45,24 @@ class Check:
     fix: str = ""
 
 
+@dataclass(frozen=True)
+class ObjectInfo:
+    """What the storage says about a stored object, to verify an upload against."""
+
+    size: int
+    # The sha256 recorded beside the object (S3 metadata) or measured (local files).
+    sha256: str | None
+
+
+@dataclass(frozen=True)
+class Incomplete:
+    """An upload that was started and never finished (an S3 multipart upload, a temp file)."""
+
+    key: str
+    upload_id: str
+    started: datetime
+
+
 # The publish manifest's key in every storage (see manifest.py). Defined here, beside the
 # storage, so that cron's no-change check can find it without loading pydantic.
 MANIFEST_KEY = "showpipe/manifest.json"
@@ -74,6 +93,36 @@ class Storage(Protocol):
 
     def delete(self, key: str) -> None:
         """Remove the object at `key`; no error if there is none."""
+        ...
+
+    def stat(self, key: str) -> ObjectInfo | None:
+        """The object's size and recorded sha256, or None when there is no such object."""
+        ...
+
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        """The object's bytes and a version token (S3's ETag) for `put_bytes_if`."""
+        ...
+
+    def put_bytes_if(
+        self, key: str, data: bytes, *, version: str | None, content_type: str, cache_control: str
+    ) -> None:
+        """Store `data` only if the object is still at `version` (None: only if absent).
+
+        Raises:
+            ConflictError: the object changed (or appeared) since `version` was read.
+        """
+        ...
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        """Every stored key starting with `prefix`."""
+        ...
+
+    def incomplete_uploads(self) -> list[Incomplete]:
+        """Uploads started and never finished (left by a crash or a kill)."""
+        ...
+
+    def abort_upload(self, upload: Incomplete) -> None:
+        """Discard an unfinished upload and the parts it stored."""
         ...
 
     def preflight(self) -> list[Check]:
@@ -108,6 +157,8 @@ def open_storage(settings: Settings) -> Storage:
 __all__ = [
     "MANIFEST_KEY",
     "Check",
+    "Incomplete",
+    "ObjectInfo",
     "Progress",
     "ProgressBars",
     "PutItem",

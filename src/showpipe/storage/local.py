@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
-from showpipe.errors import StorageError
-from showpipe.storage import Check, Progress, PutItem
+from showpipe.errors import ConflictError, StorageError
+from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
+
+# Held (flock) while a conditional write compares and replaces, by every run sharing the folder.
+WRITE_LOCK = ".showpipe-write.lock"
 
 
 class LocalStorage:
@@ -58,6 +64,51 @@ class LocalStorage:
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)
 
+    def stat(self, key: str) -> ObjectInfo | None:
+        path = self._path(key)
+        if not path.is_file():
+            return None
+        # Measured, not recorded: a local file is cheap to read back.
+        return ObjectInfo(path.stat().st_size, _sha256(path))
+
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        data = self.get(key)
+        return None if data is None else (data, hashlib.sha256(data).hexdigest())
+
+    def put_bytes_if(
+        self, key: str, data: bytes, *, version: str | None, content_type: str, cache_control: str
+    ) -> None:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / WRITE_LOCK).open("a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
+            current = self.get_versioned(key)
+            if (current[1] if current else None) != version:
+                raise ConflictError(f"{self._path(key)} was changed by another showpipe run")
+            self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        root = self.root.resolve()
+        if not root.is_dir():
+            return []
+        keys = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
+        return sorted(k for k in keys if k.startswith(prefix) and not _is_temp(k))
+
+    def incomplete_uploads(self) -> list[Incomplete]:
+        """Temp files of writes that never reached their rename (a killed run's)."""
+        root = self.root.resolve()
+        if not root.is_dir():
+            return []
+        found = []
+        for path in root.rglob(".*"):
+            key = path.relative_to(root).as_posix()
+            if path.is_file() and path.name != WRITE_LOCK:
+                started = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+                found.append(Incomplete(_target_of(key), key, started))
+        return sorted(found, key=lambda u: u.upload_id)
+
+    def abort_upload(self, upload: Incomplete) -> None:
+        self._path(upload.upload_id).unlink(missing_ok=True)
+
     def preflight(self) -> list[Check]:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
@@ -90,3 +141,20 @@ class LocalStorage:
             raise StorageError(f"cannot write {target}: {e.strerror}") from e
         finally:
             tmp.unlink(missing_ok=True)
+
+
+def _sha256(path: Path) -> str:
+    with path.open("rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def _is_temp(key: str) -> bool:
+    """`_replacing`'s temp files are `.<name>.<random>`; the write lock is ours too."""
+    return key.rsplit("/", 1)[-1].startswith(".")
+
+
+def _target_of(key: str) -> str:
+    """The key a temp file `.<name>.<random>` was going to become."""
+    folder, _, name = key.rpartition("/")
+    target = name[1:].rsplit(".", 1)[0]
+    return f"{folder}/{target}" if folder else target

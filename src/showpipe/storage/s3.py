@@ -20,8 +20,8 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
 from s3transfer.subscribers import BaseSubscriber
 
-from showpipe.errors import ConfigError, StorageError
-from showpipe.storage import Check, Progress, PutItem
+from showpipe.errors import ConfigError, ConflictError, StorageError
+from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
 
 MB = 1024 * 1024
 
@@ -235,6 +235,68 @@ class S3Storage:
         with self._translating("delete", key):
             self.client.delete_object(Bucket=self.config.bucket, Key=self._key(key))
 
+    def stat(self, key: str) -> ObjectInfo | None:
+        try:
+            with self._translating("check", key):
+                head = self.client.head_object(Bucket=self.config.bucket, Key=self._key(key))
+        except _Missing:
+            return None
+        return ObjectInfo(int(head["ContentLength"]), head.get("Metadata", {}).get("sha256"))
+
+    def get_versioned(self, key: str) -> tuple[bytes, str] | None:
+        try:
+            with self._translating("read", key):
+                response = self.client.get_object(Bucket=self.config.bucket, Key=self._key(key))
+                return bytes(response["Body"].read()), str(response["ETag"])
+        except _Missing:
+            return None
+
+    def put_bytes_if(
+        self, key: str, data: bytes, *, version: str | None, content_type: str, cache_control: str
+    ) -> None:
+        """A conditional PutObject: If-Match the ETag read, or If-None-Match `*` to create."""
+        condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
+        try:
+            with self._translating("write", key):
+                self.client.put_object(
+                    Bucket=self.config.bucket,
+                    Key=self._key(key),
+                    Body=data,
+                    **condition,
+                    **self._extra(content_type, cache_control),
+                )
+        except _Missing as e:  # If-Match on an object deleted meanwhile
+            raise ConflictError(f"{self._where(key)} was removed by another showpipe run") from e
+
+    def list_keys(self, prefix: str = "") -> list[str]:
+        keys: list[str] = []
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.config.bucket, Prefix=self._key(prefix)
+        )
+        with self._translating("list", prefix or "/"):
+            for page in pages:
+                keys += [o["Key"][len(self.config.prefix) :] for o in page.get("Contents", [])]
+        return keys
+
+    def incomplete_uploads(self) -> list[Incomplete]:
+        found: list[Incomplete] = []
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.config.bucket, Prefix=self.config.prefix
+        )
+        with self._translating("list multipart uploads of", ""):
+            for page in pages:
+                found += [
+                    Incomplete(u["Key"][len(self.config.prefix) :], u["UploadId"], u["Initiated"])
+                    for u in page.get("Uploads", [])
+                ]
+        return found
+
+    def abort_upload(self, upload: Incomplete) -> None:
+        with self._translating("abort the multipart upload of", upload.key):
+            self.client.abort_multipart_upload(
+                Bucket=self.config.bucket, Key=self._key(upload.key), UploadId=upload.upload_id
+            )
+
     def preflight(self) -> list[Check]:
         """Credentials found, and the bucket reachable with them."""
         credentials = self.session.get_credentials()
@@ -281,6 +343,10 @@ class S3Storage:
             code = str(error.get("Code", "Unknown"))
             if key and code in ("NoSuchKey", "404"):
                 raise _Missing from e
+            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
+                raise ConflictError(
+                    f"{self._where(key)} was changed by another showpipe run meanwhile"
+                ) from e
             message = str(error.get("Message") or "")
             raise StorageError(self._explain(action, key, code, message)) from e
         except botocore.exceptions.NoCredentialsError as e:

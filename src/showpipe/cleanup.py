@@ -1,0 +1,88 @@
+"""Taking an episode down (`showpipe unpublish`) and finding leftovers (`showpipe storage gc`).
+
+Both follow publishing's order: the feeds stop naming an object before it is deleted, so a
+run killed halfway leaves at worst an unreferenced object, which `gc` lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from showpipe.errors import EpisodeError
+from showpipe.manifest import Manifest, read_manifest
+from showpipe.project import Project
+from showpipe.publish import Plan, plan_feeds_only, run_plan
+from showpipe.storage import Incomplete, Storage
+from showpipe.yamlfile import set_key
+
+# Where publishing stores content-addressed objects; the feeds, the manifest and the lease
+# (feeds/, showpipe/) are never garbage.
+CONTENT_FOLDERS = ("media/", "art/", "chapters/", "transcripts/")
+
+
+@dataclass(frozen=True)
+class Unpublish:
+    """An episode taken out of the feeds: the feeds plan, and the objects to delete after."""
+
+    plan: Plan
+    delete: list[str]
+
+
+def plan_unpublish(
+    project: Project, storage: Storage, path: Path, *, now: datetime, delete_media: bool
+) -> Unpublish:
+    """Plan taking the episode at `path` out of every feed; with `delete_media`, its files too.
+
+    Raises:
+        EpisodeError: the file is not an episode of the project, or was never published.
+    """
+    episode = project.episode_at(path)
+    manifest = read_manifest(storage)
+    if not episode.guid or episode.guid not in manifest.episodes:
+        raise EpisodeError(f"{path}: never published (no GUID in the storage's manifest)")
+    down = episode.model_copy(update={"unpublished": True})
+    episodes = [down if e.source == episode.source else e for e in project.episodes]
+    plan = plan_feeds_only(replace(project, episodes=episodes), storage, now=now)
+    if not delete_media:
+        return Unpublish(plan, [])
+    kept = replace(plan.manifest, episodes=dict(plan.manifest.episodes))
+    record = kept.episodes.pop(episode.guid)
+    only_ours = set(Manifest(episodes={episode.guid: record}).stored_keys())
+    delete = sorted(only_ours - set(kept.stored_keys()))
+    return Unpublish(replace(plan, manifest=kept, manifest_changed=True), delete)
+
+
+def run_unpublish(unpublish: Unpublish, storage: Storage, path: Path) -> None:
+    """Mark the YAML `unpublished: true`, write the feeds, and only then delete the files."""
+    set_key(path, "unpublished", True)
+    run_plan(unpublish.plan, storage)
+    for key in unpublish.delete:
+        storage.delete(key)
+
+
+@dataclass(frozen=True)
+class Leftovers:
+    """What `gc` found: objects no episode or feed references, and unfinished uploads."""
+
+    unreferenced: list[str]
+    incomplete: list[Incomplete]
+
+
+def find_leftovers(storage: Storage, *, now: datetime, older_than: timedelta) -> Leftovers:
+    """Objects in the content folders the manifest does not name, and uploads started more
+    than `older_than` ago and never finished (younger ones may belong to a running publish)."""
+    known = read_manifest(storage).stored_keys()
+    unreferenced = [
+        key for folder in CONTENT_FOLDERS for key in storage.list_keys(folder) if key not in known
+    ]
+    incomplete = [u for u in storage.incomplete_uploads() if u.started <= now - older_than]
+    return Leftovers(unreferenced, incomplete)
+
+
+def remove_leftovers(leftovers: Leftovers, storage: Storage) -> None:
+    for upload in leftovers.incomplete:
+        storage.abort_upload(upload)
+    for key in leftovers.unreferenced:
+        storage.delete(key)

@@ -144,3 +144,20 @@ def test_show_page_chapter_seeks_its_audio_player(browser, served_site: str) -> 
         )
     finally:
         page.close()
+
+
+def test_the_show_page_follows_publish_and_unpublish(
+    run: Callable[..., Result], project: Path, make_episode: Callable[..., Path]
+) -> None:
+    def titles() -> list[str]:
+        page = html.fromstring((project / "public" / "index.html").read_bytes())
+        return [h.text for h in page.iter("h2")]
+
+    make_episode("fresh", guid=None, title="Fresh", published="2026-11-25T09:00:00Z")
+    assert (
+        run("publish", *(str(p) for p in sorted((project / "episodes").glob("*.yaml")))).exit_code
+        == 0
+    )
+    assert titles() == ["Fresh", "Listener Mail", "On Tools", "Pilot"]
+    assert run("unpublish", "episodes/pilot.yaml").exit_code == 0
+    assert titles() == ["Fresh", "Listener Mail", "On Tools"]

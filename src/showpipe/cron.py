@@ -34,7 +34,7 @@ def refresh_feeds(
     if not dry_run and nothing_to_do(settings, storage, now):
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
-    from showpipe.followup import after_publishing
+    from showpipe.followup import announce_changes, refresh_site
     from showpipe.project import load_project
     from showpipe.publish import plan_feeds_only, run_plan
 
@@ -46,7 +46,8 @@ def refresh_feeds(
         before = fingerprint(settings, storage)
         plan = plan_feeds_only(project, storage, now=now)
         run_plan(plan, storage)
-    warnings = after_publishing(project, storage, plan, now=now)
+        refresh_site(project, storage, plan.manifest, now=now)
+    warnings = announce_changes(project, plan)
     window = due_window((e.published for e in project.episodes), now)
     save_state(
         settings,

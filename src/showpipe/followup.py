@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from showpipe import __version__
+from showpipe.manifest import Manifest
 from showpipe.notify import announce
 from showpipe.project import Project
 from showpipe.publish import Plan
@@ -12,12 +13,13 @@ from showpipe.site import build_site, write_site
 from showpipe.storage import Storage
 
 
-def after_publishing(project: Project, storage: Storage, plan: Plan, *, now: datetime) -> list[str]:
-    """Rewrite the show page and embeds, then notify hubs of each changed feed.
+def refresh_site(project: Project, storage: Storage, manifest: Manifest, *, now: datetime) -> None:
+    """Rewrite the show page and embeds whose bytes changed (under the run's lock)."""
+    write_site(storage, build_site(project, manifest, now=now))
 
-    Returns the notification warnings (a failed notification never fails a publish).
-    """
-    write_site(storage, build_site(project, plan.manifest, now=now))
+
+def announce_changes(project: Project, plan: Plan) -> list[str]:
+    """Notify hubs of each changed feed; return the warnings (they never fail a run)."""
     feeds = {feed.name: feed for feed in project.feeds}
     changed = [(feeds[update.name], update.url) for update in plan.feeds if update.changed]
     return announce(changed, user_agent=f"showpipe/{__version__}")

@@ -55,7 +55,7 @@ def publish(
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
     """
-    from showpipe.followup import after_publishing
+    from showpipe.followup import announce_changes, refresh_site
     from showpipe.project import load_project
     from showpipe.publish import plan_is_current, plan_publish, run_plan
 
@@ -83,7 +83,8 @@ def publish(
             plan = planned()  # another run published meanwhile: build on its manifest
         bars = progress_bars(out)
         run_plan(plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm)
-    for warning in after_publishing(project, storage, plan, now=clock(now)):
+        refresh_site(load_project(settings), storage, plan.manifest, now=clock(now))
+    for warning in announce_changes(project, plan):
         click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
     out.say(
@@ -149,6 +150,7 @@ def unpublish(
         showpipe unpublish --delete-media --dry-run episodes/ep3.yaml
     """
     from showpipe.cleanup import plan_unpublish, run_unpublish
+    from showpipe.followup import announce_changes, refresh_site
     from showpipe.project import load_project
 
     out: Output = ctx.obj
@@ -163,6 +165,10 @@ def unpublish(
             render_plan(out, down.plan)
         else:
             run_unpublish(down, storage, episode)
+            # reloaded: the YAML now says unpublished, and the show page must follow
+            refresh_site(load_project(settings), storage, down.plan.manifest, now=clock(now))
+    for warning in [] if dry_run else announce_changes(project, down.plan):
+        click.echo(f"Warning: {warning}", err=True)
     verb = "would delete" if dry_run else "deleted"
     for key in down.delete:
         out.say(f"{verb} {key}")

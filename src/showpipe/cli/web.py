@@ -13,6 +13,7 @@ from showpipe.cli.app import (
     Output,
     cli,
     clock,
+    exclusive_run,
     now_option,
     progress_bars,
     project_settings,
@@ -67,8 +68,10 @@ def site(ctx: click.Context, now: datetime | None) -> None:
     settings = project_settings(ctx)
     storage = open_storage(settings)
     project = load_project(settings)
-    pages = build_site(project, read_manifest(storage), now=clock(now))
-    for key in write_site(storage, pages):
+    with exclusive_run(settings, storage, "site"):
+        pages = build_site(project, read_manifest(storage), now=clock(now))
+        written = write_site(storage, pages)
+    for key in written:
         ctx.obj.say(f"updated {settings.public_url}{key}")
 
 

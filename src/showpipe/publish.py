@@ -6,10 +6,7 @@ everything before the first write.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import mimetypes
-import re
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -20,13 +17,11 @@ from pathlib import Path
 
 from slugify import slugify
 
-from showpipe.config import Settings
+from showpipe.assets import describe_episode, image_file
 from showpipe.errors import EpisodeError, FeedError, StorageError
 from showpipe.feeds import (
-    CHAPTERS_TYPE,
     PublishedEpisode,
     build_feed,
-    chapters_json,
     clean_url,
     feed_key,
     file_url,
@@ -35,18 +30,16 @@ from showpipe.feeds import (
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
 from showpipe.manifest import (
     MANIFEST_KEY,
-    EpisodeRecord,
     FeedRecord,
     Manifest,
     StoredFile,
     encode_manifest,
     read_manifest_versioned,
 )
-from showpipe.media import file_digests, probe_image, probe_media, probe_video_size
-from showpipe.model import Episode, Feed
+from showpipe.model import Feed
 from showpipe.project import Project, missing_files
 from showpipe.storage import ObjectInfo, ProgressBars, PutItem, Storage, no_progress
-from showpipe.tagging import TaggedMedia, check_episode, tag_episode
+from showpipe.tagging import check_episode, tag_episode
 from showpipe.yamlfile import set_key
 
 log = logging.getLogger(__name__)
@@ -61,16 +54,6 @@ STAT_WORKERS = 8
 LIST_FROM = 20
 # Files from this size up are uploaded one at a time, each with its own progress bar.
 LARGE_FILE = 8 * 1024 * 1024
-
-SAFE_KEY = re.compile(r"[a-z0-9]+/[a-z0-9][a-z0-9-]*-[0-9a-f]{12}(\.[a-z0-9]+)?")
-
-TEXT_TYPES = {
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".json": "application/json",
-    ".html": "text/html",
-    ".txt": "text/plain",
-}
 
 
 @dataclass(frozen=True)
@@ -122,149 +105,6 @@ def new_guid() -> str:
     return str(uuid.uuid4())
 
 
-def _stored(
-    path: Path,
-    folder: str,
-    slug: str,
-    content_type: str,
-    *,
-    duration: float | None = None,
-    width: int | None = None,
-    height: int | None = None,
-) -> StoredFile:
-    sha256, sri = file_digests(path)
-    size = path.stat().st_size
-    key = object_key(folder, slug, sha256, path.suffix)
-    return StoredFile(key, size, sha256, content_type, duration, sri, width, height)
-
-
-def object_key(folder: str, slug: str, sha256: str, suffix: str) -> str:
-    """A safe object key: `folder/slug-hash.ext`, URL-safe ASCII, no `..`, no leading `/`.
-
-    Content-addressed: a new file gets a new URL, so caches never serve stale bytes. The
-    slug is normalised (NFKD, ASCII, lowercase, `-` between words) whatever the file name.
-    """
-    name = slugify(slug, max_length=80) or "episode"
-    extension = re.sub(r"[^a-z0-9]", "", suffix.lower())[:10]
-    key = f"{folder}/{name}-{sha256[:12]}" + (f".{extension}" if extension else "")
-    assert SAFE_KEY.fullmatch(key), key  # slugify's output cannot break this
-    return key
-
-
-def _image(path: Path, slug: str) -> StoredFile:
-    info = probe_image(path)
-    return _stored(path, "art", slug, info.content_type, width=info.width, height=info.height)
-
-
-def _media(path: Path, slug: str) -> StoredFile:
-    info = probe_media(path)
-    size = probe_video_size(path) if info.content_type.startswith("video/") else None
-    width, height = size or (None, None)
-    return _stored(
-        path,
-        "media",
-        slug,
-        info.content_type,
-        duration=round(info.duration, 3),
-        width=width,
-        height=height,
-    )
-
-
-def _chapters(
-    episode: Episode, record: EpisodeRecord, settings: Settings
-) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
-    """Generate the episode's JSON chapters file into the cache, to publish beside the media."""
-    if not episode.chapters or episode.chapters_url:
-        return record, []
-    data = chapters_json(episode, record.chapter_images, public_url=settings.public_url)
-    digest = hashlib.sha256(data).hexdigest()
-    path = settings.cache_dir / "chapters" / f"{record.slug}-{digest[:12]}.json"
-    if not path.is_file():
-        # A cache file named by its content: writing it during planning changes nothing visible.
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_bytes(data)
-    stored = _stored(path, "chapters", record.slug, CHAPTERS_TYPE)
-    return replace(record, chapters=stored), [(stored, path)]
-
-
-def _transcript(path: Path, slug: str) -> StoredFile:
-    suffix = path.suffix.lower()
-    content_type = TEXT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
-    if content_type is None:
-        raise EpisodeError(f"{path}: unknown transcript type (use {', '.join(TEXT_TYPES)})")
-    return _stored(path, "transcripts", slug, content_type)
-
-
-def _kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
-    """Add the files that stay on another host (imported shows) to the record, as given."""
-    media = dict(record.media)
-    for medium in ("audio", "video"):
-        remote = episode.remote(medium)
-        if remote is not None:
-            media[medium] = StoredFile(
-                key="", size=remote.length, sha256="", content_type=remote.type,
-                duration=remote.duration, url=remote.url,
-            )  # fmt: skip
-    transcripts = [
-        StoredFile(key="", size=0, sha256="", content_type=t.type, url=t.url)
-        for t in episode.remote_transcripts
-    ]
-    chapters = record.chapters
-    if episode.chapters_url:
-        chapters = StoredFile(
-            key="", size=0, sha256="", content_type=CHAPTERS_TYPE, url=episode.chapters_url
-        )
-    return replace(
-        record, media=media, transcripts=record.transcripts + transcripts, chapters=chapters
-    )
-
-
-def _tagged(tagged: TaggedMedia, slug: str) -> StoredFile:
-    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
-    copy = tagged.copy
-    key = object_key("media", slug, copy.sha256, copy.path.suffix)
-    content_type = tagged.info.content_type
-    size = probe_video_size(copy.path) if content_type.startswith("video/") else None
-    width, height = size or (None, None)
-    duration = round(tagged.info.duration, 3)
-    return StoredFile(key, copy.size, copy.sha256, content_type, duration, copy.sri, width, height)
-
-
-def describe_episode(
-    episode: Episode, tagged: Sequence[TaggedMedia]
-) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
-    """Hash every file of an episode: its manifest record and the files behind it.
-
-    Args:
-        episode: the episode.
-        tagged: its media files' tagged copies (from `tagging.tag_episode`).
-
-    Raises:
-        MediaError: an image file is invalid.
-    """
-    slug = slugify(episode.slug) or "episode"
-    files: list[tuple[StoredFile, Path]] = []
-    media: dict[str, StoredFile] = {}
-    for copy in tagged:
-        media[copy.medium] = _tagged(copy, slug)
-        files.append((media[copy.medium], copy.copy.path))
-    alternates = [_media(path, slug) for path in episode.alternates]
-    files += zip(alternates, episode.alternates, strict=True)
-    poster = _image(episode.poster, slug) if episode.poster else None
-    files += [(poster, episode.poster)] if poster and episode.poster else []
-    artwork = _image(episode.artwork, slug) if episode.artwork else None
-    transcripts = [_transcript(p, slug) for p in episode.transcripts]
-    chapter_images = [_image(c.image, slug) for c in episode.chapters if c.image]
-    files += [(artwork, episode.artwork)] if artwork and episode.artwork else []
-    files += zip(transcripts, episode.transcripts, strict=True)
-    files += zip(chapter_images, [c.image for c in episode.chapters if c.image], strict=True)
-    record = EpisodeRecord(
-        slug, media, artwork, transcripts, chapter_images, alternates=alternates, poster=poster
-    )
-    return record, files
-
-
 def _uploads(files: Sequence[tuple[StoredFile, Path]], manifest: Manifest) -> list[Upload]:
     known = manifest.stored_keys()
     uploads: dict[str, Upload] = {}
@@ -288,7 +128,7 @@ def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], li
 def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | None]:
     """The feed's artwork: measured from the file when present, else as last published."""
     if feed.artwork.is_file():
-        return _image(feed.artwork, slugify(feed.name)), feed.artwork
+        return image_file(feed.artwork, slugify(feed.name)), feed.artwork
     record = manifest.feeds.get(feed.name)
     if record is None:
         raise FeedError(f"{feed.artwork}: file not found and never published (feeds/{feed.name})")
@@ -388,10 +228,8 @@ def plan_publish(
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
         tagged = tag_episode(project, episode, checked[episode.source], id3_version=id3_version)
-        record, episode_files_ = describe_episode(episode, tagged)
-        record, chapter_files = _chapters(episode, record, project.settings)
-        record = _kept_elsewhere(episode, record)
-        files += episode_files_ + chapter_files
+        record, episode_files_ = describe_episode(episode, tagged, project.settings)
+        files += episode_files_
         assert episode.guid is not None
         manifest = replace(manifest, episodes={**manifest.episodes, episode.guid: record})
     project = replace(project, episodes=list(episodes.values()))

@@ -1,0 +1,179 @@
+"""What an episode publishes: each file measured, hashed and given its object key.
+
+Keys are content-addressed, so a new file gets a new URL and caches never serve stale
+bytes; media is described as its tagged copy, which is what is uploaded.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import mimetypes
+import re
+from collections.abc import Sequence
+from dataclasses import replace
+from pathlib import Path
+
+from slugify import slugify
+
+from showpipe.config import Settings
+from showpipe.errors import EpisodeError
+from showpipe.feeds import CHAPTERS_TYPE, chapters_json
+from showpipe.manifest import EpisodeRecord, StoredFile
+from showpipe.media import file_digests, probe_image, probe_media, probe_video_size
+from showpipe.model import Episode
+from showpipe.tagging import TaggedMedia
+
+SAFE_KEY = re.compile(r"[a-z0-9]+/[a-z0-9][a-z0-9-]*-[0-9a-f]{12}(\.[a-z0-9]+)?")
+
+TEXT_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".html": "text/html",
+    ".txt": "text/plain",
+}
+
+
+def stored_file(
+    path: Path,
+    folder: str,
+    slug: str,
+    content_type: str,
+    *,
+    duration: float | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> StoredFile:
+    sha256, sri = file_digests(path)
+    size = path.stat().st_size
+    key = object_key(folder, slug, sha256, path.suffix)
+    return StoredFile(key, size, sha256, content_type, duration, sri, width, height)
+
+
+def object_key(folder: str, slug: str, sha256: str, suffix: str) -> str:
+    """A safe object key: `folder/slug-hash.ext`, URL-safe ASCII, no `..`, no leading `/`.
+
+    Content-addressed: a new file gets a new URL, so caches never serve stale bytes. The
+    slug is normalised (NFKD, ASCII, lowercase, `-` between words) whatever the file name.
+    """
+    name = slugify(slug, max_length=80) or "episode"
+    extension = re.sub(r"[^a-z0-9]", "", suffix.lower())[:10]
+    key = f"{folder}/{name}-{sha256[:12]}" + (f".{extension}" if extension else "")
+    assert SAFE_KEY.fullmatch(key), key  # slugify's output cannot break this
+    return key
+
+
+def image_file(path: Path, slug: str) -> StoredFile:
+    info = probe_image(path)
+    return stored_file(path, "art", slug, info.content_type, width=info.width, height=info.height)
+
+
+def media_file(path: Path, slug: str) -> StoredFile:
+    info = probe_media(path)
+    size = probe_video_size(path) if info.content_type.startswith("video/") else None
+    width, height = size or (None, None)
+    return stored_file(
+        path,
+        "media",
+        slug,
+        info.content_type,
+        duration=round(info.duration, 3),
+        width=width,
+        height=height,
+    )
+
+
+def chapters_file(
+    episode: Episode, record: EpisodeRecord, settings: Settings
+) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
+    """Generate the episode's JSON chapters file into the cache, to publish beside the media."""
+    if not episode.chapters or episode.chapters_url:
+        return record, []
+    data = chapters_json(episode, record.chapter_images, public_url=settings.public_url)
+    digest = hashlib.sha256(data).hexdigest()
+    path = settings.cache_dir / "chapters" / f"{record.slug}-{digest[:12]}.json"
+    if not path.is_file():
+        # A cache file named by its content: writing it during planning changes nothing visible.
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    stored = stored_file(path, "chapters", record.slug, CHAPTERS_TYPE)
+    return replace(record, chapters=stored), [(stored, path)]
+
+
+def transcript_file(path: Path, slug: str) -> StoredFile:
+    suffix = path.suffix.lower()
+    content_type = TEXT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
+    if content_type is None:
+        raise EpisodeError(f"{path}: unknown transcript type (use {', '.join(TEXT_TYPES)})")
+    return stored_file(path, "transcripts", slug, content_type)
+
+
+def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
+    """Add the files that stay on another host (imported shows) to the record, as given."""
+    media = dict(record.media)
+    for medium in ("audio", "video"):
+        remote = episode.remote(medium)
+        if remote is not None:
+            media[medium] = StoredFile(
+                key="", size=remote.length, sha256="", content_type=remote.type,
+                duration=remote.duration, url=remote.url,
+            )  # fmt: skip
+    transcripts = [
+        StoredFile(key="", size=0, sha256="", content_type=t.type, url=t.url)
+        for t in episode.remote_transcripts
+    ]
+    chapters = record.chapters
+    if episode.chapters_url:
+        chapters = StoredFile(
+            key="", size=0, sha256="", content_type=CHAPTERS_TYPE, url=episode.chapters_url
+        )
+    return replace(
+        record, media=media, transcripts=record.transcripts + transcripts, chapters=chapters
+    )
+
+
+def tagged_file(tagged: TaggedMedia, slug: str) -> StoredFile:
+    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
+    copy = tagged.copy
+    key = object_key("media", slug, copy.sha256, copy.path.suffix)
+    content_type = tagged.info.content_type
+    size = probe_video_size(copy.path) if content_type.startswith("video/") else None
+    width, height = size or (None, None)
+    duration = round(tagged.info.duration, 3)
+    return StoredFile(key, copy.size, copy.sha256, content_type, duration, copy.sri, width, height)
+
+
+def describe_episode(
+    episode: Episode, tagged: Sequence[TaggedMedia], settings: Settings
+) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
+    """Hash every file of an episode: its manifest record and the files behind it.
+
+    Args:
+        episode: the episode.
+        tagged: its media files' tagged copies (from `tagging.tag_episode`).
+        settings: where the generated chapters file goes, and the public URL it names.
+
+    Raises:
+        MediaError: an image file is invalid.
+    """
+    slug = slugify(episode.slug) or "episode"
+    files: list[tuple[StoredFile, Path]] = []
+    media: dict[str, StoredFile] = {}
+    for copy in tagged:
+        media[copy.medium] = tagged_file(copy, slug)
+        files.append((media[copy.medium], copy.copy.path))
+    alternates = [media_file(path, slug) for path in episode.alternates]
+    files += zip(alternates, episode.alternates, strict=True)
+    poster = image_file(episode.poster, slug) if episode.poster else None
+    files += [(poster, episode.poster)] if poster and episode.poster else []
+    artwork = image_file(episode.artwork, slug) if episode.artwork else None
+    transcripts = [transcript_file(p, slug) for p in episode.transcripts]
+    chapter_images = [image_file(c.image, slug) for c in episode.chapters if c.image]
+    files += [(artwork, episode.artwork)] if artwork and episode.artwork else []
+    files += zip(transcripts, episode.transcripts, strict=True)
+    files += zip(chapter_images, [c.image for c in episode.chapters if c.image], strict=True)
+    record = EpisodeRecord(
+        slug, media, artwork, transcripts, chapter_images, alternates=alternates, poster=poster
+    )
+    record, chapters = chapters_file(episode, record, settings)
+    return kept_elsewhere(episode, record), files + chapters

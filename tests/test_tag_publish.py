@@ -174,7 +174,13 @@ def test_bad_media_is_refused_before_anything_is_written(
     for command in ("tag", "publish"):
         result = run(command, "episodes/pilot.yaml", "episodes/bad.yaml")
         assert result.exit_code == 1
-        assert result.stderr.startswith("Error: episodes/media/bad.mp3: ")
+        # the YAML file and line that name the file, then the file itself
+        line = (project / "episodes" / "bad.yaml").read_text().splitlines().index(
+            "audio: media/bad.mp3"
+        ) + 1
+        assert result.stderr.startswith(
+            f"Error: episodes/bad.yaml:{line}: audio: episodes/media/bad.mp3: "
+        )
         assert message in result.stderr and "Traceback" not in result.output
     assert not (project / ".showpipe").exists() and not (project / "public").exists()
 

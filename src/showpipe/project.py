@@ -83,7 +83,7 @@ def missing_files(project: Project, episodes: list[Episode] | None = None) -> li
     root = project.settings.root.resolve()
     problems = []
     for path, owner in named:
-        where = f"{shown(owner)}:{_line_naming(owner, path.name)}: {shown(path)}"
+        where = f"{shown(owner)}:{line_naming(owner, path.name)}: {shown(path)}"
         if not path.is_file():
             problems.append(f"{where}: file not found (named in {owner.name})")
         elif not path.resolve().is_relative_to(root):
@@ -92,7 +92,7 @@ def missing_files(project: Project, episodes: list[Episode] | None = None) -> li
     return problems
 
 
-def _line_naming(yaml_file: Path, name: str) -> int:
+def line_naming(yaml_file: Path, name: str) -> int:
     """The first line of a YAML file that names `name` (1 if none does, or it is unreadable):
     only read when a problem is reported."""
     try:

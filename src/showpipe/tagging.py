@@ -24,7 +24,7 @@ from showpipe.media import (
     timestamp,
 )
 from showpipe.model import Episode, Feed
-from showpipe.project import Project, load_project, missing_files
+from showpipe.project import Project, line_naming, load_project, missing_files
 
 MEDIA = ("audio", "video")
 
@@ -79,7 +79,12 @@ def check_episode(project: Project, episode: Episode) -> list[CheckedMedia]:
     for medium in MEDIA:
         path = episode.media(medium)
         if path is not None:
-            info = probe_media(path)
+            try:
+                info = probe_media(path)
+            except MediaError as e:
+                # Point at the YAML that names the file, as every input error does.
+                where = f"{shown(episode.source)}:{line_naming(episode.source, path.name)}"
+                raise MediaError(f"{where}: {medium}: {e}") from e
             _check_chapters(episode, path, info.duration)
             checked.append(CheckedMedia(medium, path, info, feed_for(project, medium)))
     check_artwork_of(episode, list({c.feed.name: c.feed for c in checked}.values()))

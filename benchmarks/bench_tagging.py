@@ -192,9 +192,10 @@ def bench_first_mp3(work: Path) -> None:
 
 
 def _project(work: Path, video: Path) -> Path:
+    """A project whose one episode names `video`, which must lie inside `work / "project"`."""
     root = work / "project"
     shutil.copytree(REPO / "feeds", root / "feeds")
-    (root / "episodes").mkdir()
+    (root / "episodes").mkdir(exist_ok=True)
     (root / "episodes" / "big.yaml").write_text(
         "guid: bench-big\ntitle: Big\npublished: 2026-11-16T09:00:00Z\nsummary: s\n"
         f"description: d\nvideo: {video}\nchapters:\n"
@@ -204,7 +205,9 @@ def _project(work: Path, video: Path) -> Path:
 
 
 def bench_republish_mp4(work: Path) -> None:
-    video = work / "big.mp4"
+    # inside the project: publishing refuses media from outside it
+    video = work / "project" / "episodes" / "big.mp4"
+    video.parent.mkdir(parents=True)
     make_big_mp4(video, MP4_MB)
     settings = load_settings(_project(work, video))
     path = settings.episodes_dir / "big.yaml"

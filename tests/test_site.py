@@ -161,3 +161,15 @@ def test_the_show_page_follows_publish_and_unpublish(
     assert titles() == ["Fresh", "Listener Mail", "On Tools", "Pilot"]
     assert run("unpublish", "episodes/pilot.yaml").exit_code == 0
     assert titles() == ["Fresh", "Listener Mail", "On Tools"]
+
+
+def test_the_show_page_plays_the_newest_episodes_and_points_at_the_feeds_for_the_rest(
+    settings: Settings, make_episode: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import showpipe.site
+
+    monkeypatch.setattr(showpipe.site, "INDEX_EPISODES", 2)
+    storage = publish_all(settings)
+    page = html.fromstring((storage.root / "index.html").read_bytes())
+    assert [h.text for h in page.iter("h2")] == ["Listener Mail", "On Tools"]
+    assert "1 earlier episode: subscribe to a feed above" in page.text_content()

@@ -24,6 +24,9 @@ from showpipe.publish import due_episodes
 from showpipe.storage import Storage
 
 INDEX_KEY = "index.html"
+# The show page plays the newest episodes; the feeds carry the whole archive. A page with
+# thousands of players would be slow to load and, rebuilt on every cron run, slow to make.
+INDEX_EPISODES = 100
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("showpipe", "templates"),
@@ -101,7 +104,8 @@ def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[P
                 "index.html",
                 **common,
                 feeds=[{"title": f.title, "href": _link(feed_key(f), INDEX_KEY)} for f in feeds],
-                episodes=[_episode_view(p, INDEX_KEY) for p in due],
+                episodes=[_episode_view(p, INDEX_KEY) for p in due[:INDEX_EPISODES]],
+                earlier=max(0, len(due) - INDEX_EPISODES),
             ),
         )
     ]

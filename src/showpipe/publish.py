@@ -7,10 +7,12 @@ everything before the first write.
 from __future__ import annotations
 
 import logging
+import multiprocessing
+import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -52,6 +54,8 @@ MANIFEST_CACHE = "no-cache"
 STAT_WORKERS = 8
 # From this many uploads into one folder, list it rather than ask about each key.
 LIST_FROM = 20
+# From this many items in all, changed feeds are read back in parallel processes.
+PARALLEL_READ_BACK_FROM = 2000
 # Files from this size up are uploaded one at a time, each with its own progress bar.
 LARGE_FILE = 8 * 1024 * 1024
 
@@ -148,13 +152,22 @@ def due_episodes(
     return newest_first(due)
 
 
+@dataclass(frozen=True)
+class _ReadBack:
+    """One built feed to parse back with podcastparser, and what it must contain."""
+
+    url: str
+    xml: bytes
+    expected: list[ExpectedItem]
+
+
 def _checked_diff(
     project: Project, feed: Feed, due: list[PublishedEpisode], xml: bytes, old: bytes | None
-) -> tuple[list[str], list[str], list[str]]:
-    """How the feed's items change; stop before any upload if the feed drops a GUID or reads
-    back wrong in a real app."""
+) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None]:
+    """How the feed's items change, and the read-back it needs; stop now if the feed would
+    drop a GUID."""
     if old == xml:
-        return [], [], []
+        return ([], [], []), None
     before, after = feed_items(old), feed_items(xml)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
     guard_guids(feed.name, before, after, unpublished=unpublished)
@@ -167,15 +180,33 @@ def _checked_diff(
         )
         for p in newest_first(due)
     ]
-    read_back(clean_url(public_url) + feed_key(feed), xml, expected)
-    return _item_diff(before, after)
+    check = _ReadBack(clean_url(public_url) + feed_key(feed), xml, expected)
+    return _item_diff(before, after), check
+
+
+def _read_back_all(checks: Sequence[_ReadBack]) -> None:
+    """Parse every changed feed back as gPodder would; raise FeedError on the first mismatch.
+
+    podcastparser is pure Python, about a millisecond an item: big shows with several feeds
+    parse them side by side in forked processes, one per core.
+    """
+    items = sum(len(c.expected) for c in checks)
+    if len(checks) < 2 or items < PARALLEL_READ_BACK_FROM:
+        for check in checks:
+            read_back(check.url, check.xml, check.expected)
+        return
+    workers = min(len(checks), os.cpu_count() or 1)
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+        runs = [pool.submit(read_back, c.url, c.xml, c.expected) for c in checks]
+        for run in runs:
+            run.result()
 
 
 def plan_feeds(
     project: Project, storage: Storage, manifest: Manifest, *, now: datetime
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
     """Build every feed from the manifest; return them, the feed artwork, and the manifest."""
-    updates, files = [], []
+    updates, files, checks = [], [], []
     for feed in project.feeds:
         artwork, artwork_path = _feed_artwork(feed, manifest)
         if artwork_path is not None:
@@ -186,10 +217,12 @@ def plan_feeds(
         xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
         key = feed_key(feed)
         old = storage.get(key)
-        added, updated, removed = _checked_diff(project, feed, due, xml, old)
+        (added, updated, removed), check = _checked_diff(project, feed, due, xml, old)
+        checks += [check] if check else []
         updates.append(
             FeedUpdate(feed.name, key, public_url + key, xml, old != xml, added, updated, removed)
         )
+    _read_back_all(checks)
     return updates, files, manifest
 
 

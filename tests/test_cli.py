@@ -108,3 +108,13 @@ def test_environment_overrides_the_config_file(run: Run, project: Path, monkeypa
     assert run("-q", "publish", "episodes/pilot.yaml").output == ""
     xml = (project / "elsewhere" / "feeds" / "show.xml").read_text()
     assert "https://cdn.example.com/show/media/pilot-" in xml
+
+
+def test_republishing_an_unchanged_show_writes_nothing_at_all(run: Run, project: Path) -> None:
+    assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
+    public = project / "public"
+    before = {p: p.stat().st_mtime_ns for p in public.rglob("*")}
+    result = run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml")
+    assert result.exit_code == 0 and "0 file(s) uploaded" in result.stdout
+    # no lease, no manifest, no feed, no page written: nothing to lock when nothing changes
+    assert {p: p.stat().st_mtime_ns for p in public.rglob("*")} == before

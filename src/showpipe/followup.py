@@ -9,13 +9,20 @@ from showpipe.manifest import Manifest
 from showpipe.notify import announce
 from showpipe.project import Project
 from showpipe.publish import Plan
-from showpipe.site import build_site, write_site
+from showpipe.site import build_site, changed_pages, write_site
 from showpipe.storage import Storage
 
 
 def refresh_site(project: Project, storage: Storage, manifest: Manifest, *, now: datetime) -> None:
     """Rewrite the show page and embeds whose bytes changed (under the run's lock)."""
     write_site(storage, build_site(project, manifest, now=now))
+
+
+def site_is_current(
+    project: Project, storage: Storage, manifest: Manifest, *, now: datetime
+) -> bool:
+    """True when no page of the show's site would change (one read of the site's index)."""
+    return not changed_pages(storage, build_site(project, manifest, now=now))
 
 
 def announce_changes(project: Project, plan: Plan) -> list[str]:

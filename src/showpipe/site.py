@@ -7,7 +7,9 @@ third-party hosts.
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -133,12 +135,48 @@ def _render(template: str, **values: Any) -> bytes:
 PAGE_CACHE = "public, max-age=300"
 
 
+# The hash of every page written, so finding what changed is one read however big the show.
+SITE_INDEX_KEY = "showpipe/site.json"
+
+
+def _digest(page: Page) -> str:
+    return hashlib.sha256(page.html).hexdigest()
+
+
+def _stored_digests(storage: Storage) -> dict[str, str]:
+    data = storage.get(SITE_INDEX_KEY)
+    try:
+        stored = json.loads(data) if data else {}
+    except ValueError:
+        return {}  # damaged: every page is written again, which repairs it
+    return stored if isinstance(stored, dict) else {}
+
+
+def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
+    """The pages whose bytes differ from the ones last written, or that pages went away."""
+    stored = _stored_digests(storage)
+    changed = [page for page in pages if stored.get(page.key) != _digest(page)]
+    gone = set(stored) - {page.key for page in pages}
+    return changed + [Page(key, b"") for key in sorted(gone)]
+
+
 def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
-    """Store the pages whose bytes changed; return their keys."""
-    changed = [page for page in pages if storage.get(page.key) != page.html]
+    """Store the pages whose bytes changed, delete pages no episode has now; return the keys."""
+    changed = changed_pages(storage, pages)
     for page in changed:
+        if not page.html:
+            storage.delete(page.key)  # an embed page of an episode taken down
+            continue
         storage.put_bytes(
             page.key, page.html, content_type="text/html; charset=utf-8", cache_control=PAGE_CACHE
+        )
+    if changed:
+        digests = json.dumps({page.key: _digest(page) for page in pages}, sort_keys=True)
+        storage.put_bytes(
+            SITE_INDEX_KEY,
+            digests.encode(),
+            content_type="application/json",
+            cache_control="no-cache",
         )
     return [page.key for page in changed]
 

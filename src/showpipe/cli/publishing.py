@@ -55,7 +55,7 @@ def publish(
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
     """
-    from showpipe.followup import announce_changes, refresh_site
+    from showpipe.followup import announce_changes, refresh_site, site_is_current
     from showpipe.project import load_project
     from showpipe.publish import plan_is_current, plan_publish, run_plan
 
@@ -78,14 +78,20 @@ def publish(
     def uploading(upload: Upload) -> None:
         out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
 
-    with exclusive_run(settings, storage, "publish") as held:
-        if not plan_is_current(plan, storage):
-            plan = planned()  # another run published meanwhile: build on its manifest
-        bars = progress_bars(out)
-        run_plan(plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm)
-        refresh_site(load_project(settings), storage, plan.manifest, now=clock(now))
-    for warning in announce_changes(project, plan):
-        click.echo(f"Warning: {warning}", err=True)
+    # An unchanged show takes no lock and writes nothing: no PUT, however many episodes.
+    if plan.changes_anything or not site_is_current(
+        project, storage, plan.manifest, now=clock(now)
+    ):
+        with exclusive_run(settings, storage, "publish") as held:
+            if not plan_is_current(plan, storage):
+                plan = planned()  # another run published meanwhile: build on its manifest
+            bars = progress_bars(out)
+            run_plan(
+                plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
+            )
+            refresh_site(load_project(settings), storage, plan.manifest, now=clock(now))
+        for warning in announce_changes(project, plan):
+            click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
     out.say(
         f"Published {len(episodes)} episode(s) to {storage.describe()}: "

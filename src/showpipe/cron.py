@@ -34,19 +34,27 @@ def refresh_feeds(
     if not dry_run and nothing_to_do(settings, storage, now):
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
-    from showpipe.followup import announce_changes, refresh_site
+    from showpipe.followup import announce_changes
+    from showpipe.manifest import Manifest
     from showpipe.project import load_project
     from showpipe.publish import plan_feeds_only, run_plan
+    from showpipe.site import Page, build_site, write_site
 
     project = load_project(settings)
     if dry_run:
         return plan_feeds_only(project, storage, now=now), []
     # Planned and written under the lock and lease, so a publish meanwhile is never undone.
+    pages: list[Page] = []
+
+    def build_pages(manifest: Manifest) -> None:
+        pages.extend(build_site(project, manifest, now=now))
+
     with exclusive(settings.state_dir, storage, "feeds", now=datetime.now(UTC)):
         before = fingerprint(settings, storage)
-        plan = plan_feeds_only(project, storage, now=now)
+        # the show's pages are built while the feeds are read back, and written after them
+        plan = plan_feeds_only(project, storage, now=now, meanwhile=build_pages)
         run_plan(plan, storage)
-        refresh_site(project, storage, plan.manifest, now=now)
+        write_site(storage, pages)
     warnings = announce_changes(project, plan)
     window = due_window((e.published for e in project.episodes), now)
     save_state(

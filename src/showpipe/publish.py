@@ -12,7 +12,7 @@ import os
 import uuid
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -54,7 +54,7 @@ MANIFEST_CACHE = "no-cache"
 STAT_WORKERS = 8
 # From this many uploads into one folder, list it rather than ask about each key.
 LIST_FROM = 20
-# From this many items in all, changed feeds are read back in parallel processes.
+# From this many episodes, a show's changed feeds are read back in parallel processes.
 PARALLEL_READ_BACK_FROM = 2000
 # Files from this size up are uploaded one at a time, each with its own progress bar.
 LARGE_FILE = 8 * 1024 * 1024
@@ -184,45 +184,54 @@ def _checked_diff(
     return _item_diff(before, after), check
 
 
-def _read_back_all(checks: Sequence[_ReadBack]) -> None:
-    """Parse every changed feed back as gPodder would; raise FeedError on the first mismatch.
+def _read_back_pool(project: Project) -> Executor:
+    """Where changed feeds are parsed back as gPodder would, while the next feed is built.
 
-    podcastparser is pure Python, about a millisecond an item: big shows with several feeds
-    parse them side by side in forked processes, one per core.
+    podcastparser is pure Python, about a millisecond an item: a big show with several feeds
+    reads them back in forked processes, one per core, beside the main process's work.
     """
-    items = sum(len(c.expected) for c in checks)
-    if len(checks) < 2 or items < PARALLEL_READ_BACK_FROM:
-        for check in checks:
-            read_back(check.url, check.xml, check.expected)
-        return
-    workers = min(len(checks), os.cpu_count() or 1)
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-        runs = [pool.submit(read_back, c.url, c.xml, c.expected) for c in checks]
-        for run in runs:
-            run.result()
+    if len(project.feeds) > 1 and len(project.episodes) >= PARALLEL_READ_BACK_FROM:
+        workers = min(len(project.feeds), os.cpu_count() or 1)
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+    return ThreadPoolExecutor(max_workers=1)
 
 
 def plan_feeds(
-    project: Project, storage: Storage, manifest: Manifest, *, now: datetime
+    project: Project,
+    storage: Storage,
+    manifest: Manifest,
+    *,
+    now: datetime,
+    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
-    """Build every feed from the manifest; return them, the feed artwork, and the manifest."""
-    updates, files, checks = [], [], []
-    for feed in project.feeds:
-        artwork, artwork_path = _feed_artwork(feed, manifest)
-        if artwork_path is not None:
-            files.append((artwork, artwork_path))
-        manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
-        public_url = project.settings.public_url
-        due = due_episodes(project, manifest, now, medium=feed.medium)
-        xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
-        key = feed_key(feed)
-        old = storage.get(key)
-        (added, updated, removed), check = _checked_diff(project, feed, due, xml, old)
-        checks += [check] if check else []
-        updates.append(
-            FeedUpdate(feed.name, key, public_url + key, xml, old != xml, added, updated, removed)
-        )
-    _read_back_all(checks)
+    """Build every feed from the manifest; return them, the feed artwork, and the manifest.
+
+    `meanwhile(manifest)` runs while the feeds are being read back: work that needs the new
+    manifest but writes nothing (building the show's pages) takes no extra time then.
+    """
+    updates, files, reading = [], [], []
+    with _read_back_pool(project) as pool:
+        for feed in project.feeds:
+            artwork, artwork_path = _feed_artwork(feed, manifest)
+            if artwork_path is not None:
+                files.append((artwork, artwork_path))
+            manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
+            public_url = project.settings.public_url
+            due = due_episodes(project, manifest, now, medium=feed.medium)
+            xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
+            key = feed_key(feed)
+            old = storage.get(key)
+            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old)
+            if check:
+                reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
+            updates.append(
+                FeedUpdate(
+                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed
+                )
+            )
+        meanwhile(manifest)
+        for read in reading:
+            read.result()  # FeedError: a feed reads back wrong, and nothing is stored
     return updates, files, manifest
 
 
@@ -290,10 +299,16 @@ def _check_shared_keys(project: Project, manifest: Manifest) -> None:
                 )
 
 
-def plan_feeds_only(project: Project, storage: Storage, *, now: datetime) -> Plan:
+def plan_feeds_only(
+    project: Project,
+    storage: Storage,
+    *,
+    now: datetime,
+    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
+) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
     manifest, version = read_manifest_versioned(storage)
-    plan = _plan(project, storage, manifest, manifest, [], {}, now=now)
+    plan = _plan(project, storage, manifest, manifest, [], {}, now=now, meanwhile=meanwhile)
     return replace(plan, manifest_version=version)
 
 
@@ -306,8 +321,11 @@ def _plan(
     guids: dict[Path, str],
     *,
     now: datetime,
+    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
 ) -> Plan:
-    feeds, artwork_files, manifest = plan_feeds(project, storage, manifest, now=now)
+    feeds, artwork_files, manifest = plan_feeds(
+        project, storage, manifest, now=now, meanwhile=meanwhile
+    )
     uploads = _uploads(files + artwork_files, old_manifest)
     return Plan(
         guids_to_write=sorted(guids.items()),

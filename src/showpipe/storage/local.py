@@ -58,8 +58,21 @@ class LocalStorage:
                 progress(item.path.stat().st_size)
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
-        with self._replacing(key) as tmp:
-            tmp.write_bytes(data)
+        # Feeds and pages, a thousand at a time on a big show: one open, write and rename each.
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        except OSError as e:
+            raise StorageError(f"cannot write {target}: {e.strerror}") from e
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                os.fchmod(f.fileno(), 0o644)
+            os.replace(name, target)
+        except OSError as e:
+            Path(name).unlink(missing_ok=True)
+            raise StorageError(f"cannot write {target}: {e.strerror}") from e
 
     def delete(self, key: str) -> None:
         self._path(key).unlink(missing_ok=True)

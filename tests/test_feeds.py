@@ -456,3 +456,23 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     with pytest.raises(FeedError, match="show.xml: the built feed reads back wrong"):
         plan_publish(load_project(settings), storage, paths, now=NOW)
     assert not storage.root.exists()
+
+
+def test_descriptions_rendered_on_every_core_match_one_by_one(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import showpipe.feeds.text as text
+
+    markdowns = [
+        f"Episode {i}: **bold** and [a link](https://example.com/{i})\n\n- x" for i in range(40)
+    ]
+    monkeypatch.setattr(text, "_rendered", {})
+    monkeypatch.setattr(text, "PARALLEL_RENDER_FROM", 0)  # as for a big show: forked processes
+    text.render_all(markdowns)
+    assert set(text._rendered) == set(markdowns)
+    forked = dict(text._rendered)
+    monkeypatch.setattr(text, "_rendered", {})
+    assert {m: render_html(m) for m in markdowns} == forked
+    assert forked[markdowns[3]].startswith(
+        '<p>Episode 3: <strong>bold</strong> and <a href="https://example.com/3"'
+    )

@@ -28,6 +28,7 @@ from showpipe.feeds import (
     feed_key,
     file_url,
     newest_first,
+    render_all,
 )
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
 from showpipe.manifest import (
@@ -210,6 +211,7 @@ def plan_feeds(
     manifest but writes nothing (building the show's pages) takes no extra time then.
     """
     updates, files, reading = [], [], []
+    render_all(p.episode.description for p in due_episodes(project, manifest, now))
     with _read_back_pool(project) as pool:
         for feed in project.feeds:
             artwork, artwork_path = _feed_artwork(feed, manifest)

@@ -12,7 +12,7 @@ from showpipe.feeds.build import (
     podcast_guid,
 )
 from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
-from showpipe.feeds.text import clean_text, clean_url, render_html
+from showpipe.feeds.text import clean_text, clean_url, render_all, render_html
 
 __all__ = [
     "CHAPTERS_TYPE",
@@ -26,5 +26,6 @@ __all__ = [
     "file_url",
     "newest_first",
     "podcast_guid",
+    "render_all",
     "render_html",
 ]

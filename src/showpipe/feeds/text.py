@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
-from functools import lru_cache
+from collections.abc import Iterable
+from concurrent.futures import ProcessPoolExecutor
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import nh3
@@ -23,11 +26,41 @@ def clean_text(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
-@lru_cache(maxsize=8192)
-def render_html(markdown: str) -> str:
-    """Render a Markdown description to sanitised HTML (nh3, a maintained sanitiser)."""
+# From this many descriptions not rendered yet, they are rendered on every core at once.
+PARALLEL_RENDER_FROM = 1000
+# Each description is rendered once per run: the feeds and the show's pages share the HTML.
+_rendered: dict[str, str] = {}
+
+
+def _render(markdown: str) -> str:
     html = _MARKDOWN.render(clean_text(markdown))
     return nh3.clean(html, tags=_ALLOWED_HTML, attributes={"a": {"href"}}).strip()
+
+
+def render_html(markdown: str) -> str:
+    """Render a Markdown description to sanitised HTML (nh3, a maintained sanitiser)."""
+    html = _rendered.get(markdown)
+    if html is None:
+        html = _rendered[markdown] = _render(markdown)
+    return html
+
+
+def render_all(markdowns: Iterable[str]) -> None:
+    """Render many descriptions ahead of building the feeds.
+
+    Rendering Markdown is most of a big show's build, and each description stands alone,
+    so thousands of them are rendered in forked processes, one per core.
+    """
+    todo = list(dict.fromkeys(m for m in markdowns if m not in _rendered))
+    cores = os.cpu_count() or 1
+    if len(todo) < PARALLEL_RENDER_FROM or cores < 2:
+        for markdown in todo:
+            render_html(markdown)
+        return
+    with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
+        chunk = len(todo) // (cores * 4) + 1
+        for markdown, html in zip(todo, pool.map(_render, todo, chunksize=chunk), strict=True):
+            _rendered[markdown] = html
 
 
 def clean_url(url: str) -> str:

@@ -55,7 +55,7 @@ def refresh_feeds(
         plan = plan_feeds_only(project, storage, now=now, meanwhile=build_pages)
         run_plan(plan, storage)
         write_site(storage, pages)
-    warnings = announce_changes(project, plan)
+    warnings = announce_changes(plan)
     window = due_window((e.published for e in project.episodes), now)
     save_state(
         settings,

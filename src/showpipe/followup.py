@@ -5,28 +5,24 @@ from __future__ import annotations
 from datetime import datetime
 
 from showpipe import __version__
-from showpipe.manifest import Manifest
 from showpipe.notify import announce
-from showpipe.project import Project
 from showpipe.publish import Plan
 from showpipe.site import build_site, changed_pages, write_site
 from showpipe.storage import Storage
 
 
-def refresh_site(project: Project, storage: Storage, manifest: Manifest, *, now: datetime) -> None:
-    """Rewrite the show page and embeds whose bytes changed (under the run's lock)."""
-    write_site(storage, build_site(project, manifest, now=now))
+def refresh_site(plan: Plan, storage: Storage, *, now: datetime) -> None:
+    """Rewrite the show page and embeds the plan changes (under the run's lock)."""
+    write_site(storage, build_site(plan.project, plan.manifest, now=now))
 
 
-def site_is_current(
-    project: Project, storage: Storage, manifest: Manifest, *, now: datetime
-) -> bool:
+def site_is_current(plan: Plan, storage: Storage, *, now: datetime) -> bool:
     """True when no page of the show's site would change (one read of the site's index)."""
-    return not changed_pages(storage, build_site(project, manifest, now=now))
+    return not changed_pages(storage, build_site(plan.project, plan.manifest, now=now))
 
 
-def announce_changes(project: Project, plan: Plan) -> list[str]:
+def announce_changes(plan: Plan) -> list[str]:
     """Notify hubs of each changed feed; return the warnings (they never fail a run)."""
-    feeds = {feed.name: feed for feed in project.feeds}
+    feeds = {feed.name: feed for feed in plan.project.feeds}
     changed = [(feeds[update.name], update.url) for update in plan.feeds if update.changed]
     return announce(changed, user_agent=f"showpipe/{__version__}")

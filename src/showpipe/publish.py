@@ -93,6 +93,8 @@ class Plan:
     manifest: Manifest
     manifest_changed: bool
     feeds: list[FeedUpdate]
+    # The project as the run leaves it: new GUIDs assigned, taken-down episodes marked.
+    project: Project
     # The stored manifest's version when planned: it is replaced only if still that one.
     manifest_version: str | None = None
 
@@ -335,6 +337,7 @@ def _plan(
         manifest=manifest,
         manifest_changed=manifest != old_manifest,
         feeds=feeds,
+        project=project,
     )
 
 

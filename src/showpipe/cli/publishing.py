@@ -79,9 +79,7 @@ def publish(
         out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
 
     # An unchanged show takes no lock and writes nothing: no PUT, however many episodes.
-    if plan.changes_anything or not site_is_current(
-        project, storage, plan.manifest, now=clock(now)
-    ):
+    if plan.changes_anything or not site_is_current(plan, storage, now=clock(now)):
         with exclusive_run(settings, storage, "publish") as held:
             if not plan_is_current(plan, storage):
                 plan = planned()  # another run published meanwhile: build on its manifest
@@ -89,8 +87,8 @@ def publish(
             run_plan(
                 plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
             )
-            refresh_site(load_project(settings), storage, plan.manifest, now=clock(now))
-        for warning in announce_changes(project, plan):
+            refresh_site(plan, storage, now=clock(now))
+        for warning in announce_changes(plan):
             click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
     out.say(
@@ -171,9 +169,8 @@ def unpublish(
             render_plan(out, down.plan)
         else:
             run_unpublish(down, storage, episode)
-            # reloaded: the YAML now says unpublished, and the show page must follow
-            refresh_site(load_project(settings), storage, down.plan.manifest, now=clock(now))
-    for warning in [] if dry_run else announce_changes(project, down.plan):
+            refresh_site(down.plan, storage, now=clock(now))
+    for warning in [] if dry_run else announce_changes(down.plan):
         click.echo(f"Warning: {warning}", err=True)
     verb = "would delete" if dry_run else "deleted"
     for key in down.delete:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -241,3 +242,21 @@ def test_chapter_past_the_end_of_the_media_is_refused(
     assert "not inside episodes/media/pilot.mp3, which lasts 00:00:20." in result.stderr
     assert not (project / ".showpipe").exists() and not (project / "public").exists()
     assert "chapters[1].start" in run("check").stderr
+
+
+def test_an_unchanged_alternate_rendition_is_not_read_again(settings: Settings) -> None:
+    storage = publish(settings, "on-tools")
+    opus = settings.episodes_dir / "media" / "on-tools.opus"
+    [alternate] = read_manifest(storage).episodes["5c1d9a7e-8f40-4b7d-a0d3-6e2b9c4f1a02"].alternates
+    # Change the bytes but keep the file's identity (size, mtime, inode): only a re-read
+    # could notice, and an unchanged file must not be re-read on every publish.
+    stat = opus.stat()
+    with opus.open("r+b") as f:
+        f.seek(stat.st_size // 2)
+        f.write(b"\x00" * 16)
+    os.utime(opus, ns=(stat.st_atime_ns, stat.st_mtime_ns))
+    plan = plan_publish(
+        load_project(settings), storage, [settings.episodes_dir / "on-tools.yaml"], now=NOW
+    )
+    [again] = plan.manifest.episodes["5c1d9a7e-8f40-4b7d-a0d3-6e2b9c4f1a02"].alternates
+    assert again.sha256 == alternate.sha256 != sha(opus)

@@ -19,7 +19,7 @@ from showpipe.config import Settings
 from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
 from showpipe.manifest import EpisodeRecord, StoredFile
-from showpipe.media import file_digests, probe_image, probe_media, probe_video_size
+from showpipe.media import HashCache, file_digests, probe_image, probe_media, probe_video_size
 from showpipe.model import Episode
 from showpipe.tagging import TaggedMedia
 
@@ -40,11 +40,17 @@ def stored_file(
     slug: str,
     content_type: str,
     *,
+    hashes: HashCache | None,
     duration: float | None = None,
     width: int | None = None,
     height: int | None = None,
 ) -> StoredFile:
-    sha256, sri = file_digests(path)
+    """A local file as it will be stored.
+
+    With `hashes`, a file unchanged since it was last measured is not read again (a big
+    alternate rendition, say); without, it is read, which suits small files like artwork.
+    """
+    sha256, sri = hashes.digests(path) if hashes else file_digests(path)
     size = path.stat().st_size
     key = object_key(folder, slug, sha256, path.suffix)
     return StoredFile(key, size, sha256, content_type, duration, sri, width, height)
@@ -63,12 +69,14 @@ def object_key(folder: str, slug: str, sha256: str, suffix: str) -> str:
     return key
 
 
-def image_file(path: Path, slug: str) -> StoredFile:
+def image_file(path: Path, slug: str, *, hashes: HashCache | None) -> StoredFile:
     info = probe_image(path)
-    return stored_file(path, "art", slug, info.content_type, width=info.width, height=info.height)
+    return stored_file(
+        path, "art", slug, info.content_type, hashes=hashes, width=info.width, height=info.height
+    )
 
 
-def media_file(path: Path, slug: str) -> StoredFile:
+def media_file(path: Path, slug: str, *, hashes: HashCache) -> StoredFile:
     info = probe_media(path)
     size = probe_video_size(path) if info.content_type.startswith("video/") else None
     width, height = size or (None, None)
@@ -77,6 +85,7 @@ def media_file(path: Path, slug: str) -> StoredFile:
         "media",
         slug,
         info.content_type,
+        hashes=hashes,
         duration=round(info.duration, 3),
         width=width,
         height=height,
@@ -84,7 +93,7 @@ def media_file(path: Path, slug: str) -> StoredFile:
 
 
 def chapters_file(
-    episode: Episode, record: EpisodeRecord, settings: Settings
+    episode: Episode, record: EpisodeRecord, settings: Settings, *, hashes: HashCache
 ) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
     """Generate the episode's JSON chapters file into the cache, to publish beside the media."""
     if not episode.chapters or episode.chapters_url:
@@ -96,16 +105,16 @@ def chapters_file(
         # A cache file named by its content: writing it during planning changes nothing visible.
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
-    stored = stored_file(path, "chapters", record.slug, CHAPTERS_TYPE)
+    stored = stored_file(path, "chapters", record.slug, CHAPTERS_TYPE, hashes=hashes)
     return replace(record, chapters=stored), [(stored, path)]
 
 
-def transcript_file(path: Path, slug: str) -> StoredFile:
+def transcript_file(path: Path, slug: str, *, hashes: HashCache) -> StoredFile:
     suffix = path.suffix.lower()
     content_type = TEXT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
     if content_type is None:
         raise EpisodeError(f"{path}: unknown transcript type (use {', '.join(TEXT_TYPES)})")
-    return stored_file(path, "transcripts", slug, content_type)
+    return stored_file(path, "transcripts", slug, content_type, hashes=hashes)
 
 
 def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
@@ -162,18 +171,21 @@ def describe_episode(
     for copy in tagged:
         media[copy.medium] = tagged_file(copy, slug)
         files.append((media[copy.medium], copy.copy.path))
-    alternates = [media_file(path, slug) for path in episode.alternates]
+    hashes = HashCache(settings.cache_dir)
+    alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
     files += zip(alternates, episode.alternates, strict=True)
-    poster = image_file(episode.poster, slug) if episode.poster else None
+    poster = image_file(episode.poster, slug, hashes=hashes) if episode.poster else None
     files += [(poster, episode.poster)] if poster and episode.poster else []
-    artwork = image_file(episode.artwork, slug) if episode.artwork else None
-    transcripts = [transcript_file(p, slug) for p in episode.transcripts]
-    chapter_images = [image_file(c.image, slug) for c in episode.chapters if c.image]
+    artwork = image_file(episode.artwork, slug, hashes=hashes) if episode.artwork else None
+    transcripts = [transcript_file(p, slug, hashes=hashes) for p in episode.transcripts]
+    images = [c.image for c in episode.chapters if c.image]
+    chapter_images = [image_file(path, slug, hashes=hashes) for path in images]
     files += [(artwork, episode.artwork)] if artwork and episode.artwork else []
     files += zip(transcripts, episode.transcripts, strict=True)
-    files += zip(chapter_images, [c.image for c in episode.chapters if c.image], strict=True)
+    files += zip(chapter_images, images, strict=True)
     record = EpisodeRecord(
         slug, media, artwork, transcripts, chapter_images, alternates=alternates, poster=poster
     )
-    record, chapters = chapters_file(episode, record, settings)
+    record, chapters = chapters_file(episode, record, settings, hashes=hashes)
+    hashes.save()
     return kept_elsewhere(episode, record), files + chapters

@@ -133,9 +133,12 @@ def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], li
 
 
 def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | None]:
-    """The feed's artwork: measured from the file when present, else as last published."""
+    """The feed's artwork: measured from the file when present, else as last published.
+
+    Read each time, since it is small: cron's runs leave no build cache behind.
+    """
     if feed.artwork.is_file():
-        return image_file(feed.artwork, slugify(feed.name)), feed.artwork
+        return image_file(feed.artwork, slugify(feed.name), hashes=None), feed.artwork
     record = manifest.feeds.get(feed.name)
     if record is None:
         raise FeedError(f"{feed.artwork}: file not found and never published (feeds/{feed.name})")

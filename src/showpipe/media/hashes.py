@@ -48,15 +48,19 @@ class HashCache:
         self._files[str(key)] = [*rest, sha256, *([sri] if sri else [])]
         self._changed = True
 
-    def sri(self, path: Path) -> str:
-        """The file's SRI sha384: remembered, or computed with its sha256 in one read."""
+    def digests(self, path: Path) -> tuple[str, str]:
+        """The file's sha256 and SRI sha384: remembered, or computed together in one read."""
         key, *rest = identity(path)
         entry = self._files.get(str(key))
         if entry and entry[:3] == rest and len(entry) > 4:
-            return str(entry[4])
+            return str(entry[3]), str(entry[4])
         sha256, sri = file_digests(path)
         self.remember(path, sha256, sri)
-        return sri
+        return sha256, sri
+
+    def sri(self, path: Path) -> str:
+        """The file's SRI sha384 (see `digests`)."""
+        return self.digests(path)[1]
 
     def sha256(self, path: Path) -> str:
         """The file's sha256: remembered, or computed (one read) and remembered."""

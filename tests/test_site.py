@@ -138,10 +138,12 @@ def test_show_page_chapter_seeks_its_audio_player(browser, served_site: str) -> 
     page = browser.new_page()
     try:
         page.goto(served_site)
+        player = "document.getElementById('player-pilot')"
+        assert page.evaluate(f"{player}.currentTime") == 0
         page.locator("#pilot").get_by_role("button", name="0:08Why this show").click()
-        page.wait_for_function(
-            "document.getElementById('player-pilot').currentTime >= 8", timeout=10000
-        )
+        page.wait_for_function(f"{player}.currentTime >= 8", timeout=10000)
+        # the other episodes' players stay where they were
+        assert page.evaluate("document.getElementById('player-on-tools').currentTime") == 0
     finally:
         page.close()
 

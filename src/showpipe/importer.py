@@ -26,7 +26,6 @@ import lxml.html
 import requests
 from lxml import etree
 from markdownify import markdownify
-from ruamel.yaml import YAML
 from slugify import slugify
 
 from showpipe.config import Settings
@@ -34,6 +33,7 @@ from showpipe.errors import ImportFeedError
 from showpipe.feeds import podcast_guid
 from showpipe.model import apple_categories
 from showpipe.storage import ProgressBars, no_progress
+from showpipe.yamlfile import write_yaml
 
 ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
 PODCAST = "{https://podcastindex.org/namespace/1.0}"
@@ -368,7 +368,7 @@ def run_import(
             for medium in ("audio", "video"):
                 _measure_remote(session, data, medium)
         for relative, data in plan.yaml.items():
-            _write_yaml(staging / relative, data)
+            write_yaml(staging / relative, data)
         written = []
         for path in sorted(p for p in staging.rglob("*") if p.is_file()):
             target = settings.root / path.relative_to(staging)
@@ -376,12 +376,3 @@ def run_import(
             shutil.move(path, target)
             written.append(target)
     return written
-
-
-def _write_yaml(path: Path, data: dict[str, Any]) -> None:
-    yaml = YAML()
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    yaml.width = 100
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", encoding="utf-8") as f:
-        yaml.dump(data, f)

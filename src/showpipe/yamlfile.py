@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -145,6 +145,13 @@ def line_of(data: CommentedMap, location: Sequence[str | int]) -> int:
             break
         node = node[part]
     return line
+
+
+def write_yaml(path: Path, data: Mapping[str, Any]) -> None:
+    """Write a new YAML file in the project's style (the style `set_key` keeps)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as f:
+        _yaml().dump(dict(data), f)
 
 
 def set_key(path: Path, key: str, value: str | bool, *, after: str | None = None) -> None:

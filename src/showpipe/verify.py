@@ -29,7 +29,7 @@ TIMEOUT = 20
 
 
 @dataclass(frozen=True)
-class Check:
+class PublishedFile:
     """One published file to fetch, and what a podcast app expects of it."""
 
     url: str
@@ -44,43 +44,47 @@ def _base_type(value: str | None) -> str:
     return SAME_TYPE.get(base, base)
 
 
-def checks_in_feed(xml: bytes) -> list[Check]:
+def checks_in_feed(xml: bytes) -> list[PublishedFile]:
     """Every file a feed points at, once each: media, artwork, chapters, transcripts."""
     root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
-    checks = [Check(i.get("href", ""), "artwork") for i in root.findall(f"channel/{ITUNES}image")]
+    checks = [
+        PublishedFile(i.get("href", ""), "artwork") for i in root.findall(f"channel/{ITUNES}image")
+    ]
     for item in root.iter("item"):
         checks += _item_checks(item, item.findtext("title") or item.findtext("guid") or "an item")
-    unique: dict[str, Check] = {}
+    unique: dict[str, PublishedFile] = {}
     for check in checks:
         unique.setdefault(check.url, check)
     return list(unique.values())
 
 
-def _item_checks(item: etree._Element, title: str) -> list[Check]:
+def _item_checks(item: etree._Element, title: str) -> list[PublishedFile]:
     checks = []
     for enclosure in item.iter("enclosure"):
         length = enclosure.get("length", "")
         size = int(length) if length.isdigit() else None
         url, kind = enclosure.get("url", ""), enclosure.get("type")
-        checks.append(Check(url, f"enclosure of '{title}'", size, kind, needs_cors=True))
+        checks.append(PublishedFile(url, f"enclosure of '{title}'", size, kind, needs_cors=True))
     for alternate in item.iter(f"{PODCAST}alternateEnclosure"):
         length = alternate.get("length", "")
         size = int(length) if length.isdigit() else None
         for source in alternate.iter(f"{PODCAST}source"):
             what = f"alternate enclosure of '{title}'"
-            checks.append(Check(source.get("uri", ""), what, size, alternate.get("type"), True))
+            checks.append(
+                PublishedFile(source.get("uri", ""), what, size, alternate.get("type"), True)
+            )
     for tag, attribute in ((f"{ITUNES}image", "href"), (f"{PODCAST}image", "href"),
                            (f"{MEDIA}thumbnail", "url")):  # fmt: skip
         for image in item.iter(tag):
-            checks.append(Check(image.get(attribute, ""), f"artwork of '{title}'"))
+            checks.append(PublishedFile(image.get(attribute, ""), f"artwork of '{title}'"))
     for tag, what in ((f"{PODCAST}chapters", "chapters"), (f"{PODCAST}transcript", "transcript")):
         for element in item.iter(tag):
             url, kind = element.get("url", ""), element.get("type")
-            checks.append(Check(url, f"{what} of '{title}'", None, kind, needs_cors=True))
+            checks.append(PublishedFile(url, f"{what} of '{title}'", None, kind, needs_cors=True))
     return checks
 
 
-def _check_file(session: requests.Session, check: Check) -> list[str]:
+def _check_file(session: requests.Session, check: PublishedFile) -> list[str]:
     headers = {"Range": "bytes=0-1", "Origin": ORIGIN}
     try:
         with session.get(check.url, headers=headers, timeout=TIMEOUT, stream=True) as response:
@@ -133,7 +137,7 @@ def verify_feed(session: requests.Session, url: str) -> tuple[list[str], int]:
 
 
 def verify_show(feed_urls: Iterable[str]) -> tuple[list[str], int]:
-    """Check every feed; return all problems and how many files were checked."""
+    """PublishedFile every feed; return all problems and how many files were checked."""
     problems: list[str] = []
     checked = 0
     with requests.Session() as session:

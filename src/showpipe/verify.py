@@ -137,7 +137,7 @@ def verify_feed(session: requests.Session, url: str) -> tuple[list[str], int]:
 
 
 def verify_show(feed_urls: Iterable[str]) -> tuple[list[str], int]:
-    """PublishedFile every feed; return all problems and how many files were checked."""
+    """Check every feed; return all problems and how many files were checked."""
     problems: list[str] = []
     checked = 0
     with requests.Session() as session:

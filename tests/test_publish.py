@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -10,6 +11,7 @@ from pathlib import Path
 import feedparser
 import podcastparser
 import pytest
+import xxhash
 from lxml import etree
 from mutagen.id3 import ID3
 
@@ -214,3 +216,33 @@ def test_mislabelled_media_stops_publish(
         plan_publish(
             load_project(settings), LocalStorage(settings.root / "public"), [path], now=NOW
         )
+
+
+def test_a_version_1_manifest_of_sha256_values_is_upgraded_on_the_next_publish(
+    settings: Settings,
+) -> None:
+    storage = publish(settings)
+    manifest_file = storage.root / "showpipe" / "manifest.json"
+
+    def as_version_1(value: object) -> object:
+        """What development builds wrote: each file's SHA-256 where the digest is now."""
+        if isinstance(value, dict):
+            if "digest" in value:
+                stored = storage.root / value["key"] if value["key"] else None
+                sha256 = hashlib.sha256(stored.read_bytes()).hexdigest() if stored else ""
+                value = {k: v for k, v in value.items() if k != "digest"} | {"sha256": sha256}
+            return {k: as_version_1(v) for k, v in value.items()}
+        return [as_version_1(v) for v in value] if isinstance(value, list) else value
+
+    old = as_version_1(json.loads(manifest_file.read_bytes()) | {"version": 1})
+    manifest_file.write_text(json.dumps(old))
+    publish(settings)
+    upgraded = json.loads(manifest_file.read_bytes())
+    assert upgraded["version"] == 2 and "sha256" not in manifest_file.read_text()
+    stored = read_manifest(storage).stored_keys()
+    assert len(stored) > 6
+    for key, file in stored.items():
+        assert file.digest == xxhash.xxh3_128_hexdigest((storage.root / key).read_bytes())
+    _, parsed = parse(storage, "show")
+    for item in parsed["episodes"]:
+        assert stored_path(storage, item["enclosures"][0]["url"]).is_file()

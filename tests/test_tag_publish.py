@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from collections.abc import Callable
@@ -12,6 +11,7 @@ from pathlib import Path
 import mutagen.id3
 import mutagen.mp4
 import pytest
+import xxhash
 from click.testing import Result
 from mediafactory import make_artwork
 from PIL import Image
@@ -26,8 +26,8 @@ Run = Callable[..., Result]
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
-def sha(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+def digest(path: Path) -> str:
+    return xxhash.xxh3_128_hexdigest(path.read_bytes())
 
 
 def tagged_files(settings: Settings) -> list[Path]:
@@ -50,9 +50,9 @@ def test_published_media_is_the_tagged_copy_described_by_the_manifest(
     audio, video = record.media["audio"], record.media["video"]
     for stored in (audio, video):
         path = storage.root / stored.key
-        assert (stored.size, stored.sha256) == (path.stat().st_size, sha(path))
-        assert stored.key.endswith(f"-{stored.sha256[:12]}{path.suffix}")
-        assert sha(path) in {sha(p) for p in tagged_files(settings)}
+        assert (stored.size, stored.digest) == (path.stat().st_size, digest(path))
+        assert stored.key.endswith(f"-{stored.digest[:12]}{path.suffix}")
+        assert digest(path) in {digest(p) for p in tagged_files(settings)}
     tag = mutagen.id3.ID3(storage.root / audio.key)
     assert tag["TALB"].text == ["The Sample Show"]
     assert tag["TPE1"].text == ["Ada Lovelace, Grace Hopper"]
@@ -127,7 +127,7 @@ def test_cron_feeds_never_tag_or_read_media(settings: Settings) -> None:
 
 def test_tag_command_prints_the_copies_and_reuses_them(run: Run, project: Path) -> None:
     source = project / "episodes" / "media" / "on-tools.mp3"
-    before = sha(source)
+    before = digest(source)
     dry = run("tag", "--dry-run", "episodes/on-tools.yaml")
     assert dry.stdout == (
         "would tag episodes/media/on-tools.mp3\nwould tag episodes/media/on-tools.mp4\n"
@@ -147,7 +147,7 @@ def test_tag_command_prints_the_copies_and_reuses_them(run: Run, project: Path) 
     assert again.stdout.count("(unchanged, reused)") == 2
     dry = run("tag", "--dry-run", "episodes/on-tools.yaml")
     assert dry.stdout == again.stdout.replace("(unchanged, reused)", "(unchanged)")
-    assert sha(source) == before
+    assert digest(source) == before
     assert not (project / "public").exists()
     v23 = run("tag", "--id3v2.3", "episodes/pilot.yaml")
     assert mutagen.id3.ID3(project / v23.stdout.split(" -> ")[1].strip()).version[1] == 3
@@ -259,4 +259,4 @@ def test_an_unchanged_alternate_rendition_is_not_read_again(settings: Settings) 
         load_project(settings), storage, [settings.episodes_dir / "on-tools.yaml"], now=NOW
     )
     [again] = plan.manifest.episodes["5c1d9a7e-8f40-4b7d-a0d3-6e2b9c4f1a02"].alternates
-    assert again.sha256 == alternate.sha256 != sha(opus)
+    assert again.digest == alternate.digest != digest(opus)

@@ -6,7 +6,6 @@ bytes; media is described as its tagged copy, which is what is uploaded.
 
 from __future__ import annotations
 
-import hashlib
 import mimetypes
 import re
 from collections.abc import Sequence
@@ -16,6 +15,7 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.config import Settings
+from showpipe.digests import data_digest
 from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
 from showpipe.manifest import EpisodeRecord, StoredFile
@@ -50,13 +50,13 @@ def stored_file(
     With `hashes`, a file unchanged since it was last measured is not read again (a big
     alternate rendition, say); without, it is read, which suits small files like artwork.
     """
-    sha256, sri = hashes.digests(path) if hashes else file_digests(path)
+    digest, sri = hashes.digests(path) if hashes else file_digests(path)
     size = path.stat().st_size
-    key = object_key(folder, slug, sha256, path.suffix)
-    return StoredFile(key, size, sha256, content_type, duration, sri, width, height)
+    key = object_key(folder, slug, digest, path.suffix)
+    return StoredFile(key, size, digest, content_type, duration, sri, width, height)
 
 
-def object_key(folder: str, slug: str, sha256: str, suffix: str) -> str:
+def object_key(folder: str, slug: str, digest: str, suffix: str) -> str:
     """A safe object key: `folder/slug-hash.ext`, URL-safe ASCII, no `..`, no leading `/`.
 
     Content-addressed: a new file gets a new URL, so caches never serve stale bytes. The
@@ -64,7 +64,7 @@ def object_key(folder: str, slug: str, sha256: str, suffix: str) -> str:
     """
     name = slugify(slug, max_length=80) or "episode"
     extension = re.sub(r"[^a-z0-9]", "", suffix.lower())[:10]
-    key = f"{folder}/{name}-{sha256[:12]}" + (f".{extension}" if extension else "")
+    key = f"{folder}/{name}-{digest[:12]}" + (f".{extension}" if extension else "")
     assert SAFE_KEY.fullmatch(key), key  # slugify's output cannot break this
     return key
 
@@ -99,7 +99,7 @@ def chapters_file(
     if not episode.chapters or episode.chapters_url:
         return record, []
     data = chapters_json(episode, record.chapter_images, public_url=settings.public_url)
-    digest = hashlib.sha256(data).hexdigest()
+    digest = data_digest(data)
     path = settings.cache_dir / "chapters" / f"{record.slug}-{digest[:12]}.json"
     if not path.is_file():
         # A cache file named by its content: writing it during planning changes nothing visible.
@@ -124,17 +124,17 @@ def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
         remote = episode.remote(medium)
         if remote is not None:
             media[medium] = StoredFile(
-                key="", size=remote.length, sha256="", content_type=remote.type,
+                key="", size=remote.length, digest="", content_type=remote.type,
                 duration=remote.duration, url=remote.url,
             )  # fmt: skip
     transcripts = [
-        StoredFile(key="", size=0, sha256="", content_type=t.type, url=t.url)
+        StoredFile(key="", size=0, digest="", content_type=t.type, url=t.url)
         for t in episode.remote_transcripts
     ]
     chapters = record.chapters
     if episode.chapters_url:
         chapters = StoredFile(
-            key="", size=0, sha256="", content_type=CHAPTERS_TYPE, url=episode.chapters_url
+            key="", size=0, digest="", content_type=CHAPTERS_TYPE, url=episode.chapters_url
         )
     return replace(
         record, media=media, transcripts=record.transcripts + transcripts, chapters=chapters
@@ -144,12 +144,12 @@ def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
 def tagged_file(tagged: TaggedMedia, slug: str) -> StoredFile:
     """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
     copy = tagged.copy
-    key = object_key("media", slug, copy.sha256, copy.path.suffix)
+    key = object_key("media", slug, copy.digest, copy.path.suffix)
     content_type = tagged.info.content_type
     size = probe_video_size(copy.path) if content_type.startswith("video/") else None
     width, height = size or (None, None)
     duration = round(tagged.info.duration, 3)
-    return StoredFile(key, copy.size, copy.sha256, content_type, duration, copy.sri, width, height)
+    return StoredFile(key, copy.size, copy.digest, content_type, duration, copy.sri, width, height)
 
 
 def describe_episode(

@@ -7,11 +7,11 @@ second even for a show of thousands of episodes.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from showpipe.config import Settings
+from showpipe.digests import data_digest
 from showpipe.feedstate import FeedsState, due_window, fingerprint, nothing_to_do, save_state
 from showpipe.lock import exclusive
 from showpipe.storage import Storage
@@ -63,7 +63,7 @@ def refresh_feeds(
             # Our own manifest write is an input of the next run; anything else is a change.
             fingerprint(settings, storage) if plan.manifest_changed else before,
             *window,
-            feeds={f.key: hashlib.sha256(f.xml).hexdigest() for f in plan.feeds},
+            feeds={f.key: data_digest(f.xml) for f in plan.feeds},
         ),
     )
     return plan, warnings

@@ -10,7 +10,6 @@ nothing to do. The record lives in the local build cache: it is a shortcut, neve
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
@@ -19,6 +18,7 @@ from pathlib import Path
 
 from showpipe import __version__
 from showpipe.config import Settings
+from showpipe.digests import data_digest, new_digest
 from showpipe.storage import MANIFEST_KEY, Storage
 from showpipe.yamlfile import read_yaml_fast
 
@@ -33,7 +33,7 @@ class FeedsState:
     # The set of due episodes is the same for any clock in [due_from, due_until).
     due_from: str | None
     due_until: str | None
-    feeds: Mapping[str, str]  # storage key -> sha256 of the feed's bytes
+    feeds: Mapping[str, str]  # storage key -> digest of the feed's bytes
 
     def covers(self, now: datetime) -> bool:
         after_start = self.due_from is None or datetime.fromisoformat(self.due_from) <= now
@@ -44,7 +44,7 @@ class FeedsState:
 
 def fingerprint(settings: Settings, storage: Storage) -> str:
     """A hash of everything a feed is built from (YAML, feed artwork, manifest, settings)."""
-    digest = hashlib.sha256()
+    digest = new_digest()
     for part in (__version__, settings.public_url, settings.storage):
         digest.update(part.encode() + b"\0")
     for folder in (settings.feeds_dir, settings.episodes_dir):
@@ -107,8 +107,8 @@ def nothing_to_do(settings: Settings, storage: Storage, now: datetime) -> bool:
         return False
     if state.fingerprint != fingerprint(settings, storage):
         return False
-    for key, sha256 in state.feeds.items():
+    for key, digest in state.feeds.items():
         data = storage.get(key)
-        if data is None or hashlib.sha256(data).hexdigest() != sha256:
+        if data is None or data_digest(data) != digest:
             return False
     return True

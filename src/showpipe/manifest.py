@@ -6,7 +6,9 @@ files: every size, duration, type and hash of a published object is here.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
+from typing import Any
 
 import pydantic
 
@@ -21,12 +23,12 @@ class StoredFile:
     """One published object, as measured when it was uploaded.
 
     A file kept on another host (an imported show's) has `url` set, an empty `key` and
-    `sha256`, and the size its old feed gave.
+    `digest`, and the size its old feed gave. `digest` is the file's xxh3-128 (digests.py).
     """
 
     key: str
     size: int
-    sha256: str
+    digest: str
     content_type: str
     duration: float | None = None
     # Subresource Integrity value ("sha384-<base64>") for podcast:integrity.
@@ -64,7 +66,8 @@ class FeedRecord:
 
 @dataclass(frozen=True)
 class Manifest:
-    version: int = 1
+    # 2: files carry their xxh3-128 `digest`; 1 (development builds) carried `sha256`.
+    version: int = 2
     episodes: dict[str, EpisodeRecord] = field(default_factory=dict)
     feeds: dict[str, FeedRecord] = field(default_factory=dict)
 
@@ -103,9 +106,39 @@ def read_manifest_versioned(storage: Storage) -> tuple[Manifest, str | None]:
     try:
         return _ADAPTER.validate_json(data), version
     except pydantic.ValidationError as e:
+        upgraded = _from_version_1(data)
+        if upgraded is not None:
+            return upgraded, version
         raise StorageError(
             f"{storage.describe()}/{MANIFEST_KEY} is damaged and cannot be read: {e.errors()[0]}"
         ) from e
+
+
+def _from_version_1(data: bytes) -> Manifest | None:
+    """A version 1 manifest read as version 2, or None if `data` is not one.
+
+    Its SHA-256 values cannot be compared with digests, so they are forgotten: the next
+    publish stores each file again under its new key (GUIDs, and so episodes in apps, stay),
+    and `showpipe storage gc` lists the old objects.
+    """
+
+    def upgrade(value: Any) -> Any:
+        if isinstance(value, dict):
+            if "sha256" in value:
+                value = {**value, "digest": ""}
+                del value["sha256"]
+            return {k: upgrade(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [upgrade(v) for v in value]
+        return value
+
+    try:
+        old = json.loads(data)
+        if not isinstance(old, dict) or old.get("version", 1) != 1:
+            return None
+        return _ADAPTER.validate_python({**upgrade(old), "version": 2})
+    except (ValueError, pydantic.ValidationError):
+        return None
 
 
 def encode_manifest(manifest: Manifest) -> bytes:

@@ -364,7 +364,7 @@ def upload_files(
             on_upload(upload)
         label = batch[0].file.key if len(batch) == 1 else f"{len(batch)} files"
         items = [
-            PutItem(u.file.key, u.source, u.file.content_type, LONG_CACHE, u.file.sha256)
+            PutItem(u.file.key, u.source, u.file.content_type, LONG_CACHE, u.file.digest)
             for u in batch
         ]
         with progress(label, sum(u.file.size for u in batch)) as advance:
@@ -401,12 +401,12 @@ def _not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
         upload
         for upload in uploads
         if (info := infos.get(upload.file.key)) is None
-        or (info.size, info.sha256) != (upload.file.size, upload.file.sha256)
+        or (info.size, info.digest) != (upload.file.size, upload.file.digest)
     ]
 
 
 def verify_uploads(uploads: Sequence[Upload], storage: Storage) -> None:
-    """Check every object the manifest will name is stored whole: its size and its sha256.
+    """Check every object the manifest will name is stored whole: its size and its digest.
 
     Raises:
         StorageError: an object is missing or differs from the file uploaded.
@@ -414,10 +414,10 @@ def verify_uploads(uploads: Sequence[Upload], storage: Storage) -> None:
     for upload, info in zip(uploads, _stat_all(uploads, storage), strict=True):
         if info is None:
             raise StorageError(f"{upload.file.key}: missing after upload; publish again")
-        if info.size != upload.file.size or info.sha256 not in (None, upload.file.sha256):
+        if info.size != upload.file.size or info.digest not in (None, upload.file.digest):
             raise StorageError(
-                f"{upload.file.key}: stored {info.size} bytes (sha256 {info.sha256}), expected "
-                f"{upload.file.size} bytes (sha256 {upload.file.sha256}); publish again"
+                f"{upload.file.key}: stored {info.size} bytes (digest {info.digest}), expected "
+                f"{upload.file.size} bytes (digest {upload.file.digest}); publish again"
             )
 
 
@@ -442,7 +442,7 @@ def run_plan(
     for path, guid in plan.guids_to_write:
         set_key(path, "guid", guid)
         log.info("wrote guid %s into %s", guid, path)
-    # Those found whole were just checked (size and sha256); what is sent is checked after.
+    # Those found whole were just checked (size and digest); what is sent is checked after.
     needed = _not_stored([u for u in plan.uploads if u.needed], storage)
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
     verify_uploads(needed, storage)

@@ -7,7 +7,6 @@ third-party hosts.
 
 from __future__ import annotations
 
-import hashlib
 import html
 import json
 import posixpath
@@ -18,6 +17,7 @@ from typing import Any
 
 import jinja2
 
+from showpipe.digests import data_digest
 from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
 from showpipe.manifest import Manifest, StoredFile
 from showpipe.model import Feed
@@ -140,7 +140,7 @@ SITE_INDEX_KEY = "showpipe/site.json"
 
 
 def _digest(page: Page) -> str:
-    return hashlib.sha256(page.html).hexdigest()
+    return data_digest(page.html)
 
 
 def _stored_digests(storage: Storage) -> dict[str, str]:

@@ -6,28 +6,27 @@ identity (path, size, mtime, inode) it was made from: an unchanged source finds 
 without being read. A source that was touched, moved or replaced is compared by content:
 
 - MP3: the copy is the new tag followed by the source's audio frames, so its content key is
-  the copy's own sha256, and a source matches when sha256(copy's tag + source's frames)
+  the copy's own digest, and a source matches when digest(copy's tag + source's frames)
   equals it. First tagging thus hashes the audio once (for the manifest), not twice.
-- other formats (remuxed or rewritten by their writers): the key is the source's sha256,
-  computed on another core while the copy is written.
+- other formats (remuxed or rewritten by their writers): the key is the source's digest,
+  computed on another thread while the copy is written.
 """
 
 from __future__ import annotations
 
 import glob
-import hashlib
 import os
 import re
-import tempfile
+import secrets
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from showpipe.digests import CHUNK, file_digest, new_digest
 from showpipe.errors import MediaError, shown
-from showpipe.media.copying import CHUNK, file_sha256
 from showpipe.media.hashes import TAGGED_DIR, HashCache, identity
 from showpipe.media.id3 import audio_region
-from showpipe.media.tag import verify_tags, write_tags
+from showpipe.media.tag import write_tags
 from showpipe.media.tags import TagSet, fingerprint
 
 HASH_CHARS = 16  # of each hash in a tagged copy's name
@@ -41,7 +40,7 @@ class TaggedFile:
     source: Path
     path: Path
     size: int
-    sha256: str
+    digest: str
     sri: str | None  # for podcast:integrity, when asked for; computed once, then remembered
     reused: bool
 
@@ -58,10 +57,10 @@ def _prune(folder: Path, label: str, keep: Path) -> None:
             old.unlink(missing_ok=True)
 
 
-def _prefixed_sha256(copy: Path, source: Path) -> str:
-    """sha256 of the copy's tag followed by the source's audio frames."""
+def _prefixed_digest(copy: Path, source: Path) -> str:
+    """The digest of the copy's tag followed by the source's audio frames."""
     with copy.open("rb") as f:
-        digest = hashlib.sha256(f.read(audio_region(copy)[0]))
+        digest = new_digest(f.read(audio_region(copy)[0]))
     start, end = audio_region(source)
     with source.open("rb") as f:
         f.seek(start)
@@ -78,8 +77,8 @@ def _same_content(copy: Path, source: Path, label: str, hashes: HashCache) -> bo
     """Whether `copy` is what tagging `source` would write (its tags already match)."""
     key = copy.name[len(label) + 1 :][:HASH_CHARS]
     if source.suffix.lower() in PREFIXED:
-        return _prefixed_sha256(copy, source) == hashes.sha256(copy)
-    return hashes.sha256(source)[:HASH_CHARS] == key
+        return _prefixed_digest(copy, source) == hashes.digest(copy)
+    return hashes.digest(source)[:HASH_CHARS] == key
 
 
 def _cached(
@@ -105,17 +104,17 @@ def _write(
 ) -> Path:
     label, tag_hash = name
     folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(dir=folder, prefix=".tagging-", suffix=source.suffix.lower())
-    os.close(fd)
-    tmp = Path(tmp_name)
+    # A name, not a file: the writers create it. Truncating an empty file made by mkstemp
+    # would make ext4 flush the whole copy to disk when it is closed (auto_da_alloc).
+    tmp = folder / f".tagging-{secrets.token_hex(8)}{source.suffix.lower()}"
     prefixed = source.suffix.lower() in PREFIXED
     try:
-        # The source's own hash (other formats) is computed on another core meanwhile.
+        # The source's own digest (other formats) is computed meanwhile: the remuxing and
+        # copying of the writers leave the interpreter free most of the time.
         with ThreadPoolExecutor(max_workers=1) as pool:
-            source_hash = None if prefixed else pool.submit(hashes.sha256, source)
-            written = write_tags(source, tmp, tags) or file_sha256(tmp)
-            verify_tags(tmp, tags, name=source)
-            key = source_hash.result() if source_hash else written
+            source_digest = None if prefixed else pool.submit(hashes.digest, source)
+            written = write_tags(source, tmp, tags) or file_digest(tmp)
+            key = source_digest.result() if source_digest else written
         final = folder / f"{label}-{key[:HASH_CHARS]}-{tag_hash[:HASH_CHARS]}{tmp.suffix}"
         os.chmod(tmp, 0o644)
         os.replace(tmp, final)
@@ -131,7 +130,7 @@ def find_tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str)
     """The up-to-date tagged copy of `source`, if the cache has one; writes nothing."""
     hashes = HashCache(cache_dir)
     try:
-        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
+        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.digest)
         return _cached(cache_dir / TAGGED_DIR, source, label, tag_hash, hashes)
     except OSError as e:
         raise MediaError(f"{shown(source)}: cannot read: {e.strerror}") from e
@@ -155,15 +154,15 @@ def tagged_copy(
     hashes = HashCache(cache_dir)
     folder = cache_dir / TAGGED_DIR
     try:
-        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.sha256)
+        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.digest)
         path = _cached(folder, source, label, tag_hash, hashes)
         reused = path is not None
         if path is None:
             path = _write(source, tags, folder, (label, tag_hash), hashes)
-        sha256 = hashes.sha256(path)
+        digest = hashes.digest(path)
         sri = hashes.sri(path) if integrity else None
         hashes.save()
     except OSError as e:
         where = shown(Path(e.filename)) if e.filename else shown(cache_dir)
         raise MediaError(f"{shown(source)}: cannot tag into {where}: {e.strerror}") from e
-    return TaggedFile(source, path, path.stat().st_size, sha256, sri, reused)
+    return TaggedFile(source, path, path.stat().st_size, digest, sri, reused)

@@ -1,55 +1,144 @@
-"""Copying media fast: one pass over the bytes, hashed on another core as they are written."""
+"""Copying media fast: the kernel copies the bytes while this thread hashes them."""
 
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
+import os
 import shutil
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import BinaryIO
 
-CHUNK = 1 << 20
+from showpipe.digests import CHUNK, new_digest
+
+# Errors that mean "this kernel or file system cannot copy_file_range here", not a failure.
+NO_KERNEL_COPY = {errno.EXDEV, errno.ENOSYS, errno.EINVAL, errno.EOPNOTSUPP, errno.EPERM}
 
 
-def copy_with_prefix(prefix: bytes, source: Path, start: int, end: int, dest: Path) -> str:
-    """Write `prefix` then `source[start:end]` to `dest`; return the sha256 of `dest`.
+class PrefixOutgrewRoom(Exception):
+    """The prefix came out longer than the room left for it; it is kept to start again."""
 
-    One pass over the bytes: each chunk is read once, written, and hashed on a worker
-    thread meanwhile (hashlib releases the GIL), with two buffers taking turns. On a busy
-    two-core machine this beat a kernel copy plus a separate hashing read (measured in
-    benchmarks/bench_tagging.py's development: ~1.5x a plain copy against ~2x).
+    def __init__(self, prefix: bytes) -> None:
+        super().__init__(f"a {len(prefix)}-byte prefix did not fit")
+        self.prefix = prefix
+
+
+def copy_with_prefix(
+    make_prefix: Callable[[], bytes],
+    room: int,
+    source: Path,
+    span: tuple[int, int],
+    dest: Path,
+    *,
+    meanwhile: Callable[[], None] = lambda: None,
+) -> str:
+    """Write a prefix of `room` bytes, then `source[start:end]`, to `dest`; return its digest.
+
+    The kernel starts copying the bytes to offset `room` at once (copy_file_range, no trip
+    through Python) on a worker thread. Meanwhile this thread makes the prefix, writes it,
+    reads the same bytes from the page cache to hash them, and runs `meanwhile` (reading
+    the new tags back from `dest`, say, which may read only the prefix). The copy is the
+    floor; the rest hides behind it on the second core. The digest is taken from the
+    source's bytes, so a source that changed while it was copied is an error.
+
+    Raises:
+        PrefixOutgrewRoom: `make_prefix()` was not `room` bytes long; `dest` is removed.
+        OSError: reading or writing failed, or `source` changed meanwhile.
     """
-    digest = hashlib.sha256(prefix)
-    buffers = [bytearray(CHUNK), bytearray(CHUNK)]
+    before = _identity(source)
+    try:
+        digest = _copy_and_hash(make_prefix, room, source, span, dest, meanwhile)
+    except PrefixOutgrewRoom:
+        dest.unlink()
+        raise
+    if _identity(source) != before:
+        raise OSError(f"{source} changed while it was being copied; try again")
+    return digest
+
+
+def _copy_and_hash(
+    make_prefix: Callable[[], bytes],
+    room: int,
+    source: Path,
+    span: tuple[int, int],
+    dest: Path,
+    meanwhile: Callable[[], None],
+) -> str:
+    start, end = span
     with (
         source.open("rb", buffering=0) as src,
-        dest.open("wb", buffering=0) as out,
+        dest.open("xb", buffering=0) as out,  # a new file: see media.cache on truncating
         ThreadPoolExecutor(max_workers=1) as pool,
     ):
-        _write_all(out, memoryview(prefix))
-        src.seek(start)
-        hashing: Future[None] | None = None
-        remaining, turn = end - start, 0
-        while remaining > 0:
-            view = memoryview(buffers[turn])[: min(CHUNK, remaining)]
-            count = src.readinto(view)
-            if hashing is not None:
-                hashing.result()  # the other buffer is free again
-            if not count:
-                raise OSError(f"{source} is shorter than expected")
-            hashing = pool.submit(digest.update, view[:count])
-            _write_all(out, view[:count])
-            remaining, turn = remaining - count, 1 - turn
-        if hashing is not None:
-            hashing.result()
+        started = threading.Event()
+
+        def copy() -> None:
+            started.set()
+            _copy_range(src.fileno(), out.fileno(), start, end, room)
+
+        copying = pool.submit(copy)
+        # Let the worker into its system call now, not after the interpreter's 5 ms switch
+        # interval: building the prefix would hold the interpreter lock until then.
+        started.wait()
+        try:
+            prefix = make_prefix()
+            if len(prefix) != room:
+                raise PrefixOutgrewRoom(prefix)
+            os.pwrite(out.fileno(), prefix, 0)
+            digest = new_digest(prefix)
+            _hash_range(source, start, end, digest.update)
+            meanwhile()
+        finally:
+            copying.result()
     return digest.hexdigest()
 
 
-def _write_all(out: BinaryIO, data: memoryview) -> None:
-    while data:
-        written = out.write(data)
-        data = data[written:]
+def _identity(path: Path) -> tuple[int, int, int]:
+    stat = path.stat()
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def _copy_range(src: int, out: int, start: int, end: int, at: int) -> None:
+    """Copy `src[start:end]` to `out` at offset `at`: in the kernel where it can."""
+    offset, target = start, at
+    try:
+        while offset < end:
+            count = os.copy_file_range(src, out, end - offset, offset, target)
+            if not count:
+                raise OSError(errno.EIO, "source is shorter than expected")
+            offset, target = offset + count, target + count
+    except OSError as e:
+        if e.errno not in NO_KERNEL_COPY:
+            raise
+        _copy_range_by_reading(src, out, offset, end, target)
+
+
+def _copy_range_by_reading(src: int, out: int, offset: int, end: int, target: int) -> None:
+    """The same copy through a buffer, where the kernel cannot do it (another platform)."""
+    while offset < end:
+        data = os.pread(src, min(CHUNK, end - offset), offset)
+        if not data:
+            raise OSError(errno.EIO, "source is shorter than expected")
+        view = memoryview(data)
+        while view:
+            written = os.pwrite(out, view, target)
+            view, target = view[written:], target + written
+        offset += len(data)
+
+
+def _hash_range(path: Path, start: int, end: int, update: Callable[[memoryview], None]) -> None:
+    buffer = bytearray(CHUNK)
+    with path.open("rb", buffering=0) as f:
+        f.seek(start)
+        while start < end:
+            count = f.readinto(memoryview(buffer)[: min(CHUNK, end - start)])
+            if not count:
+                raise OSError(errno.EIO, f"{path} is shorter than expected")
+            update(memoryview(buffer)[:count])
+            start += count
 
 
 def copy_file(source: Path, dest: Path) -> None:
@@ -58,21 +147,16 @@ def copy_file(source: Path, dest: Path) -> None:
 
 
 def file_digests(path: Path) -> tuple[str, str]:
-    """The file's sha256 (hex) and its SRI sha384 value (`sha384-<base64>`), from one read.
+    """The file's digest and its SRI sha384 value (`sha384-<base64>`), from one read.
 
     podcast:integrity must describe the exact published bytes, and a second pass over a
     gigabyte of video would double the time.
     """
-    sha256, sha384 = hashlib.sha256(), hashlib.sha384()
-    buffer = bytearray(CHUNK)
-    view = memoryview(buffer)
-    with path.open("rb", buffering=0) as f:
-        while n := f.readinto(buffer):
-            sha256.update(view[:n])
-            sha384.update(view[:n])
-    return sha256.hexdigest(), "sha384-" + base64.b64encode(sha384.digest()).decode()
+    digest, sha384 = new_digest(), hashlib.sha384()
 
+    def update(data: memoryview) -> None:
+        digest.update(data)
+        sha384.update(data)
 
-def file_sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
+    _hash_range(path, 0, path.stat().st_size, update)
+    return digest.hexdigest(), "sha384-" + base64.b64encode(sha384.digest()).decode()

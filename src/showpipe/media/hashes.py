@@ -1,7 +1,7 @@
 """What the build cache remembers about files, so unchanged ones are never read again.
 
 A file is known by its identity: path, size, modification time (ns) and inode. While that
-is unchanged, its remembered sha256 is trusted, and so is the record of which source
+is unchanged, its remembered digest is trusted, and so is the record of which source
 identity a tagged copy was made from.
 """
 
@@ -11,10 +11,12 @@ import json
 import os
 from pathlib import Path
 
-from showpipe.media.copying import file_digests, file_sha256
+from showpipe.digests import file_digest
+from showpipe.media.copying import file_digests
 
 Identity = list[int | str]
-HASHES_FILE = "hashes.json"
+# Named after the hash: an older cache, of SHA-256 values, is simply not read.
+HASHES_FILE = "xxh128.json"
 TAGGED_DIR = "tagged"
 
 
@@ -24,7 +26,7 @@ def identity(path: Path) -> Identity:
 
 
 class HashCache:
-    """sha256 of files, and the source each tagged copy was made from, in one JSON file."""
+    """Digests of files, and the source each tagged copy was made from, in one JSON file."""
 
     def __init__(self, cache_dir: Path) -> None:
         self.file = cache_dir / HASHES_FILE
@@ -38,35 +40,35 @@ class HashCache:
         self._changed = False
 
     def known(self, path: Path) -> str | None:
-        """The remembered sha256 of `path`, if the file has not changed since."""
+        """The remembered digest of `path`, if the file has not changed since."""
         key, *rest = identity(path)
         entry = self._files.get(str(key))
         return str(entry[3]) if entry and entry[:3] == rest else None
 
-    def remember(self, path: Path, sha256: str, sri: str | None = None) -> None:
+    def remember(self, path: Path, digest: str, sri: str | None = None) -> None:
         key, *rest = identity(path)
-        self._files[str(key)] = [*rest, sha256, *([sri] if sri else [])]
+        self._files[str(key)] = [*rest, digest, *([sri] if sri else [])]
         self._changed = True
 
     def digests(self, path: Path) -> tuple[str, str]:
-        """The file's sha256 and SRI sha384: remembered, or computed together in one read."""
+        """The file's digest and SRI sha384: remembered, or computed together in one read."""
         key, *rest = identity(path)
         entry = self._files.get(str(key))
         if entry and entry[:3] == rest and len(entry) > 4:
             return str(entry[3]), str(entry[4])
-        sha256, sri = file_digests(path)
-        self.remember(path, sha256, sri)
-        return sha256, sri
+        digest, sri = file_digests(path)
+        self.remember(path, digest, sri)
+        return digest, sri
 
     def sri(self, path: Path) -> str:
         """The file's SRI sha384 (see `digests`)."""
         return self.digests(path)[1]
 
-    def sha256(self, path: Path) -> str:
-        """The file's sha256: remembered, or computed (one read) and remembered."""
+    def digest(self, path: Path) -> str:
+        """The file's digest: remembered, or computed (one read) and remembered."""
         known = self.known(path)
         if known is None:
-            known = file_sha256(path)
+            known = file_digest(path)
             self.remember(path, known)
         return known
 

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from showpipe.digests import data_digest
+
 # Bump when the writers change what they write, so cached tagged copies are rebuilt.
-TAGGER_VERSION = 1
+TAGGER_VERSION = 2
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ def fingerprint(tags: TagSet, suffix: str, hash_file: Callable[[Path], str]) -> 
         data.pop("id3_version")
     data.update(tagger=TAGGER_VERSION, suffix=suffix)
     text = json.dumps(data, sort_keys=True, ensure_ascii=False)
-    return hashlib.sha256(text.encode()).hexdigest()
+    return data_digest(text.encode())
 
 
 def timestamp(seconds: float) -> str:

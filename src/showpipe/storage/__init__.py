@@ -32,7 +32,7 @@ class PutItem:
     content_type: str
     cache_control: str
     # Recorded beside the object where the backend can (S3 metadata), for people and tools.
-    sha256: str | None = None
+    digest: str | None = None
 
 
 @dataclass(frozen=True)
@@ -50,8 +50,8 @@ class ObjectInfo:
     """What the storage says about a stored object, to verify an upload against."""
 
     size: int
-    # The sha256 recorded beside the object (S3 metadata) or measured (local files).
-    sha256: str | None
+    # The digest recorded beside the object (S3 metadata) or measured (local files).
+    digest: str | None
 
 
 @dataclass(frozen=True)
@@ -96,7 +96,7 @@ class Storage(Protocol):
         ...
 
     def stat(self, key: str) -> ObjectInfo | None:
-        """The object's size and recorded sha256, or None when there is no such object."""
+        """The object's size and recorded digest, or None when there is no such object."""
         ...
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:

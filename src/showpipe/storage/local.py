@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import os
 import shutil
 import tempfile
@@ -12,6 +11,7 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from showpipe.digests import data_digest, file_digest
 from showpipe.errors import ConflictError, StorageError
 from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
 
@@ -82,11 +82,11 @@ class LocalStorage:
         if not path.is_file():
             return None
         # Measured, not recorded: a local file is cheap to read back.
-        return ObjectInfo(path.stat().st_size, _sha256(path))
+        return ObjectInfo(path.stat().st_size, file_digest(path))
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         data = self.get(key)
-        return None if data is None else (data, hashlib.sha256(data).hexdigest())
+        return None if data is None else (data, data_digest(data))
 
     def put_bytes_if(
         self, key: str, data: bytes, *, version: str | None, content_type: str, cache_control: str
@@ -154,11 +154,6 @@ class LocalStorage:
             raise StorageError(f"cannot write {target}: {e.strerror}") from e
         finally:
             tmp.unlink(missing_ok=True)
-
-
-def _sha256(path: Path) -> str:
-    with path.open("rb") as f:
-        return hashlib.file_digest(f, "sha256").hexdigest()
 
 
 def _is_temp(key: str) -> bool:

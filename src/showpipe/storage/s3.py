@@ -20,6 +20,7 @@ from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
 from s3transfer.subscribers import BaseSubscriber
 
+from showpipe.digests import ALGORITHM
 from showpipe.errors import ConfigError, ConflictError, StorageError
 from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
 
@@ -208,8 +209,8 @@ class S3Storage:
                 extra = self._extra(item.content_type, item.cache_control)
                 if self.config.storage_class:
                     extra["StorageClass"] = self.config.storage_class
-                if item.sha256:
-                    extra["Metadata"] = {"sha256": item.sha256}
+                if item.digest:
+                    extra["Metadata"] = {ALGORITHM: item.digest}
                 future = manager.upload(
                     str(item.path),
                     self.config.bucket,
@@ -241,7 +242,7 @@ class S3Storage:
                 head = self.client.head_object(Bucket=self.config.bucket, Key=self._key(key))
         except _Missing:
             return None
-        return ObjectInfo(int(head["ContentLength"]), head.get("Metadata", {}).get("sha256"))
+        return ObjectInfo(int(head["ContentLength"]), head.get("Metadata", {}).get(ALGORITHM))
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:

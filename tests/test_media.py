@@ -75,7 +75,7 @@ def test_probe_image(tmp_path: Path) -> None:
         probe_image(bad)
 
 
-@pytest.mark.parametrize("name", ["tone.mp3", "clip.mp4", "tone.opus"])
+@pytest.mark.parametrize("name", ["tone.mp3", "clip.mp4", "tone.opus", "tone.flac"])
 def test_truncated_file_that_still_parses_is_rejected(
     media_dir: Path, tmp_path: Path, name: str
 ) -> None:
@@ -86,3 +86,15 @@ def test_truncated_file_that_still_parses_is_rejected(
         probe_media(path)
     path.write_bytes(data)
     assert probe_media(path).duration > 0
+
+
+@pytest.mark.parametrize("cut", [1, 100])
+def test_a_flac_file_cut_inside_its_last_frame_is_truncated(
+    media_dir: Path, tmp_path: Path, cut: int
+) -> None:
+    """Its last frame header still parses: only the frame's CRC shows the bytes missing."""
+    data = (media_dir / "tone.flac").read_bytes()
+    path = tmp_path / "tone.flac"
+    path.write_bytes(data[:-cut])
+    with pytest.raises(MediaError, match="file is truncated"):
+        probe_media(path)

@@ -1,14 +1,17 @@
 """Cheap checks that a media file is complete, for what its headers alone would not show.
 
 A truncated upload still parses: an MP3's Xing header, an MP4's `moov` (first, with fast
-start) and Ogg's last whole page all report a duration. These checks compare what the
-headers promise with the bytes that are there, reading only a few kilobytes.
+start), Ogg's last whole page and FLAC's STREAMINFO all report a duration. These checks
+compare what the headers promise with what is there, reading only the end of the file.
 """
 
 from __future__ import annotations
 
 import struct
 from pathlib import Path
+
+import av
+import mutagen.flac
 
 from showpipe.errors import MediaError, shown
 from showpipe.media.id3 import audio_region
@@ -77,6 +80,28 @@ def _ogg_missing(path: Path) -> int:
     return max(page + length - len(tail), 0) if len(table) == segments else 1
 
 
+def _flac_missing(path: Path) -> int:
+    """How many samples STREAMINFO counts beyond the last frame that decodes whole.
+
+    A FLAC frame's end is known only from its CRC, so FFmpeg's decoder checks the last
+    second: a cut frame fails its CRC, and the frames before it end short of the total.
+    """
+    info = mutagen.flac.FLAC(path).info
+    if not info.total_samples:
+        return 0  # the encoder did not know the length: nothing to compare with
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        last_second = (info.total_samples / info.sample_rate - 1.0) / stream.time_base
+        container.seek(max(int(last_second), 0), stream=stream)
+        decoded_to = 0
+        try:
+            for frame in container.decode(stream):
+                decoded_to = frame.pts + frame.samples
+        except av.error.InvalidDataError:
+            return max(int(info.total_samples) - decoded_to, 1)
+    return max(int(info.total_samples) - decoded_to, 0)
+
+
 CHECKS = {
     ".mp3": _mp3_missing,
     ".m4a": _mp4_missing,
@@ -85,11 +110,12 @@ CHECKS = {
     ".opus": _ogg_missing,
     ".ogg": _ogg_missing,
     ".oga": _ogg_missing,
+    ".flac": _flac_missing,
 }
 
 
 def check_complete(path: Path) -> None:
-    """Raise if the file is shorter than its own headers say (FLAC is not checked).
+    """Raise if the file is shorter than its own headers say.
 
     Raises:
         MediaError: naming the file and how many bytes are missing.

@@ -96,7 +96,7 @@ def _flac_missing(path: Path) -> int:
         decoded_to = 0
         try:
             for frame in container.decode(stream):
-                decoded_to = frame.pts + frame.samples
+                decoded_to = (frame.pts or 0) + frame.samples
         except av.error.InvalidDataError:
             return max(int(info.total_samples) - decoded_to, 1)
     return max(int(info.total_samples) - decoded_to, 0)

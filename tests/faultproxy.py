@@ -2,9 +2,11 @@
 
 Each request is forwarded to the server unless a rule matches it first. A rule matches a
 method and a regular expression on the path, fires a bounded number of times, and does one
-of: answer with an S3 error (500, 503 SlowDown), reset the connection, wait before
-forwarding, or hold the request (never forwarded) until the test releases it, so that a test
-can kill the client while the request is held.
+of: answer with an S3 error (500, 503 SlowDown, or an S3-compatible service's refusals:
+checksum headers it does not support, a request signed for the wrong region), reset the
+connection, wait before forwarding, or hold the request (never forwarded) until the test
+releases it, so that a test can kill the client while the request is held. A rule may also
+require a request header whose name matches a regular expression.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import socket
 import struct
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
@@ -25,8 +27,20 @@ import pytest
 from s3server import S3Server
 
 ERRORS = {
-    500: ("InternalError", "We encountered an internal error. Please try again."),
-    503: ("SlowDown", "Please reduce your request rate."),
+    "500": (500, "InternalError", "We encountered an internal error. Please try again."),
+    "503": (503, "SlowDown", "Please reduce your request rate."),
+    # What Backblaze B2 and older MinIO and R2 answered to boto3 1.36's CRC headers.
+    "reject-checksum": (
+        400,
+        "InvalidArgument",
+        "Unsupported header 'x-amz-sdk-checksum-algorithm' received for this API call.",
+    ),
+    "wrong-region": (
+        400,
+        "AuthorizationHeaderMalformed",
+        "The authorization header is malformed; the region 'us-east-1' is wrong; "
+        "expecting 'eu-central-1'",
+    ),
 }
 # No held request or slow answer outlasts this: a broken test cannot hang the suite.
 MAX_WAIT = 20.0
@@ -38,18 +52,20 @@ class Rule:
 
     method: str
     path: str
-    action: str  # "500", "503", "reset", "slow", "hold"
+    action: str  # a key of ERRORS, "reset", "slow", "hold"
     times: int = 1
     delay: float = 0.0
+    header: str = ""  # if set, only requests with a header whose name matches (regex)
     seen: int = 0
     arrived: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
 
-    def matches(self, method: str, path: str) -> bool:
+    def matches(self, method: str, path: str, headers: Iterable[str]) -> bool:
         return (
             self.seen < self.times
             and method == self.method
             and re.search(self.path, path) is not None
+            and (not self.header or any(re.search(self.header, h, re.I) for h in headers))
         )
 
 
@@ -66,9 +82,16 @@ class FaultProxy:
         self.endpoint = f"http://127.0.0.1:{self.server.server_port}"
 
     def add(
-        self, method: str, path: str, action: str, *, times: int = 1, delay: float = 0.0
+        self,
+        method: str,
+        path: str,
+        action: str,
+        *,
+        times: int = 1,
+        delay: float = 0.0,
+        header: str = "",
     ) -> Rule:
-        rule = Rule(method, path, action, times, min(delay, MAX_WAIT))
+        rule = Rule(method, path, action, times, min(delay, MAX_WAIT), header)
         with self.lock:
             self.rules.append(rule)
         return rule
@@ -80,10 +103,10 @@ class FaultProxy:
             self.rules.clear()
             self.requests.clear()
 
-    def take(self, method: str, path: str) -> Rule | None:
+    def take(self, method: str, path: str, headers: Iterable[str]) -> Rule | None:
         with self.lock:
             for rule in self.rules:
-                if rule.matches(method, path):
+                if rule.matches(method, path, headers):
                     rule.seen += 1
                     return rule
         return None
@@ -103,13 +126,13 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
         def _relay(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length) if length else b""
-            rule = proxy.take(self.command, self.path)
+            rule = proxy.take(self.command, self.path, self.headers.keys())
             action = rule.action if rule else "forward"
             proxy.log(self.command, self.path, action)
             if rule is not None:
                 rule.arrived.set()
-            if action in ("500", "503"):
-                self._error(int(action))
+            if action in ERRORS:
+                self._error(action)
             elif action == "reset":
                 self._reset()
             elif action == "hold":
@@ -122,8 +145,8 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
                     time.sleep(rule.delay)
                 self._forward(body)
 
-        def _error(self, status: int) -> None:
-            code, message = ERRORS[status]
+        def _error(self, action: str) -> None:
+            status, code, message = ERRORS[action]
             body = (
                 f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
                 f"<Message>{message}</Message></Error>"

@@ -28,7 +28,7 @@ from faultproxy import FaultProxy
 from s3server import S3Server
 from showpipe.config import load_settings
 from showpipe.errors import ConflictError, StorageError
-from showpipe.lock import LEASE_KEY, project_lock, renew_lease, take_lease
+from showpipe.lock import LEASE_KEY, LEASE_TIME, exclusive, project_lock, renew_lease, take_lease
 from showpipe.project import load_project
 from showpipe.publish import plan_publish, run_plan
 from showpipe.storage import PutItem, open_storage
@@ -174,6 +174,37 @@ def test_lease_one_holder_at_a_time_and_a_dead_or_expired_one_is_taken_over(
     with pytest.raises(ConflictError):
         storage.put_bytes_if("showpipe/lease.json", b"{}", version=None,
                              content_type="application/json", cache_control="no-store")  # fmt: skip
+
+
+def test_a_long_run_renews_its_lease_and_learns_when_another_run_took_it(
+    s3_server: S3Server, s3_bucket: str, tmp_path: Path
+) -> None:
+    storage = S3Storage(
+        load_s3_config(f"s3://{s3_bucket}/renew", {"endpoint_url": s3_server.endpoint})
+    )
+
+    def stored_lease() -> dict[str, Any]:
+        return json.loads(storage.get(LEASE_KEY) or b"null")
+
+    every, started = timedelta(seconds=0.2), datetime.now(UTC)
+    with exclusive(tmp_path, storage, "publish", now=NOW, renew_every=every) as held:
+        first = stored_lease()["expires"]
+        assert datetime.fromisoformat(first) == NOW + LEASE_TIME
+        deadline = time.monotonic() + 20  # a long upload: renewed in the background meanwhile
+        while (renewed := stored_lease()["expires"]) == first and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert datetime.fromisoformat(renewed) > started + LEASE_TIME  # renewed by the clock
+        assert stored_lease()["pid"] == os.getpid()
+        # another machine takes the storage over (say this run was stalled past expiry)
+        other = {"host": "elsewhere", "pid": 1, "command": "feeds", "started": renewed,
+                 "expires": renewed}  # fmt: skip
+        storage.put_bytes(LEASE_KEY, json.dumps(other).encode(),
+                          content_type="application/json", cache_control="no-store")  # fmt: skip
+        time.sleep(every.total_seconds() * 3)  # renewals meanwhile find it gone and stop
+        with pytest.raises(ConflictError, match="now held by showpipe feeds .* on elsewhere"):
+            held.confirm()
+        assert stored_lease()["host"] == "elsewhere"  # not overwritten by the renewals
+    assert stored_lease()["host"] == "elsewhere"  # nor removed on the way out
 
 
 def test_a_run_holding_the_project_lock_stops_another_with_a_clear_message(

@@ -5,7 +5,8 @@ on two sharing a bucket. On one machine the project's lock file (fcntl, released
 when a run dies, even by SIGKILL) keeps them apart. Across machines the storage holds a lease,
 `showpipe/lease.json`, created with a conditional write (S3 If-None-Match: *), so exactly one
 run gets it. A lease left by a killed run is taken over once it has expired, or at once when
-it names this machine and a process that no longer exists.
+it names this machine and a process that no longer exists. A live run renews its lease in the
+background while it works, so a long upload never outlasts it.
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ import fcntl
 import json
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from showpipe.errors import BusyError, ConflictError
+from showpipe.errors import BusyError, ConflictError, StorageError
 from showpipe.storage import Storage
 
 LEASE_KEY = "showpipe/lease.json"
 LOCK_FILE = "lock"
-# Longer than any honest run's uploads; a killed run's lease frees itself after this.
+# How long a killed run's lease keeps others out; a live run renews its lease far sooner.
 LEASE_TIME = timedelta(hours=1)
+RENEW_EVERY = LEASE_TIME / 4  # three renewals may fail (the network, say) before it lapses
 
 
 @dataclass(frozen=True)
@@ -165,17 +168,56 @@ class Held:
 
     def __init__(self, storage: Storage, lease: Lease) -> None:
         self.storage, self.lease = storage, lease
+        self._lock = threading.Lock()
+        self._lost: ConflictError | None = None
 
     def confirm(self) -> None:
-        self.lease = renew_lease(self.storage, self.lease, now=datetime.now(UTC))
+        """Renew the lease now.
+
+        Raises:
+            ConflictError: the lease was lost, now or at a renewal in the background.
+        """
+        with self._lock:
+            if self._lost is not None:
+                raise self._lost
+            try:
+                self.lease = renew_lease(self.storage, self.lease, now=datetime.now(UTC))
+            except ConflictError as e:
+                self._lost = e
+                raise
+
+    def renew_until(self, stop: threading.Event, every: timedelta) -> None:
+        """Renew the lease every `every` until `stop` is set or the lease is lost."""
+        while not stop.wait(every.total_seconds()):
+            try:
+                self.confirm()
+            except ConflictError:
+                return  # confirm() before recording raises it again
+            except StorageError:
+                continue  # the lease has time left: the next renewal tries again
 
 
 @contextmanager
-def exclusive(state_dir: Path, storage: Storage, command: str, *, now: datetime) -> Iterator[Held]:
-    """Hold both the project's lock and the storage's lease while writing."""
+def exclusive(
+    state_dir: Path,
+    storage: Storage,
+    command: str,
+    *,
+    now: datetime,
+    renew_every: timedelta = RENEW_EVERY,
+) -> Iterator[Held]:
+    """Hold both the project's lock and the storage's lease while writing, renewing the
+    lease in the background."""
     with project_lock(state_dir, command):
         held = Held(storage, take_lease(storage, command, now=now))
+        stop = threading.Event()
+        renewer = threading.Thread(
+            target=held.renew_until, args=(stop, renew_every), name="lease", daemon=True
+        )
+        renewer.start()
         try:
             yield held
         finally:
+            stop.set()
+            renewer.join()
             release_lease(storage, held.lease)

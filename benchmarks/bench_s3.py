@@ -18,7 +18,8 @@ Prints, side by side in one run against one moto server on loopback:
 
 awscli pins botocore exactly, so it lives in its own venv (.venv-bench, made by `make bench`
 or by this script). Sizes: BENCH_BIG_MB, BENCH_SMALL_COUNT, BENCH_SMALL_KB, BENCH_RSS_MB,
-BENCH_EPISODES, BENCH_ROUNDS; BENCH_QUICK=1 shrinks them all for a quick run while developing.
+BENCH_EPISODES, BENCH_ROUNDS; BENCH_ONLY=big (small, rss, noop) runs only that benchmark;
+BENCH_QUICK=1 shrinks them all for a quick run while developing.
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ SMALL_COUNT = int(os.environ.get("BENCH_SMALL_COUNT", 30 if QUICK else 200))
 SMALL_KB = int(os.environ.get("BENCH_SMALL_KB", 50))
 RSS_MB = int(os.environ.get("BENCH_RSS_MB", 100 if QUICK else 2048))
 EPISODES = int(os.environ.get("BENCH_EPISODES", 50 if QUICK else 1000))
+ONLY = os.environ.get("BENCH_ONLY", "")  # e.g. "small": only the benchmarks so named
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", 1 if QUICK else 3))
 AWS = REPO / ".venv-bench" / "bin" / "aws"
 SAMPLE_MP3 = REPO / "episodes" / "media" / "pilot.mp3"
@@ -377,7 +379,8 @@ def main() -> None:
         os.environ.update(env)  # for the in-process measurements
         try:
             print(f"S3 benchmark against moto on {server.endpoint} (quick={QUICK})")
-            for bench in (bench_big, bench_small, bench_rss, bench_noop):
+            benches = (bench_big, bench_small, bench_rss, bench_noop)
+            for bench in [b for b in benches if ONLY in b.__name__]:
                 bench(server, tmp, env, process.pid)
                 # moto keeps every object: forget them before the next benchmark
                 requests.post(f"{server.endpoint}/moto-api/reset", timeout=60)

@@ -14,7 +14,6 @@ without being read. A source that was touched, moved or replaced is compared by 
 
 from __future__ import annotations
 
-import glob
 import hashlib
 import os
 import re
@@ -31,6 +30,7 @@ from showpipe.media.tag import verify_tags, write_tags
 from showpipe.media.tags import TagSet, fingerprint
 
 HASH_CHARS = 16  # of each hash in a tagged copy's name
+CONTENT_KEY = re.compile(f"[0-9a-f]{{{HASH_CHARS}}}")
 PREFIXED = (".mp3",)  # formats whose copy is a new header + the source's bytes
 
 
@@ -86,9 +86,20 @@ def _cached(
     folder: Path, source: Path, label: str, tag_hash: str, hashes: HashCache
 ) -> Path | None:
     """The existing tagged copy for this source content and these tags, if any."""
-    suffix = source.suffix.lower()
-    pattern = f"{glob.escape(label)}-{'[0-9a-f]' * HASH_CHARS}-{tag_hash[:HASH_CHARS]}{suffix}"
-    candidates = sorted(folder.glob(pattern))
+    # `label-<content key>-<tags hash><ext>`, matched by hand: a glob of this pattern costs a
+    # regex compiled anew per episode, the bulk of a warm plan's time on a big show.
+    head, tail = f"{label}-", f"-{tag_hash[:HASH_CHARS]}{source.suffix.lower()}"
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        names = []
+    candidates = [
+        folder / name
+        for name in sorted(names)
+        if name.startswith(head)
+        and name.endswith(tail)
+        and CONTENT_KEY.fullmatch(name[len(head) : -len(tail)])
+    ]
     now = identity(source)
     for copy in candidates:
         if hashes.made_from(copy) == now:

@@ -1,4 +1,5 @@
-"""The build cache's hash file: read once per process, yet never stale, and kept tidy."""
+"""The build cache's bookkeeping: its hash file (read once per process, yet never stale, and
+kept tidy) and how tagged copies are found by name."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import os
 from pathlib import Path
 
 from showpipe.media import HashCache
+from showpipe.media.cache import _copies_under
 from showpipe.media.hashes import HASHES_FILE, identity
 
 
@@ -59,3 +61,22 @@ def test_files_that_are_gone_are_forgotten_when_read(tmp_path: Path) -> None:
     reread.save()
     saved = json.loads((tmp_path / "cache" / HASHES_FILE).read_text())
     assert str(audio.resolve()) not in saved["files"]
+
+
+def test_tagged_copies_are_found_by_label_content_key_and_tags(tmp_path: Path) -> None:
+    a, b, c, d = "a" * 16, "b" * 16, "c" * 16, "d" * 16
+    names = [
+        f"ep-audio-{a}-{b}.mp3",  # the one with these tags
+        f"ep-audio-{c}-{d}.mp3",  # other tags
+        f"ep-audio-{a}-{b}.m4a",  # other format
+        f"ep-audio-extra-{a}-{b}.mp3",  # another label that starts with this one
+        f"ep-audio-{a}-{b}x.mp3",  # not a tags hash
+        f"ep-audio-{a[:15]}-{b}.mp3",  # too short a content key
+        f".tagging-ep-audio-{a}-{b}.mp3",  # a write in progress
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    assert _copies_under(tmp_path, "ep-audio", ".mp3", b + "0" * 48) == [tmp_path / names[0]]
+    found = _copies_under(tmp_path, "ep-audio", ".mp3")
+    assert found == [tmp_path / names[0], tmp_path / names[1]]
+    assert _copies_under(tmp_path / "none", "ep-audio", ".mp3") == []

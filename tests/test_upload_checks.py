@@ -107,3 +107,25 @@ def test_a_local_folder_is_checked_by_listing_too(tmp_path: Path) -> None:
     (tmp_path / "public" / "media" / "f005.mp3").write_bytes(b"")
     with pytest.raises(StorageError, match="media/f005.mp3: stored 0 bytes"):
         verify_uploads(uploads, storage)
+
+
+class LaggingListing(LocalStorage):
+    """A folder whose listing has not caught up with the newest write yet."""
+
+    def list_sizes(self, prefix: str = "") -> dict[str, int]:
+        sizes = super().list_sizes(prefix)
+        sizes.pop(max(sizes), None)
+        return sizes
+
+
+def test_an_object_a_lagging_listing_lacks_is_asked_about(tmp_path: Path) -> None:
+    source = tmp_path / "source"
+    source.mkdir()
+    uploads = uploads_of(source, [10 + i for i in range(LIST_FROM)])
+    storage = LaggingListing(tmp_path / "public")
+    for upload in uploads:
+        storage.put_file(upload.file.key, upload.source, content_type="", cache_control="")
+    verify_uploads(uploads, storage)  # the newest is found by asking about it
+    (tmp_path / "public" / uploads[-1].file.key).unlink()
+    with pytest.raises(StorageError, match=f"{uploads[-1].file.key}: missing after upload"):
+        verify_uploads(uploads, storage)

@@ -419,11 +419,12 @@ def _stored_after_upload(uploads: Sequence[Upload], storage: Storage) -> list[Ob
 
     A listing gives sizes only, one request per 1,000 keys, where asking each key is one
     request per upload: for objects this run has just written whole (a PUT is atomic, and
-    its key names its content), the size is what is left to check.
+    its key names its content), the size is what is left to check. A key the listing lacks
+    is asked about too, in case a provider's listings lag behind its writes.
     """
     listed = _crowded_folders(uploads)
     sizes = {k: v for folder in listed for k, v in storage.list_sizes(folder + "/").items()}
-    asked = [u for u in uploads if _folder(u) not in listed]
+    asked = [u for u in uploads if _folder(u) not in listed or u.file.key not in sizes]
     infos = dict(zip((u.file.key for u in asked), _stat_all(asked, storage), strict=True))
     for key, size in sizes.items():
         infos.setdefault(key, ObjectInfo(size, None))

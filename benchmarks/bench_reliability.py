@@ -4,7 +4,7 @@ rerun after a kill costs beside a full publish.
 
 Prints, side by side in one run against one moto server on loopback:
   1. publishing N small episodes (each a distinct tagged MP3 of ~50 KB), best of ROUNDS:
-     `run_plan` inside `exclusive()` (lease + HEAD before and after each upload + conditional
+     `run_plan` inside `exclusive()` (lease + checks before and after the uploads + conditional
      manifest) vs the baseline order with none of these, each into a fresh bucket;
   2. the rerun of the same publish after a "kill" between the uploads and the manifest (every
      object stored, nothing recorded): time and objects sent, vs the full publish.

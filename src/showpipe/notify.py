@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Sequence
-
-import requests
+from typing import TYPE_CHECKING
 
 from showpipe.model import Feed
+
+if TYPE_CHECKING:  # requests is imported when a feed asks for notifications, not on every run
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +26,8 @@ PUBNOTIFY_URL = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
 
 def _request(session: requests.Session, method: str, url: str, **kwargs: object) -> str | None:
     """Send one notification; return a warning, or None when it was accepted."""
+    import requests
+
     try:
         response = session.request(method, url, timeout=TIMEOUT, **kwargs)  # type: ignore[arg-type]
     except requests.RequestException as e:
@@ -61,6 +65,8 @@ def announce(changed: Sequence[tuple[Feed, str]], *, user_agent: str) -> list[st
     warnings: list[str] = []
     if not any(f.notify.websub or f.notify.podping or f.notify.podcast_index for f, _ in changed):
         return warnings
+    import requests
+
     with requests.Session() as session:
         session.headers["User-Agent"] = user_agent
         for feed, url in changed:

@@ -385,16 +385,25 @@ def _stat_all(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | 
         return list(pool.map(lambda u: storage.stat(u.file.key), uploads))
 
 
+def _folder(upload: Upload) -> str:
+    return upload.file.key.partition("/")[0]
+
+
+def _crowded_folders(uploads: Sequence[Upload]) -> set[str]:
+    """The folders with many uploads: listed, rather than asked about key by key."""
+    folders = Counter(_folder(u) for u in uploads)
+    return {folder for folder, count in folders.items() if count >= LIST_FROM}
+
+
 def _not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
     """The uploads without a complete copy stored already (a killed run's): those to send.
 
     A folder with many uploads is listed first (one request per 1,000 keys), so that only
     the keys found there are asked about one by one; a few uploads are asked about at once.
     """
-    folders = Counter(u.file.key.partition("/")[0] for u in uploads)
-    listed = {folder for folder, count in folders.items() if count >= LIST_FROM}
+    listed = _crowded_folders(uploads)
     present = {key for folder in listed for key in storage.list_keys(folder + "/")}
-    asked = [u for u in uploads if u.file.key.partition("/")[0] not in listed]
+    asked = [u for u in uploads if _folder(u) not in listed]
     asked += [u for u in uploads if u.file.key in present and u not in asked]
     infos = dict(zip((u.file.key for u in asked), _stat_all(asked, storage), strict=True))
     return [
@@ -405,13 +414,31 @@ def _not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
     ]
 
 
+def _stored_after_upload(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | None]:
+    """Each upload's object as stored now: listed where a folder had many uploads.
+
+    A listing gives sizes only, one request per 1,000 keys, where asking each key is one
+    request per upload: for objects this run has just written whole (a PUT is atomic, and
+    its key names its content), the size is what is left to check. A key the listing lacks
+    is asked about too, in case a provider's listings lag behind its writes.
+    """
+    listed = _crowded_folders(uploads)
+    sizes = {k: v for folder in listed for k, v in storage.list_sizes(folder + "/").items()}
+    asked = [u for u in uploads if _folder(u) not in listed or u.file.key not in sizes]
+    infos = dict(zip((u.file.key for u in asked), _stat_all(asked, storage), strict=True))
+    for key, size in sizes.items():
+        infos.setdefault(key, ObjectInfo(size, None))
+    return [infos.get(u.file.key) for u in uploads]
+
+
 def verify_uploads(uploads: Sequence[Upload], storage: Storage) -> None:
-    """Check every object the manifest will name is stored whole: its size and its digest.
+    """Check every object the manifest will name is stored whole: its size, and its digest
+    where the storage is asked about the object itself.
 
     Raises:
         StorageError: an object is missing or differs from the file uploaded.
     """
-    for upload, info in zip(uploads, _stat_all(uploads, storage), strict=True):
+    for upload, info in zip(uploads, _stored_after_upload(uploads, storage), strict=True):
         if info is None:
             raise StorageError(f"{upload.file.key}: missing after upload; publish again")
         if info.size != upload.file.size or info.digest not in (None, upload.file.digest):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 import threading
@@ -204,4 +205,9 @@ def render_plan(out: Output, plan: Plan) -> None:
 
 
 def main() -> None:
-    cli(prog_name="showpipe")
+    try:
+        cli(prog_name="showpipe")
+    finally:
+        # The process ends here and frees everything at once: spare the interpreter its last
+        # full garbage collection over the run's objects (0.15 s after publishing 200 episodes).
+        gc.freeze()

@@ -14,7 +14,6 @@ without being read. A source that was touched, moved or replaced is compared by 
 
 from __future__ import annotations
 
-import glob
 import os
 import re
 import secrets
@@ -30,6 +29,7 @@ from showpipe.media.tag import write_tags
 from showpipe.media.tags import TagSet, fingerprint
 
 HASH_CHARS = 16  # of each hash in a tagged copy's name
+HASH = re.compile(f"[0-9a-f]{{{HASH_CHARS}}}")
 PREFIXED = (".mp3",)  # formats whose copy is a new header + the source's bytes
 
 
@@ -45,15 +45,32 @@ class TaggedFile:
     reused: bool
 
 
+def _copies_under(folder: Path, label: str, suffix: str, tag_hash: str = "") -> list[Path]:
+    """The tagged copies `<label>-<content key>-<tags hash><suffix>` in `folder`, sorted;
+    only those with these tags when `tag_hash` is given.
+
+    Matched by hand rather than by a glob or a regex built per label, which cost a fresh
+    regex compile per episode: the bulk of planning a big show.
+    """
+    head = f"{label}-"
+    try:
+        names = sorted(os.listdir(folder))
+    except FileNotFoundError:
+        return []
+    found = []
+    for name in names:
+        if name.startswith(head) and name.endswith(suffix):
+            content, _, tags = name[len(head) : len(name) - len(suffix)].partition("-")
+            if HASH.fullmatch(content) and HASH.fullmatch(tags):
+                if not tag_hash or tags == tag_hash[:HASH_CHARS]:
+                    found.append(folder / name)
+    return found
+
+
 def _prune(folder: Path, label: str, keep: Path) -> None:
     """Remove the older tagged copies under the same label: the cache keeps one per label."""
-    pattern = re.compile(
-        re.escape(label)
-        + rf"-[0-9a-f]{{{HASH_CHARS}}}-[0-9a-f]{{{HASH_CHARS}}}"
-        + re.escape(keep.suffix)
-    )
-    for old in folder.iterdir():
-        if old != keep and pattern.fullmatch(old.name):
+    for old in _copies_under(folder, label, keep.suffix):
+        if old != keep:
             old.unlink(missing_ok=True)
 
 
@@ -85,9 +102,7 @@ def _cached(
     folder: Path, source: Path, label: str, tag_hash: str, hashes: HashCache
 ) -> Path | None:
     """The existing tagged copy for this source content and these tags, if any."""
-    suffix = source.suffix.lower()
-    pattern = f"{glob.escape(label)}-{'[0-9a-f]' * HASH_CHARS}-{tag_hash[:HASH_CHARS]}{suffix}"
-    candidates = sorted(folder.glob(pattern))
+    candidates = _copies_under(folder, label, source.suffix.lower(), tag_hash)
     now = identity(source)
     for copy in candidates:
         if hashes.made_from(copy) == now:

@@ -28,16 +28,30 @@ def identity(path: Path) -> Identity:
 class HashCache:
     """Digests of files, and the source each tagged copy was made from, in one JSON file."""
 
+    _files: dict[str, list[int | str]]
+    _copies: dict[str, Identity]
+
     def __init__(self, cache_dir: Path) -> None:
         self.file = cache_dir / HASHES_FILE
         self.copies_dir = cache_dir / TAGGED_DIR
+        self._changed = False
+        # A publish opens the cache once per file it describes: read the JSON once, and
+        # again only if it changed on disk (another process) since this one read or wrote it.
+        stamp = _stamp(self.file)
+        loaded = _LOADED.get(self.file)
+        if stamp is not None and loaded is not None and loaded[0] == stamp:
+            self._files, self._copies = loaded[1], loaded[2]
+            return
         try:
             data = json.loads(self.file.read_text())
-            self._files: dict[str, list[int | str]] = data["files"]
-            self._copies: dict[str, Identity] = data["copies"]
+            files: dict[str, list[int | str]] = data["files"]
+            copies: dict[str, Identity] = data["copies"]
         except (OSError, ValueError, KeyError, TypeError):
-            self._files, self._copies = {}, {}  # none yet, or damaged: it is only a cache
-        self._changed = False
+            files, copies = {}, {}  # none yet, or damaged: it is only a cache
+        # Forget files that are gone (pruned copies, deleted recordings).
+        self._files = {k: v for k, v in files.items() if os.path.exists(k)}
+        self._copies = {k: v for k, v in copies.items() if (self.copies_dir / k).exists()}
+        _LOADED[self.file] = (stamp, self._files, self._copies)
 
     def known(self, path: Path) -> str | None:
         """The remembered digest of `path`, if the file has not changed since."""
@@ -83,12 +97,27 @@ class HashCache:
     def save(self) -> None:
         if not self._changed:
             return
-        # Forget files that are gone (pruned copies, deleted recordings).
-        self._files = {k: v for k, v in self._files.items() if os.path.exists(k)}
-        self._copies = {k: v for k, v in self._copies.items() if (self.copies_dir / k).exists()}
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_name(self.file.name + ".tmp")
         data = {"files": self._files, "copies": self._copies}
-        tmp.write_text(json.dumps(data, indent=0, sort_keys=True))
+        # Saved once per tagged copy: compact, so that json's C encoder does it (an indent
+        # means its pure-Python one, the most of a first publish's time on a big show).
+        tmp.write_text(json.dumps(data, sort_keys=True))
         os.replace(tmp, self.file)
+        _LOADED[self.file] = (_stamp(self.file), self._files, self._copies)
         self._changed = False
+
+
+# The cache files this process has read or written: their stamp when it did, and contents.
+_LOADED: dict[
+    Path, tuple[tuple[int, int, int] | None, dict[str, list[int | str]], dict[str, Identity]]
+] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int] | None:
+    """What changes when a file is replaced or rewritten: mtime, size, inode."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size, stat.st_ino

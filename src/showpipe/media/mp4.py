@@ -9,13 +9,15 @@ from __future__ import annotations
 
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import av
 import mutagen.mp4 as mp4
 
 from showpipe.errors import MediaError, shown
 from showpipe.media.tags import ChapterMark, ReadBack, TagSet
+
+if TYPE_CHECKING:  # PyAV is imported when an MP4 is remuxed: audio-only runs never need it
+    import av
 
 PODCAST = 21  # `stik` media kind (FEED-SPEC.md: stik 21 = Podcast)
 MS = Fraction(1, 1000)
@@ -39,6 +41,8 @@ def _av_chapters(chapters: tuple[ChapterMark, ...]) -> list[dict[str, object]]:
 
 def is_media_stream(stream: av.stream.Stream) -> bool:
     """Audio or video, but not a cover image (FFmpeg shows `covr` as an attached picture)."""
+    import av
+
     attached = bool(stream.disposition & av.stream.Disposition.attached_pic)
     return stream.type in ("audio", "video") and not attached
 
@@ -51,6 +55,8 @@ def remux_with_chapters(source: Path, dest: Path, chapters: tuple[ChapterMark, .
     Raises:
         MediaError: FFmpeg could not read or write the file.
     """
+    import av
+
     try:
         with (
             av.open(str(source)) as src,

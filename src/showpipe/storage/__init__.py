@@ -117,6 +117,10 @@ class Storage(Protocol):
         """Every stored key starting with `prefix`."""
         ...
 
+    def list_sizes(self, prefix: str = "") -> dict[str, int]:
+        """Every stored key starting with `prefix`, with its size in bytes."""
+        ...
+
     def incomplete_uploads(self) -> list[Incomplete]:
         """Uploads started and never finished (left by a crash or a kill)."""
         ...

@@ -106,6 +106,9 @@ class LocalStorage:
         keys = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
         return sorted(k for k in keys if k.startswith(prefix) and not _is_temp(k))
 
+    def list_sizes(self, prefix: str = "") -> dict[str, int]:
+        return {key: self._path(key).stat().st_size for key in self.list_keys(prefix)}
+
     def incomplete_uploads(self) -> list[Incomplete]:
         """Temp files of writes that never reached their rename (a killed run's)."""
         root = self.root.resolve()

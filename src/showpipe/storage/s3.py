@@ -270,14 +270,18 @@ class S3Storage:
             raise ConflictError(f"{self._where(key)} was removed by another showpipe run") from e
 
     def list_keys(self, prefix: str = "") -> list[str]:
-        keys: list[str] = []
+        return list(self.list_sizes(prefix))
+
+    def list_sizes(self, prefix: str = "") -> dict[str, int]:
+        sizes: dict[str, int] = {}
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.config.bucket, Prefix=self._key(prefix)
         )
         with self._translating("list", prefix or "/"):
             for page in pages:
-                keys += [o["Key"][len(self.config.prefix) :] for o in page.get("Contents", [])]
-        return keys
+                for found in page.get("Contents", []):
+                    sizes[found["Key"][len(self.config.prefix) :]] = int(found["Size"])
+        return sizes
 
     def incomplete_uploads(self) -> list[Incomplete]:
         found: list[Incomplete] = []

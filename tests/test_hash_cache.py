@@ -1,0 +1,80 @@
+"""The build cache's bookkeeping: its hash file (read once per process, yet never stale, and
+kept tidy) and how tagged copies are found by name."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from showpipe.media import HashCache
+from showpipe.media.cache import _copies_under
+from showpipe.media.hashes import HASHES_FILE, identity
+
+# A remembered hash: these tests are about the bookkeeping, not the hash function.
+HASH = "0123456789abcdef" * 4
+
+
+def test_a_second_cache_sees_what_the_first_saved(tmp_path: Path) -> None:
+    audio = tmp_path / "a.mp3"
+    audio.write_bytes(b"a" * 100)
+    first = HashCache(tmp_path / "cache")
+    first.remember(audio, HASH)
+    first.save()
+    assert HashCache(tmp_path / "cache").known(audio) == HASH
+
+
+def test_a_file_rewritten_by_another_process_is_read_again(tmp_path: Path) -> None:
+    audio, other = tmp_path / "a.mp3", tmp_path / "b.mp3"
+    audio.write_bytes(b"a" * 100)
+    other.write_bytes(b"b" * 100)
+    cache = HashCache(tmp_path / "cache")
+    cache.remember(audio, HASH)
+    cache.save()
+    # as another showpipe process would: a new file put in place
+    key, *rest = identity(other)
+    data = {"files": {str(key): [*rest, "f" * 64]}, "copies": {}}
+    tmp = tmp_path / "cache" / "new.json"
+    tmp.write_text(json.dumps(data))
+    os.replace(tmp, tmp_path / "cache" / HASHES_FILE)
+    again = HashCache(tmp_path / "cache")
+    assert again.known(other) == "f" * 64
+    assert again.known(audio) is None
+
+
+def test_files_that_are_gone_are_forgotten_when_read(tmp_path: Path) -> None:
+    audio = tmp_path / "a.mp3"
+    audio.write_bytes(b"a" * 100)
+    cache = HashCache(tmp_path / "cache")
+    cache.remember(audio, HASH)
+    cache.save()
+    audio.unlink()
+    saved = json.loads((tmp_path / "cache" / HASHES_FILE).read_text())
+    assert str(audio.resolve()) in saved["files"]
+    # A stale entry would be trusted by nothing (identity includes size, mtime and inode),
+    # but it is not carried on: the next process drops it.
+    os.utime(tmp_path / "cache" / HASHES_FILE, ns=(1, 1))
+    reread = HashCache(tmp_path / "cache")
+    reread.remember(tmp_path / "cache" / HASHES_FILE, HASH)
+    reread.save()
+    saved = json.loads((tmp_path / "cache" / HASHES_FILE).read_text())
+    assert str(audio.resolve()) not in saved["files"]
+
+
+def test_tagged_copies_are_found_by_label_content_key_and_tags(tmp_path: Path) -> None:
+    a, b, c, d = "a" * 16, "b" * 16, "c" * 16, "d" * 16
+    names = [
+        f"ep-audio-{a}-{b}.mp3",  # the one with these tags
+        f"ep-audio-{c}-{d}.mp3",  # other tags
+        f"ep-audio-{a}-{b}.m4a",  # other format
+        f"ep-audio-extra-{a}-{b}.mp3",  # another label that starts with this one
+        f"ep-audio-{a}-{b}x.mp3",  # not a tags hash
+        f"ep-audio-{a[:15]}-{b}.mp3",  # too short a content key
+        f".tagging-ep-audio-{a}-{b}.mp3",  # a write in progress
+    ]
+    for name in names:
+        (tmp_path / name).write_bytes(b"")
+    assert _copies_under(tmp_path, "ep-audio", ".mp3", b + "0" * 48) == [tmp_path / names[0]]
+    found = _copies_under(tmp_path, "ep-audio", ".mp3")
+    assert found == [tmp_path / names[0], tmp_path / names[1]]
+    assert _copies_under(tmp_path / "none", "ep-audio", ".mp3") == []

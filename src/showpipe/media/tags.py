@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
@@ -81,15 +81,16 @@ def fingerprint(tags: TagSet, suffix: str, hash_file: Callable[[Path], str]) -> 
     """
 
     def encode(value: Any) -> Any:
+        # One walk over the dataclasses (asdict would copy them all first).
         if isinstance(value, Path):
             return hash_file(value)
-        if isinstance(value, dict):
-            return {k: encode(v) for k, v in value.items()}
+        if is_dataclass(value):
+            return {f.name: encode(getattr(value, f.name)) for f in fields(value)}
         if isinstance(value, list | tuple):
             return [encode(v) for v in value]
         return value
 
-    data = encode(asdict(tags))
+    data = encode(tags)
     if suffix != ".mp3":
         data.pop("id3_version")
     data.update(tagger=TAGGER_VERSION, suffix=suffix)

@@ -3,7 +3,9 @@
 Prints, side by side in one run against one moto server on loopback:
   1. one large file (500 MB) and 2. many small files (200 x 50 KB), each as one episode of
      a show. Each round runs, one after the other, each into a new empty bucket:
-       aws  `aws s3 cp` of the file / `aws s3 sync` of the folder (the baseline);
+       aws  `aws s3 cp` of the file / `aws s3 sync` of the folder (the baseline), with its
+            defaults, and again with AWS_REQUEST_CHECKSUM_CALCULATION=when_required, the
+            protocol work showpipe's default does;
        (a)  showpipe's S3 storage alone uploading the same files (a fresh process);
        (b)  `showpipe publish` of every episode, the tagged copies already in the build
             cache (as after `showpipe tag` or a dry run): the upload job end to end through
@@ -200,6 +202,8 @@ def showpipe(*args: str) -> list[str]:
 # The contenders of one case, in the order they run in each round; aws first is the baseline.
 CONTENDERS = {
     "aws": "awscli: aws s3 cp (one file) / aws s3 sync (a folder)",
+    # The same command doing the same protocol work as showpipe's default: no CRC headers.
+    "aws_same": "awscli, checksums when_required like showpipe",
     "a": "(a) upload alone: showpipe's S3 storage, same files",
     "b": "(b) showpipe publish, tagged copies in the build cache",
     "c": "(c) showpipe publish, cold: empty build cache too",
@@ -250,10 +254,13 @@ def run_case(title: str, show: Path, server: S3Server, env: dict[str, str], pid:
             bucket = f"{name}-{who}-{round_}"
             client.create_bucket(Bucket=bucket)
             target = f"s3://{bucket}/show"
-            if who == "aws" and len(files) == 1:
+            extra = {}
+            if who.startswith("aws") and len(files) == 1:
                 command = [str(AWS), "s3", "cp", "--quiet", str(files[0]), target + "/media/"]
-            elif who == "aws":
+            elif who.startswith("aws"):
                 command = [str(AWS), "s3", "sync", "--quiet", str(media), target + "/media/"]
+            if who == "aws_same":
+                extra = {"AWS_REQUEST_CHECKSUM_CALCULATION": "when_required"}
             elif who.startswith("a"):
                 checksum = "when_supported" if who == "a_crc" else "when_required"
                 command = [sys.executable, "-c", _UPLOAD, target, str(media), checksum]
@@ -261,23 +268,29 @@ def run_case(title: str, show: Path, server: S3Server, env: dict[str, str], pid:
                 command = publish
                 if who == "c":
                     shutil.rmtree(show / ".showpipe" / "cache", ignore_errors=True)
-            runs[who].append(timed(command, show, {**env, "SHOWPIPE_STORAGE": target}, pid))
+            runs[who].append(
+                timed(command, show, {**env, "SHOWPIPE_STORAGE": target, **extra}, pid)
+            )
             empty_bucket(server, bucket)
     report(title, runs)
 
 
 def report(name: str, runs: dict[str, list[Usage]]) -> None:
-    """Medians side by side; the ratio is aws's median wall time over the contender's."""
+    """Medians side by side; a ratio is an aws median wall time over the contender's: aws
+    with its defaults, and aws doing the same protocol work as showpipe's default."""
     baseline = median(u.wall for u in runs["aws"])
+    same = median(u.wall for u in runs["aws_same"])
     print(f"{name}: median of {ROUNDS} round(s); ratio = aws time / showpipe time")
-    print("  (>= 1.0: showpipe at least as fast); cpu = the command's own, server = moto's")
+    print("  (>= 1.0: showpipe at least as fast) against aws's defaults, and [same checksums];")
+    print("  cpu = the command's own, server = moto's")
     for who, label in CONTENDERS.items():
         usages = runs[who]
         wall = median(u.wall for u in usages)
-        ratio = "          " if who == "aws" else f"ratio {baseline / wall:4.2f}"
+        ratios = f"{baseline / wall:4.2f} [{same / wall:4.2f}]"
+        ratio = " " * 18 if who.startswith("aws") else ratios
         every = " ".join(f"{u.wall:.2f}" for u in usages)
         print(
-            f"  {label:56}{wall:6.2f} s  {ratio}  cpu {median(u.cpu for u in usages):5.2f} s"
+            f"  {label:56}{wall:6.2f} s  {ratio:18} cpu {median(u.cpu for u in usages):5.2f} s"
             f"  server {median(u.server_cpu for u in usages):5.2f} s  [{every}]"
         )
 

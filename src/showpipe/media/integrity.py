@@ -10,7 +10,6 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-import av
 import mutagen.flac
 
 from showpipe.errors import MediaError, shown
@@ -86,6 +85,8 @@ def _flac_missing(path: Path) -> int:
     A FLAC frame's end is known only from its CRC, so FFmpeg's decoder checks the last
     second: a cut frame fails its CRC, and the frames before it end short of the total.
     """
+    import av  # FFmpeg's libraries: loaded only when a FLAC file is checked
+
     info = mutagen.flac.FLAC(path).info
     if not info.total_samples:
         return 0  # the encoder did not know the length: nothing to compare with

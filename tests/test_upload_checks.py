@@ -15,10 +15,11 @@ from showpipe.config import load_settings
 from showpipe.errors import StorageError
 from showpipe.manifest import StoredFile
 from showpipe.project import load_project
-from showpipe.publish import LIST_FROM, Upload, plan_publish, run_plan, verify_uploads
+from showpipe.publish import plan_publish, run_plan
 from showpipe.storage import open_storage
 from showpipe.storage.local import LocalStorage
 from showpipe.storage.s3 import S3Storage, load_s3_config
+from showpipe.uploads import LIST_FROM, Upload, verify_uploads
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 

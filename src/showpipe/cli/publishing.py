@@ -26,7 +26,8 @@ from showpipe.errors import ValidationError, shown
 from showpipe.storage import open_storage
 
 if TYPE_CHECKING:
-    from showpipe.publish import Plan, Upload
+    from showpipe.publish import Plan
+    from showpipe.uploads import Upload
 
 
 @cli.command()

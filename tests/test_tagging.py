@@ -25,6 +25,7 @@ from showpipe.media import (
     HashCache,
     Picture,
     TagSet,
+    find_tagged_copy,
     probe_media,
     tagged_copy,
     verify_tags,
@@ -311,3 +312,20 @@ def test_existing_tags_of_the_source_are_replaced(
     tag = mutagen.id3.ID3(path)
     assert tag["TIT2"].text == ["Ünïcode & Friends"] and len(tag.getall("CHAP")) == 2
     assert not path.read_bytes().endswith(b"\0" * 125)
+
+
+def test_a_copy_deleted_from_the_cache_meanwhile_is_written_again(
+    media_dir: Path, tmp_path: Path
+) -> None:
+    """Within one process too: the cache's listing is remembered, the file is not trusted."""
+    source = Path(shutil.copy(media_dir / "tone.mp3", tmp_path / "tone.mp3"))
+    tags = make_tags(media_dir)
+    first = tagged_copy(source, tags, cache_dir=tmp_path / "cache", label="ep-audio")
+    assert find_tagged_copy(source, tags, cache_dir=tmp_path / "cache", label="ep-audio")
+    folder = first.path.parent
+    stamp = folder.stat().st_mtime_ns
+    first.path.unlink()
+    os.utime(folder, ns=(stamp, stamp))  # as if within the same clock tick
+    again = tagged_copy(source, tags, cache_dir=tmp_path / "cache", label="ep-audio")
+    assert not again.reused and again.path.is_file()
+    assert again.digest == first.digest  # the same bytes, written again

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from showpipe.config import Settings
@@ -17,16 +18,20 @@ class Project:
     feeds: list[Feed]
     episodes: list[Episode]
 
+    @cached_property
+    def _by_source(self) -> dict[Path, Episode]:
+        # Publishing a whole show asks for every episode: a scan each would be quadratic.
+        return {episode.source: episode for episode in self.episodes}
+
     def episode_at(self, path: Path) -> Episode:
         """The loaded episode for `episodes/<slug>.yaml`.
 
         Raises:
             EpisodeError: the file is not one of the project's episodes.
         """
-        wanted = path.resolve()
-        for episode in self.episodes:
-            if episode.source == wanted:
-                return episode
+        episode = self._by_source.get(path.resolve())
+        if episode is not None:
+            return episode
         raise EpisodeError(
             f"{shown(path)}: not an episode of this project "
             f"(episodes live in {self.settings.episodes_dir}/*.yaml)"

@@ -45,26 +45,46 @@ class TaggedFile:
     reused: bool
 
 
-def _copies_under(folder: Path, label: str, suffix: str, tag_hash: str = "") -> list[Path]:
-    """The tagged copies `<label>-<content key>-<tags hash><suffix>` in `folder`, sorted;
-    only those with these tags when `tag_hash` is given.
+# The tagged copies of each cache folder by (label, suffix), with the folder's mtime then.
+_INDEX: dict[Path, tuple[int, dict[tuple[str, str], list[str]]]] = {}
 
-    Matched by hand rather than by a glob or a regex built per label, which cost a fresh
-    regex compile per episode: the bulk of planning a big show.
+
+def _index(folder: Path) -> dict[tuple[str, str], list[str]]:
+    """The copies `<label>-<content key>-<tags hash><suffix>` in `folder`, by label and
+    suffix: listed once, not once per episode, which made a big show's planning quadratic.
+
+    Kept while the folder's mtime stands; this process's own writes drop it (`_changed`),
+    since two changes within one clock tick leave the mtime as it was.
     """
-    head = f"{label}-"
     try:
-        names = sorted(os.listdir(folder))
+        stamp = folder.stat().st_mtime_ns
     except FileNotFoundError:
-        return []
-    found = []
-    for name in names:
-        if name.startswith(head) and name.endswith(suffix):
-            content, _, tags = name[len(head) : len(name) - len(suffix)].partition("-")
-            if HASH.fullmatch(content) and HASH.fullmatch(tags):
-                if not tag_hash or tags == tag_hash[:HASH_CHARS]:
-                    found.append(folder / name)
-    return found
+        return {}
+    known = _INDEX.get(folder)
+    if known is not None and known[0] == stamp:
+        return known[1]
+    index: dict[tuple[str, str], list[str]] = {}
+    for name in sorted(os.listdir(folder)):
+        stem, dot, extension = name.rpartition(".")
+        label, content, tags = (stem.rsplit("-", 2) + ["", ""])[:3]
+        if dot and HASH.fullmatch(content) and HASH.fullmatch(tags):
+            index.setdefault((label, "." + extension), []).append(name)
+    _INDEX[folder] = (stamp, index)
+    return index
+
+
+def _changed(folder: Path) -> None:
+    _INDEX.pop(folder, None)
+
+
+def _copies_under(folder: Path, label: str, suffix: str, tag_hash: str = "") -> list[Path]:
+    """The tagged copies of `label` in `folder`, sorted; only those with these tags when
+    `tag_hash` is given."""
+    return [
+        folder / name
+        for name in _index(folder).get((label, suffix), [])
+        if not tag_hash or name[: -len(suffix)].endswith("-" + tag_hash[:HASH_CHARS])
+    ]
 
 
 def _prune(folder: Path, label: str, keep: Path) -> None:
@@ -72,6 +92,7 @@ def _prune(folder: Path, label: str, keep: Path) -> None:
     for old in _copies_under(folder, label, keep.suffix):
         if old != keep:
             old.unlink(missing_ok=True)
+    _changed(folder)
 
 
 def _prefixed_digest(copy: Path, source: Path) -> str:
@@ -102,7 +123,9 @@ def _cached(
     folder: Path, source: Path, label: str, tag_hash: str, hashes: HashCache
 ) -> Path | None:
     """The existing tagged copy for this source content and these tags, if any."""
-    candidates = _copies_under(folder, label, source.suffix.lower(), tag_hash)
+    found = _copies_under(folder, label, source.suffix.lower(), tag_hash)
+    # Checked to exist: the index may predate a change made within the same clock tick.
+    candidates = [copy for copy in found if copy.is_file()]
     now = identity(source)
     for copy in candidates:
         if hashes.made_from(copy) == now:
@@ -133,6 +156,7 @@ def _write(
         final = folder / f"{label}-{key[:HASH_CHARS]}-{tag_hash[:HASH_CHARS]}{tmp.suffix}"
         os.chmod(tmp, 0o644)
         os.replace(tmp, final)
+        _changed(folder)
         hashes.remember(final, written)
         hashes.record_copy(final, source)
     finally:

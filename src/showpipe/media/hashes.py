@@ -7,6 +7,7 @@ identity a tagged copy was made from.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from pathlib import Path
@@ -22,7 +23,15 @@ TAGGED_DIR = "tagged"
 
 def identity(path: Path) -> Identity:
     stat = path.stat()
-    return [str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    return [_resolved(os.path.abspath(path)), stat.st_size, stat.st_mtime_ns, stat.st_ino]
+
+
+@functools.lru_cache(maxsize=65536)
+def _resolved(path: str) -> str:
+    """The absolute path without symlinks, once per process: resolving walks every folder
+    of the path, and a publish asks about each file many times. A link moved meanwhile only
+    makes the remembered entry miss (size, mtime and inode come from the file itself)."""
+    return os.path.realpath(path)
 
 
 class HashCache:

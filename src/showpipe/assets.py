@@ -15,11 +15,11 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.config import Settings
-from showpipe.digests import data_digest
+from showpipe.digests import data_digest, file_digests
 from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
 from showpipe.manifest import EpisodeRecord, StoredFile
-from showpipe.media import HashCache, file_digests, probe_image, probe_media, probe_video_size
+from showpipe.media import HashCache, probe_image, probe_media, probe_video_size
 from showpipe.model import Episode
 from showpipe.tagging import TaggedMedia
 

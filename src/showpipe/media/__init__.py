@@ -6,7 +6,6 @@ Callers use what is exported here; the submodules are one per tag format.
 from __future__ import annotations
 
 from showpipe.media.cache import TaggedFile, find_tagged_copy, tagged_copy
-from showpipe.media.copying import file_digests
 from showpipe.media.hashes import HashCache
 from showpipe.media.probe import (
     EXTENSION_TYPES,
@@ -30,7 +29,6 @@ __all__ = [
     "TagSet",
     "TaggedFile",
     "check_artwork",
-    "file_digests",
     "find_tagged_copy",
     "probe_image",
     "probe_media",

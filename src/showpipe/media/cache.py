@@ -21,7 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from showpipe.digests import CHUNK, file_digest, new_digest
+from showpipe.digests import file_digest, new_digest, read_range
 from showpipe.errors import MediaError, shown
 from showpipe.media.hashes import TAGGED_DIR, HashCache, identity
 from showpipe.media.id3 import audio_region
@@ -99,15 +99,8 @@ def _prefixed_digest(copy: Path, source: Path) -> str:
     """The digest of the copy's tag followed by the source's audio frames."""
     with copy.open("rb") as f:
         digest = new_digest(f.read(audio_region(copy)[0]))
-    start, end = audio_region(source)
-    with source.open("rb") as f:
-        f.seek(start)
-        while start < end:
-            chunk = f.read(min(CHUNK, end - start))
-            if not chunk:
-                break
-            digest.update(chunk)
-            start += len(chunk)
+    for piece in read_range(source, *audio_region(source)):
+        digest.update(piece)
     return digest.hexdigest()
 
 

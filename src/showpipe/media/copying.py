@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import base64
 import errno
-import hashlib
 import os
 import shutil
 import threading
@@ -12,7 +10,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from showpipe.digests import CHUNK, new_digest
+from showpipe.digests import CHUNK, new_digest, read_range
+from showpipe.media.hashes import stamp
 
 # Errors that mean "this kernel or file system cannot do that here" (copy_file_range,
 # fallocate), not a failure: the copy is made without it.
@@ -49,13 +48,13 @@ def copy_with_prefix(
         PrefixOutgrewRoom: `make_prefix()` was not `room` bytes long; `dest` is removed.
         OSError: reading or writing failed, or `source` changed meanwhile.
     """
-    before = _identity(source)
+    before = stamp(source)
     try:
         digest = _copy_and_hash(make_prefix, room, source, span, dest, meanwhile)
     except PrefixOutgrewRoom:
         dest.unlink()
         raise
-    if _identity(source) != before:
+    if stamp(source) != before:
         raise OSError(f"{source} changed while it was being copied; try again")
     return digest
 
@@ -91,16 +90,12 @@ def _copy_and_hash(
                 raise PrefixOutgrewRoom(prefix)
             os.pwrite(out.fileno(), prefix, 0)
             digest = new_digest(prefix)
-            _hash_range(source, start, end, digest.update)
+            for piece in read_range(source, start, end):
+                digest.update(piece)
             meanwhile()
         finally:
             copying.result()
     return digest.hexdigest()
-
-
-def _identity(path: Path) -> tuple[int, int, int]:
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino
 
 
 def _preallocate(fd: int, size: int) -> None:
@@ -142,34 +137,6 @@ def _copy_range_by_reading(src: int, out: int, offset: int, end: int, target: in
         offset += len(data)
 
 
-def _hash_range(path: Path, start: int, end: int, update: Callable[[memoryview], None]) -> None:
-    buffer = bytearray(CHUNK)
-    with path.open("rb", buffering=0) as f:
-        f.seek(start)
-        while start < end:
-            count = f.readinto(memoryview(buffer)[: min(CHUNK, end - start)])
-            if not count:
-                raise OSError(errno.EIO, f"{path} is shorter than expected")
-            update(memoryview(buffer)[:count])
-            start += count
-
-
 def copy_file(source: Path, dest: Path) -> None:
     """A plain copy (the kernel's fastest way), for formats tagged in place afterwards."""
     shutil.copyfile(source, dest)
-
-
-def file_digests(path: Path) -> tuple[str, str]:
-    """The file's digest and its SRI sha384 value (`sha384-<base64>`), from one read.
-
-    podcast:integrity must describe the exact published bytes, and a second pass over a
-    gigabyte of video would double the time.
-    """
-    digest, sha384 = new_digest(), hashlib.sha384()
-
-    def update(data: memoryview) -> None:
-        digest.update(data)
-        sha384.update(data)
-
-    _hash_range(path, 0, path.stat().st_size, update)
-    return digest.hexdigest(), "sha384-" + base64.b64encode(sha384.digest()).decode()

@@ -12,8 +12,7 @@ import json
 import os
 from pathlib import Path
 
-from showpipe.digests import file_digest
-from showpipe.media.copying import file_digests
+from showpipe.digests import file_digest, file_digests
 
 Identity = list[int | str]
 # Named after the hash: an older cache, of SHA-256 values, is simply not read.
@@ -21,9 +20,14 @@ HASHES_FILE = "xxh128.json"
 TAGGED_DIR = "tagged"
 
 
-def identity(path: Path) -> Identity:
+def stamp(path: Path) -> tuple[int, int, int]:
+    """What changes when a file is rewritten or replaced: size, mtime (ns), inode."""
     stat = path.stat()
-    return [_resolved(os.path.abspath(path)), stat.st_size, stat.st_mtime_ns, stat.st_ino]
+    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+
+
+def identity(path: Path) -> Identity:
+    return [_resolved(os.path.abspath(path)), *stamp(path)]
 
 
 @functools.lru_cache(maxsize=65536)
@@ -46,9 +50,9 @@ class HashCache:
         self._changed = False
         # A publish opens the cache once per file it describes: read the JSON once, and
         # again only if it changed on disk (another process) since this one read or wrote it.
-        stamp = _stamp(self.file)
+        current = _stamp(self.file)
         loaded = _LOADED.get(self.file)
-        if stamp is not None and loaded is not None and loaded[0] == stamp:
+        if current is not None and loaded is not None and loaded[0] == current:
             self._files, self._copies = loaded[1], loaded[2]
             return
         try:
@@ -60,7 +64,7 @@ class HashCache:
         # Forget files that are gone (pruned copies, deleted recordings).
         self._files = {k: v for k, v in files.items() if os.path.exists(k)}
         self._copies = {k: v for k, v in copies.items() if (self.copies_dir / k).exists()}
-        _LOADED[self.file] = (stamp, self._files, self._copies)
+        _LOADED[self.file] = (current, self._files, self._copies)
 
     def known(self, path: Path) -> str | None:
         """The remembered digest of `path`, if the file has not changed since."""
@@ -124,9 +128,8 @@ _LOADED: dict[
 
 
 def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """What changes when a file is replaced or rewritten: mtime, size, inode."""
+    """The file's `stamp`, or None when there is no such file yet."""
     try:
-        stat = path.stat()
+        return stamp(path)
     except OSError:
         return None
-    return stat.st_mtime_ns, stat.st_size, stat.st_ino

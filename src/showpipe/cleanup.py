@@ -75,7 +75,7 @@ def find_leftovers(storage: Storage, *, now: datetime, older_than: timedelta) ->
     than `older_than` ago and never finished (younger ones may belong to a running publish)."""
     known = read_manifest(storage).stored_keys()
     unreferenced = [
-        key for folder in CONTENT_FOLDERS for key in storage.list_keys(folder) if key not in known
+        key for folder in CONTENT_FOLDERS for key in storage.list_sizes(folder) if key not in known
     ]
     incomplete = [u for u in storage.incomplete_uploads() if u.started <= now - older_than]
     return Leftovers(unreferenced, incomplete)

@@ -89,9 +89,8 @@ def not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
     the keys found there are asked about one by one; a few uploads are asked about at once.
     """
     listed = _crowded_folders(uploads)
-    present = {key for folder in listed for key in storage.list_keys(folder + "/")}
-    asked = [u for u in uploads if _folder(u) not in listed]
-    asked += [u for u in uploads if u.file.key in present and u not in asked]
+    present = {key for folder in listed for key in storage.list_sizes(folder + "/")}
+    asked = [u for u in uploads if _folder(u) not in listed or u.file.key in present]
     infos = dict(zip((u.file.key for u in asked), _stat_all(asked, storage), strict=True))
     return [
         upload

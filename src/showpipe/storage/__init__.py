@@ -113,10 +113,6 @@ class Storage(Protocol):
         """
         ...
 
-    def list_keys(self, prefix: str = "") -> list[str]:
-        """Every stored key starting with `prefix`."""
-        ...
-
     def list_sizes(self, prefix: str = "") -> dict[str, int]:
         """Every stored key starting with `prefix`, with its size in bytes."""
         ...

@@ -99,15 +99,15 @@ class LocalStorage:
                 raise ConflictError(f"{self._path(key)} was changed by another showpipe run")
             self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
 
-    def list_keys(self, prefix: str = "") -> list[str]:
-        root = self.root.resolve()
-        if not root.is_dir():
-            return []
-        keys = (p.relative_to(root).as_posix() for p in root.rglob("*") if p.is_file())
-        return sorted(k for k in keys if k.startswith(prefix) and not _is_temp(k))
-
     def list_sizes(self, prefix: str = "") -> dict[str, int]:
-        return {key: self._path(key).stat().st_size for key in self.list_keys(prefix)}
+        root = self.root.resolve()
+        folder = root / prefix.rpartition("/")[0]  # walk only where the prefix can match
+        sizes = {}
+        for path in folder.rglob("*") if folder.is_dir() else []:
+            key = path.relative_to(root).as_posix()
+            if key.startswith(prefix) and not _is_temp(key) and path.is_file():
+                sizes[key] = path.stat().st_size
+        return dict(sorted(sizes.items()))
 
     def incomplete_uploads(self) -> list[Incomplete]:
         """Temp files of writes that never reached their rename (a killed run's)."""

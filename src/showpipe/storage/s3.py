@@ -269,9 +269,6 @@ class S3Storage:
         except _Missing as e:  # If-Match on an object deleted meanwhile
             raise ConflictError(f"{self._where(key)} was removed by another showpipe run") from e
 
-    def list_keys(self, prefix: str = "") -> list[str]:
-        return list(self.list_sizes(prefix))
-
     def list_sizes(self, prefix: str = "") -> dict[str, int]:
         sizes: dict[str, int] = {}
         pages = self.client.get_paginator("list_objects_v2").paginate(

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -19,9 +18,6 @@ from showpipe.cli.app import (
     project_settings,
 )
 from showpipe.storage import open_storage
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()
@@ -38,13 +34,16 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     """
     from showpipe.errors import ConfigError
     from showpipe.serve import serve_folder
+    from showpipe.storage.local import LocalStorage
 
     settings = project_settings(ctx)
-    if settings.storage.startswith("s3://"):
+    if settings.storage.startswith("s3://"):  # before open_storage asks for a public_url
         raise ConfigError(
             f"serve serves a local folder; this project publishes to {settings.storage}"
         )
-    serve_folder(settings.root / settings.storage, host=host, port=port)
+    storage = open_storage(settings)
+    assert isinstance(storage, LocalStorage)  # every target but s3:// is a folder
+    serve_folder(storage.root, host=host, port=port)
 
 
 @cli.command()

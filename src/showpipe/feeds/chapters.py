@@ -12,14 +12,10 @@ from typing import Any
 from showpipe.feeds.text import clean_text, clean_url
 from showpipe.manifest import StoredFile
 from showpipe.model import Episode
+from showpipe.times import seconds_value
 
 CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_TYPE = "application/json+chapters"
-
-
-def _seconds(value: float) -> int | float:
-    # startTime is a number of seconds; whole numbers stay integers, as in the spec's example.
-    return int(value) if float(value).is_integer() else round(value, 3)
 
 
 def chapters_json(episode: Episode, images: Sequence[StoredFile], *, public_url: str) -> bytes:
@@ -35,7 +31,7 @@ def chapters_json(episode: Episode, images: Sequence[StoredFile], *, public_url:
     chapters: list[dict[str, Any]] = []
     for chapter in episode.chapters:
         entry: dict[str, Any] = {
-            "startTime": _seconds(chapter.start),
+            "startTime": seconds_value(chapter.start),  # integers stay so, as in the spec
             "title": clean_text(chapter.title),
         }
         image = next(pending, None) if chapter.image else None

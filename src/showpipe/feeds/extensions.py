@@ -14,6 +14,8 @@ from typing import Any
 
 from lxml import etree
 
+from showpipe.times import seconds_value, timestamp
+
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 PODCAST_NS = "https://podcastindex.org/namespace/1.0"
@@ -30,11 +32,6 @@ def _add(parent: Any, tag: str, text: str | None = None, **attributes: str | Non
     if text is not None:
         element.text = text
     return element
-
-
-def _number(value: float) -> str:
-    """A decimal without a needless `.0` (podcast:soundbite startTime and duration)."""
-    return str(int(value)) if float(value).is_integer() else f"{value:.3f}".rstrip("0")
 
 
 # --- values ------------------------------------------------------------------------------
@@ -270,7 +267,11 @@ class PodcastItem(_Extension):
             )
         for start, duration, title in tags.soundbites:
             _add(
-                item, f"{_P}soundbite", title, startTime=_number(start), duration=_number(duration)
+                item,
+                f"{_P}soundbite",
+                title,
+                startTime=str(seconds_value(start)),
+                duration=str(seconds_value(duration)),
             )
         for source in tags.alternates:
             _alternate(item, source)
@@ -365,20 +366,12 @@ class PodloveItem(PodloveChannel):
             _add(
                 chapters,
                 f"{{{PSC_NS}}}chapter",
-                start=npt(c.start),
+                start=timestamp(c.start),
                 title=c.title,
                 href=c.href,
                 image=c.image,
             )
         return item
-
-
-def npt(seconds: float) -> str:
-    """Normal Play Time as Podlove writes it: HH:MM:SS.mmm."""
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
 
 
 class WebSubChannel(_Extension):

@@ -17,7 +17,8 @@ from showpipe.media.probe import (
     probe_video_size,
 )
 from showpipe.media.tag import verify_tags, write_tags
-from showpipe.media.tags import ChapterMark, Picture, TagSet, timestamp
+from showpipe.media.tags import ChapterMark, Picture, TagSet
+from showpipe.times import timestamp
 
 __all__ = [
     "EXTENSION_TYPES",

@@ -98,14 +98,6 @@ def fingerprint(tags: TagSet, suffix: str, hash_file: Callable[[Path], str]) -> 
     return data_digest(text.encode())
 
 
-def timestamp(seconds: float) -> str:
-    """`HH:MM:SS.mmm`, the time format of Vorbis CHAPTERxxx comments."""
-    ms = round(seconds * 1000)
-    hours, rest = divmod(ms, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    return f"{hours:02d}:{minutes:02d}:{rest // 1000:02d}.{rest % 1000:03d}"
-
-
 @dataclass(frozen=True)
 class ReadBack:
     """The values checked after writing, as any tag format reads them back."""

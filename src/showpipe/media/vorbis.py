@@ -18,7 +18,8 @@ import mutagen.oggopus
 import mutagen.oggvorbis
 
 from showpipe.media.copying import copy_file
-from showpipe.media.tags import ReadBack, TagSet, timestamp
+from showpipe.media.tags import ReadBack, TagSet
+from showpipe.times import timestamp
 
 FRONT_COVER = 3
 _CHAPTER = re.compile(r"CHAPTER(\d{3})")

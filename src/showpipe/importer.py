@@ -31,12 +31,12 @@ from slugify import slugify
 from showpipe.config import Settings
 from showpipe.errors import ImportFeedError
 from showpipe.feeds import podcast_guid
+from showpipe.feeds.extensions import ITUNES_NS, PODCAST_NS
 from showpipe.model import apple_categories
 from showpipe.storage import ProgressBars, no_progress
 from showpipe.yamlfile import write_yaml
 
-ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
-PODCAST = "{https://podcastindex.org/namespace/1.0}"
+ITUNES, PODCAST = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
 TIMEOUT = 30
 IMAGE_SUFFIXES = {"image/jpeg": ".jpg", "image/png": ".png"}
 

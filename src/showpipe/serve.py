@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import run_simple
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request
@@ -25,11 +25,10 @@ def make_app(folder: Path) -> Any:
         path = request.path.lstrip("/") or "index.html"
         try:
             response = send_from_directory(folder, path, environ, conditional=True, max_age=0)
-            if (folder / path).suffix in EXTRA_TYPES:
-                response.mimetype = EXTRA_TYPES[(folder / path).suffix]
-        except NotFound as e:
-            response = e.get_response(environ)
-        except HTTPException as e:
+            suffix = Path(path).suffix
+            if suffix in EXTRA_TYPES:
+                response.mimetype = EXTRA_TYPES[suffix]
+        except HTTPException as e:  # NotFound among them
             response = e.get_response(environ)
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "Content-Length, Content-Range"

@@ -11,9 +11,10 @@ import podcastparser
 import requests
 from lxml import etree
 
-ITUNES = "{http://www.itunes.com/dtds/podcast-1.0.dtd}"
-PODCAST = "{https://podcastindex.org/namespace/1.0}"
-MEDIA = "{http://search.yahoo.com/mrss/}"
+from showpipe.feeds.chapters import CHAPTERS_TYPE
+from showpipe.feeds.extensions import ITUNES_NS, MEDIA_NS, PODCAST_NS
+
+ITUNES, PODCAST, MEDIA = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}", f"{{{MEDIA_NS}}}"
 FEED_TYPES = ("application/rss+xml", "application/xml", "text/xml")
 # Equivalent spellings of one media type, as servers and feeds write them.
 SAME_TYPE = {
@@ -21,7 +22,7 @@ SAME_TYPE = {
     "audio/m4a": "audio/mp4",
     "video/x-m4v": "video/mp4",
     # podcast:chapters names the JSON chapters format; servers send it as JSON.
-    "application/json+chapters": "application/json",
+    CHAPTERS_TYPE: "application/json",
 }
 # Web players and Podcasting 2.0 web apps fetch these cross-origin.
 ORIGIN = "https://player.example"

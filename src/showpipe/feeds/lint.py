@@ -17,11 +17,11 @@ from urllib.parse import urlsplit
 
 from lxml import etree
 
-from showpipe.feeds.build import PODCAST_GUID_NAMESPACE
-from showpipe.feeds.extensions import ITUNES_NS, MEDIA_NS, PODCAST_NS, PSC_NS
+from showpipe.feeds.build import podcast_guid
+from showpipe.feeds.extensions import ATOM_NS, ITUNES_NS, MEDIA_NS, PODCAST_NS, PSC_NS
+from showpipe.feeds.readback import SAFE_PARSER
 from showpipe.model import apple_categories
 
-ATOM_NS = "http://www.w3.org/2005/Atom"
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}
 # FEED-SPEC.md, Item: the enclosure types Apple accepts.
@@ -38,7 +38,6 @@ MEDIUMS |= {m + "L" for m in MEDIUMS} | {"mixed"}
 MAX_BYTES = 4000
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _I, _P = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 @dataclass(frozen=True)
@@ -54,10 +53,14 @@ class Finding:
 
 
 @cache
+def _xsd() -> Any:
+    return etree.fromstring(resources.files("showpipe").joinpath("data/podcast.xsd").read_bytes())
+
+
+@cache
 def podcast_schema() -> etree.XMLSchema:
     """The Podcasting 2.0 XSD (CC0). It declares its elements in no namespace."""
-    data = resources.files("showpipe").joinpath("data/podcast.xsd").read_bytes()
-    return etree.XMLSchema(etree.fromstring(data))
+    return etree.XMLSchema(_xsd())
 
 
 def schema_problems(element: Any) -> list[str]:
@@ -78,10 +81,8 @@ def schema_problems(element: Any) -> list[str]:
 
 @cache
 def _declared() -> frozenset[str]:
-    data = resources.files("showpipe").joinpath("data/podcast.xsd").read_bytes()
-    root = etree.fromstring(data)
     xs = "{http://www.w3.org/2001/XMLSchema}element"
-    return frozenset(e.get("name") for e in root.findall(xs))
+    return frozenset(e.get("name") for e in _xsd().findall(xs))
 
 
 class _Linter:
@@ -108,7 +109,7 @@ def lint_feed(name: str, xml: bytes, *, public: bool) -> list[Finding]:
     """
     lint = _Linter(name, public)
     try:
-        root = etree.fromstring(xml, _PARSER)
+        root = etree.fromstring(xml, SAFE_PARSER)
     except etree.XMLSyntaxError as e:
         return [Finding("error", lint.where, f"not well-formed XML: {e}")]
     channel = root.find("channel")
@@ -191,8 +192,7 @@ def _podcast_guid(lint: _Linter, channel: Any) -> None:
         return
     self_link = channel.find(f"{{{ATOM_NS}}}link[@rel='self']")
     if self_link is not None:
-        name = self_link.get("href", "").split("://", 1)[-1].rstrip("/")
-        if guid != str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name)):
+        if guid != podcast_guid(self_link.get("href", "")):
             lint.warn(lint.where, "podcast:guid is not the UUIDv5 of this feed's URL (moved?)")
 
 

@@ -16,7 +16,8 @@ from showpipe.errors import FeedError
 from showpipe.feeds.extensions import PODCAST_NS
 
 # Feeds come from our own storage, but a parser that fetches nothing is safe for any input.
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+# Never fetches or expands anything a feed's XML names.
+SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def feed_items(xml: bytes | None) -> FeedItems:
     if not xml:
         return FeedItems(None, {})
     try:
-        root = etree.fromstring(xml, _PARSER)
+        root = etree.fromstring(xml, SAFE_PARSER)
     except etree.XMLSyntaxError:
         return FeedItems(None, {})
     channel = root.find("channel")

@@ -17,6 +17,7 @@ from feedgen.feed import FeedGenerator
 
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
+from showpipe.feeds.chapters import with_images
 from showpipe.feeds.text import clean_text, clean_url, render_html
 from showpipe.manifest import EpisodeRecord, StoredFile
 from showpipe.model import Episode, Feed, Person
@@ -272,16 +273,14 @@ def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: _Urls) -> ext.I
 
 
 def _chapter_marks(published: PublishedEpisode, *, urls: _Urls) -> list[ext.ChapterMark]:
-    images = iter(published.record.chapter_images)
-    marks = []
-    for chapter in published.episode.chapters:
-        image = next(images, None) if chapter.image else None
-        marks.append(
-            ext.ChapterMark(
-                start=chapter.start,
-                title=clean_text(chapter.title),
-                href=clean_url(chapter.link) if chapter.link else None,
-                image=urls.of(image) if image else None,
-            )
+    return [
+        ext.ChapterMark(
+            start=chapter.start,
+            title=clean_text(chapter.title),
+            href=clean_url(chapter.link) if chapter.link else None,
+            image=urls.of(image) if image else None,
         )
-    return marks
+        for chapter, image in with_images(
+            published.episode.chapters, published.record.chapter_images
+        )
+    ]

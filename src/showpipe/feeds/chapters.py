@@ -6,16 +6,26 @@ Format: podcast-namespace `docs/examples/chapters/jsonChapters.md`, version 1.2.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from showpipe.feeds.text import clean_text, clean_url
 from showpipe.manifest import StoredFile
-from showpipe.model import Episode
+from showpipe.model import Chapter, Episode
 from showpipe.times import seconds_value
 
 CHAPTERS_VERSION = "1.2.0"
 CHAPTERS_TYPE = "application/json+chapters"
+
+
+def with_images(
+    chapters: Sequence[Chapter], images: Sequence[StoredFile]
+) -> Iterator[tuple[Chapter, StoredFile | None]]:
+    """Each chapter with its published image; `images` are those of the chapters that have
+    one, in chapter order (as the manifest records them)."""
+    pending = iter(images)
+    for chapter in chapters:
+        yield chapter, next(pending, None) if chapter.image else None
 
 
 def chapters_json(episode: Episode, images: Sequence[StoredFile], *, public_url: str) -> bytes:
@@ -27,16 +37,14 @@ def chapters_json(episode: Episode, images: Sequence[StoredFile], *, public_url:
         public_url: where storage keys are served, ending in `/`.
     """
     base = clean_url(public_url)
-    pending = iter(images)
     chapters: list[dict[str, Any]] = []
-    for chapter in episode.chapters:
+    for chapter, image in with_images(episode.chapters, images):
         entry: dict[str, Any] = {
             "startTime": seconds_value(chapter.start),  # integers stay so, as in the spec
             "title": clean_text(chapter.title),
         }
-        image = next(pending, None) if chapter.image else None
         if image is not None:
-            entry["img"] = base + image.key
+            entry["img"] = image.href(base)
         if chapter.link:
             entry["url"] = clean_url(chapter.link)
         chapters.append(entry)

@@ -154,15 +154,21 @@ def _stored_digests(storage: Storage) -> dict[str, str]:
 
 def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
     """The pages whose bytes differ from the ones last written, or that pages went away."""
+    return _changes(storage, pages)[0]
+
+
+def _changes(storage: Storage, pages: Sequence[Page]) -> tuple[list[Page], dict[str, str]]:
+    """The changed pages (as `changed_pages`), and the digest of every page."""
+    digests = {page.key: _digest(page) for page in pages}
     stored = _stored_digests(storage)
-    changed = [page for page in pages if stored.get(page.key) != _digest(page)]
-    gone = set(stored) - {page.key for page in pages}
-    return changed + [Page(key, b"") for key in sorted(gone)]
+    changed = [page for page in pages if stored.get(page.key) != digests[page.key]]
+    gone = set(stored) - set(digests)
+    return changed + [Page(key, b"") for key in sorted(gone)], digests
 
 
 def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
     """Store the pages whose bytes changed, delete pages no episode has now; return the keys."""
-    changed = changed_pages(storage, pages)
+    changed, digests = _changes(storage, pages)
     for page in changed:
         if not page.html:
             storage.delete(page.key)  # an embed page of an episode taken down
@@ -171,10 +177,9 @@ def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
             page.key, page.html, content_type="text/html; charset=utf-8", cache_control=PAGE_CACHE
         )
     if changed:
-        digests = json.dumps({page.key: _digest(page) for page in pages}, sort_keys=True)
         storage.put_bytes(
             SITE_INDEX_KEY,
-            digests.encode(),
+            json.dumps(digests, sort_keys=True).encode(),
             content_type="application/json",
             cache_control="no-cache",
         )

@@ -146,6 +146,10 @@ class _Extension:
     def extend_atom(self, atom: Any) -> Any:
         return atom
 
+    def extend_rss(self, rss: Any) -> Any:
+        """Declares the namespace only, unless a subclass writes elements."""
+        return rss
+
 
 class ItunesChannel(_Extension):
     """The itunes: values feedgen's podcast extension writes in a form Apple no longer wants:
@@ -315,9 +319,6 @@ def _alternate(item: Any, source: Source) -> None:
 class MediaRssChannel(_Extension):
     namespaces = {"media": MEDIA_NS}
 
-    def extend_rss(self, rss: Any) -> Any:
-        return rss
-
 
 class MediaRssItem(MediaRssChannel):
     """media:content and media:thumbnail (rssboard.org Media RSS), for video items."""
@@ -347,9 +348,6 @@ class MediaRssItem(MediaRssChannel):
 
 class PodloveChannel(_Extension):
     namespaces = {"psc": PSC_NS}
-
-    def extend_rss(self, rss: Any) -> Any:
-        return rss
 
 
 class PodloveItem(PodloveChannel):
@@ -388,15 +386,10 @@ class WebSubChannel(_Extension):
         return rss
 
 
-class WebSubItem(_Extension):
-    def extend_rss(self, item: Any) -> Any:
-        return item
-
-
 EXTENSIONS: list[tuple[str, type[_Extension], type[_Extension]]] = [
     ("showpipe", ItunesChannel, ItunesItem),
     ("podcastindex", PodcastChannel, PodcastItem),
     ("mediarss", MediaRssChannel, MediaRssItem),
     ("podlove", PodloveChannel, PodloveItem),
-    ("websub", WebSubChannel, WebSubItem),
+    ("websub", WebSubChannel, _Extension),
 ]

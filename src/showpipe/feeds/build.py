@@ -168,13 +168,14 @@ def _channel_tags(
     for published in ordered:
         episode, media = published.episode, published.record.media[feed.medium]
         if episode.type == "trailer":
+            source = _source(media, urls=urls)
             trailers.append(
                 ext.TrailerTag(
                     title=clean_text(episode.title)[:128],
-                    url=urls.of(media),
+                    url=source.url,
                     pubdate=format_datetime(episode.published),
-                    length=media.size,
-                    type=ENCLOSURE_TYPES.get(media.content_type, media.content_type),
+                    length=source.length,
+                    type=source.type,
                     season=episode.season,
                 )
             )
@@ -202,13 +203,12 @@ def _add_item(
 ) -> None:
     episode, record = published.episode, published.record
     media = record.media[feed.medium]
+    enclosure = _source(media, urls=urls)
     entry = fg.add_entry()
     entry.title(clean_text(episode.title))
     entry.guid(clean_text(published.guid), permalink=False)
     entry.pubDate(episode.published)
-    entry.enclosure(
-        urls.of(media), str(media.size), ENCLOSURE_TYPES.get(media.content_type, media.content_type)
-    )
+    entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
     entry.description(clean_text(episode.summary))
     entry.content(render_html(episode.description), type="CDATA")
     entry.podcast.itunes_title(clean_text(episode.title))
@@ -226,7 +226,7 @@ def _add_item(
     if feed.medium == "video":
         thumbnail = record.poster or record.artwork or artwork
         entry.mediarss.tags = ext.MediaTags(
-            content=_source(media, urls=urls),
+            content=enclosure,
             width=media.width,
             height=media.height,
             thumbnail=urls.of(thumbnail),

@@ -141,7 +141,7 @@ def test_gc_lists_leftovers_and_deletes_them_only_when_asked(
     assert run("publish", "episodes/pilot.yaml").exit_code == 0
     client = s3_server.client()
     client.put_object(Bucket=s3_bucket, Key="show/media/orphan-0123456789ab.mp3", Body=b"x")
-    upload = client.create_multipart_upload(Bucket=s3_bucket, Key="show/media/big-abc.mp4")
+    client.create_multipart_upload(Bucket=s3_bucket, Key="show/media/big-abc.mp4")
     before = keys(s3_server, s3_bucket)
 
     # moto dates every multipart upload 2010-11-10: younger than 200,000 hours it is not
@@ -159,15 +159,12 @@ def test_gc_lists_leftovers_and_deletes_them_only_when_asked(
     assert "aborted upload of media/big-abc.mp4" in deleted.stdout
     assert keys(s3_server, s3_bucket) == before - {"show/media/orphan-0123456789ab.mp3"}
     assert client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
-    assert upload["UploadId"]
     assert len(items(s3_env)) == 1  # the published episode's files are all still there
     for item in items(s3_env).values():
         assert requests.get(item["enclosures"][0]["url"], timeout=10).status_code == 200
 
 
-def test_gc_on_a_folder_finds_a_killed_write_s_temp_file(
-    run: Run, project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_gc_on_a_folder_finds_a_killed_write_s_temp_file(run: Run, project: Path) -> None:
     assert run("publish", "episodes/pilot.yaml").exit_code == 0
     public = project / "public"
     (public / "media" / ".pilot-0123.mp3.k1ll3d").write_bytes(b"half")

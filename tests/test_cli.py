@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -89,11 +90,16 @@ def test_new_scaffolds_a_valid_episode_with_a_guid(run: Run, project: Path) -> N
     assert data["title"] == "Ünïcode & Friends"
     assert len(data["guid"]) == 36
     # it names a media file that does not exist yet, so check says so, and nothing else
-    (project / "episodes" / "media" / "pilot.mp3").rename(
-        project / "episodes" / "media" / "unicode-friends.mp3"
+    missing = run("check")
+    assert missing.exit_code == 1
+    assert missing.stderr.count("Error") == 1 and "unicode-friends.mp3" in missing.stderr
+    # once the recording is there, the scaffold is a valid episode
+    shutil.copy(
+        project / "episodes" / "media" / "pilot.mp3",
+        project / "episodes" / "media" / "unicode-friends.mp3",
     )
     check = run("check")
-    assert "unicode-friends.yaml" not in check.stderr
+    assert check.exit_code == 0, check.output
 
 
 def test_new_refuses_to_overwrite(run: Run) -> None:

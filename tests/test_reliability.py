@@ -217,7 +217,7 @@ def test_a_run_holding_the_project_lock_stops_another_with_a_clear_message(
     assert run("publish", "episodes/pilot.yaml").exit_code == 0
 
 
-def _environment(s3_env: str, endpoint: str) -> dict[str, str]:
+def _environment(endpoint: str) -> dict[str, str]:
     return {**os.environ, "AWS_ENDPOINT_URL_S3": endpoint, "SHOWPIPE_S3_MAX_ATTEMPTS": "3"}
 
 
@@ -248,7 +248,7 @@ def held_publish(
 
     def start(path: str) -> subprocess.Popen[str]:
         rule = fault_proxy.add("PUT", path, "hold")
-        env = _environment(s3_env, fault_proxy.endpoint)
+        env = _environment(fault_proxy.endpoint)
         process = _showpipe(project, env, "publish", "episodes/fresh.yaml")
         started.append(process)
         deadline = time.monotonic() + 60
@@ -271,7 +271,7 @@ def test_concurrent_runs_one_machine_or_two_neither_loses_the_other_s_work(
     other_machine = tmp_path / "cron-box"
     shutil.copytree(project, other_machine, ignore=shutil.ignore_patterns(".showpipe"))
     publish = held_publish(r"/show/media/fresh-")
-    env = _environment(s3_env, fault_proxy.endpoint)
+    env = _environment(fault_proxy.endpoint)
     code, _, err = _finish(_showpipe(project, env, "feeds"))
     assert code == 1 and "is held by showpipe publish (pid" in err
     code, _, err = _finish(_showpipe(other_machine, env, "feeds"))
@@ -314,7 +314,7 @@ def test_publish_killed_mid_request_leaves_valid_feeds_and_a_rerun_completes(
     assert [item["title"] for item in feed_items(s3_env)] == ["Pilot"]
     assert "show/showpipe/lease.json" in stored  # left behind by the killed run
 
-    env = _environment(s3_env, fault_proxy.endpoint)
+    env = _environment(fault_proxy.endpoint)
     code, out, err = _finish(_showpipe(project, env, "publish", "episodes/fresh.yaml"))
     assert code == 0, err
     resent = [p for m, p, _ in fault_proxy.requests if m == "PUT" and "/media/" in p]
@@ -341,7 +341,7 @@ def test_publish_killed_while_tagging_leaves_no_copy_a_rerun_would_trust(
     (project / "episodes" / "media" / "long.mp3").write_bytes(source * 400)
     make_episode("long", guid="guid-long", title="Long", audio="media/long.mp3")
     tagged = project / ".showpipe" / "cache" / "tagged"
-    env = _environment(s3_env, s3_server.endpoint)
+    env = _environment(s3_server.endpoint)
     process = _showpipe(project, env, "publish", "episodes/long.yaml")
     deadline = time.monotonic() + 60
     caught = False

@@ -5,10 +5,8 @@ from __future__ import annotations
 import io
 import os
 import re
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +16,7 @@ import requests
 import xxhash
 from click.testing import Result
 
+from faultproxy import FaultProxy
 from s3server import S3Server, free_port
 from showpipe.config import Settings, load_settings
 from showpipe.errors import ConfigError, StorageError
@@ -220,58 +219,18 @@ def test_wrong_endpoint_is_one_clear_error(
     assert "AWS_ENDPOINT_URL_S3" in result.stderr
 
 
-@pytest.fixture
-def flaky_proxy(s3_server: S3Server) -> Iterator[tuple[str, list[str]]]:
-    """A proxy to the S3 server that first answers 503 SlowDown, then 500, as a busy S3 may."""
-    answered: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def handle_one(self) -> None:
-            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
-            if len(answered) < 2:
-                # throttling first, then a server error
-                status, code = [(503, b"SlowDown"), (500, b"InternalError")][len(answered)]
-                answered.append(str(status))
-                error = b"<Error><Code>" + code + b"</Code><Message>busy</Message></Error>"
-                self.send_response(status)
-                self.send_header("Content-Length", str(len(error)))
-                self.end_headers()
-                self.wfile.write(error)
-                return
-            headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
-            reply = requests.request(
-                self.command, s3_server.endpoint + self.path, headers=headers, data=body
-            )
-            answered.append(str(reply.status_code))
-            self.send_response(reply.status_code)
-            for name, value in reply.headers.items():
-                if name.lower() not in ("content-length", "transfer-encoding", "connection"):
-                    self.send_header(name, value)
-            self.send_header("Content-Length", str(len(reply.content)))
-            self.end_headers()
-            if self.command != "HEAD":
-                self.wfile.write(reply.content)
-
-        do_GET = do_PUT = do_POST = do_HEAD = do_DELETE = handle_one
-
-        def log_message(self, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}", answered
-    server.shutdown()
-    server.server_close()
-
-
-def test_throttling_is_retried_with_backoff(
-    flaky_proxy: tuple[str, list[str]], s3_bucket: str
-) -> None:
-    endpoint, answered = flaky_proxy
-    storage = S3Storage(load_s3_config(f"s3://{s3_bucket}/show", {"endpoint_url": endpoint}))
+def test_throttling_is_retried_with_backoff(fault_proxy: FaultProxy, s3_bucket: str) -> None:
+    # throttling first, then a server error, as a busy S3 may answer
+    fault_proxy.add("PUT", r"/a\.txt", "503")
+    fault_proxy.add("PUT", r"/a\.txt", "500")
+    options = {"endpoint_url": fault_proxy.endpoint}
+    storage = S3Storage(load_s3_config(f"s3://{s3_bucket}/show", options))
     storage.put_bytes("a.txt", b"hello", content_type="text/plain", cache_control="no-cache")
-    assert answered == ["503", "500", "200"]
+    assert [outcome for method, _, outcome in fault_proxy.requests if method == "PUT"] == [
+        "503",
+        "500",
+        "forward",
+    ]
     assert storage.get("a.txt") == b"hello"
 
 

@@ -39,6 +39,26 @@ class S3Server:
             aws_secret_access_key="testing-secret-key",
         )
 
+    def keys(self, bucket: str) -> set[str]:
+        """The bucket's keys (its first 1,000: more than any test stores)."""
+        return {o["Key"] for o in self.client().list_objects_v2(Bucket=bucket).get("Contents", [])}
+
+    def objects(self, bucket: str) -> dict[str, bytes]:
+        """The bucket's objects, read whole."""
+        client = self.client()
+        return {
+            k: client.get_object(Bucket=bucket, Key=k)["Body"].read() for k in self.keys(bucket)
+        }
+
+
+def record_requests(storage: Any) -> list[tuple[str, str]]:
+    """Every request an S3Storage's client sends from now on, as (method, URL)."""
+    sent: list[tuple[str, str]] = []
+    storage.client.meta.events.register(
+        "before-send.s3", lambda request, **_: sent.append((request.method, request.url))
+    )
+    return sent
+
 
 def free_port() -> int:
     with socket.socket() as s:

@@ -19,11 +19,6 @@ from s3server import S3Server
 Run = Callable[..., Result]
 
 
-def keys(server: S3Server, bucket: str) -> set[str]:
-    listed = server.client().list_objects_v2(Bucket=bucket).get("Contents", [])
-    return {o["Key"] for o in listed}
-
-
 def items(public_url: str, name: str = "show") -> dict[str, dict[str, Any]]:
     """The feed's items by GUID, as podcastparser reads them."""
     xml = requests.get(f"{public_url}feeds/{name}.xml", timeout=10).content
@@ -79,22 +74,22 @@ def test_unpublish_takes_it_out_of_the_feeds_and_keeps_or_deletes_its_files(
     pilot = "0b6f2f5e-3d1c-4e0a-9a51-2f0c7f1d8e01"
     record = manifest(s3_server, s3_bucket)["episodes"][pilot]
     media_key = "show/" + record["media"]["audio"]["key"]
-    before = keys(s3_server, s3_bucket)
+    before = s3_server.keys(s3_bucket)
 
     dry = run("unpublish", "--dry-run", "--delete-media", "episodes/pilot.yaml")
     assert dry.exit_code == 0 and "remove Pilot" in dry.stdout and "would delete" in dry.stdout
-    assert keys(s3_server, s3_bucket) == before and pilot in items(s3_env)
+    assert s3_server.keys(s3_bucket) == before and pilot in items(s3_env)
     assert "unpublished" not in (project / episodes[0]).read_text()
 
     assert run("unpublish", "episodes/pilot.yaml").exit_code == 0
     assert pilot not in items(s3_env) and len(items(s3_env)) == 1
-    assert media_key in keys(s3_server, s3_bucket)  # kept by default
+    assert media_key in s3_server.keys(s3_bucket)  # kept by default
     assert "unpublished: true" in (project / episodes[0]).read_text()
     assert run("feeds").exit_code == 0 and pilot not in items(s3_env)
 
     result = run("unpublish", "--delete-media", "episodes/pilot.yaml")
     assert result.exit_code == 0 and f"deleted {media_key[5:]}" in result.stdout
-    assert media_key not in keys(s3_server, s3_bucket)
+    assert media_key not in s3_server.keys(s3_bucket)
     assert pilot not in manifest(s3_server, s3_bucket)["episodes"]
     assert "No leftovers." in run("storage", "gc", "--older-than", "0").stdout
     other = run("unpublish", "episodes/pilot.yaml")
@@ -142,7 +137,7 @@ def test_gc_lists_leftovers_and_deletes_them_only_when_asked(
     client = s3_server.client()
     client.put_object(Bucket=s3_bucket, Key="show/media/orphan-0123456789ab.mp3", Body=b"x")
     client.create_multipart_upload(Bucket=s3_bucket, Key="show/media/big-abc.mp4")
-    before = keys(s3_server, s3_bucket)
+    before = s3_server.keys(s3_bucket)
 
     # moto dates every multipart upload 2010-11-10: younger than 200,000 hours it is not
     young = run("storage", "gc", "--older-than", "200000")
@@ -151,13 +146,13 @@ def test_gc_lists_leftovers_and_deletes_them_only_when_asked(
     listed = run("storage", "gc", "--older-than", "0")
     assert listed.exit_code == 0 and "unfinished upload of media/big-abc.mp4" in listed.stdout
     assert "2 leftover(s)" in listed.stdout
-    assert keys(s3_server, s3_bucket) == before  # listing deletes nothing
+    assert s3_server.keys(s3_bucket) == before  # listing deletes nothing
     assert len(client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", [])) == 1
 
     deleted = run("storage", "gc", "--delete", "--older-than", "0")
     assert deleted.exit_code == 0 and "deleted media/orphan-0123456789ab.mp3" in deleted.stdout
     assert "aborted upload of media/big-abc.mp4" in deleted.stdout
-    assert keys(s3_server, s3_bucket) == before - {"show/media/orphan-0123456789ab.mp3"}
+    assert s3_server.keys(s3_bucket) == before - {"show/media/orphan-0123456789ab.mp3"}
     assert client.list_multipart_uploads(Bucket=s3_bucket).get("Uploads", []) == []
     assert len(items(s3_env)) == 1  # the published episode's files are all still there
     for item in items(s3_env).values():

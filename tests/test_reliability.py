@@ -38,12 +38,6 @@ Run = Callable[..., Result]
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
-def objects(server: S3Server, bucket: str) -> dict[str, bytes]:
-    client = server.client()
-    listed = client.list_objects_v2(Bucket=bucket).get("Contents", [])
-    return {o["Key"]: client.get_object(Bucket=bucket, Key=o["Key"])["Body"].read() for o in listed}
-
-
 def feed_items(public_url: str, name: str = "show") -> list[dict[str, Any]]:
     """The feed as a podcast app reads it; every enclosure must be fetchable whole."""
     url = f"{public_url}feeds/{name}.xml"
@@ -112,7 +106,7 @@ def test_a_fault_that_persists_is_one_line_and_the_show_stays_as_it_was(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     assert run("publish", "episodes/pilot.yaml").exit_code == 0
-    before = objects(s3_server, s3_bucket)
+    before = s3_server.objects(s3_bucket)
     monkeypatch.setenv("AWS_ENDPOINT_URL_S3", fault_proxy.endpoint)
     monkeypatch.setenv("SHOWPIPE_S3_MAX_ATTEMPTS", "2")
     fault_proxy.add("PUT", r"/manifest\.json", "503", times=100)
@@ -120,7 +114,7 @@ def test_a_fault_that_persists_is_one_line_and_the_show_stays_as_it_was(
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert "SlowDown" in result.stderr and "Traceback" not in result.output
-    after = objects(s3_server, s3_bucket)
+    after = s3_server.objects(s3_bucket)
     # the feeds and the manifest are the ones before; the new files wait for the rerun
     assert {k: v for k, v in after.items() if k in before} == before
     assert not any(k.endswith(LEASE_KEY) for k in after)
@@ -141,7 +135,7 @@ def test_manifest_is_only_replaced_if_no_other_run_replaced_it(
     run_plan(first, storage)
     with pytest.raises(ConflictError, match="changed by another showpipe run"):
         run_plan(second, storage)
-    manifest = json.loads(objects(s3_server, s3_bucket)["show/showpipe/manifest.json"])
+    manifest = json.loads(s3_server.objects(s3_bucket)["show/showpipe/manifest.json"])
     assert len(manifest["episodes"]) == 1  # the first run's record, not lost
 
 
@@ -304,12 +298,12 @@ def test_publish_killed_mid_request_leaves_valid_feeds_and_a_rerun_completes(
     held_publish: Any,
 ) -> None:
     assert run("publish", "episodes/pilot.yaml").exit_code == 0
-    feed_before = objects(s3_server, s3_bucket)["show/feeds/show.xml"]
+    feed_before = s3_server.objects(s3_bucket)["show/feeds/show.xml"]
     publish = held_publish(point)
     publish.send_signal(signal.SIGKILL)
     publish.communicate(timeout=10)
     fault_proxy.clear()
-    stored = objects(s3_server, s3_bucket)
+    stored = s3_server.objects(s3_bucket)
     assert stored["show/feeds/show.xml"] == feed_before
     assert [item["title"] for item in feed_items(s3_env)] == ["Pilot"]
     assert "show/showpipe/lease.json" in stored  # left behind by the killed run
@@ -323,7 +317,7 @@ def test_publish_killed_mid_request_leaves_valid_feeds_and_a_rerun_completes(
     items = feed_items(s3_env)
     assert sorted(item["guid"] for item in items) == sorted({item["guid"] for item in items})
     assert {item["title"] for item in items} == {"Pilot", "Fresh"}
-    stored = objects(s3_server, s3_bucket)
+    stored = s3_server.objects(s3_bucket)
     assert len([k for k in stored if k.startswith("show/media/fresh-")]) == 1
     assert "show/showpipe/lease.json" not in stored
     assert "No leftovers." in run("storage", "gc", "--older-than", "0").stdout
@@ -355,7 +349,7 @@ def test_publish_killed_while_tagging_leaves_no_copy_a_rerun_would_trust(
     assert caught, "the publish finished before its tagging was caught"
     finished = [p for p in tagged.iterdir() if not p.name.startswith(".")]
     assert finished == []  # only the temp file: nothing a rerun would take as a finished copy
-    assert objects(s3_server, s3_bucket) == {}
+    assert s3_server.objects(s3_bucket) == {}
     code, _, err = _finish(_showpipe(project, env, "publish", "episodes/long.yaml"))
     assert code == 0, err
     items = feed_items(s3_env)
@@ -393,7 +387,7 @@ def test_a_run_whose_lease_was_taken_over_stops_before_recording_anything(
     assert (
         "lease on the storage expired and is now held by showpipe feeds (pid 1 on elsewhere" in err
     )
-    stored = objects(s3_server, s3_bucket)
+    stored = s3_server.objects(s3_bucket)
     assert not any(k.endswith(("manifest.json", ".xml")) for k in stored)
     assert json.loads(stored["show/" + LEASE_KEY])["host"] == "elsewhere"  # not released
 

@@ -17,7 +17,7 @@ import xxhash
 from click.testing import Result
 
 from faultproxy import FaultProxy
-from s3server import S3Server, free_port
+from s3server import S3Server, free_port, record_requests
 from showpipe.config import Settings, load_settings
 from showpipe.errors import ConfigError, StorageError
 from showpipe.project import load_project
@@ -40,17 +40,6 @@ def s3_settings(project: Path, bucket: str, public_url: str, **s3: Any) -> Setti
             "s3": {"addressing_style": "path", **s3},
         },
     )
-
-
-def record_requests(storage: Any) -> list[tuple[str, str]]:
-    """Every request the storage's client sends from now on, as (method, URL)."""
-    sent: list[tuple[str, str]] = []
-
-    def remember(request: Any, **_: Any) -> None:
-        sent.append((request.method, request.url))
-
-    storage.client.meta.events.register("before-send.s3", remember)
-    return sent
 
 
 def test_publish_then_read_every_object_back_over_http(

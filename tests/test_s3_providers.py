@@ -15,11 +15,6 @@ Run = Callable[..., Result]
 CHECKSUM_HEADERS = r"^x-amz-(sdk-)?checksum-"
 
 
-def stored_keys(server: S3Server, bucket: str) -> set[str]:
-    listing = server.client().list_objects_v2(Bucket=bucket)
-    return {o["Key"] for o in listing.get("Contents", [])}
-
-
 @pytest.fixture
 def strict_provider(
     s3_env: str, fault_proxy: FaultProxy, monkeypatch: pytest.MonkeyPatch
@@ -54,7 +49,7 @@ def test_crc_checksums_on_such_a_service_fail_in_one_line_naming_the_fix(
     assert "rejected the request (InvalidArgument)" in result.stderr
     assert 'set checksum = "when_required"' in result.stderr
     assert any(outcome == "reject-checksum" for _, _, outcome in strict_provider.requests)
-    assert not any(k.startswith("show/feeds/") for k in stored_keys(s3_server, s3_bucket))
+    assert not any(k.startswith("show/feeds/") for k in s3_server.keys(s3_bucket))
 
 
 def test_a_bucket_in_another_region_fails_in_one_line_naming_the_setting(
@@ -73,4 +68,4 @@ def test_a_bucket_in_another_region_fails_in_one_line_naming_the_setting(
     assert result.stderr.startswith("Error: ") and result.stderr.count("\n") == 1
     assert "the bucket is in another region (AuthorizationHeaderMalformed)" in result.stderr
     assert "SHOWPIPE_S3_REGION" in result.stderr and "Traceback" not in result.output
-    assert not any(k.startswith("show/") for k in stored_keys(s3_server, s3_bucket))
+    assert not any(k.startswith("show/") for k in s3_server.keys(s3_bucket))

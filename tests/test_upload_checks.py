@@ -5,12 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import pytest
 import xxhash
 
-from s3server import S3Server
+from s3server import S3Server, record_requests
 from showpipe.config import load_settings
 from showpipe.errors import StorageError
 from showpipe.manifest import StoredFile
@@ -22,15 +21,6 @@ from showpipe.storage.s3 import S3Storage, load_s3_config
 from showpipe.uploads import LIST_FROM, Upload, verify_uploads
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-
-def sent_requests(storage: Any) -> list[tuple[str, str]]:
-    """Every request the storage's client sends from now on, as (method, URL)."""
-    sent: list[tuple[str, str]] = []
-    storage.client.meta.events.register(
-        "before-send.s3", lambda request, **_: sent.append((request.method, request.url))
-    )
-    return sent
 
 
 def uploads_of(folder: Path, sizes: list[int]) -> list[Upload]:
@@ -65,7 +55,7 @@ def test_many_uploads_are_checked_by_one_listing_not_a_request_each(
     )
     storage = open_storage(settings)
     plan = plan_publish(load_project(settings), storage, chosen, now=NOW)
-    sent = sent_requests(storage)
+    sent = record_requests(storage)
     run_plan(plan, storage)
     media_puts = [url for method, url in sent if method == "PUT" and "/show/media/" in url]
     assert len(media_puts) == LIST_FROM + 1

@@ -374,15 +374,15 @@ def bench_rss(server: S3Server, tmp: Path, env: dict[str, str], pid: int) -> int
 
 def requests_during(
     server: S3Server, command: list[str], cwd: Path, env: dict[str, str]
-) -> Counter[str]:
-    """The requests the server logged while `command` ran, by HTTP method."""
+) -> tuple[Counter[str], float]:
+    """The requests the server logged while `command` ran, by HTTP method; its wall time."""
     before = server.log.stat().st_size
-    timed(command, cwd, env)
-    time.sleep(0.5)  # let the server finish writing its log
+    wall = timed(command, cwd, env).wall
+    time.sleep(0.5)  # let the server finish writing its log (not counted in `wall`)
     with server.log.open("rb") as f:
         f.seek(before)
         logged = f.read().decode(errors="replace")
-    return Counter(re.findall(r'"(GET|PUT|POST|HEAD|DELETE) /', logged))
+    return Counter(re.findall(r'"(GET|PUT|POST|HEAD|DELETE) /', logged)), wall
 
 
 def bench_noop(server: S3Server, tmp: Path, env: dict[str, str], pid: int) -> int:
@@ -393,11 +393,9 @@ def bench_noop(server: S3Server, tmp: Path, env: dict[str, str], pid: int) -> in
     names = sorted(p.name for p in (project / "episodes").glob("*.yaml"))
     every = [sys.executable, "-c", _PUBLISH, *(f"episodes/{n}" for n in names)]
     few = [sys.executable, "-c", _PUBLISH, *(f"episodes/{n}" for n in names[:10])]
-    first = requests_during(server, every, project, env)
-    start = time.perf_counter()
-    all_again = requests_during(server, every, project, env)
-    elapsed = time.perf_counter() - start
-    few_again = requests_during(server, few, project, env)
+    first, _ = requests_during(server, every, project, env)
+    all_again, elapsed = requests_during(server, every, project, env)
+    few_again, _ = requests_during(server, few, project, env)
     print(
         f"first publish of {EPISODES} episodes: {first['PUT']} PUT, {sum(first.values())} requests"
     )

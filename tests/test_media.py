@@ -98,3 +98,14 @@ def test_a_flac_file_cut_inside_its_last_frame_is_truncated(
     path.write_bytes(data[:-cut])
     with pytest.raises(MediaError, match="file is truncated"):
         probe_media(path)
+
+
+def test_an_image_replaced_in_place_is_probed_again(tmp_path: Path) -> None:
+    """Probes are remembered per file stamp: new artwork under the same name is seen."""
+    path = make_artwork(tmp_path / "art.png", 64)
+    assert probe_image(path).width == 64
+    make_artwork(tmp_path / "art.png", 96)
+    assert probe_image(path).width == 96
+    path.write_bytes(b"not an image any more")
+    with pytest.raises(MediaError, match="not a readable JPEG or PNG"):
+        probe_image(path)

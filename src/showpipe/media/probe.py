@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,6 +16,7 @@ import mutagen.oggvorbis
 from PIL import Image, UnidentifiedImageError
 
 from showpipe.errors import MediaError, shown
+from showpipe.media.hashes import stamp
 from showpipe.media.integrity import check_complete
 
 # The content types each extension may hold; the probed type must be one of them.
@@ -152,11 +154,22 @@ def _classes_for(suffix: str) -> list[type[mutagen.FileType]]:
 
 
 def probe_image(path: Path) -> ImageInfo:
-    """Find an image's real type and size.
+    """Find an image's real type and size, once per run for an unchanged file: a show's
+    artwork is checked for each of its episodes, then measured for the manifest.
 
     Raises:
         MediaError: not a JPEG or PNG image, or unreadable.
     """
+    try:
+        current = stamp(path)
+    except OSError as e:
+        raise MediaError(f"{shown(path)}: not a readable JPEG or PNG image") from e
+    return _probe_image(path, current)
+
+
+@functools.lru_cache(maxsize=4096)
+def _probe_image(path: Path, current: tuple[int, int, int]) -> ImageInfo:
+    """`probe_image` for the file as `current` (its stamp, which only keys the cache)."""
     try:
         with Image.open(path) as image:
             kind, (width, height), mode = image.format, image.size, image.mode

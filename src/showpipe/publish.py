@@ -251,7 +251,7 @@ def plan_publish(
     # Every episode is checked before the first tagged copy is written.
     checked = {episode.source: check_episode(project, episode) for episode in chosen}
     old_manifest, version = read_manifest_versioned(storage)
-    manifest = old_manifest
+    records = dict(old_manifest.episodes)
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
     episodes = {e.source: e for e in project.episodes}
@@ -264,7 +264,8 @@ def plan_publish(
         record, episode_files_ = describe_episode(episode, tagged, project.settings)
         files += episode_files_
         assert episode.guid is not None
-        manifest = replace(manifest, episodes={**manifest.episodes, episode.guid: record})
+        records[episode.guid] = record
+    manifest = replace(old_manifest, episodes=records)
     project = replace(project, episodes=list(episodes.values()))
     _check_shared_keys(project, manifest)
     plan = _plan(project, storage, old_manifest, manifest, files, guids, now=now)

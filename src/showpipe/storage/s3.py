@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import boto3
 import botocore.exceptions
+import botocore.session
 from boto3.s3.transfer import TransferConfig, create_transfer_manager
 from botocore.config import Config
 from s3transfer.subscribers import BaseSubscriber
@@ -146,8 +148,14 @@ class S3Storage:
 
     def __init__(self, config: S3Config) -> None:
         self.config = config
+        core = botocore.session.Session()
+        # Timestamps stay text: parsing each listed object's LastModified into a datetime
+        # was most of a listing's CPU time, and only an unfinished upload's start is used.
+        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str)
         try:
-            self.session = boto3.Session(profile_name=config.profile, region_name=config.region)
+            self.session = boto3.Session(
+                botocore_session=core, profile_name=config.profile, region_name=config.region
+            )
         except botocore.exceptions.ProfileNotFound as e:
             raise ConfigError(
                 f"AWS profile {config.profile!r} is not in ~/.aws/config or ~/.aws/credentials"
@@ -288,7 +296,11 @@ class S3Storage:
         with self._translating("list multipart uploads of", ""):
             for page in pages:
                 found += [
-                    Incomplete(u["Key"][len(self.config.prefix) :], u["UploadId"], u["Initiated"])
+                    Incomplete(
+                        u["Key"][len(self.config.prefix) :],
+                        u["UploadId"],
+                        datetime.fromisoformat(u["Initiated"]),
+                    )
                     for u in page.get("Uploads", [])
                 ]
         return found

@@ -7,16 +7,18 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import Result
 from lxml import html
 
+from showpipe import site
 from showpipe.config import Settings
 from showpipe.manifest import read_manifest
 from showpipe.project import load_project
 from showpipe.publish import plan_publish, run_plan
-from showpipe.site import build_site, write_site
+from showpipe.site import SITE_INDEX_KEY, build_site, write_site
 from showpipe.storage.local import LocalStorage
 
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
@@ -73,6 +75,30 @@ def test_unchanged_site_is_not_rewritten(settings: Settings) -> None:
     storage = publish_all(settings)
     pages = build_site(load_project(settings), read_manifest(storage), now=NOW)
     assert write_site(storage, pages) == []
+
+
+def test_publish_rebuilds_a_stale_site_once(
+    run: Callable[..., Result], project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert run("publish", "episodes/on-tools.yaml").exit_code == 0
+    public = project / "public"
+    # a site never written (a show published before it had pages): no feed changes now
+    (public / "index.html").unlink()
+    (public / SITE_INDEX_KEY).unlink()
+    renders: list[str] = []
+    real_render = site._render
+
+    def counting_render(template: str, **values: Any) -> bytes:
+        renders.append(template)
+        return real_render(template, **values)
+
+    monkeypatch.setattr(site, "_render", counting_render)
+    result = run("publish", "episodes/on-tools.yaml")
+    assert result.exit_code == 0, result.output
+    assert "(unchanged)" in result.stdout
+    assert (public / "index.html").is_file() and (public / SITE_INDEX_KEY).is_file()
+    # one build of the site: its show page rendered once, to check it and to write it
+    assert renders.count("index.html") == 1
 
 
 def test_embed_command_prints_the_iframe(run: Callable[..., Result]) -> None:

@@ -56,7 +56,7 @@ def publish(
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
     """
-    from showpipe.followup import announce_changes, refresh_site, site_is_current
+    from showpipe.followup import announce_changes, refresh_site, site_is_current, site_pages
     from showpipe.project import load_project
     from showpipe.publish import plan_is_current, plan_publish, run_plan
 
@@ -79,16 +79,20 @@ def publish(
     def uploading(upload: Upload) -> None:
         out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
 
+    # The site is built once, checked, and written as built (unless the plan is redone).
+    at = clock(now)
+    pages = site_pages(plan, now=at)
     # An unchanged show takes no lock and writes nothing: no PUT, however many episodes.
-    if plan.changes_anything or not site_is_current(plan, storage, now=clock(now)):
+    if plan.changes_anything or not site_is_current(storage, pages):
         with exclusive_run(settings, storage, "publish") as held:
             if not plan_is_current(plan, storage):
                 plan = planned()  # another run published meanwhile: build on its manifest
+                pages = site_pages(plan, now=at)
             bars = progress_bars(out)
             run_plan(
                 plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
             )
-            refresh_site(plan, storage, now=clock(now))
+            refresh_site(storage, pages)
         for warning in announce_changes(plan):
             click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
@@ -155,7 +159,7 @@ def unpublish(
         showpipe unpublish --delete-media --dry-run episodes/ep3.yaml
     """
     from showpipe.cleanup import plan_unpublish, run_unpublish
-    from showpipe.followup import announce_changes, refresh_site
+    from showpipe.followup import announce_changes, refresh_site, site_pages
     from showpipe.project import load_project
 
     out: Output = ctx.obj
@@ -170,7 +174,7 @@ def unpublish(
             render_plan(out, down.plan)
         else:
             run_unpublish(down, storage, episode)
-            refresh_site(down.plan, storage, now=clock(now))
+            refresh_site(storage, site_pages(down.plan, now=clock(now)))
     for warning in [] if dry_run else announce_changes(down.plan):
         click.echo(f"Warning: {warning}", err=True)
     verb = "would delete" if dry_run else "deleted"

@@ -10,7 +10,7 @@ import pytest
 
 from showpipe.config import Settings
 from showpipe.cron import refresh_feeds
-from showpipe.feedstate import nothing_to_do
+from showpipe.feedstate import fingerprint, nothing_to_do
 from showpipe.model import Episode, load_episode
 from showpipe.storage.local import LocalStorage
 from showpipe.yamlfile import read_yaml, read_yaml_fast
@@ -132,3 +132,24 @@ def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalSto
     plan, _ = refreshed
     assert any(u.needed for u in plan.uploads)
     assert plan.feeds[0].changed and not plan.feeds[1].changed
+
+
+def test_the_fingerprint_reads_each_feed_file_once(
+    settings: Settings, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    reads: list[Path] = []
+    real_read_bytes = Path.read_bytes
+
+    def counting_read_bytes(self: Path) -> bytes:
+        reads.append(self)
+        return real_read_bytes(self)
+
+    monkeypatch.setattr(Path, "read_bytes", counting_read_bytes)
+    before = fingerprint(settings, storage)
+    feed_files = sorted(settings.feeds_dir.glob("*.yaml"))
+    assert feed_files and sorted(p for p in reads if p.parent == settings.feeds_dir) == feed_files
+    # the bytes read once still decide both the hash and the artwork that is hashed
+    monkeypatch.undo()
+    show = settings.feeds_dir / "show.yaml"
+    show.write_text(show.read_text() + "\n")
+    assert fingerprint(settings, storage) != before

@@ -20,7 +20,7 @@ from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
 from showpipe.storage import MANIFEST_KEY, Storage
-from showpipe.yamlfile import read_yaml_fast
+from showpipe.yamlfile import parse_yaml_fast
 
 STATE_FILE = "feeds-state.json"
 
@@ -47,10 +47,14 @@ def fingerprint(settings: Settings, storage: Storage) -> str:
     digest = new_digest()
     for part in (__version__, settings.public_url, settings.storage):
         digest.update(part.encode() + b"\0")
+    artwork: list[Path] = []
     for folder in (settings.feeds_dir, settings.episodes_dir):
         for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
-            digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    for path in _feed_artwork(settings):
+            raw = path.read_bytes()
+            digest.update(path.name.encode() + b"\0" + raw + b"\0")
+            if folder == settings.feeds_dir:
+                artwork += _feed_artwork(path, raw)
+    for path in artwork:
         # Present on a publishing machine (measured then), absent on cron's (the manifest's).
         digest.update(str(path).encode() + b"\0")
         digest.update(path.read_bytes() if path.is_file() else b"absent")
@@ -58,15 +62,11 @@ def fingerprint(settings: Settings, storage: Storage) -> str:
     return digest.hexdigest()
 
 
-def _feed_artwork(settings: Settings) -> list[Path]:
-    """The artwork files the feeds name (a feed that cannot be read has none: the YAML bytes
-    are in the fingerprint anyway)."""
-    paths = []
-    for feed in sorted(settings.feeds_dir.glob("*.yaml")) if settings.feeds_dir.is_dir() else []:
-        artwork = (read_yaml_fast(feed) or {}).get("artwork")
-        if isinstance(artwork, str):
-            paths.append(feed.parent / artwork)
-    return paths
+def _feed_artwork(path: Path, raw: bytes) -> list[Path]:
+    """The artwork file a feed's YAML (read as `raw`) names; none when it cannot be read,
+    since its bytes are in the fingerprint anyway."""
+    artwork = (parse_yaml_fast(raw) or {}).get("artwork")
+    return [path.parent / artwork] if isinstance(artwork, str) else []
 
 
 def due_window(published: Iterable[datetime], now: datetime) -> tuple[str | None, str | None]:

@@ -119,10 +119,18 @@ def read_yaml_fast(path: Path) -> dict[str, Any] | None:
     """
     try:
         raw = path.read_bytes()
-        if len(raw) > MAX_YAML_BYTES:
-            return None
+    except OSError:
+        return None
+    return parse_yaml_fast(raw)
+
+
+def parse_yaml_fast(raw: bytes) -> dict[str, Any] | None:
+    """`read_yaml_fast` on a file's bytes already read."""
+    if len(raw) > MAX_YAML_BYTES:
+        return None
+    try:
         data = pyyaml.load(raw.decode("utf-8"), Loader=_FastLoader)  # noqa: S506
-    except (OSError, UnicodeDecodeError, pyyaml.YAMLError):
+    except (UnicodeDecodeError, pyyaml.YAMLError):
         return None
     if data is None:
         return {}

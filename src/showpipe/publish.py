@@ -21,6 +21,7 @@ from slugify import slugify
 from showpipe.assets import describe_episode, image_file
 from showpipe.errors import EpisodeError, FeedError
 from showpipe.feeds import (
+    NewestFirst,
     PublishedEpisode,
     build_feed,
     clean_url,
@@ -131,8 +132,9 @@ def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | No
 
 def due_episodes(
     project: Project, manifest: Manifest, now: datetime, *, medium: str | None = None
-) -> list[PublishedEpisode]:
-    """Episodes published, not taken down, and due at `now` (with `medium`, if given)."""
+) -> NewestFirst:
+    """Episodes published, not taken down, and due at `now` (with `medium`, if given),
+    newest first: the order of the feeds and the show page, sorted here once."""
     due = []
     for episode in project.episodes:
         record = manifest.episodes.get(episode.guid or "")
@@ -152,7 +154,7 @@ class _ReadBack:
 
 
 def _checked_diff(
-    project: Project, feed: Feed, due: list[PublishedEpisode], xml: bytes, old: bytes | None
+    project: Project, feed: Feed, due: NewestFirst, xml: bytes, old: bytes | None
 ) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None]:
     """How the feed's items change, and the read-back it needs; stop now if the feed would
     drop a GUID."""
@@ -168,7 +170,7 @@ def _checked_diff(
             file_url(p.record.media[feed.medium], public_url),
             p.record.media[feed.medium].size,
         )
-        for p in newest_first(due)
+        for p in due
     ]
     check = _ReadBack(clean_url(public_url) + feed_key(feed), xml, expected)
     return _item_diff(before, after), check

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from showpipe.feeds.build import (
     ENCLOSURE_TYPES,
+    NewestFirst,
     PublishedEpisode,
     build_feed,
     feed_key,
@@ -17,6 +18,7 @@ from showpipe.feeds.text import clean_text, clean_url, render_all, render_html
 __all__ = [
     "CHAPTERS_TYPE",
     "ENCLOSURE_TYPES",
+    "NewestFirst",
     "PublishedEpisode",
     "build_feed",
     "chapters_json",

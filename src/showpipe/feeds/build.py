@@ -7,11 +7,11 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from typing import Any, NewType
 
 from feedgen.feed import FeedGenerator
 
@@ -63,14 +63,20 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name))
 
 
-def newest_first(episodes: Sequence[PublishedEpisode]) -> list[PublishedEpisode]:
-    # Ties broken by GUID so the order never depends on file listing order.
-    return sorted(episodes, key=lambda p: (p.episode.published, p.guid), reverse=True)
+# Episodes newest first, the order a feed lists them in. Only `newest_first` makes one (it is
+# what `publish.due_episodes` returns), so whoever takes one lists it as it is: sorted once.
+NewestFirst = NewType("NewestFirst", list[PublishedEpisode])
+
+
+def newest_first(episodes: Iterable[PublishedEpisode]) -> NewestFirst:
+    """The episodes newest first; ties broken by GUID so the order never depends on file
+    listing order."""
+    return NewestFirst(sorted(episodes, key=lambda p: (p.episode.published, p.guid), reverse=True))
 
 
 def build_feed(
     feed: Feed,
-    episodes: Sequence[PublishedEpisode],
+    episodes: NewestFirst,
     *,
     artwork: StoredFile,
     public_url: str,
@@ -79,7 +85,8 @@ def build_feed(
 
     Args:
         feed: the channel's definition.
-        episodes: the episodes to list (already filtered to this feed and to what is due).
+        episodes: the episodes to list, newest first (already filtered to this feed and to
+            what is due), as `publish.due_episodes` returns them: listed in that order.
         artwork: the published channel artwork.
         public_url: the base URL that storage keys are served under, ending in `/`.
 
@@ -92,12 +99,11 @@ def build_feed(
         fg.register_extension(name, channel_class, item_class)
     try:
         urls = _Urls(clean_url(public_url))
-        ordered = newest_first(episodes)
-        _fill_channel(fg, feed, ordered, artwork=artwork, urls=urls)
+        _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
         # feedgen prepends entries, so add the oldest first to write the newest first.
-        for published in reversed(ordered):
+        for published in reversed(episodes):
             _add_item(fg, feed, published, urls=urls, artwork=artwork)
-        newest = ordered[0].episode.published if ordered else datetime(1970, 1, 1, tzinfo=UTC)
+        newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
         fg.lastBuildDate(newest)
         xml: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
     except ValueError as e:
@@ -130,7 +136,7 @@ def _person(person: Person) -> ext.PersonTag:
 
 
 def _fill_channel(
-    fg: Any, feed: Feed, ordered: list[PublishedEpisode], *, artwork: StoredFile, urls: _Urls
+    fg: Any, feed: Feed, ordered: NewestFirst, *, artwork: StoredFile, urls: _Urls
 ) -> None:
     feed_url = urls.base + feed_key(feed)
     fg.title(clean_text(feed.title))
@@ -162,7 +168,7 @@ def _fill_channel(
 
 
 def _channel_tags(
-    feed: Feed, ordered: list[PublishedEpisode], *, feed_url: str, urls: _Urls
+    feed: Feed, ordered: NewestFirst, *, feed_url: str, urls: _Urls
 ) -> ext.ChannelTags:
     trailers = []
     for published in ordered:

@@ -32,7 +32,7 @@ from showpipe.config import Settings
 from showpipe.errors import ImportFeedError
 from showpipe.feeds import podcast_guid
 from showpipe.feeds.extensions import ITUNES_NS, PODCAST_NS
-from showpipe.model import apple_categories
+from showpipe.fields import apple_categories
 from showpipe.storage import ProgressBars, no_progress
 from showpipe.yamlfile import write_yaml
 

@@ -1,98 +1,33 @@
 """The show's values (Feed, Episode, Person, Chapter …) and loading them from YAML.
 
 Every YAML file of the project goes through `load_feed` / `load_episode`; each reports all
-of a file's problems at once as `file:line: field: message`.
+of a file's problems at once as `file:line: field: message`. The field types and the
+vocabularies they are checked against live in `showpipe.fields`.
 """
 
 from __future__ import annotations
 
-import difflib
-import json
-import os
-import re
 import uuid
-from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
-from urllib.parse import urlsplit
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo
+from pydantic import BaseModel, ConfigDict, Field
 
 from showpipe.errors import ValidationError, shown
+from showpipe.fields import (
+    Email,
+    LocalFile,
+    Seconds,
+    Text,
+    Title,
+    Url,
+    apple_categories,
+    did_you_mean,
+    license_slugs,
+    person_roles,
+)
 from showpipe.yamlfile import YamlProblem, line_of, read_yaml, read_yaml_fast
-
-# --- field types -------------------------------------------------------------------------
-
-
-def _check_url(value: str) -> str:
-    parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ValueError(f"'{value}' is not an http(s) URL")
-    return value
-
-
-def _check_email(value: str) -> str:
-    if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
-        raise ValueError(f"'{value}' is not an email address")
-    return value
-
-
-def _resolve_path(value: Any, info: ValidationInfo) -> Path:
-    """Resolve a path written relative to the YAML file that names it."""
-    base: Path = (info.context or {})["base"]
-    if not isinstance(value, str):
-        raise ValueError(f"'{value}' is not a file path")
-    if not value.strip():
-        raise ValueError("is empty; give a file path relative to this YAML file")
-    # abspath, not resolve(): the same absolute path without a system call per file named.
-    path = Path(os.path.abspath(base / value))
-    # The project is the YAML folder's parent (feeds/ and episodes/ live in it). A path out
-    # of it (`../../etc/passwd`, `/home/…`) would publish a file nobody meant to publish.
-    if not path.is_relative_to(base.parent):
-        raise ValueError(f"'{value}' is outside the project folder; keep files inside it")
-    return path
-
-
-def _parse_timestamp(value: Any) -> float:
-    """Seconds from a number or from `[[HH:]MM:]SS[.mmm]`."""
-    if isinstance(value, bool):
-        raise ValueError(f"'{value}' is not a time")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = re.fullmatch(r"(?:(?:(\d+):)?(\d{1,2}):)?(\d{1,2}(?:\.\d+)?)", str(value).strip())
-        if not match:
-            raise ValueError(f"'{value}' is not a time (write 1:23:45, 12:34 or seconds)")
-        hours, minutes, secs = match.groups()
-        seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs)
-    if seconds < 0:
-        raise ValueError(f"'{value}' is negative")
-    return seconds
-
-
-Url = Annotated[str, AfterValidator(_check_url)]
-Email = Annotated[str, AfterValidator(_check_email)]
-LocalFile = Annotated[Path, pydantic.BeforeValidator(_resolve_path)]
-Seconds = Annotated[float, pydantic.BeforeValidator(_parse_timestamp)]
-# C0 and C1 control characters other than tab and newlines: XML 1.0 forbids most of them, and
-# a terminal escape in a title would reach every listener's app.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-
-
-def _check_plain(value: str) -> str:
-    found = CONTROL.search(value)
-    if found:
-        raise ValueError(
-            f"contains the control character U+{ord(found.group()):04X} at position "
-            f"{found.start() + 1}; remove it"
-        )
-    return value
-
-
-Text = Annotated[str, Field(min_length=1), AfterValidator(_check_plain)]
-Title = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_plain)]
 
 
 class _Strict(BaseModel):
@@ -116,10 +51,10 @@ class Person(_Strict):
     def _in_the_taxonomy(self) -> Person:
         roles = person_roles()
         if self.role.lower() not in roles:
-            hint = _did_you_mean(self.role, sorted(roles))
+            hint = did_you_mean(self.role, sorted(roles))
             raise ValueError(f"role '{self.role}' is not in the podcast:person taxonomy{hint}")
         if self.group is not None and self.group.lower() not in set(roles.values()):
-            hint = _did_you_mean(self.group, sorted(set(roles.values())))
+            hint = did_you_mean(self.group, sorted(set(roles.values())))
             raise ValueError(f"group '{self.group}' is not in the podcast:person taxonomy{hint}")
         return self
 
@@ -139,11 +74,11 @@ class Category(_Strict):
     def _on_apples_list(self) -> Category:
         categories = apple_categories()
         if self.category not in categories:
-            hint = _did_you_mean(self.category, categories)
+            hint = did_you_mean(self.category, categories)
             raise ValueError(f"'{self.category}' is not an Apple Podcasts category{hint}")
         subs = categories[self.category]
         if self.subcategory is not None and self.subcategory not in subs:
-            hint = _did_you_mean(self.subcategory, subs)
+            hint = did_you_mean(self.subcategory, subs)
             raise ValueError(f"'{self.subcategory}' is not a subcategory of {self.category}{hint}")
         return self
 
@@ -328,31 +263,6 @@ class Episode(_Strict):
 # --- loading -----------------------------------------------------------------------------
 
 
-@cache
-def apple_categories() -> dict[str, list[str]]:
-    text = resources.files("showpipe").joinpath("data/apple-categories.json").read_text()
-    categories: dict[str, list[str]] = json.loads(text)
-    return categories
-
-
-@cache
-def person_roles() -> dict[str, str]:
-    """podcast:person roles (lower case) and the group each belongs to (lower case)."""
-    text = resources.files("showpipe").joinpath("data/podcast-person-taxonomy.json").read_text()
-    return {e["role"].lower(): e["group"].lower() for e in json.loads(text)}
-
-
-@cache
-def license_slugs() -> frozenset[str]:
-    text = resources.files("showpipe").joinpath("data/license-slugs.txt").read_text()
-    return frozenset(line.strip() for line in text.splitlines() if line.strip())
-
-
-def _did_you_mean(word: str, choices: Any) -> str:
-    close = difflib.get_close_matches(str(word), [str(c) for c in choices], n=1, cutoff=0.5)
-    return f"; did you mean '{close[0]}'?" if close else ""
-
-
 def _known_fields(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:
     """The field names of the model found at `location` (for "did you mean" hints)."""
     for part in location:
@@ -385,7 +295,7 @@ def _describe(model: type[BaseModel], error: Any) -> str:
     if kind == "missing":
         message = "is required"
     elif kind == "extra_forbidden":
-        hint = _did_you_mean(location[-1], _known_fields(model, location[:-1]))
+        hint = did_you_mean(location[-1], _known_fields(model, location[:-1]))
         message = f"unknown key{hint}"
     elif kind.startswith("datetime") or kind == "date_from_datetime_parsing":
         message = f"'{value}' is not a date-time (write it like 2026-11-20T09:00:00+01:00)"

@@ -19,6 +19,7 @@ import pytest
 import xxhash
 from lxml import etree
 
+from sampleshow import NOW, publish_sample, sample_episodes
 from showpipe.config import Settings
 from showpipe.errors import FeedError
 from showpipe.feeds import clean_url, podcast_guid, render_html
@@ -28,10 +29,9 @@ from showpipe.feeds.text import clean_text
 from showpipe.manifest import read_manifest
 from showpipe.model import Episode, load_feed
 from showpipe.project import load_project
-from showpipe.publish import plan_feeds_only, plan_publish, run_plan
+from showpipe.publish import plan_feeds_only, plan_publish
 from showpipe.storage.local import LocalStorage
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 BASE = "http://localhost:8000/"
 NS = {
     "itunes": "http://www.itunes.com/dtds/podcast-1.0.dtd",
@@ -43,16 +43,9 @@ NS = {
 }
 
 
-def publish_all(settings: Settings, now: datetime = NOW) -> LocalStorage:
-    storage = LocalStorage(settings.root / "public")
-    paths = sorted(settings.episodes_dir.glob("*.yaml"))
-    run_plan(plan_publish(load_project(settings), storage, paths, now=now), storage)
-    return storage
-
-
 @pytest.fixture
 def published(settings: Settings) -> LocalStorage:
-    return publish_all(settings)
+    return publish_sample(settings)
 
 
 def feed_bytes(storage: LocalStorage, name: str) -> bytes:
@@ -271,7 +264,7 @@ def test_trailer_episodes_become_podcast_trailer(
     settings: Settings, make_episode: Callable[..., Path]
 ) -> None:
     make_episode("teaser", type="trailer", season=2, published="2026-10-01T08:00:00Z")
-    storage = publish_all(settings)
+    storage = publish_sample(settings)
     [trailer] = tree(storage, "show").findall("channel/podcast:trailer", NS)
     item = tree(storage, "show").find("channel/item[guid='guid-teaser']/enclosure")
     assert trailer.text == "Episode teaser"
@@ -296,7 +289,7 @@ def test_ties_in_publication_time_are_ordered_by_guid(
 ) -> None:
     for slug in ("b-second", "a-first", "c-third"):
         make_episode(slug, guid=f"tie-{slug}", published="2026-11-28T10:00:00Z")
-    storage = publish_all(settings)
+    storage = publish_sample(settings)
     guids = [g.text for g in tree(storage, "show").iterfind("channel/item/guid")]
     assert guids[:3] == ["tie-c-third", "tie-b-second", "tie-a-first"]
 
@@ -315,7 +308,7 @@ def test_forbidden_characters_html_and_urls_are_cleaned(
         description="Hi <script>alert(1)</script> [x](javascript:alert(1)) **bold**",
         guests=[{"name": "Zoë", "role": "guest", "link": "https://exämple.com/a b/ü"}],
     )
-    storage = publish_all(settings)
+    storage = publish_sample(settings)
     xml = feed_bytes(storage, "show")
     item = etree.fromstring(xml).find("channel/item[guid='guid-dirty']")
     assert item.findtext("title") == "Bell and escape"
@@ -386,7 +379,7 @@ def test_situational_channel_tags_where_set(settings: Settings) -> None:
         + "podroll:\n  - feed_guid: 917393e3-1b1e-5cef-ace4-edaa54e1f810\n"
         + "    feed_url: https://example.org/other.xml\n"
     )
-    storage = publish_all(settings)
+    storage = publish_sample(settings)
     channel = tree(storage, "show").find("channel")
     assert (
         channel.findtext("itunes:new-feed-url", namespaces=NS) == "https://new.example.com/show.xml"
@@ -436,7 +429,7 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     if parallel:  # big shows read their feeds back in forked processes: the sample, as one
         monkeypatch.setattr(showpipe.publish, "PARALLEL_READ_BACK_FROM", 0)
     storage = LocalStorage(settings.root / "public")
-    paths = sorted(settings.episodes_dir.glob("*.yaml"))
+    paths = sample_episodes(settings)
     plan = plan_publish(load_project(settings), storage, paths, now=NOW)
     assert [f.added for f in plan.feeds] == [["Listener Mail", "On Tools", "Pilot"], ["On Tools"]]
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
 from showpipe.cron import refresh_feeds
 from showpipe.feedstate import fingerprint, nothing_to_do
@@ -15,19 +16,12 @@ from showpipe.model import Episode, load_episode
 from showpipe.storage.local import LocalStorage
 from showpipe.yamlfile import read_yaml, read_yaml_fast
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
 
 @pytest.fixture
 def storage(settings: Settings, make_episode: Callable[..., Path]) -> LocalStorage:
     """The sample published, one episode scheduled for Christmas, then one full cron run."""
-    from showpipe.project import load_project
-    from showpipe.publish import plan_publish, run_plan
-
     make_episode("xmas", published="2026-12-24T09:00:00+01:00")
-    storage = LocalStorage(settings.root / "public")
-    paths = sorted(settings.episodes_dir.glob("*.yaml"))
-    run_plan(plan_publish(load_project(settings), storage, paths, now=NOW), storage)
+    storage = publish_sample(settings)
     assert refresh_feeds(settings, storage, now=NOW) is not None
     return storage
 

@@ -15,6 +15,7 @@ import xxhash
 from lxml import etree
 from mutagen.id3 import ID3
 
+from sampleshow import NOW, publish_sample, sample_episodes
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, MediaError
 from showpipe.manifest import read_manifest
@@ -24,21 +25,6 @@ from showpipe.model import load_episode
 from showpipe.project import load_project
 from showpipe.publish import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage.local import LocalStorage
-
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
-
-
-def episodes_of(settings: Settings) -> list[Path]:
-    return sorted(settings.episodes_dir.glob("*.yaml"))
-
-
-def publish(
-    settings: Settings, paths: list[Path] | None = None, now: datetime = NOW
-) -> LocalStorage:
-    storage = LocalStorage(settings.root / "public")
-    plan = plan_publish(load_project(settings), storage, paths or episodes_of(settings), now=now)
-    run_plan(plan, storage)
-    return storage
 
 
 def parse(storage: LocalStorage, name: str) -> tuple[feedparser.FeedParserDict, dict]:
@@ -53,7 +39,7 @@ def stored_path(storage: LocalStorage, url: str) -> Path:
 
 
 def test_published_feeds_match_the_yaml_in_two_podcast_parsers(settings: Settings) -> None:
-    storage = publish(settings)
+    storage = publish_sample(settings)
     project = load_project(settings)
     by_guid = {e.guid: e for e in project.episodes}
 
@@ -86,7 +72,7 @@ def test_published_feeds_match_the_yaml_in_two_podcast_parsers(settings: Setting
 
 
 def test_video_feed_carries_only_video_episodes(settings: Settings) -> None:
-    storage = publish(settings)
+    storage = publish_sample(settings)
     fp, pp = parse(storage, "videos")
     assert [e["title"] for e in pp["episodes"]] == ["On Tools"]
     # podcastparser also lists media:content, which points at the same video
@@ -99,7 +85,7 @@ def test_video_feed_carries_only_video_episodes(settings: Settings) -> None:
 
 
 def test_channel_has_the_tags_apple_requires(settings: Settings) -> None:
-    storage = publish(settings)
+    storage = publish_sample(settings)
     fp, _ = parse(storage, "show")
     assert fp.feed.language == "en"
     assert fp.feed.image.href.endswith(".jpg")
@@ -114,13 +100,13 @@ def test_channel_has_the_tags_apple_requires(settings: Settings) -> None:
 def test_originals_are_never_modified(settings: Settings) -> None:
     media = sorted((settings.episodes_dir / "media").iterdir())
     before = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in media}
-    publish(settings)
+    publish_sample(settings)
     assert {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in media} == before
 
 
 def test_republishing_unchanged_episodes_uploads_nothing(settings: Settings) -> None:
-    storage = publish(settings)
-    plan = plan_publish(load_project(settings), storage, episodes_of(settings), now=NOW)
+    storage = publish_sample(settings)
+    plan = plan_publish(load_project(settings), storage, sample_episodes(settings), now=NOW)
     assert plan.uploads and not any(u.needed for u in plan.uploads)
     assert not plan.changes_anything
 
@@ -130,11 +116,7 @@ def test_missing_guid_is_written_back_keeping_comments(
 ) -> None:
     path = make_episode("fresh", guid=None)
     path.write_text("# keep me\n" + path.read_text())
-    storage = LocalStorage(settings.root / "public")
-    plan = plan_publish(
-        load_project(settings), storage, [path], now=NOW, make_guid=lambda: "new-guid-1"
-    )
-    run_plan(plan, storage)
+    storage = publish_sample(settings, [path], make_guid=lambda: "new-guid-1")
     text = path.read_text()
     assert text.startswith("# keep me\nguid: new-guid-1\ntitle: Episode fresh\n")
     assert load_episode(path).guid == "new-guid-1"
@@ -142,7 +124,7 @@ def test_missing_guid_is_written_back_keeping_comments(
     # a later publish keeps it, whatever the file is called now
     renamed = path.with_name("renamed.yaml")
     path.rename(renamed)
-    publish(settings, [renamed])
+    publish_sample(settings, [renamed])
     _, pp = parse(storage, "show")
     assert [e["guid"] for e in pp["episodes"] if e["title"] == "Episode fresh"] == ["new-guid-1"]
 
@@ -164,7 +146,7 @@ def test_scheduled_episode_joins_the_feed_when_due(
     settings: Settings, make_episode: Callable[..., Path]
 ) -> None:
     future = make_episode("future", published="2026-12-24T09:00:00+01:00")
-    storage = publish(settings)
+    storage = publish_sample(settings)
     assert "Episode future" not in [e["title"] for e in parse(storage, "show")[1]["episodes"]]
     # uploaded already, so cron needs no media
     assert (
@@ -181,7 +163,7 @@ def test_scheduled_episode_joins_the_feed_when_due(
 def test_feeds_are_byte_identical_when_rebuilt_without_media(
     settings: Settings, tmp_path: Path
 ) -> None:
-    storage = publish(settings)
+    storage = publish_sample(settings)
     published = {n: (storage.root / "feeds" / f"{n}.xml").read_bytes() for n in ("show", "videos")}
     # cron's machine: a checkout of the YAML and the storage, but no media or artwork
     shutil.rmtree(settings.episodes_dir / "media")
@@ -216,7 +198,7 @@ def test_mislabelled_media_stops_publish(
 def test_a_version_1_manifest_of_sha256_values_is_upgraded_on_the_next_publish(
     settings: Settings,
 ) -> None:
-    storage = publish(settings)
+    storage = publish_sample(settings)
     manifest_file = storage.root / "showpipe" / "manifest.json"
 
     def as_version_1(value: object) -> object:
@@ -231,7 +213,7 @@ def test_a_version_1_manifest_of_sha256_values_is_upgraded_on_the_next_publish(
 
     old = as_version_1(json.loads(manifest_file.read_bytes()) | {"version": 1})
     manifest_file.write_text(json.dumps(old))
-    publish(settings)
+    publish_sample(settings)
     upgraded = json.loads(manifest_file.read_bytes())
     assert upgraded["version"] == 2 and "sha256" not in manifest_file.read_text()
     stored = read_manifest(storage).stored_keys()

@@ -26,6 +26,7 @@ from click.testing import Result
 
 from faultproxy import FaultProxy
 from s3server import S3Server
+from sampleshow import NOW
 from showpipe.config import load_settings
 from showpipe.errors import ConflictError, StorageError
 from showpipe.lock import LEASE_KEY, LEASE_TIME, exclusive, project_lock, renew_lease, take_lease
@@ -35,7 +36,6 @@ from showpipe.storage import PutItem, open_storage
 from showpipe.storage.s3 import S3Storage, load_s3_config
 
 Run = Callable[..., Result]
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 def feed_items(public_url: str, name: str = "show") -> list[dict[str, Any]]:

@@ -6,7 +6,6 @@ import io
 import os
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +17,7 @@ from click.testing import Result
 
 from faultproxy import FaultProxy
 from s3server import S3Server, free_port, record_requests
+from sampleshow import NOW, publish_into, sample_episodes
 from showpipe.config import Settings, load_settings
 from showpipe.errors import ConfigError, StorageError
 from showpipe.project import load_project
@@ -27,7 +27,6 @@ from showpipe.storage.s3 import S3Storage, load_s3_config
 from terminal import run_on_terminal
 
 Run = Callable[..., Result]
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 EPISODES = ["episodes/listener-mail.yaml", "episodes/on-tools.yaml", "episodes/pilot.yaml"]
 
 
@@ -94,9 +93,8 @@ def test_republish_uploads_nothing_with_requests_independent_of_episode_count(
 ) -> None:
     extra = [make_episode(f"extra-{i}", audio="media/pilot.mp3") for i in range(6)]
     settings = s3_settings(project, s3_bucket, s3_env)
-    all_episodes = sorted(settings.episodes_dir.glob("*.yaml"))
-    storage = open_storage(settings)
-    run_plan(plan_publish(load_project(settings), storage, all_episodes, now=NOW), storage)
+    all_episodes = sample_episodes(settings)
+    publish_into(open_storage(settings), settings, all_episodes)
 
     counts = {}
     for chosen in (extra[:1], all_episodes):
@@ -144,10 +142,7 @@ def test_acl_and_storage_class_are_applied_when_set(
     settings = s3_settings(
         project, private_bucket, public_url, acl="public-read", storage_class="STANDARD_IA"
     )
-    storage = open_storage(settings)
-    run_plan(
-        plan_publish(load_project(settings), storage, [project / EPISODES[2]], now=NOW), storage
-    )
+    publish_into(open_storage(settings), settings, [project / EPISODES[2]])
     client = s3_server.client()
     keys = [o["Key"] for o in client.list_objects_v2(Bucket=private_bucket)["Contents"]]
     media = next(k for k in keys if k.startswith("show/media/"))

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -13,23 +12,20 @@ import pytest
 from click.testing import Result
 from lxml import html
 
+from sampleshow import NOW, publish_sample
 from showpipe import site
 from showpipe.config import Settings
 from showpipe.manifest import read_manifest
 from showpipe.project import load_project
-from showpipe.publish import plan_publish, run_plan
 from showpipe.site import SITE_INDEX_KEY, build_site, write_site
 from showpipe.storage.local import LocalStorage
 
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 
 def publish_all(settings: Settings) -> LocalStorage:
-    storage = LocalStorage(settings.root / "public")
-    project = load_project(settings)
-    episodes = sorted(settings.episodes_dir.glob("*.yaml"))
-    run_plan(plan_publish(project, storage, episodes, now=NOW), storage)
+    """Publish the sample show, then write its site pages as `showpipe publish` does."""
+    storage = publish_sample(settings)
     write_site(storage, build_site(load_project(settings), read_manifest(storage), now=NOW))
     return storage
 

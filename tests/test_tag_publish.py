@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import mutagen.id3
@@ -16,6 +15,7 @@ from click.testing import Result
 from mediafactory import make_artwork
 from PIL import Image
 
+from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
 from showpipe.manifest import read_manifest
 from showpipe.project import load_project
@@ -23,7 +23,6 @@ from showpipe.publish import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage.local import LocalStorage
 
 Run = Callable[..., Result]
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 def digest(path: Path) -> str:
@@ -36,10 +35,8 @@ def tagged_files(settings: Settings) -> list[Path]:
 
 
 def publish(settings: Settings, *names: str) -> LocalStorage:
-    storage = LocalStorage(settings.root / "public")
-    paths = [settings.episodes_dir / f"{n}.yaml" for n in names]
-    run_plan(plan_publish(load_project(settings), storage, paths, now=NOW), storage)
-    return storage
+    """Publish the named sample episodes (file names without .yaml)."""
+    return publish_sample(settings, [settings.episodes_dir / f"{n}.yaml" for n in names])
 
 
 def test_published_media_is_the_tagged_copy_described_by_the_manifest(

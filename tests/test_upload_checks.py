@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 import xxhash
 
 from s3server import S3Server, record_requests
+from sampleshow import NOW
 from showpipe.config import load_settings
 from showpipe.errors import StorageError
 from showpipe.manifest import StoredFile
@@ -19,8 +19,6 @@ from showpipe.storage import open_storage
 from showpipe.storage.local import LocalStorage
 from showpipe.storage.s3 import S3Storage, load_s3_config
 from showpipe.uploads import LIST_FROM, Upload, verify_uploads
-
-NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
 
 
 def uploads_of(folder: Path, sizes: list[int]) -> list[Upload]:

@@ -11,27 +11,20 @@ import pytest
 from click.testing import Result
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
+from sampleshow import publish_sample
 from showpipe.config import Settings
 from showpipe.manifest import read_manifest
-from showpipe.project import load_project
-from showpipe.publish import plan_publish, run_plan
 from showpipe.serve import close_when_done
 from showpipe.storage.local import LocalStorage
 from showpipe.verify import verify_show
-from test_publish import NOW
 
 Published = tuple[Settings, LocalStorage, list[str]]
 
 
 def publish_served(settings: Settings, base: str) -> Published:
     """Publish the sample show to ./public, which a real HTTP server serves at `base`."""
-    storage = LocalStorage(settings.root / "public")
     settings = replace(settings, public_url=base)
-    project = load_project(settings)
-    run_plan(
-        plan_publish(project, storage, sorted(settings.episodes_dir.glob("*.yaml")), now=NOW),
-        storage,
-    )
+    storage = publish_sample(settings)
     return settings, storage, [base + "feeds/show.xml", base + "feeds/videos.xml"]
 
 

@@ -1,0 +1,59 @@
+"""The sample show published in-process at one fixed clock: the tests' shared "publish" step.
+
+Imported by test modules as `sampleshow` (tests/ is on sys.path, as for s3server and
+faultproxy). Tests that need another clock, other episodes or other plan options say so
+through the parameters, so the difference stays visible in the test.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from showpipe.config import Settings
+from showpipe.project import load_project
+from showpipe.publish import plan_publish, run_plan
+from showpipe.storage import Storage
+from showpipe.storage.local import LocalStorage
+
+# The suite's "now": after every sample episode, before the one the tests schedule for Christmas.
+NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+
+def sample_episodes(settings: Settings) -> list[Path]:
+    """Every episode YAML of the project, in name order (what `publish episodes/*.yaml` gets)."""
+    return sorted(settings.episodes_dir.glob("*.yaml"))
+
+
+def publish_into(
+    storage: Storage,
+    settings: Settings,
+    paths: list[Path] | None = None,
+    *,
+    now: datetime = NOW,
+    **options: Any,
+) -> None:
+    """Plan and run a publish of `paths` (default: every episode) into `storage`.
+
+    Args:
+        storage: Where to publish (local folder or S3).
+        settings: The project's settings.
+        paths: The episode files to publish; None for all of them.
+        now: The clock the plan sees.
+        **options: Further `plan_publish` keywords (make_guid, id3_version).
+    """
+    chosen = sample_episodes(settings) if paths is None else paths
+    run_plan(plan_publish(load_project(settings), storage, chosen, now=now, **options), storage)
+
+
+def publish_sample(
+    settings: Settings, paths: list[Path] | None = None, *, now: datetime = NOW, **options: Any
+) -> LocalStorage:
+    """Publish to the project's ./public folder, as `showpipe publish` does by default.
+
+    Takes the same arguments as `publish_into`; returns the local storage published to.
+    """
+    storage = LocalStorage(settings.root / "public")
+    publish_into(storage, settings, paths, now=now, **options)
+    return storage

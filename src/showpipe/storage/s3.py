@@ -8,6 +8,7 @@ the key and the endpoint, with what to do about it.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
@@ -197,6 +198,15 @@ class S3Storage:
             extra["ACL"] = self.config.acl
         return extra
 
+    def _file_extra(self, item: PutItem) -> dict[str, Any]:
+        """An uploaded file's headers, for PutObject and for s3transfer's ExtraArgs alike."""
+        extra = self._extra(item.content_type, item.cache_control)
+        if self.config.storage_class:
+            extra["StorageClass"] = self.config.storage_class
+        if item.digest:
+            extra["Metadata"] = {ALGORITHM: item.digest}
+        return extra
+
     def get(self, key: str) -> bytes | None:
         try:
             with self._translating("read", key):
@@ -209,24 +219,61 @@ class S3Storage:
         self.put_files([PutItem(key, path, content_type, cache_control)])
 
     def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
-        """Upload files concurrently; large ones in concurrent multipart parts, streamed."""
+        """Upload files concurrently: a small one whole, a large one in concurrent multipart
+        parts, streamed."""
+        threshold = self.transfer_config.multipart_threshold
+        sizes = {item.key: item.path.stat().st_size for item in items}
+        small = [item for item in items if sizes[item.key] < threshold]
+        large = [item for item in items if sizes[item.key] >= threshold]
+        if small:
+            self._put_whole(small, progress)
+        if large:
+            self._put_in_parts(large, progress)
+
+    def _put_whole(self, items: Sequence[PutItem], progress: Progress | None) -> None:
+        """Small files side by side, each one PutObject of its bytes (under the multipart
+        threshold, so at most chunk size x concurrency in memory).
+
+        botocore sends a file body only after an `Expect: 100-continue` round trip, and
+        s3transfer's per-file machinery cost about a fifth of the CPU for 50 KB files.
+        """
+
+        def put(item: PutItem) -> None:
+            data = item.path.read_bytes()
+            with self._translating("upload", item.key):
+                self.client.put_object(
+                    Bucket=self.config.bucket,
+                    Key=self._key(item.key),
+                    Body=data,
+                    **self._file_extra(item),
+                )
+            if progress:
+                progress(len(data))
+
+        with ThreadPoolExecutor(max_workers=self.config.max_concurrency) as pool:
+            try:
+                for _ in pool.map(put, items):
+                    pass  # the first failure is raised here...
+            finally:
+                pool.shutdown(cancel_futures=True)  # ...and the files not yet started stay
+
+    def _put_in_parts(self, items: Sequence[PutItem], progress: Progress | None) -> None:
+        """Large files through s3transfer: concurrent multipart parts, read as they go."""
         subscribers = [_ProgressSubscriber(progress)] if progress else []
         with create_transfer_manager(self.client, self.transfer_config) as manager:
-            futures = []
-            for item in items:
-                extra = self._extra(item.content_type, item.cache_control)
-                if self.config.storage_class:
-                    extra["StorageClass"] = self.config.storage_class
-                if item.digest:
-                    extra["Metadata"] = {ALGORITHM: item.digest}
-                future = manager.upload(
-                    str(item.path),
-                    self.config.bucket,
-                    self._key(item.key),
-                    extra_args=extra,
-                    subscribers=subscribers,
+            futures = [
+                (
+                    item.key,
+                    manager.upload(
+                        str(item.path),
+                        self.config.bucket,
+                        self._key(item.key),
+                        extra_args=self._file_extra(item),
+                        subscribers=subscribers,
+                    ),
                 )
-                futures.append((item.key, future))
+                for item in items
+            ]
             for key, future in futures:
                 with self._translating("upload", key):
                     future.result()

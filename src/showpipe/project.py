@@ -88,12 +88,15 @@ def missing_files(project: Project, episodes: list[Episode] | None = None) -> li
     root = project.settings.root.resolve()
     problems = []
     for path, owner in named:
-        where = f"{shown(owner)}:{line_naming(owner, path.name)}: {shown(path)}"
         if not path.is_file():
-            problems.append(f"{where}: file not found (named in {owner.name})")
+            problem = f"file not found (named in {owner.name})"
         elif not path.resolve().is_relative_to(root):
             # A symlink out of the project: followed, it would publish a file from elsewhere.
-            problems.append(f"{where}: a link to a file outside the project (in {owner.name})")
+            problem = f"a link to a file outside the project (in {owner.name})"
+        else:
+            continue
+        # Found only for a problem: it reads the YAML file again.
+        problems.append(f"{shown(owner)}:{line_naming(owner, path.name)}: {shown(path)}: {problem}")
     return problems
 
 

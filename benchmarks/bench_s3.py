@@ -239,11 +239,29 @@ def make_show(root: Path, sizes: list[int], server: S3Server) -> Path:
     return root
 
 
+def contender(
+    who: str, media: Path, target: str, publish: list[str]
+) -> tuple[list[str], dict[str, str]]:
+    """The command a contender runs to store `media`'s files under `target`, and the
+    environment it adds."""
+    files = sorted(media.iterdir())
+    if who in ("aws", "aws_same"):
+        if len(files) == 1:
+            command = [str(AWS), "s3", "cp", "--quiet", str(files[0]), target + "/media/"]
+        else:
+            command = [str(AWS), "s3", "sync", "--quiet", str(media), target + "/media/"]
+        same = {"AWS_REQUEST_CHECKSUM_CALCULATION": "when_required"} if who == "aws_same" else {}
+        return command, same
+    if who in ("a", "a_crc"):
+        checksum = "when_supported" if who == "a_crc" else "when_required"
+        return [sys.executable, "-c", _UPLOAD, target, str(media), checksum], {}
+    return publish, {}  # (b) and (c)
+
+
 def run_case(title: str, show: Path, server: S3Server, env: dict[str, str], pid: int) -> None:
     """ROUNDS rounds of aws, (a), (b) and (c), alternating, each into a new empty bucket."""
     name = show.name  # the buckets' names start with it
     media = show / "episodes" / "media"
-    files = sorted(media.iterdir())
     episodes = sorted(str(p.relative_to(show)) for p in (show / "episodes").glob("*.yaml"))
     publish = [sys.executable, "-c", _PUBLISH, *episodes]
     client = server.client()
@@ -256,20 +274,9 @@ def run_case(title: str, show: Path, server: S3Server, env: dict[str, str], pid:
             bucket = f"{name}-{who}-{round_}"
             client.create_bucket(Bucket=bucket)
             target = f"s3://{bucket}/show"
-            extra = {}
-            if who.startswith("aws") and len(files) == 1:
-                command = [str(AWS), "s3", "cp", "--quiet", str(files[0]), target + "/media/"]
-            elif who.startswith("aws"):
-                command = [str(AWS), "s3", "sync", "--quiet", str(media), target + "/media/"]
-            if who == "aws_same":
-                extra = {"AWS_REQUEST_CHECKSUM_CALCULATION": "when_required"}
-            elif who.startswith("a"):
-                checksum = "when_supported" if who == "a_crc" else "when_required"
-                command = [sys.executable, "-c", _UPLOAD, target, str(media), checksum]
-            else:
-                command = publish
-                if who == "c":
-                    shutil.rmtree(show / ".showpipe" / "cache", ignore_errors=True)
+            command, extra = contender(who, media, target, publish)
+            if who == "c":
+                shutil.rmtree(show / ".showpipe" / "cache", ignore_errors=True)
             runs[who].append(
                 timed(command, show, {**env, "SHOWPIPE_STORAGE": target, **extra}, pid)
             )

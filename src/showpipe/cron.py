@@ -34,8 +34,8 @@ def refresh_feeds(
     if not dry_run and nothing_to_do(settings, storage, now):
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
-    from showpipe.followup import announce_changes
     from showpipe.manifest import Manifest
+    from showpipe.notify import announce_changes
     from showpipe.project import load_project
     from showpipe.publish import plan_feeds_only, run_plan
     from showpipe.site import Page, build_site, write_site

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from showpipe import __version__
 from showpipe.model import Feed
 
 if TYPE_CHECKING:  # requests is imported when a feed asks for notifications, not on every run
     import requests
+
+    from showpipe.publish import Plan
 
 log = logging.getLogger(__name__)
 
@@ -60,15 +62,17 @@ def notify_feed_changed(feed: Feed, feed_url: str, session: requests.Session) ->
     return [w for w in warnings if w]
 
 
-def announce(changed: Sequence[tuple[Feed, str]], *, user_agent: str) -> list[str]:
-    """Notify for every changed feed, given as (feed, its public URL); return the warnings."""
+def announce_changes(plan: Plan) -> list[str]:
+    """Notify for every feed the plan changed; return the warnings."""
+    feeds = {feed.name: feed for feed in plan.project.feeds}
+    changed = [(feeds[update.name], update.url) for update in plan.feeds if update.changed]
     warnings: list[str] = []
     if not any(f.notify.websub or f.notify.podping or f.notify.podcast_index for f, _ in changed):
         return warnings
     import requests
 
     with requests.Session() as session:
-        session.headers["User-Agent"] = user_agent
+        session.headers["User-Agent"] = f"showpipe/{__version__}"
         for feed, url in changed:
             warnings += notify_feed_changed(feed, url, session)
     for warning in warnings:

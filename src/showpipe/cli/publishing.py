@@ -56,18 +56,22 @@ def publish(
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
     """
-    from showpipe.followup import announce_changes, refresh_site, site_is_current, site_pages
+    from showpipe.notify import announce_changes
     from showpipe.project import load_project
     from showpipe.publish import plan_is_current, plan_publish, run_plan
+    from showpipe.site import build_site, changed_pages, write_site
 
     out: Output = ctx.obj
     settings = project_settings(ctx, episodes[0].parent)
     project = load_project(settings)
     storage = open_storage(settings)
 
+    # One reading of the clock for the whole run: the feeds and the pages list the same episodes.
+    at = clock(now)
+
     def planned() -> Plan:
         id3 = 3 if id3v23 else 4
-        return plan_publish(project, storage, list(episodes), now=clock(now), id3_version=id3)
+        return plan_publish(project, storage, list(episodes), now=at, id3_version=id3)
 
     # Bad input stops here, before the lock or the lease is taken.
     plan = planned()
@@ -80,19 +84,18 @@ def publish(
         out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
 
     # The site is built once, checked, and written as built (unless the plan is redone).
-    at = clock(now)
-    pages = site_pages(plan, now=at)
+    pages = build_site(plan.project, plan.manifest, now=at)
     # An unchanged show takes no lock and writes nothing: no PUT, however many episodes.
-    if plan.changes_anything or not site_is_current(storage, pages):
+    if plan.changes_anything or changed_pages(storage, pages):
         with exclusive_run(settings, storage, "publish") as held:
             if not plan_is_current(plan, storage):
                 plan = planned()  # another run published meanwhile: build on its manifest
-                pages = site_pages(plan, now=at)
+                pages = build_site(plan.project, plan.manifest, now=at)
             bars = progress_bars(out)
             run_plan(
                 plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
             )
-            refresh_site(storage, pages)
+            write_site(storage, pages)
         for warning in announce_changes(plan):
             click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
@@ -159,8 +162,9 @@ def unpublish(
         showpipe unpublish --delete-media --dry-run episodes/ep3.yaml
     """
     from showpipe.cleanup import plan_unpublish, run_unpublish
-    from showpipe.followup import announce_changes, refresh_site, site_pages
+    from showpipe.notify import announce_changes
     from showpipe.project import load_project
+    from showpipe.site import build_site, write_site
 
     out: Output = ctx.obj
     settings = project_settings(ctx, episode.parent)
@@ -174,7 +178,7 @@ def unpublish(
             render_plan(out, down.plan)
         else:
             run_unpublish(down, storage, episode)
-            refresh_site(storage, site_pages(down.plan, now=clock(now)))
+            write_site(storage, build_site(down.plan.project, down.plan.manifest, now=clock(now)))
     for warning in [] if dry_run else announce_changes(down.plan):
         click.echo(f"Warning: {warning}", err=True)
     verb = "would delete" if dry_run else "deleted"

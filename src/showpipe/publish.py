@@ -130,17 +130,14 @@ def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | No
     return record.artwork, None
 
 
-def due_episodes(
-    project: Project, manifest: Manifest, now: datetime, *, medium: str | None = None
-) -> NewestFirst:
-    """Episodes published, not taken down, and due at `now` (with `medium`, if given),
-    newest first: the order of the feeds and the show page, sorted here once."""
+def due_episodes(project: Project, manifest: Manifest, now: datetime) -> NewestFirst:
+    """Episodes published, not taken down, and due at `now`, newest first: the order of the
+    feeds and the show page, sorted here once."""
     due = []
     for episode in project.episodes:
         record = manifest.episodes.get(episode.guid or "")
         if record and episode.published <= now and not episode.unpublished:
-            if medium is None or medium in record.media:
-                due.append(PublishedEpisode(episode, record))
+            due.append(PublishedEpisode(episode, record))
     return newest_first(due)
 
 
@@ -202,7 +199,9 @@ def plan_feeds(
     manifest but writes nothing (building the show's pages) takes no extra time then.
     """
     updates, files, reading = [], [], []
-    render_all(p.episode.description for p in due_episodes(project, manifest, now))
+    # The feeds change only the manifest's feed records, never its episodes: due once.
+    due_all = due_episodes(project, manifest, now)
+    render_all(p.episode.description for p in due_all)
     with _read_back_pool(project) as pool:
         for feed in project.feeds:
             artwork, artwork_path = _feed_artwork(feed, manifest)
@@ -210,7 +209,7 @@ def plan_feeds(
                 files.append((artwork, artwork_path))
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
-            due = due_episodes(project, manifest, now, medium=feed.medium)
+            due = NewestFirst([p for p in due_all if feed.medium in p.record.media])
             xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
             key = feed_key(feed)
             old = storage.get(key)

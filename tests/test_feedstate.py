@@ -142,8 +142,9 @@ def test_the_fingerprint_reads_each_feed_file_once(
     before = fingerprint(settings, storage)
     feed_files = sorted(settings.feeds_dir.glob("*.yaml"))
     assert feed_files and sorted(p for p in reads if p.parent == settings.feeds_dir) == feed_files
-    # the bytes read once still decide both the hash and the artwork that is hashed
+    # the artwork those bytes name is still hashed: changing only its content is seen
     monkeypatch.undo()
-    show = settings.feeds_dir / "show.yaml"
-    show.write_text(show.read_text() + "\n")
+    artwork = settings.feeds_dir / "artwork" / "show.jpg"
+    assert (read_yaml_fast(settings.feeds_dir / "show.yaml") or {})["artwork"] == "artwork/show.jpg"
+    artwork.write_bytes(artwork.read_bytes() + b"\0")
     assert fingerprint(settings, storage) != before

@@ -63,6 +63,7 @@ def test_publish_then_read_every_object_back_over_http(
         assert xxhash.xxh3_128_hexdigest(response.content) == audio["digest"]
         assert response.headers["Content-Type"] == "audio/mpeg" == enclosure["mime_type"]
         assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+        assert response.headers["x-amz-meta-xxh128"] == audio["digest"]
         assert enclosure["file_size"] == len(response.content) == audio["size"]
         ranged = requests.get(enclosure["url"], headers={"Range": "bytes=100-299"}, timeout=10)
         assert ranged.status_code == 206

@@ -16,7 +16,8 @@ Prints, side by side in one run against one moto server on loopback:
      checksums by copying and checksumming the whole object itself.
      Ratio = aws time / showpipe time in the same round, >= 1.0 meaning showpipe is at
      least as fast; the median of the rounds' ratios is printed. The target is judged like
-     for like: (a), the upload, against aws doing the same protocol work (no CRC headers).
+     for like: (a), the upload, against aws doing the same protocol work, in both checksum
+     modes (no CRC headers: showpipe's default; CRC32: awscli's).
      Each line also gives the command's own CPU time and moto's CPU time meanwhile (both
      share this machine's cores);
   3. peak memory (max RSS) of `showpipe publish` uploading a 2 GB file (target < 200 MB);
@@ -313,11 +314,14 @@ def report(name: str, runs: dict[str, list[Usage]]) -> None:
             f"  {label:56}{wall:6.2f} s  {ratio:11} cpu {median(u.cpu for u in usages):5.2f} s"
             f"  server {median(u.server_cpu for u in usages):5.2f} s  [{every}]"
         )
-    same = _paired(runs["aws_same"], runs["a"])
-    verdict = "met" if median(same) >= 1.0 else "NOT met"
+    # Like for like: the same checksum work on both sides, in each of the two modes.
+    plain = _paired(runs["aws_same"], runs["a"])
+    crc = _paired(runs["aws"], runs["a_crc"])
+    verdict = "met" if min(median(plain), median(crc)) >= 1.0 else "NOT met"
     print(
-        f"  -> upload, like for like ((a) against aws with the same checksums): ratio "
-        f"{median(same):.2f} (rounds {same[0]:.2f}-{same[-1]:.2f}); target >= 1.0 {verdict}"
+        f"  -> upload, like for like: without CRC ((a) / aws when_required) {median(plain):.2f}"
+        f" (rounds {plain[0]:.2f}-{plain[-1]:.2f}), with CRC32 ((a) when_supported / aws)"
+        f" {median(crc):.2f} (rounds {crc[0]:.2f}-{crc[-1]:.2f}); target >= 1.0 {verdict}"
     )
 
 

@@ -15,22 +15,24 @@ from showpipe.media.hashes import HASHES_FILE, identity
 HASH = "0123456789abcdef" * 4
 
 
-def test_a_second_cache_sees_what_the_first_saved(tmp_path: Path) -> None:
+def remembered(tmp_path: Path) -> Path:
+    """A file whose hash a cache in tmp_path/cache has remembered and saved."""
     audio = tmp_path / "a.mp3"
     audio.write_bytes(b"a" * 100)
-    first = HashCache(tmp_path / "cache")
-    first.remember(audio, HASH)
-    first.save()
+    cache = HashCache(tmp_path / "cache")
+    cache.remember(audio, HASH)
+    cache.save()
+    return audio
+
+
+def test_a_second_cache_sees_what_the_first_saved(tmp_path: Path) -> None:
+    audio = remembered(tmp_path)
     assert HashCache(tmp_path / "cache").known(audio) == HASH
 
 
 def test_a_file_rewritten_by_another_process_is_read_again(tmp_path: Path) -> None:
-    audio, other = tmp_path / "a.mp3", tmp_path / "b.mp3"
-    audio.write_bytes(b"a" * 100)
+    audio, other = remembered(tmp_path), tmp_path / "b.mp3"
     other.write_bytes(b"b" * 100)
-    cache = HashCache(tmp_path / "cache")
-    cache.remember(audio, HASH)
-    cache.save()
     # as another showpipe process would: a new file put in place
     key, *rest = identity(other)
     data = {"files": {str(key): [*rest, "f" * 64]}, "copies": {}}
@@ -43,11 +45,7 @@ def test_a_file_rewritten_by_another_process_is_read_again(tmp_path: Path) -> No
 
 
 def test_files_that_are_gone_are_forgotten_when_read(tmp_path: Path) -> None:
-    audio = tmp_path / "a.mp3"
-    audio.write_bytes(b"a" * 100)
-    cache = HashCache(tmp_path / "cache")
-    cache.remember(audio, HASH)
-    cache.save()
+    audio = remembered(tmp_path)
     audio.unlink()
     saved = json.loads((tmp_path / "cache" / HASHES_FILE).read_text())
     assert str(audio.resolve()) in saved["files"]

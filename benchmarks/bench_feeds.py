@@ -30,7 +30,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from showpipe.manifest import (
+from showpipe.model.manifest import (
     MANIFEST_KEY,
     EpisodeRecord,
     FeedRecord,

@@ -25,12 +25,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from showpipe.config import load_settings
-from showpipe.lock import exclusive
-from showpipe.manifest import MANIFEST_KEY, encode_manifest
-from showpipe.project import load_project
-from showpipe.publish import FEED_CACHE, MANIFEST_CACHE, Plan, plan_publish, run_plan
+from showpipe.model.manifest import MANIFEST_KEY, encode_manifest
+from showpipe.model.project import load_project
+from showpipe.publishing.lock import exclusive
+from showpipe.publishing.plan import FEED_CACHE, MANIFEST_CACHE, Plan, plan_publish, run_plan
+from showpipe.publishing.uploads import upload_files
 from showpipe.storage import Storage, open_storage
-from showpipe.uploads import upload_files
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the moto server fixture's module

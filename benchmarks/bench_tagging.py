@@ -49,8 +49,8 @@ from showpipe.media import (  # noqa: E402
     TagSet,
     tagged_copy,
 )
-from showpipe.project import load_project  # noqa: E402
-from showpipe.tagging import TaggedMedia, check_episode, tag_episode, tag_episodes  # noqa: E402
+from showpipe.media.episodes import TaggedMedia, check_episode, tag_episode, tag_episodes  # noqa: E402
+from showpipe.model.project import load_project  # noqa: E402
 
 MINUTES = int(os.environ.get("SHOWPIPE_BENCH_MINUTES", "60"))
 MP4_MB = int(os.environ.get("SHOWPIPE_BENCH_MP4_MB", "500"))

@@ -16,7 +16,7 @@ from ruamel.yaml import YAML
 
 from showpipe.cli import cli
 from showpipe.config import Settings, load_settings
-from showpipe.serve import make_app
+from showpipe.web.serve import make_app
 
 REPO = Path(__file__).resolve().parent.parent
 

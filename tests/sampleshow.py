@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from showpipe.config import Settings
-from showpipe.project import load_project
-from showpipe.publish import plan_publish, run_plan
+from showpipe.model.project import load_project
+from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.storage import Storage
 from showpipe.storage.local import LocalStorage
 

@@ -26,10 +26,10 @@ from showpipe.feeds import clean_url, podcast_guid, render_html
 from showpipe.feeds.lint import schema_problems
 from showpipe.feeds.readback import ExpectedItem, read_back
 from showpipe.feeds.text import clean_text
-from showpipe.manifest import read_manifest
-from showpipe.model import Episode, load_feed
-from showpipe.project import load_project
-from showpipe.publish import plan_feeds_only, plan_publish
+from showpipe.model.manifest import read_manifest
+from showpipe.model.project import load_project
+from showpipe.model.show import Episode, load_feed
+from showpipe.publishing.plan import plan_feeds_only, plan_publish
 from showpipe.storage.local import LocalStorage
 
 BASE = "http://localhost:8000/"
@@ -424,16 +424,16 @@ def test_cron_on_another_machine_without_media_rebuilds_identical_feeds(
 def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, parallel: bool
 ) -> None:
-    import showpipe.publish
+    import showpipe.publishing.plan
 
     if parallel:  # big shows read their feeds back in forked processes: the sample, as one
-        monkeypatch.setattr(showpipe.publish, "PARALLEL_READ_BACK_FROM", 0)
+        monkeypatch.setattr(showpipe.publishing.plan, "PARALLEL_READ_BACK_FROM", 0)
     storage = LocalStorage(settings.root / "public")
     paths = sample_episodes(settings)
     plan = plan_publish(load_project(settings), storage, paths, now=NOW)
     assert [f.added for f in plan.feeds] == [["Listener Mail", "On Tools", "Pilot"], ["On Tools"]]
 
-    real_build = showpipe.publish.build_feed
+    real_build = showpipe.publishing.plan.build_feed
 
     def build_with_a_wrong_length(*args: object, **kwargs: object) -> bytes:
         xml: bytes = real_build(*args, **kwargs)  # type: ignore[arg-type]
@@ -445,7 +445,7 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
             count=1,
         )
 
-    monkeypatch.setattr(showpipe.publish, "build_feed", build_with_a_wrong_length)
+    monkeypatch.setattr(showpipe.publishing.plan, "build_feed", build_with_a_wrong_length)
     # the FeedError reaches the caller (from a child process too), and nothing is stored
     with pytest.raises(FeedError, match="show.xml: the built feed reads back wrong"):
         plan_publish(load_project(settings), storage, paths, now=NOW)

@@ -9,12 +9,12 @@ from pathlib import Path
 import pytest
 
 from sampleshow import NOW, publish_sample
+from showpipe.commands.feeds import refresh_feeds
 from showpipe.config import Settings
-from showpipe.cron import refresh_feeds
-from showpipe.feedstate import fingerprint, nothing_to_do
-from showpipe.model import Episode, load_episode
+from showpipe.model.show import Episode, load_episode
+from showpipe.model.yamlfile import read_yaml, read_yaml_fast
+from showpipe.publishing.feedstate import fingerprint, nothing_to_do
 from showpipe.storage.local import LocalStorage
-from showpipe.yamlfile import read_yaml, read_yaml_fast
 
 
 @pytest.fixture

@@ -18,7 +18,7 @@ from click.testing import Result
 
 from faultproxy import FaultProxy
 from s3server import S3Server
-from showpipe.assets import SAFE_KEY, object_key
+from showpipe.publishing.assets import SAFE_KEY, object_key
 
 Run = Callable[..., Result]
 HEAD = (

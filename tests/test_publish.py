@@ -18,12 +18,12 @@ from mutagen.id3 import ID3
 from sampleshow import NOW, publish_sample, sample_episodes
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, MediaError
-from showpipe.manifest import read_manifest
 from showpipe.media import probe_media
 from showpipe.media.id3 import audio_region
-from showpipe.model import load_episode
-from showpipe.project import load_project
-from showpipe.publish import plan_feeds_only, plan_publish, run_plan
+from showpipe.model.manifest import read_manifest
+from showpipe.model.project import load_project
+from showpipe.model.show import load_episode
+from showpipe.publishing.plan import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage.local import LocalStorage
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from showpipe.model import load_episode, load_feed
+from showpipe.model.show import load_episode, load_feed
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
 

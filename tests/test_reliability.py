@@ -29,9 +29,16 @@ from s3server import S3Server
 from sampleshow import NOW
 from showpipe.config import load_settings
 from showpipe.errors import ConflictError, StorageError
-from showpipe.lock import LEASE_KEY, LEASE_TIME, exclusive, project_lock, renew_lease, take_lease
-from showpipe.project import load_project
-from showpipe.publish import plan_publish, run_plan
+from showpipe.model.project import load_project
+from showpipe.publishing.lock import (
+    LEASE_KEY,
+    LEASE_TIME,
+    exclusive,
+    project_lock,
+    renew_lease,
+    take_lease,
+)
+from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.storage import PutItem, open_storage
 from showpipe.storage.s3 import S3Storage, load_s3_config
 

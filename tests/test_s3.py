@@ -20,8 +20,8 @@ from s3server import S3Server, free_port, record_requests
 from sampleshow import NOW, publish_into, sample_episodes
 from showpipe.config import Settings, load_settings
 from showpipe.errors import ConfigError, StorageError
-from showpipe.project import load_project
-from showpipe.publish import plan_publish, run_plan
+from showpipe.model.project import load_project
+from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.storage import PutItem, open_storage
 from showpipe.storage.s3 import S3Storage, load_s3_config
 from terminal import run_on_terminal

@@ -13,12 +13,12 @@ from click.testing import Result
 from lxml import html
 
 from sampleshow import NOW, publish_sample
-from showpipe import site
 from showpipe.config import Settings
-from showpipe.manifest import read_manifest
-from showpipe.project import load_project
-from showpipe.site import SITE_INDEX_KEY, build_site, write_site
+from showpipe.model.manifest import read_manifest
+from showpipe.model.project import load_project
 from showpipe.storage.local import LocalStorage
+from showpipe.web import site
+from showpipe.web.site import SITE_INDEX_KEY, build_site, write_site
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
@@ -190,9 +190,9 @@ def test_the_show_page_follows_publish_and_unpublish(
 def test_the_show_page_plays_the_newest_episodes_and_points_at_the_feeds_for_the_rest(
     settings: Settings, make_episode: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import showpipe.site
+    import showpipe.web.site
 
-    monkeypatch.setattr(showpipe.site, "INDEX_EPISODES", 2)
+    monkeypatch.setattr(showpipe.web.site, "INDEX_EPISODES", 2)
     storage = publish_all(settings)
     page = html.fromstring((storage.root / "index.html").read_bytes())
     assert [h.text for h in page.iter("h2")] == ["Listener Mail", "On Tools"]

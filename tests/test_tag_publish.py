@@ -17,9 +17,9 @@ from PIL import Image
 
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
-from showpipe.manifest import read_manifest
-from showpipe.project import load_project
-from showpipe.publish import plan_feeds_only, plan_publish, run_plan
+from showpipe.model.manifest import read_manifest
+from showpipe.model.project import load_project
+from showpipe.publishing.plan import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage.local import LocalStorage
 
 Run = Callable[..., Result]

@@ -12,13 +12,13 @@ from s3server import S3Server, record_requests
 from sampleshow import NOW
 from showpipe.config import load_settings
 from showpipe.errors import StorageError
-from showpipe.manifest import StoredFile
-from showpipe.project import load_project
-from showpipe.publish import plan_publish, run_plan
+from showpipe.model.manifest import StoredFile
+from showpipe.model.project import load_project
+from showpipe.publishing.plan import plan_publish, run_plan
+from showpipe.publishing.uploads import LIST_FROM, Upload, verify_uploads
 from showpipe.storage import open_storage
 from showpipe.storage.local import LocalStorage
 from showpipe.storage.s3 import S3Storage, load_s3_config
-from showpipe.uploads import LIST_FROM, Upload, verify_uploads
 
 
 def uploads_of(folder: Path, sizes: list[int]) -> list[Upload]:

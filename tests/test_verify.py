@@ -12,11 +12,11 @@ from click.testing import Result
 from werkzeug.middleware.shared_data import SharedDataMiddleware
 
 from sampleshow import publish_sample
+from showpipe.checks.verify import verify_show
 from showpipe.config import Settings
-from showpipe.manifest import read_manifest
-from showpipe.serve import close_when_done
+from showpipe.model.manifest import read_manifest
 from showpipe.storage.local import LocalStorage
-from showpipe.verify import verify_show
+from showpipe.web.serve import close_when_done
 
 Published = tuple[Settings, LocalStorage, list[str]]
 

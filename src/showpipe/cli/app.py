@@ -20,8 +20,8 @@ from showpipe.errors import ProblemsFound, ShowpipeError
 from showpipe.storage import Progress, ProgressBars, Storage, no_progress
 
 if TYPE_CHECKING:
-    from showpipe.lock import Held
-    from showpipe.publish import Plan
+    from showpipe.publishing.lock import Held
+    from showpipe.publishing.plan import Plan
 
 
 class ShowpipeGroup(click.Group):
@@ -112,7 +112,7 @@ def exclusive_run(
     settings: Settings, storage: Storage, command: str
 ) -> AbstractContextManager[Held]:
     """The project's lock and the storage's lease, timed by the real clock (not --now)."""
-    from showpipe.lock import exclusive
+    from showpipe.publishing.lock import exclusive
 
     return exclusive(settings.state_dir, storage, command, now=datetime.now(UTC))
 

@@ -26,8 +26,8 @@ from showpipe.errors import ValidationError, shown
 from showpipe.storage import open_storage
 
 if TYPE_CHECKING:
-    from showpipe.publish import Plan
-    from showpipe.uploads import Upload
+    from showpipe.publishing.plan import Plan
+    from showpipe.publishing.uploads import Upload
 
 
 @cli.command()
@@ -56,10 +56,10 @@ def publish(
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
     """
-    from showpipe.notify import announce_changes
-    from showpipe.project import load_project
-    from showpipe.publish import plan_is_current, plan_publish, run_plan
-    from showpipe.site import build_site, changed_pages, write_site
+    from showpipe.model.project import load_project
+    from showpipe.publishing.notify import announce_changes
+    from showpipe.publishing.plan import plan_is_current, plan_publish, run_plan
+    from showpipe.web.site import build_site, changed_pages, write_site
 
     out: Output = ctx.obj
     settings = project_settings(ctx, episodes[0].parent)
@@ -121,7 +121,7 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     Example (crontab, every 10 minutes):
         */10 * * * *  cd /srv/show && showpipe feeds
     """
-    from showpipe.cron import refresh_feeds
+    from showpipe.commands.feeds import refresh_feeds
 
     out: Output = ctx.obj
     settings = project_settings(ctx)
@@ -161,10 +161,10 @@ def unpublish(
         showpipe unpublish episodes/ep3.yaml
         showpipe unpublish --delete-media --dry-run episodes/ep3.yaml
     """
-    from showpipe.cleanup import plan_unpublish, run_unpublish
-    from showpipe.notify import announce_changes
-    from showpipe.project import load_project
-    from showpipe.site import build_site, write_site
+    from showpipe.model.project import load_project
+    from showpipe.publishing.cleanup import plan_unpublish, run_unpublish
+    from showpipe.publishing.notify import announce_changes
+    from showpipe.web.site import build_site, write_site
 
     out: Output = ctx.obj
     settings = project_settings(ctx, episode.parent)
@@ -204,7 +204,7 @@ def check(ctx: click.Context, now: datetime | None) -> None:
         showpipe check
         showpipe check --now 2026-12-24T09:00:00   # the feeds as they will be then
     """
-    from showpipe.check import check_project
+    from showpipe.checks.project import check_project
 
     out: Output = ctx.obj
     settings = project_settings(ctx)
@@ -237,7 +237,7 @@ def tag(ctx: click.Context, episodes: tuple[Path, ...], id3v23: bool, dry_run: b
         showpipe tag --id3v2.3 episodes/*.yaml
         showpipe tag --dry-run episodes/ep1.yaml   # check, and say what would be tagged
     """
-    from showpipe.tagging import plan_tagging, tag_episodes
+    from showpipe.media.episodes import plan_tagging, tag_episodes
 
     out: Output = ctx.obj
     settings = project_settings(ctx, episodes[0].parent)
@@ -263,7 +263,7 @@ def new(ctx: click.Context, title: str, slug: str | None) -> None:
     Example:
         showpipe new "Interview with Grace"
     """
-    from showpipe.scaffold import create_episode
+    from showpipe.commands.new import create_episode
 
     path = create_episode(project_settings(ctx), title, slug=slug, now=clock(None))
     ctx.obj.say(f"created {path}")

@@ -37,7 +37,7 @@ def doctor(ctx: click.Context) -> None:
         SHOWPIPE_STORAGE=s3://my-show/podcast \\
           SHOWPIPE_PUBLIC_URL=https://cdn.example/podcast/ showpipe doctor
     """
-    from showpipe.doctor import run_doctor
+    from showpipe.checks.doctor import run_doctor
 
     out: Output = ctx.obj
     settings = project_settings(ctx)
@@ -83,7 +83,7 @@ def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
         showpipe storage cors
         showpipe storage cors --origin https://example.com --origin https://player.example
     """
-    from showpipe.doctor import set_cors
+    from showpipe.checks.doctor import set_cors
 
     out: Output = ctx.obj
     storage = open_storage(project_settings(ctx))
@@ -115,7 +115,7 @@ def gc(ctx: click.Context, delete: bool, older_than: int) -> None:
         showpipe storage gc
         showpipe storage gc --delete --older-than 1
     """
-    from showpipe.cleanup import find_leftovers, remove_leftovers
+    from showpipe.publishing.cleanup import find_leftovers, remove_leftovers
 
     out: Output = ctx.obj
     settings = project_settings(ctx)

@@ -33,8 +33,8 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
         # then subscribe to http://localhost:8000/feeds/show.xml
     """
     from showpipe.errors import ConfigError
-    from showpipe.serve import serve_folder
     from showpipe.storage.local import LocalStorage
+    from showpipe.web.serve import serve_folder
 
     settings = project_settings(ctx)
     if settings.storage.startswith("s3://"):  # before open_storage asks for a public_url
@@ -60,9 +60,9 @@ def site(ctx: click.Context, now: datetime | None) -> None:
         showpipe site
         showpipe embed episodes/on-tools.yaml   # the iframe for a video episode
     """
-    from showpipe.manifest import read_manifest
-    from showpipe.project import load_project
-    from showpipe.site import build_site, write_site
+    from showpipe.model.manifest import read_manifest
+    from showpipe.model.project import load_project
+    from showpipe.web.site import build_site, write_site
 
     settings = project_settings(ctx)
     storage = open_storage(settings)
@@ -85,9 +85,9 @@ def embed(ctx: click.Context, episode: Path) -> None:
         showpipe embed episodes/on-tools.yaml
     """
     from showpipe.errors import EpisodeError
-    from showpipe.manifest import read_manifest
-    from showpipe.project import load_project
-    from showpipe.site import embed_snippet
+    from showpipe.model.manifest import read_manifest
+    from showpipe.model.project import load_project
+    from showpipe.web.site import embed_snippet
 
     settings = project_settings(ctx, episode.parent)
     loaded = load_project(settings).episode_at(episode)
@@ -111,10 +111,10 @@ def verify(ctx: click.Context) -> None:
         showpipe verify
         showpipe --public-url https://cdn.example.com/show/ verify
     """
+    from showpipe.checks.verify import verify_show
     from showpipe.errors import VerifyError
     from showpipe.feeds import feed_key
-    from showpipe.project import load_project
-    from showpipe.verify import verify_show
+    from showpipe.model.project import load_project
 
     settings = project_settings(ctx)
     urls = [settings.public_url + feed_key(feed) for feed in load_project(settings).feeds]
@@ -143,7 +143,7 @@ def import_(ctx: click.Context, source: str, name: str, download: bool) -> None:
     """
     import requests
 
-    from showpipe.importer import fetch_feed, plan_import, run_import
+    from showpipe.importer.show import fetch_feed, plan_import, run_import
 
     out: Output = ctx.obj
     settings = project_settings(ctx)

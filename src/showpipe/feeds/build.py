@@ -19,8 +19,8 @@ from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.chapters import with_images
 from showpipe.feeds.text import clean_text, clean_url, render_html
-from showpipe.manifest import EpisodeRecord, StoredFile
-from showpipe.model import Episode, Feed, Person
+from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.show import Episode, Feed, Person
 
 GENERATOR = "showpipe"
 

@@ -20,7 +20,7 @@ from lxml import etree
 from showpipe.feeds.build import podcast_guid
 from showpipe.feeds.extensions import ATOM_NS, ITUNES_NS, MEDIA_NS, PODCAST_NS, PSC_NS
 from showpipe.feeds.readback import SAFE_PARSER
-from showpipe.fields import apple_categories
+from showpipe.model.fields import apple_categories
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}

@@ -18,10 +18,10 @@ from showpipe.config import Settings
 from showpipe.digests import data_digest, file_digests
 from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
-from showpipe.manifest import EpisodeRecord, StoredFile
 from showpipe.media import HashCache, probe_image, probe_media, probe_video_size
-from showpipe.model import Episode
-from showpipe.tagging import TaggedMedia
+from showpipe.media.episodes import TaggedMedia
+from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.show import Episode
 
 SAFE_KEY = re.compile(r"[a-z0-9]+/[a-z0-9][a-z0-9-]*-[0-9a-f]{12}(\.[a-z0-9]+)?")
 

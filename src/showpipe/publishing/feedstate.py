@@ -19,8 +19,8 @@ from pathlib import Path
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
+from showpipe.model.yamlfile import parse_yaml_fast
 from showpipe.storage import MANIFEST_KEY, Storage
-from showpipe.yamlfile import parse_yaml_fast
 
 STATE_FILE = "feeds-state.json"
 

@@ -8,10 +8,10 @@ from datetime import datetime
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.lint import Finding, is_public, lint_feed
-from showpipe.project import load_project, missing_files
-from showpipe.publish import plan_feeds_only
+from showpipe.media.episodes import media_problems
+from showpipe.model.project import load_project, missing_files
+from showpipe.publishing.plan import plan_feeds_only
 from showpipe.storage import Storage
-from showpipe.tagging import media_problems
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ import os
 from typing import TYPE_CHECKING
 
 from showpipe import __version__
-from showpipe.model import Feed
+from showpipe.model.show import Feed
 
 if TYPE_CHECKING:  # requests is imported when a feed asks for notifications, not on every run
     import requests
 
-    from showpipe.publish import Plan
+    from showpipe.publishing.plan import Plan
 
 log = logging.getLogger(__name__)
 

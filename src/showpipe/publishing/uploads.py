@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from showpipe.errors import StorageError
-from showpipe.manifest import StoredFile
+from showpipe.model.manifest import StoredFile
 from showpipe.storage import ObjectInfo, ProgressBars, PutItem, Storage, no_progress
 
 # Media and artwork keys change whenever their content does, so they may be cached forever.

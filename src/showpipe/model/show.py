@@ -2,7 +2,7 @@
 
 Every YAML file of the project goes through `load_feed` / `load_episode`; each reports all
 of a file's problems at once as `file:line: field: message`. The field types and the
-vocabularies they are checked against live in `showpipe.fields`.
+vocabularies they are checked against live in `showpipe.model.fields`.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import pydantic
 from pydantic import BaseModel, ConfigDict, Field
 
 from showpipe.errors import ValidationError, shown
-from showpipe.fields import (
+from showpipe.model.fields import (
     Email,
     LocalFile,
     Seconds,
@@ -27,7 +27,7 @@ from showpipe.fields import (
     license_slugs,
     person_roles,
 )
-from showpipe.yamlfile import YamlProblem, line_of, read_yaml, read_yaml_fast
+from showpipe.model.yamlfile import YamlProblem, line_of, read_yaml, read_yaml_fast
 
 
 class _Strict(BaseModel):

@@ -23,8 +23,8 @@ from showpipe.media import (
     tagged_copy,
     timestamp,
 )
-from showpipe.model import Episode, Feed
-from showpipe.project import Project, line_naming, load_project, missing_files
+from showpipe.model.project import Project, line_naming, load_project, missing_files
+from showpipe.model.show import Episode, Feed
 
 MEDIA = ("audio", "video")
 

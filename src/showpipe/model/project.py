@@ -9,7 +9,7 @@ from pathlib import Path
 
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, ValidationError, shown
-from showpipe.model import Episode, Feed, load_episode, load_feed
+from showpipe.model.show import Episode, Feed, load_episode, load_feed
 
 
 @dataclass(frozen=True)

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from showpipe.errors import EpisodeError
-from showpipe.manifest import Manifest, read_manifest
-from showpipe.project import Project
-from showpipe.publish import Plan, plan_feeds_only, run_plan
+from showpipe.model.manifest import Manifest, read_manifest
+from showpipe.model.project import Project
+from showpipe.model.yamlfile import set_key
+from showpipe.publishing.plan import Plan, plan_feeds_only, run_plan
 from showpipe.storage import Incomplete, Storage
-from showpipe.yamlfile import set_key
 
 # Where publishing stores content-addressed objects; the feeds, the manifest and the lease
 # (feeds/, showpipe/) are never garbage.

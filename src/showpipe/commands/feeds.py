@@ -12,12 +12,18 @@ from typing import TYPE_CHECKING
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest
-from showpipe.feedstate import FeedsState, due_window, fingerprint, nothing_to_do, save_state
-from showpipe.lock import exclusive
+from showpipe.publishing.feedstate import (
+    FeedsState,
+    due_window,
+    fingerprint,
+    nothing_to_do,
+    save_state,
+)
+from showpipe.publishing.lock import exclusive
 from showpipe.storage import Storage
 
 if TYPE_CHECKING:
-    from showpipe.publish import Plan
+    from showpipe.publishing.plan import Plan
 
 
 def refresh_feeds(
@@ -34,11 +40,11 @@ def refresh_feeds(
     if not dry_run and nothing_to_do(settings, storage, now):
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
-    from showpipe.manifest import Manifest
-    from showpipe.notify import announce_changes
-    from showpipe.project import load_project
-    from showpipe.publish import plan_feeds_only, run_plan
-    from showpipe.site import Page, build_site, write_site
+    from showpipe.model.manifest import Manifest
+    from showpipe.model.project import load_project
+    from showpipe.publishing.notify import announce_changes
+    from showpipe.publishing.plan import plan_feeds_only, run_plan
+    from showpipe.web.site import Page, build_site, write_site
 
     project = load_project(settings)
     if dry_run:

@@ -19,10 +19,10 @@ import jinja2
 
 from showpipe.digests import data_digest
 from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
-from showpipe.manifest import Manifest, StoredFile
-from showpipe.model import Feed
-from showpipe.project import Project
-from showpipe.publish import due_episodes
+from showpipe.model.manifest import Manifest, StoredFile
+from showpipe.model.project import Project
+from showpipe.model.show import Feed
+from showpipe.publishing.plan import due_episodes
 from showpipe.storage import Storage
 
 INDEX_KEY = "index.html"
@@ -31,7 +31,7 @@ INDEX_KEY = "index.html"
 INDEX_EPISODES = 100
 
 _ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("showpipe", "templates"),
+    loader=jinja2.PackageLoader("showpipe.web", "templates"),
     autoescape=True,
     undefined=jinja2.StrictUndefined,
     trim_blocks=True,

@@ -32,9 +32,9 @@ from showpipe.config import Settings
 from showpipe.errors import ImportFeedError
 from showpipe.feeds import podcast_guid
 from showpipe.feeds.extensions import ITUNES_NS, PODCAST_NS
-from showpipe.fields import apple_categories
+from showpipe.model.fields import apple_categories
+from showpipe.model.yamlfile import write_yaml
 from showpipe.storage import ProgressBars, no_progress
-from showpipe.yamlfile import write_yaml
 
 ITUNES, PODCAST = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
 TIMEOUT = 30

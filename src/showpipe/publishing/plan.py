@@ -18,7 +18,6 @@ from pathlib import Path
 
 from slugify import slugify
 
-from showpipe.assets import describe_episode, image_file
 from showpipe.errors import EpisodeError, FeedError
 from showpipe.feeds import (
     NewestFirst,
@@ -31,7 +30,8 @@ from showpipe.feeds import (
     render_all,
 )
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
-from showpipe.manifest import (
+from showpipe.media.episodes import check_episode, tag_episode
+from showpipe.model.manifest import (
     MANIFEST_KEY,
     FeedRecord,
     Manifest,
@@ -39,12 +39,12 @@ from showpipe.manifest import (
     encode_manifest,
     read_manifest_versioned,
 )
-from showpipe.model import Feed
-from showpipe.project import Project, missing_files
+from showpipe.model.project import Project, missing_files
+from showpipe.model.show import Feed
+from showpipe.model.yamlfile import set_key
+from showpipe.publishing.assets import describe_episode, image_file
+from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
 from showpipe.storage import ProgressBars, Storage, no_progress
-from showpipe.tagging import check_episode, tag_episode
-from showpipe.uploads import Upload, not_stored, upload_files, verify_uploads
-from showpipe.yamlfile import set_key
 
 log = logging.getLogger(__name__)
 

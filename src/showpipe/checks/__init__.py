@@ -1,0 +1,1 @@
+"""Checks that change nothing: the project's lint (`check`), `verify` and `doctor`."""

@@ -1,0 +1,1 @@
+"""Moving a show here from another host: `showpipe import`."""

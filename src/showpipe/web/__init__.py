@@ -1,0 +1,1 @@
+"""The show on the web: the show page, embeds and `showpipe serve`."""

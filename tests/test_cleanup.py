@@ -77,7 +77,7 @@ def test_unpublish_takes_it_out_of_the_feeds_and_keeps_or_deletes_its_files(
     before = s3_server.keys(s3_bucket)
 
     dry = run("unpublish", "--dry-run", "--delete-media", "episodes/pilot.yaml")
-    assert dry.exit_code == 0 and "remove Pilot" in dry.stdout and "would delete" in dry.stdout
+    assert dry.exit_code == 0 and "remove Pilot" in dry.stdout and "delete media/" in dry.stdout
     assert s3_server.keys(s3_bucket) == before and pilot in items(s3_env)
     assert "unpublished" not in (project / episodes[0]).read_text()
 

@@ -10,6 +10,7 @@ import pytest
 
 from sampleshow import NOW, publish_sample
 from showpipe.commands.feeds import refresh_feeds
+from showpipe.commands.run import Outcome, Run
 from showpipe.config import Settings
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import read_yaml, read_yaml_fast
@@ -17,26 +18,31 @@ from showpipe.publishing.feedstate import fingerprint, nothing_to_do
 from showpipe.storage.local import LocalStorage
 
 
+def cron(settings: Settings, storage: LocalStorage, now: datetime = NOW) -> Outcome | None:
+    """One `showpipe feeds` run at `now`."""
+    return refresh_feeds(Run(settings, storage, now))
+
+
 @pytest.fixture
 def storage(settings: Settings, make_episode: Callable[..., Path]) -> LocalStorage:
     """The sample published, one episode scheduled for Christmas, then one full cron run."""
     make_episode("xmas", published="2026-12-24T09:00:00+01:00")
     storage = publish_sample(settings)
-    assert refresh_feeds(settings, storage, now=NOW) is not None
+    assert cron(settings, storage, NOW) is not None
     return storage
 
 
 def test_an_unchanged_project_is_recognised(settings: Settings, storage: LocalStorage) -> None:
     assert nothing_to_do(settings, storage, NOW)
-    assert refresh_feeds(settings, storage, now=NOW) is None
+    assert cron(settings, storage, NOW) is None
 
 
 def test_an_edited_yaml_file_means_a_full_run(settings: Settings, storage: LocalStorage) -> None:
     path = settings.episodes_dir / "pilot.yaml"
     path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
     assert not nothing_to_do(settings, storage, NOW)
-    refreshed = refresh_feeds(settings, storage, now=NOW)
-    assert refreshed is not None and refreshed[0].feeds[0].updated == ["The Pilot"]
+    refreshed = cron(settings, storage, NOW)
+    assert refreshed is not None and refreshed.plan.feeds[0].updated == ["The Pilot"]
     assert nothing_to_do(settings, storage, NOW)
 
 
@@ -46,8 +52,8 @@ def test_a_scheduled_episode_falling_due_means_a_full_run(
     assert nothing_to_do(settings, storage, datetime(2026, 12, 24, 7, 59, tzinfo=UTC))
     due = datetime(2026, 12, 24, 8, 0, tzinfo=UTC)
     assert not nothing_to_do(settings, storage, due)
-    refreshed = refresh_feeds(settings, storage, now=due)
-    assert refreshed is not None and refreshed[0].feeds[0].added == ["Episode xmas"]
+    refreshed = cron(settings, storage, due)
+    assert refreshed is not None and refreshed.plan.feeds[0].added == ["Episode xmas"]
 
 
 def test_an_earlier_clock_than_the_last_run_means_a_full_run(
@@ -63,7 +69,7 @@ def test_a_feed_changed_in_storage_means_a_full_run(
     good = feed.read_bytes()
     feed.write_bytes(good.replace(b"<title>", b"<title>x", 1))
     assert not nothing_to_do(settings, storage, NOW)
-    assert refresh_feeds(settings, storage, now=NOW) is not None
+    assert cron(settings, storage, NOW) is not None
     assert feed.read_bytes() == good
 
 
@@ -71,8 +77,8 @@ def test_an_unchanged_feed_is_not_rewritten(settings: Settings, storage: LocalSt
     (settings.cache_dir / "feeds-state.json").unlink()  # force the full run
     feed = storage.root / "feeds" / "show.xml"
     stamp = feed.stat().st_mtime_ns
-    refreshed = refresh_feeds(settings, storage, now=NOW)
-    assert refreshed is not None and not refreshed[0].changes_anything
+    refreshed = cron(settings, storage, NOW)
+    assert refreshed is not None and not refreshed.plan.changes_anything
     assert feed.stat().st_mtime_ns == stamp
 
 
@@ -121,9 +127,9 @@ def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalSto
 
     make_artwork(settings.feeds_dir / "artwork" / "show.jpg", label="New look")
     assert not nothing_to_do(settings, storage, NOW)
-    refreshed = refresh_feeds(settings, storage, now=NOW)
+    refreshed = cron(settings, storage, NOW)
     assert refreshed is not None
-    plan, _ = refreshed
+    plan = refreshed.plan
     assert any(u.needed for u in plan.uploads)
     assert plan.feeds[0].changed and not plan.feeds[1].changed
 

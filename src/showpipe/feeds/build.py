@@ -7,11 +7,10 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, NewType
+from typing import Any
 
 from feedgen.feed import FeedGenerator
 
@@ -19,8 +18,9 @@ from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.chapters import with_images
 from showpipe.feeds.text import clean_text, clean_url, render_html
-from showpipe.model.manifest import EpisodeRecord, StoredFile
-from showpipe.model.show import Episode, Feed, Person
+from showpipe.model.manifest import StoredFile
+from showpipe.model.published import NewestFirst, PublishedEpisode
+from showpipe.model.show import Feed, Person
 
 GENERATOR = "showpipe"
 
@@ -40,19 +40,6 @@ CAPTION_TYPES = {"text/vtt", "application/x-subrip"}
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
-@dataclass(frozen=True)
-class PublishedEpisode:
-    """An episode as it goes into a feed: its metadata and what was published of it."""
-
-    episode: Episode
-    record: EpisodeRecord
-
-    @property
-    def guid(self) -> str:
-        assert self.episode.guid is not None, "published episodes always have a GUID"
-        return self.episode.guid
-
-
 def feed_key(feed: Feed) -> str:
     return f"feeds/{feed.name}.xml"
 
@@ -61,17 +48,6 @@ def podcast_guid(feed_url: str) -> str:
     """podcast:guid: UUIDv5 of the feed URL without its scheme and trailing slashes."""
     name = feed_url.split("://", 1)[-1].rstrip("/")
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name))
-
-
-# Episodes newest first, the order a feed lists them in. Only `newest_first` makes one (it is
-# what `publish.due_episodes` returns), so whoever takes one lists it as it is: sorted once.
-NewestFirst = NewType("NewestFirst", list[PublishedEpisode])
-
-
-def newest_first(episodes: Iterable[PublishedEpisode]) -> NewestFirst:
-    """The episodes newest first; ties broken by GUID so the order never depends on file
-    listing order."""
-    return NewestFirst(sorted(episodes, key=lambda p: (p.episode.published, p.guid), reverse=True))
 
 
 def build_feed(
@@ -86,7 +62,7 @@ def build_feed(
     Args:
         feed: the channel's definition.
         episodes: the episodes to list, newest first (already filtered to this feed and to
-            what is due), as `publish.due_episodes` returns them: listed in that order.
+            what is due), as `due_episodes` returns them: listed in that order.
         artwork: the published channel artwork.
         public_url: the base URL that storage keys are served under, ending in `/`.
 

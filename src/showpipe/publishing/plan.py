@@ -19,16 +19,7 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import (
-    NewestFirst,
-    PublishedEpisode,
-    build_feed,
-    clean_url,
-    feed_key,
-    file_url,
-    newest_first,
-    render_all,
-)
+from showpipe.feeds import build_feed, clean_url, feed_key, file_url, render_all
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
 from showpipe.media.episodes import check_episode, tag_episode
 from showpipe.model.manifest import (
@@ -40,6 +31,7 @@ from showpipe.model.manifest import (
     read_manifest_versioned,
 )
 from showpipe.model.project import Project, missing_files
+from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
@@ -70,10 +62,19 @@ class FeedUpdate:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """Everything a run will do, in order: GUIDs, uploads, manifest, feeds."""
+class YamlWrite:
+    """One value written into a YAML file of the project (comments and layout kept)."""
 
-    guids_to_write: list[tuple[Path, str]]
+    path: Path
+    key: str
+    value: str | bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run will do, in order: YAML values, uploads, manifest, feeds, deletions."""
+
+    yaml_writes: list[YamlWrite]
     uploads: list[Upload]
     manifest: Manifest
     manifest_changed: bool
@@ -82,11 +83,14 @@ class Plan:
     project: Project
     # The stored manifest's version when planned: it is replaced only if still that one.
     manifest_version: str | None = None
+    # Objects no feed names any more, deleted last (`unpublish --delete-media`).
+    deletions: list[str] = field(default_factory=list)
 
     @property
     def changes_anything(self) -> bool:
         return bool(
-            self.guids_to_write
+            self.yaml_writes
+            or self.deletions
             or any(u.needed for u in self.uploads)
             or self.manifest_changed
             or any(f.changed for f in self.feeds)
@@ -130,17 +134,6 @@ def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | No
     return record.artwork, None
 
 
-def due_episodes(project: Project, manifest: Manifest, now: datetime) -> NewestFirst:
-    """Episodes published, not taken down, and due at `now`, newest first: the order of the
-    feeds and the show page, sorted here once."""
-    due = []
-    for episode in project.episodes:
-        record = manifest.episodes.get(episode.guid or "")
-        if record and episode.published <= now and not episode.unpublished:
-            due.append(PublishedEpisode(episode, record))
-    return newest_first(due)
-
-
 @dataclass(frozen=True)
 class _ReadBack:
     """One built feed to parse back with podcastparser, and what it must contain."""
@@ -177,11 +170,13 @@ def _read_back_pool(project: Project) -> Executor:
     """Where changed feeds are parsed back as gPodder would, while the next feed is built.
 
     podcastparser is pure Python, about a millisecond an item: a big show with several feeds
-    reads them back in forked processes, one per core, beside the main process's work.
+    reads them back in worker processes, one per core, beside the main process's work. They
+    come from a fork server, never forked from this process: a run re-plans under its lease,
+    whose renewal thread must not be copied mid-step into a child.
     """
     if len(project.feeds) > 1 and len(project.episodes) >= PARALLEL_READ_BACK_FROM:
         workers = min(len(project.feeds), os.cpu_count() or 1)
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
     return ThreadPoolExecutor(max_workers=1)
 
 
@@ -191,13 +186,8 @@ def plan_feeds(
     manifest: Manifest,
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
-    """Build every feed from the manifest; return them, the feed artwork, and the manifest.
-
-    `meanwhile(manifest)` runs while the feeds are being read back: work that needs the new
-    manifest but writes nothing (building the show's pages) takes no extra time then.
-    """
+    """Build every feed from the manifest; return them, the feed artwork, and the manifest."""
     updates, files, reading = [], [], []
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
@@ -221,7 +211,6 @@ def plan_feeds(
                     feed.name, key, public_url + key, xml, old != xml, added, updated, removed
                 )
             )
-        meanwhile(manifest)
         for read in reading:
             read.result()  # FeedError: a feed reads back wrong, and nothing is stored
     return updates, files, manifest
@@ -269,7 +258,8 @@ def plan_publish(
     manifest = replace(old_manifest, episodes=records)
     project = replace(project, episodes=list(episodes.values()))
     _check_shared_keys(project, manifest)
-    plan = _plan(project, storage, old_manifest, manifest, files, guids, now=now)
+    writes = [YamlWrite(path, "guid", guid) for path, guid in sorted(guids.items())]
+    plan = _plan(project, storage, old_manifest, manifest, files, writes, now=now)
     return replace(plan, manifest_version=version)
 
 
@@ -297,12 +287,17 @@ def plan_feeds_only(
     storage: Storage,
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
 ) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
     manifest, version = read_manifest_versioned(storage)
-    plan = _plan(project, storage, manifest, manifest, [], {}, now=now, meanwhile=meanwhile)
+    plan = _plan(project, storage, manifest, manifest, [], [], now=now)
     return replace(plan, manifest_version=version)
+
+
+def plan_pages_only(project: Project, storage: Storage) -> Plan:
+    """A plan that changes nothing but lets a run build the show's pages (`showpipe site`)."""
+    manifest, version = read_manifest_versioned(storage)
+    return Plan([], [], manifest, False, [], project, manifest_version=version)
 
 
 def _plan(
@@ -311,17 +306,14 @@ def _plan(
     old_manifest: Manifest,
     manifest: Manifest,
     files: list[tuple[StoredFile, Path]],
-    guids: dict[Path, str],
+    writes: list[YamlWrite],
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
 ) -> Plan:
-    feeds, artwork_files, manifest = plan_feeds(
-        project, storage, manifest, now=now, meanwhile=meanwhile
-    )
+    feeds, artwork_files, manifest = plan_feeds(project, storage, manifest, now=now)
     uploads = _uploads(files + artwork_files, old_manifest)
     return Plan(
-        guids_to_write=sorted(guids.items()),
+        yaml_writes=writes,
         uploads=uploads,
         manifest=manifest,
         manifest_changed=manifest != old_manifest,
@@ -344,7 +336,8 @@ def run_plan(
     progress: ProgressBars = no_progress,
     before_recording: Callable[[], None] = lambda: None,
 ) -> None:
-    """Carry out a plan: GUIDs into the YAML, uploads, verification, the manifest, the feeds.
+    """Carry out a plan: values into the YAML, uploads, verification, the manifest, the feeds,
+    and last the objects no feed names any more.
 
     `before_recording` runs between the verification and the manifest: the lease's check
     that this run still holds the storage after a long upload.
@@ -354,9 +347,9 @@ def run_plan(
     write); a killed run's objects are found complete and not sent again.
     `progress(label, total_bytes)` gives a context whose value is called with bytes sent.
     """
-    for path, guid in plan.guids_to_write:
-        set_key(path, "guid", guid)
-        log.info("wrote guid %s into %s", guid, path)
+    for write in plan.yaml_writes:
+        set_key(write.path, write.key, write.value)
+        log.info("wrote %s: %s into %s", write.key, write.value, write.path)
     # Those found whole were just checked (size and digest); what is sent is checked after.
     needed = not_stored([u for u in plan.uploads if u.needed], storage)
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
@@ -375,3 +368,5 @@ def run_plan(
             storage.put_bytes(
                 feed.key, feed.xml, content_type="application/rss+xml", cache_control=FEED_CACHE
             )
+    for key in plan.deletions:
+        storage.delete(key)

@@ -18,11 +18,11 @@ from typing import Any
 import jinja2
 
 from showpipe.digests import data_digest
-from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
+from showpipe.feeds import clean_text, feed_key, render_html
 from showpipe.model.manifest import Manifest, StoredFile
 from showpipe.model.project import Project
+from showpipe.model.published import PublishedEpisode, due_episodes
 from showpipe.model.show import Feed
-from showpipe.publishing.plan import due_episodes
 from showpipe.storage import Storage
 
 INDEX_KEY = "index.html"

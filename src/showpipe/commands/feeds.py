@@ -42,7 +42,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     project = load_project(settings)
 
     def make_plan() -> Plan:
-        return plan_feeds_only(project, storage, now=run.now)
+        return plan_feeds_only(project, storage, now=run.now, descriptions=run.descriptions)
 
     if dry_run:
         return Outcome(make_plan(), wrote=False)

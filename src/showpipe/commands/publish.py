@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from showpipe.commands.run import Outcome, Run, run_locked
+from showpipe.media import BuildCache
 from showpipe.model.project import load_project
 from showpipe.publishing.cleanup import plan_unpublish
 from showpipe.publishing.plan import Plan, plan_pages_only, plan_publish
@@ -23,10 +24,17 @@ def publish(
         ShowpipeError: bad input, before anything is changed; or a failure while writing.
     """
     project = load_project(run.settings)
+    cache = BuildCache(run.settings.cache_dir)
 
     def make_plan() -> Plan:
         return plan_publish(
-            project, run.storage, list(episodes), now=run.now, id3_version=id3_version
+            project,
+            run.storage,
+            list(episodes),
+            now=run.now,
+            id3_version=id3_version,
+            cache=cache,
+            descriptions=run.descriptions,
         )
 
     if dry_run:
@@ -40,7 +48,14 @@ def unpublish(run: Run, episode: Path, *, delete_media: bool, dry_run: bool = Fa
     project = load_project(run.settings)
 
     def make_plan() -> Plan:
-        return plan_unpublish(project, run.storage, episode, now=run.now, delete_media=delete_media)
+        return plan_unpublish(
+            project,
+            run.storage,
+            episode,
+            now=run.now,
+            delete_media=delete_media,
+            descriptions=run.descriptions,
+        )
 
     if dry_run:
         return Outcome(make_plan(), wrote=False)

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from showpipe.config import Settings
+from showpipe.feeds import Descriptions
 from showpipe.publishing.lock import Held, exclusive
 from showpipe.publishing.notify import announce_changes
 from showpipe.publishing.plan import Plan, plan_is_current, run_plan
@@ -34,6 +35,8 @@ class Run:
     # How a run reports long work; the CLI passes progress bars on a terminal.
     progress: ProgressBars = no_progress
     on_upload: Callable[[Upload], None] = lambda upload: None
+    # The run's descriptions rendered to HTML, shared by its feeds and its pages.
+    descriptions: Descriptions = field(default_factory=Descriptions)
 
 
 @dataclass(frozen=True)
@@ -56,7 +59,7 @@ def exclusive_run(run: Run, command: str) -> Iterator[Held]:
 
 def build_pages(run: Run, plan: Plan) -> list[Page]:
     """The show's pages as the plan leaves the show."""
-    return build_site(plan.project, plan.manifest, now=run.now)
+    return build_site(plan.project, plan.manifest, now=run.now, descriptions=run.descriptions)
 
 
 def run_locked(

@@ -10,9 +10,10 @@ from showpipe.feeds.build import (
     podcast_guid,
 )
 from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
-from showpipe.feeds.text import clean_text, clean_url, render_all, render_html
+from showpipe.feeds.text import Descriptions, clean_text, clean_url, render_html
 
 __all__ = [
+    "Descriptions",
     "CHAPTERS_TYPE",
     "ENCLOSURE_TYPES",
     "build_feed",
@@ -22,6 +23,5 @@ __all__ = [
     "feed_key",
     "file_url",
     "podcast_guid",
-    "render_all",
     "render_html",
 ]

@@ -17,7 +17,7 @@ from feedgen.feed import FeedGenerator
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.chapters import with_images
-from showpipe.feeds.text import clean_text, clean_url, render_html
+from showpipe.feeds.text import Descriptions, clean_text, clean_url
 from showpipe.model.manifest import StoredFile
 from showpipe.model.published import NewestFirst, PublishedEpisode
 from showpipe.model.show import Feed, Person
@@ -56,6 +56,7 @@ def build_feed(
     *,
     artwork: StoredFile,
     public_url: str,
+    descriptions: Descriptions | None = None,
 ) -> bytes:
     """Build one feed's RSS XML.
 
@@ -65,10 +66,12 @@ def build_feed(
             what is due), as `due_episodes` returns them: listed in that order.
         artwork: the published channel artwork.
         public_url: the base URL that storage keys are served under, ending in `/`.
+        descriptions: the run's rendered descriptions (default: rendered here).
 
     Raises:
         FeedError: feedgen rejected a value, or a URL is not absolute.
     """
+    descriptions = descriptions or Descriptions()
     fg = FeedGenerator()
     fg.load_extension("podcast")
     for name, channel_class, item_class in ext.EXTENSIONS:
@@ -78,7 +81,7 @@ def build_feed(
         _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
         # feedgen prepends entries, so add the oldest first to write the newest first.
         for published in reversed(episodes):
-            _add_item(fg, feed, published, urls=urls, artwork=artwork)
+            _add_item(fg, feed, published, urls=urls, artwork=artwork, text=descriptions)
         newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
         fg.lastBuildDate(newest)
         xml: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
@@ -181,7 +184,13 @@ def _channel_tags(
 
 
 def _add_item(
-    fg: Any, feed: Feed, published: PublishedEpisode, *, urls: _Urls, artwork: StoredFile
+    fg: Any,
+    feed: Feed,
+    published: PublishedEpisode,
+    *,
+    urls: _Urls,
+    artwork: StoredFile,
+    text: Descriptions,
 ) -> None:
     episode, record = published.episode, published.record
     media = record.media[feed.medium]
@@ -192,7 +201,7 @@ def _add_item(
     entry.pubDate(episode.published)
     entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
     entry.description(clean_text(episode.summary))
-    entry.content(render_html(episode.description), type="CDATA")
+    entry.content(text.html(episode.description), type="CDATA")
     entry.podcast.itunes_title(clean_text(episode.title))
     entry.podcast.itunes_duration(round(media.duration or 0))
     entry.podcast.itunes_episode_type(episode.type)

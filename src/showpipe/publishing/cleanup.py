@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from showpipe.errors import EpisodeError
+from showpipe.feeds import Descriptions
 from showpipe.model.manifest import Manifest, read_manifest
 from showpipe.model.project import Project
 from showpipe.publishing.plan import Plan, YamlWrite, plan_feeds_only
@@ -22,7 +23,13 @@ CONTENT_FOLDERS = ("media/", "art/", "chapters/", "transcripts/")
 
 
 def plan_unpublish(
-    project: Project, storage: Storage, path: Path, *, now: datetime, delete_media: bool
+    project: Project,
+    storage: Storage,
+    path: Path,
+    *,
+    now: datetime,
+    delete_media: bool,
+    descriptions: Descriptions | None = None,
 ) -> Plan:
     """Plan taking the episode at `path` out of every feed; with `delete_media`, its files too.
 
@@ -38,7 +45,8 @@ def plan_unpublish(
         raise EpisodeError(f"{path}: never published (no GUID in the storage's manifest)")
     down = episode.model_copy(update={"unpublished": True})
     episodes = [down if e.source == episode.source else e for e in project.episodes]
-    plan = plan_feeds_only(replace(project, episodes=episodes), storage, now=now)
+    changed = replace(project, episodes=episodes)
+    plan = plan_feeds_only(changed, storage, now=now, descriptions=descriptions)
     plan = replace(plan, yaml_writes=[YamlWrite(episode.source, "unpublished", True)])
     if not delete_media:
         return plan

@@ -19,8 +19,9 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import build_feed, clean_url, feed_key, file_url, render_all
+from showpipe.feeds import Descriptions, build_feed, clean_url, feed_key, file_url
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
+from showpipe.media import BuildCache
 from showpipe.media.episodes import check_episode, tag_episode
 from showpipe.model.manifest import (
     MANIFEST_KEY,
@@ -186,12 +187,13 @@ def plan_feeds(
     manifest: Manifest,
     *,
     now: datetime,
+    descriptions: Descriptions,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
     """Build every feed from the manifest; return them, the feed artwork, and the manifest."""
     updates, files, reading = [], [], []
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
-    render_all(p.episode.description for p in due_all)
+    descriptions.render_all(p.episode.description for p in due_all)
     with _read_back_pool(project) as pool:
         for feed in project.feeds:
             artwork, artwork_path = _feed_artwork(feed, manifest)
@@ -200,7 +202,9 @@ def plan_feeds(
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
             due = NewestFirst([p for p in due_all if feed.medium in p.record.media])
-            xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
+            xml = build_feed(
+                feed, due, artwork=artwork, public_url=public_url, descriptions=descriptions
+            )
             key = feed_key(feed)
             old = storage.get(key)
             (added, updated, removed), check = _checked_diff(project, feed, due, xml, old)
@@ -224,16 +228,20 @@ def plan_publish(
     now: datetime,
     make_guid: Callable[[], str] = new_guid,
     id3_version: int = 4,
+    cache: BuildCache | None = None,
+    descriptions: Descriptions | None = None,
 ) -> Plan:
     """Plan publishing the given episodes and regenerating every feed.
 
     Tagged copies of the media are made (or reused) in the build cache on the way: their
     sizes and hashes are part of the plan. Nothing is uploaded or changed in the project.
+    A run passes its `cache` and `descriptions` to each plan it makes (default: new ones).
 
     Raises:
         EpisodeError: an episode is not part of the project or names missing files.
         MediaError: a media or image file is invalid.
     """
+    cache = cache or BuildCache(project.settings.cache_dir)
     chosen = [project.episode_at(path) for path in episode_files]
     missing = missing_files(project, chosen)
     if missing:
@@ -250,8 +258,11 @@ def plan_publish(
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
-        tagged = tag_episode(project, episode, checked[episode.source], id3_version=id3_version)
-        record, episode_files_ = describe_episode(episode, tagged, project.settings)
+        media = checked[episode.source]
+        tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
+        record, episode_files_ = describe_episode(
+            episode, tagged, project.settings, hashes=cache.hashes
+        )
         files += episode_files_
         assert episode.guid is not None
         records[episode.guid] = record
@@ -259,7 +270,8 @@ def plan_publish(
     project = replace(project, episodes=list(episodes.values()))
     _check_shared_keys(project, manifest)
     writes = [YamlWrite(path, "guid", guid) for path, guid in sorted(guids.items())]
-    plan = _plan(project, storage, old_manifest, manifest, files, writes, now=now)
+    text = descriptions or Descriptions()
+    plan = _plan(project, storage, old_manifest, manifest, files, writes, now=now, text=text)
     return replace(plan, manifest_version=version)
 
 
@@ -287,10 +299,12 @@ def plan_feeds_only(
     storage: Storage,
     *,
     now: datetime,
+    descriptions: Descriptions | None = None,
 ) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
     manifest, version = read_manifest_versioned(storage)
-    plan = _plan(project, storage, manifest, manifest, [], [], now=now)
+    text = descriptions or Descriptions()
+    plan = _plan(project, storage, manifest, manifest, [], [], now=now, text=text)
     return replace(plan, manifest_version=version)
 
 
@@ -309,8 +323,11 @@ def _plan(
     writes: list[YamlWrite],
     *,
     now: datetime,
+    text: Descriptions,
 ) -> Plan:
-    feeds, artwork_files, manifest = plan_feeds(project, storage, manifest, now=now)
+    feeds, artwork_files, manifest = plan_feeds(
+        project, storage, manifest, now=now, descriptions=text
+    )
     uploads = _uploads(files + artwork_files, old_manifest)
     return Plan(
         yaml_writes=writes,

@@ -15,14 +15,14 @@ from click.testing import Result
 
 from faultproxy import FaultProxy
 from s3server import S3Server
+from sampleshow import items_by_guid
 
 Run = Callable[..., Result]
 
 
 def items(public_url: str, name: str = "show") -> dict[str, dict[str, Any]]:
     """The feed's items by GUID, as podcastparser reads them."""
-    xml = requests.get(f"{public_url}feeds/{name}.xml", timeout=10).content
-    return {e["guid"]: e for e in podcastparser.parse("feed", io.BytesIO(xml))["episodes"]}
+    return items_by_guid(requests.get(f"{public_url}feeds/{name}.xml", timeout=10).content)
 
 
 def manifest(server: S3Server, bucket: str) -> dict[str, Any]:

@@ -16,9 +16,9 @@ import mutagen.flac
 import mutagen.id3
 import mutagen.mp4
 import pytest
-import xxhash
 from mediafactory import make_artwork, make_audio, make_video
 
+from sampleshow import file_digest as digest
 from showpipe.errors import MediaError, shown
 from showpipe.media import (
     BuildCache,
@@ -81,10 +81,6 @@ def make_tags(sources: Path, **overrides: object) -> TagSet:
 
 def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def digest(path: Path) -> str:
-    return xxhash.xxh3_128_hexdigest(path.read_bytes())
 
 
 @pytest.mark.parametrize("source", FORMATS, indirect=True)

@@ -24,7 +24,7 @@ from showpipe.model.show import Feed, Person
 
 GENERATOR = "showpipe"
 
-# Apple's accepted enclosure types (FEED-SPEC.md, Item): M4A is announced as audio/x-m4a.
+# Apple's accepted enclosure types (docs/feed-rules.md, "Items"): M4A is audio/x-m4a.
 ENCLOSURE_TYPES = {"audio/mp4": "audio/x-m4a"}
 # Names apps show for the other renditions in podcast:alternateEnclosure.
 RENDITION_TITLES = {

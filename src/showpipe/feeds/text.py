@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 # XML 1.0 §2.2 Char production: everything else must go.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
-# Apple renders these in descriptions (FEED-SPEC.md, Item: description).
+# Apple renders these in descriptions (docs/feed-rules.md, "Items").
 _ALLOWED_HTML = {"p", "ol", "ul", "li", "a", "strong", "em", "b", "i", "br", "code", "blockquote"}
 # RFC 3986 reserved and unreserved characters, plus '%' so existing escapes are kept.
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"

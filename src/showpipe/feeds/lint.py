@@ -19,7 +19,7 @@ from lxml import etree
 
 from showpipe.feeds.build import podcast_guid
 from showpipe.feeds.extensions import ATOM_NS, ITUNES_NS, MEDIA_NS, PODCAST_NS, PSC_NS
-from showpipe.feeds.readback import SAFE_PARSER
+from showpipe.feeds.xml import parse_xml
 from showpipe.model.fields import apple_categories
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
@@ -109,7 +109,7 @@ def lint_feed(name: str, xml: bytes, *, public: bool) -> list[Finding]:
     """
     lint = _Linter(name, public)
     try:
-        root = etree.fromstring(xml, SAFE_PARSER)
+        root = parse_xml(xml)
     except etree.XMLSyntaxError as e:
         return [Finding("error", lint.where, f"not well-formed XML: {e}")]
     channel = root.find("channel")

@@ -37,13 +37,10 @@ from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
-from showpipe.storage import ProgressBars, Storage, no_progress
+from showpipe.storage import ProgressBars, Storage, caching, no_progress
 
 log = logging.getLogger(__name__)
 
-# Feeds change in place (their URLs are fixed): apps see a new episode within minutes.
-FEED_CACHE = "public, max-age=300"
-MANIFEST_CACHE = "no-cache"
 # From this many episodes, a show's changed feeds are read back in parallel processes.
 PARALLEL_READ_BACK_FROM = 2000
 
@@ -378,12 +375,15 @@ def run_plan(
             encode_manifest(plan.manifest),
             version=plan.manifest_version,
             content_type="application/json",
-            cache_control=MANIFEST_CACHE,
+            cache_control=caching.RECORD,
         )
     for feed in plan.feeds:
         if feed.changed:
             storage.put_bytes(
-                feed.key, feed.xml, content_type="application/rss+xml", cache_control=FEED_CACHE
+                feed.key,
+                feed.xml,
+                content_type="application/rss+xml",
+                cache_control=caching.CHANGING,
             )
     for key in plan.deletions:
         storage.delete(key)

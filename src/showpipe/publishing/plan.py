@@ -32,7 +32,7 @@ from showpipe.model.manifest import (
     read_manifest_versioned,
 )
 from showpipe.model.project import Project, missing_files
-from showpipe.model.published import NewestFirst, due_episodes
+from showpipe.model.published import NewestFirst, due_episodes, why_gone
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
@@ -142,7 +142,13 @@ class _ReadBack:
 
 
 def _checked_diff(
-    project: Project, feed: Feed, due: NewestFirst, xml: bytes, old: bytes | None
+    project: Project,
+    feed: Feed,
+    due: NewestFirst,
+    xml: bytes,
+    old: bytes | None,
+    *,
+    now: datetime,
 ) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None]:
     """How the feed's items change, and the read-back it needs; stop now if the feed would
     drop a GUID."""
@@ -150,7 +156,13 @@ def _checked_diff(
         return ([], [], []), None
     before, after = feed_items(old), feed_items(xml)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
-    guard_guids(feed.name, before, after, unpublished=unpublished)
+    guard_guids(
+        feed.name,
+        before,
+        after,
+        unpublished=unpublished,
+        why_gone=lambda guid, title: why_gone(project, guid, title, now),
+    )
     public_url = project.settings.public_url
     expected = [
         ExpectedItem(
@@ -204,7 +216,7 @@ def plan_feeds(
             )
             key = feed_key(feed)
             old = storage.get(key)
-            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old)
+            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old, now=now)
             if check:
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
             updates.append(

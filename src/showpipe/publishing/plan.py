@@ -270,7 +270,11 @@ def plan_publish(
         media = checked[episode.source]
         tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
         record, episode_files_ = describe_episode(
-            episode, tagged, project.settings, hashes=cache.hashes
+            episode,
+            tagged,
+            project.settings,
+            hashes=cache.hashes,
+            published=old_manifest.episodes.get(episode.guid),
         )
         files += episode_files_
         assert episode.guid is not None

@@ -36,6 +36,12 @@ class Upload:
     needed: bool
 
 
+def cache_control(file: StoredFile) -> str:
+    """Episode media are replaced in place when their tags change; everything else is
+    content-addressed and never changes under its key."""
+    return caching.REPLACED if file.recording else caching.CONTENT
+
+
 def upload_files(
     uploads: Sequence[Upload],
     storage: Storage,
@@ -56,7 +62,7 @@ def upload_files(
             on_upload(upload)
         label = batch[0].file.key if len(batch) == 1 else f"{len(batch)} files"
         items = [
-            PutItem(u.file.key, u.source, u.file.content_type, caching.CONTENT, u.file.digest)
+            PutItem(u.file.key, u.source, u.file.content_type, cache_control(u.file), u.file.digest)
             for u in batch
         ]
         with progress(label, sum(u.file.size for u in batch)) as advance:

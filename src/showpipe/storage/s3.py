@@ -7,6 +7,7 @@ the key and the endpoint, with what to do about it.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -26,6 +27,9 @@ from s3transfer.subscribers import BaseSubscriber
 from showpipe.digests import ALGORITHM
 from showpipe.errors import ConfigError, ConflictError, StorageError
 from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
+from showpipe.storage.resume import find_unfinished, finish_upload
+
+log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -258,7 +262,9 @@ class S3Storage:
                 pool.shutdown(cancel_futures=True)  # ...and the files not yet started stay
 
     def _put_in_parts(self, items: Sequence[PutItem], progress: Progress | None) -> None:
-        """Large files through s3transfer: concurrent multipart parts, read as they go."""
+        """Large files through s3transfer: concurrent multipart parts, read as they go. A file
+        whose upload a killed run left unfinished is resumed instead (resume.py)."""
+        items = [item for item in items if not self._resumed(item, progress)]
         subscribers = [_ProgressSubscriber(progress)] if progress else []
         with create_transfer_manager(self.client, self.transfer_config) as manager:
             futures = [
@@ -277,6 +283,32 @@ class S3Storage:
             for key, future in futures:
                 with self._translating("upload", key):
                     future.result()
+
+    def _resumed(self, item: PutItem, progress: Progress | None) -> bool:
+        """Finish a killed run's upload of `item`, sending only the parts it lacks; False when
+        there is none to finish."""
+        chunk, key = self.transfer_config.multipart_chunksize, self._key(item.key)
+        with self._translating("resume the upload of", item.key):
+            unfinished = find_unfinished(self.client, self.config.bucket, key, item.path, chunk)
+            if unfinished is None:
+                return False
+            sent = finish_upload(
+                self.client,
+                self.config.bucket,
+                key,
+                item.path,
+                unfinished=unfinished,
+                chunk=chunk,
+                concurrency=self.config.max_concurrency,
+                progress=progress or (lambda sent: None),
+            )
+        log.info(
+            "resumed the upload of %s: %d part(s) were stored already, %d bytes sent",
+            item.key,
+            len(unfinished.kept),
+            sent,
+        )
+        return True
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
         with self._translating("write", key):

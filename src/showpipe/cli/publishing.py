@@ -85,6 +85,7 @@ def publish(
 
     # The site is built once, checked, and written as built (unless the plan is redone).
     pages = build_site(plan.project, plan.manifest, now=at)
+    uploaded: list[Upload] = []  # what was sent; a killed run's complete objects were not
     # An unchanged show takes no lock and writes nothing: no PUT, however many episodes.
     if plan.changes_anything or changed_pages(storage, pages):
         with exclusive_run(settings, storage, "publish") as held:
@@ -92,13 +93,12 @@ def publish(
                 plan = planned()  # another run published meanwhile: build on its manifest
                 pages = build_site(plan.project, plan.manifest, now=at)
             bars = progress_bars(out)
-            run_plan(
+            uploaded = run_plan(
                 plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
             )
             write_site(storage, pages)
         for warning in announce_changes(plan):
             click.echo(f"Warning: {warning}", err=True)
-    uploaded = [u for u in plan.uploads if u.needed]
     out.say(
         f"Published {len(episodes)} episode(s) to {storage.describe()}: "
         f"{len(uploaded)} file(s) uploaded, {len(plan.uploads) - len(uploaded)} already stored."

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import threading
@@ -24,6 +25,8 @@ from pathlib import Path
 
 from showpipe.errors import BusyError, ConflictError, StorageError
 from showpipe.storage import Storage
+
+log = logging.getLogger(__name__)
 
 LEASE_KEY = "showpipe/lease.json"
 LOCK_FILE = "lock"
@@ -225,7 +228,20 @@ def exclusive(
         renewer.start()
         try:
             yield held
-        finally:
+        except BaseException:
             stop.set()
             renewer.join()
-            release_lease(storage, held.lease)
+            _release_after_failure(storage, held.lease)
+            raise
+        stop.set()
+        renewer.join()
+        release_lease(storage, held.lease)
+
+
+def _release_after_failure(storage: Storage, lease: Lease) -> None:
+    """Release the lease of a run that failed; if that fails too (the storage is unreachable,
+    say), the run's own error is the one to report: the lease expires by itself."""
+    try:
+        release_lease(storage, lease)
+    except StorageError as e:
+        log.warning("the storage's lease was not released (%s); it expires at %s", e, lease.expires)

@@ -343,8 +343,9 @@ def run_plan(
     on_upload: Callable[[Upload], None] = lambda upload: None,
     progress: ProgressBars = no_progress,
     before_recording: Callable[[], None] = lambda: None,
-) -> None:
+) -> list[Upload]:
     """Carry out a plan: GUIDs into the YAML, uploads, verification, the manifest, the feeds.
+    Returns the uploads sent: those a killed run had stored whole already are not.
 
     `before_recording` runs between the verification and the manifest: the lease's check
     that this run still holds the storage after a long upload.
@@ -375,3 +376,4 @@ def run_plan(
             storage.put_bytes(
                 feed.key, feed.xml, content_type="application/rss+xml", cache_control=FEED_CACHE
             )
+    return needed

@@ -8,6 +8,7 @@ the key and the endpoint, with what to do about it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -165,18 +166,7 @@ class S3Storage:
             raise ConfigError(
                 f"AWS profile {config.profile!r} is not in ~/.aws/config or ~/.aws/credentials"
             ) from e
-        self.client = self.session.client(
-            "s3",
-            endpoint_url=config.endpoint_url,
-            config=Config(
-                s3={"addressing_style": config.addressing_style},
-                retries={"mode": config.retry_mode, "max_attempts": config.max_attempts},
-                request_checksum_calculation=config.checksum,
-                response_checksum_validation=config.checksum,
-                max_pool_connections=config.max_concurrency + 2,
-                connect_timeout=10,
-            ),
-        )
+        self.client = self._make_client()
         chunk = config.multipart_chunksize_mb * MB
         # Files are read part by part, so memory stays near chunk size x concurrency.
         self.transfer_config = TransferConfig(
@@ -186,9 +176,31 @@ class S3Storage:
             use_threads=True,
         )
 
+    def _make_client(self) -> Any:
+        config = self.config
+        try:
+            return self.session.client(
+                "s3",
+                endpoint_url=config.endpoint_url,
+                config=Config(
+                    s3={"addressing_style": config.addressing_style},
+                    retries={"mode": config.retry_mode, "max_attempts": config.max_attempts},
+                    request_checksum_calculation=config.checksum,
+                    response_checksum_validation=config.checksum,
+                    max_pool_connections=config.max_concurrency + 2,
+                    connect_timeout=10,
+                ),
+            )
+        except ValueError as e:  # botocore: "Invalid endpoint: <the URL>"
+            raise ConfigError(
+                f"s3 setting endpoint_url {redact(str(config.endpoint_url))!r} is not a valid "
+                f"URL ({redact(str(e))}); give it as https://host[:port]"
+            ) from e
+
     @property
     def endpoint(self) -> str:
-        return str(self.client.meta.endpoint_url)
+        """The endpoint URL for messages: without a `user:password@` it may carry."""
+        return redact(str(self.client.meta.endpoint_url))
 
     def describe(self) -> str:
         return f"s3://{self.config.bucket}/{self.config.prefix} at {self.endpoint}"
@@ -440,7 +452,7 @@ class S3Storage:
                 raise ConflictError(
                     f"{self._where(key)} was changed by another showpipe run meanwhile"
                 ) from e
-            message = str(error.get("Message") or "")
+            message = redact(str(error.get("Message") or ""))
             raise StorageError(self._explain(action, key, code, message)) from e
         except botocore.exceptions.NoCredentialsError as e:
             raise StorageError(
@@ -457,7 +469,7 @@ class S3Storage:
                 "endpoint_url (or AWS_ENDPOINT_URL_S3) and the network"
             ) from e
         except botocore.exceptions.BotoCoreError as e:
-            raise StorageError(f"cannot {action} {self._where(key)}: {e}") from e
+            raise StorageError(f"cannot {action} {self._where(key)}: {redact(str(e))}") from e
 
     def _where(self, key: str) -> str:
         path = self._key(key) if key else ""
@@ -488,6 +500,18 @@ class S3Storage:
         return f"cannot {action} {where}: the server answered {code}" + (
             f": {message}" if message else ""
         )
+
+
+def redact(text: str) -> str:
+    """`text` with the `user:password@` of every URL in it replaced by `***@`.
+
+    An endpoint URL may carry credentials (some S3-compatible services and proxies take
+    them there); messages and logs must never show them.
+    """
+    return _USERINFO.sub("://***@", text)
+
+
+_USERINFO = re.compile(r"://[^/@\s]*@")
 
 
 class _Missing(Exception):

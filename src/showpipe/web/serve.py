@@ -6,28 +6,48 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.http import parse_range_header
 from werkzeug.serving import run_simple
 from werkzeug.utils import send_from_directory
 from werkzeug.wrappers import Request
 
 from showpipe.errors import ConfigError
+from showpipe.storage import MANIFEST_KEY
 
 # Content types podcast apps expect, which Python's mimetypes table may lack.
 EXTRA_TYPES = {".xml": "application/rss+xml", ".vtt": "text/vtt", ".opus": "audio/ogg"}
 
 
+# A read-only server: anything else is answered 405 Method Not Allowed.
+METHODS = ("GET", "HEAD")
+# The storage's own state (manifest, lease, page index) is showpipe's, not the listeners'.
+INTERNAL_FOLDER = MANIFEST_KEY.partition("/")[0]
+
+
 def make_app(folder: Path) -> Any:
-    """A WSGI app serving `folder`: conditional and Range requests, CORS for web players."""
+    """A WSGI app serving `folder`: conditional and Range requests, CORS for web players.
+
+    It serves only regular files inside `folder` (no link out of it, no dotfile such as the
+    write lock or a temp file, nothing of showpipe's own state), and only to GET and HEAD.
+    """
+    root = folder.resolve()
 
     def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
         request = Request(environ)
         path = request.path.lstrip("/") or "index.html"
         try:
-            response = send_from_directory(folder, path, environ, conditional=True, max_age=0)
+            if request.method not in METHODS:
+                raise MethodNotAllowed(valid_methods=list(METHODS))
+            if not _public(root, path):
+                raise NotFound()
+            _ignore_unsupported_range(environ)
+            response = send_from_directory(root, path, environ, conditional=True, max_age=0)
             suffix = Path(path).suffix
             if suffix in EXTRA_TYPES:
                 response.mimetype = EXTRA_TYPES[suffix]
+            # The HTTP server sends its own Date header: a second one would repeat it.
+            response.headers.pop("Date", None)
         except HTTPException as e:  # NotFound among them
             response = e.get_response(environ)
         response.headers["Access-Control-Allow-Origin"] = "*"
@@ -35,6 +55,31 @@ def make_app(folder: Path) -> Any:
         return close_when_done(response(environ, start_response))
 
     return app
+
+
+def _public(root: Path, path: str) -> bool:
+    """Whether `path` names a file listeners may fetch: inside `root` once links are
+    followed, no part of it hidden (a dotfile), and not in showpipe's own folder."""
+    parts = path.split("/")
+    if parts[0] == INTERNAL_FOLDER or any(part.startswith(".") for part in parts):
+        return False
+    target = (root / path).resolve()
+    return target.is_relative_to(root) and target.is_file()
+
+
+def _ignore_unsupported_range(environ: dict[str, Any]) -> None:
+    """Drop a Range header that is not one range of bytes, so the whole file is sent (200).
+
+    RFC 9110 section 14.2 lets a server ignore Range, and says it must ignore units it does
+    not know; werkzeug answers 416 to both, which players take as an error.
+    https://www.rfc-editor.org/rfc/rfc9110#section-14.2
+    """
+    value = environ.get("HTTP_RANGE")
+    if value is None:
+        return
+    parsed = parse_range_header(value)
+    if parsed is None or parsed.units != "bytes" or len(parsed.ranges) != 1:
+        del environ["HTTP_RANGE"]
 
 
 def close_when_done(body: Iterable[bytes]) -> Iterator[bytes]:

@@ -43,6 +43,7 @@ from showpipe.model.project import Project, missing_files
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
+from showpipe.publishing.guard import check_named_objects, named_files
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
 from showpipe.storage import ProgressBars, Storage, no_progress
 
@@ -320,6 +321,9 @@ def _plan(
         project, storage, manifest, now=now, meanwhile=meanwhile
     )
     uploads = _uploads(files + artwork_files, old_manifest)
+    if any(feed.changed for feed in feeds):
+        named = named_files(due_episodes(project, manifest, now), manifest, project)
+        check_named_objects(named, uploads, storage)
     return Plan(
         guids_to_write=sorted(guids.items()),
         uploads=uploads,

@@ -248,6 +248,7 @@ AUDIO = r"episodes\.[0-9a-f-]+\.media\.audio"
 # (id, a change to the stored manifest, the command, the message it must give)
 HOSTILE_MANIFESTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
     ("missing-object", _set_audio(key="media/pilot-0123456789ab.mp3"), "feeds", rf"{AUDIO} \(episodes/pilot\.yaml\)\.key: media/pilot-0123456789ab\.mp3 is missing in the storage.*publish that episode again"),  # noqa: E501
+    ("missing-object-site", _set_audio(key="media/pilot-0123456789ab.mp3"), "site", rf"{AUDIO} \(episodes/pilot\.yaml\)\.key: media/pilot-0123456789ab\.mp3 is missing"),  # noqa: E501
     ("dot-dot-key", _set_audio(key="../../x.mp3"), "feeds", rf"{AUDIO}\.key: '\.\./\.\./x\.mp3' is not an object key showpipe writes"),  # noqa: E501
     ("protocol-relative-key", _set_audio(key="//evil.example/x.mp3"), "feeds", rf"{AUDIO}\.key: '//evil\.example/x\.mp3' is not an object key"),  # noqa: E501
     ("protocol-relative-url", _set_audio(key="", url="//evil.example/x.mp3"), "site", rf"{AUDIO}\.url: '//evil\.example/x\.mp3' is not an absolute http\(s\) URL"),  # noqa: E501

@@ -62,13 +62,15 @@ def site(ctx: click.Context, now: datetime | None) -> None:
     """
     from showpipe.model.manifest import read_manifest
     from showpipe.model.project import load_project
-    from showpipe.web.site import build_site, write_site
+    from showpipe.web.site import build_site, check_site_objects, write_site
 
     settings = project_settings(ctx)
     storage = open_storage(settings)
     project = load_project(settings)
     with exclusive_run(settings, storage, "site"):
-        pages = build_site(project, read_manifest(storage), now=clock(now))
+        manifest = read_manifest(storage)
+        check_site_objects(project, manifest, storage, now=clock(now))
+        pages = build_site(project, manifest, now=clock(now))
         written = write_site(storage, pages)
     for key in written:
         ctx.obj.say(f"updated {settings.public_url}{key}")

@@ -22,6 +22,7 @@ from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
 from showpipe.model.manifest import Manifest, StoredFile
 from showpipe.model.project import Project
 from showpipe.model.show import Feed
+from showpipe.publishing.guard import check_named_objects, named_files
 from showpipe.publishing.plan import due_episodes
 from showpipe.storage import Storage
 
@@ -87,6 +88,18 @@ def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
         "captions": _link(captions, page) if captions else None,
         "chapters": chapters,
     }
+
+
+def check_site_objects(
+    project: Project, manifest: Manifest, storage: Storage, *, now: datetime
+) -> None:
+    """Refuse to build pages naming an object the storage lacks, as the feeds refuse.
+
+    Raises:
+        StorageError: naming the manifest entry and the missing key.
+    """
+    named = named_files(due_episodes(project, manifest, now), manifest, project)
+    check_named_objects(named, [], storage)
 
 
 def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[Page]:

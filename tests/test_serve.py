@@ -72,6 +72,7 @@ def hostile_base(tmp_path: Path, http_server: Callable[..., str]) -> str:
     (folder / ".ep.mp3.a1b2c3").write_text("a temp file of a write in progress")
     (folder / "showpipe" / "lease.json").write_text('{"host": "cron-box"}')
     (folder / "showpipe" / "manifest.json").write_text("{}")
+    (folder / "showpipe" / "site.json").write_text("{}")
     return http_server(folder)
 
 
@@ -83,6 +84,8 @@ HOSTILE_REQUESTS: list[tuple[str, str, str, dict[str, str], int, bytes | None]] 
     ("temp-file", "GET", ".ep.mp3.a1b2c3", {}, 404, None),
     ("lease", "GET", "showpipe/lease.json", {}, 404, None),
     ("manifest", "GET", "showpipe/manifest.json", {}, 404, None),
+    ("page-index", "GET", "showpipe/site.json", {}, 404, None),
+    ("dot-segments", "GET", "showpipe/x/../lease.json", {}, 404, None),
     ("put", "PUT", "ep.mp3", {}, 405, None),
     ("post", "POST", "ep.mp3", {}, 405, None),
     ("delete", "DELETE", "ep.mp3", {}, 405, None),
@@ -116,7 +119,7 @@ def test_hostile_requests_get_no_file_they_should_not(
         b"outside the served folder" not in response.content and b"cron-box" not in response.content
     )
     if status == 405:
-        assert response.headers["Allow"] == "GET, HEAD"
+        assert response.headers["Allow"] == "GET, HEAD, OPTIONS"
         assert (tmp_path / "public" / "ep.mp3").read_bytes() == bytes(range(256)) * 10
 
 

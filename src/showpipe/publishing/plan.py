@@ -68,6 +68,8 @@ class FeedUpdate:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # The feed as stored before this run (None: not published yet).
+    published: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -219,7 +221,7 @@ def plan_feeds(
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
             updates.append(
                 FeedUpdate(
-                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed
+                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old
                 )
             )
         meanwhile(manifest)
@@ -323,7 +325,7 @@ def _plan(
     uploads = _uploads(files + artwork_files, old_manifest)
     if any(feed.changed for feed in feeds):
         named = named_files(due_episodes(project, manifest, now), manifest, project)
-        check_named_objects(named, uploads, storage)
+        check_named_objects(named, uploads, storage, published=[f.published for f in feeds])
     return Plan(
         guids_to_write=sorted(guids.items()),
         uploads=uploads,

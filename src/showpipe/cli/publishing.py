@@ -75,11 +75,10 @@ def publish(
         render_plan(out, plan)
         render_scheduled(out, later, plan.project.feeds)
         return
-    uploads = outcome.plan.uploads
-    uploaded = [u for u in uploads if u.needed]
+    stored = len(plan.uploads) - len(outcome.uploaded)  # found whole, a killed run's included
     out.say(
         f"Published {len(episodes)} episode(s) to {run.storage.describe()}: "
-        f"{len(uploaded)} file(s) uploaded, {len(uploads) - len(uploaded)} already stored."
+        f"{len(outcome.uploaded)} file(s) uploaded, {stored} already stored."
     )
     for feed in outcome.plan.feeds:
         out.say(f"  {feed.name}: {feed.url}" + ("" if feed.changed else " (unchanged)"))

@@ -8,7 +8,16 @@ from pathlib import Path
 import click
 
 from showpipe import __version__
-from showpipe.cli.app import Output, cli, now_option, open_run, progress_bars, project_settings
+from showpipe.cli.app import (
+    Output,
+    cli,
+    dry_run_option,
+    is_preview,
+    now_option,
+    open_run,
+    progress_bars,
+    project_settings,
+)
 from showpipe.storage import open_storage
 
 
@@ -39,9 +48,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 
 @cli.command()
+@dry_run_option
 @now_option
 @click.pass_context
-def site(ctx: click.Context, now: datetime | None) -> None:
+def site(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     """Build the show page (index.html) and the video embed pages into the storage.
 
     Pages list the published episodes newest first, with players, chapters and links to
@@ -55,8 +65,10 @@ def site(ctx: click.Context, now: datetime | None) -> None:
     from showpipe.commands.publish import build_show_site
 
     run = open_run(ctx, now)
-    for key in build_show_site(run).pages:
-        ctx.obj.say(f"updated {run.settings.public_url}{key}")
+    preview = is_preview(ctx.obj, dry_run, now)
+    verb = "would update" if preview else "updated"
+    for key in build_show_site(run, dry_run=preview).pages:
+        ctx.obj.say(f"{verb} {run.settings.public_url}{key}")
 
 
 @cli.command()

@@ -20,10 +20,8 @@ from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
 from showpipe.media import HashCache, probe_image, probe_media, probe_video_size
 from showpipe.media.episodes import TaggedMedia
-from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.manifest import SAFE_KEY, EpisodeRecord, StoredFile
 from showpipe.model.show import Episode
-
-SAFE_KEY = re.compile(r"[a-z0-9]+/[a-z0-9][a-z0-9-]*-[0-9a-f]{12}(\.[a-z0-9]+)?")
 
 TEXT_TYPES = {
     ".vtt": "text/vtt",

@@ -105,13 +105,13 @@ def not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
     ]
 
 
-def _stored_after_upload(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | None]:
+def stored_objects(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | None]:
     """Each upload's object as stored now: listed where a folder had many uploads.
 
     A listing gives sizes only, one request per 1,000 keys, where asking each key is one
-    request per upload: for objects this run has just written whole (a PUT is atomic, and
-    its key names its content), the size is what is left to check. A key the listing lacks
-    is asked about too, in case a provider's listings lag behind its writes.
+    request per upload: for objects written whole (a PUT is atomic, and a key names its
+    content), the size is what is left to check. A key the listing lacks is asked about
+    too, in case a provider's listings lag behind its writes.
     """
     listed = _crowded_folders(uploads)
     sizes = {k: v for folder in listed for k, v in storage.list_sizes(folder + "/").items()}
@@ -129,7 +129,7 @@ def verify_uploads(uploads: Sequence[Upload], storage: Storage) -> None:
     Raises:
         StorageError: an object is missing or differs from the file uploaded.
     """
-    for upload, info in zip(uploads, _stored_after_upload(uploads, storage), strict=True):
+    for upload, info in zip(uploads, stored_objects(uploads, storage), strict=True):
         if info is None:
             raise StorageError(f"{upload.file.key}: missing after upload; publish again")
         if info.size != upload.file.size or info.digest not in (None, upload.file.digest):

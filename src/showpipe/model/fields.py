@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import locale
 import os
 import re
 from functools import cache
@@ -63,6 +64,9 @@ def _parse_timestamp(value: Any) -> float:
         if not match:
             raise ValueError(f"'{value}' is not a time (write 1:23:45, 12:34 or seconds)")
         hours, minutes, secs = match.groups()
+        # 2:60 is not a time on a clock; it is a typo for 3:00 or 2:06, so say so.
+        if (hours and int(minutes) > 59) or (minutes and float(secs) >= 60):
+            raise ValueError(f"'{value}' is not a time: minutes and seconds go up to 59")
         seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs)
     if seconds < 0:
         raise ValueError(f"'{value}' is negative")
@@ -90,6 +94,34 @@ def _check_plain(value: str) -> str:
 
 Text = Annotated[str, Field(min_length=1), AfterValidator(_check_plain)]
 Title = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_plain)]
+
+
+class ProblemAt(ValueError):
+    """A model check's problem at a place inside the model (`("chapters", 2, "start")`), so
+    the error points at that line rather than at the top of the file."""
+
+    def __init__(self, location: tuple[str | int, ...], message: str) -> None:
+        self.location = location
+        super().__init__(message)
+
+
+def _check_language(value: str) -> str:
+    if not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", value):
+        code = language_code(value)
+        hint = f"; write '{code}'" if code else " (write a code like en, de or pt-BR)"
+        raise ValueError(f"'{value}' is not a language code{hint}")
+    return value
+
+
+def language_code(name: str) -> str | None:
+    """The ISO 639 code for a language's English name ("English" -> "en"), if known."""
+    # The C library's locale aliases map language names to locales (english -> en_EN.ISO…).
+    alias = locale.locale_alias.get(name.strip().lower().replace(" ", ""))
+    return alias.split("_")[0].split(".")[0] if alias else None
+
+
+# RSS <language>: an RFC 5646 tag as the RSS board lists them, https://www.rssboard.org/rss-language-codes
+Language = Annotated[str, AfterValidator(_check_language)]
 
 
 # --- vocabularies --------------------------------------------------------------------------

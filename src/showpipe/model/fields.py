@@ -31,6 +31,18 @@ def _check_url(value: str) -> str:
     return value
 
 
+# Where an analytics prefix wants the stored file's whole URL; else the URL follows it.
+URL_PLACEHOLDER = "{url}"
+
+
+def _check_prefix(value: str) -> str:
+    if URL_PLACEHOLDER not in value and not value.endswith("/"):
+        raise ValueError(
+            f"'{value}' must end with / (the file's URL follows it) or contain {{url}}"
+        )
+    return value
+
+
 def _check_email(value: str) -> str:
     if not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
         raise ValueError(f"'{value}' is not an email address")
@@ -74,6 +86,7 @@ def _parse_timestamp(value: Any) -> float:
 
 
 Url = Annotated[str, AfterValidator(_check_url)]
+AnalyticsPrefix = Annotated[str, AfterValidator(_check_url), AfterValidator(_check_prefix)]
 Email = Annotated[str, AfterValidator(_check_email)]
 LocalFile = Annotated[Path, pydantic.BeforeValidator(_resolve_path)]
 Seconds = Annotated[float, pydantic.BeforeValidator(_parse_timestamp)]

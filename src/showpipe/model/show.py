@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from showpipe.errors import ValidationError, shown
 from showpipe.model.fields import (
+    AnalyticsPrefix,
     Email,
     Language,
     LocalFile,
@@ -162,6 +163,8 @@ class Feed(_Strict):
     # Names for podcast:season, by season number (default "Season N").
     seasons: dict[Annotated[int, Field(gt=0)], Annotated[str, Field(max_length=128)]] = {}
     notify: Notify = Notify()
+    # A download-measurement redirect before each enclosure URL (docs/analytics.md).
+    analytics_prefix: AnalyticsPrefix | None = None
 
 
 # --- episodes ----------------------------------------------------------------------------

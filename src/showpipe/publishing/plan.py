@@ -24,8 +24,8 @@ from showpipe.feeds import (
     PublishedEpisode,
     build_feed,
     clean_url,
+    enclosure_url,
     feed_key,
-    file_url,
     newest_first,
     render_all,
 )
@@ -164,7 +164,7 @@ def _checked_diff(
     expected = [
         ExpectedItem(
             p.guid,
-            file_url(p.record.media[feed.medium], public_url),
+            enclosure_url(feed, p.record.media[feed.medium], public_url),
             p.record.media[feed.medium].size,
         )
         for p in due

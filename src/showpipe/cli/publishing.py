@@ -64,7 +64,8 @@ def publish(
 
     out: Output = ctx.obj
     settings = project_settings(ctx, episodes[0].parent)
-    project = load_project(settings)
+    with out.step("load the project"):
+        project = load_project(settings)
     storage = open_storage(settings)
 
     # One reading of the clock for the whole run: the feeds and the pages list the same episodes.
@@ -75,7 +76,8 @@ def publish(
         return plan_publish(project, storage, list(episodes), now=at, id3_version=id3)
 
     # Bad input stops here, before the lock or the lease is taken.
-    plan = planned()
+    with out.step("plan: check, tag and build the feeds"):
+        plan = planned()
     if dry_run:
         out.say("Dry run: nothing is changed.")
         render_plan(out, plan)
@@ -85,7 +87,8 @@ def publish(
         out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
 
     # The site is built once, checked, and written as built (unless the plan is redone).
-    pages = build_site(plan.project, plan.manifest, now=at)
+    with out.step("build the pages"):
+        pages = build_site(plan.project, plan.manifest, now=at)
     # An unchanged show takes no lock and writes nothing: no PUT, however many episodes.
     if plan.changes_anything or changed_pages(storage, pages):
         with exclusive_run(settings, storage, "publish") as held:
@@ -93,10 +96,12 @@ def publish(
                 plan = planned()  # another run published meanwhile: build on its manifest
                 pages = build_site(plan.project, plan.manifest, now=at)
             bars = progress_bars(out)
-            run_plan(
-                plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
-            )
-            write_site(storage, pages)
+            with out.step("upload, then write the manifest and the feeds"):
+                run_plan(
+                    plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
+                )
+            with out.step("write the pages"):
+                write_site(storage, pages)
         for warning in announce_changes(plan):
             click.echo(f"Warning: {warning}", err=True)
     uploaded = [u for u in plan.uploads if u.needed]
@@ -127,7 +132,8 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     out: Output = ctx.obj
     settings = project_settings(ctx)
     storage = open_storage(settings)
-    refreshed = refresh_feeds(settings, storage, now=clock(now), dry_run=dry_run)
+    with out.step("refresh the feeds"):
+        refreshed = refresh_feeds(settings, storage, now=clock(now), dry_run=dry_run)
     if refreshed is None:
         return  # nothing can have changed since the last run
     plan, warnings = refreshed
@@ -209,7 +215,8 @@ def check(ctx: click.Context, now: datetime | None) -> None:
 
     out: Output = ctx.obj
     settings = project_settings(ctx)
-    report = check_project(settings, open_storage(settings), now=clock(now))
+    with out.step("check"):
+        report = check_project(settings, open_storage(settings), now=clock(now))
     for finding in report.warnings:
         out.say(str(finding))
     if report.errors:

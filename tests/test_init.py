@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import io
-import os
-import pty
 import shlex
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import podcastparser
@@ -16,6 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from showpipe.cli import cli
+from terminal import run_on_terminal
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = (REPO / "docs" / "start.md").read_text(encoding="utf-8")
@@ -93,32 +90,9 @@ def test_init_names_what_is_missing_when_it_cannot_ask(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def answer_on_a_terminal(folder: Path, answers: str, *args: str) -> str:
-    """Run showpipe with a terminal for input and output, typing `answers`; return the screen."""
-    main, terminal = pty.openpty()
-    command = [sys.executable, "-m", "showpipe", *args]
-    process = subprocess.Popen(
-        command, cwd=folder, stdin=terminal, stdout=terminal, stderr=terminal
-    )
-    os.close(terminal)
-    os.write(main, answers.encode())
-    drawn = b""
-    while True:
-        try:
-            chunk = os.read(main, 4096)
-        except OSError:  # the terminal closed: the process is done
-            break
-        if not chunk:
-            break
-        drawn += chunk
-    os.close(main)
-    assert process.wait(timeout=60) == 0, drawn.decode(errors="replace")
-    return drawn.decode(errors="replace")
-
-
 def test_init_asks_on_a_terminal(tmp_path: Path) -> None:
     answers = "T\nA show.\nAda\nada@example.com\nTechnology\nde\ny\n"
-    screen = answer_on_a_terminal(tmp_path, answers, "init", "x")
+    screen = run_on_terminal(tmp_path, "init", "x", typed=answers)
     assert "Title:" in screen and "Also a video feed?" in screen
     assert (tmp_path / "x" / "feeds" / "videos.yaml").is_file()
     assert 'language: "de"' in (tmp_path / "x" / "feeds" / "show.yaml").read_text()

@@ -58,6 +58,16 @@ def render_checks(out: Output, checks: list[Check], failure: str) -> None:
         raise ShowpipeError(f"{len(failed)} {failure}: {', '.join(failed)}")
 
 
+origins_option = click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    default=["*"],
+    show_default=True,
+    help="A web origin allowed to fetch files; repeat for several.",
+)
+
+
 @cli.group(name="storage")
 def storage_group() -> None:
     """Set up the storage target.
@@ -69,14 +79,7 @@ def storage_group() -> None:
 
 
 @storage_group.command()
-@click.option(
-    "--origin",
-    "origins",
-    multiple=True,
-    default=["*"],
-    show_default=True,
-    help="A web origin allowed to fetch files; repeat for several.",
-)
+@origins_option
 @dry_run_option
 @click.pass_context
 def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
@@ -102,14 +105,7 @@ def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
 
 
 @storage_group.command()
-@click.option(
-    "--origin",
-    "origins",
-    multiple=True,
-    default=["*"],
-    show_default=True,
-    help="A web origin allowed to fetch files; repeat for several.",
-)
+@origins_option
 @click.pass_context
 def setup(ctx: click.Context, origins: tuple[str, ...]) -> None:
     """Create the bucket, its CORS rules and a policy letting anyone read the show's objects,

@@ -104,3 +104,12 @@ def test_init_refuses_an_existing_project_and_a_wrong_category(project: Path) ->
     assert result.exit_code == 1 and "holds a showpipe project already" in result.stderr
     result = CliRunner().invoke(cli, ["init", str(project / "n"), *flags, "--category", "Tech"])
     assert result.exit_code == 1 and "did you mean 'Technology'" in result.stderr
+
+
+def test_new_asks_for_the_publish_time_on_a_terminal(project: Path) -> None:
+    typed = "2026-12-24T09:00:00+01:00\nChristmas special.\n"
+    screen = run_on_terminal(project, "new", "Holiday", typed=typed)
+    assert "Goes live at" in screen and "Summary" in screen
+    text = (project / "episodes" / "holiday.yaml").read_text()
+    assert "published: 2026-12-24T09:00:00+01:00" in text
+    assert 'summary: "Christmas special."' in text

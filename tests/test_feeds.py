@@ -460,13 +460,11 @@ def test_descriptions_rendered_on_every_core_match_one_by_one(
     markdowns = [
         f"Episode {i}: **bold** and [a link](https://example.com/{i})\n\n- x" for i in range(40)
     ]
-    monkeypatch.setattr(text, "_rendered", {})
-    monkeypatch.setattr(text, "PARALLEL_RENDER_FROM", 0)  # as for a big show: forked processes
-    text.render_all(markdowns)
-    assert set(text._rendered) == set(markdowns)
-    forked = dict(text._rendered)
-    monkeypatch.setattr(text, "_rendered", {})
-    assert {m: render_html(m) for m in markdowns} == forked
-    assert forked[markdowns[3]].startswith(
+    monkeypatch.setattr(text, "PARALLEL_RENDER_FROM", 0)  # as for a big show: worker processes
+    descriptions = text.Descriptions()
+    descriptions.render_all(markdowns)
+    parallel = {m: descriptions.html(m) for m in markdowns}
+    assert parallel == {m: render_html(m) for m in markdowns}
+    assert parallel[markdowns[3]].startswith(
         '<p>Episode 3: <strong>bold</strong> and <a href="https://example.com/3"'
     )

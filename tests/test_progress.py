@@ -41,6 +41,7 @@ def test_verbose_prints_each_step_with_its_duration(run: Run) -> None:
         "build the pages",
         "upload, then write the manifest and the feeds",
         "write the pages",
+        "notify",
     ]
     # without -v, none of it
     assert not re.search(r": \d+\.\d\d s$", run("publish", "episodes/on-tools.yaml").stdout, re.M)

@@ -8,8 +8,8 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -18,11 +18,12 @@ import click
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ProblemsFound, ShowpipeError
-from showpipe.storage import Progress, ProgressBars, Storage, no_progress
+from showpipe.storage import Progress, ProgressBars, no_progress, open_storage
 
 if TYPE_CHECKING:
-    from showpipe.publishing.lock import Held
+    from showpipe.commands.run import Run
     from showpipe.publishing.plan import Plan
+    from showpipe.publishing.uploads import Upload
 
 
 class ShowpipeGroup(click.Group):
@@ -136,13 +137,24 @@ def transfer_rate(sent: int, total: int, seconds: float) -> str:
     return f"{human_size(round(per_second))}/s, {minutes}:{secs:02d} left"
 
 
-def exclusive_run(
-    settings: Settings, storage: Storage, command: str
-) -> AbstractContextManager[Held]:
-    """The project's lock and the storage's lease, timed by the real clock (not --now)."""
-    from showpipe.publishing.lock import exclusive
+def open_run(ctx: click.Context, now: datetime | None, start: Path | None = None) -> Run:
+    """The project, its storage and the clock a command runs with, reporting to the terminal."""
+    from showpipe.commands.run import Run
 
-    return exclusive(settings.state_dir, storage, command, now=datetime.now(UTC))
+    out: Output = ctx.obj
+    settings = project_settings(ctx, start)
+
+    def uploading(upload: Upload) -> None:
+        out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
+
+    return Run(
+        settings,
+        open_storage(settings),
+        clock(now),
+        progress=progress_bars(out),
+        on_upload=uploading,
+        step=out.step,
+    )
 
 
 def clock(value: datetime | None) -> datetime:
@@ -202,6 +214,12 @@ def cli(ctx: click.Context, /, verbosity: int | None, **_: Any) -> None:
     )
 
 
+def warn(warnings: list[str]) -> None:
+    """Print warnings on stderr, where cron mails them and pipes leave them alone."""
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def human_size(n: int) -> str:
     value = float(n)
     for unit in ("B", "KB", "MB", "GB"):
@@ -212,8 +230,9 @@ def human_size(n: int) -> str:
 
 
 def render_plan(out: Output, plan: Plan) -> None:
-    for path, guid in plan.guids_to_write:
-        out.say(f"write guid {guid} into {path.name}")
+    for write in plan.yaml_writes:
+        value = str(write.value).lower() if isinstance(write.value, bool) else write.value
+        out.say(f"write {write.key}: {value} into {write.path.name}")
     for upload in plan.uploads:
         verb = "upload" if upload.needed else "skip  "
         note = "" if upload.needed else " (already stored)"
@@ -230,6 +249,8 @@ def render_plan(out: Output, plan: Plan) -> None:
         ):
             for title in titles:
                 out.say(f"  {label} {title}")
+    for key in plan.deletions:
+        out.say(f"delete {key}")
 
 
 def main() -> None:

@@ -1,4 +1,4 @@
-"""Linting a built feed against FEED-SPEC.md: what apps reject (errors) or handle badly
+"""Linting a built feed against docs/feed-rules.md: what apps reject (errors) or handle badly
 (warnings). Works on the XML alone, so it checks exactly what subscribers would get.
 """
 
@@ -24,7 +24,7 @@ from showpipe.model.fields import apple_categories
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}
-# FEED-SPEC.md, Item: the enclosure types Apple accepts.
+# The enclosure types Apple accepts (docs/feed-rules.md, "Items").
 APPLE_TYPES = {
     "audio/mpeg",
     "audio/x-m4a",

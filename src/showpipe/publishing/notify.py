@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from showpipe import __version__
@@ -15,8 +16,6 @@ from showpipe.model.show import Feed
 
 if TYPE_CHECKING:  # requests is imported when a feed asks for notifications, not on every run
     import requests
-
-    from showpipe.publishing.plan import Plan
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +61,8 @@ def notify_feed_changed(feed: Feed, feed_url: str, session: requests.Session) ->
     return [w for w in warnings if w]
 
 
-def announce_changes(plan: Plan) -> list[str]:
-    """Notify for every feed the plan changed; return the warnings."""
-    feeds = {feed.name: feed for feed in plan.project.feeds}
-    changed = [(feeds[update.name], update.url) for update in plan.feeds if update.changed]
+def announce_changes(changed: Sequence[tuple[Feed, str]]) -> list[str]:
+    """Notify for every changed feed (the feed and its public URL); return the warnings."""
     warnings: list[str] = []
     if not any(f.notify.websub or f.notify.podping or f.notify.podcast_index for f, _ in changed):
         return warnings

@@ -142,6 +142,26 @@ def test_unusable_settings_are_refused_before_anything_happens(
     assert not (project / "public").exists() and not (project / "s3:").exists()
 
 
+@pytest.mark.parametrize(
+    ("written", "hint"),
+    [
+        ("English", "write 'en'"),
+        ("german", "write 'de'"),
+        ("en_US", "write 'en-US'"),
+        ("xx yy", ""),
+    ],
+)
+def test_a_language_name_suggests_its_code(project: Path, written: str, hint: str) -> None:
+    from showpipe.errors import ValidationError
+    from showpipe.model.show import load_feed
+
+    edit(project / "feeds/show.yaml", "language: en", f"language: {written}")
+    with pytest.raises(ValidationError) as raised:
+        load_feed(project / "feeds/show.yaml")
+    [problem] = raised.value.problems
+    assert f"language: '{written}' is not a language code" in problem and hint in problem
+
+
 def test_a_windows_drive_is_still_a_folder(project: Path) -> None:
     from showpipe.config import check_storage
 

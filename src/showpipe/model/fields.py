@@ -120,7 +120,8 @@ class ProblemAt(ValueError):
 
 def _check_language(value: str) -> str:
     if not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", value):
-        code = language_code(value)
+        # en_US is a locale's spelling; RSS wants the language tag, en-US.
+        code = value.replace("_", "-") if "_" in value else language_code(value)
         hint = f"; write '{code}'" if code else " (write a code like en, de or pt-BR)"
         raise ValueError(f"'{value}' is not a language code{hint}")
     return value

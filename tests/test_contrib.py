@@ -41,7 +41,8 @@ def showpipe_commands(text: str) -> list[list[str]]:
 
 def check_command_exists(args: list[str]) -> None:
     """Parse `args` as the showpipe CLI would, without running anything."""
-    context = click.Context(cli, info_name="showpipe")
+    # The group's own settings (-h): click caches each command's help option on first use.
+    context = click.Context(cli, info_name="showpipe", **cli.context_settings)
     # The group's own options first; Command.parse_args leaves the command and its arguments.
     remaining = click.Command.parse_args(cli, context, list(args))
     name, command, rest = cli.resolve_command(context, remaining)

@@ -6,7 +6,14 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
-from showpipe.config import CONFIG_FILE, check_public_url, check_storage, load_settings
+from showpipe.config import (
+    CONFIG_FILE,
+    DEFAULT_PUBLIC_URL,
+    DEFAULT_STORAGE,
+    check_public_url,
+    check_storage,
+    load_settings,
+)
 from showpipe.errors import ConfigError
 from showpipe.model.fields import apple_categories, did_you_mean
 
@@ -57,8 +64,8 @@ class NewShow:
     category: str
     language: str = "en"
     link: str | None = None  # the show's web page (default: the public URL)
-    storage: str = "public"
-    public_url: str = "http://localhost:8000/"
+    storage: str = DEFAULT_STORAGE
+    public_url: str = DEFAULT_PUBLIC_URL
     video: bool = False
     first_episode: str = "Welcome"
 

@@ -53,7 +53,7 @@ PUBLISHED = "published: 2026-11-02T09:00:00+01:00"
             'start: "0:08"',
             'start: "2:60"',
             "2:60",
-            "chapters[1].start: '2:60' is not a time: minutes and seconds go up to 59",
+            "chapters[1].start: '2:60' is not a time: 60 is more than 59 minutes or seconds",
         ),
         (
             PILOT,

@@ -48,3 +48,35 @@ def due_episodes(project: Project, manifest: Manifest, now: datetime) -> NewestF
         if record and episode.published <= now and not episode.unpublished:
             due.append(PublishedEpisode(episode, record))
     return newest_first(due)
+
+
+def why_gone(project: Project, guid: str, title: str, now: datetime) -> str:
+    """Why an episode a live feed lists would leave it, and what to do: the GUID guard's
+    message names the real cause, not the likeliest one."""
+    owner = next((e for e in project.episodes if e.guid == guid), None)
+    if owner is not None and owner.published > now:
+        return (
+            f"{owner.source.name}'s `published` time ({owner.published.isoformat()}) is after "
+            f"{now.isoformat()}: set it back to when the episode went out"
+        )
+    if owner is not None:
+        return f"{owner.source.name} has it, but the storage's manifest does not"
+    renamed = [e for e in project.episodes if e.title == title and e.guid != guid]
+    if renamed:
+        return f"{renamed[0].source.name} now has GUID {renamed[0].guid}: restore `guid: {guid}`"
+    return (
+        "no episode YAML in this checkout has this GUID: pull the latest episodes "
+        "(e.g. `git pull`) before publishing"
+    )
+
+
+def scheduled_episodes(
+    project: Project, manifest: Manifest, now: datetime
+) -> list[PublishedEpisode]:
+    """Episodes published to the storage that join their feeds after `now`, soonest first."""
+    later = [
+        PublishedEpisode(e, manifest.episodes[e.guid])
+        for e in project.episodes
+        if e.guid in manifest.episodes and e.published > now and not e.unpublished
+    ]
+    return sorted(later, key=lambda p: (p.episode.published, p.guid))

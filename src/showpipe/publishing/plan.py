@@ -32,18 +32,15 @@ from showpipe.model.manifest import (
     read_manifest_versioned,
 )
 from showpipe.model.project import Project, missing_files
-from showpipe.model.published import NewestFirst, due_episodes
+from showpipe.model.published import NewestFirst, due_episodes, why_gone
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
-from showpipe.storage import ProgressBars, Storage, no_progress
+from showpipe.storage import ProgressBars, Storage, caching, no_progress
 
 log = logging.getLogger(__name__)
 
-# Feeds change in place (their URLs are fixed): apps see a new episode within minutes.
-FEED_CACHE = "public, max-age=300"
-MANIFEST_CACHE = "no-cache"
 # From this many episodes, a show's changed feeds are read back in parallel processes.
 PARALLEL_READ_BACK_FROM = 2000
 
@@ -145,7 +142,13 @@ class _ReadBack:
 
 
 def _checked_diff(
-    project: Project, feed: Feed, due: NewestFirst, xml: bytes, old: bytes | None
+    project: Project,
+    feed: Feed,
+    due: NewestFirst,
+    xml: bytes,
+    old: bytes | None,
+    *,
+    now: datetime,
 ) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None]:
     """How the feed's items change, and the read-back it needs; stop now if the feed would
     drop a GUID."""
@@ -153,7 +156,13 @@ def _checked_diff(
         return ([], [], []), None
     before, after = feed_items(old), feed_items(xml)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
-    guard_guids(feed.name, before, after, unpublished=unpublished)
+    guard_guids(
+        feed.name,
+        before,
+        after,
+        unpublished=unpublished,
+        why_gone=lambda guid, title: why_gone(project, guid, title, now),
+    )
     public_url = project.settings.public_url
     expected = [
         ExpectedItem(
@@ -207,7 +216,7 @@ def plan_feeds(
             )
             key = feed_key(feed)
             old = storage.get(key)
-            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old)
+            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old, now=now)
             if check:
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
             updates.append(
@@ -258,13 +267,17 @@ def plan_publish(
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
+        assert episode.guid is not None
         media = checked[episode.source]
         tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
         record, episode_files_ = describe_episode(
-            episode, tagged, project.settings, hashes=cache.hashes
+            episode,
+            tagged,
+            project.settings,
+            hashes=cache.hashes,
+            published=old_manifest.episodes.get(episode.guid),
         )
         files += episode_files_
-        assert episode.guid is not None
         records[episode.guid] = record
     manifest = replace(old_manifest, episodes=records)
     project = replace(project, episodes=list(episodes.values()))
@@ -378,12 +391,15 @@ def run_plan(
             encode_manifest(plan.manifest),
             version=plan.manifest_version,
             content_type="application/json",
-            cache_control=MANIFEST_CACHE,
+            cache_control=caching.RECORD,
         )
     for feed in plan.feeds:
         if feed.changed:
             storage.put_bytes(
-                feed.key, feed.xml, content_type="application/rss+xml", cache_control=FEED_CACHE
+                feed.key,
+                feed.xml,
+                content_type="application/rss+xml",
+                cache_control=caching.CHANGING,
             )
     for key in plan.deletions:
         storage.delete(key)

@@ -23,7 +23,8 @@ from showpipe.model.manifest import Manifest, StoredFile
 from showpipe.model.project import Project
 from showpipe.model.published import PublishedEpisode, due_episodes
 from showpipe.model.show import Feed
-from showpipe.storage import Storage
+from showpipe.storage import Storage, caching
+from showpipe.times import clock
 
 INDEX_KEY = "index.html"
 # The show page plays the newest episodes; the feeds carry the whole archive. A page with
@@ -40,14 +41,7 @@ _ENV = jinja2.Environment(
 )
 
 
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-_ENV.filters["clock"] = _clock
+_ENV.filters["clock"] = clock
 
 
 def embed_key(slug: str) -> str:
@@ -140,7 +134,6 @@ def _render(template: str, **values: Any) -> bytes:
 
 
 # Pages change whenever an episode does, so they are cached briefly, like the feeds.
-PAGE_CACHE = "public, max-age=300"
 
 
 # The hash of every page written, so finding what changed is one read however big the show.
@@ -182,14 +175,17 @@ def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
             storage.delete(page.key)  # an embed page of an episode taken down
             continue
         storage.put_bytes(
-            page.key, page.html, content_type="text/html; charset=utf-8", cache_control=PAGE_CACHE
+            page.key,
+            page.html,
+            content_type="text/html; charset=utf-8",
+            cache_control=caching.CHANGING,
         )
     if changed:
         storage.put_bytes(
             SITE_INDEX_KEY,
             json.dumps(digests, sort_keys=True).encode(),
             content_type="application/json",
-            cache_control="no-cache",
+            cache_control=caching.RECORD,
         )
     return [page.key for page in changed]
 

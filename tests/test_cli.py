@@ -102,16 +102,25 @@ def test_check_passes_on_the_sample_and_fails_on_a_missing_file(run: Run, projec
 
 
 def test_new_scaffolds_a_valid_episode_with_a_guid(run: Run, project: Path) -> None:
-    result = run("new", "Ünïcode & Friends")
+    result = run(
+        "new", "Ünïcode & Friends", "--published", "2026-12-07T09:00:00+01:00", "--summary", "Hi"
+    )
     assert result.exit_code == 0
     path = project / "episodes" / "unicode-friends.yaml"
     assert result.stdout == f"created {path}\n"
     data = YAML().load(path)
     assert data["title"] == "Ünïcode & Friends"
     assert len(data["guid"]) == 36
-    # it names a media file that does not exist yet, so check says so, and nothing else
+    # the sample show has episodes 1 and 2 of season 1: the next free number is proposed
+    assert (data["season"], data["episode"]) == (1, 3)
+    assert str(data["published"]) == "2026-12-07T09:00:00+01:00"
+    # the template's description and the missing recording are refused, and nothing else
     missing = run("check")
     assert missing.exit_code == 1
+    assert "unicode-friends.yaml:6: description: is still the template's text" in missing.stderr
+    text = path.read_text().replace("What this episode is about, in **Markdown**.", "Friends.")
+    path.write_text(text)
+    missing = run("check")
     assert missing.stderr.count("Error") == 1 and "unicode-friends.mp3" in missing.stderr
     # once the recording is there, the scaffold is a valid episode
     shutil.copy(
@@ -120,6 +129,13 @@ def test_new_scaffolds_a_valid_episode_with_a_guid(run: Run, project: Path) -> N
     )
     check = run("check")
     assert check.exit_code == 0, check.output
+
+
+def test_new_without_a_publish_time_leaves_it_for_the_user(run: Run, project: Path) -> None:
+    # Not on a terminal, nothing asks: the time is left empty, never the file's creation time.
+    assert run("new", "Later", "--summary", "Soon").exit_code == 0
+    result = run("check")
+    assert "later.yaml:4: published: is empty: write when it goes live" in result.stderr
 
 
 def test_new_refuses_to_overwrite(run: Run) -> None:

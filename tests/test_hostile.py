@@ -57,7 +57,7 @@ def _pilot(project: Path) -> bytes:
 
 # (id, YAML text or a function of the project writing files and returning it, message)
 HOSTILE: list[tuple[str, str | Callable[[Path], str | bytes], str]] = [
-    ("syntax", HEAD + "title: [unclosed\naudio: media/pilot.mp3\n", r"bad\.yaml:6: invalid YAML"),
+    ("syntax", HEAD + "title: [unclosed\naudio: media/pilot.mp3\n", r"bad\.yaml:5: invalid YAML"),
     ("alias-bomb", _bomb(), r"bad\.yaml:8: keywords\[0\]: Input should be a valid string"),
     ("wrong-type", VALID + "season: many\n", r"bad\.yaml:7: season: 'many' is not a whole"),
     ("unknown-key", VALID + "colour: red\n", r"bad\.yaml:7: colour: unknown key"),

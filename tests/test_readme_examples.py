@@ -67,6 +67,12 @@ def test_the_readme_walkthrough_starts_a_show(
 
     showpipe("new", "Our first episode")
     make_audio(project / "episodes" / "media" / "our-first-episode.mp3", 2.0)
+    # `$EDITOR episodes/our-first-episode.yaml`: the user writes the summary, the description
+    # and when it goes live, which `check` asks for until they are there.
+    episode = project / "episodes" / "our-first-episode.yaml"
+    text = episode.read_text().replace("published: null", "published: 2026-11-02T09:00:00Z")
+    text = text.replace("One line about this episode, shown in podcast apps' lists.", "Hello.")
+    episode.write_text(text.replace("What this episode is about, in **Markdown**.", "We begin."))
     showpipe("check")
     showpipe("publish", "episodes/our-first-episode.yaml")
     xml = (project / "public" / "feeds" / "show.xml").read_bytes()

@@ -232,7 +232,9 @@ def test_chapter_past_the_end_of_the_media_is_refused(
     make_episode("long", chapters=[{"start": 0, "title": "a"}, {"start": "0:25", "title": "b"}])
     result = run("publish", "episodes/long.yaml")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: episodes/long.yaml: chapters[1].start: 00:00:25.000 is")
+    assert result.stderr.startswith(
+        "Error: episodes/long.yaml:10: chapters[1].start: 00:00:25.000 is"
+    )
     assert "not inside episodes/media/pilot.mp3, which lasts 00:00:20." in result.stderr
     assert not (project / ".showpipe").exists() and not (project / "public").exists()
     assert "chapters[1].start" in run("check").stderr

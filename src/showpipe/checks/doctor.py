@@ -6,6 +6,7 @@ player would, so they catch a private bucket, a CDN that ignores Range, or missi
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -27,6 +28,14 @@ PUBLIC_FIX = (
 )
 RANGE_FIX = "serve the files through a host or CDN that answers Range requests with 206"
 CORS_FIX = "run `showpipe storage cors` to let web players fetch media, chapters and transcripts"
+# When the bucket's own rules allow the page, `storage cors` cannot help: something between
+# the page and the rules refuses the preflight.
+CORS_ALLOWED_FIX = (
+    "the bucket's CORS rules already allow this page, so `showpipe storage cors` will not "
+    "change this: let anonymous OPTIONS requests through where they are refused: the CDN or "
+    "proxy serving public_url, or the bucket policy (some S3-compatible servers check it for "
+    "preflights too)"
+)
 
 
 def run_doctor(settings: Settings, storage: Storage, *, probe_id: str) -> list[Check]:
@@ -46,8 +55,12 @@ def run_doctor(settings: Settings, storage: Storage, *, probe_id: str) -> list[C
         fix = "allow writing objects under the prefix (s3:PutObject) to these credentials"
         return [*checks, Check("write", False, str(e), fix)]
     checks.append(Check("write", True, f"wrote the probe object {key}"))
-    checks += _http_checks(settings.public_url + key, body)
-    checks += _bucket_cors(storage)
+    bucket_cors = _bucket_cors(storage)
+    cors_fix = CORS_ALLOWED_FIX if bucket_cors and bucket_cors[0].ok else CORS_FIX
+    checks += _http_checks(
+        settings.public_url + key, body, public_fix=_public_fix(storage), cors_fix=cors_fix
+    )
+    checks += bucket_cors
     try:
         storage.delete(key)
         checks.append(Check("delete", True, f"deleted {key}"))
@@ -73,18 +86,29 @@ def _bucket_cors(storage: Storage) -> list[Check]:
     return [Check("bucket cors", True, "GET allowed from any page")]
 
 
-def _http_checks(url: str, body: bytes) -> list[Check]:
+def _public_fix(storage: Storage) -> str:
+    """PUBLIC_FIX, with the bucket policy that makes this bucket's prefix public."""
+    from showpipe.storage.s3 import S3Storage
+    from showpipe.storage.s3setup import policy_for
+
+    if not isinstance(storage, S3Storage):
+        return PUBLIC_FIX
+    policy = json.dumps(policy_for(storage), indent=2)
+    return f"{PUBLIC_FIX}. This bucket policy does it (`showpipe storage setup` sets it):\n{policy}"
+
+
+def _http_checks(url: str, body: bytes, *, public_fix: str, cors_fix: str) -> list[Check]:
     """Public read, Range and CORS of the probe object, through its public URL."""
     try:
         response = requests.get(url, timeout=TIMEOUT)
     except requests.RequestException as e:
-        return [Check("public read", False, f"{url}: {type(e).__name__}", PUBLIC_FIX)]
+        return [Check("public read", False, f"{url}: {type(e).__name__}", public_fix)]
     if response.status_code != 200 or response.content != body:
         detail = f"{url} answered {response.status_code}, not the probe's bytes"
-        return [Check("public read", False, detail, PUBLIC_FIX)]
+        return [Check("public read", False, detail, public_fix)]
     checks = [Check("public read", True, url)]
     checks.append(_check(url, "range", _range_answered, RANGE_FIX, body=body))
-    checks.append(_check(url, "cors", _cors_answered, CORS_FIX, body=body))
+    checks.append(_check(url, "cors", _cors_answered, cors_fix, body=body))
     return checks
 
 
@@ -109,8 +133,14 @@ def _cors_answered(url: str, body: bytes) -> str | None:
     headers = {"Origin": TEST_ORIGIN, "Access-Control-Request-Method": "GET"}
     preflight = requests.options(url, headers=headers, timeout=TIMEOUT)
     allowed = preflight.headers.get("Access-Control-Allow-Origin")
-    # Browsers drop a preflight that is not 2xx, whatever headers it carries.
-    if not preflight.ok or allowed not in ("*", TEST_ORIGIN):
+    # Browsers drop a preflight that is not 2xx, whatever headers it carries: say which it is.
+    if not preflight.ok:
+        reason = "403 Forbidden" if preflight.status_code == 403 else preflight.status_code
+        return (
+            f"the server answered the CORS preflight (OPTIONS from {TEST_ORIGIN}) with "
+            f"{reason}, so browsers refuse web players the file"
+        )
+    if allowed not in ("*", TEST_ORIGIN):
         return f"a web page on {TEST_ORIGIN} may not fetch it (no CORS rule allows it)"
     return None
 
@@ -131,3 +161,44 @@ def set_cors(storage: Storage, origins: Sequence[str], *, dry_run: bool) -> dict
     if dry_run:
         return {"CORSRules": [{**CORS_RULE, "AllowedOrigins": list(origins)}]}
     return storage.set_cors(origins)
+
+
+def setup_storage(storage: Storage, origins: Sequence[str]) -> list[Check]:
+    """Create the bucket, set its CORS rules and its public-read policy, as far as the
+    provider allows; one Check per step, with what to do by hand where it refused.
+
+    Raises:
+        StorageError: the storage is a local folder, which has nothing to set up.
+    """
+    from showpipe.storage.s3 import S3Storage
+    from showpipe.storage.s3setup import ensure_bucket, policy_for, set_public_read
+
+    if not isinstance(storage, S3Storage):
+        raise StorageError(
+            f"{storage.describe()} is a local folder: there is no bucket to set up "
+            "(`showpipe serve` sends CORS headers itself)"
+        )
+    bucket = storage.config.bucket
+    try:
+        created = ensure_bucket(storage)
+    except StorageError as e:
+        return [Check("bucket", False, str(e), "create the bucket in the provider's console")]
+    steps = [Check("bucket", True, f"created {bucket}" if created else f"{bucket} exists")]
+    try:
+        storage.set_cors(origins)
+        steps.append(Check("cors", True, f"GET and HEAD allowed from {', '.join(origins)}"))
+    except StorageError as e:
+        fix = "allow GET and HEAD (with the Range header) in the provider's CORS settings"
+        steps.append(Check("cors", False, str(e), fix))
+    try:
+        set_public_read(storage)
+        detail = f"anyone may read s3://{bucket}/{storage.config.prefix}*"
+        steps.append(Check("public read", True, detail))
+    except StorageError as e:
+        policy = json.dumps(policy_for(storage), indent=2)
+        fix = (
+            "make the objects public in the provider's console (a public bucket, or a public "
+            f"custom domain), or set this bucket policy where it is allowed:\n{policy}"
+        )
+        steps.append(Check("public read", False, str(e), fix))
+    return steps

@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import podcastparser
 import requests
@@ -89,13 +90,38 @@ def _item_checks(item: etree._Element, title: str) -> list[PublishedFile]:
 def _check_file(session: requests.Session, check: PublishedFile) -> list[str]:
     headers = {"Range": "bytes=0-1", "Origin": ORIGIN}
     try:
+        # Redirects are followed as apps follow them: through an analytics prefix to the file.
         with session.get(check.url, headers=headers, timeout=TIMEOUT, stream=True) as response:
             status, got = response.status_code, response.headers
+            chain = [hop.url for hop in response.history] + [response.url]
             if status == 206:
                 # Read the two bytes asked for; a server that ignores Range is cut off.
                 response.raw.read(2)
     except requests.RequestException as e:
         return [f"{check.url}: {check.what}: cannot fetch ({type(e).__name__})"]
+    problems = _check_answer(check, status, got)
+    if len(chain) > 1 and not _names_the_same_file(check.url, chain[-1]):
+        problems.append(
+            f"{check.url}: {check.what}: the redirects end at {chain[-1]}, not at the file "
+            "the URL names"
+        )
+    if len(chain) > 1 and problems:
+        via = " -> ".join(chain)
+        problems = [f"{problem} (redirected: {via})" for problem in problems]
+    return problems
+
+
+def _names_the_same_file(url: str, final: str) -> bool:
+    """Whether a redirect chain from `url` ends at the file it names: measurement prefixes
+    (OP3, Podtrac …) write the file's URL, with or without its scheme, at their end."""
+    target = urlsplit(final)
+    return url.endswith(f"{target.netloc}{target.path}")
+
+
+def _check_answer(
+    check: PublishedFile, status: int, got: requests.structures.CaseInsensitiveDict[str]
+) -> list[str]:
+    """What is wrong with the answer to a file's Range request."""
     if status in (404, 403, 410):
         return [f"{check.url}: {check.what}: missing (HTTP {status})"]
     problems = []

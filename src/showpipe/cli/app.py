@@ -6,6 +6,7 @@ import gc
 import logging
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -55,6 +56,13 @@ class Output:
         if self.verbosity > 0:
             click.echo(message)
 
+    @contextmanager
+    def step(self, name: str) -> Iterator[None]:
+        """With --verbose, print `name` and how long it took once it is done."""
+        started = time.perf_counter()
+        yield
+        self.detail(f"{name}: {time.perf_counter() - started:.2f} s")
+
 
 # The [s3] settings of showpipe.toml, each also a --s3-* flag and a SHOWPIPE_S3_* variable.
 S3_OPTIONS = {
@@ -100,15 +108,35 @@ def progress_bars(out: Output) -> ProgressBars:
     @contextmanager
     def bar(label: str, total: int) -> Iterator[Progress]:
         lock = threading.Lock()  # s3transfer reports from its worker threads
-        with click.progressbar(length=total, label=label, file=stream) as progressbar:
+        started, done = time.perf_counter(), [0]
+        with click.progressbar(
+            length=total, label=label, file=stream, show_eta=False, item_show_func=_rate_shown
+        ) as progressbar:
 
             def advance(sent: int) -> None:
                 with lock:
-                    progressbar.update(sent)
+                    done[0] += sent
+                    rate = transfer_rate(done[0], total, time.perf_counter() - started)
+                    progressbar.update(sent, rate)
 
             yield advance
 
     return bar
+
+
+def _rate_shown(rate: str | None) -> str | None:
+    # Before the first bytes there is no rate: show nothing rather than "None".
+    return rate
+
+
+def transfer_rate(sent: int, total: int, seconds: float) -> str:
+    """Throughput and time left of an upload, as `4.2 MB/s, 0:12 left`."""
+    if seconds <= 0 or sent <= 0:
+        return ""
+    per_second = sent / seconds
+    left = round(max(total - sent, 0) / per_second)
+    minutes, secs = divmod(left, 60)
+    return f"{human_size(round(per_second))}/s, {minutes}:{secs:02d} left"
 
 
 def open_run(ctx: click.Context, now: datetime | None, start: Path | None = None) -> Run:
@@ -127,6 +155,7 @@ def open_run(ctx: click.Context, now: datetime | None, start: Path | None = None
         clock(now),
         progress=progress_bars(out),
         on_upload=uploading,
+        step=out.step,
     )
 
 

@@ -21,6 +21,7 @@ from showpipe.cli.app import (
     render_scheduled,
     warn,
 )
+from showpipe.cli.start import ask
 from showpipe.errors import ValidationError, shown
 from showpipe.storage import open_storage
 
@@ -184,7 +185,8 @@ def check(ctx: click.Context, now: datetime | None) -> None:
 
     out: Output = ctx.obj
     settings = project_settings(ctx)
-    report = check_project(settings, open_storage(settings), now=clock(now))
+    with out.step("check"):
+        report = check_project(settings, open_storage(settings), now=clock(now))
     for finding in report.warnings:
         out.say(str(finding))
     render_scheduled(out, report.scheduled, report.feeds)
@@ -232,15 +234,45 @@ def tag(ctx: click.Context, episodes: tuple[Path, ...], id3v23: bool, dry_run: b
 @cli.command()
 @click.argument("title")
 @click.option("--slug", help="File name for the episode (default: from the title).")
+@click.option(
+    "--published",
+    type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M%z", "%Y-%m-%dT%H:%M:%S"]),
+    help="When it goes live (ISO 8601; asked on a terminal, else left for you to fill in).",
+)
+@click.option("--summary", help="One line for podcast apps' lists (asked on a terminal).")
+@click.option("--season", type=click.IntRange(min=1), help="Its season (default: the latest).")
+@click.option(
+    "--episode", type=click.IntRange(min=1), help="Its number (default: the next free one)."
+)
 @click.pass_context
-def new(ctx: click.Context, title: str, slug: str | None) -> None:
-    """Create episodes/<slug>.yaml for a new episode, with a fresh GUID.
+def new(
+    ctx: click.Context,
+    title: str,
+    slug: str | None,
+    published: datetime | None,
+    summary: str | None,
+    season: int | None,
+    episode: int | None,
+) -> None:
+    """Create episodes/<slug>.yaml for a new episode, with a fresh GUID and the next free
+    episode number.
 
     \b
     Example:
-        showpipe new "Interview with Grace"
+        showpipe new "Interview with Grace" --published 2026-12-07T09:00:00+01:00
     """
     from showpipe.commands.new import create_episode
 
-    path = create_episode(project_settings(ctx), title, slug=slug, now=clock(None))
+    published = published or ask("Goes live at (e.g. 2026-12-07T09:00:00+01:00)", when=True)
+    summary = summary or ask("Summary (one line)")
+    path = create_episode(
+        project_settings(ctx),
+        title,
+        slug=slug,
+        # A time without a zone is the user's local time; one with a zone stays as written.
+        published=published.astimezone() if published and not published.tzinfo else published,
+        summary=summary,
+        season=season,
+        episode=episode,
+    )
     ctx.obj.say(f"created {path}")

@@ -9,7 +9,7 @@ import click
 
 from showpipe.cli.app import Output, cli, dry_run_option, open_run, project_settings
 from showpipe.errors import ShowpipeError
-from showpipe.storage import open_storage
+from showpipe.storage import Check, open_storage
 
 
 @cli.command()
@@ -33,13 +33,28 @@ def doctor(ctx: click.Context) -> None:
     storage = open_storage(settings)
     out.say(f"Checking {storage.describe()} (public URL {settings.public_url})")
     checks = run_doctor(settings, storage, probe_id=uuid.uuid4().hex[:12])
+    render_checks(out, checks, "check(s) failed")
+
+
+def render_checks(out: Output, checks: list[Check], failure: str) -> None:
+    """One line per check, the fix under a failed one; exit 1 when any failed."""
     for check in checks:
         out.say(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
         if not check.ok:
-            out.say(f"      fix: {check.fix}")
+            out.say("      fix: " + check.fix.replace("\n", "\n      "))
     failed = [check.name for check in checks if not check.ok]
     if failed:
-        raise ShowpipeError(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+        raise ShowpipeError(f"{len(failed)} {failure}: {', '.join(failed)}")
+
+
+origins_option = click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    default=["*"],
+    show_default=True,
+    help="A web origin allowed to fetch files; repeat for several.",
+)
 
 
 @cli.group(name="storage")
@@ -53,14 +68,7 @@ def storage_group() -> None:
 
 
 @storage_group.command()
-@click.option(
-    "--origin",
-    "origins",
-    multiple=True,
-    default=["*"],
-    show_default=True,
-    help="A web origin allowed to fetch files; repeat for several.",
-)
+@origins_option
 @dry_run_option
 @click.pass_context
 def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
@@ -83,6 +91,25 @@ def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
         out.say(
             f"  allow {', '.join(rule['AllowedMethods'])} from {', '.join(rule['AllowedOrigins'])}"
         )
+
+
+@storage_group.command()
+@origins_option
+@click.pass_context
+def setup(ctx: click.Context, origins: tuple[str, ...]) -> None:
+    """Create the bucket, its CORS rules and a policy letting anyone read the show's objects,
+    where the provider allows it; says what to do by hand where it does not.
+
+    \b
+    Example:
+        showpipe storage setup
+        showpipe doctor        # then check it from the outside
+    """
+    from showpipe.checks.doctor import setup_storage
+
+    out: Output = ctx.obj
+    storage = open_storage(project_settings(ctx))
+    render_checks(out, setup_storage(storage, origins), "step(s) not done")
 
 
 @storage_group.command()

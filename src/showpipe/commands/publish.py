@@ -29,7 +29,8 @@ def publish(
     Raises:
         ShowpipeError: bad input, before anything is changed; or a failure while writing.
     """
-    project = load_project(run.settings)
+    with run.step("load the project"):
+        project = load_project(run.settings)
     cache = BuildCache(run.settings.cache_dir)
     warnings: list[str] = []
 

@@ -10,7 +10,7 @@ changes nothing (no upload, no feed, no page) takes no lock and writes nothing a
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -35,6 +35,8 @@ class Run:
     # How a run reports long work; the CLI passes progress bars on a terminal.
     progress: ProgressBars = no_progress
     on_upload: Callable[[Upload], None] = lambda upload: None
+    # Wraps each step of the run (`with run.step("plan"):`); the CLI times them for -v.
+    step: Callable[[str], AbstractContextManager[None]] = lambda name: nullcontext()
     # The run's descriptions rendered to HTML, shared by its feeds and its pages.
     descriptions: Descriptions = field(default_factory=Descriptions)
 
@@ -81,24 +83,30 @@ def run_locked(
         ShowpipeError: bad input (before anything is changed), a busy or lost lease, or a
             storage failure.
     """
-    plan = make_plan()
-    pages = build_pages(run, plan)
+    with run.step("plan: check, tag and build the feeds"):
+        plan = make_plan()
+    with run.step("build the pages"):
+        pages = build_pages(run, plan)
     if not plan.changes_anything and not changed_pages(run.storage, pages):
         return Outcome(plan, wrote=False)
     with exclusive_run(run, command) as held:
         if not plan_is_current(plan, run.storage):
             plan = make_plan()
             pages = build_pages(run, plan)
-        uploaded = run_plan(
-            plan,
-            run.storage,
-            on_upload=run.on_upload,
-            progress=run.progress,
-            before_recording=held.confirm,
-        )
-        written = write_site(run.storage, pages)
+        with run.step("upload, then write the manifest and the feeds"):
+            uploaded = run_plan(
+                plan,
+                run.storage,
+                on_upload=run.on_upload,
+                progress=run.progress,
+                before_recording=held.confirm,
+            )
+        with run.step("write the pages"):
+            written = write_site(run.storage, pages)
         under_lock(plan)
-    return Outcome(plan, True, uploaded, written, warnings=announce(plan))
+    with run.step("notify"):
+        warnings = announce(plan)
+    return Outcome(plan, True, uploaded, written, warnings=warnings)
 
 
 def announce(plan: Plan) -> list[str]:

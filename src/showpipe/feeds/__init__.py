@@ -5,6 +5,7 @@ from __future__ import annotations
 from showpipe.feeds.build import (
     ENCLOSURE_TYPES,
     build_feed,
+    enclosure_url,
     feed_key,
     file_url,
     podcast_guid,
@@ -20,6 +21,7 @@ __all__ = [
     "chapters_json",
     "clean_text",
     "clean_url",
+    "enclosure_url",
     "feed_key",
     "file_url",
     "podcast_guid",

@@ -7,7 +7,7 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
@@ -16,6 +16,7 @@ from feedgen.feed import FeedGenerator
 
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
+from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
 from showpipe.feeds.text import Descriptions, clean_text, clean_url
 from showpipe.model.manifest import StoredFile
@@ -102,6 +103,11 @@ class _Urls:
 def file_url(stored: StoredFile, public_url: str) -> str:
     """The URL a feed gives for a published file."""
     return _Urls(clean_url(public_url)).of(stored)
+
+
+def enclosure_url(feed: Feed, stored: StoredFile, public_url: str) -> str:
+    """The URL a feed's enclosure gives for an episode's media: through its analytics prefix."""
+    return tracked_url(file_url(stored, public_url), feed.analytics_prefix)
 
 
 def _person(person: Person) -> ext.PersonTag:
@@ -194,7 +200,9 @@ def _add_item(
 ) -> None:
     episode, record = published.episode, published.record
     media = record.media[feed.medium]
-    enclosure = _source(media, urls=urls)
+    source = _source(media, urls=urls)
+    # Only the enclosure (and media:content, the same file) is counted through the prefix.
+    enclosure = replace(source, url=tracked_url(source.url, feed.analytics_prefix))
     entry = fg.add_entry()
     entry.title(clean_text(episode.title))
     entry.guid(clean_text(published.guid), permalink=False)

@@ -26,6 +26,7 @@ from showpipe.media import (
 )
 from showpipe.model.project import Project, line_naming, load_project, missing_files
 from showpipe.model.show import Episode, Feed
+from showpipe.model.yamlfile import line_in_file
 
 MEDIA = ("audio", "video")
 
@@ -48,9 +49,11 @@ def feed_for(project: Project, medium: str) -> Feed:
 def _check_chapters(episode: Episode, path: Path, duration: float) -> None:
     for i, chapter in enumerate(episode.chapters):
         if not chapter.start < duration:
+            line = line_in_file(episode.source, ("chapters", i, "start"))
             raise EpisodeError(
-                f"{shown(episode.source)}: chapters[{i}].start: {timestamp(chapter.start)} is not "
-                f"inside {shown(path)}, which lasts {timestamp(duration)}"
+                f"{shown(episode.source)}:{line}: chapters[{i}].start: "
+                f"{timestamp(chapter.start)} is not inside {shown(path)}, "
+                f"which lasts {timestamp(duration)}"
             )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import locale
 import os
 import re
 from functools import cache
@@ -29,6 +30,18 @@ def _check_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ValueError(f"'{value}' is not an http(s) URL")
+    return value
+
+
+# Where an analytics prefix wants the stored file's whole URL; else the URL follows it.
+URL_PLACEHOLDER = "{url}"
+
+
+def _check_prefix(value: str) -> str:
+    if URL_PLACEHOLDER not in value and not value.endswith("/"):
+        raise ValueError(
+            f"'{value}' must end with / (the file's URL follows it) or contain {{url}}"
+        )
     return value
 
 
@@ -65,6 +78,7 @@ def _parse_timestamp(value: Any) -> float:
 
 
 Url = Annotated[str, AfterValidator(_check_url)]
+AnalyticsPrefix = Annotated[str, AfterValidator(_check_url), AfterValidator(_check_prefix)]
 Email = Annotated[str, AfterValidator(_check_email)]
 LocalFile = Annotated[Path, pydantic.BeforeValidator(_resolve_path)]
 Seconds = Annotated[float, pydantic.BeforeValidator(_parse_timestamp)]
@@ -85,6 +99,35 @@ def _check_plain(value: str) -> str:
 
 Text = Annotated[str, Field(min_length=1), AfterValidator(_check_plain)]
 Title = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_plain)]
+
+
+class ProblemAt(ValueError):
+    """A model check's problem at a place inside the model (`("chapters", 2, "start")`), so
+    the error points at that line rather than at the top of the file."""
+
+    def __init__(self, location: tuple[str | int, ...], message: str) -> None:
+        self.location = location
+        super().__init__(message)
+
+
+def _check_language(value: str) -> str:
+    if not re.fullmatch(r"[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*", value):
+        # en_US is a locale's spelling; RSS wants the language tag, en-US.
+        code = value.replace("_", "-") if "_" in value else language_code(value)
+        hint = f"; write '{code}'" if code else " (write a code like en, de or pt-BR)"
+        raise ValueError(f"'{value}' is not a language code{hint}")
+    return value
+
+
+def language_code(name: str) -> str | None:
+    """The ISO 639 code for a language's English name ("English" -> "en"), if known."""
+    # The C library's locale aliases map language names to locales (english -> en_EN.ISO…).
+    alias = locale.locale_alias.get(name.strip().lower().replace(" ", ""))
+    return alias.split("_")[0].split(".")[0] if alias else None
+
+
+# RSS <language>: an RFC 5646 tag as the RSS board lists them, https://www.rssboard.org/rss-language-codes
+Language = Annotated[str, AfterValidator(_check_language)]
 
 
 # --- vocabularies --------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, ValidationError, shown
 from showpipe.model.show import Episode, Feed, load_episode, load_feed
+from showpipe.model.yamlfile import line_in_file
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,7 @@ def load_project(settings: Settings) -> Project:
             problems += e.problems
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")
+    problems += numbers_used_twice(episodes)
     guids = Counter(e.guid for e in episodes if e.guid)
     for episode in episodes:
         if episode.guid and guids[episode.guid] > 1:
@@ -76,6 +78,30 @@ def load_project(settings: Settings) -> Project:
     if problems:
         raise ValidationError(problems)
     return Project(settings=settings, feeds=feeds, episodes=episodes)
+
+
+def numbers_used_twice(episodes: list[Episode]) -> list[str]:
+    """Each full episode whose season and episode number an earlier one has already.
+
+    Apple Podcasts orders and shows episodes by these numbers; two "episode 3" confuse it.
+    Trailers and bonus episodes may carry the number of the episode they belong to.
+    """
+    first: dict[tuple[int, int], Episode] = {}
+    problems = []
+    # The later episode is the one to renumber: the earlier may be out already.
+    for episode in sorted(episodes, key=lambda e: (e.published, e.source.name)):
+        if episode.episode is None or episode.type != "full" or episode.unpublished:
+            continue
+        number = (episode.season or 1, episode.episode)
+        if number not in first:
+            first[number] = episode
+            continue
+        line = line_in_file(episode.source, ("episode",))
+        problems.append(
+            f"{shown(episode.source)}:{line}: episode: {number[1]} of season {number[0]} is "
+            f"already {first[number].source.name}; give the next free number"
+        )
+    return problems
 
 
 def missing_files(project: Project, episodes: list[Episode] | None = None) -> list[str]:

@@ -8,6 +8,7 @@ vocabularies they are checked against live in `showpipe.model.fields`.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -16,8 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from showpipe.errors import ValidationError, shown
 from showpipe.model.fields import (
+    AnalyticsPrefix,
     Email,
+    Language,
     LocalFile,
+    ProblemAt,
     Seconds,
     Text,
     Title,
@@ -135,7 +139,7 @@ class Feed(_Strict):
     title: Title
     description: Text
     link: Url
-    language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")]
+    language: Language
     copyright: str | None = None
     author: Text
     owner: Owner
@@ -159,6 +163,8 @@ class Feed(_Strict):
     # Names for podcast:season, by season number (default "Season N").
     seasons: dict[Annotated[int, Field(gt=0)], Annotated[str, Field(max_length=128)]] = {}
     notify: Notify = Notify()
+    # A download-measurement redirect before each enclosure URL (docs/analytics.md).
+    analytics_prefix: AnalyticsPrefix | None = None
 
 
 # --- episodes ----------------------------------------------------------------------------
@@ -196,6 +202,13 @@ class RemoteFile(_Strict):
 
     url: Url
     type: Annotated[str, Field(pattern=r"^[\w.+-]+/[\w.+-]+$")]
+
+
+# The sample text `showpipe new` writes: publishing it unchanged would be a mistake.
+TEMPLATE_PLACEHOLDERS = (
+    "One line about this episode, shown in podcast apps' lists.",
+    "What this episode is about, in **Markdown**.",
+)
 
 
 class Episode(_Strict):
@@ -239,9 +252,16 @@ class Episode(_Strict):
         for medium in ("audio", "video"):
             if self.media(medium) and self.remote(medium):
                 raise ValueError(f"give {medium} or remote_{medium}, not both")
-        starts = [c.start for c in self.chapters]
-        if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
-            raise ValueError("chapters: start times must be strictly increasing")
+        for i in range(1, len(self.chapters)):
+            if self.chapters[i].start <= self.chapters[i - 1].start:
+                raise ProblemAt(
+                    ("chapters", i, "start"),
+                    f"chapter {i + 1} starts no later than chapter {i}; "
+                    "start times must be strictly increasing",
+                )
+        for field in ("summary", "description"):
+            if getattr(self, field).strip() in TEMPLATE_PLACEHOLDERS:
+                raise ProblemAt((field,), "is still the template's text; write your own")
         return self
 
     def media(self, medium: str) -> Path | None:
@@ -287,18 +307,44 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
+def _dotted(location: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")
+
+
+def _problem_location(error: Any, location: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Where a model check placed its problem (ProblemAt), else pydantic's location."""
+    cause = error.get("ctx", {}).get("error")
+    return (*location, *cause.location) if isinstance(cause, ProblemAt) else location
+
+
+def why_not_a_datetime(value: Any) -> str:
+    """Why an ISO 8601-looking text is no real time ("month must be in 1..12"), or ""."""
+    try:
+        datetime.fromisoformat(str(value).replace("z", "Z"))
+    except ValueError as e:
+        reason = str(e)
+        if reason.startswith("offset"):
+            return ": a time zone offset must be less than 24 hours"
+        if "Invalid isoformat" not in reason:
+            return f": {reason}"
+    return ""
+
+
 def _describe(model: type[BaseModel], error: Any) -> str:
     """One pydantic error as `field: message`, phrased for a podcaster."""
     location = tuple(error["loc"])
-    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")
+    field = _dotted(location)
     kind, value = error["type"], error.get("input")
     if kind == "missing":
         message = "is required"
     elif kind == "extra_forbidden":
         hint = did_you_mean(location[-1], _known_fields(model, location[:-1]))
         message = f"unknown key{hint}"
+    elif value is None and kind.startswith("datetime"):
+        message = "is empty: write when it goes live, like 2026-11-20T09:00:00+01:00"
     elif kind.startswith("datetime") or kind == "date_from_datetime_parsing":
-        message = f"'{value}' is not a date-time (write it like 2026-11-20T09:00:00+01:00)"
+        reason = why_not_a_datetime(value)
+        message = f"'{value}' is not a date-time{reason} (write it like 2026-11-20T09:00:00+01:00)"
     elif kind == "timezone_aware":
         message = f"'{value}' has no time zone (add one, like +01:00 or Z)"
     elif kind.startswith("int_"):
@@ -309,6 +355,8 @@ def _describe(model: type[BaseModel], error: Any) -> str:
         message = f"'{value}' is not one of {error['ctx']['expected']}"
     elif kind == "value_error":
         message = str(error["ctx"]["error"])
+        location = _problem_location(error, location)
+        field = _dotted(location)
     else:
         message = error["msg"]
     return f"{field}: {message}" if field else message
@@ -330,7 +378,8 @@ def _validate(model: type[BaseModel], path: Path, extra: dict[str, Any]) -> Any:
         return model.model_validate({**data, **extra}, context={"base": base})
     except pydantic.ValidationError as e:
         problems = [
-            f"{shown(path)}:{line_of(data, error['loc'])}: {_describe(model, error)}"
+            f"{shown(path)}:{line_of(data, _problem_location(error, error['loc']))}: "
+            f"{_describe(model, error)}"
             for error in e.errors(include_url=False)
         ]
         raise ValidationError(problems) from None

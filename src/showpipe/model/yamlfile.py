@@ -16,6 +16,7 @@ from typing import Any
 import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from showpipe.errors import shown
@@ -32,8 +33,25 @@ class YamlProblem(Exception):
         super().__init__(f"{shown(path)}:{line or 1}: {message}")
 
 
+class _LenientConstructor(RoundTripConstructor):
+    """ruamel.yaml's constructor, keeping an impossible date (30 February, hour 25, `+25:00`)
+    as its text: the model then reports it at its line instead of a traceback."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_LenientConstructor.add_constructor(
+    "tag:yaml.org,2002:timestamp", _LenientConstructor.construct_yaml_timestamp
+)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _LenientConstructor
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
@@ -61,8 +79,12 @@ def read_yaml(path: Path) -> CommentedMap:
         data = _yaml().load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        # An unclosed [, { or quote is found at the end of the file; its start is the fix.
+        if e.context_mark is not None and str(e.context).startswith(OPENED_CONTEXTS):
+            mark = e.context_mark
         where = mark.line + 1 if mark is not None else None
-        raise YamlProblem(path, where, f"invalid YAML: {e.problem or e.context}") from e
+        problem = str(e.problem or e.context)
+        raise YamlProblem(path, where, f"invalid YAML: {problem}{syntax_hint(problem)}") from e
     except YAMLError as e:
         raise YamlProblem(path, None, f"invalid YAML: {e}") from e
     if data is None:
@@ -70,6 +92,36 @@ def read_yaml(path: Path) -> CommentedMap:
     if not isinstance(data, CommentedMap):
         raise YamlProblem(path, 1, "the file must be a mapping of keys to values")
     return data
+
+
+# What usually causes each of YAML's complaints in a hand-written episode file, and its fix.
+SYNTAX_HINTS = {
+    "mapping values are not allowed": "a value containing ': ' must be quoted, "
+    'like title: "Pilot: the start"',
+    "expected ',' or ']'": "a value starting with [ is a list: close it, or quote the value",
+    "expected ',' or '}'": "a value starting with { is a mapping: close it, or quote the value",
+    "found character '\\t'": "indent with spaces, not tabs",
+    "could not find expected ':'": "each line needs `key: value`; quote a value that spans lines",
+    "found undefined alias": "a value starting with * must be quoted",
+    "found character '@'": "a value starting with @ or ` must be quoted",
+    "found character '`'": "a value starting with @ or ` must be quoted",
+    "found duplicate key": "a key appears twice in one mapping: keep one",
+    "while scanning a quoted scalar": "a quoted value is not closed: add the closing quote",
+    "found unexpected end of stream": "a quoted value is not closed: add the closing quote",
+    "did not find expected key": "check the indentation: keys of one mapping line up",
+    "block mapping": "check the indentation: keys of one mapping line up",
+}
+
+
+OPENED_CONTEXTS = ("while parsing a flow", "while scanning a quoted", "while scanning a double")
+
+
+def syntax_hint(problem: str) -> str:
+    """What to change for one of YAML's syntax complaints ("; fix: …"), or ""."""
+    for pattern, hint in SYNTAX_HINTS.items():
+        if pattern in problem:
+            return f"; fix: {hint}"
+    return ""
 
 
 class _FastLoader(pyyaml.CSafeLoader):
@@ -88,7 +140,15 @@ class _FastLoader(pyyaml.CSafeLoader):
             raise pyyaml.constructor.ConstructorError(None, None, "duplicate key", node.start_mark)
         return mapping
 
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        # An impossible date stays text, so the model reports it (see _LenientConstructor).
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
 
+
+_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", _FastLoader.construct_yaml_timestamp)
 _FastLoader.yaml_implicit_resolvers = {
     first: [
         (tag, regexp)
@@ -153,6 +213,14 @@ def line_of(data: CommentedMap, location: Sequence[str | int]) -> int:
             break
         node = node[part]
     return line
+
+
+def line_in_file(path: Path, location: Sequence[str | int]) -> int:
+    """`line_of` in a file read again (1 if it cannot be): only called to report a problem."""
+    try:
+        return line_of(read_yaml(path), location)
+    except YamlProblem:
+        return 1
 
 
 def write_yaml(path: Path, data: Mapping[str, Any]) -> None:

@@ -19,7 +19,7 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import Descriptions, build_feed, clean_url, feed_key, file_url
+from showpipe.feeds import Descriptions, build_feed, clean_url, enclosure_url, feed_key
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
 from showpipe.media import BuildCache
 from showpipe.media.episodes import check_episode, tag_episode
@@ -170,7 +170,7 @@ def _checked_diff(
     expected = [
         ExpectedItem(
             p.guid,
-            file_url(p.record.media[feed.medium], public_url),
+            enclosure_url(feed, p.record.media[feed.medium], public_url),
             p.record.media[feed.medium].size,
         )
         for p in due
@@ -270,6 +270,7 @@ def plan_publish(
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
+        assert episode.guid is not None
         media = checked[episode.source]
         tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
         record, episode_files_ = describe_episode(
@@ -280,7 +281,6 @@ def plan_publish(
             published=old_manifest.episodes.get(episode.guid or ""),
         )
         files += episode_files_
-        assert episode.guid is not None
         records[episode.guid] = record
     manifest = replace(old_manifest, episodes=records)
     project = replace(project, episodes=list(episodes.values()))

@@ -224,7 +224,7 @@ class S3Storage:
 
     def get(self, key: str) -> bytes | None:
         try:
-            with self._translating("read", key):
+            with self.translating("read", key):
                 response = self.client.get_object(Bucket=self.config.bucket, Key=self._key(key))
                 return bytes(response["Body"].read())
         except _Missing:
@@ -252,7 +252,7 @@ class S3Storage:
 
         def put(item: PutItem) -> None:
             data = item.path.read_bytes()
-            with self._translating("upload", item.key):
+            with self.translating("upload", item.key):
                 self.client.put_object(
                     Bucket=self.config.bucket,
                     Key=self._key(item.key),
@@ -289,14 +289,14 @@ class S3Storage:
                 for item in items
             ]
             for key, future in futures:
-                with self._translating("upload", key):
+                with self.translating("upload", key):
                     future.result()
 
     def _resumed(self, item: PutItem, progress: Progress | None) -> bool:
         """Finish a killed run's upload of `item`, sending only the parts it lacks; False when
         there is none to finish."""
         chunk, key = self.transfer_config.multipart_chunksize, self._key(item.key)
-        with self._translating("resume the upload of", item.key):
+        with self.translating("resume the upload of", item.key):
             unfinished = find_unfinished(self.client, self.config.bucket, key, item.path, chunk)
             if unfinished is None:
                 return False
@@ -319,7 +319,7 @@ class S3Storage:
         return True
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
-        with self._translating("write", key):
+        with self.translating("write", key):
             self.client.put_object(
                 Bucket=self.config.bucket,
                 Key=self._key(key),
@@ -328,12 +328,12 @@ class S3Storage:
             )
 
     def delete(self, key: str) -> None:
-        with self._translating("delete", key):
+        with self.translating("delete", key):
             self.client.delete_object(Bucket=self.config.bucket, Key=self._key(key))
 
     def stat(self, key: str) -> ObjectInfo | None:
         try:
-            with self._translating("check", key):
+            with self.translating("check", key):
                 head = self.client.head_object(Bucket=self.config.bucket, Key=self._key(key))
         except _Missing:
             return None
@@ -341,7 +341,7 @@ class S3Storage:
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:
-            with self._translating("read", key):
+            with self.translating("read", key):
                 response = self.client.get_object(Bucket=self.config.bucket, Key=self._key(key))
                 return bytes(response["Body"].read()), str(response["ETag"])
         except _Missing:
@@ -353,7 +353,7 @@ class S3Storage:
         """A conditional PutObject: If-Match the ETag read, or If-None-Match `*` to create."""
         condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
         try:
-            with self._translating("write", key):
+            with self.translating("write", key):
                 self.client.put_object(
                     Bucket=self.config.bucket,
                     Key=self._key(key),
@@ -369,7 +369,7 @@ class S3Storage:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.config.bucket, Prefix=self._key(prefix)
         )
-        with self._translating("list", prefix or "/"):
+        with self.translating("list", prefix or "/"):
             for page in pages:
                 for found in page.get("Contents", []):
                     sizes[found["Key"][len(self.config.prefix) :]] = int(found["Size"])
@@ -380,7 +380,7 @@ class S3Storage:
         pages = self.client.get_paginator("list_multipart_uploads").paginate(
             Bucket=self.config.bucket, Prefix=self.config.prefix
         )
-        with self._translating("list multipart uploads of", ""):
+        with self.translating("list multipart uploads of", ""):
             for page in pages:
                 found += [
                     Incomplete(
@@ -393,7 +393,7 @@ class S3Storage:
         return found
 
     def abort_upload(self, upload: Incomplete) -> None:
-        with self._translating("abort the multipart upload of", upload.key):
+        with self.translating("abort the multipart upload of", upload.key):
             self.client.abort_multipart_upload(
                 Bucket=self.config.bucket, Key=self._key(upload.key), UploadId=upload.upload_id
             )
@@ -405,7 +405,7 @@ class S3Storage:
             return [Check("credentials", False, "boto3 found no credentials", CREDENTIALS_FIX)]
         checks = [Check("credentials", True, f"found by boto3 ({credentials.method})")]
         try:
-            with self._translating("reach", ""):
+            with self.translating("reach", ""):
                 self.client.head_bucket(Bucket=self.config.bucket)
         except StorageError as e:
             problem, _, fix = str(e).partition("; ")
@@ -415,14 +415,14 @@ class S3Storage:
     def set_cors(self, origins: Sequence[str]) -> dict[str, Any]:
         """Let web players on `origins` fetch objects (with Range); returns the rules set."""
         rules = {"CORSRules": [{**CORS_RULE, "AllowedOrigins": list(origins)}]}
-        with self._translating("set CORS rules of", ""):
+        with self.translating("set CORS rules of", ""):
             self.client.put_bucket_cors(Bucket=self.config.bucket, CORSConfiguration=rules)
         return rules
 
     def cors_allows(self, origin: str) -> bool:
         """Whether the bucket's CORS rules let a page on `origin` GET objects."""
         try:
-            with self._translating("read CORS rules of", ""):
+            with self.translating("read CORS rules of", ""):
                 rules = self.client.get_bucket_cors(Bucket=self.config.bucket)["CORSRules"]
         except StorageError as e:
             if "NoSuchCORSConfiguration" in str(e):
@@ -435,7 +435,7 @@ class S3Storage:
         )
 
     @contextmanager
-    def _translating(self, action: str, key: str) -> Iterator[None]:
+    def translating(self, action: str, key: str) -> Iterator[None]:
         """Turn botocore's errors into one StorageError line: what, where, and the fix."""
         try:
             yield

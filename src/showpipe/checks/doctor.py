@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 from showpipe.config import Settings
-from showpipe.errors import StorageError
-from showpipe.storage import Check, Storage, caching
+from showpipe.errors import NotReadyError, StorageError
+from showpipe.storage import Storage, bucket_of, caching
 
 PROBE_FOLDER = "showpipe"
 # Any page a web player could live on; a rule for "*" or this origin passes.
@@ -38,13 +39,32 @@ CORS_ALLOWED_FIX = (
 )
 
 
+@dataclass(frozen=True)
+class Check:
+    """The outcome of one `showpipe doctor` check; `fix` says what to do when it failed."""
+
+    name: str
+    ok: bool
+    detail: str
+    fix: str = ""
+
+
+def _readiness(storage: Storage) -> list[Check]:
+    """The storage's own steps (credentials and bucket, or a writable folder)."""
+    try:
+        return [Check(step, True, detail) for step, detail in storage.preflight()]
+    except NotReadyError as e:
+        passed = [Check(step, True, detail) for step, detail in e.passed]
+        return [*passed, Check(e.step, False, e.problem, e.fix)]
+
+
 def run_doctor(settings: Settings, storage: Storage, *, probe_id: str) -> list[Check]:
     """Check a storage target: backend preflight, write, public read, Range, CORS, delete.
 
     Stops at the first failure that makes the later checks meaningless; the probe object is
     always deleted again.
     """
-    checks = storage.preflight()
+    checks = _readiness(storage)
     if not all(check.ok for check in checks):
         return checks
     key = f"{PROBE_FOLDER}/doctor-{probe_id}.txt"
@@ -72,14 +92,12 @@ def run_doctor(settings: Settings, storage: Storage, *, probe_id: str) -> list[C
 
 def _bucket_cors(storage: Storage) -> list[Check]:
     """A bucket's own CORS rules, which a preflight through a CDN may not reveal."""
-    from showpipe.storage.s3 import S3Storage
-
-    if not isinstance(storage, S3Storage):
-        return []
     try:
         allowed = storage.cors_allows(TEST_ORIGIN)
     except StorageError as e:
         return [Check("bucket cors", False, str(e), CORS_FIX)]
+    if allowed is None:
+        return []  # no rules of its own: the HTTP checks above are the whole story
     if not allowed:
         detail = f"no CORS rule of the bucket lets a page on {TEST_ORIGIN} GET objects"
         return [Check("bucket cors", False, detail, CORS_FIX)]
@@ -88,12 +106,10 @@ def _bucket_cors(storage: Storage) -> list[Check]:
 
 def _public_fix(storage: Storage) -> str:
     """PUBLIC_FIX, with the bucket policy that makes this bucket's prefix public."""
-    from showpipe.storage.s3 import S3Storage
-    from showpipe.storage.s3setup import policy_for
-
-    if not isinstance(storage, S3Storage):
+    found = storage.public_read_policy()
+    if found is None:
         return PUBLIC_FIX
-    policy = json.dumps(policy_for(storage), indent=2)
+    policy = json.dumps(found, indent=2)
     return f"{PUBLIC_FIX}. This bucket policy does it (`showpipe storage setup` sets it):\n{policy}"
 
 
@@ -151,16 +167,12 @@ def set_cors(storage: Storage, origins: Sequence[str], *, dry_run: bool) -> dict
     Raises:
         StorageError: the storage is not a bucket, or the rules could not be set.
     """
-    from showpipe.storage.s3 import CORS_RULE, S3Storage
+    from showpipe.storage.s3 import CORS_RULE
 
-    if not isinstance(storage, S3Storage):
-        raise StorageError(
-            f"{storage.describe()} is a local folder: CORS rules belong to the web server "
-            "(`showpipe serve` already sends them)"
-        )
+    bucket = bucket_of(storage, "CORS rules belong to the web server (`showpipe serve` sends them)")
     if dry_run:
         return {"CORSRules": [{**CORS_RULE, "AllowedOrigins": list(origins)}]}
-    return storage.set_cors(origins)
+    return bucket.set_cors(origins)
 
 
 def setup_storage(storage: Storage, origins: Sequence[str]) -> list[Check]:
@@ -170,14 +182,9 @@ def setup_storage(storage: Storage, origins: Sequence[str]) -> list[Check]:
     Raises:
         StorageError: the storage is a local folder, which has nothing to set up.
     """
-    from showpipe.storage.s3 import S3Storage
     from showpipe.storage.s3setup import ensure_bucket, policy_for, set_public_read
 
-    if not isinstance(storage, S3Storage):
-        raise StorageError(
-            f"{storage.describe()} is a local folder: there is no bucket to set up "
-            "(`showpipe serve` sends CORS headers itself)"
-        )
+    storage = bucket_of(storage, "there is no bucket to set up (`showpipe serve` sends CORS)")
     bucket = storage.config.bucket
     try:
         created = ensure_bucket(storage)

@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 
 import click
 
+from showpipe.checks.doctor import Check
 from showpipe.cli.app import Output, cli, dry_run_option, open_run, project_settings
 from showpipe.errors import ShowpipeError
-from showpipe.storage import Check, open_storage
+from showpipe.storage import open_storage
 
 
 @cli.command()

@@ -13,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from showpipe.digests import data_digest, file_digest
-from showpipe.errors import ConflictError, StorageError
-from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
+from showpipe.errors import ConflictError, NotReadyError, StorageError
+from showpipe.storage import Incomplete, ObjectInfo, Progress, PutItem
 
 # Held (flock) while a conditional write compares and replaces, by every run sharing the folder.
 WRITE_LOCK = ".showpipe-write.lock"
@@ -127,19 +127,21 @@ class LocalStorage:
     def abort_upload(self, upload: Incomplete) -> None:
         self._path(upload.upload_id).unlink(missing_ok=True)
 
-    def preflight(self) -> list[Check]:
+    def preflight(self) -> list[tuple[str, str]]:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            return [
-                Check(
-                    "folder",
-                    False,
-                    f"cannot create {self.root}: {e.strerror}",
-                    "choose a writable folder with --storage or SHOWPIPE_STORAGE",
-                )
-            ]
-        return [Check("folder", True, f"{self.root} exists")]
+            fix = "choose a writable folder with --storage or SHOWPIPE_STORAGE"
+            raise NotReadyError(
+                "folder", f"cannot create {self.root}: {e.strerror}", fix, passed=[]
+            ) from e
+        return [("folder", f"{self.root} exists")]
+
+    def cors_allows(self, origin: str) -> None:
+        return None  # the web server that serves the folder decides
+
+    def public_read_policy(self) -> None:
+        return None
 
     @contextmanager
     def _replacing(self, key: str) -> Iterator[Path]:

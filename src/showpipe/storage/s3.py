@@ -25,8 +25,8 @@ from botocore.config import Config
 from s3transfer.subscribers import BaseSubscriber
 
 from showpipe.digests import ALGORITHM
-from showpipe.errors import ConfigError, ConflictError, StorageError
-from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
+from showpipe.errors import ConfigError, ConflictError, NotReadyError, StorageError
+from showpipe.storage import Incomplete, ObjectInfo, Progress, PutItem
 from showpipe.storage.resume import find_unfinished, finish_upload
 
 log = logging.getLogger(__name__)
@@ -398,19 +398,26 @@ class S3Storage:
                 Bucket=self.config.bucket, Key=self._key(upload.key), UploadId=upload.upload_id
             )
 
-    def preflight(self) -> list[Check]:
+    def preflight(self) -> list[tuple[str, str]]:
         """Credentials found, and the bucket reachable with them."""
         credentials = self.session.get_credentials()
         if credentials is None:
-            return [Check("credentials", False, "boto3 found no credentials", CREDENTIALS_FIX)]
-        checks = [Check("credentials", True, f"found by boto3 ({credentials.method})")]
+            raise NotReadyError(
+                "credentials", "boto3 found no credentials", CREDENTIALS_FIX, passed=[]
+            )
+        passed = [("credentials", f"found by boto3 ({credentials.method})")]
         try:
             with self.translating("reach", ""):
                 self.client.head_bucket(Bucket=self.config.bucket)
         except StorageError as e:
             problem, _, fix = str(e).partition("; ")
-            return [*checks, Check("bucket", False, problem, fix)]
-        return [*checks, Check("bucket", True, f"{self.config.bucket} at {self.endpoint}")]
+            raise NotReadyError("bucket", problem, fix, passed=passed) from e
+        return [*passed, ("bucket", f"{self.config.bucket} at {self.endpoint}")]
+
+    def public_read_policy(self) -> dict[str, Any]:
+        from showpipe.storage.s3setup import policy_for
+
+        return policy_for(self)
 
     def set_cors(self, origins: Sequence[str]) -> dict[str, Any]:
         """Let web players on `origins` fetch objects (with Range); returns the rules set."""

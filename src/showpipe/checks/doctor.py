@@ -15,12 +15,12 @@ import requests
 
 from showpipe.config import Settings
 from showpipe.errors import NotReadyError, StorageError
+from showpipe.http import new_session
 from showpipe.storage import Storage, bucket_of, caching
 
 PROBE_FOLDER = "showpipe"
 # Any page a web player could live on; a rule for "*" or this origin passes.
 TEST_ORIGIN = "https://player.example"
-TIMEOUT = 10
 
 PUBLIC_FIX = (
     "make the objects publicly readable (a bucket policy allowing s3:GetObject on the prefix, "
@@ -115,39 +115,49 @@ def _public_fix(storage: Storage) -> str:
 
 def _http_checks(url: str, body: bytes, *, public_fix: str, cors_fix: str) -> list[Check]:
     """Public read, Range and CORS of the probe object, through its public URL."""
-    try:
-        response = requests.get(url, timeout=TIMEOUT)
-    except requests.RequestException as e:
-        return [Check("public read", False, f"{url}: {type(e).__name__}", public_fix)]
-    if response.status_code != 200 or response.content != body:
-        detail = f"{url} answered {response.status_code}, not the probe's bytes"
-        return [Check("public read", False, detail, public_fix)]
-    checks = [Check("public read", True, url)]
-    checks.append(_check(url, "range", _range_answered, RANGE_FIX, body=body))
-    checks.append(_check(url, "cors", _cors_answered, cors_fix, body=body))
-    return checks
+    with new_session("doctor") as session:
+        try:
+            response = session.get(url)
+        except requests.RequestException as e:
+            return [Check("public read", False, f"{url}: {type(e).__name__}", public_fix)]
+        if response.status_code != 200 or response.content != body:
+            detail = f"{url} answered {response.status_code}, not the probe's bytes"
+            return [Check("public read", False, detail, public_fix)]
+        probe = _Probe(session, url, body)
+        return [
+            Check("public read", True, url),
+            probe.check("range", _range_answered, RANGE_FIX),
+            probe.check("cors", _cors_answered, cors_fix),
+        ]
 
 
-def _check(
-    url: str, name: str, test: Callable[[str, bytes], str | None], fix: str, *, body: bytes
-) -> Check:
-    try:
-        problem = test(url, body)
-    except requests.RequestException as e:
-        problem = f"{url}: {type(e).__name__}"
-    return Check(name, problem is None, problem or "ok", fix)
+@dataclass(frozen=True)
+class _Probe:
+    """The probe object as a podcast app or web page reaches it."""
+
+    session: requests.Session
+    url: str
+    body: bytes
+
+    def check(self, name: str, test: Callable[[_Probe], str | None], fix: str) -> Check:
+        try:
+            problem = test(self)
+        except requests.RequestException as e:
+            problem = f"{self.url}: {type(e).__name__}"
+        return Check(name, problem is None, problem or "ok", fix)
 
 
-def _range_answered(url: str, body: bytes) -> str | None:
-    response = requests.get(url, headers={"Range": "bytes=1-4"}, timeout=TIMEOUT)
+def _range_answered(probe: _Probe) -> str | None:
+    response = probe.session.get(probe.url, headers={"Range": "bytes=1-4"})
+    body = probe.body
     if response.status_code != 206 or response.content != body[1:5]:
         return f"a Range request got {response.status_code}, not 206 with the 4 bytes asked for"
     return None
 
 
-def _cors_answered(url: str, body: bytes) -> str | None:
+def _cors_answered(probe: _Probe) -> str | None:
     headers = {"Origin": TEST_ORIGIN, "Access-Control-Request-Method": "GET"}
-    preflight = requests.options(url, headers=headers, timeout=TIMEOUT)
+    preflight = probe.session.options(probe.url, headers=headers)
     allowed = preflight.headers.get("Access-Control-Allow-Origin")
     # Browsers drop a preflight that is not 2xx, whatever headers it carries: say which it is.
     if not preflight.ok:

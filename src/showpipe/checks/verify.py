@@ -15,6 +15,7 @@ from lxml import etree
 from showpipe.feeds.chapters import CHAPTERS_TYPE
 from showpipe.feeds.extensions import ITUNES_NS, MEDIA_NS, PODCAST_NS
 from showpipe.feeds.xml import parse_xml
+from showpipe.http import new_session
 
 ITUNES, PODCAST, MEDIA = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}", f"{{{MEDIA_NS}}}"
 FEED_TYPES = ("application/rss+xml", "application/xml", "text/xml")
@@ -28,7 +29,6 @@ SAME_TYPE = {
 }
 # Web players and Podcasting 2.0 web apps fetch these cross-origin.
 ORIGIN = "https://player.example"
-TIMEOUT = 20
 
 
 @dataclass(frozen=True)
@@ -91,7 +91,7 @@ def _check_file(session: requests.Session, check: PublishedFile) -> list[str]:
     headers = {"Range": "bytes=0-1", "Origin": ORIGIN}
     try:
         # Redirects are followed as apps follow them: through an analytics prefix to the file.
-        with session.get(check.url, headers=headers, timeout=TIMEOUT, stream=True) as response:
+        with session.get(check.url, headers=headers, stream=True) as response:
             status, got = response.status_code, response.headers
             chain = [hop.url for hop in response.history] + [response.url]
             if status == 206:
@@ -145,7 +145,7 @@ def _check_answer(
 def verify_feed(session: requests.Session, url: str) -> tuple[list[str], int]:
     """Check one feed and every file it points at; return the problems and the files checked."""
     try:
-        response = session.get(url, timeout=TIMEOUT)
+        response = session.get(url)
     except requests.RequestException as e:
         return [f"{url}: cannot fetch the feed ({type(e).__name__})"], 0
     if response.status_code != 200:
@@ -168,8 +168,7 @@ def verify_show(feed_urls: Iterable[str]) -> tuple[list[str], int]:
     """Check every feed; return all problems and how many files were checked."""
     problems: list[str] = []
     checked = 0
-    with requests.Session() as session:
-        session.headers["User-Agent"] = "showpipe-verify (like a podcast app)"
+    with new_session("verify, like a podcast app") as session:
         for url in feed_urls:
             found, count = verify_feed(session, url)
             problems += found

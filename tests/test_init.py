@@ -1,4 +1,5 @@
-"""`showpipe init`: an empty folder to a published show, with the commands of docs/start.md."""
+"""`showpipe init`: an empty folder to a published show, with the commands of docs/start.md
+and of the README's walkthrough."""
 
 from __future__ import annotations
 
@@ -16,13 +17,19 @@ from terminal import run_on_terminal
 
 REPO = Path(__file__).resolve().parent.parent
 GUIDE = (REPO / "docs" / "start.md").read_text(encoding="utf-8")
+README = (REPO / "README.md").read_text(encoding="utf-8")
+WALKTHROUGHS = {
+    "docs/start.md": GUIDE,
+    "README.md": README.split("## Start your own show")[1].split("\n## ")[0],
+}
 
 
-def documented_commands() -> list[list[str]]:
-    """Every `showpipe …` line of the guide's shell blocks, split as a shell would."""
-    blocks = [part.split("```")[0] for part in GUIDE.split("```sh\n")[1:]]
+def documented_commands(guide: str = GUIDE) -> list[list[str]]:
+    """Every `showpipe …` line of the guide's shell blocks, split as a shell would (without
+    the comments at their ends)."""
+    blocks = [part.split("```")[0] for part in guide.split("```sh\n")[1:]]
     lines = [line for block in blocks for line in block.splitlines()]
-    return [shlex.split(line)[1:] for line in lines if line.startswith("showpipe ")]
+    return [shlex.split(line, comments=True)[1:] for line in lines if line.startswith("showpipe ")]
 
 
 def run(*args: str) -> Result:
@@ -31,13 +38,19 @@ def run(*args: str) -> Result:
     return result
 
 
-def command(name: str) -> list[str]:
-    return next(c for c in documented_commands() if c[0] == name)
+def command(name: str, guide: str = GUIDE) -> list[str]:
+    return next(c for c in documented_commands(guide) if c[0] == name)
 
 
+@pytest.mark.parametrize("where", WALKTHROUGHS)
 def test_an_empty_folder_becomes_a_published_show(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
+    guide = WALKTHROUGHS[where]
+
+    def command(name: str) -> list[str]:
+        return next(c for c in documented_commands(guide) if c[0] == name)
+
     monkeypatch.chdir(tmp_path)
     init = command("init")
     run(*init)

@@ -3,15 +3,8 @@ field they show, and the README's "Start your own show" publishes a show."""
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
-import podcastparser
-import pytest
-from click.testing import CliRunner
-from mediafactory import make_artwork, make_audio
-
-from showpipe.cli import cli
 from showpipe.model.show import load_episode, load_feed
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,37 +39,3 @@ def test_the_remote_media_example_loads(tmp_path: Path) -> None:
     episode = load_episode(path)
     assert episode.remote_audio and episode.remote_audio.length == 24567890
     assert episode.remote_transcripts and episode.chapters_url
-
-
-def test_the_readme_walkthrough_starts_a_show(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """The README's walkthrough as written: the feed YAML, new, check, publish and feeds."""
-    walkthrough = README.split("## Start your own show")[1].split("\n## ")[0]
-    project = tmp_path / "my-show"
-    (project / "feeds").mkdir(parents=True)
-    (project / "feeds" / "show.yaml").write_text(walkthrough.split("```yaml")[1].split("```")[0])
-    make_artwork(project / "feeds" / "artwork" / "show.jpg", 1400)
-    monkeypatch.chdir(project)  # `cd ~/my-show`
-
-    def showpipe(*args: str) -> str:
-        assert f"showpipe {args[0]}" in walkthrough
-        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
-        assert result.exit_code == 0, result.output
-        return result.output
-
-    showpipe("new", "Our first episode")
-    make_audio(project / "episodes" / "media" / "our-first-episode.mp3", 2.0)
-    # `$EDITOR episodes/our-first-episode.yaml`: the user writes the summary, the description
-    # and when it goes live, which `check` asks for until they are there.
-    episode = project / "episodes" / "our-first-episode.yaml"
-    text = episode.read_text().replace("published: null", "published: 2026-11-02T09:00:00Z")
-    text = text.replace("One line about this episode, shown in podcast apps' lists.", "Hello.")
-    episode.write_text(text.replace("What this episode is about, in **Markdown**.", "We begin."))
-    showpipe("check")
-    showpipe("publish", "episodes/our-first-episode.yaml")
-    xml = (project / "public" / "feeds" / "show.xml").read_bytes()
-    parsed = podcastparser.parse("http://localhost:8000/feeds/show.xml", io.BytesIO(xml))
-    assert parsed["title"] == "My Show"
-    assert [e["title"] for e in parsed["episodes"]] == ["Our first episode"]
-    assert showpipe("feeds") == ""

@@ -15,6 +15,7 @@ import podcastparser
 import pytest
 import requests
 from click.testing import Result
+from peakmemory import peak_rss_mb, with_mp3_cover, with_mp4_cover
 
 from faultproxy import FaultProxy
 from s3server import S3Server
@@ -212,3 +213,33 @@ def test_credentials_appear_in_no_output_log_feed_file_or_object(
     for secret in (FAKE_KEY_ID, FAKE_SECRET, FAKE_TOKEN):
         for blob in seen:
             assert secret.encode() not in blob
+
+
+# --- source files, paths and fields no input may turn into harm (issue 15, items 3-10) ------
+
+MB = 1 << 20
+
+
+@pytest.mark.parametrize("command", ["publish", "check"])
+@pytest.mark.parametrize(
+    ("medium", "source", "add_cover"),
+    [("audio", "pilot.mp3", with_mp3_cover), ("video", "on-tools.mp4", with_mp4_cover)],
+    ids=["mp3-apic", "mp4-covr"],
+)
+def test_a_huge_cover_in_the_source_costs_no_memory(
+    command: str, medium: str, source: str, add_cover: Callable[..., None], project: Path
+) -> None:
+    # The source's tags are replaced, so a 48 MB cover must not be read (it was, 4x over).
+    media = project / "episodes" / "media"
+    suffix = Path(source).suffix
+    add_cover(media / source, media / f"small{suffix}", 1)
+    add_cover(media / source, media / f"big{suffix}", 48 * MB)
+    peaks = []
+    for name in ("small", "big"):
+        text = VALID.replace("guid-bad", f"guid-{name}").replace("audio: media/pilot.mp3", "")
+        (project / "episodes" / f"{name}.yaml").write_text(
+            f"{text}{medium}: media/{name}{suffix}\n"
+        )
+        args = ("publish", f"episodes/{name}.yaml") if command == "publish" else ("check",)
+        peaks.append(peak_rss_mb(project, *args))
+    assert peaks[1] < peaks[0] + 16, peaks

@@ -5,14 +5,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sampleshow import NOW, publish_sample
 from showpipe.commands.feeds import refresh_feeds
 from showpipe.config import Settings
+from showpipe.model.inputfiles import read_file
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import read_yaml, read_yaml_fast
+from showpipe.publishing import feedstate
 from showpipe.publishing.feedstate import fingerprint, nothing_to_do
 from showpipe.storage.local import LocalStorage
 
@@ -132,13 +135,13 @@ def test_the_fingerprint_reads_each_feed_file_once(
     settings: Settings, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     reads: list[Path] = []
-    real_read_bytes = Path.read_bytes
 
-    def counting_read_bytes(self: Path) -> bytes:
-        reads.append(self)
-        return real_read_bytes(self)
+    def counting_read_file(path: Path, **checks: Any) -> bytes:
+        reads.append(path)
+        return read_file(path, **checks)
 
-    monkeypatch.setattr(Path, "read_bytes", counting_read_bytes)
+    # every input is read through the one checked reader (inputfiles.read_file)
+    monkeypatch.setattr(feedstate, "read_file", counting_read_file)
     before = fingerprint(settings, storage)
     feed_files = sorted(settings.feeds_dir.glob("*.yaml"))
     assert feed_files and sorted(p for p in reads if p.parent == settings.feeds_dir) == feed_files

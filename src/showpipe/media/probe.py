@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -177,8 +178,17 @@ def probe_image(path: Path) -> ImageInfo:
 def _probe_image(path: Path, current: tuple[int, int, int]) -> ImageInfo:
     """`probe_image` for the file as `current` (its stamp, which only keys the cache)."""
     try:
-        with Image.open(path) as image:
-            kind, (width, height), mode = image.format, image.size, image.mode
+        with warnings.catch_warnings():
+            # Pillow warns, then refuses, when a header claims more pixels than it will decode
+            # (a "decompression bomb"): both are this error, never a traceback.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                kind, (width, height), mode = image.format, image.size, image.mode
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        raise MediaError(
+            f"{shown(path)}: the image claims more pixels than showpipe reads "
+            f"({Image.MAX_IMAGE_PIXELS}); artwork is at most 3000x3000"
+        ) from e
     except (OSError, UnidentifiedImageError) as e:
         raise MediaError(f"{shown(path)}: not a readable JPEG or PNG image") from e
     if kind not in IMAGE_TYPES:

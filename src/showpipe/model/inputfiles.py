@@ -10,6 +10,7 @@ checked is what is read.
 
 from __future__ import annotations
 
+import functools
 import os
 import stat
 from pathlib import Path
@@ -35,8 +36,18 @@ def yaml_files(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
 
 
+@functools.lru_cache(maxsize=256)
+def _real_folder(folder: str) -> str:
+    # A folder is resolved once per process (cron reads thousands of files in one): the
+    # project's folders are the user's own and do not move during a run.
+    return os.path.join(os.path.realpath(folder), "")
+
+
 def _inside(path: Path, root: Path) -> bool:
-    return Path(os.path.realpath(path)).is_relative_to(os.path.realpath(root))
+    real_root = _real_folder(str(root))
+    if os.path.islink(path):
+        return os.path.realpath(path).startswith(real_root)
+    return _real_folder(os.path.dirname(os.path.abspath(path))).startswith(real_root)
 
 
 def _checked_fd(path: Path, *, root: Path, limit: int) -> tuple[int, int]:
@@ -82,9 +93,16 @@ def read_file(path: Path, *, root: Path, limit: int) -> bytes:
     Raises:
         UnsafeFile: as `check_file`, or the file grew past `limit` while being read.
     """
-    fd, _ = _checked_fd(path, root=root, limit=limit)
-    with os.fdopen(fd, "rb") as f:
-        data = f.read(limit + 1)
-    if len(data) > limit:
+    fd, size = _checked_fd(path, root=root, limit=limit)
+    chunks, total, want = [], 0, min(size, limit) + 1
+    try:
+        # Until the end, or one byte past the limit in case the file grew meanwhile.
+        while total <= limit and (chunk := os.read(fd, want)):
+            chunks.append(chunk)
+            total += len(chunk)
+            want = min(1 << 16, limit + 1 - total)
+    finally:
+        os.close(fd)
+    if total > limit:
         raise UnsafeFile(path, f"file is larger than {limit} bytes")
-    return data
+    return b"".join(chunks)

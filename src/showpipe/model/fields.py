@@ -43,6 +43,7 @@ def _resolve_path(value: Any, info: ValidationInfo) -> Path:
         raise ValueError(f"'{value}' is not a file path")
     if not value.strip():
         raise ValueError("is empty; give a file path relative to this YAML file")
+    check_plain(value)  # a path is text too: an escape in a file name reaches logs and keys
     # abspath, not resolve(): the same absolute path without a system call per file named.
     path = Path(os.path.abspath(base / value))
     # The project is the YAML folder's parent (feeds/ and episodes/ live in it). A path out

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+import json
 import os
 import re
 import signal
@@ -14,6 +15,7 @@ import zlib
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import feedparser
 import podcastparser
@@ -24,7 +26,8 @@ from peakmemory import peak_rss_mb, with_mp3_cover, with_mp4_cover
 
 from faultproxy import FaultProxy
 from s3server import S3Server
-from showpipe.publishing.assets import SAFE_KEY, object_key
+from showpipe.model.manifest import SAFE_KEY
+from showpipe.publishing.assets import object_key
 
 Run = Callable[..., Result]
 HEAD = (
@@ -260,6 +263,72 @@ def test_credentials_appear_in_no_output_log_feed_file_or_object(
     for secret in (FAKE_KEY_ID, FAKE_SECRET, FAKE_TOKEN):
         for blob in seen:
             assert secret.encode() not in blob
+
+
+def _set_audio(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(manifest: dict[str, Any]) -> None:
+        record = next(iter(manifest["episodes"].values()))
+        record["media"]["audio"] = {**record["media"]["audio"], **fields}
+
+    return change
+
+
+def _set_record(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(manifest: dict[str, Any]) -> None:
+        next(iter(manifest["episodes"].values())).update(fields)
+
+    return change
+
+
+def _replace(new: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def change(manifest: dict[str, Any]) -> None:
+        manifest.clear()
+        manifest.update(new)
+
+    return change
+
+
+def _newer(manifest: dict[str, Any]) -> None:
+    manifest.update(version=99, playlists={"best": ["guid"]})
+
+
+AUDIO = r"episodes\.[0-9a-f-]+\.media\.audio"
+# (id, a change to the stored manifest, the command, the message it must give)
+HOSTILE_MANIFESTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
+    ("missing-object", _set_audio(key="media/pilot-0123456789ab.mp3"), "feeds", rf"{AUDIO} \(episodes/pilot\.yaml\)\.key: media/pilot-0123456789ab\.mp3 is missing in the storage.*publish that episode again"),  # noqa: E501
+    ("missing-object-site", _set_audio(key="media/pilot-0123456789ab.mp3"), "site", rf"{AUDIO} \(episodes/pilot\.yaml\)\.key: media/pilot-0123456789ab\.mp3 is missing"),  # noqa: E501
+    ("dot-dot-key", _set_audio(key="../../x.mp3"), "feeds", rf"{AUDIO}\.key: '\.\./\.\./x\.mp3' is not an object key showpipe writes"),  # noqa: E501
+    ("protocol-relative-key", _set_audio(key="//evil.example/x.mp3"), "feeds", rf"{AUDIO}\.key: '//evil\.example/x\.mp3' is not an object key"),  # noqa: E501
+    ("protocol-relative-url", _set_audio(key="", url="//evil.example/x.mp3"), "site", rf"{AUDIO}\.url: '//evil\.example/x\.mp3' is not an absolute http\(s\) URL"),  # noqa: E501
+    ("script-url", _set_audio(key="", url="javascript:alert(1)"), "feeds", rf"{AUDIO}\.url: 'javascript:alert\(1\)' is not"),  # noqa: E501
+    ("negative-size", _set_audio(size=-5), "feeds", rf"{AUDIO}\.size: -5 is not a positive number of bytes"),  # noqa: E501
+    ("slug-dot-dot", _set_record(slug="../index"), "site", r"episodes\.[0-9a-f-]+\.slug: '\.\./index' is not a slug showpipe writes"),  # noqa: E501
+    ("empty", _replace({}), "site", r"manifest\.json: no version and no episodes; the manifest is damaged"),  # noqa: E501
+    ("newer-version", _newer, "feeds", r"version 99 is not one this showpipe knows \(1, 2\).*upgrade showpipe"),  # noqa: E501
+    ("unknown-field", _set_audio(colour="red"), "feeds", rf"{AUDIO}\.colour: Unexpected keyword argument"),  # noqa: E501
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "command", "message"),
+    [h[1:] for h in HOSTILE_MANIFESTS],
+    ids=[h[0] for h in HOSTILE_MANIFESTS],
+)
+def test_a_tampered_manifest_is_one_clear_error_and_nothing_is_published(
+    change: Callable[[dict[str, Any]], None], command: str, message: str, run: Run, project: Path
+) -> None:
+    assert run("publish", "episodes/pilot.yaml").exit_code == 0
+    public = project / "public"
+    path = public / "showpipe" / "manifest.json"
+    manifest = json.loads(path.read_bytes())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+    before = {p: p.read_bytes() for p in public.rglob("*") if p.is_file()}
+    result = run(command)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.output
+    assert re.search(message, result.stderr), result.stderr
+    assert {p: p.read_bytes() for p in public.rglob("*") if p.is_file()} == before
 
 
 # --- source files, paths and fields no input may turn into harm (issue 15, items 3-10) ------

@@ -18,7 +18,7 @@ from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
-from showpipe.feeds.text import Descriptions, clean_text, clean_url
+from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
 from showpipe.model.manifest import StoredFile
 from showpipe.model.published import NewestFirst, PublishedEpisode
 from showpipe.model.show import Feed, Person
@@ -129,7 +129,7 @@ def _fill_channel(
     fg.link(href=feed_url, rel="self")
     fg.link(href=clean_url(feed.link), rel="alternate")
     fg.websub.hubs = [clean_url(hub) for hub in feed.notify.websub]
-    fg.description(clean_text(feed.description))
+    fg.description(plain_text_html(feed.description))
     fg.language(feed.language)
     if feed.copyright:
         fg.copyright(clean_text(feed.copyright))
@@ -208,7 +208,7 @@ def _add_item(
     entry.guid(clean_text(published.guid), permalink=False)
     entry.pubDate(episode.published)
     entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
-    entry.description(clean_text(episode.summary))
+    entry.description(plain_text_html(episode.summary))
     entry.content(text.html(episode.description), type="CDATA")
     entry.podcast.itunes_title(clean_text(episode.title))
     entry.podcast.itunes_duration(round(media.duration or 0))

@@ -26,6 +26,23 @@ def clean_text(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+# What turns text into markup in a reader that renders <description> as HTML: a tag's
+# opening bracket, and an ampersand that starts a character reference.
+_MARKUP = re.compile(r"<|&(?=#?[A-Za-z0-9]+;)")
+
+
+def plain_text_html(text: str) -> str:
+    """Plain text for an element readers render as HTML (RSS <description>): `<` and
+    character references escaped, so `<img onerror=…>` shows as those very characters.
+
+    RSS 2.0 lets <description> hold entity-encoded HTML, so apps decode it once and render
+    it; escaped only by XML, a plain-text `<img>` would reach them as a tag. A lone `&` or
+    `>` cannot start markup and is left alone, so readers that show the text raw see it as
+    written (https://www.rssboard.org/rss-profile#data-types-characterdata).
+    """
+    return _MARKUP.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", clean_text(text))
+
+
 # From this many descriptions not rendered yet, they are rendered on every core at once.
 PARALLEL_RENDER_FROM = 1000
 

@@ -58,6 +58,7 @@ def _resolve_path(value: Any, info: ValidationInfo) -> Path:
         raise ValueError(f"'{value}' is not a file path")
     if not value.strip():
         raise ValueError("is empty; give a file path relative to this YAML file")
+    check_plain(value)  # a path is text too: an escape in a file name reaches logs and keys
     # abspath, not resolve(): the same absolute path without a system call per file named.
     path = Path(os.path.abspath(base / value))
     # The project is the YAML folder's parent (feeds/ and episodes/ live in it). A path out
@@ -67,6 +68,21 @@ def _resolve_path(value: Any, info: ValidationInfo) -> Path:
     return path
 
 
+# --- bounds (docs/limits.md) ----------------------------------------------------------------
+
+# Season and episode numbers: an MP4 `trkn` atom holds the episode in 16 bits, and the
+# season is kept in the same range (ID3 TPOS, podcast:season).
+MAX_NUMBER = 65_535
+# Times: ID3 CHAP frames store milliseconds in 32 bits, so 2^32 ms (49.7 days) is the end.
+MAX_SECONDS = 4_294_967
+# ID3's CTOC frame counts its chapters in one byte (ID3v2 Chapter Frame Addendum 1.0).
+MAX_CHAPTERS = 255
+# Bytes of a remote file: a signed 64-bit integer, what apps parse an enclosure length into.
+MAX_LENGTH = 2**63 - 1
+
+Number = Annotated[int, Field(gt=0, le=MAX_NUMBER)]
+
+
 def _parse_timestamp(value: Any) -> float:
     """Seconds from a number or from `[[HH:]MM:]SS[.mmm]`."""
     if isinstance(value, bool):
@@ -74,6 +90,10 @@ def _parse_timestamp(value: Any) -> float:
     seconds = float(value) if isinstance(value, int | float) else parse_clock(str(value))
     if seconds < 0:
         raise ValueError(f"'{value}' is negative")
+    if seconds != seconds:  # NaN, from YAML's .nan
+        raise ValueError(f"'{value}' is not a time")
+    if seconds > MAX_SECONDS:
+        raise ValueError(f"'{value}' is more than {MAX_SECONDS} seconds (49 days)")
     return seconds
 
 
@@ -87,18 +107,75 @@ Seconds = Annotated[float, pydantic.BeforeValidator(_parse_timestamp)]
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
-def _check_plain(value: str) -> str:
-    found = CONTROL.search(value)
-    if found:
+def check_plain(value: Any, where: str = "") -> None:
+    """Refuse control characters in every string within `value` (lists, mappings' keys and
+    values); `where` is the place in `value` a message names, like `[2]`.
+
+    Raises:
+        ValueError: naming the character, where it is, and its position in the text.
+    """
+    if isinstance(value, str):
+        found = CONTROL.search(value)
+        if found:
+            at = f" ({where.lstrip('.')})" if where else ""
+            raise ValueError(
+                f"contains the control character U+{ord(found.group()):04X} at position "
+                f"{found.start() + 1}{at}; remove it"
+            )
+    elif isinstance(value, list | tuple):
+        for i, item in enumerate(value):
+            check_plain(item, f"{where}[{i}]")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            check_plain(key, where)
+            check_plain(item, f"{where}[{key}]")
+
+
+Text = Annotated[str, Field(min_length=1)]
+Title = Annotated[str, Field(min_length=1, max_length=255)]
+
+# --- transcripts ---------------------------------------------------------------------------
+
+# The transcript types of podcast:transcript (https://podcastindex.org/namespace/1.0#transcript),
+# by the extension of the file that holds one. text/html is left out on purpose: a page
+# published on the show's own origin could run script there (an SVG or a .js even more so).
+TRANSCRIPT_TYPES = {
+    ".vtt": "text/vtt",
+    ".srt": "application/x-subrip",
+    ".json": "application/json",
+    ".txt": "text/plain",
+}
+# Transcripts another host serves may be any type the namespace lists.
+REMOTE_TRANSCRIPT_TYPES = (*TRANSCRIPT_TYPES.values(), "text/html")
+
+
+def _check_transcript(path: Path) -> Path:
+    if path.suffix.lower() not in TRANSCRIPT_TYPES:
         raise ValueError(
-            f"contains the control character U+{ord(found.group()):04X} at position "
-            f"{found.start() + 1}; remove it"
+            f"'{path.name}' is not a transcript type showpipe publishes "
+            f"(use {', '.join(TRANSCRIPT_TYPES)}: SRT, WebVTT, JSON or plain text)"
         )
-    return value
+    return path
 
 
-Text = Annotated[str, Field(min_length=1), AfterValidator(_check_plain)]
-Title = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_check_plain)]
+Transcript = Annotated[LocalFile, AfterValidator(_check_transcript)]
+
+# --- feed names ------------------------------------------------------------------------------
+
+# A feed is published as feeds/<name>.xml: its name must be usable in a URL as it is.
+FEED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,79}")
+
+
+def _check_feed_name(name: str) -> str:
+    if not FEED_NAME.fullmatch(name) or ".." in name:
+        raise ValueError(
+            f"the file name '{name}.yaml' cannot be a URL (feeds/<name>.xml); rename it using "
+            "only letters a-z, digits, '-', '_' and '.' (like videos.yaml)"
+        )
+    return name
+
+
+FeedName = Annotated[str, AfterValidator(_check_feed_name)]
 
 
 class ProblemAt(ValueError):

@@ -14,28 +14,50 @@ from typing import Annotated, Any, Literal, get_args, get_origin
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
+from slugify import slugify
 
 from showpipe.errors import ValidationError, shown
 from showpipe.model.fields import (
+    MAX_CHAPTERS,
+    MAX_LENGTH,
+    REMOTE_TRANSCRIPT_TYPES,
     AnalyticsPrefix,
     Email,
+    FeedName,
     Language,
     LocalFile,
+    Number,
     ProblemAt,
     Seconds,
     Text,
     Title,
+    Transcript,
     Url,
     apple_categories,
+    check_plain,
     did_you_mean,
     license_slugs,
     person_roles,
 )
-from showpipe.model.yamlfile import YamlProblem, line_of, read_yaml, read_yaml_fast
+from showpipe.model.yamlfile import (
+    YamlProblem,
+    line_of,
+    parse_yaml,
+    parse_yaml_fast,
+    read_yaml_bytes,
+)
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @pydantic.field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        # Every text of the show, not only titles: a terminal escape in a copyright line or a
+        # season's name would reach every listener's app and every ID3 frame.
+        check_plain(value)
+        return value
 
 
 # --- the show ----------------------------------------------------------------------------
@@ -135,7 +157,7 @@ class Notify(_Strict):
 class Feed(_Strict):
     """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
 
-    name: str = Field(exclude=True)
+    name: FeedName = Field(exclude=True)
     title: Title
     description: Text
     link: Url
@@ -161,7 +183,7 @@ class Feed(_Strict):
     podroll: list[PodrollItem] = []
     update_frequency: UpdateFrequency | None = None
     # Names for podcast:season, by season number (default "Season N").
-    seasons: dict[Annotated[int, Field(gt=0)], Annotated[str, Field(max_length=128)]] = {}
+    seasons: dict[Number, Annotated[str, Field(max_length=128)]] = {}
     notify: Notify = Notify()
     # A download-measurement redirect before each enclosure URL (docs/analytics.md).
     analytics_prefix: AnalyticsPrefix | None = None
@@ -192,7 +214,7 @@ class RemoteMedia(_Strict):
     """
 
     url: Url
-    length: Annotated[int, Field(gt=0)]
+    length: Annotated[int, Field(gt=0, le=MAX_LENGTH)]
     type: Annotated[str, Field(pattern=r"^(audio|video)/[\w.+-]+$")]
     duration: Seconds | None = None
 
@@ -201,7 +223,7 @@ class RemoteFile(_Strict):
     """A transcript kept where another host serves it."""
 
     url: Url
-    type: Annotated[str, Field(pattern=r"^[\w.+-]+/[\w.+-]+$")]
+    type: Literal[REMOTE_TRANSCRIPT_TYPES]  # type: ignore[valid-type]
 
 
 # The sample text `showpipe new` writes: publishing it unchanged would be a mistake.
@@ -221,16 +243,16 @@ class Episode(_Strict):
     published: pydantic.AwareDatetime
     summary: Text
     description: Text
-    season: Annotated[int, Field(gt=0)] | None = None
-    episode: Annotated[int, Field(gt=0)] | None = None
+    season: Number | None = None
+    episode: Number | None = None
     type: Literal["full", "trailer", "bonus"] = "full"
     explicit: bool = False
     guests: list[Person] = []
     audio: LocalFile | None = None
     video: LocalFile | None = None
     artwork: LocalFile | None = None
-    chapters: list[Chapter] = []
-    transcripts: list[LocalFile] = []
+    chapters: Annotated[list[Chapter], Field(max_length=MAX_CHAPTERS)] = []
+    transcripts: list[Transcript] = []
     keywords: list[Text] = []
     # Other renditions (an Opus file, …), listed as podcast:alternateEnclosure.
     alternates: list[LocalFile] = []
@@ -263,6 +285,11 @@ class Episode(_Strict):
             if getattr(self, field).strip() in TEMPLATE_PLACEHOLDERS:
                 raise ProblemAt((field,), "is still the template's text; write your own")
         return self
+
+    @property
+    def public_slug(self) -> str:
+        """The episode's name in URLs and object keys: its file name, as ASCII words."""
+        return slugify(self.slug) or "episode"
 
     def media(self, medium: str) -> Path | None:
         """The episode's file for a feed's medium ("audio" or "video"), if it has one."""
@@ -347,6 +374,8 @@ def _describe(model: type[BaseModel], error: Any) -> str:
         message = f"'{value}' is not a date-time{reason} (write it like 2026-11-20T09:00:00+01:00)"
     elif kind == "timezone_aware":
         message = f"'{value}' has no time zone (add one, like +01:00 or Z)"
+    elif kind == "less_than_equal":
+        message = f"'{value}' is more than {error['ctx']['le']}, the most apps and tags hold"
     elif kind.startswith("int_"):
         message = f"'{value}' is not a whole number"
     elif kind.startswith("bool_"):
@@ -364,14 +393,18 @@ def _describe(model: type[BaseModel], error: Any) -> str:
 
 def _validate(model: type[BaseModel], path: Path, extra: dict[str, Any]) -> Any:
     base = path.resolve().parent
-    fast = read_yaml_fast(path)
+    try:
+        raw = read_yaml_bytes(path)
+    except YamlProblem as e:
+        raise ValidationError([str(e)]) from None
+    fast = parse_yaml_fast(raw)
     if fast is not None:
         try:
             return model.model_validate({**fast, **extra}, context={"base": base})
         except pydantic.ValidationError:
             pass  # read it again the slow way, which knows each field's line
     try:
-        data = read_yaml(path)
+        data = parse_yaml(path, raw)
     except YamlProblem as e:
         raise ValidationError([str(e)]) from None
     try:

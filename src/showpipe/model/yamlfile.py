@@ -20,9 +20,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from showpipe.errors import shown
-
-# Bigger than any honest episode file; refusing larger ones bounds memory and parse time.
-MAX_YAML_BYTES = 1_000_000
+from showpipe.model.inputfiles import MAX_YAML_BYTES, UnsafeFile, read_file
 
 
 class YamlProblem(Exception):
@@ -58,18 +56,32 @@ def _yaml() -> YAML:
     return yaml
 
 
+def read_yaml_bytes(path: Path, *, root: Path | None = None) -> bytes:
+    """A project YAML file's bytes, after the checks every input gets (`inputfiles`).
+
+    `root` is the project, by default the parent of the file's folder (feeds/, episodes/).
+
+    Raises:
+        YamlProblem: not a regular file, outside the project, too large or unreadable.
+    """
+    root = root or Path(os.path.abspath(path)).parent.parent
+    try:
+        return read_file(path, root=root, limit=MAX_YAML_BYTES)
+    except UnsafeFile as e:
+        raise YamlProblem(path, None, e.problem) from e
+
+
 def read_yaml(path: Path) -> CommentedMap:
     """Parse a YAML file whose top level must be a mapping.
 
     Raises:
         YamlProblem: unreadable, not UTF-8, too large, invalid YAML, or not a mapping.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise YamlProblem(path, None, f"cannot read file: {e.strerror}") from e
-    if len(raw) > MAX_YAML_BYTES:
-        raise YamlProblem(path, None, f"file is larger than {MAX_YAML_BYTES} bytes")
+    return parse_yaml(path, read_yaml_bytes(path))
+
+
+def parse_yaml(path: Path, raw: bytes) -> CommentedMap:
+    """`read_yaml` on the file's bytes already read (`path` names it in messages)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -87,6 +99,9 @@ def read_yaml(path: Path) -> CommentedMap:
         raise YamlProblem(path, where, f"invalid YAML: {problem}{syntax_hint(problem)}") from e
     except YAMLError as e:
         raise YamlProblem(path, None, f"invalid YAML: {e}") from e
+    except RecursionError:
+        # Each level of `[[[…]]]` is a level of the parser's recursion.
+        raise YamlProblem(path, None, "invalid YAML: nested too deeply") from None
     if data is None:
         data = CommentedMap()
     if not isinstance(data, CommentedMap):
@@ -178,8 +193,8 @@ def read_yaml_fast(path: Path) -> dict[str, Any] | None:
     None means "read it with `read_yaml`", which is slower but names the line of a problem.
     """
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_yaml_bytes(path)
+    except YamlProblem:
         return None
     return parse_yaml_fast(raw)
 
@@ -190,7 +205,7 @@ def parse_yaml_fast(raw: bytes) -> dict[str, Any] | None:
         return None
     try:
         data = pyyaml.load(raw.decode("utf-8"), Loader=_FastLoader)  # noqa: S506
-    except (UnicodeDecodeError, pyyaml.YAMLError):
+    except (UnicodeDecodeError, pyyaml.YAMLError, RecursionError):
         return None
     if data is None:
         return {}

@@ -6,7 +6,6 @@ bytes; media is described as its tagged copy, which is what is uploaded.
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,16 +19,9 @@ from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
 from showpipe.media import HashCache, probe_image, probe_media, probe_video_size
 from showpipe.media.episodes import TaggedMedia
+from showpipe.model.fields import TRANSCRIPT_TYPES
 from showpipe.model.manifest import SAFE_KEY, EpisodeRecord, StoredFile
 from showpipe.model.show import Episode
-
-TEXT_TYPES = {
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".json": "application/json",
-    ".html": "text/html",
-    ".txt": "text/plain",
-}
 
 
 def stored_file(
@@ -108,10 +100,11 @@ def chapters_file(
 
 
 def transcript_file(path: Path, slug: str, *, hashes: HashCache) -> StoredFile:
-    suffix = path.suffix.lower()
-    content_type = TEXT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
-    if content_type is None:
-        raise EpisodeError(f"{path}: unknown transcript type (use {', '.join(TEXT_TYPES)})")
+    """A transcript as stored: its content type comes from the allow-list, by extension,
+    never from a guess (an `.svg` or `.js` would run on the show's origin)."""
+    content_type = TRANSCRIPT_TYPES.get(path.suffix.lower())
+    if content_type is None:  # the model refuses these: a second guard, where it is served
+        raise EpisodeError(f"{path}: not a transcript type (use {', '.join(TRANSCRIPT_TYPES)})")
     return stored_file(path, "transcripts", slug, content_type, hashes=hashes)
 
 
@@ -190,7 +183,7 @@ def describe_episode(
     Raises:
         MediaError: an image file is invalid.
     """
-    slug = slugify(episode.slug) or "episode"
+    slug = episode.public_slug
     files: list[tuple[StoredFile, Path]] = []
     media: dict[str, StoredFile] = {}
     for copy in tagged:

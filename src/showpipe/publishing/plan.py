@@ -31,7 +31,7 @@ from showpipe.model.manifest import (
     encode_manifest,
     read_manifest_versioned,
 )
-from showpipe.model.project import Project, missing_files
+from showpipe.model.project import Project, artwork_present, missing_files
 from showpipe.model.published import NewestFirst, due_episodes, why_gone
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
@@ -122,12 +122,14 @@ def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], li
     return added, updated, removed
 
 
-def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | None]:
+def _feed_artwork(
+    project: Project, feed: Feed, manifest: Manifest
+) -> tuple[StoredFile, Path | None]:
     """The feed's artwork: measured from the file when present, else as last published.
 
     Read each time, since it is small: cron's runs leave no build cache behind.
     """
-    if feed.artwork.is_file():
+    if artwork_present(project, feed):
         return image_file(feed.artwork, slugify(feed.name), hashes=None), feed.artwork
     record = manifest.feeds.get(feed.name)
     if record is None:
@@ -208,7 +210,7 @@ def plan_feeds(
     descriptions.render_all(p.episode.description for p in due_all)
     with _read_back_pool(project) as pool:
         for feed in project.feeds:
-            artwork, artwork_path = _feed_artwork(feed, manifest)
+            artwork, artwork_path = _feed_artwork(project, feed, manifest)
             if artwork_path is not None:
                 files.append((artwork, artwork_path))
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})

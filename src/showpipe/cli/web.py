@@ -50,15 +50,15 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 @now_option
 @click.pass_context
 def site(ctx: click.Context, now: datetime | None) -> None:
-    """Build the show page (index.html) and the video embed pages into the storage.
+    """Build the show's web pages into the storage: show page, archive, episode pages,
+    embeds, oEmbed responses, sitemap.xml, robots.txt and 404.html (docs/web.md).
 
-    Pages list the published episodes newest first, with players, chapters and links to
-    the feeds. Prints nothing when no page changed.
+    Only pages whose episodes changed are written. Prints nothing when no page changed.
 
     \b
     Example:
         showpipe site
-        showpipe embed episodes/on-tools.yaml   # the iframe for a video episode
+        showpipe embed episodes/on-tools.yaml   # the iframe for an episode's player
     """
     from showpipe.model.manifest import read_manifest
     from showpipe.model.project import load_project
@@ -78,7 +78,9 @@ def site(ctx: click.Context, now: datetime | None) -> None:
 @click.argument("episode", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def embed(ctx: click.Context, episode: Path) -> None:
-    """Print the iframe snippet that embeds a published video episode in a website.
+    """Print the iframe snippet that embeds a published episode's player in a website.
+
+    The iframe is responsive: full width, 16:9 for a video, a compact strip for audio.
 
     \b
     Example:
@@ -92,9 +94,9 @@ def embed(ctx: click.Context, episode: Path) -> None:
     settings = project_settings(ctx, episode.parent)
     loaded = load_project(settings).episode_at(episode)
     record = read_manifest(open_storage(settings)).episodes.get(loaded.guid or "")
-    if record is None or "video" not in record.media:
-        raise EpisodeError(f"{episode}: no published video; publish an episode with a video first")
-    click.echo(embed_snippet(settings.public_url, record.slug, loaded.title))
+    if record is None or not record.media:
+        raise EpisodeError(f"{episode}: not published yet; publish it first (showpipe publish)")
+    click.echo(embed_snippet(settings.public_url, record, loaded.title))
 
 
 @cli.command()

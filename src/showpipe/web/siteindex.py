@@ -1,0 +1,163 @@
+"""Writing the site incrementally: only pages whose inputs or bytes changed are rendered and
+stored, and only pages showpipe wrote are ever deleted.
+
+The site index (`showpipe/site.json`) records, per page key, the digest of what the page is
+made from (`source`) and of its bytes (`digest`). A page whose source is unchanged is not
+rendered at all, which is what lets an unchanged 5,000-episode show finish in well under a
+second. The index is read as a hint, never as an instruction: a key in it that does not
+look like a page showpipe writes is reported and left alone (issue: a tampered index must
+not be able to delete the manifest, a feed or the media).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from showpipe.digests import data_digest
+from showpipe.storage import Storage
+
+log = logging.getLogger(__name__)
+
+# The hash of every page written, so finding what changed is one read however big the show.
+SITE_INDEX_KEY = "showpipe/site.json"
+SITE_INDEX_VERSION = 2
+# Pages change whenever an episode does, so they are cached briefly, like the feeds.
+PAGE_CACHE = "public, max-age=300"
+
+# Every key the site step writes; the only keys it may delete.
+PAGE_KEY = re.compile(
+    r"(index\.html|404\.html|robots\.txt|sitemap\.xml"
+    r"|(episodes|embed|archive)/[A-Za-z0-9][A-Za-z0-9_.-]{0,199}\.html"
+    r"|oembed/[A-Za-z0-9][A-Za-z0-9_.-]{0,199}\.json)"
+)
+_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".json": "application/json",
+    ".xml": "application/xml",
+    ".txt": "text/plain; charset=utf-8",
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A page of the site: its key, the digest of its inputs, and how to render it.
+
+    `html` (the bytes, whatever the type) is rendered on first use only, so pages whose
+    inputs did not change cost a digest, not a render.
+    """
+
+    key: str
+    source: str
+    render: Callable[[], bytes] = field(compare=False, repr=False)
+
+    @cached_property
+    def html(self) -> bytes:
+        return self.render()
+
+
+def is_page_key(key: str) -> bool:
+    return PAGE_KEY.fullmatch(key) is not None and ".." not in key
+
+
+@dataclass(frozen=True)
+class _Entry:
+    source: str
+    digest: str
+
+
+def _stored_index(storage: Storage) -> dict[str, _Entry]:
+    """The index as stored; entries that are not page keys are reported and dropped."""
+    data = storage.get(SITE_INDEX_KEY)
+    try:
+        stored = json.loads(data) if data else {}
+    except ValueError:
+        stored = {}  # damaged: every page is written again, which repairs it
+    if not isinstance(stored, dict):
+        stored = {}
+    pages = stored.get("pages") if stored.get("version") == SITE_INDEX_VERSION else stored
+    entries = {}
+    for key, value in (pages if isinstance(pages, dict) else {}).items():
+        if not is_page_key(str(key)):
+            log.warning(
+                "Warning: %s lists %r, which is not a page showpipe writes; "
+                "left alone (the index is damaged or was edited)",
+                SITE_INDEX_KEY,
+                key,
+            )
+            continue
+        if isinstance(value, dict):
+            entries[key] = _Entry(str(value.get("source", "")), str(value.get("digest", "")))
+        else:  # version 1: {key: digest}, no sources: every page is rendered once again
+            entries[key] = _Entry("", str(value))
+    return entries
+
+
+def damaged_entries(storage: Storage) -> list[str]:
+    """The keys the stored site index lists that are not pages showpipe writes."""
+    data = storage.get(SITE_INDEX_KEY)
+    try:
+        stored = json.loads(data) if data else {}
+    except ValueError:
+        return []
+    pages = stored.get("pages", {}) if isinstance(stored, dict) and "version" in stored else stored
+    return sorted(str(k) for k in (pages if isinstance(pages, dict) else {}) if not is_page_key(str(k)))
+
+
+@dataclass(frozen=True)
+class SiteChanges:
+    """What a write of the site does: pages to store, pages to delete, the new index."""
+
+    put: list[Page]
+    delete: list[str]
+    index: dict[str, _Entry]
+    index_changed: bool
+
+
+def plan_site(storage: Storage, pages: Sequence[Page]) -> SiteChanges:
+    """Compare the pages with the stored index; render only pages whose source changed."""
+    stored = _stored_index(storage)
+    index: dict[str, _Entry] = {}
+    put = []
+    for page in pages:
+        before = stored.get(page.key)
+        if before is not None and before.source == page.source:
+            index[page.key] = before
+            continue
+        entry = _Entry(page.source, data_digest(page.html))
+        index[page.key] = entry
+        if before is None or before.digest != entry.digest:
+            put.append(page)
+    gone = sorted(set(stored) - set(index))
+    return SiteChanges(put, gone, index, index != stored)
+
+
+def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
+    """The pages whose bytes differ from the ones last written, or that went away."""
+    changes = plan_site(storage, pages)
+    return changes.put + [Page(key, "", bytes) for key in changes.delete]
+
+
+def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
+    """Store the pages whose bytes changed, delete pages no episode has now; return the keys."""
+    changes = plan_site(storage, pages)
+    for page in changes.put:
+        suffix = page.key[page.key.rfind(".") :]
+        storage.put_bytes(
+            page.key, page.html, content_type=_TYPES[suffix], cache_control=PAGE_CACHE
+        )
+    for key in changes.delete:
+        storage.delete(key)  # the pages of an episode taken down
+    if changes.index_changed:
+        pages_json = {k: {"source": e.source, "digest": e.digest} for k, e in changes.index.items()}
+        storage.put_bytes(
+            SITE_INDEX_KEY,
+            json.dumps({"version": SITE_INDEX_VERSION, "pages": pages_json}, sort_keys=True).encode(),
+            content_type="application/json",
+            cache_control="no-cache",
+        )
+    return [page.key for page in changes.put] + changes.delete

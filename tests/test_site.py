@@ -63,7 +63,9 @@ def test_every_relative_link_of_every_page_resolves_in_the_storage(settings: Set
         for url in page.xpath("//@src | //@href | //@poster"):
             if url.startswith(("https://", "http://")):
                 # only links out (people, directories) and card/oEmbed URLs are absolute
-                assert not url.startswith("http://localhost:8000/") or path.parent.name == "episodes"
+                assert (
+                    not url.startswith("http://localhost:8000/") or path.parent.name == "episodes"
+                )
                 continue
             if url.startswith("#"):
                 continue  # the skip link
@@ -86,7 +88,9 @@ def test_embed_page_links_video_poster_and_captions(settings: Settings) -> None:
     assert track.get("kind") == "captions" and track.get("srclang") == "en"
     for src in (video.get("poster"), track.get("src"), video.find("source").get("src")):
         assert src.startswith("../") and (storage.root / "embed" / src).resolve().is_file()
-    assert [b.get("data-start") for b in page.xpath("//ol[contains(@class,'chapters')]//button")] == [
+    assert [
+        b.get("data-start") for b in page.xpath("//ol[contains(@class,'chapters')]//button")
+    ] == [
         "0.0",
         "5.0",
         "9.0",
@@ -138,7 +142,6 @@ def test_embed_command_prints_the_iframe(run: Callable[..., Result]) -> None:
     assert run("publish", "episodes/pilot.yaml").exit_code == 0
     audio = run("embed", "episodes/pilot.yaml")
     assert 'src="http://localhost:8000/embed/pilot.html"' in audio.stdout
-
 
 
 def test_a_tampered_site_index_deletes_nothing_but_pages(
@@ -209,7 +212,10 @@ def test_the_archive_reaches_every_episode_and_the_sitemap_lists_every_page(
     assert reached == {"pilot", "on-tools", "listener-mail"} | {f"e{d}" for d in range(1, 6)}
     sitemap = etree.fromstring((storage.root / "sitemap.xml").read_bytes())
     ns = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9"}
-    listed = {u.removeprefix("http://localhost:8000/") for u in sitemap.xpath("//s:loc/text()", namespaces=ns)}
+    listed = {
+        u.removeprefix("http://localhost:8000/")
+        for u in sitemap.xpath("//s:loc/text()", namespaces=ns)
+    }
     readable = {p.relative_to(storage.root.resolve()).as_posix() for p in seen}
     assert listed == readable
     robots = (storage.root / "robots.txt").read_text()
@@ -221,7 +227,8 @@ def test_the_archive_reaches_every_episode_and_the_sitemap_lists_every_page(
     [
         (
             "WEBVTT\n\nNOTE a note\n\n1\n00:00:01.500 --> 00:00:03.000 align:start\n"
-            "<v Ada Lovelace>Hello <b>there</b>\nand welcome\n\n01:02:03.000 --> 01:02:04.000\nbye\n",
+            "<v Ada Lovelace>Hello <b>there</b>\nand welcome\n\n"
+            "01:02:03.000 --> 01:02:04.000\nbye\n",
             [Cue(1.5, "Hello there and welcome", "Ada Lovelace"), Cue(3723.0, "bye")],
         ),
         (
@@ -251,7 +258,9 @@ def test_episode_link_and_directory_ids_reach_the_feed_and_the_show_page(
     links = {e.title: e.get("link") for e in parsed.entries}
     assert links["Episode linked"] == "https://blog.example.com/linked"
     page = html.fromstring((storage.root / "index.html").read_bytes())
-    subscribe = dict(zip(page.xpath("//nav//li/a/text()"), page.xpath("//nav//li/a/@href"), strict=True))
+    subscribe = dict(
+        zip(page.xpath("//nav//li/a/text()"), page.xpath("//nav//li/a/@href"), strict=True)
+    )
     assert subscribe["Apple Podcasts"] == "https://podcasts.apple.com/podcast/id1234567890"
     assert subscribe["Spotify"] == "https://open.spotify.com/show/0123456789abcdefABCDEF"
     assert subscribe["Overcast"] == "https://overcast.fm/itunes1234567890"
@@ -265,5 +274,231 @@ def test_the_transcript_is_shown_as_timed_lines(settings: Settings) -> None:
     starts = page.xpath("//ol[contains(@class,'transcript')]//button/@data-start")
     assert starts == ["0.0", "5.0", "9.0"]
     assert "Grace Hopper: Today: microphones." in " ".join(
-        " ".join(li.text_content().split()) for li in page.xpath("//ol[contains(@class,'transcript')]/li")
+        " ".join(li.text_content().split())
+        for li in page.xpath("//ol[contains(@class,'transcript')]/li")
     )
+
+
+# --- in a real browser --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if CHROMIUM is None:
+        if os.environ.get("CI"):
+            pytest.fail("CI must run the browser tests: .ci/run installs Debian's chromium")
+        pytest.skip("no chromium on this machine (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    flags = [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-quic",
+        "--autoplay-policy=no-user-gesture-required",
+    ]
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=flags)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def served_site(settings: Settings, showpipe_serve: Callable[[Path], str]) -> str:
+    """The published sample, served by the real `showpipe serve` command, its pages built
+    for the URL it is served at (link cards and oEmbed carry absolute URLs)."""
+    storage = publish_sample(settings)
+    url = showpipe_serve(settings.root)
+    served = dataclasses.replace(settings, public_url=url)
+    write_site(storage, build_site(load_project(served), read_manifest(storage), now=NOW))
+    return url
+
+
+PLAYER = "document.getElementById('player')"
+
+
+def wait_playable(page: Any, player: str = PLAYER) -> None:
+    page.wait_for_function(f"{player}.readyState >= 1", timeout=15000)
+    assert page.evaluate(f"{player}.duration") > 1
+
+
+def test_every_episode_page_and_embed_plays_and_its_chapters_seek(
+    browser, served_site: str
+) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    try:
+        for slug, chapter, at in [
+            ("on-tools", "0:09The pipeline", 9),
+            ("pilot", "0:08Why this show", 8),
+            ("listener-mail", None, 0),
+        ]:
+            for kind in ("episodes", "embed"):
+                page.goto(f"{served_site}{kind}/{slug}.html")
+                wait_playable(page)
+                page.evaluate(f"{PLAYER}.play()")
+                page.wait_for_function(f"{PLAYER}.currentTime > 0", timeout=10000)
+                if chapter is None:
+                    continue
+                if kind == "embed" and slug == "on-tools":
+                    page.get_by_text("Chapters").click()  # the video embed folds them away
+                page.get_by_role("button", name=chapter).click()
+                page.wait_for_function(f"{PLAYER}.currentTime >= {at}", timeout=10000)
+    finally:
+        page.close()
+
+
+def test_the_video_embed_has_its_captions(browser, served_site: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    try:
+        page.goto(served_site + "embed/on-tools.html")
+        wait_playable(page)
+        page.wait_for_function(f"({PLAYER}.textTracks[0].cues || []).length > 0", timeout=15000)
+        assert (
+            page.evaluate(f"{PLAYER}.textTracks[0].cues[1].text")
+            == "<v Grace Hopper>Today: microphones."
+        )
+    finally:
+        page.close()
+
+
+def test_transcript_lines_and_chapters_seek_from_the_keyboard(browser, served_site: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    try:
+        page.goto(served_site + "episodes/on-tools.html")
+        wait_playable(page)
+        page.get_by_role("button", name="Play from 0:05").focus()
+        page.keyboard.press("Enter")
+        page.wait_for_function(f"{PLAYER}.currentTime >= 5", timeout=10000)
+        page.get_by_role("button", name="0:09The pipeline").focus()
+        page.keyboard.press("Space")
+        page.wait_for_function(f"{PLAYER}.currentTime >= 9", timeout=10000)
+    finally:
+        page.close()
+
+
+def test_show_page_chapter_seeks_its_own_player(browser, served_site: str) -> None:  # type: ignore[no-untyped-def]
+    page = browser.new_page()
+    try:
+        page.goto(served_site)
+        player = "document.getElementById('player-pilot')"
+        assert page.evaluate(f"{player}.currentTime") == 0
+        page.locator("#pilot").get_by_role("button", name="0:08Why this show").click()
+        page.wait_for_function(f"{player}.currentTime >= 8", timeout=10000)
+        # the other episodes' players stay where they were
+        assert page.evaluate("document.getElementById('player-on-tools').currentTime") == 0
+    finally:
+        page.close()
+
+
+def read_card(page: Any) -> tuple[dict[str, str], list[dict[str, Any]]]:
+    """The page's meta tags (property or name -> content) and its JSON-LD, as the browser
+    parses them."""
+    meta = page.evaluate(
+        """() => Object.fromEntries([...document.querySelectorAll('meta[property], meta[name]')]
+            .map(m => [m.getAttribute('property') || m.getAttribute('name'), m.content]))"""
+    )
+    ld = page.evaluate(
+        "JSON.parse(document.querySelector('script[type=\"application/ld+json\"]').textContent)"
+    )
+    return meta, ld
+
+
+def test_link_cards_and_json_ld_carry_the_episodes_values(  # type: ignore[no-untyped-def]
+    browser, served_site: str, settings: Settings
+) -> None:
+    project = load_project(settings)
+    manifest = read_manifest(LocalStorage(settings.root / "public"))
+    page = browser.new_page()
+    try:
+        for slug in ("on-tools", "pilot"):
+            episode = project.episode_at(settings.episodes_dir / f"{slug}.yaml")
+            record = manifest.episodes[episode.guid or ""]
+            page.goto(f"{served_site}episodes/{slug}.html")
+            meta, ld = read_card(page)
+            url = f"{served_site}episodes/{slug}.html"
+            audio = served_site + record.media["audio"].key
+            assert meta["og:title"] == meta["twitter:title"] == episode.title
+            assert meta["og:description"] == episode.summary
+            assert meta["og:url"] == url and meta["og:audio"] == audio
+            assert meta["twitter:card"] == "player"
+            assert meta["twitter:player"] == f"{served_site}embed/{slug}.html"
+            image = record.poster or record.artwork or manifest.feeds["show"].artwork
+            assert meta["og:image"] == served_site + image.key
+            by_type = {item["@type"]: item for item in ld}
+            item = by_type["PodcastEpisode"]
+            assert item["name"] == episode.title and item["url"] == url
+            assert item["datePublished"] == episode.published.isoformat()
+            assert item["episodeNumber"] == episode.episode
+            assert item["associatedMedia"]["contentUrl"] == audio
+            assert by_type["PodcastSeries"]["name"] == project.feeds[0].title
+            if "video" not in record.media:
+                assert "VideoObject" not in by_type and "og:video" not in meta
+                continue
+            video = by_type["VideoObject"]
+            assert (
+                video["contentUrl"] == meta["og:video"] == served_site + record.media["video"].key
+            )
+            assert video["uploadDate"] == episode.published.isoformat()
+            assert video["thumbnailUrl"] == meta["og:image"]
+            duration = round(record.media["video"].duration or 0)
+            assert video["duration"] == f"PT{duration}S"
+            assert (meta["twitter:player:width"], meta["twitter:player:height"]) == ("640", "360")
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize(("slug", "kind"), [("on-tools", "video"), ("pilot", "rich")])
+def test_an_oembed_consumer_embeds_the_player_from_the_page_url(  # type: ignore[no-untyped-def]
+    browser, served_site: str, slug: str, kind: str, http_server, tmp_path: Path
+) -> None:
+    from pyoembed import oEmbed
+
+    found = oEmbed(f"{served_site}episodes/{slug}.html")  # discovery: the page's <link>
+    assert found["type"] == kind and found["provider_name"] == "The Sample Show"
+    assert found["thumbnail_url"].startswith(served_site)
+    page = browser.new_page()
+    try:
+        # the consumer's page: the returned HTML pasted into a post on another origin
+        blog = tmp_path / "blog"
+        blog.mkdir()
+        (blog / "post.html").write_text(f"<!doctype html><title>A post</title>{found['html']}")
+        page.goto(http_server(blog) + "post.html")
+        page.frame_locator("iframe").locator("#player").wait_for(state="attached")
+        [player] = [f for f in page.frames if f.url == f"{served_site}embed/{slug}.html"]
+        player.wait_for_function(f"{PLAYER}.readyState >= 1", timeout=15000)
+    finally:
+        page.close()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_pages_are_accessible_and_fit_a_phone_in_both_schemes(  # type: ignore[no-untyped-def]
+    browser, served_site: str, scheme: str
+) -> None:
+    from axe_playwright_python.sync_playwright import Axe
+
+    context = browser.new_context(viewport={"width": 360, "height": 740}, color_scheme=scheme)
+    page = context.new_page()
+    try:
+        for path in (
+            "",
+            "episodes/on-tools.html",
+            "embed/on-tools.html",
+            "embed/pilot.html",
+            "archive/1.html",
+        ):
+            page.goto(served_site + path)
+            page.wait_for_load_state("load")
+            width = page.evaluate("[document.documentElement.scrollWidth, window.innerWidth]")
+            assert width[0] <= width[1], (path, width)
+            violations = Axe().run(page).response["violations"]
+            bad = [
+                (v["id"], v["impact"], [n["target"] for n in v["nodes"]])
+                for v in violations
+                if v["impact"] in ("serious", "critical")
+            ]
+            assert bad == [], (path, bad)
+    finally:
+        context.close()

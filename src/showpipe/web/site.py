@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from functools import partial
 from importlib import resources
 from typing import Any
 from xml.sax.saxutils import escape
@@ -145,10 +146,10 @@ def _episode_pages(show: Show, due: NewestFirst, show_source: str) -> list[Page]
             Page(
                 episode_key(slug),
                 _digest(own, neighbours),
-                lambda p=published, n=newer, o=older: _episode_page(show, p, newer=n, older=o),
+                partial(_episode_page, show, published, newer=newer, older=older),
             ),
-            Page(embed_key(slug), own, lambda p=published: _embed_page(show, p)),
-            Page(oembed_key(slug), own, lambda p=published: _oembed(show, p)),
+            Page(embed_key(slug), own, partial(_embed_page, show, published)),
+            Page(oembed_key(slug), own, partial(_oembed, show, published)),
         ]
     return pages
 
@@ -201,9 +202,7 @@ def _archive_pages(show: Show, due: NewestFirst, show_source: str) -> list[Page]
         source = _digest(show_source, number, last, *(_episode_source(p) for p in chunk))
         pages.append(
             Page(
-                archive_key(number),
-                source,
-                lambda n=number, c=chunk, z=last: _archive_page(show, n, c, last=z),
+                archive_key(number), source, partial(_archive_page, show, number, chunk, last=last)
             )
         )
     ranges = [(c[-1].episode.published, c[0].episode.published, len(c)) for c in chunks]

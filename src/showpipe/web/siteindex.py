@@ -105,7 +105,9 @@ def damaged_entries(storage: Storage) -> list[str]:
     except ValueError:
         return []
     pages = stored.get("pages", {}) if isinstance(stored, dict) and "version" in stored else stored
-    return sorted(str(k) for k in (pages if isinstance(pages, dict) else {}) if not is_page_key(str(k)))
+    return sorted(
+        str(k) for k in (pages if isinstance(pages, dict) else {}) if not is_page_key(str(k))
+    )
 
 
 @dataclass(frozen=True)
@@ -156,7 +158,9 @@ def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
         pages_json = {k: {"source": e.source, "digest": e.digest} for k, e in changes.index.items()}
         storage.put_bytes(
             SITE_INDEX_KEY,
-            json.dumps({"version": SITE_INDEX_VERSION, "pages": pages_json}, sort_keys=True).encode(),
+            json.dumps(
+                {"version": SITE_INDEX_VERSION, "pages": pages_json}, sort_keys=True
+            ).encode(),
             content_type="application/json",
             cache_control="no-cache",
         )

@@ -46,7 +46,9 @@ def parse_cues(text: str) -> list[Cue]:
 
 def _cue(timing: re.Match[str], lines: list[str]) -> Cue:
     hours, minutes, seconds, millis = timing.groups()
-    start = int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis.ljust(3, "0")) / 1000
+    start = (
+        int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds) + int(millis.ljust(3, "0")) / 1000
+    )
     joined = " ".join(line.strip() for line in lines if line.strip())
     voice = _VOICE.match(joined)
     speaker = voice.group(1).strip() if voice else None

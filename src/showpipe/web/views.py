@@ -68,7 +68,9 @@ def show_view(show: Show, page: str) -> dict[str, Any]:
         "language": feed.language,
         "artwork": link(show.artwork, page) if show.artwork else "",
         "home": link(INDEX_KEY, page),
-        "feeds": [{"title": clean_text(f.title), "href": link(feed_key(f), page)} for f in show.feeds],
+        "feeds": [
+            {"title": clean_text(f.title), "href": link(feed_key(f), page)} for f in show.feeds
+        ],
         "hosts": [person_view(p) for p in feed.hosts],
     }
 
@@ -79,7 +81,9 @@ def subscribe_links(show: Show) -> list[dict[str, str]]:
     feed_url = show.public_url + feed_key(show.feed)
     links = []
     if found.apple_podcasts:
-        links.append(("Apple Podcasts", f"https://podcasts.apple.com/podcast/id{found.apple_podcasts}"))
+        links.append(
+            ("Apple Podcasts", f"https://podcasts.apple.com/podcast/id{found.apple_podcasts}")
+        )
     if found.spotify:
         links.append(("Spotify", f"https://open.spotify.com/show/{found.spotify}"))
     if found.apple_podcasts:
@@ -137,7 +141,10 @@ def episode_view(published: PublishedEpisode, page: str, *, show: Show) -> dict[
         "poster": link(poster, page) if poster else None,
         "artwork": link(artwork, page) if artwork else None,
         "captions": link(captions, page) if captions else None,
-        "chapters": [{"start": c.start, "title": clean_text(c.title), "link": c.link} for c in episode.chapters],
+        "chapters": [
+            {"start": c.start, "title": clean_text(c.title), "link": c.link}
+            for c in episode.chapters
+        ],
         "guests": [person_view(p) for p in episode.guests],
         "transcript": transcript_view(published, page),
     }

@@ -60,16 +60,15 @@ def site(ctx: click.Context, now: datetime | None) -> None:
         showpipe site
         showpipe embed episodes/on-tools.yaml   # the iframe for an episode's player
     """
-    from showpipe.model.manifest import read_manifest
-    from showpipe.model.project import load_project
-    from showpipe.web.site import build_site, write_site
+    from showpipe.web.refresh import refresh_site, site_is_current
 
     settings = project_settings(ctx)
     storage = open_storage(settings)
-    project = load_project(settings)
+    at = clock(now)
+    if site_is_current(settings, storage, now=at):
+        return
     with exclusive_run(settings, storage, "site"):
-        pages = build_site(project, read_manifest(storage), now=clock(now))
-        written = write_site(storage, pages)
+        written = refresh_site(settings, storage, now=at)
     for key in written:
         ctx.obj.say(f"updated {settings.public_url}{key}")
 

@@ -11,15 +11,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from functools import partial
-from importlib import resources
+from functools import cached_property, partial
 from typing import Any
 from xml.sax.saxutils import escape
 
 import jinja2
 
-from showpipe import __version__
 from showpipe.digests import data_digest
 from showpipe.feeds import NewestFirst, PublishedEpisode
 from showpipe.model.manifest import Manifest
@@ -32,6 +31,7 @@ from showpipe.web.siteindex import (
     SITE_INDEX_KEY,
     Page,
     changed_pages,
+    code_digest,
     damaged_entries,
     write_site,
 )
@@ -101,17 +101,6 @@ def _digest(*parts: object) -> str:
     return data_digest("\x1f".join(map(repr, parts)).encode())
 
 
-def _code_digest() -> str:
-    """The digest of the templates and page code: a new showpipe renders every page again."""
-    package = resources.files("showpipe.web")
-    sources = [__version__]
-    for name in ("site.py", "views.py", "cards.py", "transcript.py"):
-        sources.append(package.joinpath(name).read_text(encoding="utf-8"))
-    for item in sorted(package.joinpath("templates").iterdir(), key=lambda i: i.name):
-        sources.append(item.read_text(encoding="utf-8"))
-    return _digest(*sources)
-
-
 def _episode_source(published: PublishedEpisode) -> tuple[Any, ...]:
     return (published.episode, published.record)
 
@@ -124,7 +113,7 @@ def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[P
     record = manifest.feeds.get(feed.name)
     show = Show(feed, feeds, record.artwork if record else None, project.settings.public_url)
     due = due_episodes(project, manifest, now)
-    show_source = _digest(_code_digest(), feeds, show.artwork, show.public_url)
+    show_source = _digest(code_digest(), feeds, show.artwork, show.public_url)
     pages = _episode_pages(show, due, show_source)
     pages += _archive_pages(show, due, show_source)
     pages.append(_index_page(show, due, show_source))
@@ -142,31 +131,47 @@ def _episode_pages(show: Show, due: NewestFirst, show_source: str) -> list[Page]
         older = due[i + 1] if i + 1 < len(due) else None
         own = _digest(show_source, *_episode_source(published))
         neighbours = [(n.record.slug, n.episode.title) if n else None for n in (newer, older)]
+        view = _SharedView(show, published)
         pages += [
             Page(
                 episode_key(slug),
                 _digest(own, neighbours),
-                partial(_episode_page, show, published, newer=newer, older=older),
+                partial(_episode_page, show, view, newer=newer, older=older),
             ),
-            Page(embed_key(slug), own, partial(_embed_page, show, published)),
+            Page(embed_key(slug), own, partial(_embed_page, show, view)),
             Page(oembed_key(slug), own, partial(_oembed, show, published)),
         ]
     return pages
 
 
+@dataclass(frozen=True)
+class _SharedView:
+    """An episode's view, made at most once for its page and its embed: both lie one folder
+    deep, so their relative links are the same."""
+
+    show: Show
+    published: PublishedEpisode
+
+    @cached_property
+    def value(self) -> dict[str, Any]:
+        key = episode_key(self.published.record.slug)
+        return episode_view(self.published, key, show=self.show)
+
+
 def _episode_page(
     show: Show,
-    published: PublishedEpisode,
+    view: _SharedView,
     *,
     newer: PublishedEpisode | None,
     older: PublishedEpisode | None,
 ) -> bytes:
+    published = view.published
     key = episode_key(published.record.slug)
     card = cards.link_card(published, show)
     return _render(
         "episode.html",
         show=show_view(show, key),
-        episode=episode_view(published, key, show=show),
+        episode=view.value,
         card=card,
         json_ld=cards.json_ld(published, show),
         newer=listing_view(newer, key) if newer else None,
@@ -175,11 +180,10 @@ def _episode_page(
     )
 
 
-def _embed_page(show: Show, published: PublishedEpisode) -> bytes:
-    key = embed_key(published.record.slug)
-    view = episode_view(published, key, show=show)
-    template = "embed.html" if view["video"] else "embed-audio.html"
-    return _render(template, show=show_view(show, key), episode=view)
+def _embed_page(show: Show, view: _SharedView) -> bytes:
+    key = embed_key(view.published.record.slug)
+    template = "embed.html" if view.value["video"] else "embed-audio.html"
+    return _render(template, show=show_view(show, key), episode=view.value)
 
 
 def _oembed(show: Show, published: PublishedEpisode) -> bytes:

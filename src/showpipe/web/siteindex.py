@@ -14,10 +14,13 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from importlib import resources
+from typing import Any
 
+from showpipe import __version__
 from showpipe.digests import data_digest
 from showpipe.storage import Storage
 
@@ -60,6 +63,18 @@ class Page:
         return self.render()
 
 
+def code_digest() -> str:
+    """The digest of showpipe's version and its page code and templates: a new showpipe
+    renders every page again."""
+    package = resources.files("showpipe.web")
+    parts = [__version__.encode()]
+    for name in ("site.py", "views.py", "cards.py", "transcript.py"):
+        parts.append(package.joinpath(name).read_bytes())
+    for item in sorted(package.joinpath("templates").iterdir(), key=lambda i: i.name):
+        parts.append(item.read_bytes())
+    return data_digest(b"\0".join(parts))
+
+
 def is_page_key(key: str) -> bool:
     return PAGE_KEY.fullmatch(key) is not None and ".." not in key
 
@@ -70,18 +85,35 @@ class _Entry:
     digest: str
 
 
-def _stored_index(storage: Storage) -> dict[str, _Entry]:
-    """The index as stored; entries that are not page keys are reported and dropped."""
+def _read_index(storage: Storage) -> dict[str, Any]:
     data = storage.get(SITE_INDEX_KEY)
     try:
         stored = json.loads(data) if data else {}
     except ValueError:
         stored = {}  # damaged: every page is written again, which repairs it
-    if not isinstance(stored, dict):
-        stored = {}
-    pages = stored.get("pages") if stored.get("version") == SITE_INDEX_VERSION else stored
+    return stored if isinstance(stored, dict) else {}
+
+
+def _listed(stored: dict[str, Any]) -> dict[str, Any]:
+    """The page entries of a read index (version 1 was the bare {key: digest} mapping)."""
+    pages = stored.get("pages") if "version" in stored else stored
+    return pages if isinstance(pages, dict) else {}
+
+
+def _inputs(stored: dict[str, Any]) -> dict[str, Any]:
+    inputs = stored.get("inputs")
+    return inputs if isinstance(inputs, dict) else {}
+
+
+def stored_inputs(storage: Storage) -> dict[str, Any]:
+    """What the last `showpipe site` recorded of its inputs (see refresh.py); {} if none."""
+    return _inputs(_read_index(storage))
+
+
+def _entries(stored: dict[str, Any]) -> dict[str, _Entry]:
+    """The index's page entries; entries that are not page keys are reported and dropped."""
     entries = {}
-    for key, value in (pages if isinstance(pages, dict) else {}).items():
+    for key, value in _listed(stored).items():
         if not is_page_key(str(key)):
             log.warning(
                 "Warning: %s lists %r, which is not a page showpipe writes; "
@@ -99,15 +131,7 @@ def _stored_index(storage: Storage) -> dict[str, _Entry]:
 
 def damaged_entries(storage: Storage) -> list[str]:
     """The keys the stored site index lists that are not pages showpipe writes."""
-    data = storage.get(SITE_INDEX_KEY)
-    try:
-        stored = json.loads(data) if data else {}
-    except ValueError:
-        return []
-    pages = stored.get("pages", {}) if isinstance(stored, dict) and "version" in stored else stored
-    return sorted(
-        str(k) for k in (pages if isinstance(pages, dict) else {}) if not is_page_key(str(k))
-    )
+    return sorted(str(k) for k in _listed(_read_index(storage)) if not is_page_key(str(k)))
 
 
 @dataclass(frozen=True)
@@ -120,9 +144,15 @@ class SiteChanges:
     index_changed: bool
 
 
-def plan_site(storage: Storage, pages: Sequence[Page]) -> SiteChanges:
-    """Compare the pages with the stored index; render only pages whose source changed."""
-    stored = _stored_index(storage)
+def plan_site(
+    storage: Storage, pages: Sequence[Page], inputs: Mapping[str, Any] | None = None
+) -> SiteChanges:
+    """Compare the pages with the stored index; render only pages whose source changed.
+
+    `inputs`: what `showpipe site` records to skip its next run (refresh.py), or None.
+    """
+    raw = _read_index(storage)
+    stored = _entries(raw)
     index: dict[str, _Entry] = {}
     put = []
     for page in pages:
@@ -135,7 +165,7 @@ def plan_site(storage: Storage, pages: Sequence[Page]) -> SiteChanges:
         if before is None or before.digest != entry.digest:
             put.append(page)
     gone = sorted(set(stored) - set(index))
-    return SiteChanges(put, gone, index, index != stored)
+    return SiteChanges(put, gone, index, index != stored or inputs != _inputs(raw))
 
 
 def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
@@ -144,9 +174,19 @@ def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
     return changes.put + [Page(key, "", bytes) for key in changes.delete]
 
 
-def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
-    """Store the pages whose bytes changed, delete pages no episode has now; return the keys."""
-    changes = plan_site(storage, pages)
+def write_site(
+    storage: Storage, pages: Sequence[Page], inputs: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Store the pages whose bytes changed, delete pages no episode has now; return the keys.
+
+    Args:
+        storage: Where the site is.
+        pages: Every page of the site (build_site).
+        inputs: What `showpipe site` checks to skip a run (refresh.py); None for callers
+            that do not record it, which makes the next `showpipe site` build once.
+    """
+    inputs = dict(inputs or {})
+    changes = plan_site(storage, pages, inputs)
     for page in changes.put:
         suffix = page.key[page.key.rfind(".") :]
         storage.put_bytes(

@@ -7,7 +7,6 @@ the project's public URL (`absolute`).
 
 from __future__ import annotations
 
-import posixpath
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -35,11 +34,15 @@ def oembed_key(slug: str) -> str:
 
 
 def link(target: StoredFile | str, page: str) -> str:
-    """A file's URL relative to the page at `page`; a file on another host keeps its own URL."""
+    """A file's URL relative to the page at `page`; a file on another host keeps its own URL.
+
+    Keys are plain paths from the storage's root (no `..`), so climbing to the root and down
+    again is exact, and much cheaper than posixpath.relpath on 100,000 links.
+    """
     if isinstance(target, StoredFile) and target.url:
         return target.url
     key = target.key if isinstance(target, StoredFile) else target
-    return posixpath.relpath(key, posixpath.dirname(page) or ".")
+    return "../" * page.count("/") + key
 
 
 def absolute(target: StoredFile | str, public_url: str) -> str:

@@ -502,3 +502,26 @@ def test_pages_are_accessible_and_fit_a_phone_in_both_schemes(  # type: ignore[n
             assert bad == [], (path, bad)
     finally:
         context.close()
+
+
+def test_an_unchanged_site_run_writes_nothing_and_an_edit_rewrites_its_pages(
+    run: Callable[..., Result], project: Path
+) -> None:
+    assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
+    assert run("site").exit_code == 0  # records its inputs in the site index
+    public = project / "public"
+    before = {p: p.stat().st_mtime_ns for p in public.rglob("*") if p.is_file()}
+    result = run("site")
+    assert result.exit_code == 0 and result.stdout == ""
+    assert {p: p.stat().st_mtime_ns for p in public.rglob("*") if p.is_file()} == before
+    path = project / "episodes" / "pilot.yaml"
+    path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
+    updated = run("site").stdout.split()
+    assert sorted(u.removeprefix("http://localhost:8000/") for u in updated[1::2]) == [
+        "archive/1.html",
+        "embed/pilot.html",
+        "episodes/on-tools.html",
+        "episodes/pilot.html",
+        "index.html",
+        "oembed/pilot.json",
+    ]

@@ -199,7 +199,8 @@ def write_site(
         storage.put_bytes(
             SITE_INDEX_KEY,
             json.dumps(
-                {"version": SITE_INDEX_VERSION, "pages": pages_json}, sort_keys=True
+                {"version": SITE_INDEX_VERSION, "inputs": inputs, "pages": pages_json},
+                sort_keys=True,
             ).encode(),
             content_type="application/json",
             cache_control="no-cache",

@@ -525,3 +525,14 @@ def test_an_unchanged_site_run_writes_nothing_and_an_edit_rewrites_its_pages(
         "index.html",
         "oembed/pilot.json",
     ]
+
+
+def test_serve_answers_a_missing_page_with_the_sites_404_page(
+    settings: Settings, showpipe_serve: Callable[[Path], str]
+) -> None:
+    import requests
+
+    publish_all(settings)
+    response = requests.get(showpipe_serve(settings.root) + "episodes/nope.html", timeout=10)
+    assert response.status_code == 404
+    assert "This page is not here" in response.text

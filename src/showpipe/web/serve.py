@@ -6,10 +6,10 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.serving import run_simple
 from werkzeug.utils import send_from_directory
-from werkzeug.wrappers import Request
+from werkzeug.wrappers import Request, Response
 
 from showpipe.errors import ConfigError
 
@@ -28,13 +28,23 @@ def make_app(folder: Path) -> Any:
             suffix = Path(path).suffix
             if suffix in EXTRA_TYPES:
                 response.mimetype = EXTRA_TYPES[suffix]
-        except HTTPException as e:  # NotFound among them
+        except NotFound as e:
+            response = _not_found(folder, e, environ)
+        except HTTPException as e:
             response = e.get_response(environ)
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "Content-Length, Content-Range"
         return close_when_done(response(environ, start_response))
 
     return app
+
+
+def _not_found(folder: Path, error: NotFound, environ: dict[str, Any]) -> Any:
+    """The site's own 404 page (as a static host would serve it), else werkzeug's."""
+    page = folder / "404.html"
+    if not page.is_file():
+        return error.get_response(environ)
+    return Response(page.read_bytes(), status=404, content_type="text/html; charset=utf-8")
 
 
 def close_when_done(body: Iterable[bytes]) -> Iterator[bytes]:

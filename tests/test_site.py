@@ -433,6 +433,8 @@ def test_link_cards_and_json_ld_carry_the_episodes_values(  # type: ignore[no-un
             assert item["datePublished"] == episode.published.isoformat()
             assert item["episodeNumber"] == episode.episode
             assert item["associatedMedia"]["contentUrl"] == audio
+            seconds = round(record.media["audio"].duration or 0)
+            assert item["associatedMedia"]["duration"] == f"PT{seconds}S"
             assert by_type["PodcastSeries"]["name"] == project.feeds[0].title
             if "video" not in record.media:
                 assert "VideoObject" not in by_type and "og:video" not in meta
@@ -536,3 +538,12 @@ def test_serve_answers_a_missing_page_with_the_sites_404_page(
     response = requests.get(showpipe_serve(settings.root) + "episodes/nope.html", timeout=10)
     assert response.status_code == 404
     assert "This page is not here" in response.text
+
+
+def test_the_show_page_describes_the_series_in_json_ld(settings: Settings) -> None:
+    storage = publish_all(settings)
+    page = html.fromstring((storage.root / "index.html").read_bytes())
+    [script] = page.xpath('//script[@type="application/ld+json"]/text()')
+    series = json.loads(script)
+    assert series["@type"] == "PodcastSeries" and series["name"] == "The Sample Show"
+    assert series["webFeed"] == "http://localhost:8000/feeds/show.xml"

@@ -71,18 +71,24 @@ def link_card(published: PublishedEpisode, show: Show) -> dict[str, Any]:
     }
 
 
+def series_ld(show: Show) -> dict[str, Any]:
+    """The show as a schema.org PodcastSeries."""
+    return {
+        "@type": "PodcastSeries",
+        "name": clean_text(show.feed.title),
+        "url": show.public_url,
+        "webFeed": show.public_url + feed_key(show.feed),
+        "description": clean_text(show.feed.description),
+        "author": {"@type": "Person", "name": clean_text(show.feed.author)},
+    }
+
+
 def json_ld(published: PublishedEpisode, show: Show) -> list[dict[str, Any]]:
     """schema.org objects for the episode page: the episode, its series and any video."""
     episode, record = published.episode, published.record
     base = show.public_url
     main = record.media.get("audio") or record.media.get("video")
-    series = {
-        "@type": "PodcastSeries",
-        "name": clean_text(show.feed.title),
-        "url": base,
-        "webFeed": base + feed_key(show.feed),
-        "description": clean_text(show.feed.description),
-    }
+    series = series_ld(show)
     item: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "PodcastEpisode",
@@ -103,7 +109,7 @@ def json_ld(published: PublishedEpisode, show: Show) -> list[dict[str, Any]]:
             "encodingFormat": main.content_type,
         }
         if main.duration:
-            item["timeRequired"] = iso_duration(main.duration)
+            item["associatedMedia"]["duration"] = iso_duration(main.duration)
     found = [item, {"@context": "https://schema.org", **series}]
     if (video := record.media.get("video")) is not None:
         found.append(_video_object(published, show, video.duration, absolute(video, base)))

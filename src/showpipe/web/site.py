@@ -253,6 +253,7 @@ def _index_page(show: Show, due: NewestFirst, show_source: str) -> Page:
             episodes=[episode_view(p, INDEX_KEY, show=show) for p in newest],
             total=len(due),
             archive=ARCHIVE_INDEX_KEY,
+            json_ld={"@context": "https://schema.org", **cards.series_ld(show)},
         )
 
     return Page(INDEX_KEY, source, render)

@@ -141,6 +141,7 @@ class SiteChanges:
     put: list[Page]
     delete: list[str]
     index: dict[str, _Entry]
+    inputs: dict[str, Any]
     index_changed: bool
 
 
@@ -149,9 +150,12 @@ def plan_site(
 ) -> SiteChanges:
     """Compare the pages with the stored index; render only pages whose source changed.
 
-    `inputs`: what `showpipe site` records to skip its next run (refresh.py), or None.
+    `inputs`: what `showpipe site` records to skip its next run (refresh.py); None keeps
+    the recorded ones. That is safe: they name the inputs the pages were last made from in
+    full, and pages written now for other inputs (another manifest) do not match them.
     """
     raw = _read_index(storage)
+    kept = dict(inputs) if inputs is not None else _inputs(raw)
     stored = _entries(raw)
     index: dict[str, _Entry] = {}
     put = []
@@ -165,7 +169,7 @@ def plan_site(
         if before is None or before.digest != entry.digest:
             put.append(page)
     gone = sorted(set(stored) - set(index))
-    return SiteChanges(put, gone, index, index != stored or inputs != _inputs(raw))
+    return SiteChanges(put, gone, index, kept, index != stored or kept != _inputs(raw))
 
 
 def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
@@ -182,10 +186,9 @@ def write_site(
     Args:
         storage: Where the site is.
         pages: Every page of the site (build_site).
-        inputs: What `showpipe site` checks to skip a run (refresh.py); None for callers
-            that do not record it, which makes the next `showpipe site` build once.
+        inputs: What `showpipe site` checks to skip a run (refresh.py); None (publish,
+            feeds) keeps what is recorded.
     """
-    inputs = dict(inputs or {})
     changes = plan_site(storage, pages, inputs)
     for page in changes.put:
         suffix = page.key[page.key.rfind(".") :]
@@ -199,7 +202,7 @@ def write_site(
         storage.put_bytes(
             SITE_INDEX_KEY,
             json.dumps(
-                {"version": SITE_INDEX_VERSION, "inputs": inputs, "pages": pages_json},
+                {"version": SITE_INDEX_VERSION, "inputs": changes.inputs, "pages": pages_json},
                 sort_keys=True,
             ).encode(),
             content_type="application/json",

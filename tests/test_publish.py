@@ -136,7 +136,7 @@ def test_dry_run_plan_changes_nothing(
     before = path.read_bytes()
     storage = LocalStorage(settings.root / "public")
     plan = plan_publish(load_project(settings), storage, [path], now=NOW)
-    assert plan.guids_to_write and all(u.needed for u in plan.uploads)
+    assert [w.key for w in plan.yaml_writes] == ["guid"] and all(u.needed for u in plan.uploads)
     assert [f.added for f in plan.feeds] == [["Episode fresh"], []]
     assert path.read_bytes() == before
     assert not storage.root.exists()

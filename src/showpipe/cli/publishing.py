@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -14,20 +12,15 @@ from showpipe.cli.app import (
     cli,
     clock,
     dry_run_option,
-    exclusive_run,
-    human_size,
     id3v23_option,
     now_option,
-    progress_bars,
+    open_run,
     project_settings,
     render_plan,
+    warn,
 )
 from showpipe.errors import ValidationError, shown
 from showpipe.storage import open_storage
-
-if TYPE_CHECKING:
-    from showpipe.publishing.plan import Plan
-    from showpipe.publishing.uploads import Upload
 
 
 @cli.command()
@@ -56,54 +49,25 @@ def publish(
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
     """
-    from showpipe.model.project import load_project
-    from showpipe.publishing.notify import announce_changes
-    from showpipe.publishing.plan import plan_is_current, plan_publish, run_plan
-    from showpipe.web.site import build_site, changed_pages, write_site
+    from showpipe.commands.publish import publish as publish_episodes
 
     out: Output = ctx.obj
-    settings = project_settings(ctx, episodes[0].parent)
-    project = load_project(settings)
-    storage = open_storage(settings)
-
-    # One reading of the clock for the whole run: the feeds and the pages list the same episodes.
-    at = clock(now)
-
-    def planned() -> Plan:
-        id3 = 3 if id3v23 else 4
-        return plan_publish(project, storage, list(episodes), now=at, id3_version=id3)
-
-    # Bad input stops here, before the lock or the lease is taken.
-    plan = planned()
+    run = open_run(ctx, now, episodes[0].parent)
     if dry_run:
         out.say("Dry run: nothing is changed.")
-        render_plan(out, plan)
+    version = 3 if id3v23 else 4
+    outcome = publish_episodes(run, episodes, id3_version=version, dry_run=dry_run)
+    if dry_run:
+        render_plan(out, outcome.plan)
         return
-
-    def uploading(upload: Upload) -> None:
-        out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
-
-    # The site is built once, checked, and written as built (unless the plan is redone).
-    pages = build_site(plan.project, plan.manifest, now=at)
-    # An unchanged show takes no lock and writes nothing: no PUT, however many episodes.
-    if plan.changes_anything or changed_pages(storage, pages):
-        with exclusive_run(settings, storage, "publish") as held:
-            if not plan_is_current(plan, storage):
-                plan = planned()  # another run published meanwhile: build on its manifest
-                pages = build_site(plan.project, plan.manifest, now=at)
-            bars = progress_bars(out)
-            run_plan(
-                plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
-            )
-            write_site(storage, pages)
-        for warning in announce_changes(plan):
-            click.echo(f"Warning: {warning}", err=True)
-    uploaded = [u for u in plan.uploads if u.needed]
+    warn(outcome.warnings)
+    uploads = outcome.plan.uploads
+    uploaded = [u for u in uploads if u.needed]
     out.say(
-        f"Published {len(episodes)} episode(s) to {storage.describe()}: "
-        f"{len(uploaded)} file(s) uploaded, {len(plan.uploads) - len(uploaded)} already stored."
+        f"Published {len(episodes)} episode(s) to {run.storage.describe()}: "
+        f"{len(uploaded)} file(s) uploaded, {len(uploads) - len(uploaded)} already stored."
     )
-    for feed in plan.feeds:
+    for feed in outcome.plan.feeds:
         out.say(f"  {feed.name}: {feed.url}" + ("" if feed.changed else " (unchanged)"))
 
 
@@ -124,18 +88,14 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     from showpipe.commands.feeds import refresh_feeds
 
     out: Output = ctx.obj
-    settings = project_settings(ctx)
-    storage = open_storage(settings)
-    refreshed = refresh_feeds(settings, storage, now=clock(now), dry_run=dry_run)
-    if refreshed is None:
+    outcome = refresh_feeds(open_run(ctx, now), dry_run=dry_run)
+    if outcome is None:
         return  # nothing can have changed since the last run
-    plan, warnings = refreshed
     if dry_run:
-        render_plan(out, plan)
+        render_plan(out, outcome.plan)
         return
-    for warning in warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    for feed in plan.feeds:
+    warn(outcome.warnings)
+    for feed in outcome.plan.feeds:
         if feed.changed:
             out.say(f"updated {feed.url} (+{len(feed.added)} -{len(feed.removed)} items)")
 
@@ -161,31 +121,20 @@ def unpublish(
         showpipe unpublish episodes/ep3.yaml
         showpipe unpublish --delete-media --dry-run episodes/ep3.yaml
     """
-    from showpipe.model.project import load_project
-    from showpipe.publishing.cleanup import plan_unpublish, run_unpublish
-    from showpipe.publishing.notify import announce_changes
-    from showpipe.web.site import build_site, write_site
+    from showpipe.commands.publish import unpublish as unpublish_episode
 
     out: Output = ctx.obj
-    settings = project_settings(ctx, episode.parent)
-    project = load_project(settings)
-    storage = open_storage(settings)
+    run = open_run(ctx, now, episode.parent)
     if dry_run:
         out.say("Dry run: nothing is changed.")
-    with nullcontext() if dry_run else exclusive_run(settings, storage, "unpublish"):
-        down = plan_unpublish(project, storage, episode, now=clock(now), delete_media=delete_media)
-        if dry_run:
-            render_plan(out, down.plan)
-        else:
-            run_unpublish(down, storage, episode)
-            write_site(storage, build_site(down.plan.project, down.plan.manifest, now=clock(now)))
-    for warning in [] if dry_run else announce_changes(down.plan):
-        click.echo(f"Warning: {warning}", err=True)
-    verb = "would delete" if dry_run else "deleted"
-    for key in down.delete:
-        out.say(f"{verb} {key}")
-    if not dry_run:
-        out.say(f"Unpublished {episode}: it is in no feed now.")
+    outcome = unpublish_episode(run, episode, delete_media=delete_media, dry_run=dry_run)
+    if dry_run:
+        render_plan(out, outcome.plan)
+        return
+    warn(outcome.warnings)
+    for key in outcome.plan.deletions:
+        out.say(f"deleted {key}")
+    out.say(f"Unpublished {episode}: it is in no feed now.")
 
 
 @cli.command()

@@ -12,8 +12,8 @@ from showpipe.cli.app import (
     Output,
     cli,
     clock,
-    exclusive_run,
     now_option,
+    open_run,
     progress_bars,
     project_settings,
 )
@@ -60,17 +60,19 @@ def site(ctx: click.Context, now: datetime | None) -> None:
         showpipe site
         showpipe embed episodes/on-tools.yaml   # the iframe for an episode's player
     """
-    from showpipe.web.refresh import refresh_site, site_is_current
+    from showpipe.commands.publish import build_show_site
+    from showpipe.web.refresh import record_site_inputs, site_fingerprint, site_is_current
 
     settings = project_settings(ctx)
     storage = open_storage(settings)
-    at = clock(now)
-    if site_is_current(settings, storage, now=at):
-        return
-    with exclusive_run(settings, storage, "site"):
-        written = refresh_site(settings, storage, now=at)
-    for key in written:
-        ctx.obj.say(f"updated {settings.public_url}{key}")
+    if site_is_current(settings, storage, now=clock(now)):
+        return  # nothing the pages are made from changed: the project is not even loaded
+    before = site_fingerprint(settings, storage)
+    run = open_run(ctx, now)
+    outcome = build_show_site(run)
+    record_site_inputs(run.storage, before, outcome.plan.project, now=run.now)
+    for key in outcome.pages:
+        ctx.obj.say(f"updated {run.settings.public_url}{key}")
 
 
 @cli.command()

@@ -153,7 +153,7 @@ def tagged_file(tagged: TaggedMedia, slug: str) -> StoredFile:
 
 
 def describe_episode(
-    episode: Episode, tagged: Sequence[TaggedMedia], settings: Settings
+    episode: Episode, tagged: Sequence[TaggedMedia], settings: Settings, *, hashes: HashCache
 ) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
     """Hash every file of an episode: its manifest record and the files behind it.
 
@@ -161,6 +161,7 @@ def describe_episode(
         episode: the episode.
         tagged: its media files' tagged copies (from `tagging.tag_episode`).
         settings: where the generated chapters file goes, and the public URL it names.
+        hashes: the run's remembered digests.
 
     Raises:
         MediaError: an image file is invalid.
@@ -171,7 +172,6 @@ def describe_episode(
     for copy in tagged:
         media[copy.medium] = tagged_file(copy, slug)
         files.append((media[copy.medium], copy.copy.path))
-    hashes = HashCache(settings.cache_dir)
     alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
     files += zip(alternates, episode.alternates, strict=True)
     poster = image_file(episode.poster, slug, hashes=hashes) if episode.poster else None

@@ -15,8 +15,9 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from showpipe.feeds import PublishedEpisode, clean_text, feed_key
+from showpipe.feeds import clean_text, feed_key
 from showpipe.model.manifest import EpisodeRecord
+from showpipe.model.published import PublishedEpisode
 from showpipe.web.views import Show, absolute, embed_key, episode_key, oembed_key
 
 

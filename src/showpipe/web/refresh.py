@@ -11,11 +11,16 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from showpipe.config import Settings
 from showpipe.publishing.feedstate import FeedsState, due_window, fingerprint
 from showpipe.storage import Storage
-from showpipe.web.siteindex import code_digest, stored_inputs
+
+if TYPE_CHECKING:
+    from showpipe.model.project import Project
+
+from showpipe.web.siteindex import code_digest, record_inputs, stored_inputs
 
 
 def site_fingerprint(settings: Settings, storage: Storage) -> str:
@@ -33,21 +38,10 @@ def site_is_current(settings: Settings, storage: Storage, *, now: datetime) -> b
     return state.covers(now) and state.fingerprint == site_fingerprint(settings, storage)
 
 
-def refresh_site(settings: Settings, storage: Storage, *, now: datetime) -> list[str]:
-    """Build the site and write the pages that changed; return their keys.
-
-    Raises:
-        ValidationError: a YAML file is invalid.
-        StorageError: the manifest cannot be read.
-    """
-    from showpipe.model.manifest import read_manifest
-    from showpipe.model.project import load_project
-    from showpipe.web.site import build_site, write_site
-
-    # Taken before reading: an edit made meanwhile makes the next run build again.
-    before = site_fingerprint(settings, storage)
-    project = load_project(settings)
-    pages = build_site(project, read_manifest(storage), now=now)
+def record_site_inputs(
+    storage: Storage, fingerprint: str, project: Project, *, now: datetime
+) -> None:
+    """Record that the pages now stored were built from the inputs hashed as `fingerprint`
+    (taken before the project was read, so an edit made meanwhile is built next time)."""
     window = due_window((e.published for e in project.episodes), now)
-    inputs = FeedsState(before, *window, feeds={})
-    return write_site(storage, pages, asdict(inputs))
+    record_inputs(storage, asdict(FeedsState(fingerprint, *window, feeds={})))

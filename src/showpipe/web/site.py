@@ -20,14 +20,14 @@ from xml.sax.saxutils import escape
 import jinja2
 
 from showpipe.digests import data_digest
-from showpipe.feeds import NewestFirst, PublishedEpisode
+from showpipe.feeds import Descriptions
 from showpipe.model.manifest import Manifest
 from showpipe.model.project import Project
-from showpipe.publishing.plan import due_episodes
+from showpipe.model.published import NewestFirst, PublishedEpisode, due_episodes
+from showpipe.times import clock
 from showpipe.web import cards
 from showpipe.web.cards import embed_snippet
 from showpipe.web.siteindex import (
-    PAGE_CACHE,
     SITE_INDEX_KEY,
     Page,
     changed_pages,
@@ -50,7 +50,6 @@ from showpipe.web.views import (
 
 __all__ = [
     "INDEX_KEY",
-    "PAGE_CACHE",
     "SITE_INDEX_KEY",
     "Page",
     "build_site",
@@ -78,14 +77,7 @@ _ENV = jinja2.Environment(
 )
 
 
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-_ENV.filters["clock"] = _clock
+_ENV.filters["clock"] = clock
 _ENV.filters["script_json"] = cards.script_json
 
 
@@ -105,13 +97,22 @@ def _episode_source(published: PublishedEpisode) -> tuple[Any, ...]:
     return (published.episode, published.record)
 
 
-def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[Page]:
+def build_site(
+    project: Project,
+    manifest: Manifest,
+    *,
+    now: datetime,
+    descriptions: Descriptions | None = None,
+) -> list[Page]:
     """Every page of the site (rendered lazily). Only episodes published and due appear, as
-    in the feeds."""
+    in the feeds. `descriptions` are the run's, shared with its feeds (default: rendered
+    here)."""
     feeds = project.feeds
     feed = next((f for f in feeds if f.medium == "audio"), feeds[0])
     record = manifest.feeds.get(feed.name)
-    show = Show(feed, feeds, record.artwork if record else None, project.settings.public_url)
+    artwork = record.artwork if record else None
+    text = descriptions or Descriptions()
+    show = Show(feed, feeds, artwork, project.settings.public_url, text)
     due = due_episodes(project, manifest, now)
     show_source = _digest(code_digest(), feeds, show.artwork, show.public_url)
     pages = _episode_pages(show, due, show_source)

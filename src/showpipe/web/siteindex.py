@@ -22,15 +22,13 @@ from typing import Any
 
 from showpipe import __version__
 from showpipe.digests import data_digest
-from showpipe.storage import Storage
+from showpipe.storage import Storage, caching
 
 log = logging.getLogger(__name__)
 
 # The hash of every page written, so finding what changed is one read however big the show.
 SITE_INDEX_KEY = "showpipe/site.json"
 SITE_INDEX_VERSION = 2
-# Pages change whenever an episode does, so they are cached briefly, like the feeds.
-PAGE_CACHE = "public, max-age=300"
 
 # Every key the site step writes; the only keys it may delete.
 PAGE_KEY = re.compile(
@@ -145,17 +143,15 @@ class SiteChanges:
     index_changed: bool
 
 
-def plan_site(
-    storage: Storage, pages: Sequence[Page], inputs: Mapping[str, Any] | None = None
-) -> SiteChanges:
+def plan_site(storage: Storage, pages: Sequence[Page]) -> SiteChanges:
     """Compare the pages with the stored index; render only pages whose source changed.
 
-    `inputs`: what `showpipe site` records to skip its next run (refresh.py); None keeps
-    the recorded ones. That is safe: they name the inputs the pages were last made from in
-    full, and pages written now for other inputs (another manifest) do not match them.
+    The inputs `showpipe site` recorded (refresh.py) are kept. That is safe: they name the
+    inputs the pages were last made from in full, and pages written now for other inputs
+    (another manifest) do not match them.
     """
     raw = _read_index(storage)
-    kept = dict(inputs) if inputs is not None else _inputs(raw)
+    kept = _inputs(raw)
     stored = _entries(raw)
     index: dict[str, _Entry] = {}
     put = []
@@ -169,7 +165,7 @@ def plan_site(
         if before is None or before.digest != entry.digest:
             put.append(page)
     gone = sorted(set(stored) - set(index))
-    return SiteChanges(put, gone, index, kept, index != stored or kept != _inputs(raw))
+    return SiteChanges(put, gone, index, kept, index != stored)
 
 
 def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
@@ -178,34 +174,34 @@ def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
     return changes.put + [Page(key, "", bytes) for key in changes.delete]
 
 
-def write_site(
-    storage: Storage, pages: Sequence[Page], inputs: Mapping[str, Any] | None = None
-) -> list[str]:
-    """Store the pages whose bytes changed, delete pages no episode has now; return the keys.
+def record_inputs(storage: Storage, inputs: Mapping[str, Any]) -> None:
+    """Store `inputs` in the site index (refresh.py), unless it holds them already."""
+    raw = _read_index(storage)
+    if _inputs(raw) != dict(inputs) and raw.get("version") == SITE_INDEX_VERSION:
+        _store_index(storage, {**raw, "inputs": dict(inputs)})
 
-    Args:
-        storage: Where the site is.
-        pages: Every page of the site (build_site).
-        inputs: What `showpipe site` checks to skip a run (refresh.py); None (publish,
-            feeds) keeps what is recorded.
-    """
-    changes = plan_site(storage, pages, inputs)
+
+def _store_index(storage: Storage, index: dict[str, Any]) -> None:
+    storage.put_bytes(
+        SITE_INDEX_KEY,
+        json.dumps(index, sort_keys=True).encode(),
+        content_type="application/json",
+        cache_control=caching.RECORD,
+    )
+
+
+def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
+    """Store the pages whose bytes changed, delete pages no episode has now; return the keys."""
+    changes = plan_site(storage, pages)
     for page in changes.put:
         suffix = page.key[page.key.rfind(".") :]
         storage.put_bytes(
-            page.key, page.html, content_type=_TYPES[suffix], cache_control=PAGE_CACHE
+            page.key, page.html, content_type=_TYPES[suffix], cache_control=caching.CHANGING
         )
     for key in changes.delete:
         storage.delete(key)  # the pages of an episode taken down
     if changes.index_changed:
         pages_json = {k: {"source": e.source, "digest": e.digest} for k, e in changes.index.items()}
-        storage.put_bytes(
-            SITE_INDEX_KEY,
-            json.dumps(
-                {"version": SITE_INDEX_VERSION, "inputs": changes.inputs, "pages": pages_json},
-                sort_keys=True,
-            ).encode(),
-            content_type="application/json",
-            cache_control="no-cache",
-        )
+        index = {"version": SITE_INDEX_VERSION, "inputs": changes.inputs, "pages": pages_json}
+        _store_index(storage, index)
     return [page.key for page in changes.put] + changes.delete

@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
+from showpipe.feeds import Descriptions, clean_text, feed_key
 from showpipe.model.manifest import StoredFile
+from showpipe.model.published import PublishedEpisode
 from showpipe.model.show import Feed, Person
 from showpipe.web.transcript import TEXT_TRACK_SUFFIXES, read_cues
 
@@ -60,6 +61,8 @@ class Show:
     feeds: list[Feed]
     artwork: StoredFile | None
     public_url: str
+    # The run's descriptions rendered to HTML, shared with its feeds.
+    descriptions: Descriptions
 
 
 def show_view(show: Show, page: str) -> dict[str, Any]:
@@ -135,7 +138,7 @@ def episode_view(published: PublishedEpisode, page: str, *, show: Show) -> dict[
         **listing_view(published, page),
         "type": episode.type,
         "season_name": show.feed.seasons.get(episode.season or 0),
-        "description_html": render_html(episode.description),
+        "description_html": show.descriptions.html(episode.description),
         "audio": link(audio, page) if audio else None,
         "audio_type": audio.content_type if audio else None,
         "video": link(video, page) if video else None,

@@ -60,13 +60,14 @@ def site(ctx: click.Context, now: datetime | None) -> None:
         showpipe site
         showpipe embed episodes/on-tools.yaml   # the iframe for an episode's player
     """
-    from showpipe.commands.publish import build_show_site
     from showpipe.web.refresh import record_site_inputs, site_fingerprint, site_is_current
 
     settings = project_settings(ctx)
     storage = open_storage(settings)
     if site_is_current(settings, storage, now=clock(now)):
         return  # nothing the pages are made from changed: the project is not even loaded
+    from showpipe.commands.publish import build_show_site
+
     before = site_fingerprint(settings, storage)
     run = open_run(ctx, now)
     outcome = build_show_site(run)

@@ -74,12 +74,25 @@ def _episode_yaml(i: int) -> str:
 
 
 def _stored(
-    key: str, size: int, kind: str, duration: float | None = None, **pixels: int
+    name: str, size: int, kind: str, duration: float | None = None, **pixels: int
 ) -> StoredFile:
-    digest = hashlib.sha256(key.encode()).hexdigest()
-    return StoredFile(
-        key, size, digest, kind, duration=duration, sri=f"sha384-{digest[:64]}", **pixels
-    )
+    """A published file `folder/slug.ext` as the manifest records it, under its
+    content-addressed key `folder/slug-<hash>.ext`."""
+    digest = hashlib.md5(name.encode()).hexdigest()  # the manifest's 32 hex digits
+    stem, _, suffix = name.rpartition(".")
+    key = f"{stem}-{digest[:12]}.{suffix}"
+    sri = f"sha384-{hashlib.sha384(name.encode()).hexdigest()[:64]}"
+    return StoredFile(key, size, digest, kind, duration=duration, sri=sri, **pixels)
+
+
+def _store_objects(public: Path, manifest: Manifest) -> None:
+    """The objects the manifest names, as sparse files of their sizes: feeds are built only
+    from what the storage holds (publishing/guard.py), and no byte of them is read."""
+    for key, file in manifest.stored_keys().items():
+        path = public / key
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as f:
+            f.truncate(file.size)
 
 
 def make_show(root: Path, count: int) -> None:
@@ -104,12 +117,14 @@ def make_show(root: Path, count: int) -> None:
             slug, media, transcripts=transcripts, chapters=chapters if i % 2 == 0 else None
         )
     feeds = {
-        name: FeedRecord(_stored(f"art/{name}-0123456789ab.jpg", 150_000, "image/jpeg"))
+        name: FeedRecord(_stored(f"art/{name}.jpg", 150_000, "image/jpeg"))
         for name in ("show", "videos")
     }
-    manifest = root / "public" / MANIFEST_KEY
-    manifest.parent.mkdir(parents=True)
-    manifest.write_bytes(encode_manifest(Manifest(episodes=episodes, feeds=feeds)))
+    manifest = Manifest(episodes=episodes, feeds=feeds)
+    path = root / "public" / MANIFEST_KEY
+    path.parent.mkdir(parents=True)
+    path.write_bytes(encode_manifest(manifest))
+    _store_objects(root / "public", manifest)
 
 
 def _timed(command: list[str], root: Path) -> tuple[float, str]:

@@ -49,10 +49,15 @@ def test_editing_metadata_updates_tags_and_feeds_and_resends_only_what_changed(
     assert run("publish", "episodes/on-tools.yaml").exit_code == 0
     item = items(s3_env)[guid]
     assert item["title"] == "On Tools, Revised"
-    new_url = item["enclosures"][0]["url"]
-    assert new_url != old_url  # the tags live in the file: a new tagged copy, a new key
-    audio = requests.get(new_url, timeout=10).content
-    assert b"On Tools, Revised" in audio  # ID3 title in the uploaded copy
+    # a typo fix keeps the URL (the key follows the recording, not its tags)...
+    assert item["enclosures"][0]["url"] == old_url
+    fetched = requests.get(old_url, timeout=10)
+    # ...and replaces the object there: new tags, the feed's length follows, and caches
+    # may keep it an hour at most
+    assert b"On Tools, Revised" in fetched.content  # ID3 title in the uploaded copy
+    assert item["enclosures"][0]["file_size"] == len(fetched.content)
+    assert fetched.headers["Cache-Control"] == "public, max-age=3600"
+    assert "media/" not in run("storage", "gc").stdout  # no old copy left behind
     sent = puts(fault_proxy)
     # only the re-tagged media (audio, video, opus alternate), then the record and feeds;
     # artwork, poster, transcript and the other episode's files are not sent again

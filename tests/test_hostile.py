@@ -4,12 +4,14 @@ uploaded or changed. And credentials that never leak into output, logs, feeds or
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
 import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import podcastparser
 import pytest
@@ -18,7 +20,8 @@ from click.testing import Result
 
 from faultproxy import FaultProxy
 from s3server import S3Server
-from showpipe.publishing.assets import SAFE_KEY, object_key
+from showpipe.model.manifest import SAFE_KEY
+from showpipe.publishing.assets import object_key
 
 Run = Callable[..., Result]
 HEAD = (
@@ -108,7 +111,7 @@ def test_two_episodes_on_one_object_key_are_refused(
     result = run("publish", "episodes/Ep_1.yaml", "episodes/ep-1.yaml")
     assert result.exit_code == 1
     assert "Error: " in result.stderr and "ep-1.yaml" in result.stderr
-    assert "Ep_1.yaml" in result.stderr and "art/ep-1-" in result.stderr
+    assert "Ep_1.yaml" in result.stderr and "/ep-1-" in result.stderr  # the key they share
     assert s3_server.client().list_objects_v2(Bucket=s3_bucket).get("Contents", []) == []
 
 
@@ -212,3 +215,69 @@ def test_credentials_appear_in_no_output_log_feed_file_or_object(
     for secret in (FAKE_KEY_ID, FAKE_SECRET, FAKE_TOKEN):
         for blob in seen:
             assert secret.encode() not in blob
+
+
+def _set_audio(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(manifest: dict[str, Any]) -> None:
+        record = next(iter(manifest["episodes"].values()))
+        record["media"]["audio"] = {**record["media"]["audio"], **fields}
+
+    return change
+
+
+def _set_record(**fields: Any) -> Callable[[dict[str, Any]], None]:
+    def change(manifest: dict[str, Any]) -> None:
+        next(iter(manifest["episodes"].values())).update(fields)
+
+    return change
+
+
+def _replace(new: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+    def change(manifest: dict[str, Any]) -> None:
+        manifest.clear()
+        manifest.update(new)
+
+    return change
+
+
+def _newer(manifest: dict[str, Any]) -> None:
+    manifest.update(version=99, playlists={"best": ["guid"]})
+
+
+AUDIO = r"episodes\.[0-9a-f-]+\.media\.audio"
+# (id, a change to the stored manifest, the command, the message it must give)
+HOSTILE_MANIFESTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] = [
+    ("missing-object", _set_audio(key="media/pilot-0123456789ab.mp3"), "feeds", rf"{AUDIO} \(episodes/pilot\.yaml\)\.key: media/pilot-0123456789ab\.mp3 is missing in the storage.*publish that episode again"),  # noqa: E501
+    ("missing-object-site", _set_audio(key="media/pilot-0123456789ab.mp3"), "site", rf"{AUDIO} \(episodes/pilot\.yaml\)\.key: media/pilot-0123456789ab\.mp3 is missing"),  # noqa: E501
+    ("dot-dot-key", _set_audio(key="../../x.mp3"), "feeds", rf"{AUDIO}\.key: '\.\./\.\./x\.mp3' is not an object key showpipe writes"),  # noqa: E501
+    ("protocol-relative-key", _set_audio(key="//evil.example/x.mp3"), "feeds", rf"{AUDIO}\.key: '//evil\.example/x\.mp3' is not an object key"),  # noqa: E501
+    ("protocol-relative-url", _set_audio(key="", url="//evil.example/x.mp3"), "site", rf"{AUDIO}\.url: '//evil\.example/x\.mp3' is not an absolute http\(s\) URL"),  # noqa: E501
+    ("script-url", _set_audio(key="", url="javascript:alert(1)"), "feeds", rf"{AUDIO}\.url: 'javascript:alert\(1\)' is not"),  # noqa: E501
+    ("negative-size", _set_audio(size=-5), "feeds", rf"{AUDIO}\.size: -5 is not a positive number of bytes"),  # noqa: E501
+    ("slug-dot-dot", _set_record(slug="../index"), "site", r"episodes\.[0-9a-f-]+\.slug: '\.\./index' is not a slug showpipe writes"),  # noqa: E501
+    ("empty", _replace({}), "site", r"manifest\.json: no version and no episodes; the manifest is damaged"),  # noqa: E501
+    ("newer-version", _newer, "feeds", r"version 99 is not one this showpipe knows \(1, 2\).*upgrade showpipe"),  # noqa: E501
+    ("unknown-field", _set_audio(colour="red"), "feeds", rf"{AUDIO}\.colour: Unexpected keyword argument"),  # noqa: E501
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("change", "command", "message"),
+    [h[1:] for h in HOSTILE_MANIFESTS],
+    ids=[h[0] for h in HOSTILE_MANIFESTS],
+)
+def test_a_tampered_manifest_is_one_clear_error_and_nothing_is_published(
+    change: Callable[[dict[str, Any]], None], command: str, message: str, run: Run, project: Path
+) -> None:
+    assert run("publish", "episodes/pilot.yaml").exit_code == 0
+    public = project / "public"
+    path = public / "showpipe" / "manifest.json"
+    manifest = json.loads(path.read_bytes())
+    change(manifest)
+    path.write_text(json.dumps(manifest))
+    before = {p: p.read_bytes() for p in public.rglob("*") if p.is_file()}
+    result = run(command)
+    assert result.exit_code == 1, result.output
+    assert result.stderr.startswith("Error: ") and "Traceback" not in result.output
+    assert re.search(message, result.stderr), result.stderr
+    assert {p: p.read_bytes() for p in public.rglob("*") if p.is_file()} == before

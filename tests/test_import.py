@@ -51,7 +51,8 @@ def test_import_keeps_every_guid_date_and_number(tmp_path: Path, old_host: str) 
         "the-baker-at-3-a-m-other-stories.yaml",
         "trailer.yaml",
     ]
-    assert showpipe(project, "check").exit_code == 0
+    checked = showpipe(project, "check")
+    assert checked.exit_code == 0, checked.output
     published = showpipe(project, "publish", *map(str, (project / "episodes").glob("*.yaml")))
     assert published.exit_code == 0, published.output
 

@@ -21,6 +21,8 @@ from showpipe.storage import Progress, ProgressBars, no_progress, open_storage
 
 if TYPE_CHECKING:
     from showpipe.commands.run import Run
+    from showpipe.model.published import PublishedEpisode
+    from showpipe.model.show import Feed
     from showpipe.publishing.plan import Plan
     from showpipe.publishing.uploads import Upload
 
@@ -136,8 +138,32 @@ def clock(value: datetime | None) -> datetime:
 now_option = click.option(
     "--now",
     type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
-    help="Pretend it is this time (ISO 8601) when deciding which episodes are due.",
+    help="Preview the run as at this time (ISO 8601): implies --dry-run, nothing is changed.",
 )
+
+
+def is_preview(out: Output, dry_run: bool, now: datetime | None) -> bool:
+    """Whether a writing command only shows what it would do: with --dry-run, and always
+    with --now, since the storage must only ever hold what is true at the real time."""
+    if now is not None:
+        out.say(f"Preview as at {clock(now).isoformat(timespec='minutes')}: nothing is changed.")
+    elif dry_run:
+        out.say("Dry run: nothing is changed.")
+    return dry_run or now is not None
+
+
+def render_scheduled(out: Output, scheduled: list[PublishedEpisode], feeds: list[Feed]) -> None:
+    """One line per episode that joins its feeds later, and when."""
+    for item in scheduled:
+        names = [f"{f.name}.xml" for f in feeds if f.medium in item.record.media]
+        when = item.episode.published
+        at = f"{when:%Y-%m-%d %H:%M} {when.isoformat()[19:] or 'UTC'}"
+        out.say(
+            f"scheduled: '{item.episode.title}' joins {', '.join(names)} at {at} "
+            "(the first cron run after that)"
+        )
+
+
 dry_run_option = click.option(
     "--dry-run", is_flag=True, help="Print what would be done and change nothing."
 )

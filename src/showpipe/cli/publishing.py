@@ -13,10 +13,12 @@ from showpipe.cli.app import (
     clock,
     dry_run_option,
     id3v23_option,
+    is_preview,
     now_option,
     open_run,
     project_settings,
     render_plan,
+    render_scheduled,
     warn,
 )
 from showpipe.errors import ValidationError, shown
@@ -44,38 +46,55 @@ def publish(
     recordings are never modified: tagged copies are made in .showpipe/cache/ (even with
     --dry-run, which uploads nothing) and those are uploaded.
 
+    The feeds are linted as they will be written: an error (a format Apple rejects, say)
+    stops the publish before anything changes; warnings are printed.
+
     \b
     Example:
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
+        showpipe publish --now 2026-12-24T09:00:00 episodes/xmas.yaml   # preview that day
     """
     from showpipe.commands.publish import publish as publish_episodes
+    from showpipe.model.published import scheduled_episodes
 
     out: Output = ctx.obj
     run = open_run(ctx, now, episodes[0].parent)
-    if dry_run:
-        out.say("Dry run: nothing is changed.")
+    preview = is_preview(out, dry_run, now)
     version = 3 if id3v23 else 4
-    outcome = publish_episodes(run, episodes, id3_version=version, dry_run=dry_run)
-    if dry_run:
-        render_plan(out, outcome.plan)
-        return
+    outcome = publish_episodes(run, episodes, id3_version=version, dry_run=preview)
     warn(outcome.warnings)
-    uploads = outcome.plan.uploads
-    uploaded = [u for u in uploads if u.needed]
+    plan = outcome.plan
+    chosen = {plan.project.episode_at(path).source for path in episodes}
+    later = [
+        p
+        for p in scheduled_episodes(plan.project, plan.manifest, run.now)
+        if p.episode.source in chosen
+    ]
+    if preview:
+        render_plan(out, plan)
+        render_scheduled(out, later, plan.project.feeds)
+        return
+    stored = len(plan.uploads) - len(outcome.uploaded)  # found whole, a killed run's included
     out.say(
         f"Published {len(episodes)} episode(s) to {run.storage.describe()}: "
-        f"{len(uploaded)} file(s) uploaded, {len(uploads) - len(uploaded)} already stored."
+        f"{len(outcome.uploaded)} file(s) uploaded, {stored} already stored."
     )
     for feed in outcome.plan.feeds:
         out.say(f"  {feed.name}: {feed.url}" + ("" if feed.changed else " (unchanged)"))
+    render_scheduled(out, later, plan.project.feeds)
 
 
 @cli.command()
 @dry_run_option
 @now_option
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --now or --dry-run: also write the would-be feeds into this folder.",
+)
 @click.pass_context
-def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
+def feeds(ctx: click.Context, dry_run: bool, now: datetime | None, output: Path | None) -> None:
     """Regenerate every feed from what has been published (cron's command).
 
     Needs only the YAML files and the storage, not the media. Scheduled episodes appear
@@ -84,15 +103,23 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     \b
     Example (crontab, every 10 minutes):
         */10 * * * *  cd /srv/show && showpipe feeds
+    \b
+    Example (what the feeds will be on the 24th, written to ./preview/feeds/):
+        showpipe feeds --now 2026-12-24T09:00:00 --output preview
     """
-    from showpipe.commands.feeds import refresh_feeds
+    from showpipe.commands.feeds import refresh_feeds, write_preview
 
     out: Output = ctx.obj
-    outcome = refresh_feeds(open_run(ctx, now), dry_run=dry_run)
+    if output is not None and not (dry_run or now):
+        raise click.UsageError("--output writes a preview: give --now or --dry-run too")
+    preview = is_preview(out, dry_run, now)
+    outcome = refresh_feeds(open_run(ctx, now), dry_run=preview)
     if outcome is None:
         return  # nothing can have changed since the last run
-    if dry_run:
+    if preview:
         render_plan(out, outcome.plan)
+        for path in write_preview(outcome.plan, output) if output else []:
+            out.say(f"wrote {path}")
         return
     warn(outcome.warnings)
     for feed in outcome.plan.feeds:
@@ -125,10 +152,9 @@ def unpublish(
 
     out: Output = ctx.obj
     run = open_run(ctx, now, episode.parent)
-    if dry_run:
-        out.say("Dry run: nothing is changed.")
-    outcome = unpublish_episode(run, episode, delete_media=delete_media, dry_run=dry_run)
-    if dry_run:
+    preview = is_preview(out, dry_run, now)
+    outcome = unpublish_episode(run, episode, delete_media=delete_media, dry_run=preview)
+    if preview:
         render_plan(out, outcome.plan)
         return
     warn(outcome.warnings)
@@ -143,10 +169,11 @@ def unpublish(
 def check(ctx: click.Context, now: datetime | None) -> None:
     """Validate the project and lint the feeds it would build; change nothing.
 
-    Checks every YAML file and the files they name, then builds each feed from what is
-    published and lints it against what podcast apps require (artwork, GUIDs, Apple's
-    categories and types, https, durations, the Podcasting 2.0 schema…). Warnings are
-    printed; errors make it exit 1.
+    Checks every YAML file and the files they name, then builds each feed as it will be
+    once every episode is out (those not published yet included) and lints it against what
+    podcast apps require (artwork, GUIDs, Apple's categories and types, https, durations,
+    the Podcasting 2.0 schema…). Warnings are printed; errors make it exit 1. Scheduled
+    episodes are listed with the time they go live.
 
     \b
     Example:
@@ -160,10 +187,11 @@ def check(ctx: click.Context, now: datetime | None) -> None:
     report = check_project(settings, open_storage(settings), now=clock(now))
     for finding in report.warnings:
         out.say(str(finding))
+    render_scheduled(out, report.scheduled, report.feeds)
     if report.errors:
         raise ValidationError([str(f) for f in report.errors])
     note = f", {len(report.warnings)} warning(s)" if report.warnings else ""
-    out.say(f"ok: {report.feeds} feed(s), {report.episodes} episode(s){note}")
+    out.say(f"ok: {len(report.feeds)} feed(s), {report.episodes} episode(s){note}")
 
 
 @cli.command()

@@ -12,6 +12,8 @@ from showpipe.cli.app import (
     Output,
     cli,
     clock,
+    dry_run_option,
+    is_preview,
     now_option,
     open_run,
     progress_bars,
@@ -47,9 +49,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 
 @cli.command()
+@dry_run_option
 @now_option
 @click.pass_context
-def site(ctx: click.Context, now: datetime | None) -> None:
+def site(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     """Build the show's web pages into the storage: show page, archive, episode pages,
     embeds, oEmbed responses, sitemap.xml, robots.txt and 404.html (docs/web.md).
 
@@ -70,10 +73,13 @@ def site(ctx: click.Context, now: datetime | None) -> None:
 
     before = site_fingerprint(settings, storage)
     run = open_run(ctx, now)
-    outcome = build_show_site(run)
-    record_site_inputs(run.storage, before, outcome.plan.project, now=run.now)
+    preview = is_preview(ctx.obj, dry_run, now)
+    verb = "would update" if preview else "updated"
+    outcome = build_show_site(run, dry_run=preview)
+    if not preview:
+        record_site_inputs(run.storage, before, outcome.plan.project, now=run.now)
     for key in outcome.pages:
-        ctx.obj.say(f"updated {run.settings.public_url}{key}")
+        ctx.obj.say(f"{verb} {run.settings.public_url}{key}")
 
 
 @cli.command()

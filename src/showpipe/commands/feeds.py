@@ -7,6 +7,7 @@ second even for a show of thousands of episodes.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from showpipe.digests import data_digest
@@ -60,3 +61,13 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     if not outcome.wrote:
         remember(outcome.plan)
     return outcome
+
+
+def write_preview(plan: Plan, folder: Path) -> list[Path]:
+    """Write the feeds a preview built into `folder`, as the storage would hold them."""
+    from showpipe.storage.local import LocalStorage
+
+    preview = LocalStorage(folder)
+    for feed in plan.feeds:
+        preview.put_bytes(feed.key, feed.xml, content_type="application/rss+xml", cache_control="")
+    return [folder / feed.key for feed in plan.feeds]

@@ -45,6 +45,8 @@ class Outcome:
 
     plan: Plan
     wrote: bool
+    # The files sent: those a killed run had stored whole already were not.
+    uploaded: list[Upload] = field(default_factory=list)
     pages: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
@@ -87,7 +89,7 @@ def run_locked(
         if not plan_is_current(plan, run.storage):
             plan = make_plan()
             pages = build_pages(run, plan)
-        run_plan(
+        uploaded = run_plan(
             plan,
             run.storage,
             on_upload=run.on_upload,
@@ -96,7 +98,7 @@ def run_locked(
         )
         written = write_site(run.storage, pages)
         under_lock(plan)
-    return Outcome(plan, wrote=True, pages=written, warnings=announce(plan))
+    return Outcome(plan, True, uploaded, written, warnings=announce(plan))
 
 
 def announce(plan: Plan) -> list[str]:

@@ -239,8 +239,10 @@ def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> Any:
     duration = item.findtext(f"{_I}duration") or ""
     if not duration.isdigit() or duration == "0":
         lint.warn(where, "episode without duration (itunes:duration in whole seconds)")
-    if serial and not item.findtext(f"{_I}episode"):
-        lint.error(where, "a serial show needs itunes:episode on every item")
+    # Apple numbers a serial show's full episodes; trailers and bonus items stand apart.
+    full = item.findtext(f"{_I}episodeType", "full") == "full"
+    if serial and full and not item.findtext(f"{_I}episode"):
+        lint.error(where, "a serial show needs itunes:episode on every full episode")
     for tag in ("episode", "season"):
         value = item.findtext(f"{_I}{tag}")
         if value is not None and (not value.isdigit() or int(value) == 0):

@@ -68,3 +68,15 @@ def why_gone(project: Project, guid: str, title: str, now: datetime) -> str:
         "no episode YAML in this checkout has this GUID: pull the latest episodes "
         "(e.g. `git pull`) before publishing"
     )
+
+
+def scheduled_episodes(
+    project: Project, manifest: Manifest, now: datetime
+) -> list[PublishedEpisode]:
+    """Episodes published to the storage that join their feeds after `now`, soonest first."""
+    later = [
+        PublishedEpisode(e, manifest.episodes[e.guid])
+        for e in project.episodes
+        if e.guid in manifest.episodes and e.published > now and not e.unpublished
+    ]
+    return sorted(later, key=lambda p: (p.episode.published, p.guid))

@@ -20,10 +20,8 @@ from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
 from showpipe.media import HashCache, probe_image, probe_media, probe_video_size
 from showpipe.media.episodes import TaggedMedia
-from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.manifest import SAFE_KEY, EpisodeRecord, StoredFile
 from showpipe.model.show import Episode
-
-SAFE_KEY = re.compile(r"[a-z0-9]+/[a-z0-9][a-z0-9-]*-[0-9a-f]{12}(\.[a-z0-9]+)?")
 
 TEXT_TYPES = {
     ".vtt": "text/vtt",
@@ -141,19 +139,44 @@ def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
     )
 
 
-def tagged_file(tagged: TaggedMedia, slug: str) -> StoredFile:
-    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
+def tagged_file(
+    tagged: TaggedMedia, slug: str, *, recording: str, published: StoredFile | None
+) -> StoredFile:
+    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source.
+
+    Its key follows the recording (`recording` is its digest), not the tags: fixing a typo
+    replaces the object at the same URL, so apps, CDNs and download counts see one episode
+    file. A file `published` before keys were made this way keeps its key until its
+    recording changes.
+    """
     copy = tagged.copy
-    key = object_key("media", slug, copy.digest, copy.path.suffix)
+    key = object_key("media", slug, recording, copy.path.suffix)
+    if published is not None and published.recording in (None, recording):
+        key = published.key
     content_type = tagged.info.content_type
     size = probe_video_size(copy.path) if content_type.startswith("video/") else None
     width, height = size or (None, None)
     duration = round(tagged.info.duration, 3)
-    return StoredFile(key, copy.size, copy.digest, content_type, duration, copy.sri, width, height)
+    return StoredFile(
+        key,
+        copy.size,
+        copy.digest,
+        content_type,
+        duration,
+        copy.sri,
+        width,
+        height,
+        recording=recording,
+    )
 
 
 def describe_episode(
-    episode: Episode, tagged: Sequence[TaggedMedia], settings: Settings, *, hashes: HashCache
+    episode: Episode,
+    tagged: Sequence[TaggedMedia],
+    settings: Settings,
+    *,
+    hashes: HashCache,
+    published: EpisodeRecord | None = None,
 ) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
     """Hash every file of an episode: its manifest record and the files behind it.
 
@@ -162,6 +185,7 @@ def describe_episode(
         tagged: its media files' tagged copies (from `tagging.tag_episode`).
         settings: where the generated chapters file goes, and the public URL it names.
         hashes: the run's remembered digests.
+        published: the episode's record in the storage's manifest, if it was published.
 
     Raises:
         MediaError: an image file is invalid.
@@ -170,7 +194,9 @@ def describe_episode(
     files: list[tuple[StoredFile, Path]] = []
     media: dict[str, StoredFile] = {}
     for copy in tagged:
-        media[copy.medium] = tagged_file(copy, slug)
+        before = published.media.get(copy.medium) if published else None
+        recording = hashes.digest(copy.copy.source)
+        media[copy.medium] = tagged_file(copy, slug, recording=recording, published=before)
         files.append((media[copy.medium], copy.copy.path))
     alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
     files += zip(alternates, episode.alternates, strict=True)

@@ -36,6 +36,7 @@ from showpipe.model.published import NewestFirst, due_episodes, why_gone
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
+from showpipe.publishing.guard import check_named_objects, named_files
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
 from showpipe.storage import ProgressBars, Storage, caching, no_progress
 
@@ -57,6 +58,8 @@ class FeedUpdate:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # The feed as stored before this run (None: not published yet).
+    published: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -221,7 +224,7 @@ def plan_feeds(
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
             updates.append(
                 FeedUpdate(
-                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed
+                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old
                 )
             )
         for read in reading:
@@ -270,7 +273,11 @@ def plan_publish(
         media = checked[episode.source]
         tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
         record, episode_files_ = describe_episode(
-            episode, tagged, project.settings, hashes=cache.hashes
+            episode,
+            tagged,
+            project.settings,
+            hashes=cache.hashes,
+            published=old_manifest.episodes.get(episode.guid or ""),
         )
         files += episode_files_
         assert episode.guid is not None
@@ -338,6 +345,9 @@ def _plan(
         project, storage, manifest, now=now, descriptions=text
     )
     uploads = _uploads(files + artwork_files, old_manifest)
+    if any(feed.changed for feed in feeds):
+        named = named_files(due_episodes(project, manifest, now), manifest, project)
+        check_named_objects(named, uploads, storage, published=[f.published for f in feeds])
     return Plan(
         yaml_writes=writes,
         uploads=uploads,
@@ -361,9 +371,10 @@ def run_plan(
     on_upload: Callable[[Upload], None] = lambda upload: None,
     progress: ProgressBars = no_progress,
     before_recording: Callable[[], None] = lambda: None,
-) -> None:
+) -> list[Upload]:
     """Carry out a plan: values into the YAML, uploads, verification, the manifest, the feeds,
-    and last the objects no feed names any more.
+    and last the objects no feed names any more. Returns the uploads sent: those a killed
+    run had stored whole already are not.
 
     `before_recording` runs between the verification and the manifest: the lease's check
     that this run still holds the storage after a long upload.
@@ -399,3 +410,4 @@ def run_plan(
             )
     for key in plan.deletions:
         storage.delete(key)
+    return needed

@@ -7,6 +7,8 @@ the key and the endpoint, with what to do about it.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -25,6 +27,9 @@ from s3transfer.subscribers import BaseSubscriber
 from showpipe.digests import ALGORITHM
 from showpipe.errors import ConfigError, ConflictError, StorageError
 from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
+from showpipe.storage.resume import find_unfinished, finish_upload
+
+log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -160,18 +165,7 @@ class S3Storage:
             raise ConfigError(
                 f"AWS profile {config.profile!r} is not in ~/.aws/config or ~/.aws/credentials"
             ) from e
-        self.client = self.session.client(
-            "s3",
-            endpoint_url=config.endpoint_url,
-            config=Config(
-                s3={"addressing_style": config.addressing_style},
-                retries={"mode": config.retry_mode, "max_attempts": config.max_attempts},
-                request_checksum_calculation=config.checksum,
-                response_checksum_validation=config.checksum,
-                max_pool_connections=config.max_concurrency + 2,
-                connect_timeout=10,
-            ),
-        )
+        self.client = self._make_client()
         chunk = config.multipart_chunksize_mb * MB
         # Files are read part by part, so memory stays near chunk size x concurrency.
         self.transfer_config = TransferConfig(
@@ -181,9 +175,31 @@ class S3Storage:
             use_threads=True,
         )
 
+    def _make_client(self) -> Any:
+        config = self.config
+        try:
+            return self.session.client(
+                "s3",
+                endpoint_url=config.endpoint_url,
+                config=Config(
+                    s3={"addressing_style": config.addressing_style},
+                    retries={"mode": config.retry_mode, "max_attempts": config.max_attempts},
+                    request_checksum_calculation=config.checksum,
+                    response_checksum_validation=config.checksum,
+                    max_pool_connections=config.max_concurrency + 2,
+                    connect_timeout=10,
+                ),
+            )
+        except ValueError as e:  # botocore: "Invalid endpoint: <the URL>"
+            raise ConfigError(
+                f"s3 setting endpoint_url {redact(str(config.endpoint_url))!r} is not a valid "
+                f"URL ({redact(str(e))}); give it as https://host[:port]"
+            ) from e
+
     @property
     def endpoint(self) -> str:
-        return str(self.client.meta.endpoint_url)
+        """The endpoint URL for messages: without a `user:password@` it may carry."""
+        return redact(str(self.client.meta.endpoint_url))
 
     def describe(self) -> str:
         return f"s3://{self.config.bucket}/{self.config.prefix} at {self.endpoint}"
@@ -254,7 +270,9 @@ class S3Storage:
                 pool.shutdown(cancel_futures=True)  # ...and the files not yet started stay
 
     def _put_in_parts(self, items: Sequence[PutItem], progress: Progress | None) -> None:
-        """Large files through s3transfer: concurrent multipart parts, read as they go."""
+        """Large files through s3transfer: concurrent multipart parts, read as they go. A file
+        whose upload a killed run left unfinished is resumed instead (resume.py)."""
+        items = [item for item in items if not self._resumed(item, progress)]
         subscribers = [_ProgressSubscriber(progress)] if progress else []
         with create_transfer_manager(self.client, self.transfer_config) as manager:
             futures = [
@@ -273,6 +291,32 @@ class S3Storage:
             for key, future in futures:
                 with self._translating("upload", key):
                     future.result()
+
+    def _resumed(self, item: PutItem, progress: Progress | None) -> bool:
+        """Finish a killed run's upload of `item`, sending only the parts it lacks; False when
+        there is none to finish."""
+        chunk, key = self.transfer_config.multipart_chunksize, self._key(item.key)
+        with self._translating("resume the upload of", item.key):
+            unfinished = find_unfinished(self.client, self.config.bucket, key, item.path, chunk)
+            if unfinished is None:
+                return False
+            sent = finish_upload(
+                self.client,
+                self.config.bucket,
+                key,
+                item.path,
+                unfinished=unfinished,
+                chunk=chunk,
+                concurrency=self.config.max_concurrency,
+                progress=progress or (lambda sent: None),
+            )
+        log.info(
+            "resumed the upload of %s: %d part(s) were stored already, %d bytes sent",
+            item.key,
+            len(unfinished.kept),
+            sent,
+        )
+        return True
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
         with self._translating("write", key):
@@ -404,7 +448,7 @@ class S3Storage:
                 raise ConflictError(
                     f"{self._where(key)} was changed by another showpipe run meanwhile"
                 ) from e
-            message = str(error.get("Message") or "")
+            message = redact(str(error.get("Message") or ""))
             raise StorageError(self._explain(action, key, code, message)) from e
         except botocore.exceptions.NoCredentialsError as e:
             raise StorageError(
@@ -421,7 +465,7 @@ class S3Storage:
                 "endpoint_url (or AWS_ENDPOINT_URL_S3) and the network"
             ) from e
         except botocore.exceptions.BotoCoreError as e:
-            raise StorageError(f"cannot {action} {self._where(key)}: {e}") from e
+            raise StorageError(f"cannot {action} {self._where(key)}: {redact(str(e))}") from e
 
     def _where(self, key: str) -> str:
         path = self._key(key) if key else ""
@@ -452,6 +496,18 @@ class S3Storage:
         return f"cannot {action} {where}: the server answered {code}" + (
             f": {message}" if message else ""
         )
+
+
+def redact(text: str) -> str:
+    """`text` with the `user:password@` of every URL in it replaced by `***@`.
+
+    An endpoint URL may carry credentials (some S3-compatible services and proxies take
+    them there); messages and logs must never show them.
+    """
+    return _USERINFO.sub("://***@", text)
+
+
+_USERINFO = re.compile(r"://[^/@\s]*@")
 
 
 class _Missing(Exception):

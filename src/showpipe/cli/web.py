@@ -67,7 +67,7 @@ def site(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
 
     settings = project_settings(ctx)
     storage = open_storage(settings)
-    if site_is_current(settings, storage, now=clock(now)):
+    if not (dry_run or now) and site_is_current(settings, storage, now=clock(now)):
         return  # nothing the pages are made from changed: the project is not even loaded
     from showpipe.commands.publish import build_show_site
 

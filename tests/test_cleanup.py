@@ -63,7 +63,8 @@ def test_editing_metadata_updates_tags_and_feeds_and_resends_only_what_changed(
     # artwork, poster, transcript and the other episode's files are not sent again
     # (the chapters JSON names the episode, so it changes too; so do the show's pages)
     changed = ("media/on-tools-", "chapters/on-tools-", "showpipe/", "feeds/", "index.html")
-    changed += ("embed/on-tools.html",)
+    # the episode's page, embed and oEmbed response, its neighbour's page, the archive page
+    changed += ("episodes/", "embed/on-tools.html", "oembed/on-tools.json", "archive/1.html")
     assert all(k.startswith(changed) for k in sent), " ".join(sent)
     assert not any(k.endswith((".jpg", ".vtt")) for k in sent)
     fault_proxy.clear()

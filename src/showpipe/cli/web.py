@@ -11,6 +11,7 @@ from showpipe import __version__
 from showpipe.cli.app import (
     Output,
     cli,
+    clock,
     dry_run_option,
     is_preview,
     now_option,
@@ -52,22 +53,32 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 @now_option
 @click.pass_context
 def site(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
-    """Build the show page (index.html) and the video embed pages into the storage.
+    """Build the show's web pages into the storage: show page, archive, episode pages,
+    embeds, oEmbed responses, sitemap.xml, robots.txt and 404.html (docs/web.md).
 
-    Pages list the published episodes newest first, with players, chapters and links to
-    the feeds. Prints nothing when no page changed.
+    Only pages whose episodes changed are written. Prints nothing when no page changed.
 
     \b
     Example:
         showpipe site
-        showpipe embed episodes/on-tools.yaml   # the iframe for a video episode
+        showpipe embed episodes/on-tools.yaml   # the iframe for an episode's player
     """
+    from showpipe.web.refresh import record_site_inputs, site_fingerprint, site_is_current
+
+    settings = project_settings(ctx)
+    storage = open_storage(settings)
+    if not (dry_run or now) and site_is_current(settings, storage, now=clock(now)):
+        return  # nothing the pages are made from changed: the project is not even loaded
     from showpipe.commands.publish import build_show_site
 
+    before = site_fingerprint(settings, storage)
     run = open_run(ctx, now)
     preview = is_preview(ctx.obj, dry_run, now)
     verb = "would update" if preview else "updated"
-    for key in build_show_site(run, dry_run=preview).pages:
+    outcome = build_show_site(run, dry_run=preview)
+    if not preview:
+        record_site_inputs(run.storage, before, outcome.plan.project, now=run.now)
+    for key in outcome.pages:
         ctx.obj.say(f"{verb} {run.settings.public_url}{key}")
 
 
@@ -75,7 +86,9 @@ def site(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
 @click.argument("episode", type=click.Path(dir_okay=False, path_type=Path))
 @click.pass_context
 def embed(ctx: click.Context, episode: Path) -> None:
-    """Print the iframe snippet that embeds a published video episode in a website.
+    """Print the iframe snippet that embeds a published episode's player in a website.
+
+    The iframe is responsive: full width, 16:9 for a video, a compact strip for audio.
 
     \b
     Example:
@@ -89,9 +102,9 @@ def embed(ctx: click.Context, episode: Path) -> None:
     settings = project_settings(ctx, episode.parent)
     loaded = load_project(settings).episode_at(episode)
     record = read_manifest(open_storage(settings)).episodes.get(loaded.guid or "")
-    if record is None or "video" not in record.media:
-        raise EpisodeError(f"{episode}: no published video; publish an episode with a video first")
-    click.echo(embed_snippet(settings.public_url, record.slug, loaded.title))
+    if record is None or not record.media:
+        raise EpisodeError(f"{episode}: not published yet; publish it first (showpipe publish)")
+    click.echo(embed_snippet(settings.public_url, record, loaded.title))
 
 
 @cli.command()

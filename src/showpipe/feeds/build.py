@@ -207,6 +207,8 @@ def _add_item(
     entry.title(clean_text(episode.title))
     entry.guid(clean_text(published.guid), permalink=False)
     entry.pubDate(episode.published)
+    if episode.link:
+        entry.link(href=clean_url(episode.link))
     entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
     entry.description(plain_text_html(episode.summary))
     entry.content(text.html(episode.description), type="CDATA")

@@ -154,6 +154,19 @@ class Notify(_Strict):
     podcast_index: bool = False  # the Podcast Index's pubnotify
 
 
+class Directories(_Strict):
+    """The show's entries in podcast directories, for the show page's subscribe links."""
+
+    # The number in podcasts.apple.com/podcast/id<N>; Overcast finds shows by it too.
+    apple_podcasts: Annotated[int, Field(gt=0, lt=10**12)] | None = None
+    # The 22-character show ID in open.spotify.com/show/<ID>.
+    spotify: Annotated[str, Field(pattern=r"^[A-Za-z0-9]{22}$")] | None = None
+    # The short ID in pca.st/<ID> (Pocket Casts' share link).
+    pocket_casts: Annotated[str, Field(pattern=r"^[A-Za-z0-9-]{1,64}$")] | None = None
+    # AntennaPod subscribes by the feed's own URL: set false to leave its link out.
+    antennapod: bool = True
+
+
 class Feed(_Strict):
     """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
 
@@ -187,6 +200,7 @@ class Feed(_Strict):
     notify: Notify = Notify()
     # A download-measurement redirect before each enclosure URL (docs/analytics.md).
     analytics_prefix: AnalyticsPrefix | None = None
+    directories: Directories = Directories()
 
 
 # --- episodes ----------------------------------------------------------------------------
@@ -266,6 +280,9 @@ class Episode(_Strict):
     remote_video: RemoteMedia | None = None
     remote_transcripts: list[RemoteFile] = []
     chapters_url: Url | None = None
+    # The episode's web page, given as the feed item's <link> (RSS 2.0); for instance its
+    # showpipe page, <public_url>episodes/<slug>.html, or a post on the show's own site.
+    link: Url | None = None
 
     @pydantic.model_validator(mode="after")
     def _has_media_and_ordered_chapters(self) -> Episode:

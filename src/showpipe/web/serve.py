@@ -46,13 +46,23 @@ def make_app(folder: Path) -> Any:
             if not _public(root, path):
                 raise NotFound()
             response = _preflight() if request.method == "OPTIONS" else _send(root, path, environ)
-        except HTTPException as e:  # NotFound among them
+        except NotFound as e:
+            response = _not_found(root, e, environ)
+        except HTTPException as e:
             response = e.get_response(environ)
         response.headers["Access-Control-Allow-Origin"] = "*"
         response.headers["Access-Control-Expose-Headers"] = "Content-Length, Content-Range"
         return close_when_done(response(environ, start_response))
 
     return app
+
+
+def _not_found(root: Path, error: NotFound, environ: dict[str, Any]) -> Response:
+    """The site's own 404 page (as a static host would serve it), else werkzeug's."""
+    page = root / "404.html"
+    if not page.is_file():
+        return error.get_response(environ)
+    return Response(page.read_bytes(), status=404, content_type="text/html; charset=utf-8")
 
 
 def _send(root: Path, path: str, environ: dict[str, Any]) -> Response:

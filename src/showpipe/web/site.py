@@ -1,35 +1,71 @@
-"""The show on the web: a show page and, for each video episode, an embeddable player page.
+"""The show on the web: show page, archive, a page, an embed and an oEmbed response per episode,
+sitemap.xml, robots.txt and a 404 page.
 
 Pages are built from the same inputs as the feeds (the YAML and the manifest), link to
 everything with relative URLs so they work from any base URL, and load nothing from
-third-party hosts.
+third-party hosts. Each page carries the digest of its inputs, so a run renders only the
+pages whose inputs changed (siteindex.py writes them).
 """
 
 from __future__ import annotations
 
-import html
 import json
-import posixpath
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property, partial
 from typing import Any
+from xml.sax.saxutils import escape
 
 import jinja2
 
 from showpipe.digests import data_digest
-from showpipe.feeds import Descriptions, clean_text, feed_key
-from showpipe.model.manifest import Manifest, StoredFile
+from showpipe.feeds import Descriptions
+from showpipe.model.manifest import Manifest
 from showpipe.model.project import Project
-from showpipe.model.published import PublishedEpisode, due_episodes
-from showpipe.model.show import Feed
-from showpipe.storage import Storage, caching
+from showpipe.model.published import NewestFirst, PublishedEpisode, due_episodes
 from showpipe.times import clock
+from showpipe.web import cards
+from showpipe.web.cards import embed_snippet
+from showpipe.web.siteindex import (
+    SITE_INDEX_KEY,
+    Page,
+    changed_pages,
+    code_digest,
+    damaged_entries,
+    write_site,
+)
+from showpipe.web.views import (
+    INDEX_KEY,
+    Show,
+    embed_key,
+    episode_key,
+    episode_view,
+    link,
+    listing_view,
+    oembed_key,
+    show_view,
+    subscribe_links,
+)
 
-INDEX_KEY = "index.html"
-# The show page plays the newest episodes; the feeds carry the whole archive. A page with
-# thousands of players would be slow to load and, rebuilt on every cron run, slow to make.
-INDEX_EPISODES = 100
+__all__ = [
+    "INDEX_KEY",
+    "SITE_INDEX_KEY",
+    "Page",
+    "build_site",
+    "changed_pages",
+    "damaged_entries",
+    "embed_key",
+    "embed_snippet",
+    "episode_key",
+    "write_site",
+]
+
+# The show page plays the newest episodes; the archive lists every one, a page per 50.
+INDEX_EPISODES = 10
+ARCHIVE_PAGE_SIZE = 50
+ARCHIVE_INDEX_KEY = "archive/index.html"
+NOT_FOUND_KEY = "404.html"
 
 _ENV = jinja2.Environment(
     loader=jinja2.PackageLoader("showpipe.web", "templates"),
@@ -42,45 +78,23 @@ _ENV = jinja2.Environment(
 
 
 _ENV.filters["clock"] = clock
+_ENV.filters["script_json"] = cards.script_json
 
 
-def embed_key(slug: str) -> str:
-    return f"embed/{slug}.html"
+def archive_key(number: int) -> str:
+    return f"archive/{number}.html"
 
 
-def _link(target: StoredFile | str, page: str) -> str:
-    """A file's URL relative to the page at `page`; a file on another host keeps its own URL."""
-    if isinstance(target, StoredFile) and target.url:
-        return target.url
-    key = target.key if isinstance(target, StoredFile) else target
-    return posixpath.relpath(key, posixpath.dirname(page) or ".")
+def _render(template: str, **values: Any) -> bytes:
+    return _ENV.get_template(template).render(**values).encode("utf-8")
 
 
-@dataclass(frozen=True)
-class Page:
-    key: str
-    html: bytes
+def _digest(*parts: object) -> str:
+    return data_digest("\x1f".join(map(repr, parts)).encode())
 
 
-def _episode_view(published: PublishedEpisode, page: str, text: Descriptions) -> dict[str, Any]:
-    episode, record = published.episode, published.record
-    audio, video = record.media.get("audio"), record.media.get("video")
-    captions = next((t for t in record.transcripts if t.content_type == "text/vtt"), None)
-    chapters = [{"start": c.start, "title": c.title, "link": c.link} for c in episode.chapters]
-    return {
-        "slug": record.slug,
-        "title": clean_text(episode.title),
-        "published": episode.published,
-        "duration": main.duration if (main := audio or video) else None,
-        "description_html": text.html(episode.description),
-        "audio": _link(audio, page) if audio else None,
-        "video": _link(video, page) if video else None,
-        "embed": _link(embed_key(record.slug), page) if video else None,
-        # a 16:9 poster where the episode has one; the square artwork otherwise
-        "poster": _link(poster, page) if (poster := record.poster or record.artwork) else None,
-        "captions": _link(captions, page) if captions else None,
-        "chapters": chapters,
-    }
+def _episode_source(published: PublishedEpisode) -> tuple[Any, ...]:
+    return (published.episode, published.record)
 
 
 def build_site(
@@ -90,111 +104,186 @@ def build_site(
     now: datetime,
     descriptions: Descriptions | None = None,
 ) -> list[Page]:
-    """Render the show page and one embed page per published video episode.
-
-    Only episodes that are published and due appear, as in the feeds. `descriptions` are
-    the run's, shared with its feeds (default: rendered here).
-    """
-    text = descriptions or Descriptions()
+    """Every page of the site (rendered lazily). Only episodes published and due appear, as
+    in the feeds. `descriptions` are the run's, shared with its feeds (default: rendered
+    here)."""
     feeds = project.feeds
-    show = next((f for f in feeds if f.medium == "audio"), feeds[0])
+    feed = next((f for f in feeds if f.medium == "audio"), feeds[0])
+    record = manifest.feeds.get(feed.name)
+    artwork = record.artwork if record else None
+    text = descriptions or Descriptions()
+    show = Show(feed, feeds, artwork, project.settings.public_url, text)
     due = due_episodes(project, manifest, now)
-    show_artwork = manifest.feeds[show.name].artwork.key if show.name in manifest.feeds else None
-    common = {"language": show.language, "show": _show_view(show, show_artwork, INDEX_KEY)}
-    pages = [
-        Page(
-            INDEX_KEY,
-            _render(
-                "index.html",
-                **common,
-                feeds=[{"title": f.title, "href": _link(feed_key(f), INDEX_KEY)} for f in feeds],
-                episodes=[_episode_view(p, INDEX_KEY, text) for p in due[:INDEX_EPISODES]],
-                earlier=max(0, len(due) - INDEX_EPISODES),
-            ),
-        )
-    ]
-    for published in due:
-        if "video" in published.record.media:
-            key = embed_key(published.record.slug)
-            view = _episode_view(published, key, text)
-            pages.append(Page(key, _render("embed.html", **common, episode=view)))
+    show_source = _digest(code_digest(), feeds, show.artwork, show.public_url)
+    pages = _episode_pages(show, due, show_source)
+    pages += _archive_pages(show, due, show_source)
+    pages.append(_index_page(show, due, show_source))
+    pages.append(_not_found_page(show, show_source))
+    pages += _crawler_pages(show, [p.key for p in pages if p.key.endswith(".html")])
     return pages
 
 
-def _show_view(show: Feed, artwork_key: str | None, page: str) -> dict[str, Any]:
-    return {
-        "title": clean_text(show.title),
-        "description": clean_text(show.description),
-        "artwork": _link(artwork_key, page) if artwork_key else "",
-    }
+def _episode_pages(show: Show, due: NewestFirst, show_source: str) -> list[Page]:
+    """An episode's page (with its neighbours), its embed and its oEmbed response."""
+    pages = []
+    for i, published in enumerate(due):
+        slug = published.record.slug
+        newer = due[i - 1] if i > 0 else None
+        older = due[i + 1] if i + 1 < len(due) else None
+        own = _digest(show_source, *_episode_source(published))
+        neighbours = [(n.record.slug, n.episode.title) if n else None for n in (newer, older)]
+        view = _SharedView(show, published)
+        pages += [
+            Page(
+                episode_key(slug),
+                _digest(own, neighbours),
+                partial(_episode_page, show, view, newer=newer, older=older),
+            ),
+            Page(embed_key(slug), own, partial(_embed_page, show, view)),
+            Page(oembed_key(slug), own, partial(_oembed, show, published)),
+        ]
+    return pages
 
 
-def _render(template: str, **values: Any) -> bytes:
-    return _ENV.get_template(template).render(**values).encode("utf-8")
+@dataclass(frozen=True)
+class _SharedView:
+    """An episode's view, made at most once for its page and its embed: both lie one folder
+    deep, so their relative links are the same."""
+
+    show: Show
+    published: PublishedEpisode
+
+    @cached_property
+    def value(self) -> dict[str, Any]:
+        key = episode_key(self.published.record.slug)
+        return episode_view(self.published, key, show=self.show)
 
 
-# Pages change whenever an episode does, so they are cached briefly, like the feeds.
-
-
-# The hash of every page written, so finding what changed is one read however big the show.
-SITE_INDEX_KEY = "showpipe/site.json"
-
-
-def _digest(page: Page) -> str:
-    return data_digest(page.html)
-
-
-def _stored_digests(storage: Storage) -> dict[str, str]:
-    data = storage.get(SITE_INDEX_KEY)
-    try:
-        stored = json.loads(data) if data else {}
-    except ValueError:
-        return {}  # damaged: every page is written again, which repairs it
-    return stored if isinstance(stored, dict) else {}
-
-
-def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
-    """The pages whose bytes differ from the ones last written, or that pages went away."""
-    return _changes(storage, pages)[0]
-
-
-def _changes(storage: Storage, pages: Sequence[Page]) -> tuple[list[Page], dict[str, str]]:
-    """The changed pages (as `changed_pages`), and the digest of every page."""
-    digests = {page.key: _digest(page) for page in pages}
-    stored = _stored_digests(storage)
-    changed = [page for page in pages if stored.get(page.key) != digests[page.key]]
-    gone = set(stored) - set(digests)
-    return changed + [Page(key, b"") for key in sorted(gone)], digests
-
-
-def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
-    """Store the pages whose bytes changed, delete pages no episode has now; return the keys."""
-    changed, digests = _changes(storage, pages)
-    for page in changed:
-        if not page.html:
-            storage.delete(page.key)  # an embed page of an episode taken down
-            continue
-        storage.put_bytes(
-            page.key,
-            page.html,
-            content_type="text/html; charset=utf-8",
-            cache_control=caching.CHANGING,
-        )
-    if changed:
-        storage.put_bytes(
-            SITE_INDEX_KEY,
-            json.dumps(digests, sort_keys=True).encode(),
-            content_type="application/json",
-            cache_control=caching.RECORD,
-        )
-    return [page.key for page in changed]
-
-
-def embed_snippet(public_url: str, slug: str, title: str) -> str:
-    """The iframe to paste into a website for an episode's video."""
-    src = public_url + embed_key(slug)
-    return (
-        f'<iframe src="{html.escape(src)}" title="{html.escape(title)}" width="640" '
-        'height="480" style="border:0;max-width:100%" allow="fullscreen; picture-in-picture" '
-        'loading="lazy"></iframe>'
+def _episode_page(
+    show: Show,
+    view: _SharedView,
+    *,
+    newer: PublishedEpisode | None,
+    older: PublishedEpisode | None,
+) -> bytes:
+    published = view.published
+    key = episode_key(published.record.slug)
+    card = cards.link_card(published, show)
+    return _render(
+        "episode.html",
+        show=show_view(show, key),
+        episode=view.value,
+        card=card,
+        json_ld=cards.json_ld(published, show),
+        newer=listing_view(newer, key) if newer else None,
+        older=listing_view(older, key) if older else None,
+        archive=link(ARCHIVE_INDEX_KEY, key),
     )
+
+
+def _embed_page(show: Show, view: _SharedView) -> bytes:
+    key = embed_key(view.published.record.slug)
+    template = "embed.html" if view.value["video"] else "embed-audio.html"
+    return _render(template, show=show_view(show, key), episode=view.value)
+
+
+def _oembed(show: Show, published: PublishedEpisode) -> bytes:
+    return json.dumps(cards.oembed(published, show), indent=1, sort_keys=True).encode() + b"\n"
+
+
+def _chunks(due: NewestFirst) -> list[list[PublishedEpisode]]:
+    """The archive's pages, numbered from the oldest episode, so a new episode changes only
+    the last page (and older pages keep their numbers and their URLs)."""
+    oldest_first = due[::-1]
+    size = ARCHIVE_PAGE_SIZE
+    return [oldest_first[i : i + size][::-1] for i in range(0, len(oldest_first), size)]
+
+
+def _archive_pages(show: Show, due: NewestFirst, show_source: str) -> list[Page]:
+    chunks = _chunks(due)
+    pages = []
+    for number, chunk in enumerate(chunks, start=1):
+        last = number == len(chunks)
+        source = _digest(show_source, number, last, *(_episode_source(p) for p in chunk))
+        pages.append(
+            Page(
+                archive_key(number), source, partial(_archive_page, show, number, chunk, last=last)
+            )
+        )
+    ranges = [(c[-1].episode.published, c[0].episode.published, len(c)) for c in chunks]
+    pages.append(
+        Page(
+            ARCHIVE_INDEX_KEY,
+            _digest(show_source, ranges),
+            lambda: _render(
+                "archive-index.html",
+                show=show_view(show, ARCHIVE_INDEX_KEY),
+                pages=[
+                    {"href": f"{n}.html", "number": n, "first": a, "last": b, "count": c}
+                    for n, (a, b, c) in enumerate(ranges, start=1)
+                ][::-1],
+            ),
+        )
+    )
+    return pages
+
+
+def _archive_page(
+    show: Show, number: int, chunk: Sequence[PublishedEpisode], *, last: bool
+) -> bytes:
+    key = archive_key(number)
+    return _render(
+        "archive.html",
+        show=show_view(show, key),
+        number=number,
+        episodes=[listing_view(p, key) for p in chunk],
+        newer=f"{number + 1}.html" if not last else None,
+        older=f"{number - 1}.html" if number > 1 else None,
+    )
+
+
+def _index_page(show: Show, due: NewestFirst, show_source: str) -> Page:
+    newest = due[:INDEX_EPISODES]
+    source = _digest(show_source, len(due), *(_episode_source(p) for p in newest))
+
+    def render() -> bytes:
+        return _render(
+            "index.html",
+            show=show_view(show, INDEX_KEY),
+            subscribe=subscribe_links(show),
+            episodes=[episode_view(p, INDEX_KEY, show=show) for p in newest],
+            total=len(due),
+            archive=ARCHIVE_INDEX_KEY,
+            json_ld={"@context": "https://schema.org", **cards.series_ld(show)},
+        )
+
+    return Page(INDEX_KEY, source, render)
+
+
+def _not_found_page(show: Show, show_source: str) -> Page:
+    # Served at any missing path, so its links are absolute: relative ones would break.
+    def render() -> bytes:
+        view = show_view(show, INDEX_KEY)
+        view["home"] = show.public_url
+        return _render("404.html", show=view, archive=show.public_url + ARCHIVE_INDEX_KEY)
+
+    return Page(NOT_FOUND_KEY, show_source, render)
+
+
+def _crawler_pages(show: Show, keys: Sequence[str]) -> list[Page]:
+    """sitemap.xml (https://www.sitemaps.org/protocol.html): every page meant for readers,
+    and robots.txt pointing at it. Sitemaps need absolute URLs."""
+    listed = [k for k in keys if not k.startswith("embed/") and k != NOT_FOUND_KEY]
+    base = show.public_url
+
+    def sitemap() -> bytes:
+        lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+        lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+        lines += [f"<url><loc>{escape(base + k)}</loc></url>" for k in sorted(listed)]
+        return ("\n".join([*lines, "</urlset>"]) + "\n").encode()
+
+    robots = f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n".encode()
+    return [
+        Page("sitemap.xml", _digest(base, sorted(listed)), sitemap),
+        Page("robots.txt", _digest(robots), lambda: robots),
+    ]

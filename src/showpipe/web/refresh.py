@@ -1,0 +1,47 @@
+"""`showpipe site`: return at once when nothing the pages are made from changed.
+
+A show of thousands of episodes takes seconds to load and validate, so, as `showpipe feeds`
+does, a run first hashes its inputs (the YAML bytes, the feed artwork, the manifest, the
+settings, showpipe's version: `fingerprint`) and compares them, and the clock, with what
+the last full run recorded in the site index. This module imports only what that check
+needs; the project, the templates and the feed code load only when there is work to do.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from datetime import datetime
+from typing import TYPE_CHECKING
+
+from showpipe.config import Settings
+from showpipe.publishing.feedstate import FeedsState, due_window, fingerprint
+from showpipe.storage import Storage
+
+if TYPE_CHECKING:
+    from showpipe.model.project import Project
+
+from showpipe.web.siteindex import code_digest, record_inputs, stored_inputs
+
+
+def site_fingerprint(settings: Settings, storage: Storage) -> str:
+    """The feeds' fingerprint of the inputs, plus the page code and templates."""
+    return f"{fingerprint(settings, storage)}-{code_digest()}"
+
+
+def site_is_current(settings: Settings, storage: Storage, *, now: datetime) -> bool:
+    """True when the last `showpipe site` saw these very inputs, and the same episodes due."""
+    recorded = stored_inputs(storage)
+    try:
+        state = FeedsState(**recorded)
+    except TypeError:
+        return False  # none recorded (publish and feeds write pages without it), or damaged
+    return state.covers(now) and state.fingerprint == site_fingerprint(settings, storage)
+
+
+def record_site_inputs(
+    storage: Storage, fingerprint: str, project: Project, *, now: datetime
+) -> None:
+    """Record that the pages now stored were built from the inputs hashed as `fingerprint`
+    (taken before the project was read, so an edit made meanwhile is built next time)."""
+    window = due_window((e.published for e in project.episodes), now)
+    record_inputs(storage, asdict(FeedsState(fingerprint, *window, feeds={})))

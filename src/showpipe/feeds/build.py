@@ -19,8 +19,9 @@ from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.chapters import with_images
 from showpipe.feeds.text import clean_text, clean_url, render_html
+from showpipe.feeds.value import ValueRecipientTag, ValueTag
 from showpipe.model.manifest import EpisodeRecord, StoredFile
-from showpipe.model.show import Episode, Feed, Person
+from showpipe.model.show import Episode, Feed, Person, Value
 
 GENERATOR = "showpipe"
 
@@ -172,7 +173,7 @@ def _channel_tags(
 ) -> ext.ChannelTags:
     trailers = []
     for published in ordered:
-        episode, media = published.episode, published.record.media[feed.medium]
+        episode, media = published.episode, _listed(feed, published.record)
         if episode.type == "trailer":
             source = _source(media, urls=urls)
             trailers.append(
@@ -201,14 +202,44 @@ def _channel_tags(
         update_frequency=(clean_text(frequency.text), frequency.rrule, frequency.complete)
         if frequency
         else None,
+        value=_value(feed.value),
     )
+
+
+def _value(value: Value | None) -> ValueTag | None:
+    if value is None:
+        return None
+    return ValueTag(
+        type=value.type,
+        method=value.method,
+        suggested=value.suggested,
+        recipients=[
+            ValueRecipientTag(
+                name=clean_text(r.name) if r.name else None,
+                type=r.type,
+                address=r.address,
+                split=r.split,
+                fee=r.fee,
+                custom_key=r.custom_key,
+                custom_value=r.custom_value,
+            )
+            for r in value.recipients
+        ],
+    )
+
+
+def _listed(feed: Feed, record: EpisodeRecord) -> StoredFile:
+    """The episode's file this feed lists (plan_feeds keeps only episodes that have one)."""
+    medium = feed.medium_of(record.media)
+    assert medium is not None, "episodes without this feed's medium are filtered out"
+    return record.media[medium]
 
 
 def _add_item(
     fg: Any, feed: Feed, published: PublishedEpisode, *, urls: _Urls, artwork: StoredFile
 ) -> None:
     episode, record = published.episode, published.record
-    media = record.media[feed.medium]
+    media = _listed(feed, record)
     enclosure = _source(media, urls=urls)
     entry = fg.add_entry()
     entry.title(clean_text(episode.title))
@@ -217,8 +248,11 @@ def _add_item(
     entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
     entry.description(clean_text(episode.summary))
     entry.content(render_html(episode.description), type="CDATA")
+    if episode.link:
+        entry.link(href=clean_url(episode.link))
     entry.podcast.itunes_title(clean_text(episode.title))
-    entry.podcast.itunes_duration(round(media.duration or 0))
+    if media.duration:  # unknown (an imported item without one): left out, never 0
+        entry.podcast.itunes_duration(round(media.duration))
     entry.podcast.itunes_episode_type(episode.type)
     if episode.episode is not None:
         entry.podcast.itunes_episode(episode.episode)
@@ -226,10 +260,11 @@ def _add_item(
         entry.podcast.itunes_season(episode.season)
     if record.artwork is not None:
         entry.podcast.itunes_image(urls.of(record.artwork))
-    entry.showpipe.explicit = episode.explicit
+    entry.showpipe.explicit = feed.explicit if episode.explicit is None else episode.explicit
+    entry.showpipe.block = episode.block
     entry.podcastindex.tags = _item_tags(feed, published, urls=urls)
     entry.podlove.chapters = _chapter_marks(published, urls=urls)
-    if feed.medium == "video":
+    if media.content_type.startswith("video/"):
         thumbnail = record.poster or record.artwork or artwork
         entry.mediarss.tags = ext.MediaTags(
             content=enclosure,
@@ -253,11 +288,13 @@ def _source(stored: StoredFile, *, urls: _Urls) -> ext.Source:
 
 def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: _Urls) -> ext.ItemTags:
     episode, record = published.episode, published.record
-    others = [f for medium, f in sorted(record.media.items()) if medium != feed.medium]
+    listed = feed.medium_of(record.media)
+    others = [f for medium, f in sorted(record.media.items()) if medium != listed]
     poster = record.poster
+    hosts = feed.hosts if episode.hosts is None else episode.hosts
     return ext.ItemTags(
         # Item persons replace the channel's, so the hosts are listed again with the guests.
-        persons=[_person(p) for p in (*feed.hosts, *episode.guests)],
+        persons=[_person(p) for p in (*hosts, *episode.guests)],
         season=None
         if episode.season is None
         else (episode.season, feed.seasons.get(episode.season, f"Season {episode.season}")),
@@ -275,6 +312,7 @@ def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: _Urls) -> ext.I
             for s in episode.soundbites
         ],
         poster=ext.Poster(urls.of(poster), poster.width, poster.height) if poster else None,
+        value=_value(episode.value),
     )
 
 

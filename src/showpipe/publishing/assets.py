@@ -131,13 +131,23 @@ def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
         StoredFile(key="", size=0, digest="", content_type=t.type, url=t.url)
         for t in episode.remote_transcripts
     ]
+    alternates = [
+        StoredFile(
+            key="", size=a.length, digest="", content_type=a.type, duration=a.duration, url=a.url
+        )
+        for a in episode.remote_alternates
+    ]
     chapters = record.chapters
     if episode.chapters_url:
         chapters = StoredFile(
             key="", size=0, digest="", content_type=CHAPTERS_TYPE, url=episode.chapters_url
         )
     return replace(
-        record, media=media, transcripts=record.transcripts + transcripts, chapters=chapters
+        record,
+        media=media,
+        transcripts=record.transcripts + transcripts,
+        chapters=chapters,
+        alternates=record.alternates + alternates,
     )
 
 

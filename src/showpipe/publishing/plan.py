@@ -43,6 +43,7 @@ from showpipe.model.project import Project, missing_files
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
+from showpipe.publishing.imported import record_imported, refuse_empty
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
 from showpipe.storage import ProgressBars, Storage, no_progress
 
@@ -161,14 +162,8 @@ def _checked_diff(
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
     guard_guids(feed.name, before, after, unpublished=unpublished)
     public_url = project.settings.public_url
-    expected = [
-        ExpectedItem(
-            p.guid,
-            file_url(p.record.media[feed.medium], public_url),
-            p.record.media[feed.medium].size,
-        )
-        for p in due
-    ]
+    listed = [(p, p.record.media[feed.medium_of(p.record.media) or feed.medium]) for p in due]
+    expected = [ExpectedItem(p.guid, file_url(f, public_url), f.size) for p, f in listed]
     check = _ReadBack(clean_url(public_url) + feed_key(feed), xml, expected)
     return _item_diff(before, after), check
 
@@ -209,7 +204,8 @@ def plan_feeds(
                 files.append((artwork, artwork_path))
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
-            due = NewestFirst([p for p in due_all if feed.medium in p.record.media])
+            due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
+            refuse_empty(project, manifest, feed, len(due), now=now)
             xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
             key = feed_key(feed)
             old = storage.get(key)
@@ -301,7 +297,9 @@ def plan_feeds_only(
 ) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
     manifest, version = read_manifest_versioned(storage)
-    plan = _plan(project, storage, manifest, manifest, [], {}, now=now, meanwhile=meanwhile)
+    # An imported show's episodes whose media stays on the old host need no publish first.
+    with_imported, files = record_imported(project, manifest)
+    plan = _plan(project, storage, manifest, with_imported, files, {}, now=now, meanwhile=meanwhile)
     return replace(plan, manifest_version=version)
 
 

@@ -1,0 +1,65 @@
+"""Episodes an import left on the old host, listed in the feeds without a publish first.
+
+Such an episode has nothing to tag or upload except its images and generated chapters, so
+`showpipe feeds` (and `check`) record it the way `publish` would: right after an import the
+feed lists every imported item, never none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+
+from showpipe.errors import FeedError, shown
+from showpipe.model.manifest import Manifest, StoredFile
+from showpipe.model.project import Project
+from showpipe.model.show import Episode, Feed
+from showpipe.publishing.assets import describe_episode
+
+
+def kept_on_old_host(episode: Episode) -> bool:
+    """Whether all of an episode's media is remote (an import's), and it has its GUID."""
+    has_remote = episode.remote_audio is not None or episode.remote_video is not None
+    return bool(episode.guid) and has_remote and not (episode.audio or episode.video)
+
+
+def record_imported(
+    project: Project, manifest: Manifest
+) -> tuple[Manifest, list[tuple[StoredFile, Path]]]:
+    """The manifest with a record for each never-published episode kept on the old host,
+    and the files (images, chapters) those records name, to upload."""
+    records, files = dict(manifest.episodes), []
+    for episode in project.episodes:
+        if episode.guid in records or not kept_on_old_host(episode):
+            continue
+        record, episode_files = describe_episode(episode, [], project.settings)
+        assert episode.guid is not None
+        records[episode.guid] = record
+        files += episode_files
+    if len(records) == len(manifest.episodes):
+        return manifest, []
+    return replace(manifest, episodes=records), files
+
+
+def refuse_empty(
+    project: Project, manifest: Manifest, feed: Feed, listed: int, *, now: datetime
+) -> None:
+    """Refuse to build a feed listing no episode while due episodes were never published.
+
+    Raises:
+        FeedError: naming one such episode and what to run.
+    """
+    if listed:
+        return
+    never = [
+        e
+        for e in project.episodes
+        if e.published <= now and not e.unpublished and (e.guid or "") not in manifest.episodes
+    ]
+    if never:
+        raise FeedError(
+            f"feeds/{feed.name}.yaml: the feed would list no episode, but {len(never)} due "
+            f"episode(s) were never published (first: {shown(never[0].source)}); "
+            "run showpipe publish episodes/*.yaml"
+        )

@@ -221,7 +221,7 @@ def episode_yaml(
         "description": to_markdown(description) or title,
         **_numbers(item, seasons),
         "type": kind if kind in ("trailer", "bonus") else None,
-        "explicit": explicit if explicit not in (None, inherited.explicit) else None,
+        "explicit": None if explicit in (None, inherited.explicit) else explicit,
         "block": bool(flag(text_of(item, f"{IT}block"))),
         "hosts": _own_hosts(hosts, inherited),
         "guests": [p for p in hosts if p["role"] != "host"],
@@ -234,8 +234,10 @@ def episode_yaml(
         "soundbites": _soundbites(item),
         "value": value_of(item, report),
     }
-    own_hosts = data.pop("hosts")
+    own_hosts, explicit = data.pop("hosts"), data.pop("explicit")
     data = {k: v for k, v in data.items() if v not in (None, "", [], False)}
+    if explicit is not None:
+        data["explicit"] = explicit  # only where it differs from the show's (may be false)
     if own_hosts is not None:
         data["hosts"] = own_hosts  # may be empty: an item naming only guests
     return Item(data, artwork if artwork != inherited.artwork else None)

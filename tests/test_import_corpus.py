@@ -159,9 +159,9 @@ def expected_podcast_guid(channel: Any, fetched_from: str) -> str:
         pass
     self_link = next(
         (
-            l.get("href")
-            for l in channel.findall("{http://www.w3.org/2005/Atom}link")
-            if l.get("rel") == "self"
+            link.get("href")
+            for link in channel.findall("{http://www.w3.org/2005/Atom}link")
+            if link.get("rel") == "self"
         ),
         None,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
@@ -157,6 +157,7 @@ def import_(
         settings,
         name=name,
         download_media=download,
+        now=datetime.now(UTC),
         strict=strict,
         feed_url=feed_url,
         user_agent=f"showpipe/{__version__} (import)",

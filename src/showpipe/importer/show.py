@@ -13,6 +13,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -20,14 +21,14 @@ import requests
 from slugify import slugify
 
 from showpipe.config import Settings
-from showpipe.errors import ImportFeedError, ValidationError
+from showpipe.errors import ImportFeedError
 from showpipe.importer.channel import feed_yaml
 from showpipe.importer.fetching import fetch, import_session, look_up, run_all
 from showpipe.importer.items import Inherited, episode_yaml
 from showpipe.importer.people import persons
+from showpipe.importer.readiness import invalid_yaml, lint_errors
 from showpipe.importer.report import CHANNEL_READ, ITEM_READ, ImportReport
 from showpipe.importer.source import IT, Source, fetch_feed, flag, read_feed, text_of
-from showpipe.model.show import load_episode, load_feed
 from showpipe.model.yamlfile import write_yaml
 from showpipe.storage import ProgressBars, no_progress
 
@@ -232,6 +233,7 @@ def run_import(
     session: requests.Session,
     *,
     download_media: bool,
+    now: datetime,
     strict: bool = False,
     progress: ProgressBars = no_progress,
 ) -> list[Path]:
@@ -260,21 +262,17 @@ def run_import(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(path, target)
             written.append(target)
-    plan.report.to_fill = unfinished(settings, plan)
+    plan.report.to_fill = unfinished(settings, plan, now=now)
     return written
 
 
-def unfinished(settings: Settings, plan: ImportPlan) -> list[str]:
-    """`file:line: field: message` for every value the written YAML still lacks."""
-    problems: list[str] = []
-    for relative in plan.yaml:
-        path = settings.root / relative
-        load = load_feed if relative.startswith("feeds/") else load_episode
-        try:
-            load(path)
-        except ValidationError as e:
-            problems += e.problems
-    return problems
+def unfinished(settings: Settings, plan: ImportPlan, *, now: datetime) -> list[str]:
+    """What the written project still lacks before `check` passes, as `file:line: …`."""
+    problems = invalid_yaml(settings, list(plan.yaml))
+    if problems:
+        return problems
+    titles = {data["title"]: path for path, data in plan.yaml.items() if path != plan.feed_file}
+    return lint_errors(settings, titles, now=now)
 
 
 def import_show(
@@ -283,6 +281,7 @@ def import_show(
     *,
     name: str,
     download_media: bool,
+    now: datetime,
     strict: bool = False,
     feed_url: str | None = None,
     user_agent: str = "showpipe (import)",
@@ -304,6 +303,7 @@ def import_show(
             settings,
             session,
             download_media=download_media,
+            now=now,
             strict=strict,
             progress=progress,
         )

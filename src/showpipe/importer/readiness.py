@@ -14,23 +14,10 @@ from showpipe.config import Settings
 from showpipe.errors import ShowpipeError, ValidationError, shown
 from showpipe.feeds.lint import is_public, lint_feed
 from showpipe.model.project import load_project
-from showpipe.model.show import load_episode, load_feed
 from showpipe.publishing.plan import plan_feeds_only
 from showpipe.storage import open_storage
 
 _ITEM = re.compile(r"item '(?P<title>.*)'$")
-
-
-def invalid_yaml(settings: Settings, files: list[str]) -> list[str]:
-    """`file:line: field: message` for every value the written YAML files lack."""
-    problems: list[str] = []
-    for relative in files:
-        load = load_feed if relative.startswith("feeds/") else load_episode
-        try:
-            load(settings.root / relative)
-        except ValidationError as e:
-            problems += e.problems
-    return problems
 
 
 def _line_of(path: Path, key: str) -> int:
@@ -40,11 +27,14 @@ def _line_of(path: Path, key: str) -> int:
     return 1
 
 
-def lint_errors(settings: Settings, titles: dict[str, str], *, now: datetime) -> list[str]:
-    """The feeds' lint errors, each against the YAML file to edit (`titles`: episode title
-    -> its project-relative YAML file)."""
+def not_ready(settings: Settings, titles: dict[str, str], *, now: datetime) -> list[str]:
+    """Every YAML problem (`file:line: field: message`), else the feeds' lint errors, each
+    against the YAML file to edit (`titles`: episode title -> its project-relative file)."""
     try:
         project = load_project(settings)
+    except ValidationError as e:
+        return e.problems
+    try:
         plan = plan_feeds_only(project, open_storage(settings), now=now)
     except ShowpipeError as e:
         return [str(e)]

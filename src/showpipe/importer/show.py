@@ -23,10 +23,17 @@ from slugify import slugify
 from showpipe.config import Settings
 from showpipe.errors import ImportFeedError
 from showpipe.importer.channel import feed_yaml
-from showpipe.importer.fetching import fetch, import_session, look_up, run_all
+from showpipe.importer.fetching import (
+    Fetched,
+    Lookup,
+    fetch,
+    import_session,
+    look_up,
+    run_all,
+)
 from showpipe.importer.items import Inherited, episode_yaml
 from showpipe.importer.people import persons
-from showpipe.importer.readiness import invalid_yaml, lint_errors
+from showpipe.importer.readiness import not_ready
 from showpipe.importer.report import CHANNEL_READ, ITEM_READ, ImportReport
 from showpipe.importer.source import IT, Source, fetch_feed, flag, read_feed, text_of
 from showpipe.model.yamlfile import write_yaml
@@ -155,24 +162,7 @@ def _remote_files(data: dict[str, Any]) -> list[dict[str, Any]]:
     return [data[k] for k in MEDIA_KEYS if k in data] + list(data.get("remote_alternates", []))
 
 
-def _look_up_lengths(plan: ImportPlan, session: requests.Session, progress: ProgressBars) -> None:
-    """Fill in each remote file's length the old feed left out (or gave as 0 or 1)."""
-    missing = [f for data in plan.yaml.values() for f in _remote_files(data) if "length" not in f]
-    urls = list(dict.fromkeys(f["url"] for f in missing))
-    found = run_all(
-        lambda url: look_up(session, url), urls, label="Looking up file sizes", progress=progress
-    )
-    lengths = {lookup.url: lookup.length for lookup in found}
-    plan.report.lookups = len(urls)
-    for lookup in found:
-        if lookup.problem:
-            plan.report.warn(lookup.problem)
-    for remote in missing:
-        if lengths.get(remote["url"]):
-            remote["length"] = lengths[remote["url"]]
-
-
-def _fetch_images(
+def _network(
     plan: ImportPlan,
     session: requests.Session,
     staging: Path,
@@ -180,21 +170,45 @@ def _fetch_images(
     name: str,
     progress: ProgressBars,
 ) -> None:
-    """Fetch each distinct image once; every YAML file naming it gets the one copy."""
-    todo = [(url, _image_stem(files[0], name)) for url, files in plan.images.items()]
-    fetched = run_all(
-        lambda job: fetch(session, job[0], job[1], staging),
-        todo,
-        label="Fetching images",
-        progress=progress,
-    )
-    for result in fetched:
-        if result.relative is None:
-            plan.report.warn(f"{result.problem}; the episode keeps the show's artwork")
-            continue
-        plan.report.artwork_fetched += 1
-        for yaml_file in plan.images[result.url]:
-            plan.yaml[yaml_file]["artwork"] = _relative(result.relative, yaml_file)
+    """Look up every length the old feed left out (or gave as 0 or 1) and fetch each
+    distinct image once, all on one pool of workers; every YAML file naming an image gets
+    the one copy."""
+    missing = [f for data in plan.yaml.values() for f in _remote_files(data) if "length" not in f]
+    urls = list(dict.fromkeys(f["url"] for f in missing))
+    images = [(url, _image_stem(files[0], name)) for url, files in plan.images.items()]
+
+    def work(job: tuple[str, str | None]) -> Lookup | Fetched:
+        url, stem = job
+        return look_up(session, url) if stem is None else fetch(session, url, stem, staging)
+
+    jobs: list[tuple[str, str | None]] = [(url, None) for url in urls] + list(images)
+    results = run_all(work, jobs, label="Looking up sizes, fetching images", progress=progress)
+    lengths: dict[str, int] = {}
+    for result in results:
+        if isinstance(result, Lookup):
+            _record_lookup(result, lengths, plan.report)
+        else:
+            _record_image(result, plan)
+    plan.report.lookups = len(urls)
+    for remote in missing:
+        if remote["url"] in lengths:
+            remote["length"] = lengths[remote["url"]]
+
+
+def _record_lookup(lookup: Lookup, lengths: dict[str, int], report: ImportReport) -> None:
+    if lookup.length is None:
+        report.warn(str(lookup.problem))
+    else:
+        lengths[lookup.url] = lookup.length
+
+
+def _record_image(result: Fetched, plan: ImportPlan) -> None:
+    if result.relative is None:
+        plan.report.warn(f"{result.problem}; the show's artwork is used instead")
+        return
+    plan.report.artwork_fetched += 1
+    for yaml_file in plan.images[result.url]:
+        plan.yaml[yaml_file]["artwork"] = _relative(result.relative, yaml_file)
 
 
 def _download_media(
@@ -245,8 +259,7 @@ def run_import(
     """
     name = Path(plan.feed_file).stem
     with _staging(settings) as staging:
-        _look_up_lengths(plan, session, progress)
-        _fetch_images(plan, session, staging, name=name, progress=progress)
+        _network(plan, session, staging, name=name, progress=progress)
         if download_media:
             _download_media(plan, session, staging, progress)
         if strict and plan.report.warnings:
@@ -268,11 +281,8 @@ def run_import(
 
 def unfinished(settings: Settings, plan: ImportPlan, *, now: datetime) -> list[str]:
     """What the written project still lacks before `check` passes, as `file:line: …`."""
-    problems = invalid_yaml(settings, list(plan.yaml))
-    if problems:
-        return problems
     titles = {data["title"]: path for path, data in plan.yaml.items() if path != plan.feed_file}
-    return lint_errors(settings, titles, now=now)
+    return not_ready(settings, titles, now=now)
 
 
 def import_show(

@@ -12,17 +12,14 @@ from dataclasses import dataclass
 
 import lxml.html
 from lxml import etree
-from markdownify import markdownify
 
+from showpipe.importer.markdown import escape, html_to_markdown
 from showpipe.importer.source import CONTENT, IT
 
 _TAG = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(\s[^<>]*)?/?>")
 # Elements after which words belong to a new block: a space keeps them apart in plain text.
 _BLOCKS = {"p", "br", "li", "div", "h1", "h2", "h3", "h4", "h5", "h6", "ul", "ol", "tr"}
 _BLOCKS |= {"blockquote", "pre", "hr", "table", "dd", "dt"}
-# Characters that would make plain text mean something else in Markdown.
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>])")
-_LINE_START_SPECIAL = re.compile(r"^(\s*)([#>+-]|\d+[.)])(\s)", re.MULTILINE)
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _NAME_AND_EMAIL = re.compile(r"^\s*(?P<email>[^\s()]+@[^\s()]+)\s*\((?P<name>[^()]*)\)\s*$")
 _EMAIL_AND_NAME = re.compile(
@@ -49,22 +46,18 @@ def richest(item: etree._Element) -> str:
 
 def to_markdown(text: str) -> str:
     """A description as Markdown that renders back to the same paragraphs, links, lists and
-    emphasis; plain text keeps its paragraphs and line breaks."""
+    emphasis; plain text keeps its paragraphs, and its line breaks as hard breaks (`\\`)."""
     if not text.strip():
         return ""
     if is_html(text):
-        markdown = markdownify(text, heading_style="ATX", bullets="-", strip=["img"])
-        return re.sub(r"\n{3,}", "\n\n", markdown).strip()
+        return html_to_markdown(text)
     paragraphs = re.split(r"\n\s*\n", text.replace("\r\n", "\n").strip())
     return "\n\n".join(_plain_paragraph(p) for p in paragraphs if p.strip())
 
 
 def _plain_paragraph(paragraph: str) -> str:
-    escaped = _MARKDOWN_SPECIAL.sub(r"\\\1", paragraph.strip())
-    escaped = _LINE_START_SPECIAL.sub(r"\1\\\2\3", escaped)
-    lines = [line.strip() for line in escaped.split("\n")]
-    # Two trailing spaces: a Markdown hard line break, where the text broke its line.
-    return "  \n".join(line for line in lines if line)
+    lines = [escape(line.strip()) for line in paragraph.strip().split("\n")]
+    return "\\\n".join(line for line in lines if line)
 
 
 def to_plain(text: str) -> str:

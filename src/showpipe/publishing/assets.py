@@ -163,7 +163,11 @@ def tagged_file(tagged: TaggedMedia, slug: str) -> StoredFile:
 
 
 def describe_episode(
-    episode: Episode, tagged: Sequence[TaggedMedia], settings: Settings
+    episode: Episode,
+    tagged: Sequence[TaggedMedia],
+    settings: Settings,
+    *,
+    hashes: HashCache | None = None,
 ) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
     """Hash every file of an episode: its manifest record and the files behind it.
 
@@ -171,6 +175,8 @@ def describe_episode(
         episode: the episode.
         tagged: its media files' tagged copies (from `tagging.tag_episode`).
         settings: where the generated chapters file goes, and the public URL it names.
+        hashes: a hash cache shared by many calls, which the caller saves once; by default
+            one is opened and saved here.
 
     Raises:
         MediaError: an image file is invalid.
@@ -181,7 +187,8 @@ def describe_episode(
     for copy in tagged:
         media[copy.medium] = tagged_file(copy, slug)
         files.append((media[copy.medium], copy.copy.path))
-    hashes = HashCache(settings.cache_dir)
+    shared = hashes is not None
+    hashes = hashes if hashes is not None else HashCache(settings.cache_dir)
     alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
     files += zip(alternates, episode.alternates, strict=True)
     poster = image_file(episode.poster, slug, hashes=hashes) if episode.poster else None
@@ -197,5 +204,6 @@ def describe_episode(
         slug, media, artwork, transcripts, chapter_images, alternates=alternates, poster=poster
     )
     record, chapters = chapters_file(episode, record, settings, hashes=hashes)
-    hashes.save()
+    if not shared:
+        hashes.save()
     return kept_elsewhere(episode, record), files + chapters

@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from showpipe.errors import FeedError, shown
+from showpipe.media.hashes import HashCache
 from showpipe.model.manifest import Manifest, StoredFile
 from showpipe.model.project import Project
 from showpipe.model.show import Episode, Feed
@@ -30,15 +31,16 @@ def record_imported(
     """The manifest with a record for each never-published episode kept on the old host,
     and the files (images, chapters) those records name, to upload."""
     records, files = dict(manifest.episodes), []
-    for episode in project.episodes:
-        if episode.guid in records or not kept_on_old_host(episode):
-            continue
-        record, episode_files = describe_episode(episode, [], project.settings)
+    todo = [e for e in project.episodes if e.guid not in records and kept_on_old_host(e)]
+    if not todo:
+        return manifest, []
+    hashes = HashCache(project.settings.cache_dir)  # one for all: saved once, not per episode
+    for episode in todo:
+        record, episode_files = describe_episode(episode, [], project.settings, hashes=hashes)
         assert episode.guid is not None
         records[episode.guid] = record
         files += episode_files
-    if len(records) == len(manifest.episodes):
-        return manifest, []
+    hashes.save()
     return replace(manifest, episodes=records), files
 
 

@@ -170,7 +170,7 @@ def test_the_richest_description_wins_and_renders_back(tmp_path: Path, host: Old
 def test_plain_text_keeps_its_paragraphs_and_html_its_blocks() -> None:
     plain = "First line\nsecond line\n\nNew paragraph with 5 * 3 and a_b."
     assert to_markdown(plain) == (
-        "First line  \nsecond line\n\nNew paragraph with 5 \\* 3 and a\\_b."
+        "First line\\\nsecond line\n\nNew paragraph with 5 \\* 3 and a\\_b."
     )
     assert to_plain("<p>One.</p><p>Two</p>") == "One. Two"
     assert to_plain("Tom &amp; Jerry") == "Tom &amp; Jerry"  # plain text is not decoded again

@@ -9,11 +9,16 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import pydantic
 
 from showpipe.config import Settings
 from showpipe.errors import ShowpipeError, ValidationError, shown
 from showpipe.feeds.lint import is_public, lint_feed
-from showpipe.model.project import load_project
+from showpipe.model.project import Project, load_project
+from showpipe.model.show import Feed, load_episode
+from showpipe.model.yamlfile import read_yaml_fast
 from showpipe.publishing.plan import plan_feeds_only
 from showpipe.storage import open_storage
 
@@ -30,16 +35,19 @@ def _line_of(path: Path, key: str) -> int:
 def not_ready(settings: Settings, titles: dict[str, str], *, now: datetime) -> list[str]:
     """Every YAML problem (`file:line: field: message`), else the feeds' lint errors, each
     against the YAML file to edit (`titles`: episode title -> its project-relative file)."""
+    problems: list[str] = []
     try:
-        project = load_project(settings)
+        project: Project | None = load_project(settings)
     except ValidationError as e:
-        return e.problems
+        # Lint the items anyway (with stand-ins for what the feed lacks): the list is whole.
+        project, problems = _with_stand_ins(settings), e.problems
+    if project is None:
+        return problems
     try:
         plan = plan_feeds_only(project, open_storage(settings), now=now)
     except ShowpipeError as e:
-        return [str(e)]
+        return [*problems, str(e)]
     public = is_public(settings.public_url)
-    problems = []
     for feed in plan.feeds:
         yaml_file = settings.root / "feeds" / f"{feed.name}.yaml"
         for finding in lint_feed(feed.name, feed.xml, public=public):
@@ -53,3 +61,28 @@ def not_ready(settings: Settings, titles: dict[str, str], *, now: datetime) -> l
             line = _line_of(path, "title")
             problems.append(f"{shown(path)}:{line}: {finding.message}")
     return problems
+
+
+# Values a feed may lack after an import that no item's lint depends on.
+_STAND_INS: dict[str, Any] = {
+    "link": "https://example.invalid/",
+    "owner": {"name": "stand-in", "email": "owner@example.invalid"},
+    "categories": [{"category": "Technology"}],
+}
+
+
+def _with_stand_ins(settings: Settings) -> Project | None:
+    """The project with stand-ins for the feed values it lacks, or None if anything else
+    is wrong (an episode, or a feed value no stand-in replaces)."""
+    try:
+        episodes = [load_episode(path) for path in sorted(settings.episodes_dir.glob("*.yaml"))]
+        feeds = []
+        for path in sorted(settings.feeds_dir.glob("*.yaml")):
+            data = read_yaml_fast(path) or {}
+            owner = {**_STAND_INS["owner"], **data.get("owner", {})}
+            data = {**_STAND_INS, **data, "owner": owner, "name": path.stem}
+            context = {"base": path.resolve().parent}
+            feeds.append(Feed.model_validate(data, context=context))
+    except (ValidationError, pydantic.ValidationError):
+        return None
+    return Project(settings=settings, feeds=feeds, episodes=episodes)

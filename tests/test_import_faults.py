@@ -279,3 +279,15 @@ def test_feeds_right_after_import_lists_every_episode(tmp_path: Path, host: OldH
     result = showpipe(project, "feeds")
     assert result.exit_code == 0 and "(+2 -0 items)" in result.output
     assert re.search(r"<guid[^>]*>a</guid>", (project / "public/feeds/show.xml").read_text())
+
+
+def test_feeds_refuses_an_empty_feed_for_a_show_never_published(
+    tmp_path: Path, host: OldHost
+) -> None:
+    project, _ = imported(tmp_path, host, feed("", item("a")), "--download")
+    assert list((project / "episodes" / "media").glob("episode-a.*"))  # media fetched
+    result = showpipe(project, "feeds")
+    assert result.exit_code == 1
+    assert "would list no episode" in result.stderr
+    assert "run showpipe publish episodes/*.yaml" in result.stderr
+    assert not (project / "public" / "feeds" / "show.xml").exists()

@@ -47,21 +47,18 @@ def record_imported(
 def refuse_empty(
     project: Project, manifest: Manifest, feed: Feed, listed: int, *, now: datetime
 ) -> None:
-    """Refuse to build a feed listing no episode while due episodes were never published.
+    """Refuse to build an empty feed for a show that was never published at all while it
+    has due episodes (an import with --download, say): say what to run instead.
 
     Raises:
-        FeedError: naming one such episode and what to run.
+        FeedError: naming one such episode and the command to run.
     """
-    if listed:
+    if listed or manifest.episodes:
         return
-    never = [
-        e
-        for e in project.episodes
-        if e.published <= now and not e.unpublished and (e.guid or "") not in manifest.episodes
-    ]
+    never = [e for e in project.episodes if e.published <= now and not e.unpublished]
     if never:
         raise FeedError(
-            f"feeds/{feed.name}.yaml: the feed would list no episode, but {len(never)} due "
-            f"episode(s) were never published (first: {shown(never[0].source)}); "
+            f"feeds/{feed.name}.yaml: the feed would list no episode: none of the show's "
+            f"{len(never)} due episode(s) was ever published (first: {shown(never[0].source)}); "
             "run showpipe publish episodes/*.yaml"
         )

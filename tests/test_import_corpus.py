@@ -11,7 +11,6 @@ import io
 import mimetypes
 import re
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -23,11 +22,10 @@ import pytest
 from click.testing import CliRunner, Result
 from dateutil import parser as dateparser
 from lxml import etree
-from mediafactory import make_artwork
 from requests.utils import requote_uri
 from ruamel.yaml import YAML
 
-from oldhost import OldHost, old_host, size_of
+from oldhost import OldHost, size_of
 from showpipe.cli import cli
 
 FEEDS = Path(__file__).parent / "data" / "feeds"
@@ -38,13 +36,6 @@ PSC = "{http://podlove.org/simple-chapters}"
 ORIGINAL_P = b"https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
 GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 MEDIA_TYPE = re.compile(r"^(audio|video)/[\w.+-]+$")
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OldHost]:
-    image = make_artwork(tmp_path_factory.mktemp("art") / "cover.jpg", 1400, label="Old")
-    with old_host(image.read_bytes()) as running:
-        yield running
 
 
 def showpipe(project: Path, *args: str) -> Result:

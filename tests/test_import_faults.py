@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 from lxml import etree
-from mediafactory import make_artwork
 from ruamel.yaml import YAML
 
-from oldhost import OldHost, old_host
+from oldhost import OldHost
 from showpipe.cli import cli
 from showpipe.feeds.build import PODCAST_GUID_NAMESPACE
 from showpipe.importer.text import split_person, to_markdown, to_plain
@@ -47,13 +45,6 @@ def item(guid: str, extra: str = "", *, kind: str = "audio/mpeg", url: str = "")
 <pubDate>Tue, 05 Mar 2024 07:05:00 +0100</pubDate><description>Text {guid}.</description>
 <enclosure url="{url}" length="1234567" type="{kind}"/><itunes:duration>61</itunes:duration>
 {extra}</item>"""
-
-
-@pytest.fixture(scope="module")
-def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OldHost]:
-    image = make_artwork(tmp_path_factory.mktemp("art") / "cover.jpg", 1400, label="Old")
-    with old_host(image.read_bytes()) as running:
-        yield running
 
 
 def showpipe(project: Path, *args: str) -> Result:

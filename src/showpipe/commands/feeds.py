@@ -42,13 +42,16 @@ def refresh_feeds(
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
     from showpipe.model.manifest import Manifest
     from showpipe.model.project import load_project
+    from showpipe.publishing.imported import refuse_never_published
     from showpipe.publishing.notify import announce_changes
     from showpipe.publishing.plan import plan_feeds_only, run_plan
     from showpipe.web.site import Page, build_site, write_site
 
     project = load_project(settings)
     if dry_run:
-        return plan_feeds_only(project, storage, now=now), []
+        plan = plan_feeds_only(project, storage, now=now)
+        refuse_never_published(project, plan.manifest, now=now)
+        return plan, []
     # Planned and written under the lock and lease, so a publish meanwhile is never undone.
     pages: list[Page] = []
 
@@ -59,6 +62,7 @@ def refresh_feeds(
         before = fingerprint(settings, storage)
         # the show's pages are built while the feeds are read back, and written after them
         plan = plan_feeds_only(project, storage, now=now, meanwhile=build_pages)
+        refuse_never_published(project, plan.manifest, now=now)
         run_plan(plan, storage)
         write_site(storage, pages)
     warnings = announce_changes(plan)

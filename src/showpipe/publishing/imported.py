@@ -15,7 +15,7 @@ from showpipe.errors import FeedError, shown
 from showpipe.media.hashes import HashCache
 from showpipe.model.manifest import Manifest, StoredFile
 from showpipe.model.project import Project
-from showpipe.model.show import Episode, Feed
+from showpipe.model.show import Episode
 from showpipe.publishing.assets import describe_episode
 
 
@@ -44,21 +44,19 @@ def record_imported(
     return replace(manifest, episodes=records), files
 
 
-def refuse_empty(
-    project: Project, manifest: Manifest, feed: Feed, listed: int, *, now: datetime
-) -> None:
-    """Refuse to build an empty feed for a show that was never published at all while it
-    has due episodes (an import with --download, say): say what to run instead.
+def refuse_never_published(project: Project, manifest: Manifest, *, now: datetime) -> None:
+    """`showpipe feeds` refuses to write empty feeds for a show never published at all while
+    it has due episodes (an import with --download, say), and says what to run instead.
 
     Raises:
         FeedError: naming one such episode and the command to run.
     """
-    if listed or manifest.episodes:
+    if manifest.episodes:
         return
     never = [e for e in project.episodes if e.published <= now and not e.unpublished]
     if never:
         raise FeedError(
-            f"feeds/{feed.name}.yaml: the feed would list no episode: none of the show's "
-            f"{len(never)} due episode(s) was ever published (first: {shown(never[0].source)}); "
+            f"the feeds would list no episode: none of the show's {len(never)} due "
+            f"episode(s) was ever published (first: {shown(never[0].source)}); "
             "run showpipe publish episodes/*.yaml"
         )

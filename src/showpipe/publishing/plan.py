@@ -43,7 +43,7 @@ from showpipe.model.project import Project, missing_files
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
-from showpipe.publishing.imported import record_imported, refuse_empty
+from showpipe.publishing.imported import record_imported
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
 from showpipe.storage import ProgressBars, Storage, no_progress
 
@@ -205,7 +205,6 @@ def plan_feeds(
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
             due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
-            refuse_empty(project, manifest, feed, len(due), now=now)
             xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
             key = feed_key(feed)
             old = storage.get(key)

@@ -31,6 +31,7 @@ class OldHost:
     base: str
     feeds: dict[str, bytes] = field(default_factory=dict)
     missing: set[str] = field(default_factory=set)  # paths answered with 404
+    flaky: set[str] = field(default_factory=set)  # paths answered 503 the first time
     heads: list[str] = field(default_factory=list)
     gets: list[str] = field(default_factory=list)
 
@@ -55,6 +56,9 @@ def old_host(image: bytes, *, delay: float = 0.0) -> Iterator[OldHost]:
             time.sleep(delay)
         if path in host.missing:
             return Response("gone", status=404)
+        if path in host.flaky:
+            host.flaky.discard(path)
+            return Response("busy", status=503)
         if request.method == "HEAD":
             host.heads.append(path)
             response = Response(b"", content_type="audio/mpeg")

@@ -282,3 +282,20 @@ def test_feeds_refuses_an_empty_feed_for_a_show_never_published(
     assert "would list no episode" in result.stderr
     assert "run showpipe publish episodes/*.yaml" in result.stderr
     assert not (project / "public" / "feeds" / "show.xml").exists()
+
+
+def test_a_busy_host_is_asked_again_and_a_missing_file_is_a_warning(
+    tmp_path: Path, host: OldHost
+) -> None:
+    items = item("a").replace('length="1234567"', 'length="0"')
+    items += item("b").replace('length="1234567"', 'length="1"')
+    host.flaky.add("/h/cdn.old.example/a.mp3")
+    host.missing.add("/h/cdn.old.example/b.mp3")
+    project, result = imported(tmp_path, host, feed("", items))
+    found = episodes(project)
+    assert found["a"]["remote_audio"]["length"] > 1 and not host.flaky  # retried
+    assert "length" not in found["b"]["remote_audio"]
+    assert "b.mp3: the old feed gives no length and the server tells none (HTTP 404)" in (
+        result.stderr
+    )
+    assert re.search(r"episode-b\.yaml:\d+: remote_audio\.length: is required", result.output)

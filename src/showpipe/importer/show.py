@@ -112,21 +112,8 @@ def plan_import(
     hosts = persons(channel, source, report, level="channel")
     artwork = _channel_artwork(source)
     inherited = Inherited(bool(flag(text_of(channel, f"{IT}explicit"))), artwork, hosts)
-    seasons: dict[int, str] = {}
-    guids: dict[str, str] = {}
-    taken = {p.stem for p in settings.episodes_dir.glob("*.yaml")}
-    items = channel.findall("item")
-    report.items = len(items)
     report.count_unsupported(channel, CHANNEL_READ, "channel")
-    for item in items:
-        report.count_unsupported(item, ITEM_READ, "item")
-        episode = episode_yaml(item, source, inherited, seasons, report)
-        if episode is None or _repeated(episode.data, guids, report):
-            continue
-        path = f"episodes/{_unique_slug(episode.data['title'], taken)}.yaml"
-        plan.yaml[path] = episode.data
-        if episode.artwork:
-            plan.images.setdefault(episode.artwork, []).append(path)
+    seasons = _plan_episodes(plan, source, inherited, settings)
     report.episodes = len(plan.yaml)
     report.medium = _medium(list(plan.yaml.values()))
     feed = feed_yaml(source, report.medium, hosts, report)
@@ -141,6 +128,27 @@ def plan_import(
     if existing:
         raise ImportFeedError(f"{', '.join(existing)} exists already; import into an empty project")
     return plan
+
+
+def _plan_episodes(
+    plan: ImportPlan, source: Source, inherited: Inherited, settings: Settings
+) -> dict[int, str]:
+    """Each item as an episode file of the plan; returns the season names found."""
+    seasons: dict[int, str] = {}
+    guids: dict[str, str] = {}
+    taken = {p.stem for p in settings.episodes_dir.glob("*.yaml")}
+    items = source.channel.findall("item")
+    plan.report.items = len(items)
+    for item in items:
+        plan.report.count_unsupported(item, ITEM_READ, "item")
+        episode = episode_yaml(item, source, inherited, seasons, plan.report)
+        if episode is None or _repeated(episode.data, guids, plan.report):
+            continue
+        path = f"episodes/{_unique_slug(episode.data['title'], taken)}.yaml"
+        plan.yaml[path] = episode.data
+        if episode.artwork:
+            plan.images.setdefault(episode.artwork, []).append(path)
+    return seasons
 
 
 def _image_stem(yaml_file: str, name: str) -> str:

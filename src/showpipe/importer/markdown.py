@@ -31,12 +31,32 @@ def _squash(text: str) -> str:
 
 def _inline(element: etree._Element) -> Iterator[str]:
     """The Markdown of an element's content, inline (text, links, emphasis, breaks)."""
-    if element.text:
-        yield escape(_squash(element.text))
+    before = escape(_squash(element.text)) if element.text else ""
+    yield before
     for child in element:
-        yield from _node(child)
-        if child.tail:
-            yield escape(_squash(child.tail))
+        piece = "".join(_node(child))
+        after = escape(_squash(child.tail)) if child.tail else ""
+        tag = child.tag.lower() if isinstance(child.tag, str) else ""
+        if tag in _EMPHASIS and not _can_emphasise(before, piece, after, _EMPHASIS[tag]):
+            piece = piece.replace(_EMPHASIS[tag], "", 1)[::-1].replace(_EMPHASIS[tag], "", 1)[::-1]
+        yield piece
+        yield after
+        before = after or piece
+
+
+def _can_emphasise(before: str, piece: str, after: str, mark: str) -> bool:
+    """Whether Markdown reads `piece` as emphasis where it stands: a run starting with
+    punctuation right after a letter (`today**!**`), or ending with punctuation right
+    before one, is not (CommonMark's flanking rules), so it is written without marks."""
+    core = piece.strip()
+    if not core.startswith(mark) or len(core) <= 2 * len(mark):
+        return True
+    first, last = core[len(mark)], core[-len(mark) - 1]
+    prev = piece[:1] if piece[:1].isspace() else before[-1:]
+    nxt = piece[-1:] if piece[-1:].isspace() else after[:1]
+    opens = not (prev.isalnum() and not first.isalnum() and not first.isspace())
+    closes = not (nxt.isalnum() and not last.isalnum() and not last.isspace())
+    return opens and closes
 
 
 def _node(element: etree._Element) -> Iterator[str]:
@@ -47,13 +67,12 @@ def _node(element: etree._Element) -> Iterator[str]:
         yield "\\\n"
     elif tag in ("script", "style", "img"):
         return
-    elif tag == "a" and element.get("href"):
-        label = "".join(_inline(element)).strip() or escape(element.get("href", ""))
-        yield f"[{label}]({element.get('href', '').replace(' ', '%20').replace(')', '%29')})"
+    elif tag == "a" and element.get("href", "").strip():
+        target = _destination(element.get("href", ""))
+        yield _wrapped("".join(_inline(element)), "[", f"]({target})")
     elif tag in _EMPHASIS:
-        inner = "".join(_inline(element))
         mark = _EMPHASIS[tag]
-        yield f"{mark}{inner.strip()}{mark}" if inner.strip() else inner
+        yield _wrapped("".join(_inline(element)), mark, mark)
     elif tag == "code":
         code = element.text_content().replace("`", "'")
         yield f"`{code}`" if code else ""
@@ -61,6 +80,22 @@ def _node(element: etree._Element) -> Iterator[str]:
         yield "\n\n" + "".join(_block(element)).strip() + "\n\n"
     else:
         yield from _inline(element)
+
+
+def _wrapped(inner: str, before: str, after: str) -> str:
+    """`inner` between Markdown marks, its outer spaces kept outside them (`*a *b` would
+    not be emphasis); an empty link or emphasis shows nothing, as in HTML."""
+    core = inner.strip()
+    if not core:
+        return inner
+    lead, trail = inner[: len(inner) - len(inner.lstrip())], inner[len(inner.rstrip()) :]
+    return f"{lead}{before}{core}{after}{trail}"
+
+
+def _destination(href: str) -> str:
+    """A link target as Markdown writes it: in <…> when it has spaces or parentheses."""
+    href = href.strip().replace("<", "%3C").replace(">", "%3E")
+    return f"<{href}>" if re.search(r"[\s()]", href) else href
 
 
 def _list(element: etree._Element, ordered: bool) -> Iterator[str]:
@@ -105,4 +140,9 @@ def html_to_markdown(html: str) -> str:
     text = "".join(_block(root))
     text = re.sub(r"[ \t]+\n", "\n", text)
     text = re.sub(r"\n(\s*\n)+", "\n\n", text)
-    return text.strip()
+    # A line break only means something inside a paragraph: not before or after one.
+    text = re.sub(r"(\\\n\s*)+(?=\n|$)", "", text)
+    text = re.sub(r"(^|\n\n)(\s*\\\n)+", r"\1", text)
+    text = re.sub(r"(?<!\\)\\$", "", text.strip())
+    # <b>a</b><b>b</b>: one run of bold, not `**a****b**`, which Markdown reads otherwise.
+    return text.replace("****", "").strip()

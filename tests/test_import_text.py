@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import lxml.html
 import nh3
 import pytest
-from lxml import etree
 
 from showpipe.feeds.text import render_html
 from showpipe.importer.source import read_feed

@@ -148,6 +148,7 @@ def import_(
         showpipe import https://old-host.example/feed.xml
         showpipe import --download --name show old-feed.xml
     """
+    from showpipe.checks.imported import not_ready
     from showpipe.importer.show import import_show
 
     out: Output = ctx.obj
@@ -157,7 +158,7 @@ def import_(
         settings,
         name=name,
         download_media=download,
-        now=datetime.now(UTC),
+        readiness=lambda root, titles: not_ready(root, titles, now=datetime.now(UTC)),
         strict=strict,
         feed_url=feed_url,
         user_agent=f"showpipe/{__version__} (import)",

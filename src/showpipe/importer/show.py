@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,6 @@ from showpipe.importer.fetching import (
 )
 from showpipe.importer.items import Inherited, episode_yaml
 from showpipe.importer.people import persons
-from showpipe.importer.readiness import not_ready
 from showpipe.importer.report import CHANNEL_READ, ITEM_READ, ImportReport
 from showpipe.importer.source import IT, Source, fetch_feed, flag, read_feed, text_of
 from showpipe.model.yamlfile import write_yaml
@@ -255,7 +253,7 @@ def run_import(
     session: requests.Session,
     *,
     download_media: bool,
-    now: datetime,
+    readiness: Readiness | None = None,
     strict: bool = False,
     progress: ProgressBars = no_progress,
 ) -> list[Path]:
@@ -283,14 +281,20 @@ def run_import(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(path, target)
             written.append(target)
-    plan.report.to_fill = unfinished(settings, plan, now=now)
+    if readiness is not None:
+        plan.report.to_fill = unfinished(settings, plan, readiness)
     return written
 
 
-def unfinished(settings: Settings, plan: ImportPlan, *, now: datetime) -> list[str]:
+# What `check` would still find in the written project, as `file:line: …` lines (it lives
+# in showpipe.checks, a layer above this one, so the CLI passes it in).
+Readiness = Callable[[Settings, dict[str, str]], list[str]]
+
+
+def unfinished(settings: Settings, plan: ImportPlan, readiness: Readiness) -> list[str]:
     """What the written project still lacks before `check` passes, as `file:line: …`."""
     titles = {data["title"]: path for path, data in plan.yaml.items() if path != plan.feed_file}
-    return not_ready(settings, titles, now=now)
+    return readiness(settings, titles)
 
 
 def import_show(
@@ -299,7 +303,7 @@ def import_show(
     *,
     name: str,
     download_media: bool,
-    now: datetime,
+    readiness: Readiness | None = None,
     strict: bool = False,
     feed_url: str | None = None,
     user_agent: str = "showpipe (import)",
@@ -321,7 +325,7 @@ def import_show(
             settings,
             session,
             download_media=download_media,
-            now=now,
+            readiness=readiness,
             strict=strict,
             progress=progress,
         )

@@ -1,4 +1,5 @@
-"""Is the imported project ready? Every YAML file valid, and the feeds it builds lint clean.
+"""`showpipe import`'s last step: is the imported project ready? Every YAML file valid,
+and the feeds it builds lint clean.
 
 What is not is listed as `file:line: what: why` against the YAML file to edit: a feed lint
 error about an item points at that episode's file.

@@ -14,6 +14,7 @@ from click.testing import CliRunner, Result
 from mediafactory import make_artwork, make_audio, make_video
 from ruamel.yaml import YAML
 
+from oldhost import OldHost, old_host
 from showpipe.cli import cli
 from showpipe.config import Settings, load_settings
 from showpipe.web.serve import make_app
@@ -175,3 +176,11 @@ def showpipe_serve() -> Iterator[Callable[[Path], str]]:
     for process in processes:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OldHost]:
+    """A fake old host for imports (tests/oldhost.py), one per test module."""
+    image = make_artwork(tmp_path_factory.mktemp("art") / "cover.jpg", 1400, label="Old")
+    with old_host(image.read_bytes()) as running:
+        yield running

@@ -43,3 +43,9 @@ def test_impossible_clock_times_are_refused(text: str) -> None:
 
 def test_players_show_minutes_under_an_hour_and_hours_after() -> None:
     assert [clock(s) for s in (5, 65.9, 3600, 3725)] == ["0:05", "1:05", "1:00:00", "1:02:05"]
+
+
+def test_other_hosts_minutes_past_59_are_read_as_meant_when_not_strict() -> None:
+    assert parse_clock("00:60:05", strict=False) == 3605.0
+    with pytest.raises(ValueError, match="more than 59"):
+        parse_clock("00:60:05")

@@ -9,11 +9,15 @@ import re
 _CLOCK = re.compile(r"(\d+)(?::(\d{1,2}))?(?::(\d{1,2}))?(\.\d+)?")
 
 
-def parse_clock(text: str) -> float:
+def parse_clock(text: str, *, strict: bool = True) -> float:
     """Seconds from `[[H:]MM:]SS[.mmm]` (chapters, itunes:duration, Vorbis CHAPTERxxx).
 
+    Not `strict`, a part after the first may be 60 or more, as other hosts' feeds write
+    (`00:60:05` is 3,605 seconds): what they meant is clear, and a moved show keeps it.
+
     Raises:
-        ValueError: `text` is not such a time, or a part after the first is 60 or more.
+        ValueError: `text` is not such a time, or (`strict`) a part after the first is 60
+            or more.
     """
     match = _CLOCK.fullmatch(text.strip())
     if not match:
@@ -21,7 +25,7 @@ def parse_clock(text: str) -> float:
     first, *rest = [int(part) for part in match.groups()[:3] if part is not None]
     seconds = first
     for part in rest:
-        if part >= 60:
+        if strict and part >= 60:
             raise ValueError(f"'{text}' is not a time: {part} is more than 59 minutes or seconds")
         seconds = seconds * 60 + part
     return seconds + float(match.group(4) or 0)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from showpipe import __version__
 from showpipe.cli.app import (
     Output,
     cli,
@@ -138,37 +137,49 @@ def verify(ctx: click.Context) -> None:
 @click.argument("source")
 @click.option("--name", default="show", show_default=True, help="Name of the feed file to write.")
 @click.option("--download", is_flag=True, help="Also fetch the media, to republish it from here.")
+@click.option("--strict", is_flag=True, help="Treat every warning as an error: write nothing.")
+@click.option(
+    "--feed-url", help="The URL the feed lived at (for a file without an atom:link rel=self)."
+)
 @click.pass_context
-def import_(ctx: click.Context, source: str, name: str, download: bool) -> None:
+def import_(
+    ctx: click.Context, source: str, name: str, download: bool, strict: bool, feed_url: str | None
+) -> None:
     """Import an existing podcast feed (URL or file) as feeds/<name>.yaml and episodes/*.yaml.
 
     Every GUID, date, season and episode number, description, chapters and transcript
     link is kept, so subscribers and their played episodes carry over. Media stays where
-    it is unless --download fetches it; artwork is always fetched.
+    it is unless --download fetches it; images are fetched (each distinct one once).
+    A file that cannot be fetched or measured is a warning; the rest is imported.
 
     \b
     Example:
         showpipe import https://old-host.example/feed.xml
         showpipe import --download --name show old-feed.xml
     """
-    import requests
-
-    from showpipe.importer.show import fetch_feed, plan_import, run_import
+    from showpipe.checks.imported import not_ready
+    from showpipe.importer.show import import_show
 
     out: Output = ctx.obj
     settings = project_settings(ctx)
-    with requests.Session() as session:
-        session.headers["User-Agent"] = f"showpipe/{__version__} (import)"
-        xml, url = fetch_feed(source, session)
-        plan = plan_import(xml, url, name=name, settings=settings)
-        for warning in plan.warnings:
-            click.echo(f"Warning: {warning}", err=True)
-        written = run_import(
-            plan, settings, session, download_media=download, progress=progress_bars(out)
-        )
-    out.say(
-        f"Imported {len(plan.yaml) - 1} episode(s) into {settings.root}: {len(written)} file(s)."
+    plan, written = import_show(
+        source,
+        settings,
+        name=name,
+        download_media=download,
+        readiness=lambda root, titles: not_ready(root, titles, now=datetime.now(UTC)),
+        strict=strict,
+        feed_url=feed_url,
+        progress=progress_bars(out),
     )
-    out.say(
-        "Next: showpipe check, then showpipe publish episodes/*.yaml (see README: moving a show)."
-    )
+    report = plan.report
+    for warning in report.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    out.say(f"Imported {report.episodes} episode(s) into {settings.root}: {len(written)} file(s).")
+    for line in report.lines():
+        out.say(line)
+    if report.to_fill:
+        out.say("To fill in before publishing:")
+        for problem in report.to_fill:
+            out.say(f"  {problem}")
+    out.say("Next: showpipe check, then showpipe feeds (see docs/import.md).")

@@ -38,6 +38,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
     from showpipe.commands.run import Outcome, run_locked
     from showpipe.model.project import load_project
+    from showpipe.publishing.imported import refuse_never_published
     from showpipe.publishing.plan import plan_feeds_only
 
     project = load_project(settings)
@@ -45,8 +46,13 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     def make_plan() -> Plan:
         return plan_feeds_only(project, storage, now=run.now, descriptions=run.descriptions)
 
+    def refuse(plan: Plan) -> None:
+        refuse_never_published(project, plan.manifest, now=run.now)
+
     if dry_run:
-        return Outcome(make_plan(), wrote=False)
+        preview = make_plan()
+        refuse(preview)
+        return Outcome(preview, wrote=False)
     # Taken before planning: whatever changes after it makes the next run's differ.
     before = fingerprint(settings, storage)
 
@@ -57,7 +63,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
         feeds = {f.key: data_digest(f.xml) for f in plan.feeds}
         save_state(settings, FeedsState(seen, *window, feeds=feeds))
 
-    outcome = run_locked(run, "feeds", make_plan, under_lock=remember)
+    outcome = run_locked(run, "feeds", make_plan, refuse=refuse, under_lock=remember)
     if not outcome.wrote:
         remember(outcome.plan)
     return outcome

@@ -71,13 +71,16 @@ def run_locked(
     command: str,
     make_plan: Callable[[], Plan],
     *,
+    refuse: Callable[[Plan], None] = lambda plan: None,
     under_lock: Callable[[Plan], None] = lambda plan: None,
 ) -> Outcome:
     """Plan, then carry the plan out under the lock and lease, then notify apps.
 
     `make_plan` must only read: it is called once before the lock, and again under it when
     another run replaced the storage's manifest in between, so the run builds on that run's
-    work instead of undoing it. `under_lock(plan)` runs last while the lock is still held.
+    work instead of undoing it. `refuse(plan)` may raise to stop the run under the lock,
+    before anything is written (so that a run in progress elsewhere is named first);
+    `under_lock(plan)` runs last while the lock is still held.
 
     Raises:
         ShowpipeError: bad input (before anything is changed), a busy or lost lease, or a
@@ -93,6 +96,7 @@ def run_locked(
         if not plan_is_current(plan, run.storage):
             plan = make_plan()
             pages = build_pages(run, plan)
+        refuse(plan)
         with run.step("upload, then write the manifest and the feeds"):
             uploaded = run_plan(
                 plan,

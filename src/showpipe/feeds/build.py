@@ -19,9 +19,10 @@ from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
-from showpipe.model.manifest import StoredFile
+from showpipe.feeds.value import ValueRecipientTag, ValueTag
+from showpipe.model.manifest import EpisodeRecord, StoredFile
 from showpipe.model.published import NewestFirst, PublishedEpisode
-from showpipe.model.show import Feed, Person
+from showpipe.model.show import Feed, Person, Value
 
 GENERATOR = "showpipe"
 
@@ -157,7 +158,7 @@ def _channel_tags(
 ) -> ext.ChannelTags:
     trailers = []
     for published in ordered:
-        episode, media = published.episode, published.record.media[feed.medium]
+        episode, media = published.episode, _listed(feed, published.record)
         if episode.type == "trailer":
             source = _source(media, urls=urls)
             trailers.append(
@@ -186,7 +187,37 @@ def _channel_tags(
         update_frequency=(clean_text(frequency.text), frequency.rrule, frequency.complete)
         if frequency
         else None,
+        value=_value(feed.value),
     )
+
+
+def _value(value: Value | None) -> ValueTag | None:
+    if value is None:
+        return None
+    return ValueTag(
+        type=value.type,
+        method=value.method,
+        suggested=value.suggested,
+        recipients=[
+            ValueRecipientTag(
+                name=clean_text(r.name) if r.name else None,
+                type=r.type,
+                address=r.address,
+                split=r.split,
+                fee=r.fee,
+                custom_key=r.custom_key,
+                custom_value=r.custom_value,
+            )
+            for r in value.recipients
+        ],
+    )
+
+
+def _listed(feed: Feed, record: EpisodeRecord) -> StoredFile:
+    """The episode's file this feed lists (plan_feeds keeps only episodes that have one)."""
+    medium = feed.medium_of(record.media)
+    assert medium is not None, "episodes without this feed's medium are filtered out"
+    return record.media[medium]
 
 
 def _add_item(
@@ -199,7 +230,7 @@ def _add_item(
     text: Descriptions,
 ) -> None:
     episode, record = published.episode, published.record
-    media = record.media[feed.medium]
+    media = _listed(feed, record)
     source = _source(media, urls=urls)
     # Only the enclosure (and media:content, the same file) is counted through the prefix.
     enclosure = replace(source, url=tracked_url(source.url, feed.analytics_prefix))
@@ -213,7 +244,8 @@ def _add_item(
     entry.description(plain_text_html(episode.summary))
     entry.content(text.html(episode.description), type="CDATA")
     entry.podcast.itunes_title(clean_text(episode.title))
-    entry.podcast.itunes_duration(round(media.duration or 0))
+    if media.duration:  # unknown (an imported item without one): left out, never 0
+        entry.podcast.itunes_duration(round(media.duration))
     entry.podcast.itunes_episode_type(episode.type)
     if episode.episode is not None:
         entry.podcast.itunes_episode(episode.episode)
@@ -221,10 +253,11 @@ def _add_item(
         entry.podcast.itunes_season(episode.season)
     if record.artwork is not None:
         entry.podcast.itunes_image(urls.of(record.artwork))
-    entry.showpipe.explicit = episode.explicit
+    entry.showpipe.explicit = feed.explicit if episode.explicit is None else episode.explicit
+    entry.showpipe.block = episode.block
     entry.podcastindex.tags = _item_tags(feed, published, urls=urls)
     entry.podlove.chapters = _chapter_marks(published, urls=urls)
-    if feed.medium == "video":
+    if media.content_type.startswith("video/"):
         thumbnail = record.poster or record.artwork or artwork
         entry.mediarss.tags = ext.MediaTags(
             content=enclosure,
@@ -248,11 +281,13 @@ def _source(stored: StoredFile, *, urls: _Urls) -> ext.Source:
 
 def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: _Urls) -> ext.ItemTags:
     episode, record = published.episode, published.record
-    others = [f for medium, f in sorted(record.media.items()) if medium != feed.medium]
+    listed = feed.medium_of(record.media)
+    others = [f for medium, f in sorted(record.media.items()) if medium != listed]
     poster = record.poster
+    hosts = feed.hosts if episode.hosts is None else episode.hosts
     return ext.ItemTags(
         # Item persons replace the channel's, so the hosts are listed again with the guests.
-        persons=[_person(p) for p in (*feed.hosts, *episode.guests)],
+        persons=[_person(p) for p in (*hosts, *episode.guests)],
         season=None
         if episode.season is None
         else (episode.season, feed.seasons.get(episode.season, f"Season {episode.season}")),
@@ -270,6 +305,7 @@ def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: _Urls) -> ext.I
             for s in episode.soundbites
         ],
         poster=ext.Poster(urls.of(poster), poster.width, poster.height) if poster else None,
+        value=_value(episode.value),
     )
 
 

@@ -14,11 +14,12 @@ from typing import Any
 
 from lxml import etree
 
+from showpipe.feeds.value import PODCAST_NS as PODCAST_NS
+from showpipe.feeds.value import ValueTag, write_value
 from showpipe.times import seconds_value, timestamp
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ATOM_NS = "http://www.w3.org/2005/Atom"
-PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 PSC_NS = "http://podlove.org/simple-chapters"
 
@@ -70,6 +71,7 @@ class ChannelTags:
     trailers: Sequence[TrailerTag] = ()
     podroll: Sequence[tuple[str, str | None]] = ()  # (feed guid, feed url)
     update_frequency: tuple[str, str | None, bool] | None = None  # (text, rrule, complete)
+    value: ValueTag | None = None
 
 
 @dataclass(frozen=True)
@@ -120,6 +122,7 @@ class ItemTags:
     alternates: Sequence[Source] = ()
     soundbites: Sequence[tuple[float, float, str | None]] = ()  # (start, duration, title)
     poster: Poster | None = None
+    value: ValueTag | None = None
 
 
 @dataclass(frozen=True)
@@ -239,6 +242,7 @@ class PodcastChannel(_Extension):
                 rrule=rrule,
                 complete="true" if complete else None,
             )
+        write_value(channel, tags.value)
         return rss
 
 
@@ -291,6 +295,7 @@ class PodcastItem(_Extension):
                 height=_opt(p.height),
                 **{"aspect-ratio": ratio},
             )
+        write_value(item, tags.value)
         return item
 
 

@@ -91,13 +91,16 @@ def numbers_used_twice(episodes: list[Episode]) -> list[str]:
     """Each full episode whose season and episode number an earlier one has already.
 
     Apple Podcasts orders and shows episodes by these numbers; two "episode 3" confuse it.
-    Trailers and bonus episodes may carry the number of the episode they belong to.
+    Trailers and bonus episodes may carry the number of the episode they belong to. Episodes
+    imported from another host and kept there (remote media only) keep the numbers their old
+    feed gave them: real feeds repeat numbers, and a moved show must arrive whole.
     """
     first: dict[tuple[int, int], Episode] = {}
     problems = []
     # The later episode is the one to renumber: the earlier may be out already.
     for episode in sorted(episodes, key=lambda e: (e.published, e.source.name)):
-        if episode.episode is None or episode.type != "full" or episode.unpublished:
+        imported = not (episode.audio or episode.video)
+        if episode.episode is None or episode.type != "full" or episode.unpublished or imported:
             continue
         number = (episode.season or 1, episode.episode)
         if number not in first:

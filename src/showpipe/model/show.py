@@ -8,6 +8,7 @@ vocabularies they are checked against live in `showpipe.model.fields`.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
@@ -146,6 +147,27 @@ class UpdateFrequency(_Strict):
     complete: bool = False
 
 
+class ValueRecipient(_Strict):
+    """One podcast:valueRecipient: who receives what share of value-for-value payments."""
+
+    name: Annotated[str, Field(max_length=128)] | None = None
+    type: Annotated[str, Field(min_length=1, max_length=32)]  # "node", "lnaddress", …
+    address: Annotated[str, Field(min_length=1, max_length=256)]
+    split: Annotated[int, Field(ge=0)]
+    fee: bool = False
+    custom_key: str | None = None
+    custom_value: str | None = None
+
+
+class Value(_Strict):
+    """podcast:value (value-for-value): how listeners' apps pay the show while listening."""
+
+    type: Annotated[str, Field(min_length=1, max_length=32)] = "lightning"
+    method: Annotated[str, Field(min_length=1, max_length=32)] = "keysend"
+    suggested: str | None = None
+    recipients: list[ValueRecipient] = Field(min_length=1)
+
+
 class Notify(_Strict):
     """Whom to tell when the feed changes, so apps fetch it at once instead of polling."""
 
@@ -183,7 +205,9 @@ class Feed(_Strict):
     categories: list[Category] = Field(min_length=1)
     explicit: bool = False
     type: Literal["episodic", "serial"] = "episodic"
-    medium: Literal["audio", "video"] = "audio"
+    # "audio_or_video" lists every episode: its audio where it has some, else its video
+    # (a show whose old feed mixed audio and video items).
+    medium: Literal["audio", "video", "audio_or_video"] = "audio"
     # Podcasting 2.0 and Apple's situational tags; all optional.
     # podcast:guid is the UUIDv5 of the feed URL unless set: set it to keep it when moving.
     podcast_guid: uuid.UUID | None = None
@@ -201,6 +225,13 @@ class Feed(_Strict):
     # A download-measurement redirect before each enclosure URL (docs/analytics.md).
     analytics_prefix: AnalyticsPrefix | None = None
     directories: Directories = Directories()
+    value: Value | None = None
+
+    def medium_of(self, media: Collection[str]) -> str | None:
+        """Which of an episode's media ("audio", "video") this feed lists, if any."""
+        if self.medium == "audio_or_video":
+            return next((m for m in ("audio", "video") if m in media), None)
+        return self.medium if self.medium in media else None
 
 
 # --- episodes ----------------------------------------------------------------------------
@@ -260,7 +291,12 @@ class Episode(_Strict):
     season: Number | None = None
     episode: Number | None = None
     type: Literal["full", "trailer", "bonus"] = "full"
-    explicit: bool = False
+    # None: as the feed says (itunes:explicit inherited from the channel).
+    explicit: bool | None = None
+    # itunes:block: Apple leaves this episode out; other apps still list it.
+    block: bool = False
+    # The item's own hosts when they differ from the feed's (podcast:person on the item).
+    hosts: list[Person] | None = None
     guests: list[Person] = []
     audio: LocalFile | None = None
     video: LocalFile | None = None
@@ -279,10 +315,13 @@ class Episode(_Strict):
     remote_audio: RemoteMedia | None = None
     remote_video: RemoteMedia | None = None
     remote_transcripts: list[RemoteFile] = []
+    # Other renditions kept on another host (podcast:alternateEnclosure).
+    remote_alternates: list[RemoteMedia] = []
     chapters_url: Url | None = None
     # The episode's web page, given as the feed item's <link> (RSS 2.0); for instance its
     # showpipe page, <public_url>episodes/<slug>.html, or a post on the show's own site.
     link: Url | None = None
+    value: Value | None = None
 
     @pydantic.model_validator(mode="after")
     def _has_media_and_ordered_chapters(self) -> Episode:

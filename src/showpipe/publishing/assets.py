@@ -122,13 +122,23 @@ def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
         StoredFile(key="", size=0, digest="", content_type=t.type, url=t.url)
         for t in episode.remote_transcripts
     ]
+    alternates = [
+        StoredFile(
+            key="", size=a.length, digest="", content_type=a.type, duration=a.duration, url=a.url
+        )
+        for a in episode.remote_alternates
+    ]
     chapters = record.chapters
     if episode.chapters_url:
         chapters = StoredFile(
             key="", size=0, digest="", content_type=CHAPTERS_TYPE, url=episode.chapters_url
         )
     return replace(
-        record, media=media, transcripts=record.transcripts + transcripts, chapters=chapters
+        record,
+        media=media,
+        transcripts=record.transcripts + transcripts,
+        chapters=chapters,
+        alternates=record.alternates + alternates,
     )
 
 
@@ -177,7 +187,7 @@ def describe_episode(
         episode: the episode.
         tagged: its media files' tagged copies (from `tagging.tag_episode`).
         settings: where the generated chapters file goes, and the public URL it names.
-        hashes: the run's remembered digests.
+        hashes: the run's remembered digests (the caller saves them, once for many calls).
         published: the episode's record in the storage's manifest, if it was published.
 
     Raises:
@@ -206,5 +216,4 @@ def describe_episode(
         slug, media, artwork, transcripts, chapter_images, alternates=alternates, poster=poster
     )
     record, chapters = chapters_file(episode, record, settings, hashes=hashes)
-    hashes.save()
     return kept_elsewhere(episode, record), files + chapters

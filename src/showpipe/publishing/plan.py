@@ -37,6 +37,7 @@ from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
 from showpipe.publishing.guard import check_named_objects, named_files
+from showpipe.publishing.imported import record_imported
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
 from showpipe.storage import ProgressBars, Storage, caching, no_progress
 
@@ -169,14 +170,8 @@ def _checked_diff(
         why_gone=lambda guid, title: why_gone(project, guid, title, now),
     )
     public_url = project.settings.public_url
-    expected = [
-        ExpectedItem(
-            p.guid,
-            enclosure_url(feed, p.record.media[feed.medium], public_url),
-            p.record.media[feed.medium].size,
-        )
-        for p in due
-    ]
+    listed = [(p, p.record.media[feed.medium_of(p.record.media) or feed.medium]) for p in due]
+    expected = [ExpectedItem(p.guid, enclosure_url(feed, f, public_url), f.size) for p, f in listed]
     check = _ReadBack(clean_url(public_url) + feed_key(feed), xml, expected)
     return _item_diff(before, after), check
 
@@ -215,7 +210,7 @@ def plan_feeds(
                 files.append((artwork, artwork_path))
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
-            due = NewestFirst([p for p in due_all if feed.medium in p.record.media])
+            due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
             xml = build_feed(
                 feed, due, artwork=artwork, public_url=public_url, descriptions=descriptions
             )
@@ -284,6 +279,7 @@ def plan_publish(
         )
         files += episode_files_
         records[episode.guid] = record
+    cache.hashes.save()
     manifest = replace(old_manifest, episodes=records)
     project = replace(project, episodes=list(episodes.values()))
     _check_shared_keys(project, manifest)
@@ -321,8 +317,10 @@ def plan_feeds_only(
 ) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
     manifest, version = read_manifest_versioned(storage)
+    # An imported show's episodes whose media stays on the old host need no publish first.
+    with_imported, files = record_imported(project, manifest)
     text = descriptions or Descriptions()
-    plan = _plan(project, storage, manifest, manifest, [], [], now=now, text=text)
+    plan = _plan(project, storage, manifest, with_imported, files, [], now=now, text=text)
     return replace(plan, manifest_version=version)
 
 

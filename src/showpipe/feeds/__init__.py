@@ -8,7 +8,7 @@ from showpipe.feeds.build import (
     PublishedEpisode,
     build_feed,
     feed_key,
-    file_url,
+    file_urls,
     newest_first,
     podcast_guid,
 )
@@ -25,7 +25,7 @@ __all__ = [
     "clean_text",
     "clean_url",
     "feed_key",
-    "file_url",
+    "file_urls",
     "newest_first",
     "podcast_guid",
     "render_all",

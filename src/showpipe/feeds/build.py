@@ -7,13 +7,15 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, NewType
+from functools import partial
+from typing import TYPE_CHECKING, Any, NewType
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
@@ -21,6 +23,9 @@ from showpipe.feeds.chapters import with_images
 from showpipe.feeds.text import clean_text, clean_url, render_html
 from showpipe.model.manifest import EpisodeRecord, StoredFile
 from showpipe.model.show import Episode, Feed, Person
+
+if TYPE_CHECKING:
+    from showpipe.feeds.cache import ItemCache
 
 GENERATOR = "showpipe"
 
@@ -80,6 +85,7 @@ def build_feed(
     *,
     artwork: StoredFile,
     public_url: str,
+    items: ItemCache | None = None,
 ) -> bytes:
     """Build one feed's RSS XML.
 
@@ -89,6 +95,7 @@ def build_feed(
             what is due), as `publish.due_episodes` returns them: listed in that order.
         artwork: the published channel artwork.
         public_url: the base URL that storage keys are served under, ending in `/`.
+        items: the run's item cache: items whose inputs are unchanged are taken from it.
 
     Raises:
         FeedError: feedgen rejected a value, or a URL is not absolute.
@@ -100,15 +107,35 @@ def build_feed(
     try:
         urls = _Urls(clean_url(public_url))
         _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
-        # feedgen prepends entries, so add the oldest first to write the newest first.
-        for published in reversed(episodes):
-            _add_item(fg, feed, published, urls=urls, artwork=artwork)
         newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
         fg.lastBuildDate(newest)
-        xml: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        # The channel alone, then each item serialised on its own and put in its place: an
+        # item's bytes do not depend on its neighbours, so an unchanged one can be reused.
+        channel: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        nsmap = etree.fromstring(channel).nsmap
+
+        def render(published: PublishedEpisode) -> bytes:
+            entry = fg.add_entry()
+            _add_item(entry, feed, published, urls=urls, artwork=artwork)
+            return _item_xml(entry.rss_entry(), nsmap)
+
+        if items is None:
+            rendered = [render(published) for published in episodes]
+        else:
+            digest = items.channel_digest(feed, artwork=artwork, public_url=public_url)
+            rendered = [items.item(digest, p, partial(render, p)) for p in episodes]
     except ValueError as e:
         raise FeedError(f"feeds/{feed.name}.yaml: cannot build the feed: {e}") from e
-    return xml
+    end = channel.rindex(b"  </channel>")
+    return channel[:end] + b"".join(rendered) + channel[end:]
+
+
+def _item_xml(item: Any, nsmap: dict[str | None, str]) -> bytes:
+    """An <item> as it reads inside a pretty-printed feed with these namespaces."""
+    rss = etree.Element("rss", nsmap=nsmap)
+    etree.SubElement(rss, "channel").append(item)
+    xml: bytes = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
+    return xml[xml.index(b"<channel>\n") + len(b"<channel>\n") : xml.rindex(b"  </channel>")]
 
 
 @dataclass(frozen=True)
@@ -120,9 +147,9 @@ class _Urls:
         return clean_url(stored.url) if stored.url else stored.href(self.base)
 
 
-def file_url(stored: StoredFile, public_url: str) -> str:
-    """The URL a feed gives for a published file."""
-    return _Urls(clean_url(public_url)).of(stored)
+def file_urls(public_url: str) -> Callable[[StoredFile], str]:
+    """Where a feed says each published file is (the public URL cleaned once for all)."""
+    return _Urls(clean_url(public_url)).of
 
 
 def _person(person: Person) -> ext.PersonTag:
@@ -205,12 +232,11 @@ def _channel_tags(
 
 
 def _add_item(
-    fg: Any, feed: Feed, published: PublishedEpisode, *, urls: _Urls, artwork: StoredFile
+    entry: Any, feed: Feed, published: PublishedEpisode, *, urls: _Urls, artwork: StoredFile
 ) -> None:
     episode, record = published.episode, published.record
     media = record.media[feed.medium]
     enclosure = _source(media, urls=urls)
-    entry = fg.add_entry()
     entry.title(clean_text(episode.title))
     entry.guid(clean_text(published.guid), permalink=False)
     entry.pubDate(episode.published)

@@ -9,7 +9,8 @@ from pathlib import Path
 
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, ValidationError, shown
-from showpipe.model.show import Episode, Feed, load_episode, load_feed
+from showpipe.model.cache import EpisodeCache
+from showpipe.model.show import Episode, Feed, load_feed
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,13 @@ def _yaml_files(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
 
 
-def load_project(settings: Settings) -> Project:
+def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Project:
     """Load and validate every feed and episode.
+
+    Args:
+        settings: the project's settings.
+        cache: the run's episode cache; by default the one in `.showpipe/cache/`, which
+            this call brings up to date.
 
     Raises:
         ValidationError: with every problem of every file, each as `file:line: field: …`.
@@ -56,11 +62,14 @@ def load_project(settings: Settings) -> Project:
             feeds.append(load_feed(path))
         except ValidationError as e:
             problems += e.problems
+    episode_cache = EpisodeCache.of(settings) if cache is None else cache
     for path in _yaml_files(settings.episodes_dir):
         try:
-            episodes.append(load_episode(path))
+            episodes.append(episode_cache.load(path))
         except ValidationError as e:
             problems += e.problems
+    if cache is None:
+        episode_cache.save()
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")
     guids = Counter(e.guid for e in episodes if e.guid)

@@ -27,7 +27,13 @@ from showpipe.model.fields import (
     license_slugs,
     person_roles,
 )
-from showpipe.model.yamlfile import YamlProblem, line_of, read_yaml, read_yaml_fast
+from showpipe.model.yamlfile import (
+    YamlProblem,
+    line_of,
+    parse_yaml_fast,
+    read_yaml,
+    read_yaml_fast,
+)
 
 
 class _Strict(BaseModel):
@@ -314,9 +320,11 @@ def _describe(model: type[BaseModel], error: Any) -> str:
     return f"{field}: {message}" if field else message
 
 
-def _validate(model: type[BaseModel], path: Path, extra: dict[str, Any]) -> Any:
+def _validate(
+    model: type[BaseModel], path: Path, extra: dict[str, Any], raw: bytes | None = None
+) -> Any:
     base = path.resolve().parent
-    fast = read_yaml_fast(path)
+    fast = read_yaml_fast(path) if raw is None else parse_yaml_fast(raw)
     if fast is not None:
         try:
             return model.model_validate({**fast, **extra}, context={"base": base})
@@ -342,7 +350,12 @@ def load_feed(path: Path) -> Feed:
     return feed
 
 
-def load_episode(path: Path) -> Episode:
-    """Load `episodes/<slug>.yaml`. Raises ValidationError listing every problem."""
-    episode: Episode = _validate(Episode, path, {"slug": path.stem, "source": path.resolve()})
+def load_episode(path: Path, raw: bytes | None = None) -> Episode:
+    """Load `episodes/<slug>.yaml` (whose bytes are `raw` when already read).
+
+    Raises:
+        ValidationError: listing every problem.
+    """
+    extra = {"slug": path.stem, "source": path.resolve()}
+    episode: Episode = _validate(Episode, path, extra, raw)
     return episode

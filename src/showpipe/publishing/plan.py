@@ -25,11 +25,20 @@ from showpipe.feeds import (
     build_feed,
     clean_url,
     feed_key,
-    file_url,
+    file_urls,
     newest_first,
     render_all,
 )
-from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
+from showpipe.feeds.cache import ItemCache
+from showpipe.feeds.readback import (
+    ExpectedItem,
+    FeedItems,
+    feed_items,
+    guard_guids,
+    item_digest,
+    partial_feed,
+    read_back,
+)
 from showpipe.media.episodes import check_episode, tag_episode
 from showpipe.model.manifest import (
     MANIFEST_KEY,
@@ -151,26 +160,32 @@ class _ReadBack:
 
 
 def _checked_diff(
-    project: Project, feed: Feed, due: NewestFirst, xml: bytes, old: bytes | None
-) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None]:
-    """How the feed's items change, and the read-back it needs; stop now if the feed would
-    drop a GUID."""
+    project: Project, feed: Feed, due: NewestFirst, xml: bytes, old: bytes | None, items: ItemCache
+) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None, list[str]]:
+    """How the feed's items change, the read-back it needs (None: none), and the digests of
+    its items, to remember once read back; stop now if the feed would drop a GUID."""
     if old == xml:
-        return ([], [], []), None
+        return ([], [], []), None, []
     before, after = feed_items(old), feed_items(xml)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
     guard_guids(feed.name, before, after, unpublished=unpublished)
-    public_url = project.settings.public_url
+    url_of = file_urls(project.settings.public_url)
     expected = [
-        ExpectedItem(
-            p.guid,
-            file_url(p.record.media[feed.medium], public_url),
-            p.record.media[feed.medium].size,
-        )
+        ExpectedItem(p.guid, url_of(media), media.size)
         for p in due
+        for media in [p.record.media[feed.medium]]
     ]
-    check = _ReadBack(clean_url(public_url) + feed_key(feed), xml, expected)
-    return _item_diff(before, after), check
+    url = clean_url(project.settings.public_url) + feed_key(feed)
+    digests = [item_digest(after.items[e.guid][1], e) for e in expected if e.guid in after.items]
+    if not after.count == len(expected) == len(digests):
+        return _item_diff(before, after), _ReadBack(url, xml, expected), []  # says what is off
+    # Only the items not read back right before: each is read as part of its feed.
+    todo = [e for e, d in zip(expected, digests, strict=True) if not items.read_back_before(d)]
+    if not todo:
+        return _item_diff(before, after), None, digests
+    if len(todo) < len(expected):
+        xml = partial_feed(xml, [after.items[e.guid][1] for e in todo])
+    return _item_diff(before, after), _ReadBack(url, xml, todo), digests
 
 
 def _read_back_pool(project: Project) -> Executor:
@@ -198,10 +213,11 @@ def plan_feeds(
     `meanwhile(manifest)` runs while the feeds are being read back: work that needs the new
     manifest but writes nothing (building the show's pages) takes no extra time then.
     """
-    updates, files, reading = [], [], []
+    updates, files, reading, read = [], [], [], []
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
-    render_all(p.episode.description for p in due_all)
+    items = ItemCache.of(project.settings)
+    render_all(p.episode.description for p in due_all if not items.knows(p))
     with _read_back_pool(project) as pool:
         for feed in project.feeds:
             artwork, artwork_path = _feed_artwork(feed, manifest)
@@ -210,11 +226,16 @@ def plan_feeds(
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
             due = NewestFirst([p for p in due_all if feed.medium in p.record.media])
-            xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
+            xml = build_feed(feed, due, artwork=artwork, public_url=public_url, items=items)
             key = feed_key(feed)
             old = storage.get(key)
-            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old)
-            if check:
+            (added, updated, removed), check, digests = _checked_diff(
+                project, feed, due, xml, old, items
+            )
+            read += digests
+            if check and len(check.expected) < PARALLEL_READ_BACK_FROM:
+                read_back(check.url, check.xml, check.expected)  # a few items: at once
+            elif check:
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
             updates.append(
                 FeedUpdate(
@@ -222,8 +243,10 @@ def plan_feeds(
                 )
             )
         meanwhile(manifest)
-        for read in reading:
-            read.result()  # FeedError: a feed reads back wrong, and nothing is stored
+        for reading_back in reading:
+            reading_back.result()  # FeedError: a feed reads back wrong, and nothing is stored
+    items.keep_read_back(read)
+    items.save()
     return updates, files, manifest
 
 

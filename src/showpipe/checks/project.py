@@ -9,6 +9,7 @@ from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.lint import Finding, is_public, lint_feed
 from showpipe.media.episodes import media_problems
+from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project, missing_files
 from showpipe.publishing.plan import plan_feeds_only
 from showpipe.storage import Storage
@@ -33,17 +34,24 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     """Validate the YAML, the files it names (media probed, chapters against the duration,
     artwork against Apple's rules), then lint each feed as it would be built now.
 
-    Changes nothing: the feeds are built in memory from the YAML and the storage's manifest.
+    The files of episodes already published are not needed: the feeds take them from the
+    manifest, which measured them when they were published, and an old show's recordings
+    are often no longer on the machine.
+
+    Changes nothing: the feeds are built in memory from the YAML and the storage's manifest
+    (only the caches under `.showpipe/cache/` are kept up to date).
 
     Raises:
         ValidationError: a YAML file is invalid or names a missing file.
         FeedError: a feed cannot be built, would drop a GUID, or reads back wrong.
     """
     project = load_project(settings)
-    missing = missing_files(project)
+    published = read_manifest(storage).episodes
+    pending = [e for e in project.episodes if (e.guid or "") not in published]
+    missing = missing_files(project, pending)
     if missing:
         raise ValidationError(missing)
-    problems = media_problems(project)
+    problems = media_problems(project, pending)
     if problems:
         raise ValidationError(problems)
     plan = plan_feeds_only(project, storage, now=now)

@@ -73,7 +73,7 @@ class ItemCache:
         if xml is None:
             old = self._old.get(channel)
             xml = old.get(episode) if isinstance(old, dict) else None
-            if not isinstance(xml, str):
+            if not (isinstance(xml, str) and xml.startswith("    <item>")):  # else damaged
                 self.rendered += 1
                 xml = render().decode("utf-8")
             mine[episode] = xml

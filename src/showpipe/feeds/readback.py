@@ -74,8 +74,8 @@ def item_digest(item: bytes, meant: ExpectedItem) -> str:
 def partial_feed(xml: bytes, items: Sequence[bytes]) -> bytes:
     """The feed `xml` with only the given items (as `feed_items` gives them), to read back
     what is new in a big feed."""
-    head = xml[: xml.index(b"<item>")].rstrip(b" ")
-    return head + b"".join(items) + b"</channel>\n</rss>\n"
+    head = xml[: xml.index(b"<item>")]
+    return head + b"\n".join(items) + b"</channel>\n</rss>\n"
 
 
 @dataclass(frozen=True)
@@ -99,11 +99,26 @@ def feed_items(xml: bytes | None) -> FeedItems:
     if channel is None:
         return FeedItems(None, {})
     found = channel.findall("item")
+    written = _items_as_written(xml, len(found)) or [etree.tostring(item) for item in found]
     items = {
-        item.findtext("guid") or "": (item.findtext("title") or "", etree.tostring(item))
-        for item in found
+        item.findtext("guid") or "": (item.findtext("title") or "", text)
+        for item, text in zip(found, written, strict=True)
     }
     return FeedItems(channel.findtext(f"{{{PODCAST_NS}}}guid"), items, len(found))
+
+
+def _items_as_written(xml: bytes, count: int) -> list[bytes] | None:
+    """Each item's bytes as they stand in `xml`, if its items are the channel's last elements
+    (as showpipe writes them); None otherwise. Cutting the text is much faster than
+    serialising thousands of parsed items again."""
+    start, end = xml.find(b"<item>"), xml.rfind(b"</item>")
+    if start < 0 or end < 0:
+        return None
+    body = xml[start : end + len(b"</item>")]
+    pieces = [b"<item>" + piece.rstrip() for piece in body.split(b"<item>")[1:]]
+    if len(pieces) != count or not all(piece.endswith(b"</item>") for piece in pieces):
+        return None  # another layout, or "<item>" in a CDATA section
+    return pieces
 
 
 def guard_guids(

@@ -50,8 +50,8 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(data, f, separators=(",", ":"))
+        with os.fdopen(fd, "wb") as f:
+            f.write(json.dumps(data, separators=(",", ":")).encode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -66,8 +66,10 @@ class EpisodeCache:
         self.key = code_key(show, fields)
         stored = read_json(path)
         entries = stored.get("episodes") if stored.get("key") == self.key else None
+        # resolved path -> [digest of the YAML bytes, the episode as JSON]
         self._old: dict[str, Any] = entries if isinstance(entries, dict) else {}
         self._used: dict[str, Any] = {}
+        self._folders: dict[Path, Path] = {}
         self.hits = 0
 
     @classmethod
@@ -80,22 +82,31 @@ class EpisodeCache:
         Raises:
             ValidationError: the file is invalid (never cached).
         """
-        source = path.resolve()
         try:
             raw = path.read_bytes()
+            source = self._resolved(path)
         except OSError:
             return load_episode(path)  # which says what is wrong with the file
         digest = data_digest(raw)
         cached = self._old.get(str(source))
-        if isinstance(cached, dict) and cached.get("digest") == digest:
-            episode = _revalidated(cached.get("episode"), source)
+        if isinstance(cached, list) and len(cached) == 2 and cached[0] == digest:
+            episode = _revalidated(cached[1], source)
             if episode is not None:
                 self.hits += 1
                 self._used[str(source)] = cached
                 return episode
         episode = load_episode(path, raw)
-        self._used[str(source)] = {"digest": digest, "episode": episode.model_dump(mode="json")}
+        self._used[str(source)] = [digest, episode.model_dump_json()]
         return episode
+
+    def _resolved(self, path: Path) -> Path:
+        """`path.resolve()`, resolving each folder once: a call per file adds up."""
+        if path.is_symlink():
+            return path.resolve()
+        folder = self._folders.get(path.parent)
+        if folder is None:
+            folder = self._folders[path.parent] = path.parent.resolve()
+        return folder / path.name
 
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
@@ -104,16 +115,18 @@ class EpisodeCache:
 
 
 def _revalidated(data: Any, source: Path) -> Episode | None:
-    """An episode from its cached values; None if they do not validate (a damaged cache).
+    """An episode from its cached JSON; None if it does not validate (a damaged cache).
 
-    Validated again, since that costs a third of parsing the YAML and keeps a damaged cache
-    from ever becoming a wrong episode.
+    Validated again, since that costs a fraction of parsing the YAML and keeps a damaged
+    cache from ever becoming a wrong episode.
     """
-    if not isinstance(data, dict):
+    if not isinstance(data, str) or not data.startswith("{"):
         return None
+    # The file's name and place are not in the JSON (they are not fields a YAML file sets).
+    names = json.dumps({"slug": source.stem, "source": str(source)})
     try:
-        return Episode.model_validate(
-            {**data, "slug": source.stem, "source": source}, context={"base": source.parent}
+        return Episode.model_validate_json(
+            names[:-1] + ("," if data != "{}" else "") + data[1:], context={"base": source.parent}
         )
     except ValueError:
         return None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
@@ -18,6 +18,8 @@ class Project:
     settings: Settings
     feeds: list[Feed]
     episodes: list[Episode]
+    # The run's episode cache, saved once the run has planned its feeds without a problem.
+    cache: EpisodeCache | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def _by_source(self) -> dict[Path, Episode]:
@@ -40,7 +42,9 @@ class Project:
 
 
 def _yaml_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.glob("*.yaml") if p.is_file()) if folder.is_dir() else []
+    # By name: the same order as by path, without comparing thousands of Path objects.
+    found = [p for p in folder.glob("*.yaml") if p.is_file()] if folder.is_dir() else []
+    return sorted(found, key=lambda p: p.name)
 
 
 def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Project:
@@ -48,8 +52,8 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
 
     Args:
         settings: the project's settings.
-        cache: the run's episode cache; by default the one in `.showpipe/cache/`, which
-            this call brings up to date.
+        cache: the run's episode cache (by default the one in `.showpipe/cache/`); the
+            project carries it, to be saved when the run has succeeded.
 
     Raises:
         ValidationError: with every problem of every file, each as `file:line: field: …`.
@@ -62,14 +66,12 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
             feeds.append(load_feed(path))
         except ValidationError as e:
             problems += e.problems
-    episode_cache = EpisodeCache.of(settings) if cache is None else cache
+    cache = EpisodeCache.of(settings) if cache is None else cache
     for path in _yaml_files(settings.episodes_dir):
         try:
-            episodes.append(episode_cache.load(path))
+            episodes.append(cache.load(path))
         except ValidationError as e:
             problems += e.problems
-    if cache is None:
-        episode_cache.save()
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")
     guids = Counter(e.guid for e in episodes if e.guid)
@@ -84,7 +86,7 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
             )
     if problems:
         raise ValidationError(problems)
-    return Project(settings=settings, feeds=feeds, episodes=episodes)
+    return Project(settings=settings, feeds=feeds, episodes=episodes, cache=cache)
 
 
 def missing_files(project: Project, episodes: list[Episode] | None = None) -> list[str]:

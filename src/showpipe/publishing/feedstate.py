@@ -49,7 +49,7 @@ def fingerprint(settings: Settings, storage: Storage) -> str:
         digest.update(part.encode() + b"\0")
     artwork: list[Path] = []
     for folder in (settings.feeds_dir, settings.episodes_dir):
-        for path in sorted(folder.glob("*.yaml")) if folder.is_dir() else []:
+        for path in sorted(folder.glob("*.yaml"), key=lambda p: p.name) if folder.is_dir() else []:
             raw = path.read_bytes()
             digest.update(path.name.encode() + b"\0" + raw + b"\0")
             if folder == settings.feeds_dir:

@@ -245,8 +245,11 @@ def plan_feeds(
         meanwhile(manifest)
         for reading_back in reading:
             reading_back.result()  # FeedError: a feed reads back wrong, and nothing is stored
+    # Every feed built and read back right: what this run validated and rendered is kept.
     items.keep_read_back(read)
     items.save()
+    if project.cache is not None:
+        project.cache.save()
     return updates, files, manifest
 
 

@@ -78,7 +78,6 @@ def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
         "title": clean_text(episode.title),
         "published": episode.published,
         "duration": main.duration if (main := audio or video) else None,
-        "description_html": render_html(episode.description),
         "audio": _link(audio, page) if audio else None,
         "video": _link(video, page) if video else None,
         "embed": _link(embed_key(record.slug), page) if video else None,
@@ -106,7 +105,12 @@ def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[P
                 "index.html",
                 **common,
                 feeds=[{"title": f.title, "href": _link(feed_key(f), INDEX_KEY)} for f in feeds],
-                episodes=[_episode_view(p, INDEX_KEY) for p in due[:INDEX_EPISODES]],
+                # Only the show page shows descriptions: a thousand embed pages need no Markdown.
+                episodes=[
+                    {**_episode_view(p, INDEX_KEY), "description_html": render_html(description)}
+                    for p in due[:INDEX_EPISODES]
+                    for description in [p.episode.description]
+                ],
                 earlier=max(0, len(due) - INDEX_EPISODES),
             ),
         )

@@ -62,6 +62,8 @@ FEED_CACHE = "public, max-age=300"
 MANIFEST_CACHE = "no-cache"
 # From this many episodes, a show's changed feeds are read back in parallel processes.
 PARALLEL_READ_BACK_FROM = 2000
+# Fewer items than this to read back (what changed in a big feed) are read at once.
+READ_BACK_AT_ONCE_UNDER = 50
 
 
 @dataclass(frozen=True)
@@ -233,7 +235,7 @@ def plan_feeds(
                 project, feed, due, xml, old, items
             )
             read += digests
-            if check and len(check.expected) < PARALLEL_READ_BACK_FROM:
+            if check and len(check.expected) < READ_BACK_AT_ONCE_UNDER:
                 read_back(check.url, check.xml, check.expected)  # a few items: at once
             elif check:
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))

@@ -63,13 +63,26 @@ def podcast_schema() -> etree.XMLSchema:
     return etree.XMLSchema(_xsd())
 
 
-def schema_problems(element: Any) -> list[str]:
-    """Problems of one podcast:* element against the XSD; [] for tags it does not declare."""
-    schema = podcast_schema()
+def schema_problems(element: Any, checked: dict[bytes, list[str]] | None = None) -> list[str]:
+    """Problems of one podcast:* element against the XSD; [] for tags it does not declare.
+
+    `checked` holds the verdicts on elements seen before, by their XML: the hosts' and the
+    seasons' elements repeat in every item of a feed.
+    """
     local = etree.QName(element).localname
     if local not in _declared():
         return []
-    copy = etree.fromstring(etree.tostring(element))
+    xml = etree.tostring(element, with_tail=False)
+    if checked is None:
+        return _schema_problems(xml)
+    if xml not in checked:
+        checked[xml] = _schema_problems(xml)
+    return checked[xml]
+
+
+def _schema_problems(xml: bytes) -> list[str]:
+    schema = podcast_schema()
+    copy = etree.fromstring(xml)
     for node in copy.iter():
         if isinstance(node.tag, str):
             node.tag = etree.QName(node).localname
@@ -287,8 +300,9 @@ def _urls(lint: _Linter, root: Any) -> None:
 
 
 def _podcast_tags(lint: _Linter, root: Any) -> None:
+    checked: dict[bytes, list[str]] = {}
     for element in root.iter(f"{_P}*"):
-        for message in schema_problems(element):
+        for message in schema_problems(element, checked):
             lint.error(lint.where, f"podcast:{etree.QName(element).localname}: {message}")
     for alternate in root.iter(f"{_P}alternateEnclosure"):
         if not alternate.get("type") or alternate.find(f"{_P}source") is None:

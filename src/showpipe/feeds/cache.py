@@ -28,7 +28,7 @@ from showpipe.feeds import build, chapters, extensions, readback, text
 from showpipe.feeds.build import PublishedEpisode
 from showpipe.model.cache import code_key, read_json, write_json
 from showpipe.model.manifest import EpisodeRecord, StoredFile
-from showpipe.model.show import Feed
+from showpipe.model.show import Episode, Feed
 
 ITEMS_FILE = "feed-items.json"
 _RECORD = TypeAdapter(EpisodeRecord)
@@ -37,8 +37,11 @@ _RECORD = TypeAdapter(EpisodeRecord)
 class ItemCache:
     """Rendered and read-back items; one per planning of the feeds, saved when it succeeded."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, describe: Callable[[Episode], str] | None = None) -> None:
+        """Open the cache in `path`; `describe` gives an episode's JSON where the caller knows
+        it already (`EpisodeCache.json_of`)."""
         self.path = path
+        self._describe = describe or (lambda episode: episode.model_dump_json())
         self.key = code_key(build, extensions, text, chapters, readback)
         self.key += feedgen.version.version_str
         stored = read_json(path)
@@ -54,8 +57,10 @@ class ItemCache:
         self.rendered = 0
 
     @classmethod
-    def of(cls, settings: Settings) -> ItemCache:
-        return cls(settings.cache_dir / ITEMS_FILE)
+    def of(
+        cls, settings: Settings, *, describe: Callable[[Episode], str] | None = None
+    ) -> ItemCache:
+        return cls(settings.cache_dir / ITEMS_FILE, describe=describe)
 
     @staticmethod
     def channel_digest(feed: Feed, *, artwork: StoredFile, public_url: str) -> str:
@@ -89,7 +94,7 @@ class ItemCache:
         # The same objects: both feeds list the run's one PublishedEpisode per episode.
         if known is not None and known[0] is published:
             return known[1]
-        digest = new_digest(published.episode.model_dump_json().encode())
+        digest = new_digest(self._describe(published.episode).encode())
         digest.update(_RECORD.dump_json(published.record))
         self._episodes[published.guid] = (published, digest.hexdigest())
         return digest.hexdigest()

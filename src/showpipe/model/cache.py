@@ -70,6 +70,8 @@ class EpisodeCache:
         self._old: dict[str, Any] = entries if isinstance(entries, dict) else {}
         self._used: dict[str, Any] = {}
         self._folders: dict[Path, Path] = {}
+        # The JSON of each episode loaded, by the object's identity (held, so never reused).
+        self._json: dict[int, tuple[Episode, str]] = {}
         self.hits = 0
 
     @classmethod
@@ -93,11 +95,19 @@ class EpisodeCache:
             episode = _revalidated(cached[1], source)
             if episode is not None:
                 self.hits += 1
-                self._used[str(source)] = cached
-                return episode
+                return self._keep(source, digest, episode, cached[1])
         episode = load_episode(path, raw)
-        self._used[str(source)] = [digest, episode.model_dump_json()]
+        return self._keep(source, digest, episode, episode.model_dump_json())
+
+    def _keep(self, source: Path, digest: str, episode: Episode, data: str) -> Episode:
+        self._used[str(source)] = [digest, data]
+        self._json[id(episode)] = (episode, data)
         return episode
+
+    def json_of(self, episode: Episode) -> str:
+        """The episode as JSON (`model_dump_json`), known already if this cache loaded it."""
+        known = self._json.get(id(episode))
+        return known[1] if known and known[0] is episode else episode.model_dump_json()
 
     def _resolved(self, path: Path) -> Path:
         """`path.resolve()`, resolving each folder once: a call per file adds up."""

@@ -23,9 +23,10 @@ import feedgen.version
 from pydantic import TypeAdapter
 
 from showpipe.config import Settings
-from showpipe.digests import new_digest
+from showpipe.digests import data_digest, new_digest
 from showpipe.feeds import build, chapters, extensions, readback, text
 from showpipe.feeds.build import PublishedEpisode
+from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key, read_json, write_json
 from showpipe.model.manifest import EpisodeRecord, StoredFile
 from showpipe.model.show import Episode, Feed
@@ -51,6 +52,11 @@ class ItemCache:
         self._old: dict[str, Any] = {} if fresh or not isinstance(items, dict) else items
         self._old_verified = set() if fresh or not isinstance(verified, list) else set(verified)
         self._items: dict[str, dict[str, str]] = {}
+        # storage key -> [digest of the feed, its podcast:guid, item count, {GUID: [title,
+        # digest of the item]}]: the feed as last built, so that it need not be parsed.
+        feeds = None if fresh else stored.get("feeds")
+        self._feeds: dict[str, Any] = feeds if isinstance(feeds, dict) else {}
+        self._feeds_changed = False
         self._verified: set[str] = set()
         # Each episode's share of the key, worked out once per run for all the feeds.
         self._episodes: dict[str, tuple[PublishedEpisode, str]] = {}
@@ -99,6 +105,25 @@ class ItemCache:
         self._episodes[published.guid] = (published, digest.hexdigest())
         return digest.hexdigest()
 
+    def feed_as_stored(self, key: str, xml: bytes | None) -> FeedItems | None:
+        """The items of `xml`, the feed stored under `key`, if this cache saw it built."""
+        known = self._feeds.get(key)
+        if xml is None or not isinstance(known, list) or len(known) != 4:
+            return None
+        digest, channel_guid, count, items = known
+        if digest != data_digest(xml) or not isinstance(items, dict):
+            return None
+        try:
+            parsed = {str(guid): (str(title), str(item)) for guid, (title, item) in items.items()}
+            return FeedItems(channel_guid and str(channel_guid), parsed, int(count))
+        except (TypeError, ValueError):
+            return None  # damaged: the feed is parsed
+
+    def remember_feed(self, key: str, xml: bytes, built: FeedItems) -> None:
+        self._feeds_changed = True
+        items = {guid: list(item) for guid, item in built.items.items()}
+        self._feeds[key] = [data_digest(xml), built.channel_guid, built.count, items]
+
     def read_back_before(self, digest: str) -> bool:
         """Whether an item (by `readback.item_digest`) read back as meant in an earlier run."""
         return digest in self._old_verified or digest in self._verified
@@ -115,6 +140,6 @@ class ItemCache:
         verified = self._verified | self._old_verified
         if len(verified) > 3 * sum(len(items) for items in self._items.values()):
             verified = self._verified
-        if self._items != self._old or verified != self._old_verified:
+        if self._items != self._old or verified != self._old_verified or self._feeds_changed:
             data = {"key": self.key, "items": self._items, "verified": sorted(verified)}
-            write_json(self.path, data)
+            write_json(self.path, {**data, "feeds": self._feeds})

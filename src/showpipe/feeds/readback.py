@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Collection, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import podcastparser
 from lxml import etree
@@ -83,8 +83,10 @@ class FeedItems:
     """What a feed promises its subscribers: the show's GUID, and each item by GUID."""
 
     channel_guid: str | None
-    items: dict[str, tuple[str, bytes]]  # GUID -> (title, the item's XML)
+    items: dict[str, tuple[str, str]]  # GUID -> (title, digest of the item's XML)
     count: int = 0  # of <item>s, a GUID twice included
+    # GUID -> the item's XML, where the feed was parsed (not when known from a cache)
+    xml: dict[str, bytes] = field(default_factory=dict)
 
 
 def feed_items(xml: bytes | None) -> FeedItems:
@@ -100,11 +102,12 @@ def feed_items(xml: bytes | None) -> FeedItems:
         return FeedItems(None, {})
     found = channel.findall("item")
     written = _items_as_written(xml, len(found)) or [etree.tostring(item) for item in found]
+    texts = {item.findtext("guid") or "": text for item, text in zip(found, written, strict=True)}
     items = {
-        item.findtext("guid") or "": (item.findtext("title") or "", text)
+        item.findtext("guid") or "": (item.findtext("title") or "", data_digest(text))
         for item, text in zip(found, written, strict=True)
     }
-    return FeedItems(channel.findtext(f"{{{PODCAST_NS}}}guid"), items, len(found))
+    return FeedItems(channel.findtext(f"{{{PODCAST_NS}}}guid"), items, len(found), texts)
 
 
 def _items_as_written(xml: bytes, count: int) -> list[bytes] | None:

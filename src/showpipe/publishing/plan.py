@@ -168,7 +168,10 @@ def _checked_diff(
     its items, to remember once read back; stop now if the feed would drop a GUID."""
     if old == xml:
         return ([], [], []), None, []
-    before, after = feed_items(old), feed_items(xml)
+    # The stored feed is most often the one built last time: its items are known then.
+    before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
+    after = feed_items(xml)
+    items.remember_feed(feed_key(feed), xml, after)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
     guard_guids(feed.name, before, after, unpublished=unpublished)
     url_of = file_urls(project.settings.public_url)
@@ -178,7 +181,7 @@ def _checked_diff(
         for media in [p.record.media[feed.medium]]
     ]
     url = clean_url(project.settings.public_url) + feed_key(feed)
-    digests = [item_digest(after.items[e.guid][1], e) for e in expected if e.guid in after.items]
+    digests = [item_digest(after.xml[e.guid], e) for e in expected if e.guid in after.xml]
     if not after.count == len(expected) == len(digests):
         return _item_diff(before, after), _ReadBack(url, xml, expected), []  # says what is off
     # Only the items not read back right before: each is read as part of its feed.
@@ -186,7 +189,7 @@ def _checked_diff(
     if not todo:
         return _item_diff(before, after), None, digests
     if len(todo) < len(expected):
-        xml = partial_feed(xml, [after.items[e.guid][1] for e in todo])
+        xml = partial_feed(xml, [after.xml[e.guid] for e in todo])
     return _item_diff(before, after), _ReadBack(url, xml, todo), digests
 
 

@@ -289,11 +289,15 @@ def _url_attributes(root: Any) -> Iterator[tuple[str, str]]:
 
 def _urls(lint: _Linter, root: Any) -> None:
     insecure = 0
+    schemes: dict[str, str | None] = {}  # URL -> its scheme if well formed: hosts' links repeat
     for tag, url in _url_attributes(root):
-        parts = urlsplit(url)
-        if not url.isascii() or " " in url or not parts.scheme or not parts.netloc:
+        if url not in schemes:
+            parts = urlsplit(url)
+            well_formed = url.isascii() and " " not in url and parts.scheme and parts.netloc
+            schemes[url] = parts.scheme if well_formed else None
+        if schemes[url] is None:
             lint.error(lint.where, f"<{tag}> URL '{url}' is not absolute, ASCII, percent-encoded")
-        elif parts.scheme == "http" and lint.public:
+        elif schemes[url] == "http" and lint.public:
             insecure += 1
     if insecure:
         lint.error(lint.where, f"{insecure} URL(s) use http, not https, in a public feed")

@@ -2,15 +2,24 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
+# Running showpipe needs only its runtime dependencies; tests, lint and benchmarks add the dev
+# extra (pytest, moto, playwright, mypy…), which is most of the venv's size.
+STAMP := $(VENV)/.installed-run
+DEV_STAMP := $(VENV)/.installed-dev
 
 .PHONY: run test lint bench serve clean sample-media
 
-$(STAMP): pyproject.toml
+$(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e .
 	touch $(STAMP)
+
+$(DEV_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(DEV_STAMP) $(STAMP)
 
 ## Publish the sample show to ./public and print where the feeds are.
 run: $(STAMP)
@@ -18,16 +27,16 @@ run: $(STAMP)
 	@echo "Listen: 'make serve', then subscribe to http://localhost:8000/feeds/show.xml"
 
 ## The whole test suite.
-test: $(STAMP)
+test: $(DEV_STAMP)
 	$(BIN)/pytest
 
-lint: $(STAMP)
+lint: $(DEV_STAMP)
 	$(BIN)/ruff check
 	$(BIN)/ruff format --check
 	$(BIN)/mypy
 
 ## Benchmarks; awscli (which pins botocore exactly) gets its own venv to compare against.
-bench: $(STAMP) .venv-bench/.installed
+bench: $(DEV_STAMP) .venv-bench/.installed
 	$(BIN)/python benchmarks/run.py
 
 .venv-bench/.installed:
@@ -40,7 +49,7 @@ serve: $(STAMP)
 	$(BIN)/showpipe serve
 
 ## Regenerate the sample show's media and artwork.
-sample-media: $(STAMP)
+sample-media: $(DEV_STAMP)
 	$(BIN)/python scripts/make_sample_media.py
 
 clean:

@@ -76,6 +76,7 @@ class FaultProxy:
         self.upstream = urlsplit(upstream)
         self.rules: list[Rule] = []
         self.requests: list[tuple[str, str, str]] = []  # method, path, what happened
+        self.bodies: list[tuple[str, str, int]] = []  # method, path, bytes of body received
         self.lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.server.daemon_threads = True
@@ -102,6 +103,7 @@ class FaultProxy:
                 rule.release.set()
             self.rules.clear()
             self.requests.clear()
+            self.bodies.clear()
 
     def take(self, method: str, path: str, headers: Iterable[str]) -> Rule | None:
         with self.lock:
@@ -111,9 +113,10 @@ class FaultProxy:
                     return rule
         return None
 
-    def log(self, method: str, path: str, outcome: str) -> None:
+    def log(self, method: str, path: str, outcome: str, size: int = 0) -> None:
         with self.lock:
             self.requests.append((method, path, outcome))
+            self.bodies.append((method, path, size))
 
 
 def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
@@ -128,7 +131,7 @@ def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:
             body = self.rfile.read(length) if length else b""
             rule = proxy.take(self.command, self.path, self.headers.keys())
             action = rule.action if rule else "forward"
-            proxy.log(self.command, self.path, action)
+            proxy.log(self.command, self.path, action, len(body))
             if rule is not None:
                 rule.arrived.set()
             if action in ERRORS:

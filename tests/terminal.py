@@ -9,16 +9,22 @@ import sys
 from pathlib import Path
 
 
-def run_on_terminal(project: Path, *args: str) -> str:
-    """Run showpipe as a user would in a terminal (stdout a pty); return what it drew."""
+def run_on_terminal(project: Path, *args: str, typed: str | None = None) -> str:
+    """Run showpipe as a user would in a terminal (stdout a pty); return what it drew.
+
+    With `typed`, the terminal is its input too, and `typed` is what the user types.
+    """
     main, terminal = pty.openpty()
     process = subprocess.Popen(
         [sys.executable, "-m", "showpipe", *args],
         cwd=project,
+        stdin=None if typed is None else terminal,
         stdout=terminal,
         stderr=subprocess.STDOUT,
     )
     os.close(terminal)
+    if typed is not None:
+        os.write(main, typed.encode())
     drawn = b""
     while True:
         try:

@@ -20,7 +20,8 @@ from showpipe.feeds.cache import ITEMS_FILE, ItemCache
 from showpipe.model.cache import EPISODES_FILE, EpisodeCache
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import Project, load_project
-from showpipe.publishing.plan import due_episodes, plan_feeds_only
+from showpipe.model.published import due_episodes
+from showpipe.publishing.plan import plan_feeds_only
 from showpipe.storage.local import LocalStorage
 
 

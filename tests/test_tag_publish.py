@@ -10,12 +10,12 @@ from pathlib import Path
 import mutagen.id3
 import mutagen.mp4
 import pytest
-import xxhash
 from click.testing import Result
 from mediafactory import make_artwork
 from PIL import Image
 
 from sampleshow import NOW, publish_sample
+from sampleshow import file_digest as digest
 from showpipe.config import Settings
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
@@ -23,10 +23,6 @@ from showpipe.publishing.plan import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage.local import LocalStorage
 
 Run = Callable[..., Result]
-
-
-def digest(path: Path) -> str:
-    return xxhash.xxh3_128_hexdigest(path.read_bytes())
 
 
 def tagged_files(settings: Settings) -> list[Path]:
@@ -48,7 +44,8 @@ def test_published_media_is_the_tagged_copy_described_by_the_manifest(
     for stored in (audio, video):
         path = storage.root / stored.key
         assert (stored.size, stored.digest) == (path.stat().st_size, digest(path))
-        assert stored.key.endswith(f"-{stored.digest[:12]}{path.suffix}")
+        # the key follows the recording, not the tags
+        assert stored.recording and stored.key.endswith(f"-{stored.recording[:12]}{path.suffix}")
         assert digest(path) in {digest(p) for p in tagged_files(settings)}
     tag = mutagen.id3.ID3(storage.root / audio.key)
     assert tag["TALB"].text == ["The Sample Show"]
@@ -239,7 +236,9 @@ def test_chapter_past_the_end_of_the_media_is_refused(
     make_episode("long", chapters=[{"start": 0, "title": "a"}, {"start": "0:25", "title": "b"}])
     result = run("publish", "episodes/long.yaml")
     assert result.exit_code == 1
-    assert result.stderr.startswith("Error: episodes/long.yaml: chapters[1].start: 00:00:25.000 is")
+    assert result.stderr.startswith(
+        "Error: episodes/long.yaml:10: chapters[1].start: 00:00:25.000 is"
+    )
     assert "not inside episodes/media/pilot.mp3, which lasts 00:00:20." in result.stderr
     assert not (project / ".showpipe").exists() and not (project / "public").exists()
     assert "chapters[1].start" in run("check").stderr

@@ -6,11 +6,13 @@ Precedence is Click's: a flag, then its SHOWPIPE_* environment variable (both re
 
 from __future__ import annotations
 
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from showpipe.errors import ConfigError
 
@@ -60,6 +62,45 @@ def find_project_root(start: Path) -> Path:
     return start
 
 
+# Where a setting comes from, for the messages that refuse one.
+SOURCES = "--{flag}, SHOWPIPE_{var} or showpipe.toml"
+
+
+def check_public_url(value: str) -> None:
+    """Refuse a public URL feeds could not use (empty, relative, not http(s)).
+
+    Raises:
+        ConfigError: naming the value and where it can be set.
+    """
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        where = SOURCES.format(flag="public-url", var="PUBLIC_URL")
+        raise ConfigError(
+            f"public_url {value!r} is not an http(s) URL; give the URL that serves the "
+            f"storage, like https://cdn.example.com/show/ ({where})"
+        )
+
+
+def check_storage(value: str) -> None:
+    """Refuse a storage value with a URL scheme other than exactly `s3://`.
+
+    `s3:/bucket` would otherwise be a local folder named `s3:`, published to nobody.
+
+    Raises:
+        ConfigError: naming the value and the form expected.
+    """
+    where = SOURCES.format(flag="storage", var="STORAGE")
+    if not value.strip():
+        raise ConfigError(f"storage is empty; give a local folder or s3://bucket/prefix ({where})")
+    # One letter before the colon is a Windows drive (C:\show), not a scheme.
+    scheme = re.match(r"([A-Za-z][A-Za-z0-9+.-]+):", value)
+    if scheme and not value.startswith("s3://"):
+        raise ConfigError(
+            f"storage {value!r}: '{scheme.group(1)}:' is not a storage showpipe knows; "
+            f"write s3://bucket/prefix for S3, or a folder path without a colon ({where})"
+        )
+
+
 def load_settings(root: Path, overrides: Mapping[str, Any] | None = None) -> Settings:
     """Read `root/showpipe.toml` and apply `overrides` (flags and environment) on top.
 
@@ -89,6 +130,8 @@ def load_settings(root: Path, overrides: Mapping[str, Any] | None = None) -> Set
     }
     values.update({k: v for k, v in overrides.items() if v is not None})
     public_url = str(values.pop("public_url", DEFAULT_PUBLIC_URL))
+    check_public_url(public_url)
+    check_storage(str(values.get("storage", DEFAULT_STORAGE)))
     if not public_url.endswith("/"):
         public_url += "/"
     return Settings(root=root, public_url=public_url, storage_options=storage_options, **values)

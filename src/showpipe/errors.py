@@ -41,6 +41,14 @@ class StorageError(ShowpipeError):
     """The storage target refused or failed an operation."""
 
 
+class NotReadyError(StorageError):
+    """A storage target failed one of its own readiness steps (`showpipe doctor`'s first)."""
+
+    def __init__(self, step: str, problem: str, fix: str, *, passed: list[tuple[str, str]]):
+        super().__init__(f"{problem}; {fix}")
+        self.step, self.problem, self.fix, self.passed = step, problem, fix, passed
+
+
 class ConflictError(StorageError):
     """Another showpipe run changed or holds the storage (manifest or lease) meanwhile."""
 

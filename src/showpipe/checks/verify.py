@@ -6,6 +6,7 @@ import io
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import podcastparser
 import requests
@@ -13,6 +14,8 @@ from lxml import etree
 
 from showpipe.feeds.chapters import CHAPTERS_TYPE
 from showpipe.feeds.extensions import ITUNES_NS, MEDIA_NS, PODCAST_NS
+from showpipe.feeds.xml import parse_xml
+from showpipe.http import new_session
 
 ITUNES, PODCAST, MEDIA = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}", f"{{{MEDIA_NS}}}"
 FEED_TYPES = ("application/rss+xml", "application/xml", "text/xml")
@@ -26,7 +29,6 @@ SAME_TYPE = {
 }
 # Web players and Podcasting 2.0 web apps fetch these cross-origin.
 ORIGIN = "https://player.example"
-TIMEOUT = 20
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def _base_type(value: str | None) -> str:
 
 def checks_in_feed(xml: bytes) -> list[PublishedFile]:
     """Every file a feed points at, once each: media, artwork, chapters, transcripts."""
-    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    root = parse_xml(xml)
     checks = [
         PublishedFile(i.get("href", ""), "artwork") for i in root.findall(f"channel/{ITUNES}image")
     ]
@@ -88,13 +90,38 @@ def _item_checks(item: etree._Element, title: str) -> list[PublishedFile]:
 def _check_file(session: requests.Session, check: PublishedFile) -> list[str]:
     headers = {"Range": "bytes=0-1", "Origin": ORIGIN}
     try:
-        with session.get(check.url, headers=headers, timeout=TIMEOUT, stream=True) as response:
+        # Redirects are followed as apps follow them: through an analytics prefix to the file.
+        with session.get(check.url, headers=headers, stream=True) as response:
             status, got = response.status_code, response.headers
+            chain = [hop.url for hop in response.history] + [response.url]
             if status == 206:
                 # Read the two bytes asked for; a server that ignores Range is cut off.
                 response.raw.read(2)
     except requests.RequestException as e:
         return [f"{check.url}: {check.what}: cannot fetch ({type(e).__name__})"]
+    problems = _check_answer(check, status, got)
+    if len(chain) > 1 and not _names_the_same_file(check.url, chain[-1]):
+        problems.append(
+            f"{check.url}: {check.what}: the redirects end at {chain[-1]}, not at the file "
+            "the URL names"
+        )
+    if len(chain) > 1 and problems:
+        via = " -> ".join(chain)
+        problems = [f"{problem} (redirected: {via})" for problem in problems]
+    return problems
+
+
+def _names_the_same_file(url: str, final: str) -> bool:
+    """Whether a redirect chain from `url` ends at the file it names: measurement prefixes
+    (OP3, Podtrac …) write the file's URL, with or without its scheme, at their end."""
+    target = urlsplit(final)
+    return url.endswith(f"{target.netloc}{target.path}")
+
+
+def _check_answer(
+    check: PublishedFile, status: int, got: requests.structures.CaseInsensitiveDict[str]
+) -> list[str]:
+    """What is wrong with the answer to a file's Range request."""
     if status in (404, 403, 410):
         return [f"{check.url}: {check.what}: missing (HTTP {status})"]
     problems = []
@@ -118,7 +145,7 @@ def _check_file(session: requests.Session, check: PublishedFile) -> list[str]:
 def verify_feed(session: requests.Session, url: str) -> tuple[list[str], int]:
     """Check one feed and every file it points at; return the problems and the files checked."""
     try:
-        response = session.get(url, timeout=TIMEOUT)
+        response = session.get(url)
     except requests.RequestException as e:
         return [f"{url}: cannot fetch the feed ({type(e).__name__})"], 0
     if response.status_code != 200:
@@ -141,8 +168,7 @@ def verify_show(feed_urls: Iterable[str]) -> tuple[list[str], int]:
     """Check every feed; return all problems and how many files were checked."""
     problems: list[str] = []
     checked = 0
-    with requests.Session() as session:
-        session.headers["User-Agent"] = "showpipe-verify (like a podcast app)"
+    with new_session("verify, like a podcast app") as session:
         for url in feed_urls:
             found, count = verify_feed(session, url)
             problems += found

@@ -3,7 +3,7 @@
 The group and its shared options live in `app`; each module below adds its commands to it.
 """
 
-from showpipe.cli import publishing, storage, web  # noqa: F401  (registers the commands)
+from showpipe.cli import publishing, start, storage, web  # noqa: F401  (registers the commands)
 from showpipe.cli.app import cli, main
 
 __all__ = ["cli", "main"]

@@ -3,24 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import click
 
-from showpipe.cli.app import (
-    Output,
-    cli,
-    dry_run_option,
-    exclusive_run,
-    project_settings,
-)
+from showpipe.checks.doctor import Check
+from showpipe.cli.app import Output, cli, dry_run_option, open_run, project_settings
 from showpipe.errors import ShowpipeError
 from showpipe.storage import open_storage
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()
@@ -44,13 +34,28 @@ def doctor(ctx: click.Context) -> None:
     storage = open_storage(settings)
     out.say(f"Checking {storage.describe()} (public URL {settings.public_url})")
     checks = run_doctor(settings, storage, probe_id=uuid.uuid4().hex[:12])
+    render_checks(out, checks, "check(s) failed")
+
+
+def render_checks(out: Output, checks: list[Check], failure: str) -> None:
+    """One line per check, the fix under a failed one; exit 1 when any failed."""
     for check in checks:
         out.say(f"{'ok  ' if check.ok else 'FAIL'}  {check.name}: {check.detail}")
         if not check.ok:
-            out.say(f"      fix: {check.fix}")
+            out.say("      fix: " + check.fix.replace("\n", "\n      "))
     failed = [check.name for check in checks if not check.ok]
     if failed:
-        raise ShowpipeError(f"{len(failed)} check(s) failed: {', '.join(failed)}")
+        raise ShowpipeError(f"{len(failed)} {failure}: {', '.join(failed)}")
+
+
+origins_option = click.option(
+    "--origin",
+    "origins",
+    multiple=True,
+    default=["*"],
+    show_default=True,
+    help="A web origin allowed to fetch files; repeat for several.",
+)
 
 
 @cli.group(name="storage")
@@ -64,14 +69,7 @@ def storage_group() -> None:
 
 
 @storage_group.command()
-@click.option(
-    "--origin",
-    "origins",
-    multiple=True,
-    default=["*"],
-    show_default=True,
-    help="A web origin allowed to fetch files; repeat for several.",
-)
+@origins_option
 @dry_run_option
 @click.pass_context
 def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
@@ -97,6 +95,25 @@ def cors(ctx: click.Context, origins: tuple[str, ...], dry_run: bool) -> None:
 
 
 @storage_group.command()
+@origins_option
+@click.pass_context
+def setup(ctx: click.Context, origins: tuple[str, ...]) -> None:
+    """Create the bucket, its CORS rules and a policy letting anyone read the show's objects,
+    where the provider allows it; says what to do by hand where it does not.
+
+    \b
+    Example:
+        showpipe storage setup
+        showpipe doctor        # then check it from the outside
+    """
+    from showpipe.checks.doctor import setup_storage
+
+    out: Output = ctx.obj
+    storage = open_storage(project_settings(ctx))
+    render_checks(out, setup_storage(storage, origins), "step(s) not done")
+
+
+@storage_group.command()
 @click.option("--delete", is_flag=True, help="Delete what is listed (default: only list it).")
 @click.option(
     "--older-than",
@@ -115,17 +132,12 @@ def gc(ctx: click.Context, delete: bool, older_than: int) -> None:
         showpipe storage gc
         showpipe storage gc --delete --older-than 1
     """
-    from showpipe.publishing.cleanup import find_leftovers, remove_leftovers
+    from showpipe.commands.storage import collect_garbage
 
     out: Output = ctx.obj
-    settings = project_settings(ctx)
-    storage = open_storage(settings)
-    with exclusive_run(settings, storage, "storage gc") if delete else nullcontext():
-        found = find_leftovers(
-            storage, now=datetime.now(UTC), older_than=timedelta(hours=older_than)
-        )
-        if delete:
-            remove_leftovers(found, storage)
+    # Abandoned uploads are aged by the real clock.
+    run = open_run(ctx, datetime.now(UTC))
+    found = collect_garbage(run, older_than=timedelta(hours=older_than), delete=delete)
     verb = "deleted" if delete else "unreferenced"
     for key in found.unreferenced:
         out.say(f"{verb} {key}")

@@ -11,9 +11,10 @@ from showpipe import __version__
 from showpipe.cli.app import (
     Output,
     cli,
-    clock,
-    exclusive_run,
+    dry_run_option,
+    is_preview,
     now_option,
+    open_run,
     progress_bars,
     project_settings,
 )
@@ -47,9 +48,10 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
 
 
 @cli.command()
+@dry_run_option
 @now_option
 @click.pass_context
-def site(ctx: click.Context, now: datetime | None) -> None:
+def site(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     """Build the show page (index.html) and the video embed pages into the storage.
 
     Pages list the published episodes newest first, with players, chapters and links to
@@ -60,18 +62,13 @@ def site(ctx: click.Context, now: datetime | None) -> None:
         showpipe site
         showpipe embed episodes/on-tools.yaml   # the iframe for a video episode
     """
-    from showpipe.model.manifest import read_manifest
-    from showpipe.model.project import load_project
-    from showpipe.web.site import build_site, write_site
+    from showpipe.commands.publish import build_show_site
 
-    settings = project_settings(ctx)
-    storage = open_storage(settings)
-    project = load_project(settings)
-    with exclusive_run(settings, storage, "site"):
-        pages = build_site(project, read_manifest(storage), now=clock(now))
-        written = write_site(storage, pages)
-    for key in written:
-        ctx.obj.say(f"updated {settings.public_url}{key}")
+    run = open_run(ctx, now)
+    preview = is_preview(ctx.obj, dry_run, now)
+    verb = "would update" if preview else "updated"
+    for key in build_show_site(run, dry_run=preview).pages:
+        ctx.obj.say(f"{verb} {run.settings.public_url}{key}")
 
 
 @cli.command()

@@ -11,17 +11,22 @@ from slugify import slugify
 
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError
+from showpipe.model.show import TEMPLATE_PLACEHOLDERS
+from showpipe.model.yamlfile import read_yaml_fast
 
+SUMMARY_PLACEHOLDER, DESCRIPTION_PLACEHOLDER = TEMPLATE_PLACEHOLDERS
+
+# `check` refuses the placeholders and an empty `published` until the user replaces them.
 TEMPLATE = """\
-# A new episode. Paths are relative to this file; see the README for every field.
+# A new episode. Paths are relative to this file; see docs/ for every field.
 guid: {guid}  # never change this: podcast apps know the episode by it
 title: {title}
 published: {published}  # with a time zone; a future time schedules the episode
-summary: One line about this episode, shown in podcast apps' lists.
+summary: {summary}
 description: |
-  What this episode is about, in **Markdown**.
-season: 1
-episode: 1
+  {description}
+season: {season}
+episode: {episode}  # the next free number of the season
 type: full  # full, trailer or bonus
 explicit: false
 audio: media/{slug}.mp3
@@ -36,8 +41,46 @@ keywords: []
 """
 
 
-def create_episode(settings: Settings, title: str, *, slug: str | None, now: datetime) -> Path:
+def numbers_in_use(settings: Settings) -> list[tuple[int, int]]:
+    """(season, episode) of every full episode, read leniently: an episode that does not
+    validate yet (the last `new` one, unfinished) still holds its number."""
+    used = []
+    for path in sorted(settings.episodes_dir.glob("*.yaml")):
+        data = read_yaml_fast(path) or {}
+        season, number = data.get("season") or 1, data.get("episode")
+        if data.get("type", "full") == "full" and isinstance(number, int):
+            used.append((season if isinstance(season, int) else 1, number))
+    return used
+
+
+def propose_number(settings: Settings, season: int | None = None) -> tuple[int, int]:
+    """The season (default: the latest in use, else 1) and its next free episode number."""
+    used = numbers_in_use(settings)
+    if season is None:
+        season = max((s for s, _ in used), default=1)
+    return season, max((n for s, n in used if s == season), default=0) + 1
+
+
+def create_episode(
+    settings: Settings,
+    title: str,
+    *,
+    slug: str | None,
+    published: datetime | None,
+    summary: str | None = None,
+    season: int | None = None,
+    episode: int | None = None,
+) -> Path:
     """Write `episodes/<slug>.yaml` for `title`, with a new random GUID.
+
+    Args:
+        settings: The project's settings.
+        title: The episode's title.
+        slug: File name (default: from the title).
+        published: When it goes live; None leaves it empty, for the user to fill in.
+        summary: One line for apps' lists; None leaves the template's text (refused by check).
+        season: Its season (default: the latest in use).
+        episode: Its number (default: the next free one of the season).
 
     Raises:
         EpisodeError: the slug is empty or the file exists already.
@@ -48,13 +91,17 @@ def create_episode(settings: Settings, title: str, *, slug: str | None, now: dat
     path = settings.episodes_dir / f"{slug}.yaml"
     if path.exists():
         raise EpisodeError(f"{path} exists already; choose another title or --slug")
+    season, proposed = propose_number(settings, season)
     path.parent.mkdir(parents=True, exist_ok=True)
-    published = now.replace(microsecond=0).isoformat()
-    # json.dumps quotes the title safely for YAML (YAML is a superset of JSON).
+    # json.dumps quotes text safely for YAML (YAML is a superset of JSON).
     text = TEMPLATE.format(
         guid=uuid.uuid4(),
         title=json.dumps(title, ensure_ascii=False),
-        published=published,
+        published=published.replace(microsecond=0).isoformat() if published else "null",
+        summary=json.dumps(summary, ensure_ascii=False) if summary else SUMMARY_PLACEHOLDER,
+        description=DESCRIPTION_PLACEHOLDER,
+        season=season,
+        episode=episode or proposed,
         slug=slug,
     )
     path.write_text(text, encoding="utf-8")

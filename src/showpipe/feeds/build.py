@@ -7,29 +7,31 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import partial
-from typing import TYPE_CHECKING, Any, NewType
+from typing import TYPE_CHECKING, Any
 
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
+from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
-from showpipe.feeds.text import clean_text, clean_url, render_html
-from showpipe.model.manifest import EpisodeRecord, StoredFile
-from showpipe.model.show import Episode, Feed, Person
+from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
+from showpipe.model.manifest import StoredFile
+from showpipe.model.published import NewestFirst, PublishedEpisode
+from showpipe.model.show import Feed, Person
 
 if TYPE_CHECKING:
     from showpipe.feeds.cache import ItemCache
 
 GENERATOR = "showpipe"
 
-# Apple's accepted enclosure types (FEED-SPEC.md, Item): M4A is announced as audio/x-m4a.
+# Apple's accepted enclosure types (docs/feed-rules.md, "Items"): M4A is audio/x-m4a.
 ENCLOSURE_TYPES = {"audio/mp4": "audio/x-m4a"}
 # Names apps show for the other renditions in podcast:alternateEnclosure.
 RENDITION_TITLES = {
@@ -45,19 +47,6 @@ CAPTION_TYPES = {"text/vtt", "application/x-subrip"}
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
-@dataclass(frozen=True)
-class PublishedEpisode:
-    """An episode as it goes into a feed: its metadata and what was published of it."""
-
-    episode: Episode
-    record: EpisodeRecord
-
-    @property
-    def guid(self) -> str:
-        assert self.episode.guid is not None, "published episodes always have a GUID"
-        return self.episode.guid
-
-
 def feed_key(feed: Feed) -> str:
     return f"feeds/{feed.name}.xml"
 
@@ -68,23 +57,13 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name))
 
 
-# Episodes newest first, the order a feed lists them in. Only `newest_first` makes one (it is
-# what `publish.due_episodes` returns), so whoever takes one lists it as it is: sorted once.
-NewestFirst = NewType("NewestFirst", list[PublishedEpisode])
-
-
-def newest_first(episodes: Iterable[PublishedEpisode]) -> NewestFirst:
-    """The episodes newest first; ties broken by GUID so the order never depends on file
-    listing order."""
-    return NewestFirst(sorted(episodes, key=lambda p: (p.episode.published, p.guid), reverse=True))
-
-
 def build_feed(
     feed: Feed,
     episodes: NewestFirst,
     *,
     artwork: StoredFile,
     public_url: str,
+    descriptions: Descriptions | None = None,
     items: ItemCache | None = None,
 ) -> bytes:
     """Build one feed's RSS XML.
@@ -92,14 +71,16 @@ def build_feed(
     Args:
         feed: the channel's definition.
         episodes: the episodes to list, newest first (already filtered to this feed and to
-            what is due), as `publish.due_episodes` returns them: listed in that order.
+            what is due), as `due_episodes` returns them: listed in that order.
         artwork: the published channel artwork.
         public_url: the base URL that storage keys are served under, ending in `/`.
+        descriptions: the run's rendered descriptions (default: rendered here).
         items: the run's item cache: items whose inputs are unchanged are taken from it.
 
     Raises:
         FeedError: feedgen rejected a value, or a URL is not absolute.
     """
+    descriptions = descriptions or Descriptions()
     fg = FeedGenerator()
     fg.load_extension("podcast")
     for name, channel_class, item_class in ext.EXTENSIONS:
@@ -116,7 +97,7 @@ def build_feed(
 
         def render(published: PublishedEpisode) -> bytes:
             entry = fg.add_entry()
-            _add_item(entry, feed, published, urls=urls, artwork=artwork)
+            _add_item(entry, feed, published, urls=urls, artwork=artwork, text=descriptions)
             return _item_xml(entry.rss_entry(), nsmap)
 
         if items is None:
@@ -152,6 +133,13 @@ def file_urls(public_url: str) -> Callable[[StoredFile], str]:
     return _Urls(clean_url(public_url)).of
 
 
+def enclosure_urls(feed: Feed, public_url: str) -> Callable[[StoredFile], str]:
+    """The URL a feed's enclosure gives for an episode's media: through its analytics prefix
+    (the public URL cleaned once for all episodes)."""
+    url_of = file_urls(public_url)
+    return lambda stored: tracked_url(url_of(stored), feed.analytics_prefix)
+
+
 def _person(person: Person) -> ext.PersonTag:
     return ext.PersonTag(
         name=clean_text(person.name),
@@ -171,7 +159,7 @@ def _fill_channel(
     fg.link(href=feed_url, rel="self")
     fg.link(href=clean_url(feed.link), rel="alternate")
     fg.websub.hubs = [clean_url(hub) for hub in feed.notify.websub]
-    fg.description(clean_text(feed.description))
+    fg.description(plain_text_html(feed.description))
     fg.language(feed.language)
     if feed.copyright:
         fg.copyright(clean_text(feed.copyright))
@@ -232,17 +220,25 @@ def _channel_tags(
 
 
 def _add_item(
-    entry: Any, feed: Feed, published: PublishedEpisode, *, urls: _Urls, artwork: StoredFile
+    entry: Any,
+    feed: Feed,
+    published: PublishedEpisode,
+    *,
+    urls: _Urls,
+    artwork: StoredFile,
+    text: Descriptions,
 ) -> None:
     episode, record = published.episode, published.record
     media = record.media[feed.medium]
-    enclosure = _source(media, urls=urls)
+    source = _source(media, urls=urls)
+    # Only the enclosure (and media:content, the same file) is counted through the prefix.
+    enclosure = replace(source, url=tracked_url(source.url, feed.analytics_prefix))
     entry.title(clean_text(episode.title))
     entry.guid(clean_text(published.guid), permalink=False)
     entry.pubDate(episode.published)
     entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
-    entry.description(clean_text(episode.summary))
-    entry.content(render_html(episode.description), type="CDATA")
+    entry.description(plain_text_html(episode.summary))
+    entry.content(text.html(episode.description), type="CDATA")
     entry.podcast.itunes_title(clean_text(episode.title))
     entry.podcast.itunes_duration(round(media.duration or 0))
     entry.podcast.itunes_episode_type(episode.type)

@@ -24,11 +24,11 @@ from pydantic import TypeAdapter
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import build, chapters, extensions, readback, text
-from showpipe.feeds.build import PublishedEpisode
+from showpipe.feeds import analytics, build, chapters, extensions, readback, text
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key, read_json, write_json
 from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.published import PublishedEpisode
 from showpipe.model.show import Episode, Feed
 
 ITEMS_FILE = "feed-items.json"
@@ -43,7 +43,7 @@ class ItemCache:
         it already (`EpisodeCache.json_of`)."""
         self.path = path
         self._describe = describe or (lambda episode: episode.model_dump_json())
-        self.key = code_key(build, extensions, text, chapters, readback)
+        self.key = code_key(build, extensions, text, chapters, readback, analytics)
         self.key += feedgen.version.version_str
         stored = read_json(path)
         fresh = stored.get("key") != self.key

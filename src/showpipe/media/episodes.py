@@ -12,6 +12,7 @@ from pathlib import Path
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, MediaError, shown
 from showpipe.media import (
+    BuildCache,
     ChapterMark,
     MediaInfo,
     Picture,
@@ -25,6 +26,7 @@ from showpipe.media import (
 )
 from showpipe.model.project import Project, line_naming, load_project, missing_files
 from showpipe.model.show import Episode, Feed
+from showpipe.model.yamlfile import line_in_file
 
 MEDIA = ("audio", "video")
 
@@ -47,9 +49,11 @@ def feed_for(project: Project, medium: str) -> Feed:
 def _check_chapters(episode: Episode, path: Path, duration: float) -> None:
     for i, chapter in enumerate(episode.chapters):
         if not chapter.start < duration:
+            line = line_in_file(episode.source, ("chapters", i, "start"))
             raise EpisodeError(
-                f"{shown(episode.source)}: chapters[{i}].start: {timestamp(chapter.start)} is not "
-                f"inside {shown(path)}, which lasts {timestamp(duration)}"
+                f"{shown(episode.source)}:{line}: chapters[{i}].start: "
+                f"{timestamp(chapter.start)} is not inside {shown(path)}, "
+                f"which lasts {timestamp(duration)}"
             )
 
 
@@ -155,6 +159,7 @@ def tag_episode(
     episode: Episode,
     checked: list[CheckedMedia],
     *,
+    cache: BuildCache,
     id3_version: int = 4,
 ) -> list[TaggedMedia]:
     """Write (or reuse) the tagged copies of the episode's media; the originals are only read.
@@ -163,6 +168,7 @@ def tag_episode(
         project: the project (feeds and settings).
         episode: the episode, with its GUID if it has one.
         checked: what `check_episode` returned for it.
+        cache: the run's build cache, where the copies go.
         id3_version: 4, or 3 for old players (MP3 only).
 
     Raises:
@@ -174,8 +180,8 @@ def tag_episode(
     integrity = len(checked) > 1
     for media in checked:
         tags = build_tags(project, episode, media, id3_version=id3_version)
-        cache_dir, label = project.settings.cache_dir, _label(episode, media)
-        copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label, integrity=integrity)
+        label = _label(episode, media)
+        copy = tagged_copy(media.path, tags, cache=cache, label=label, integrity=integrity)
         tagged.append(TaggedMedia(media.medium, media.info, copy))
     return tagged
 
@@ -201,10 +207,11 @@ def tag_episodes(
         MediaError: a media or image file is invalid, or could not be tagged.
     """
     project, checked = _check_episodes(settings, episode_files)
+    cache = BuildCache(settings.cache_dir)
     return [
         tagged
         for episode, media in checked
-        for tagged in tag_episode(project, episode, media, id3_version=id3_version)
+        for tagged in tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
     ]
 
 
@@ -219,13 +226,14 @@ def plan_tagging(
         MediaError: a media or image file is invalid.
     """
     project, checked = _check_episodes(settings, episode_files)
+    cache = BuildCache(settings.cache_dir)
     return [
         (
             media.path,
             find_tagged_copy(
                 media.path,
                 build_tags(project, episode, media, id3_version=id3_version),
-                cache_dir=settings.cache_dir,
+                cache=cache,
                 label=_label(episode, media),
             ),
         )

@@ -2,14 +2,15 @@
 
 mutagen reads but cannot write MP4 chapters. FFmpeg's MP4 muxer writes both the Nero `chpl`
 atom and a QuickTime chapter track; `movflags=faststart` puts the `moov` atom first, as
-progressive playback needs (FEED-SPEC.md, Video feeds). mutagen's tag save keeps both.
+progressive playback needs (docs/feed-rules.md, "Video feeds"). mutagen's tag save keeps both.
 """
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from fractions import Fraction
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import mutagen.mp4 as mp4
 
@@ -19,11 +20,50 @@ from showpipe.media.tags import ChapterMark, ReadBack, TagSet
 if TYPE_CHECKING:  # PyAV is imported when an MP4 is remuxed: audio-only runs never need it
     import av
 
-PODCAST = 21  # `stik` media kind (FEED-SPEC.md: stik 21 = Podcast)
+PODCAST = 21  # `stik` media kind 21 = Podcast (docs/feed-rules.md, "Tags inside media files")
 MS = Fraction(1, 1000)
 # The muxer per extension: "ipod" writes the M4A brand Apple's players expect.
 MUXERS = {".m4a": "ipod", ".mp4": "mp4", ".m4v": "mp4"}
 COVER_FORMATS = {"image/jpeg": mp4.MP4Cover.FORMAT_JPEG, "image/png": mp4.MP4Cover.FORMAT_PNG}
+# Metadata atoms bigger than this are hidden from FFmpeg, which reads a `covr` cover whole.
+HIDE_TAGS_FROM = 1 << 20
+
+
+class _TagsHidden:
+    """A source file as FFmpeg should read it: its big metadata atoms renamed `free`.
+
+    FFmpeg's MP4 demuxer reads an iTunes `covr` cover into memory in one piece (300 MB for a
+    300 MB cover), and the remux then drops it. A `free` atom is skipped unread (ISO/IEC
+    14496-12 §8.1.2), so the cover never leaves the disk.
+    """
+
+    def __init__(self, f: IO[bytes], offsets: list[int]) -> None:
+        self._f = f
+        self._names = [offset + 4 for offset in offsets]  # after each atom's 4-byte size
+
+    def read(self, size: int = -1) -> bytes:
+        start = self._f.tell()
+        data = bytearray(self._f.read(size))
+        for at in self._names:
+            for i in range(max(at, start), min(at + 4, start + len(data))):
+                data[i - start] = b"free"[i - at]
+        return bytes(data)
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._f.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._f.tell()
+
+
+def _big_tag_atoms(f: IO[bytes]) -> list[int]:
+    """Where the source's big `udta` and `meta` atoms start (tags, covers, old chapters)."""
+    try:
+        moov = mp4.Atoms(f).path(b"moov")[-1]  # type: ignore[attr-defined]
+    except (KeyError, mp4.AtomError):  # type: ignore[attr-defined]
+        return []
+    big = [a for a in moov.children or [] if a.name in (b"udta", b"meta")]
+    return [a.offset for a in big if a.length > HIDE_TAGS_FROM]
 
 
 def _av_chapters(chapters: tuple[ChapterMark, ...]) -> list[dict[str, object]]:
@@ -58,15 +98,20 @@ def remux_with_chapters(source: Path, dest: Path, chapters: tuple[ChapterMark, .
     import av
 
     try:
-        with (
-            av.open(str(source)) as src,
-            av.open(
-                str(dest),
-                "w",
-                format=MUXERS[source.suffix.lower()],
-                options={"movflags": "+faststart"},
-            ) as out,
-        ):
+        with ExitStack() as stack:
+            raw = stack.enter_context(source.open("rb"))
+            big = _big_tag_atoms(raw)
+            raw.seek(0)
+            # Most sources have small tags: FFmpeg then reads the file itself, faster.
+            src = stack.enter_context(av.open(_TagsHidden(raw, big) if big else str(source), "r"))
+            out = stack.enter_context(
+                av.open(
+                    str(dest),
+                    "w",
+                    format=MUXERS[source.suffix.lower()],
+                    options={"movflags": "+faststart"},
+                )
+            )
             wanted = [s for s in src.streams if is_media_stream(s)]
             streams = {s.index: out.add_stream_from_template(s) for s in wanted}
             out.set_chapters(_av_chapters(chapters))  # type: ignore[arg-type]

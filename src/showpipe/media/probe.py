@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,7 +43,7 @@ class MediaInfo:
     duration: float
 
 
-# Apple's show artwork limits in pixels (FEED-SPEC.md, Channel: itunes:image).
+# Apple's show artwork limits in pixels (docs/feed-rules.md, "The channel").
 SHOW_ARTWORK_MIN = 1400
 SHOW_ARTWORK_MAX = 3000
 
@@ -53,13 +54,6 @@ class ImageInfo:
     width: int
     height: int
     mode: str
-
-
-def _has_video_track(path: Path) -> bool:
-    """True when an MP4 file has a track whose handler is 'vide' (ISO/IEC 14496-12 hdlr)."""
-    with path.open("rb") as f:
-        atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
-        return any(_is_video(f, trak) for trak in atoms.path(b"moov")[-1].findall(b"trak"))
 
 
 def probe_video_size(path: Path) -> tuple[int, int] | None:
@@ -91,16 +85,29 @@ def _is_video(f: Any, trak: Any) -> bool:
     return False
 
 
-def _content_type(path: Path, parsed: mutagen.FileType) -> str:
-    if isinstance(parsed, mutagen.mp3.MP3):
-        return "audio/mpeg"
-    if isinstance(parsed, mutagen.mp4.MP4):
-        return "video/mp4" if _has_video_track(path) else "audio/mp4"
-    if isinstance(parsed, mutagen.oggopus.OggOpus | mutagen.oggvorbis.OggVorbis):
-        return "audio/ogg"
+def _read_info(path: Path, suffix: str) -> tuple[str, float] | None:
+    """The content type and duration of a media file, or None when it holds no stream.
+
+    MP3 and MP4 stream information is read beside the tags, never through them: the
+    source's tags are replaced anyway, and loading them would hold a 100 MB embedded cover
+    (an ID3 APIC frame, an MP4 `covr` atom) in memory, several times over.
+    """
+    with path.open("rb") as f:
+        if suffix == ".mp3":
+            # MPEGInfo skips ID3v2 tags by their headers' sizes before looking for audio.
+            return "audio/mpeg", mutagen.mp3.MPEGInfo(f).length
+        if suffix in (".m4a", ".mp4", ".m4v"):
+            atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
+            info = mutagen.mp4.MP4Info(atoms, f)
+            video = any(_is_video(f, trak) for trak in atoms.path(b"moov")[-1].findall(b"trak"))
+            return ("video/mp4" if video else "audio/mp4"), info.length
+    # Trying only the classes the extension allows keeps mutagen from guessing.
+    parsed = mutagen.File(path, options=_classes_for(suffix))
+    if parsed is None or parsed.info is None:
+        return None
     if isinstance(parsed, mutagen.flac.FLAC):
-        return "audio/flac"
-    raise MediaError(f"{shown(path)}: {type(parsed).__name__} files are not supported")
+        return "audio/flac", parsed.info.length
+    return "audio/ogg", parsed.info.length
 
 
 def probe_media(path: Path) -> MediaInfo:
@@ -119,20 +126,20 @@ def probe_media(path: Path) -> MediaInfo:
     try:
         if path.stat().st_size == 0:
             raise MediaError(f"{shown(path)}: file is empty")
-        # Trying only the classes the extension allows keeps mutagen from guessing.
-        parsed = mutagen.File(path, options=_classes_for(suffix))
+        found = _read_info(path, suffix)
     except OSError as e:
         raise MediaError(f"{shown(path)}: cannot read file: {e.strerror}") from e
-    except mutagen.MutagenError as e:
+    # AtomError: not an atom structure; KeyError: an MP4 without `moov`.
+    except (mutagen.MutagenError, mutagen.mp4.AtomError, KeyError) as e:  # type: ignore[attr-defined]
         raise MediaError(f"{shown(path)}: not a valid {suffix[1:].upper()} file ({e})") from e
-    if parsed is None or parsed.info is None:
+    if found is None:
         raise MediaError(f"{shown(path)}: not a valid {suffix[1:].upper()} file")
-    content_type = _content_type(path, parsed)
+    content_type, length = found
     if content_type not in EXTENSION_TYPES[suffix]:
         raise MediaError(
             f"{shown(path)}: content is {content_type}, which does not match '{suffix}'"
         )
-    duration = float(getattr(parsed.info, "length", 0) or 0)
+    duration = float(length or 0)
     if duration <= 0:
         raise MediaError(f"{shown(path)}: has no duration (empty or truncated recording?)")
     check_complete(path)
@@ -171,8 +178,17 @@ def probe_image(path: Path) -> ImageInfo:
 def _probe_image(path: Path, current: tuple[int, int, int]) -> ImageInfo:
     """`probe_image` for the file as `current` (its stamp, which only keys the cache)."""
     try:
-        with Image.open(path) as image:
-            kind, (width, height), mode = image.format, image.size, image.mode
+        with warnings.catch_warnings():
+            # Pillow warns, then refuses, when a header claims more pixels than it will decode
+            # (a "decompression bomb"): both are this error, never a traceback.
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(path) as image:
+                kind, (width, height), mode = image.format, image.size, image.mode
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as e:
+        raise MediaError(
+            f"{shown(path)}: the image claims more pixels than showpipe reads "
+            f"({Image.MAX_IMAGE_PIXELS}); artwork is at most 3000x3000"
+        ) from e
     except (OSError, UnidentifiedImageError) as e:
         raise MediaError(f"{shown(path)}: not a readable JPEG or PNG image") from e
     if kind not in IMAGE_TYPES:

@@ -20,8 +20,9 @@ from typing import Any
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.model import fields, show
+from showpipe.model import fields, show, yamlfile
 from showpipe.model.show import Episode, load_episode
+from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
 
 EPISODES_FILE = "episodes.json"
 
@@ -63,7 +64,7 @@ class EpisodeCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.key = code_key(show, fields)
+        self.key = code_key(show, fields, yamlfile)
         stored = read_json(path)
         entries = stored.get("episodes") if stored.get("key") == self.key else None
         # resolved path -> [digest of the YAML bytes, the episode as JSON]
@@ -85,9 +86,10 @@ class EpisodeCache:
             ValidationError: the file is invalid (never cached).
         """
         try:
-            raw = path.read_bytes()
+            # The checks every input gets (a regular file, inside the project, not too big).
+            raw = read_yaml_bytes(path)
             source = self._resolved(path)
-        except OSError:
+        except (OSError, YamlProblem):
             return load_episode(path)  # which says what is wrong with the file
         digest = data_digest(raw)
         cached = self._old.get(str(source))

@@ -7,8 +7,12 @@ files: every size, duration, type and hash of a published object is here.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 import pydantic
 
@@ -16,6 +20,24 @@ from showpipe.errors import StorageError
 from showpipe.storage import MANIFEST_KEY, Storage
 
 __all__ = ["MANIFEST_KEY", "EpisodeRecord", "FeedRecord", "Manifest", "StoredFile"]
+
+# The folders showpipe stores files in, and the key it gives each: `folder/slug-hash.ext`,
+# content-addressed (publishing/assets.py). A key of any other shape was not written by it.
+FOLDERS = ("media", "art", "chapters", "transcripts")
+SAFE_KEY = re.compile(rf"(?:{'|'.join(FOLDERS)})/[a-z0-9][a-z0-9-]*-[0-9a-f]{{12}}(?:\.[a-z0-9]+)?")
+# An episode's slug names its embed page (embed/<slug>.html): slugify's output only.
+SAFE_SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
+DIGEST = re.compile(r"[0-9a-f]{32}")  # xxh3-128 in hex; "" for files kept on another host
+CONTENT_TYPE = re.compile(r"[a-z0-9][a-z0-9.+-]*/[a-z0-9][a-z0-9.+-]*")
+SRI = re.compile(r"sha(256|384|512)-[A-Za-z0-9+/]+={0,2}")
+# The manifest version this showpipe writes; 1 (development builds) is upgraded on reading.
+VERSION = 2
+# Extra fields are refused, not dropped: rewriting the manifest would lose them.
+STRICT = pydantic.ConfigDict(extra="forbid")
+FIX = (
+    "the manifest is damaged or was not written by showpipe: restore it from a backup (or "
+    "the bucket's previous object version), or fix that entry and publish the episode again"
+)
 
 
 @dataclass(frozen=True)
@@ -25,6 +47,8 @@ class StoredFile:
     A file kept on another host (an imported show's) has `url` set, an empty `key` and
     `digest`, and the size its old feed gave. `digest` is the file's xxh3-128 (digests.py).
     """
+
+    __pydantic_config__ = STRICT
 
     key: str
     size: int
@@ -37,6 +61,8 @@ class StoredFile:
     width: int | None = None
     height: int | None = None
     url: str | None = None
+    # Media: the digest of the recording the file was made from, which its key follows.
+    recording: str | None = None
 
     def href(self, public_url: str) -> str:
         """Where listeners fetch it: our storage under `public_url`, or its own host."""
@@ -46,6 +72,8 @@ class StoredFile:
 @dataclass(frozen=True)
 class EpisodeRecord:
     """What was published for one episode (keyed by GUID in the manifest)."""
+
+    __pydantic_config__ = STRICT
 
     slug: str
     media: dict[str, StoredFile]  # "audio" / "video"
@@ -61,13 +89,17 @@ class EpisodeRecord:
 
 @dataclass(frozen=True)
 class FeedRecord:
+    __pydantic_config__ = STRICT
+
     artwork: StoredFile
 
 
 @dataclass(frozen=True)
 class Manifest:
+    __pydantic_config__ = STRICT
+
     # 2: files carry their xxh3-128 `digest`; 1 (development builds) carried `sha256`.
-    version: int = 2
+    version: int = VERSION
     episodes: dict[str, EpisodeRecord] = field(default_factory=dict)
     feeds: dict[str, FeedRecord] = field(default_factory=dict)
 
@@ -97,21 +129,122 @@ def read_manifest_versioned(storage: Storage) -> tuple[Manifest, str | None]:
     """The manifest and its version token (None: none stored yet), for a conditional write.
 
     Raises:
-        StorageError: the manifest exists but cannot be parsed.
+        StorageError: the manifest exists but is damaged, of an unknown version, or names a
+            key, slug, size or URL showpipe never writes.
     """
     found = storage.get_versioned(MANIFEST_KEY)
     if found is None:
         return Manifest(), None
     data, version = found
+    return parse_manifest(data, f"{storage.describe()}/{MANIFEST_KEY}"), version
+
+
+def parse_manifest(data: bytes, where: str) -> Manifest:
+    """A stored manifest, checked as strictly as the YAML: `where` names it in errors.
+
+    Raises:
+        StorageError: naming the entry and field at fault, and what to do.
+    """
     try:
-        return _ADAPTER.validate_json(data), version
+        manifest = _ADAPTER.validate_json(data)
     except pydantic.ValidationError as e:
-        upgraded = _from_version_1(data)
-        if upgraded is not None:
-            return upgraded, version
+        stated = _stated_version(data)
+        upgraded = _from_version_1(data) if stated == 1 else None
+        if upgraded is None:
+            _refuse_unknown_version(stated, where)
+            error = e.errors()[0]
+            raise StorageError(f"{where}: {_dotted(error['loc'])}: {error['msg']}; {FIX}") from e
+        manifest = upgraded
+    if manifest.version != VERSION:
+        _refuse_unknown_version(manifest.version, where)
+        manifest = replace(manifest, version=VERSION)  # a version 1 without sha256 values
+    if not (manifest.episodes or manifest.feeds) and _stated_version(data) is None:
+        # `{}`: showpipe always writes its version; an empty manifest would unpublish all
+        raise StorageError(f"{where}: no version and no episodes; {FIX}")
+    problems = manifest_problems(manifest)
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        raise StorageError(f"{where}: {problems[0]}{more}; {FIX}")
+    return manifest
+
+
+def _stated_version(data: bytes) -> Any:
+    try:
+        raw = json.loads(data)
+    except ValueError:
+        return None
+    return raw.get("version") if isinstance(raw, dict) else None
+
+
+def _refuse_unknown_version(version: Any, where: str) -> None:
+    if version not in (1, VERSION) and version is not None:
         raise StorageError(
-            f"{storage.describe()}/{MANIFEST_KEY} is damaged and cannot be read: {e.errors()[0]}"
-        ) from e
+            f"{where}: version {version!r} is not one this showpipe knows (1, {VERSION}); it "
+            "was written by a newer showpipe, which may have recorded what this one would "
+            "drop: upgrade showpipe (pip install -U showpipe) and run again"
+        )
+
+
+def _dotted(location: tuple[int | str, ...]) -> str:
+    return ".".join(str(part) for part in location) or "(top)"
+
+
+def manifest_problems(manifest: Manifest) -> list[str]:
+    """What in the manifest showpipe would never have written, one line per field."""
+    problems: list[str] = []
+    for name, feed in manifest.feeds.items():
+        problems += _file_problems(f"feeds.{name}.artwork", feed.artwork)
+    for guid, record in manifest.episodes.items():
+        if not SAFE_SLUG.fullmatch(record.slug):
+            problems.append(
+                f"episodes.{guid}.slug: {record.slug!r} is not a slug showpipe writes "
+                "(lowercase letters and digits, single hyphens between)"
+            )
+        for label, file in record_files(record):
+            problems += _file_problems(f"episodes.{guid}.{label}", file)
+    return problems
+
+
+def record_files(record: EpisodeRecord) -> Iterator[tuple[str, StoredFile]]:
+    """Each file of an episode's record, with where it sits in the record."""
+    yield from ((f"media.{medium}", f) for medium, f in record.media.items())
+    for name in ("artwork", "chapters", "poster"):
+        single: StoredFile | None = getattr(record, name)
+        if single is not None:
+            yield name, single
+    for name in ("transcripts", "chapter_images", "alternates"):
+        files: list[StoredFile] = getattr(record, name)
+        yield from ((f"{name}.{i}", f) for i, f in enumerate(files))
+
+
+def _file_problems(where: str, file: StoredFile) -> list[str]:
+    problems = []
+    if file.url is not None:
+        parts = urlsplit(file.url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            problems.append(f"{where}.url: {file.url!r} is not an absolute http(s) URL")
+        if file.key:
+            problems.append(f"{where}.key: a file kept on another host (url) has no key")
+    elif not SAFE_KEY.fullmatch(file.key):
+        problems.append(
+            f"{where}.key: {file.key!r} is not an object key showpipe writes "
+            f"({'|'.join(FOLDERS)}/<slug>-<12 hex digits>.<extension>)"
+        )
+    if file.size < (0 if file.url else 1):
+        problems.append(f"{where}.size: {file.size} is not a positive number of bytes")
+    if file.digest and not DIGEST.fullmatch(file.digest):
+        problems.append(f"{where}.digest: {file.digest!r} is not an xxh3-128 digest in hex")
+    if file.key and not CONTENT_TYPE.fullmatch(file.content_type):  # another host's: as given
+        problems.append(f"{where}.content_type: {file.content_type!r} is not a media type")
+    if file.duration is not None and not (math.isfinite(file.duration) and file.duration >= 0):
+        problems.append(f"{where}.duration: {file.duration} is not a duration in seconds")
+    for name in ("width", "height"):
+        value = getattr(file, name)
+        if value is not None and value < 1:
+            problems.append(f"{where}.{name}: {value} is not a size in pixels")
+    if file.sri is not None and not SRI.fullmatch(file.sri):
+        problems.append(f"{where}.sri: {file.sri!r} is not a Subresource Integrity value")
+    return problems
 
 
 def _from_version_1(data: bytes) -> Manifest | None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -10,7 +12,16 @@ from pathlib import Path
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, ValidationError, shown
 from showpipe.model.cache import EpisodeCache
+from showpipe.model.inputfiles import (
+    MAX_IMAGE_BYTES,
+    MAX_MEDIA_BYTES,
+    MAX_TRANSCRIPT_BYTES,
+    UnsafeFile,
+    check_file,
+    yaml_files,
+)
 from showpipe.model.show import Episode, Feed, load_feed
+from showpipe.model.yamlfile import line_in_file
 
 
 @dataclass(frozen=True)
@@ -41,12 +52,6 @@ class Project:
         )
 
 
-def _yaml_files(folder: Path) -> list[Path]:
-    # By name: the same order as by path, without comparing thousands of Path objects.
-    found = [p for p in folder.glob("*.yaml") if p.is_file()] if folder.is_dir() else []
-    return sorted(found, key=lambda p: p.name)
-
-
 def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Project:
     """Load and validate every feed and episode.
 
@@ -61,19 +66,21 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
     problems: list[str] = []
     feeds: list[Feed] = []
     episodes: list[Episode] = []
-    for path in _yaml_files(settings.feeds_dir):
+    for path in yaml_files(settings.feeds_dir):
         try:
             feeds.append(load_feed(path))
         except ValidationError as e:
             problems += e.problems
     cache = EpisodeCache.of(settings) if cache is None else cache
-    for path in _yaml_files(settings.episodes_dir):
+    for path in yaml_files(settings.episodes_dir):
         try:
             episodes.append(cache.load(path))
         except ValidationError as e:
             problems += e.problems
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")
+    problems += numbers_used_twice(episodes)
+    problems += _shared_slugs(episodes)
     guids = Counter(e.guid for e in episodes if e.guid)
     for episode in episodes:
         if episode.guid and guids[episode.guid] > 1:
@@ -89,26 +96,104 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
     return Project(settings=settings, feeds=feeds, episodes=episodes, cache=cache)
 
 
-def missing_files(project: Project, episodes: list[Episode] | None = None) -> list[str]:
-    """Every file named by the feeds and the given episodes (default: all) that is missing,
-    or a symbolic link to a file outside the project; each as `yaml:line: file: problem`."""
-    feeds_dir = project.settings.feeds_dir
-    named = [(feed.artwork, feeds_dir / f"{feed.name}.yaml") for feed in project.feeds]
-    for episode in project.episodes if episodes is None else episodes:
-        named += [(path, episode.source) for path in episode.local_files()]
-    root = project.settings.root.resolve()
+def numbers_used_twice(episodes: list[Episode]) -> list[str]:
+    """Each full episode whose season and episode number an earlier one has already.
+
+    Apple Podcasts orders and shows episodes by these numbers; two "episode 3" confuse it.
+    Trailers and bonus episodes may carry the number of the episode they belong to.
+    """
+    first: dict[tuple[int, int], Episode] = {}
     problems = []
-    for path, owner in named:
-        if not path.is_file():
-            problem = f"file not found (named in {owner.name})"
-        elif not path.resolve().is_relative_to(root):
-            # A symlink out of the project: followed, it would publish a file from elsewhere.
-            problem = f"a link to a file outside the project (in {owner.name})"
-        else:
+    # The later episode is the one to renumber: the earlier may be out already.
+    for episode in sorted(episodes, key=lambda e: (e.published, e.source.name)):
+        if episode.episode is None or episode.type != "full" or episode.unpublished:
             continue
-        # Found only for a problem: it reads the YAML file again.
-        problems.append(f"{shown(owner)}:{line_naming(owner, path.name)}: {shown(path)}: {problem}")
+        number = (episode.season or 1, episode.episode)
+        if number not in first:
+            first[number] = episode
+            continue
+        line = line_in_file(episode.source, ("episode",))
+        problems.append(
+            f"{shown(episode.source)}:{line}: episode: {number[1]} of season {number[0]} is "
+            f"already {first[number].source.name}; give the next free number"
+        )
     return problems
+
+
+def _named_files(project: Project, episodes: list[Episode]) -> list[tuple[Path, Path, int]]:
+    """Each file the feeds and `episodes` name: (file, YAML naming it, its size limit)."""
+    feeds_dir = project.settings.feeds_dir
+    named = [
+        (feed.artwork, feeds_dir / f"{feed.name}.yaml", MAX_IMAGE_BYTES) for feed in project.feeds
+    ]
+    for episode in episodes:
+        images = [episode.artwork, episode.poster, *(c.image for c in episode.chapters)]
+        media = [episode.audio, episode.video, *episode.alternates]
+        for files, limit in (
+            (images, MAX_IMAGE_BYTES),
+            (media, MAX_MEDIA_BYTES),
+            (episode.transcripts, MAX_TRANSCRIPT_BYTES),
+        ):
+            named += [(path, episode.source, limit) for path in files if path is not None]
+    return named
+
+
+def _shared_slugs(episodes: list[Episode]) -> list[str]:
+    """Two episodes whose file names become one name in URLs (`café` in NFC and NFD,
+    `Ep_1` and `ep-1`) would share an embed page and object keys: refuse them both."""
+    problems = []
+    first: dict[str, Episode] = {}
+    for episode in episodes:
+        other = first.setdefault(episode.public_slug, episode)
+        if other is episode:
+            continue
+        names = [e.source.name for e in (other, episode)]
+        same = unicodedata.normalize("NFC", names[0]) == unicodedata.normalize("NFC", names[1])
+        shown_names = [ascii(n) if same else n for n in names]  # one letter, two encodings
+        problems.append(
+            f"{shown(episode.source)}:1: {shown_names[1]} and {shown_names[0]} both become "
+            f"'{episode.public_slug}' in URLs, so they would share pages and files; rename one"
+        )
+    return problems
+
+
+def missing_files(project: Project, episodes: list[Episode] | None = None) -> list[str]:
+    """Every file named by the feeds and the given episodes (default: all) that may not be
+    read (missing, not a regular file, a link out of the project, too big: see `inputfiles`),
+    each as `yaml:line: file: problem`."""
+    root = project.settings.root
+    problems = []
+    for path, owner, limit in _named_files(
+        project, project.episodes if episodes is None else episodes
+    ):
+        try:
+            check_file(path, root=root, limit=limit)
+        except UnsafeFile as e:
+            where = "named in" if e.problem == "file not found" else "in"
+            # Found only for a problem: it reads the YAML file again.
+            line = line_naming(owner, path.name)
+            problems.append(
+                f"{shown(owner)}:{line}: {shown(path)}: {e.problem} ({where} {owner.name})"
+            )
+    return problems
+
+
+def artwork_present(project: Project, feed: Feed) -> bool:
+    """Whether the feed's artwork is here (cron's machine may have only the published copy);
+    when it is, it is checked as every input is, so `feeds` reads only what `publish` would.
+
+    Raises:
+        ValidationError: it is here but may not be read (`yaml:line: file: problem`).
+    """
+    path, owner = feed.artwork, project.settings.feeds_dir / f"{feed.name}.yaml"
+    if not os.path.lexists(path):
+        return False
+    try:
+        check_file(path, root=project.settings.root, limit=MAX_IMAGE_BYTES)
+    except UnsafeFile as e:
+        line = line_naming(owner, path.name)
+        raise ValidationError([f"{shown(owner)}:{line}: {shown(path)}: {e.problem}"]) from None
+    return True
 
 
 def line_naming(yaml_file: Path, name: str) -> int:

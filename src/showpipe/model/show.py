@@ -8,21 +8,33 @@ vocabularies they are checked against live in `showpipe.model.fields`.
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field
+from slugify import slugify
 
 from showpipe.errors import ValidationError, shown
 from showpipe.model.fields import (
+    MAX_CHAPTERS,
+    MAX_LENGTH,
+    REMOTE_TRANSCRIPT_TYPES,
+    AnalyticsPrefix,
     Email,
+    FeedName,
+    Language,
     LocalFile,
+    Number,
+    ProblemAt,
     Seconds,
     Text,
     Title,
+    Transcript,
     Url,
     apple_categories,
+    check_plain,
     did_you_mean,
     license_slugs,
     person_roles,
@@ -30,14 +42,22 @@ from showpipe.model.fields import (
 from showpipe.model.yamlfile import (
     YamlProblem,
     line_of,
+    parse_yaml,
     parse_yaml_fast,
-    read_yaml,
-    read_yaml_fast,
+    read_yaml_bytes,
 )
 
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+    @pydantic.field_validator("*", mode="after")
+    @classmethod
+    def _no_control_characters(cls, value: Any) -> Any:
+        # Every text of the show, not only titles: a terminal escape in a copyright line or a
+        # season's name would reach every listener's app and every ID3 frame.
+        check_plain(value)
+        return value
 
 
 # --- the show ----------------------------------------------------------------------------
@@ -137,11 +157,11 @@ class Notify(_Strict):
 class Feed(_Strict):
     """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
 
-    name: str = Field(exclude=True)
+    name: FeedName = Field(exclude=True)
     title: Title
     description: Text
     link: Url
-    language: Annotated[str, Field(pattern=r"^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$")]
+    language: Language
     copyright: str | None = None
     author: Text
     owner: Owner
@@ -163,8 +183,10 @@ class Feed(_Strict):
     podroll: list[PodrollItem] = []
     update_frequency: UpdateFrequency | None = None
     # Names for podcast:season, by season number (default "Season N").
-    seasons: dict[Annotated[int, Field(gt=0)], Annotated[str, Field(max_length=128)]] = {}
+    seasons: dict[Number, Annotated[str, Field(max_length=128)]] = {}
     notify: Notify = Notify()
+    # A download-measurement redirect before each enclosure URL (docs/analytics.md).
+    analytics_prefix: AnalyticsPrefix | None = None
 
 
 # --- episodes ----------------------------------------------------------------------------
@@ -192,7 +214,7 @@ class RemoteMedia(_Strict):
     """
 
     url: Url
-    length: Annotated[int, Field(gt=0)]
+    length: Annotated[int, Field(gt=0, le=MAX_LENGTH)]
     type: Annotated[str, Field(pattern=r"^(audio|video)/[\w.+-]+$")]
     duration: Seconds | None = None
 
@@ -201,7 +223,14 @@ class RemoteFile(_Strict):
     """A transcript kept where another host serves it."""
 
     url: Url
-    type: Annotated[str, Field(pattern=r"^[\w.+-]+/[\w.+-]+$")]
+    type: Literal[REMOTE_TRANSCRIPT_TYPES]  # type: ignore[valid-type]
+
+
+# The sample text `showpipe new` writes: publishing it unchanged would be a mistake.
+TEMPLATE_PLACEHOLDERS = (
+    "One line about this episode, shown in podcast apps' lists.",
+    "What this episode is about, in **Markdown**.",
+)
 
 
 class Episode(_Strict):
@@ -214,16 +243,16 @@ class Episode(_Strict):
     published: pydantic.AwareDatetime
     summary: Text
     description: Text
-    season: Annotated[int, Field(gt=0)] | None = None
-    episode: Annotated[int, Field(gt=0)] | None = None
+    season: Number | None = None
+    episode: Number | None = None
     type: Literal["full", "trailer", "bonus"] = "full"
     explicit: bool = False
     guests: list[Person] = []
     audio: LocalFile | None = None
     video: LocalFile | None = None
     artwork: LocalFile | None = None
-    chapters: list[Chapter] = []
-    transcripts: list[LocalFile] = []
+    chapters: Annotated[list[Chapter], Field(max_length=MAX_CHAPTERS)] = []
+    transcripts: list[Transcript] = []
     keywords: list[Text] = []
     # Other renditions (an Opus file, …), listed as podcast:alternateEnclosure.
     alternates: list[LocalFile] = []
@@ -245,10 +274,22 @@ class Episode(_Strict):
         for medium in ("audio", "video"):
             if self.media(medium) and self.remote(medium):
                 raise ValueError(f"give {medium} or remote_{medium}, not both")
-        starts = [c.start for c in self.chapters]
-        if any(b <= a for a, b in zip(starts, starts[1:], strict=False)):
-            raise ValueError("chapters: start times must be strictly increasing")
+        for i in range(1, len(self.chapters)):
+            if self.chapters[i].start <= self.chapters[i - 1].start:
+                raise ProblemAt(
+                    ("chapters", i, "start"),
+                    f"chapter {i + 1} starts no later than chapter {i}; "
+                    "start times must be strictly increasing",
+                )
+        for field in ("summary", "description"):
+            if getattr(self, field).strip() in TEMPLATE_PLACEHOLDERS:
+                raise ProblemAt((field,), "is still the template's text; write your own")
         return self
+
+    @property
+    def public_slug(self) -> str:
+        """The episode's name in URLs and object keys: its file name, as ASCII words."""
+        return slugify(self.slug) or "episode"
 
     def media(self, medium: str) -> Path | None:
         """The episode's file for a feed's medium ("audio" or "video"), if it has one."""
@@ -293,20 +334,48 @@ def _is_model(annotation: Any) -> bool:
     return isinstance(annotation, type) and issubclass(annotation, BaseModel)
 
 
+def _dotted(location: tuple[str | int, ...]) -> str:
+    return "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")
+
+
+def _problem_location(error: Any, location: tuple[str | int, ...]) -> tuple[str | int, ...]:
+    """Where a model check placed its problem (ProblemAt), else pydantic's location."""
+    cause = error.get("ctx", {}).get("error")
+    return (*location, *cause.location) if isinstance(cause, ProblemAt) else location
+
+
+def why_not_a_datetime(value: Any) -> str:
+    """Why an ISO 8601-looking text is no real time ("month must be in 1..12"), or ""."""
+    try:
+        datetime.fromisoformat(str(value).replace("z", "Z"))
+    except ValueError as e:
+        reason = str(e)
+        if reason.startswith("offset"):
+            return ": a time zone offset must be less than 24 hours"
+        if "Invalid isoformat" not in reason:
+            return f": {reason}"
+    return ""
+
+
 def _describe(model: type[BaseModel], error: Any) -> str:
     """One pydantic error as `field: message`, phrased for a podcaster."""
     location = tuple(error["loc"])
-    field = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in location).lstrip(".")
+    field = _dotted(location)
     kind, value = error["type"], error.get("input")
     if kind == "missing":
         message = "is required"
     elif kind == "extra_forbidden":
         hint = did_you_mean(location[-1], _known_fields(model, location[:-1]))
         message = f"unknown key{hint}"
+    elif value is None and kind.startswith("datetime"):
+        message = "is empty: write when it goes live, like 2026-11-20T09:00:00+01:00"
     elif kind.startswith("datetime") or kind == "date_from_datetime_parsing":
-        message = f"'{value}' is not a date-time (write it like 2026-11-20T09:00:00+01:00)"
+        reason = why_not_a_datetime(value)
+        message = f"'{value}' is not a date-time{reason} (write it like 2026-11-20T09:00:00+01:00)"
     elif kind == "timezone_aware":
         message = f"'{value}' has no time zone (add one, like +01:00 or Z)"
+    elif kind == "less_than_equal":
+        message = f"'{value}' is more than {error['ctx']['le']}, the most apps and tags hold"
     elif kind.startswith("int_"):
         message = f"'{value}' is not a whole number"
     elif kind.startswith("bool_"):
@@ -315,6 +384,8 @@ def _describe(model: type[BaseModel], error: Any) -> str:
         message = f"'{value}' is not one of {error['ctx']['expected']}"
     elif kind == "value_error":
         message = str(error["ctx"]["error"])
+        location = _problem_location(error, location)
+        field = _dotted(location)
     else:
         message = error["msg"]
     return f"{field}: {message}" if field else message
@@ -324,21 +395,27 @@ def _validate(
     model: type[BaseModel], path: Path, extra: dict[str, Any], raw: bytes | None = None
 ) -> Any:
     base = path.resolve().parent
-    fast = read_yaml_fast(path) if raw is None else parse_yaml_fast(raw)
+    if raw is None:
+        try:
+            raw = read_yaml_bytes(path)
+        except YamlProblem as e:
+            raise ValidationError([str(e)]) from None
+    fast = parse_yaml_fast(raw)
     if fast is not None:
         try:
             return model.model_validate({**fast, **extra}, context={"base": base})
         except pydantic.ValidationError:
             pass  # read it again the slow way, which knows each field's line
     try:
-        data = read_yaml(path)
+        data = parse_yaml(path, raw)
     except YamlProblem as e:
         raise ValidationError([str(e)]) from None
     try:
         return model.model_validate({**data, **extra}, context={"base": base})
     except pydantic.ValidationError as e:
         problems = [
-            f"{shown(path)}:{line_of(data, error['loc'])}: {_describe(model, error)}"
+            f"{shown(path)}:{line_of(data, _problem_location(error, error['loc']))}: "
+            f"{_describe(model, error)}"
             for error in e.errors(include_url=False)
         ]
         raise ValidationError(problems) from None

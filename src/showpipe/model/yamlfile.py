@@ -16,12 +16,11 @@ from typing import Any
 import yaml as pyyaml
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
+from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from showpipe.errors import shown
-
-# Bigger than any honest episode file; refusing larger ones bounds memory and parse time.
-MAX_YAML_BYTES = 1_000_000
+from showpipe.model.inputfiles import MAX_YAML_BYTES, UnsafeFile, read_file
 
 
 class YamlProblem(Exception):
@@ -32,12 +31,44 @@ class YamlProblem(Exception):
         super().__init__(f"{shown(path)}:{line or 1}: {message}")
 
 
+class _LenientConstructor(RoundTripConstructor):
+    """ruamel.yaml's constructor, keeping an impossible date (30 February, hour 25, `+25:00`)
+    as its text: the model then reports it at its line instead of a traceback."""
+
+    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node, values)
+        except ValueError:
+            return self.construct_scalar(node)
+
+
+_LenientConstructor.add_constructor(
+    "tag:yaml.org,2002:timestamp", _LenientConstructor.construct_yaml_timestamp
+)
+
+
 def _yaml() -> YAML:
     yaml = YAML(typ="rt")
+    yaml.Constructor = _LenientConstructor
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
     return yaml
+
+
+def read_yaml_bytes(path: Path, *, root: Path | None = None) -> bytes:
+    """A project YAML file's bytes, after the checks every input gets (`inputfiles`).
+
+    `root` is the project, by default the parent of the file's folder (feeds/, episodes/).
+
+    Raises:
+        YamlProblem: not a regular file, outside the project, too large or unreadable.
+    """
+    root = root or Path(os.path.abspath(path)).parent.parent
+    try:
+        return read_file(path, root=root, limit=MAX_YAML_BYTES)
+    except UnsafeFile as e:
+        raise YamlProblem(path, None, e.problem) from e
 
 
 def read_yaml(path: Path) -> CommentedMap:
@@ -46,12 +77,11 @@ def read_yaml(path: Path) -> CommentedMap:
     Raises:
         YamlProblem: unreadable, not UTF-8, too large, invalid YAML, or not a mapping.
     """
-    try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise YamlProblem(path, None, f"cannot read file: {e.strerror}") from e
-    if len(raw) > MAX_YAML_BYTES:
-        raise YamlProblem(path, None, f"file is larger than {MAX_YAML_BYTES} bytes")
+    return parse_yaml(path, read_yaml_bytes(path))
+
+
+def parse_yaml(path: Path, raw: bytes) -> CommentedMap:
+    """`read_yaml` on the file's bytes already read (`path` names it in messages)."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -61,15 +91,52 @@ def read_yaml(path: Path) -> CommentedMap:
         data = _yaml().load(text)
     except MarkedYAMLError as e:
         mark = e.problem_mark or e.context_mark
+        # An unclosed [, { or quote is found at the end of the file; its start is the fix.
+        if e.context_mark is not None and str(e.context).startswith(OPENED_CONTEXTS):
+            mark = e.context_mark
         where = mark.line + 1 if mark is not None else None
-        raise YamlProblem(path, where, f"invalid YAML: {e.problem or e.context}") from e
+        problem = str(e.problem or e.context)
+        raise YamlProblem(path, where, f"invalid YAML: {problem}{syntax_hint(problem)}") from e
     except YAMLError as e:
         raise YamlProblem(path, None, f"invalid YAML: {e}") from e
+    except RecursionError:
+        # Each level of `[[[…]]]` is a level of the parser's recursion.
+        raise YamlProblem(path, None, "invalid YAML: nested too deeply") from None
     if data is None:
         data = CommentedMap()
     if not isinstance(data, CommentedMap):
         raise YamlProblem(path, 1, "the file must be a mapping of keys to values")
     return data
+
+
+# What usually causes each of YAML's complaints in a hand-written episode file, and its fix.
+SYNTAX_HINTS = {
+    "mapping values are not allowed": "a value containing ': ' must be quoted, "
+    'like title: "Pilot: the start"',
+    "expected ',' or ']'": "a value starting with [ is a list: close it, or quote the value",
+    "expected ',' or '}'": "a value starting with { is a mapping: close it, or quote the value",
+    "found character '\\t'": "indent with spaces, not tabs",
+    "could not find expected ':'": "each line needs `key: value`; quote a value that spans lines",
+    "found undefined alias": "a value starting with * must be quoted",
+    "found character '@'": "a value starting with @ or ` must be quoted",
+    "found character '`'": "a value starting with @ or ` must be quoted",
+    "found duplicate key": "a key appears twice in one mapping: keep one",
+    "while scanning a quoted scalar": "a quoted value is not closed: add the closing quote",
+    "found unexpected end of stream": "a quoted value is not closed: add the closing quote",
+    "did not find expected key": "check the indentation: keys of one mapping line up",
+    "block mapping": "check the indentation: keys of one mapping line up",
+}
+
+
+OPENED_CONTEXTS = ("while parsing a flow", "while scanning a quoted", "while scanning a double")
+
+
+def syntax_hint(problem: str) -> str:
+    """What to change for one of YAML's syntax complaints ("; fix: …"), or ""."""
+    for pattern, hint in SYNTAX_HINTS.items():
+        if pattern in problem:
+            return f"; fix: {hint}"
+    return ""
 
 
 class _FastLoader(pyyaml.CSafeLoader):
@@ -88,7 +155,15 @@ class _FastLoader(pyyaml.CSafeLoader):
             raise pyyaml.constructor.ConstructorError(None, None, "duplicate key", node.start_mark)
         return mapping
 
+    def construct_yaml_timestamp(self, node: Any) -> Any:
+        # An impossible date stays text, so the model reports it (see _LenientConstructor).
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError:
+            return self.construct_scalar(node)
 
+
+_FastLoader.add_constructor("tag:yaml.org,2002:timestamp", _FastLoader.construct_yaml_timestamp)
 _FastLoader.yaml_implicit_resolvers = {
     first: [
         (tag, regexp)
@@ -118,8 +193,8 @@ def read_yaml_fast(path: Path) -> dict[str, Any] | None:
     None means "read it with `read_yaml`", which is slower but names the line of a problem.
     """
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_yaml_bytes(path)
+    except YamlProblem:
         return None
     return parse_yaml_fast(raw)
 
@@ -130,7 +205,7 @@ def parse_yaml_fast(raw: bytes) -> dict[str, Any] | None:
         return None
     try:
         data = pyyaml.load(raw.decode("utf-8"), Loader=_FastLoader)  # noqa: S506
-    except (UnicodeDecodeError, pyyaml.YAMLError):
+    except (UnicodeDecodeError, pyyaml.YAMLError, RecursionError):
         return None
     if data is None:
         return {}
@@ -155,6 +230,14 @@ def line_of(data: CommentedMap, location: Sequence[str | int]) -> int:
     return line
 
 
+def line_in_file(path: Path, location: Sequence[str | int]) -> int:
+    """`line_of` in a file read again (1 if it cannot be): only called to report a problem."""
+    try:
+        return line_of(read_yaml(path), location)
+    except YamlProblem:
+        return 1
+
+
 def write_yaml(path: Path, data: Mapping[str, Any]) -> None:
     """Write a new YAML file in the project's style (the style `set_key` keeps)."""
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -162,18 +245,16 @@ def write_yaml(path: Path, data: Mapping[str, Any]) -> None:
         _yaml().dump(dict(data), f)
 
 
-def set_key(path: Path, key: str, value: str | bool, *, after: str | None = None) -> None:
+def set_key(path: Path, key: str, value: str | bool) -> None:
     """Add or replace `key` in a YAML file, keeping its comments and key order.
 
-    The new key goes right after `after` when that key exists, else first. The file is
-    replaced atomically, so a crash leaves either the old or the new file.
+    A new key goes first. The file is replaced atomically, so a crash leaves either the old
+    or the new file.
     """
     yaml = _yaml()
     data = yaml.load(path.read_text(encoding="utf-8"))
     if key not in data:
-        keys = list(data)
-        position = keys.index(after) + 1 if after in keys else 0
-        data.insert(position, key, value)
+        data.insert(0, key, value)
     else:
         data[key] = value
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

@@ -6,7 +6,6 @@ bytes; media is described as its tagged copy, which is what is uploaded.
 
 from __future__ import annotations
 
-import mimetypes
 import re
 from collections.abc import Sequence
 from dataclasses import replace
@@ -20,18 +19,9 @@ from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
 from showpipe.media import HashCache, probe_image, probe_media, probe_video_size
 from showpipe.media.episodes import TaggedMedia
-from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.fields import TRANSCRIPT_TYPES
+from showpipe.model.manifest import SAFE_KEY, EpisodeRecord, StoredFile
 from showpipe.model.show import Episode
-
-SAFE_KEY = re.compile(r"[a-z0-9]+/[a-z0-9][a-z0-9-]*-[0-9a-f]{12}(\.[a-z0-9]+)?")
-
-TEXT_TYPES = {
-    ".vtt": "text/vtt",
-    ".srt": "application/x-subrip",
-    ".json": "application/json",
-    ".html": "text/html",
-    ".txt": "text/plain",
-}
 
 
 def stored_file(
@@ -110,10 +100,11 @@ def chapters_file(
 
 
 def transcript_file(path: Path, slug: str, *, hashes: HashCache) -> StoredFile:
-    suffix = path.suffix.lower()
-    content_type = TEXT_TYPES.get(suffix) or mimetypes.guess_type(path.name)[0]
-    if content_type is None:
-        raise EpisodeError(f"{path}: unknown transcript type (use {', '.join(TEXT_TYPES)})")
+    """A transcript as stored: its content type comes from the allow-list, by extension,
+    never from a guess (an `.svg` or `.js` would run on the show's origin)."""
+    content_type = TRANSCRIPT_TYPES.get(path.suffix.lower())
+    if content_type is None:  # the model refuses these: a second guard, where it is served
+        raise EpisodeError(f"{path}: not a transcript type (use {', '.join(TRANSCRIPT_TYPES)})")
     return stored_file(path, "transcripts", slug, content_type, hashes=hashes)
 
 
@@ -141,19 +132,44 @@ def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
     )
 
 
-def tagged_file(tagged: TaggedMedia, slug: str) -> StoredFile:
-    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
+def tagged_file(
+    tagged: TaggedMedia, slug: str, *, recording: str, published: StoredFile | None
+) -> StoredFile:
+    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source.
+
+    Its key follows the recording (`recording` is its digest), not the tags: fixing a typo
+    replaces the object at the same URL, so apps, CDNs and download counts see one episode
+    file. A file `published` before keys were made this way keeps its key until its
+    recording changes.
+    """
     copy = tagged.copy
-    key = object_key("media", slug, copy.digest, copy.path.suffix)
+    key = object_key("media", slug, recording, copy.path.suffix)
+    if published is not None and published.recording in (None, recording):
+        key = published.key
     content_type = tagged.info.content_type
     size = probe_video_size(copy.path) if content_type.startswith("video/") else None
     width, height = size or (None, None)
     duration = round(tagged.info.duration, 3)
-    return StoredFile(key, copy.size, copy.digest, content_type, duration, copy.sri, width, height)
+    return StoredFile(
+        key,
+        copy.size,
+        copy.digest,
+        content_type,
+        duration,
+        copy.sri,
+        width,
+        height,
+        recording=recording,
+    )
 
 
 def describe_episode(
-    episode: Episode, tagged: Sequence[TaggedMedia], settings: Settings
+    episode: Episode,
+    tagged: Sequence[TaggedMedia],
+    settings: Settings,
+    *,
+    hashes: HashCache,
+    published: EpisodeRecord | None = None,
 ) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
     """Hash every file of an episode: its manifest record and the files behind it.
 
@@ -161,17 +177,20 @@ def describe_episode(
         episode: the episode.
         tagged: its media files' tagged copies (from `tagging.tag_episode`).
         settings: where the generated chapters file goes, and the public URL it names.
+        hashes: the run's remembered digests.
+        published: the episode's record in the storage's manifest, if it was published.
 
     Raises:
         MediaError: an image file is invalid.
     """
-    slug = slugify(episode.slug) or "episode"
+    slug = episode.public_slug
     files: list[tuple[StoredFile, Path]] = []
     media: dict[str, StoredFile] = {}
     for copy in tagged:
-        media[copy.medium] = tagged_file(copy, slug)
+        before = published.media.get(copy.medium) if published else None
+        recording = hashes.digest(copy.copy.source)
+        media[copy.medium] = tagged_file(copy, slug, recording=recording, published=before)
         files.append((media[copy.medium], copy.copy.path))
-    hashes = HashCache(settings.cache_dir)
     alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
     files += zip(alternates, episode.alternates, strict=True)
     poster = image_file(episode.poster, slug, hashes=hashes) if episode.poster else None

@@ -19,6 +19,13 @@ from pathlib import Path
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
+from showpipe.model.inputfiles import (
+    MAX_IMAGE_BYTES,
+    MAX_YAML_BYTES,
+    UnsafeFile,
+    read_file,
+    yaml_files,
+)
 from showpipe.model.yamlfile import parse_yaml_fast
 from showpipe.storage import MANIFEST_KEY, Storage
 
@@ -49,17 +56,27 @@ def fingerprint(settings: Settings, storage: Storage) -> str:
         digest.update(part.encode() + b"\0")
     artwork: list[Path] = []
     for folder in (settings.feeds_dir, settings.episodes_dir):
-        for path in sorted(folder.glob("*.yaml"), key=lambda p: p.name) if folder.is_dir() else []:
-            raw = path.read_bytes()
+        for path in yaml_files(folder):
+            raw = _read(path, settings.root, MAX_YAML_BYTES)
             digest.update(path.name.encode() + b"\0" + raw + b"\0")
             if folder == settings.feeds_dir:
                 artwork += _feed_artwork(path, raw)
     for path in artwork:
         # Present on a publishing machine (measured then), absent on cron's (the manifest's).
         digest.update(str(path).encode() + b"\0")
-        digest.update(path.read_bytes() if path.is_file() else b"absent")
+        digest.update(_read(path, settings.root, MAX_IMAGE_BYTES))
     digest.update(storage.get(MANIFEST_KEY) or b"")
     return digest.hexdigest()
+
+
+def _read(path: Path, root: Path, limit: int) -> bytes:
+    """A file's bytes, read as every input is (`inputfiles`), or a marker of why not: a
+    file that may not be read makes the full run, which reports it, never a hang or a crash.
+    """
+    try:
+        return read_file(path, root=root, limit=limit)
+    except UnsafeFile as e:
+        return f"\0unreadable: {e.problem}".encode()
 
 
 def _feed_artwork(path: Path, raw: bytes) -> list[Path]:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import fcntl
 import json
+import logging
 import os
 import socket
 import threading
@@ -23,7 +24,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from showpipe.errors import BusyError, ConflictError, StorageError
-from showpipe.storage import Storage
+from showpipe.storage import Storage, caching
+
+log = logging.getLogger(__name__)
 
 LEASE_KEY = "showpipe/lease.json"
 LOCK_FILE = "lock"
@@ -98,14 +101,16 @@ def _read(storage: Storage) -> tuple[Lease, str] | None:
         return Lease("?", 0, "?", "?", datetime.min.isoformat() + "+00:00"), version
 
 
-def take_lease(storage: Storage, command: str, *, now: datetime) -> Lease:
+def take_lease(
+    storage: Storage, command: str, *, now: datetime, lease_time: timedelta = LEASE_TIME
+) -> Lease:
     """Create the storage's lease, or take over a stale one, with a conditional write.
 
     Raises:
         ConflictError: another live run holds the lease (or won the race to take it).
     """
     lease = Lease(
-        socket.gethostname(), os.getpid(), command, now.isoformat(), (now + LEASE_TIME).isoformat()
+        socket.gethostname(), os.getpid(), command, now.isoformat(), (now + lease_time).isoformat()
     )
     current = _read(storage)
     if current is not None and not _stale(current[0], now):
@@ -119,7 +124,7 @@ def take_lease(storage: Storage, command: str, *, now: datetime) -> Lease:
             json.dumps(asdict(lease)).encode(),
             version=current[1] if current else None,
             content_type="application/json",
-            cache_control="no-store",
+            cache_control=caching.NEVER,
         )
     except ConflictError as e:
         raise ConflictError(
@@ -129,7 +134,9 @@ def take_lease(storage: Storage, command: str, *, now: datetime) -> Lease:
     return lease
 
 
-def renew_lease(storage: Storage, lease: Lease, *, now: datetime) -> Lease:
+def renew_lease(
+    storage: Storage, lease: Lease, *, now: datetime, lease_time: timedelta = LEASE_TIME
+) -> Lease:
     """Confirm we still hold the lease and extend it; call before recording anything.
 
     A run slower than LEASE_TIME may have had its lease taken over by another machine: it
@@ -145,13 +152,13 @@ def renew_lease(storage: Storage, lease: Lease, *, now: datetime) -> Lease:
             f"this run's lease on the storage expired and is now held by {holder}; nothing "
             "was recorded: run again when it has finished"
         )
-    renewed = replace(lease, expires=(now + LEASE_TIME).isoformat())
+    renewed = replace(lease, expires=(now + lease_time).isoformat())
     storage.put_bytes_if(
         LEASE_KEY,
         json.dumps(asdict(renewed)).encode(),
         version=current[1],
         content_type="application/json",
-        cache_control="no-store",
+        cache_control=caching.NEVER,
     )
     return renewed
 
@@ -166,8 +173,8 @@ def release_lease(storage: Storage, lease: Lease) -> None:
 class Held:
     """The lease a run holds; `confirm()` renews it, or raises if another run took it."""
 
-    def __init__(self, storage: Storage, lease: Lease) -> None:
-        self.storage, self.lease = storage, lease
+    def __init__(self, storage: Storage, lease: Lease, lease_time: timedelta = LEASE_TIME) -> None:
+        self.storage, self.lease, self.lease_time = storage, lease, lease_time
         self._lock = threading.Lock()
         self._lost: ConflictError | None = None
 
@@ -181,7 +188,9 @@ class Held:
             if self._lost is not None:
                 raise self._lost
             try:
-                self.lease = renew_lease(self.storage, self.lease, now=datetime.now(UTC))
+                self.lease = renew_lease(
+                    self.storage, self.lease, now=datetime.now(UTC), lease_time=self.lease_time
+                )
             except ConflictError as e:
                 self._lost = e
                 raise
@@ -204,12 +213,14 @@ def exclusive(
     command: str,
     *,
     now: datetime,
+    lease_time: timedelta = LEASE_TIME,
     renew_every: timedelta = RENEW_EVERY,
 ) -> Iterator[Held]:
     """Hold both the project's lock and the storage's lease while writing, renewing the
-    lease in the background."""
+    lease in the background (every `renew_every`, however long an upload takes)."""
     with project_lock(state_dir, command):
-        held = Held(storage, take_lease(storage, command, now=now))
+        lease = take_lease(storage, command, now=now, lease_time=lease_time)
+        held = Held(storage, lease, lease_time)
         stop = threading.Event()
         renewer = threading.Thread(
             target=held.renew_until, args=(stop, renew_every), name="lease", daemon=True
@@ -217,7 +228,20 @@ def exclusive(
         renewer.start()
         try:
             yield held
-        finally:
+        except BaseException:
             stop.set()
             renewer.join()
-            release_lease(storage, held.lease)
+            _release_after_failure(storage, held.lease)
+            raise
+        stop.set()
+        renewer.join()
+        release_lease(storage, held.lease)
+
+
+def _release_after_failure(storage: Storage, lease: Lease) -> None:
+    """Release the lease of a run that failed; if that fails too (the storage is unreachable,
+    say), the run's own error is the one to report: the lease expires by itself."""
+    try:
+        release_lease(storage, lease)
+    except StorageError as e:
+        log.warning("the storage's lease was not released (%s); it expires at %s", e, lease.expires)

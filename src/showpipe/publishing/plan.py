@@ -19,16 +19,7 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import (
-    NewestFirst,
-    PublishedEpisode,
-    build_feed,
-    clean_url,
-    feed_key,
-    file_urls,
-    newest_first,
-    render_all,
-)
+from showpipe.feeds import Descriptions, build_feed, clean_url, enclosure_urls, feed_key
 from showpipe.feeds.cache import ItemCache
 from showpipe.feeds.readback import (
     ExpectedItem,
@@ -39,6 +30,7 @@ from showpipe.feeds.readback import (
     partial_feed,
     read_back,
 )
+from showpipe.media import BuildCache
 from showpipe.media.episodes import check_episode, tag_episode
 from showpipe.model.manifest import (
     MANIFEST_KEY,
@@ -48,18 +40,17 @@ from showpipe.model.manifest import (
     encode_manifest,
     read_manifest_versioned,
 )
-from showpipe.model.project import Project, missing_files
+from showpipe.model.project import Project, artwork_present, missing_files
+from showpipe.model.published import NewestFirst, due_episodes, why_gone
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
+from showpipe.publishing.guard import check_named_objects, named_files
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
-from showpipe.storage import ProgressBars, Storage, no_progress
+from showpipe.storage import ProgressBars, Storage, caching, no_progress
 
 log = logging.getLogger(__name__)
 
-# Feeds change in place (their URLs are fixed): apps see a new episode within minutes.
-FEED_CACHE = "public, max-age=300"
-MANIFEST_CACHE = "no-cache"
 # From this many episodes, a show's changed feeds are read back in parallel processes.
 PARALLEL_READ_BACK_FROM = 2000
 # Fewer items than this to read back (what changed in a big feed) are read at once.
@@ -78,13 +69,24 @@ class FeedUpdate:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
+    # The feed as stored before this run (None: not published yet).
+    published: bytes | None = None
+
+
+@dataclass(frozen=True)
+class YamlWrite:
+    """One value written into a YAML file of the project (comments and layout kept)."""
+
+    path: Path
+    key: str
+    value: str | bool
 
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything a run will do, in order: GUIDs, uploads, manifest, feeds."""
+    """Everything a run will do, in order: YAML values, uploads, manifest, feeds, deletions."""
 
-    guids_to_write: list[tuple[Path, str]]
+    yaml_writes: list[YamlWrite]
     uploads: list[Upload]
     manifest: Manifest
     manifest_changed: bool
@@ -93,11 +95,14 @@ class Plan:
     project: Project
     # The stored manifest's version when planned: it is replaced only if still that one.
     manifest_version: str | None = None
+    # Objects no feed names any more, deleted last (`unpublish --delete-media`).
+    deletions: list[str] = field(default_factory=list)
 
     @property
     def changes_anything(self) -> bool:
         return bool(
-            self.guids_to_write
+            self.yaml_writes
+            or self.deletions
             or any(u.needed for u in self.uploads)
             or self.manifest_changed
             or any(f.changed for f in self.feeds)
@@ -128,28 +133,19 @@ def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], li
     return added, updated, removed
 
 
-def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | None]:
+def _feed_artwork(
+    project: Project, feed: Feed, manifest: Manifest
+) -> tuple[StoredFile, Path | None]:
     """The feed's artwork: measured from the file when present, else as last published.
 
     Read each time, since it is small: cron's runs leave no build cache behind.
     """
-    if feed.artwork.is_file():
+    if artwork_present(project, feed):
         return image_file(feed.artwork, slugify(feed.name), hashes=None), feed.artwork
     record = manifest.feeds.get(feed.name)
     if record is None:
         raise FeedError(f"{feed.artwork}: file not found and never published (feeds/{feed.name})")
     return record.artwork, None
-
-
-def due_episodes(project: Project, manifest: Manifest, now: datetime) -> NewestFirst:
-    """Episodes published, not taken down, and due at `now`, newest first: the order of the
-    feeds and the show page, sorted here once."""
-    due = []
-    for episode in project.episodes:
-        record = manifest.episodes.get(episode.guid or "")
-        if record and episode.published <= now and not episode.unpublished:
-            due.append(PublishedEpisode(episode, record))
-    return newest_first(due)
 
 
 @dataclass(frozen=True)
@@ -162,7 +158,14 @@ class _ReadBack:
 
 
 def _checked_diff(
-    project: Project, feed: Feed, due: NewestFirst, xml: bytes, old: bytes | None, items: ItemCache
+    project: Project,
+    feed: Feed,
+    due: NewestFirst,
+    xml: bytes,
+    old: bytes | None,
+    *,
+    now: datetime,
+    items: ItemCache,
 ) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None, list[str]]:
     """How the feed's items change, the read-back it needs (None: none), and the digests of
     its items, to remember once read back; stop now if the feed would drop a GUID."""
@@ -173,8 +176,14 @@ def _checked_diff(
     after = feed_items(xml)
     items.remember_feed(feed_key(feed), xml, after)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
-    guard_guids(feed.name, before, after, unpublished=unpublished)
-    url_of = file_urls(project.settings.public_url)
+    guard_guids(
+        feed.name,
+        before,
+        after,
+        unpublished=unpublished,
+        why_gone=lambda guid, title: why_gone(project, guid, title, now),
+    )
+    url_of = enclosure_urls(feed, project.settings.public_url)
     expected = [
         ExpectedItem(p.guid, url_of(media), media.size)
         for p in due
@@ -197,11 +206,13 @@ def _read_back_pool(project: Project) -> Executor:
     """Where changed feeds are parsed back as gPodder would, while the next feed is built.
 
     podcastparser is pure Python, about a millisecond an item: a big show with several feeds
-    reads them back in forked processes, one per core, beside the main process's work.
+    reads them back in worker processes, one per core, beside the main process's work. They
+    come from a fork server, never forked from this process: a run re-plans under its lease,
+    whose renewal thread must not be copied mid-step into a child.
     """
     if len(project.feeds) > 1 and len(project.episodes) >= PARALLEL_READ_BACK_FROM:
         workers = min(len(project.feeds), os.cpu_count() or 1)
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
     return ThreadPoolExecutor(max_workers=1)
 
 
@@ -211,32 +222,40 @@ def plan_feeds(
     manifest: Manifest,
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
+    descriptions: Descriptions,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
     """Build every feed from the manifest; return them, the feed artwork, and the manifest.
 
-    `meanwhile(manifest)` runs while the feeds are being read back: work that needs the new
-    manifest but writes nothing (building the show's pages) takes no extra time then.
+    The planning's item cache (`.showpipe/cache/`) gives the items whose inputs did not
+    change and the items read back right before; it and the project's episode cache are
+    saved once every feed is built and read back.
     """
     updates, files, reading, read = [], [], [], []
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
     known = project.cache.json_of if project.cache else None
     items = ItemCache.of(project.settings, describe=known)
-    render_all(p.episode.description for p in due_all if not items.knows(p))
+    descriptions.render_all(p.episode.description for p in due_all if not items.knows(p))
     with _read_back_pool(project) as pool:
         for feed in project.feeds:
-            artwork, artwork_path = _feed_artwork(feed, manifest)
+            artwork, artwork_path = _feed_artwork(project, feed, manifest)
             if artwork_path is not None:
                 files.append((artwork, artwork_path))
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
             due = NewestFirst([p for p in due_all if feed.medium in p.record.media])
-            xml = build_feed(feed, due, artwork=artwork, public_url=public_url, items=items)
+            xml = build_feed(
+                feed,
+                due,
+                artwork=artwork,
+                public_url=public_url,
+                descriptions=descriptions,
+                items=items,
+            )
             key = feed_key(feed)
             old = storage.get(key)
             (added, updated, removed), check, digests = _checked_diff(
-                project, feed, due, xml, old, items
+                project, feed, due, xml, old, now=now, items=items
             )
             read += digests
             if check and len(check.expected) < READ_BACK_AT_ONCE_UNDER:
@@ -245,10 +264,9 @@ def plan_feeds(
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
             updates.append(
                 FeedUpdate(
-                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed
+                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old
                 )
             )
-        meanwhile(manifest)
         for reading_back in reading:
             reading_back.result()  # FeedError: a feed reads back wrong, and nothing is stored
     # Every feed built and read back right: what this run validated and rendered is kept.
@@ -267,16 +285,20 @@ def plan_publish(
     now: datetime,
     make_guid: Callable[[], str] = new_guid,
     id3_version: int = 4,
+    cache: BuildCache | None = None,
+    descriptions: Descriptions | None = None,
 ) -> Plan:
     """Plan publishing the given episodes and regenerating every feed.
 
     Tagged copies of the media are made (or reused) in the build cache on the way: their
     sizes and hashes are part of the plan. Nothing is uploaded or changed in the project.
+    A run passes its `cache` and `descriptions` to each plan it makes (default: new ones).
 
     Raises:
         EpisodeError: an episode is not part of the project or names missing files.
         MediaError: a media or image file is invalid.
     """
+    cache = cache or BuildCache(project.settings.cache_dir)
     chosen = [project.episode_at(path) for path in episode_files]
     missing = missing_files(project, chosen)
     if missing:
@@ -293,15 +315,24 @@ def plan_publish(
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
-        tagged = tag_episode(project, episode, checked[episode.source], id3_version=id3_version)
-        record, episode_files_ = describe_episode(episode, tagged, project.settings)
-        files += episode_files_
         assert episode.guid is not None
+        media = checked[episode.source]
+        tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
+        record, episode_files_ = describe_episode(
+            episode,
+            tagged,
+            project.settings,
+            hashes=cache.hashes,
+            published=old_manifest.episodes.get(episode.guid or ""),
+        )
+        files += episode_files_
         records[episode.guid] = record
     manifest = replace(old_manifest, episodes=records)
     project = replace(project, episodes=list(episodes.values()))
     _check_shared_keys(project, manifest)
-    plan = _plan(project, storage, old_manifest, manifest, files, guids, now=now)
+    writes = [YamlWrite(path, "guid", guid) for path, guid in sorted(guids.items())]
+    text = descriptions or Descriptions()
+    plan = _plan(project, storage, old_manifest, manifest, files, writes, now=now, text=text)
     return replace(plan, manifest_version=version)
 
 
@@ -329,12 +360,19 @@ def plan_feeds_only(
     storage: Storage,
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
+    descriptions: Descriptions | None = None,
 ) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
     manifest, version = read_manifest_versioned(storage)
-    plan = _plan(project, storage, manifest, manifest, [], {}, now=now, meanwhile=meanwhile)
+    text = descriptions or Descriptions()
+    plan = _plan(project, storage, manifest, manifest, [], [], now=now, text=text)
     return replace(plan, manifest_version=version)
+
+
+def plan_pages_only(project: Project, storage: Storage) -> Plan:
+    """A plan that changes nothing but lets a run build the show's pages (`showpipe site`)."""
+    manifest, version = read_manifest_versioned(storage)
+    return Plan([], [], manifest, False, [], project, manifest_version=version)
 
 
 def _plan(
@@ -343,17 +381,20 @@ def _plan(
     old_manifest: Manifest,
     manifest: Manifest,
     files: list[tuple[StoredFile, Path]],
-    guids: dict[Path, str],
+    writes: list[YamlWrite],
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
+    text: Descriptions,
 ) -> Plan:
     feeds, artwork_files, manifest = plan_feeds(
-        project, storage, manifest, now=now, meanwhile=meanwhile
+        project, storage, manifest, now=now, descriptions=text
     )
     uploads = _uploads(files + artwork_files, old_manifest)
+    if any(feed.changed for feed in feeds):
+        named = named_files(due_episodes(project, manifest, now), manifest, project)
+        check_named_objects(named, uploads, storage, published=[f.published for f in feeds])
     return Plan(
-        guids_to_write=sorted(guids.items()),
+        yaml_writes=writes,
         uploads=uploads,
         manifest=manifest,
         manifest_changed=manifest != old_manifest,
@@ -375,8 +416,10 @@ def run_plan(
     on_upload: Callable[[Upload], None] = lambda upload: None,
     progress: ProgressBars = no_progress,
     before_recording: Callable[[], None] = lambda: None,
-) -> None:
-    """Carry out a plan: GUIDs into the YAML, uploads, verification, the manifest, the feeds.
+) -> list[Upload]:
+    """Carry out a plan: values into the YAML, uploads, verification, the manifest, the feeds,
+    and last the objects no feed names any more. Returns the uploads sent: those a killed
+    run had stored whole already are not.
 
     `before_recording` runs between the verification and the manifest: the lease's check
     that this run still holds the storage after a long upload.
@@ -386,9 +429,9 @@ def run_plan(
     write); a killed run's objects are found complete and not sent again.
     `progress(label, total_bytes)` gives a context whose value is called with bytes sent.
     """
-    for path, guid in plan.guids_to_write:
-        set_key(path, "guid", guid)
-        log.info("wrote guid %s into %s", guid, path)
+    for write in plan.yaml_writes:
+        set_key(write.path, write.key, write.value)
+        log.info("wrote %s: %s into %s", write.key, write.value, write.path)
     # Those found whole were just checked (size and digest); what is sent is checked after.
     needed = not_stored([u for u in plan.uploads if u.needed], storage)
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
@@ -400,10 +443,16 @@ def run_plan(
             encode_manifest(plan.manifest),
             version=plan.manifest_version,
             content_type="application/json",
-            cache_control=MANIFEST_CACHE,
+            cache_control=caching.RECORD,
         )
     for feed in plan.feeds:
         if feed.changed:
             storage.put_bytes(
-                feed.key, feed.xml, content_type="application/rss+xml", cache_control=FEED_CACHE
+                feed.key,
+                feed.xml,
+                content_type="application/rss+xml",
+                cache_control=caching.CHANGING,
             )
+    for key in plan.deletions:
+        storage.delete(key)
+    return needed

@@ -16,10 +16,9 @@ from pathlib import Path
 
 from showpipe.errors import StorageError
 from showpipe.model.manifest import StoredFile
-from showpipe.storage import ObjectInfo, ProgressBars, PutItem, Storage, no_progress
+from showpipe.storage import ObjectInfo, ProgressBars, PutItem, Storage, caching, no_progress
 
 # Media and artwork keys change whenever their content does, so they may be cached forever.
-LONG_CACHE = "public, max-age=31536000, immutable"
 # Concurrent HEAD requests when checking uploads (botocore's pool has max_concurrency + 2).
 STAT_WORKERS = 8
 # From this many uploads into one folder, list it rather than ask about each key.
@@ -35,6 +34,12 @@ class Upload:
     file: StoredFile
     source: Path
     needed: bool
+
+
+def cache_control(file: StoredFile) -> str:
+    """Episode media are replaced in place when their tags change; everything else is
+    content-addressed and never changes under its key."""
+    return caching.REPLACED if file.recording else caching.CONTENT
 
 
 def upload_files(
@@ -57,7 +62,7 @@ def upload_files(
             on_upload(upload)
         label = batch[0].file.key if len(batch) == 1 else f"{len(batch)} files"
         items = [
-            PutItem(u.file.key, u.source, u.file.content_type, LONG_CACHE, u.file.digest)
+            PutItem(u.file.key, u.source, u.file.content_type, cache_control(u.file), u.file.digest)
             for u in batch
         ]
         with progress(label, sum(u.file.size for u in batch)) as advance:
@@ -100,13 +105,13 @@ def not_stored(uploads: Sequence[Upload], storage: Storage) -> list[Upload]:
     ]
 
 
-def _stored_after_upload(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | None]:
+def stored_objects(uploads: Sequence[Upload], storage: Storage) -> list[ObjectInfo | None]:
     """Each upload's object as stored now: listed where a folder had many uploads.
 
     A listing gives sizes only, one request per 1,000 keys, where asking each key is one
-    request per upload: for objects this run has just written whole (a PUT is atomic, and
-    its key names its content), the size is what is left to check. A key the listing lacks
-    is asked about too, in case a provider's listings lag behind its writes.
+    request per upload: for objects written whole (a PUT is atomic, and a key names its
+    content), the size is what is left to check. A key the listing lacks is asked about
+    too, in case a provider's listings lag behind its writes.
     """
     listed = _crowded_folders(uploads)
     sizes = {k: v for folder in listed for k, v in storage.list_sizes(folder + "/").items()}
@@ -124,7 +129,7 @@ def verify_uploads(uploads: Sequence[Upload], storage: Storage) -> None:
     Raises:
         StorageError: an object is missing or differs from the file uploaded.
     """
-    for upload, info in zip(uploads, _stored_after_upload(uploads, storage), strict=True):
+    for upload, info in zip(uploads, stored_objects(uploads, storage), strict=True):
         if info is None:
             raise StorageError(f"{upload.file.key}: missing after upload; publish again")
         if info.size != upload.file.size or info.digest not in (None, upload.file.digest):

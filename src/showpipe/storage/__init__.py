@@ -7,10 +7,13 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from showpipe.config import DEFAULT_PUBLIC_URL, Settings
-from showpipe.errors import ConfigError
+from showpipe.errors import ConfigError, StorageError
+
+if TYPE_CHECKING:
+    from showpipe.storage.s3 import S3Storage
 
 # Called from upload threads with the number of bytes just sent.
 Progress = Callable[[int], None]
@@ -33,16 +36,6 @@ class PutItem:
     cache_control: str
     # Recorded beside the object where the backend can (S3 metadata), for people and tools.
     digest: str | None = None
-
-
-@dataclass(frozen=True)
-class Check:
-    """The outcome of one `showpipe doctor` check; `fix` says what to do when it failed."""
-
-    name: str
-    ok: bool
-    detail: str
-    fix: str = ""
 
 
 @dataclass(frozen=True)
@@ -77,10 +70,6 @@ class Storage(Protocol):
 
     def get(self, key: str) -> bytes | None:
         """The object's bytes, or None when there is no such object."""
-        ...
-
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
-        """Store a file's bytes under `key`, replacing any object there."""
         ...
 
     def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
@@ -125,9 +114,37 @@ class Storage(Protocol):
         """Discard an unfinished upload and the parts it stored."""
         ...
 
-    def preflight(self) -> list[Check]:
-        """Backend checks for `showpipe doctor` before the probe object is written."""
+    def preflight(self) -> list[tuple[str, str]]:
+        """The storage's own readiness steps (credentials, bucket; a writable folder), each
+        as (step, what was found), before `showpipe doctor` writes its probe.
+
+        Raises:
+            NotReadyError: at the first step that fails, with the steps passed before it.
+        """
         ...
+
+    def cors_allows(self, origin: str) -> bool | None:
+        """Whether the storage's own CORS rules let a page on `origin` GET objects; None when
+        it has none (a folder: the web server that serves it decides)."""
+        ...
+
+    def public_read_policy(self) -> dict[str, Any] | None:
+        """The access policy that makes the published objects publicly readable, where the
+        storage has such policies."""
+        ...
+
+
+def bucket_of(storage: Storage, otherwise: str) -> S3Storage:
+    """The storage as an S3 bucket, for what only buckets have (CORS rules, policies).
+
+    Raises:
+        StorageError: the storage is a local folder; `otherwise` says what to do instead.
+    """
+    from showpipe.storage.s3 import S3Storage
+
+    if not isinstance(storage, S3Storage):
+        raise StorageError(f"{storage.describe()} is a local folder: {otherwise}")
+    return storage
 
 
 def open_storage(settings: Settings) -> Storage:
@@ -156,7 +173,6 @@ def open_storage(settings: Settings) -> Storage:
 
 __all__ = [
     "MANIFEST_KEY",
-    "Check",
     "Incomplete",
     "ObjectInfo",
     "Progress",

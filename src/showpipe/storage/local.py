@@ -5,6 +5,7 @@ from __future__ import annotations
 import fcntl
 import os
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -12,8 +13,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from showpipe.digests import data_digest, file_digest
-from showpipe.errors import ConflictError, StorageError
-from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
+from showpipe.errors import ConflictError, NotReadyError, StorageError
+from showpipe.storage import Incomplete, ObjectInfo, Progress, PutItem
 
 # Held (flock) while a conditional write compares and replaces, by every run sharing the folder.
 WRITE_LOCK = ".showpipe-write.lock"
@@ -42,18 +43,10 @@ class LocalStorage:
         except OSError as e:
             raise StorageError(f"cannot read {self._path(key)}: {e.strerror}") from e
 
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
-        with self._replacing(key) as tmp:
-            shutil.copyfile(path, tmp)
-
     def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
         for item in items:
-            self.put_file(
-                item.key,
-                item.path,
-                content_type=item.content_type,
-                cache_control=item.cache_control,
-            )
+            with self._replacing(item.key) as tmp:
+                shutil.copyfile(item.path, tmp)
             if progress:
                 progress(item.path.stat().st_size)
 
@@ -100,13 +93,22 @@ class LocalStorage:
             self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
 
     def list_sizes(self, prefix: str = "") -> dict[str, int]:
-        root = self.root.resolve()
-        folder = root / prefix.rpartition("/")[0]  # walk only where the prefix can match
+        root = str(self.root.resolve())
+        folder = os.path.join(root, prefix.rpartition("/")[0])  # walk only where it can match
+        start = len(os.path.join(root, ""))
         sizes = {}
-        for path in folder.rglob("*") if folder.is_dir() else []:
-            key = path.relative_to(root).as_posix()
-            if key.startswith(prefix) and not _is_temp(key) and path.is_file():
-                sizes[key] = path.stat().st_size
+        # os.walk and os.stat on strings: a tenth of the time of Path.rglob on a big show
+        for parent, _, names in os.walk(folder):
+            for name in names:
+                path = os.path.join(parent, name)
+                key = path[start:]
+                if key.startswith(prefix) and not _is_temp(key):
+                    try:
+                        info = os.stat(path)
+                    except OSError:
+                        continue  # a link to nowhere, or removed meanwhile
+                    if stat.S_ISREG(info.st_mode):
+                        sizes[key] = info.st_size
         return dict(sorted(sizes.items()))
 
     def incomplete_uploads(self) -> list[Incomplete]:
@@ -125,19 +127,21 @@ class LocalStorage:
     def abort_upload(self, upload: Incomplete) -> None:
         self._path(upload.upload_id).unlink(missing_ok=True)
 
-    def preflight(self) -> list[Check]:
+    def preflight(self) -> list[tuple[str, str]]:
         try:
             self.root.mkdir(parents=True, exist_ok=True)
         except OSError as e:
-            return [
-                Check(
-                    "folder",
-                    False,
-                    f"cannot create {self.root}: {e.strerror}",
-                    "choose a writable folder with --storage or SHOWPIPE_STORAGE",
-                )
-            ]
-        return [Check("folder", True, f"{self.root} exists")]
+            fix = "choose a writable folder with --storage or SHOWPIPE_STORAGE"
+            raise NotReadyError(
+                "folder", f"cannot create {self.root}: {e.strerror}", fix, passed=[]
+            ) from e
+        return [("folder", f"{self.root} exists")]
+
+    def cors_allows(self, origin: str) -> None:
+        return None  # the web server that serves the folder decides
+
+    def public_read_policy(self) -> None:
+        return None
 
     @contextmanager
     def _replacing(self, key: str) -> Iterator[Path]:

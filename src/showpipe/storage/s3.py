@@ -7,12 +7,13 @@ the key and the endpoint, with what to do about it.
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -24,8 +25,11 @@ from botocore.config import Config
 from s3transfer.subscribers import BaseSubscriber
 
 from showpipe.digests import ALGORITHM
-from showpipe.errors import ConfigError, ConflictError, StorageError
-from showpipe.storage import Check, Incomplete, ObjectInfo, Progress, PutItem
+from showpipe.errors import ConfigError, ConflictError, NotReadyError, StorageError
+from showpipe.storage import Incomplete, ObjectInfo, Progress, PutItem
+from showpipe.storage.resume import find_unfinished, finish_upload
+
+log = logging.getLogger(__name__)
 
 MB = 1024 * 1024
 
@@ -161,18 +165,7 @@ class S3Storage:
             raise ConfigError(
                 f"AWS profile {config.profile!r} is not in ~/.aws/config or ~/.aws/credentials"
             ) from e
-        self.client = self.session.client(
-            "s3",
-            endpoint_url=config.endpoint_url,
-            config=Config(
-                s3={"addressing_style": config.addressing_style},
-                retries={"mode": config.retry_mode, "max_attempts": config.max_attempts},
-                request_checksum_calculation=config.checksum,
-                response_checksum_validation=config.checksum,
-                max_pool_connections=config.max_concurrency + 2,
-                connect_timeout=10,
-            ),
-        )
+        self.client = self._make_client()
         chunk = config.multipart_chunksize_mb * MB
         # Files are read part by part, so memory stays near chunk size x concurrency.
         self.transfer_config = TransferConfig(
@@ -182,9 +175,31 @@ class S3Storage:
             use_threads=True,
         )
 
+    def _make_client(self) -> Any:
+        config = self.config
+        try:
+            return self.session.client(
+                "s3",
+                endpoint_url=config.endpoint_url,
+                config=Config(
+                    s3={"addressing_style": config.addressing_style},
+                    retries={"mode": config.retry_mode, "max_attempts": config.max_attempts},
+                    request_checksum_calculation=config.checksum,
+                    response_checksum_validation=config.checksum,
+                    max_pool_connections=config.max_concurrency + 2,
+                    connect_timeout=10,
+                ),
+            )
+        except ValueError as e:  # botocore: "Invalid endpoint: <the URL>"
+            raise ConfigError(
+                f"s3 setting endpoint_url {redact(str(config.endpoint_url))!r} is not a valid "
+                f"URL ({redact(str(e))}); give it as https://host[:port]"
+            ) from e
+
     @property
     def endpoint(self) -> str:
-        return str(self.client.meta.endpoint_url)
+        """The endpoint URL for messages: without a `user:password@` it may carry."""
+        return redact(str(self.client.meta.endpoint_url))
 
     def describe(self) -> str:
         return f"s3://{self.config.bucket}/{self.config.prefix} at {self.endpoint}"
@@ -209,14 +224,11 @@ class S3Storage:
 
     def get(self, key: str) -> bytes | None:
         try:
-            with self._translating("read", key):
+            with self.translating("read", key):
                 response = self.client.get_object(Bucket=self.config.bucket, Key=self._key(key))
                 return bytes(response["Body"].read())
         except _Missing:
             return None
-
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
-        self.put_files([PutItem(key, path, content_type, cache_control)])
 
     def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
         """Upload files concurrently: a small one whole, a large one in concurrent multipart
@@ -240,7 +252,7 @@ class S3Storage:
 
         def put(item: PutItem) -> None:
             data = item.path.read_bytes()
-            with self._translating("upload", item.key):
+            with self.translating("upload", item.key):
                 self.client.put_object(
                     Bucket=self.config.bucket,
                     Key=self._key(item.key),
@@ -258,7 +270,9 @@ class S3Storage:
                 pool.shutdown(cancel_futures=True)  # ...and the files not yet started stay
 
     def _put_in_parts(self, items: Sequence[PutItem], progress: Progress | None) -> None:
-        """Large files through s3transfer: concurrent multipart parts, read as they go."""
+        """Large files through s3transfer: concurrent multipart parts, read as they go. A file
+        whose upload a killed run left unfinished is resumed instead (resume.py)."""
+        items = [item for item in items if not self._resumed(item, progress)]
         subscribers = [_ProgressSubscriber(progress)] if progress else []
         with create_transfer_manager(self.client, self.transfer_config) as manager:
             futures = [
@@ -275,11 +289,37 @@ class S3Storage:
                 for item in items
             ]
             for key, future in futures:
-                with self._translating("upload", key):
+                with self.translating("upload", key):
                     future.result()
 
+    def _resumed(self, item: PutItem, progress: Progress | None) -> bool:
+        """Finish a killed run's upload of `item`, sending only the parts it lacks; False when
+        there is none to finish."""
+        chunk, key = self.transfer_config.multipart_chunksize, self._key(item.key)
+        with self.translating("resume the upload of", item.key):
+            unfinished = find_unfinished(self.client, self.config.bucket, key, item.path, chunk)
+            if unfinished is None:
+                return False
+            sent = finish_upload(
+                self.client,
+                self.config.bucket,
+                key,
+                item.path,
+                unfinished=unfinished,
+                chunk=chunk,
+                concurrency=self.config.max_concurrency,
+                progress=progress or (lambda sent: None),
+            )
+        log.info(
+            "resumed the upload of %s: %d part(s) were stored already, %d bytes sent",
+            item.key,
+            len(unfinished.kept),
+            sent,
+        )
+        return True
+
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
-        with self._translating("write", key):
+        with self.translating("write", key):
             self.client.put_object(
                 Bucket=self.config.bucket,
                 Key=self._key(key),
@@ -288,12 +328,12 @@ class S3Storage:
             )
 
     def delete(self, key: str) -> None:
-        with self._translating("delete", key):
+        with self.translating("delete", key):
             self.client.delete_object(Bucket=self.config.bucket, Key=self._key(key))
 
     def stat(self, key: str) -> ObjectInfo | None:
         try:
-            with self._translating("check", key):
+            with self.translating("check", key):
                 head = self.client.head_object(Bucket=self.config.bucket, Key=self._key(key))
         except _Missing:
             return None
@@ -301,7 +341,7 @@ class S3Storage:
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:
-            with self._translating("read", key):
+            with self.translating("read", key):
                 response = self.client.get_object(Bucket=self.config.bucket, Key=self._key(key))
                 return bytes(response["Body"].read()), str(response["ETag"])
         except _Missing:
@@ -313,7 +353,7 @@ class S3Storage:
         """A conditional PutObject: If-Match the ETag read, or If-None-Match `*` to create."""
         condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
         try:
-            with self._translating("write", key):
+            with self.translating("write", key):
                 self.client.put_object(
                     Bucket=self.config.bucket,
                     Key=self._key(key),
@@ -329,7 +369,7 @@ class S3Storage:
         pages = self.client.get_paginator("list_objects_v2").paginate(
             Bucket=self.config.bucket, Prefix=self._key(prefix)
         )
-        with self._translating("list", prefix or "/"):
+        with self.translating("list", prefix or "/"):
             for page in pages:
                 for found in page.get("Contents", []):
                     sizes[found["Key"][len(self.config.prefix) :]] = int(found["Size"])
@@ -340,7 +380,7 @@ class S3Storage:
         pages = self.client.get_paginator("list_multipart_uploads").paginate(
             Bucket=self.config.bucket, Prefix=self.config.prefix
         )
-        with self._translating("list multipart uploads of", ""):
+        with self.translating("list multipart uploads of", ""):
             for page in pages:
                 found += [
                     Incomplete(
@@ -353,36 +393,43 @@ class S3Storage:
         return found
 
     def abort_upload(self, upload: Incomplete) -> None:
-        with self._translating("abort the multipart upload of", upload.key):
+        with self.translating("abort the multipart upload of", upload.key):
             self.client.abort_multipart_upload(
                 Bucket=self.config.bucket, Key=self._key(upload.key), UploadId=upload.upload_id
             )
 
-    def preflight(self) -> list[Check]:
+    def preflight(self) -> list[tuple[str, str]]:
         """Credentials found, and the bucket reachable with them."""
         credentials = self.session.get_credentials()
         if credentials is None:
-            return [Check("credentials", False, "boto3 found no credentials", CREDENTIALS_FIX)]
-        checks = [Check("credentials", True, f"found by boto3 ({credentials.method})")]
+            raise NotReadyError(
+                "credentials", "boto3 found no credentials", CREDENTIALS_FIX, passed=[]
+            )
+        passed = [("credentials", f"found by boto3 ({credentials.method})")]
         try:
-            with self._translating("reach", ""):
+            with self.translating("reach", ""):
                 self.client.head_bucket(Bucket=self.config.bucket)
         except StorageError as e:
             problem, _, fix = str(e).partition("; ")
-            return [*checks, Check("bucket", False, problem, fix)]
-        return [*checks, Check("bucket", True, f"{self.config.bucket} at {self.endpoint}")]
+            raise NotReadyError("bucket", problem, fix, passed=passed) from e
+        return [*passed, ("bucket", f"{self.config.bucket} at {self.endpoint}")]
+
+    def public_read_policy(self) -> dict[str, Any]:
+        from showpipe.storage.s3setup import policy_for
+
+        return policy_for(self)
 
     def set_cors(self, origins: Sequence[str]) -> dict[str, Any]:
         """Let web players on `origins` fetch objects (with Range); returns the rules set."""
         rules = {"CORSRules": [{**CORS_RULE, "AllowedOrigins": list(origins)}]}
-        with self._translating("set CORS rules of", ""):
+        with self.translating("set CORS rules of", ""):
             self.client.put_bucket_cors(Bucket=self.config.bucket, CORSConfiguration=rules)
         return rules
 
     def cors_allows(self, origin: str) -> bool:
         """Whether the bucket's CORS rules let a page on `origin` GET objects."""
         try:
-            with self._translating("read CORS rules of", ""):
+            with self.translating("read CORS rules of", ""):
                 rules = self.client.get_bucket_cors(Bucket=self.config.bucket)["CORSRules"]
         except StorageError as e:
             if "NoSuchCORSConfiguration" in str(e):
@@ -395,7 +442,7 @@ class S3Storage:
         )
 
     @contextmanager
-    def _translating(self, action: str, key: str) -> Iterator[None]:
+    def translating(self, action: str, key: str) -> Iterator[None]:
         """Turn botocore's errors into one StorageError line: what, where, and the fix."""
         try:
             yield
@@ -408,7 +455,7 @@ class S3Storage:
                 raise ConflictError(
                     f"{self._where(key)} was changed by another showpipe run meanwhile"
                 ) from e
-            message = str(error.get("Message") or "")
+            message = redact(str(error.get("Message") or ""))
             raise StorageError(self._explain(action, key, code, message)) from e
         except botocore.exceptions.NoCredentialsError as e:
             raise StorageError(
@@ -425,7 +472,7 @@ class S3Storage:
                 "endpoint_url (or AWS_ENDPOINT_URL_S3) and the network"
             ) from e
         except botocore.exceptions.BotoCoreError as e:
-            raise StorageError(f"cannot {action} {self._where(key)}: {e}") from e
+            raise StorageError(f"cannot {action} {self._where(key)}: {redact(str(e))}") from e
 
     def _where(self, key: str) -> str:
         path = self._key(key) if key else ""
@@ -456,6 +503,18 @@ class S3Storage:
         return f"cannot {action} {where}: the server answered {code}" + (
             f": {message}" if message else ""
         )
+
+
+def redact(text: str) -> str:
+    """`text` with the `user:password@` of every URL in it replaced by `***@`.
+
+    An endpoint URL may carry credentials (some S3-compatible services and proxies take
+    them there); messages and logs must never show them.
+    """
+    return _USERINFO.sub("://***@", text)
+
+
+_USERINFO = re.compile(r"://[^/@\s]*@")
 
 
 class _Missing(Exception):

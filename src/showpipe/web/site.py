@@ -18,12 +18,13 @@ from typing import Any
 import jinja2
 
 from showpipe.digests import data_digest
-from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
+from showpipe.feeds import Descriptions, clean_text, feed_key
 from showpipe.model.manifest import Manifest, StoredFile
 from showpipe.model.project import Project
+from showpipe.model.published import PublishedEpisode, due_episodes
 from showpipe.model.show import Feed
-from showpipe.publishing.plan import due_episodes
-from showpipe.storage import Storage
+from showpipe.storage import Storage, caching
+from showpipe.times import clock
 
 INDEX_KEY = "index.html"
 # The show page plays the newest episodes; the feeds carry the whole archive. A page with
@@ -40,14 +41,7 @@ _ENV = jinja2.Environment(
 )
 
 
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-_ENV.filters["clock"] = _clock
+_ENV.filters["clock"] = clock
 
 
 def embed_key(slug: str) -> str:
@@ -88,11 +82,19 @@ def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
     }
 
 
-def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[Page]:
+def build_site(
+    project: Project,
+    manifest: Manifest,
+    *,
+    now: datetime,
+    descriptions: Descriptions | None = None,
+) -> list[Page]:
     """Render the show page and one embed page per published video episode.
 
-    Only episodes that are published and due appear, as in the feeds.
+    Only episodes that are published and due appear, as in the feeds. `descriptions` are
+    the run's, shared with its feeds (default: rendered here).
     """
+    text = descriptions or Descriptions()
     feeds = project.feeds
     show = next((f for f in feeds if f.medium == "audio"), feeds[0])
     due = due_episodes(project, manifest, now)
@@ -107,7 +109,7 @@ def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[P
                 feeds=[{"title": f.title, "href": _link(feed_key(f), INDEX_KEY)} for f in feeds],
                 # Only the show page shows descriptions: a thousand embed pages need no Markdown.
                 episodes=[
-                    {**_episode_view(p, INDEX_KEY), "description_html": render_html(description)}
+                    {**_episode_view(p, INDEX_KEY), "description_html": text.html(description)}
                     for p in due[:INDEX_EPISODES]
                     for description in [p.episode.description]
                 ],
@@ -136,7 +138,6 @@ def _render(template: str, **values: Any) -> bytes:
 
 
 # Pages change whenever an episode does, so they are cached briefly, like the feeds.
-PAGE_CACHE = "public, max-age=300"
 
 
 # The hash of every page written, so finding what changed is one read however big the show.
@@ -178,14 +179,17 @@ def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
             storage.delete(page.key)  # an embed page of an episode taken down
             continue
         storage.put_bytes(
-            page.key, page.html, content_type="text/html; charset=utf-8", cache_control=PAGE_CACHE
+            page.key,
+            page.html,
+            content_type="text/html; charset=utf-8",
+            cache_control=caching.CHANGING,
         )
     if changed:
         storage.put_bytes(
             SITE_INDEX_KEY,
             json.dumps(digests, sort_keys=True).encode(),
             content_type="application/json",
-            cache_control="no-cache",
+            cache_control=caching.RECORD,
         )
     return [page.key for page in changed]
 

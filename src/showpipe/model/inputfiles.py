@@ -1,0 +1,108 @@
+"""Opening the project's files the one safe way: every command checks a path like this first.
+
+A path named by the project, or found in its folders, is read only if it is a regular file
+(not a FIFO, which would block cron for ever; not a device like /dev/zero, which never ends;
+not a folder), lies inside the project once symbolic links are followed (a link out of it
+would publish a file from elsewhere), and is no bigger than the limit for its kind. The
+file is opened without blocking and checked through its open descriptor, so what is
+checked is what is read.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+from pathlib import Path
+
+# Limits per kind of file, far above any honest file (docs/limits.md).
+MAX_YAML_BYTES = 1_000_000
+MAX_IMAGE_BYTES = 50_000_000
+MAX_TRANSCRIPT_BYTES = 20_000_000
+MAX_MEDIA_BYTES = 64 << 30  # 64 GiB: a long 4K recording, not a disk image
+
+
+class UnsafeFile(Exception):
+    """A path that must not be read; `problem` says why, in a podcaster's words."""
+
+    def __init__(self, path: Path, problem: str) -> None:
+        self.path, self.problem = path, problem
+        super().__init__(f"{path}: {problem}")
+
+
+def yaml_files(folder: Path) -> list[Path]:
+    """Every `*.yaml` entry of a project folder: folders, pipes and links too, so that
+    reading each reports what is wrong with it instead of skipping it unnoticed."""
+    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+
+
+@functools.lru_cache(maxsize=256)
+def _real_folder(folder: str) -> str:
+    # A folder is resolved once per process (cron reads thousands of files in one): the
+    # project's folders are the user's own and do not move during a run.
+    return os.path.join(os.path.realpath(folder), "")
+
+
+def _inside(path: Path, root: Path) -> bool:
+    real_root = _real_folder(str(root))
+    if os.path.islink(path):
+        return os.path.realpath(path).startswith(real_root)
+    return _real_folder(os.path.dirname(os.path.abspath(path))).startswith(real_root)
+
+
+def _checked_fd(path: Path, *, root: Path, limit: int) -> tuple[int, int]:
+    """Open `path` after the checks; return the descriptor and the file's size."""
+    if not _inside(path, root):
+        # A symlink out of the project: followed, it would publish a file from elsewhere.
+        raise UnsafeFile(path, "a link to a file outside the project")
+    try:
+        # O_NONBLOCK: opening a FIFO with no writer returns at once instead of waiting.
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError as e:
+        raise UnsafeFile(path, "file not found") from e
+    except OSError as e:
+        raise UnsafeFile(path, f"cannot read file: {e.strerror}") from e
+    info = os.fstat(fd)
+    problem = None
+    if stat.S_ISDIR(info.st_mode):
+        problem = "is a folder, not a file"
+    elif not stat.S_ISREG(info.st_mode):
+        problem = "is not a regular file (a pipe, socket or device); give a file"
+    elif info.st_size > limit:
+        problem = f"file is larger than {limit} bytes"
+    if problem:
+        os.close(fd)
+        raise UnsafeFile(path, problem)
+    return fd, info.st_size
+
+
+def check_file(path: Path, *, root: Path, limit: int) -> int:
+    """Check that `path` may be read (see the module); return its size in bytes.
+
+    Raises:
+        UnsafeFile: missing, not a regular file, outside `root`, or bigger than `limit`.
+    """
+    fd, size = _checked_fd(path, root=root, limit=limit)
+    os.close(fd)
+    return size
+
+
+def read_file(path: Path, *, root: Path, limit: int) -> bytes:
+    """The bytes of `path`, read only after `check_file`'s checks, never more than `limit`.
+
+    Raises:
+        UnsafeFile: as `check_file`, or the file grew past `limit` while being read.
+    """
+    fd, size = _checked_fd(path, root=root, limit=limit)
+    chunks, total, want = [], 0, min(size, limit) + 1
+    try:
+        # Until the end, or one byte past the limit in case the file grew meanwhile.
+        while total <= limit and (chunk := os.read(fd, want)):
+            chunks.append(chunk)
+            total += len(chunk)
+            want = min(1 << 16, limit + 1 - total)
+    finally:
+        os.close(fd)
+    if total > limit:
+        raise UnsafeFile(path, f"file is larger than {limit} bytes")
+    return b"".join(chunks)

@@ -1,0 +1,92 @@
+"""No feed or page may name an object the storage does not hold.
+
+The manifest says what was published; the storage is what listeners fetch. If they
+disagree (a manifest restored from an old backup, an object deleted by hand or by a
+lifecycle rule, a tampered manifest), a feed built from the manifest would publish an
+enclosure that 404s. Before a feed changes, each object it will name for the first time is
+looked for: the files this run uploads are checked after uploading (uploads.py), the
+others here, with one listing per crowded folder and a HEAD for the rest, as uploads.py
+checks uploads. Objects the published feeds name already are not looked up again, so cron's
+run after one episode changed costs no request per episode.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from showpipe.errors import StorageError, shown
+from showpipe.model.manifest import FOLDERS, MANIFEST_KEY, Manifest, StoredFile, record_files
+from showpipe.model.project import Project
+from showpipe.model.published import PublishedEpisode
+from showpipe.publishing.uploads import Upload, stored_objects
+from showpipe.storage import Storage
+
+# Object keys as they appear in a feed's URLs (keys are URL-safe: no escaping to undo).
+_KEY_IN_FEED = re.compile(rb"(?:" + "|".join(FOLDERS).encode() + rb")/[a-z0-9.-]+")
+
+
+# The local file of an object looked for: none, only its key and size are compared.
+_NOWHERE = Path()
+
+
+@dataclass(frozen=True)
+class Named:
+    """A stored object a feed or page names, and the manifest entry that names it."""
+
+    file: StoredFile
+    entry: str  # e.g. "episodes.<guid>.media.audio"
+    source: Path | None = None  # the episode's YAML file
+
+
+def named_files(
+    due: Iterable[PublishedEpisode], manifest: Manifest, project: Project
+) -> dict[str, Named]:
+    """Every stored object the feeds and pages name, by key."""
+    named: dict[str, Named] = {}
+    for feed in project.feeds:
+        record = manifest.feeds.get(feed.name)
+        if record is not None and record.artwork.key:
+            named[record.artwork.key] = Named(record.artwork, f"feeds.{feed.name}.artwork")
+    for published in due:
+        guid, source = published.episode.guid, published.episode.source
+        for label, file in record_files(published.record):
+            if file.key:
+                named[file.key] = Named(file, f"episodes.{guid}.{label}", source)
+    return named
+
+
+def keys_in_feeds(feeds: Iterable[bytes | None]) -> set[str]:
+    """The object keys the published feeds name already."""
+    return {m.decode() for xml in feeds if xml for m in _KEY_IN_FEED.findall(xml)}
+
+
+def check_named_objects(
+    named: dict[str, Named],
+    uploads: Sequence[Upload],
+    storage: Storage,
+    *,
+    published: Iterable[bytes | None] = (),
+) -> None:
+    """Refuse to publish feeds that name an object the storage lacks or holds cut short.
+
+    The files this run will upload are left out (they are checked once uploaded), and so
+    are the objects the `published` feeds name already.
+
+    Raises:
+        StorageError: naming the manifest entry, the key, and what to do.
+    """
+    skip = {u.file.key for u in uploads if u.needed} | keys_in_feeds(published)
+    wanted = [Upload(n.file, _NOWHERE, True) for key, n in named.items() if key not in skip]
+    for upload, info in zip(wanted, stored_objects(wanted, storage), strict=True):
+        if info is None or info.size != upload.file.size:
+            found = named[upload.file.key]
+            entry = found.entry + (f" ({shown(found.source)})" if found.source else "")
+            state = "missing" if info is None else f"{info.size} bytes, not {found.file.size},"
+            raise StorageError(
+                f"{storage.describe()}/{MANIFEST_KEY}: {entry}.key: {found.file.key} is "
+                f"{state} in the storage, so a feed would name a file listeners cannot fetch; "
+                "publish that episode again (it uploads its files), or restore the object"
+            )

@@ -455,6 +455,7 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
 
     if parallel:  # big shows read their feeds back in forked processes: the sample, as one
         monkeypatch.setattr(showpipe.publishing.plan, "PARALLEL_READ_BACK_FROM", 0)
+        monkeypatch.setattr(showpipe.publishing.plan, "READ_BACK_AT_ONCE_UNDER", 0)
     storage = LocalStorage(settings.root / "public")
     paths = sample_episodes(settings)
     plan = plan_publish(load_project(settings), storage, paths, now=NOW)

@@ -9,6 +9,7 @@ from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.lint import Finding, is_public, lint_feed
 from showpipe.media.episodes import media_problems
+from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project, missing_files
 from showpipe.model.published import PublishedEpisode, scheduled_episodes
 from showpipe.model.show import Feed
@@ -57,18 +58,25 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     artwork against Apple's rules), then lint each feed as it would be built: with the
     episodes not published yet included, at the time the last scheduled one is due.
 
+    The files of episodes already published are not needed: the feeds take them from the
+    manifest, which measured them when they were published, and an old show's recordings
+    are often no longer on the machine.
+
     Changes nothing in the project or the storage (new episodes' tagged copies go into the
-    build cache, as with `publish --dry-run`).
+    build cache, as with `publish --dry-run`; the caches under `.showpipe/cache/` are kept
+    up to date).
 
     Raises:
         ValidationError: a YAML file is invalid or names a missing file.
         FeedError: a feed cannot be built, would drop a GUID, or reads back wrong.
     """
     project = load_project(settings)
-    missing = missing_files(project)
+    stored = read_manifest(storage).episodes
+    new = [e for e in project.episodes if (e.guid or "") not in stored]
+    missing = missing_files(project, new)
     if missing:
         raise ValidationError(missing)
-    problems = media_problems(project)
+    problems = media_problems(project, new)
     if problems:
         raise ValidationError(problems)
     live = plan_feeds_only(project, storage, now=now)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from showpipe.feeds.build import (
     ENCLOSURE_TYPES,
     build_feed,
-    enclosure_url,
+    enclosure_urls,
     feed_key,
-    file_url,
+    file_urls,
     podcast_guid,
 )
 from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
@@ -21,9 +21,9 @@ __all__ = [
     "chapters_json",
     "clean_text",
     "clean_url",
-    "enclosure_url",
+    "enclosure_urls",
     "feed_key",
-    "file_url",
+    "file_urls",
     "podcast_guid",
     "render_html",
 ]

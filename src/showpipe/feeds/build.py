@@ -7,12 +7,15 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from feedgen.feed import FeedGenerator
+from lxml import etree
 
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
@@ -23,6 +26,9 @@ from showpipe.feeds.value import ValueRecipientTag, ValueTag
 from showpipe.model.manifest import EpisodeRecord, StoredFile
 from showpipe.model.published import NewestFirst, PublishedEpisode
 from showpipe.model.show import Feed, Person, Value
+
+if TYPE_CHECKING:
+    from showpipe.feeds.cache import ItemCache
 
 GENERATOR = "showpipe"
 
@@ -59,6 +65,7 @@ def build_feed(
     artwork: StoredFile,
     public_url: str,
     descriptions: Descriptions | None = None,
+    items: ItemCache | None = None,
 ) -> bytes:
     """Build one feed's RSS XML.
 
@@ -69,6 +76,7 @@ def build_feed(
         artwork: the published channel artwork.
         public_url: the base URL that storage keys are served under, ending in `/`.
         descriptions: the run's rendered descriptions (default: rendered here).
+        items: the run's item cache: items whose inputs are unchanged are taken from it.
 
     Raises:
         FeedError: feedgen rejected a value, or a URL is not absolute.
@@ -81,15 +89,35 @@ def build_feed(
     try:
         urls = _Urls(clean_url(public_url))
         _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
-        # feedgen prepends entries, so add the oldest first to write the newest first.
-        for published in reversed(episodes):
-            _add_item(fg, feed, published, urls=urls, artwork=artwork, text=descriptions)
         newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
         fg.lastBuildDate(newest)
-        xml: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        # The channel alone, then each item serialised on its own and put in its place: an
+        # item's bytes do not depend on its neighbours, so an unchanged one can be reused.
+        channel: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+        nsmap = etree.fromstring(channel).nsmap
+
+        def render(published: PublishedEpisode) -> bytes:
+            entry = fg.add_entry()
+            _add_item(entry, feed, published, urls=urls, artwork=artwork, text=descriptions)
+            return _item_xml(entry.rss_entry(), nsmap)
+
+        if items is None:
+            rendered = [render(published) for published in episodes]
+        else:
+            digest = items.channel_digest(feed, artwork=artwork, public_url=public_url)
+            rendered = [items.item(digest, p, partial(render, p)) for p in episodes]
     except ValueError as e:
         raise FeedError(f"feeds/{feed.name}.yaml: cannot build the feed: {e}") from e
-    return xml
+    end = channel.rindex(b"  </channel>")
+    return channel[:end] + b"".join(rendered) + channel[end:]
+
+
+def _item_xml(item: Any, nsmap: dict[str | None, str]) -> bytes:
+    """An <item> as it reads inside a pretty-printed feed with these namespaces."""
+    rss = etree.Element("rss", nsmap=nsmap)
+    etree.SubElement(rss, "channel").append(item)
+    xml: bytes = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
+    return xml[xml.index(b"<channel>\n") + len(b"<channel>\n") : xml.rindex(b"  </channel>")]
 
 
 @dataclass(frozen=True)
@@ -101,14 +129,16 @@ class _Urls:
         return clean_url(stored.url) if stored.url else stored.href(self.base)
 
 
-def file_url(stored: StoredFile, public_url: str) -> str:
-    """The URL a feed gives for a published file."""
-    return _Urls(clean_url(public_url)).of(stored)
+def file_urls(public_url: str) -> Callable[[StoredFile], str]:
+    """Where a feed says each published file is (the public URL cleaned once for all)."""
+    return _Urls(clean_url(public_url)).of
 
 
-def enclosure_url(feed: Feed, stored: StoredFile, public_url: str) -> str:
-    """The URL a feed's enclosure gives for an episode's media: through its analytics prefix."""
-    return tracked_url(file_url(stored, public_url), feed.analytics_prefix)
+def enclosure_urls(feed: Feed, public_url: str) -> Callable[[StoredFile], str]:
+    """The URL a feed's enclosure gives for an episode's media: through its analytics prefix
+    (the public URL cleaned once for all episodes)."""
+    url_of = file_urls(public_url)
+    return lambda stored: tracked_url(url_of(stored), feed.analytics_prefix)
 
 
 def _person(person: Person) -> ext.PersonTag:
@@ -221,7 +251,7 @@ def _listed(feed: Feed, record: EpisodeRecord) -> StoredFile:
 
 
 def _add_item(
-    fg: Any,
+    entry: Any,
     feed: Feed,
     published: PublishedEpisode,
     *,
@@ -234,7 +264,6 @@ def _add_item(
     source = _source(media, urls=urls)
     # Only the enclosure (and media:content, the same file) is counted through the prefix.
     enclosure = replace(source, url=tracked_url(source.url, feed.analytics_prefix))
-    entry = fg.add_entry()
     entry.title(clean_text(episode.title))
     entry.guid(clean_text(published.guid), permalink=False)
     entry.pubDate(episode.published)

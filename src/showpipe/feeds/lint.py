@@ -63,13 +63,26 @@ def podcast_schema() -> etree.XMLSchema:
     return etree.XMLSchema(_xsd())
 
 
-def schema_problems(element: Any) -> list[str]:
-    """Problems of one podcast:* element against the XSD; [] for tags it does not declare."""
-    schema = podcast_schema()
+def schema_problems(element: Any, checked: dict[bytes, list[str]] | None = None) -> list[str]:
+    """Problems of one podcast:* element against the XSD; [] for tags it does not declare.
+
+    `checked` holds the verdicts on elements seen before, by their XML: the hosts' and the
+    seasons' elements repeat in every item of a feed.
+    """
     local = etree.QName(element).localname
     if local not in _declared():
         return []
-    copy = etree.fromstring(etree.tostring(element))
+    xml = etree.tostring(element, with_tail=False)
+    if checked is None:
+        return _schema_problems(xml)
+    if xml not in checked:
+        checked[xml] = _schema_problems(xml)
+    return checked[xml]
+
+
+def _schema_problems(xml: bytes) -> list[str]:
+    schema = podcast_schema()
+    copy = etree.fromstring(xml)
     for node in copy.iter():
         if isinstance(node.tag, str):
             node.tag = etree.QName(node).localname
@@ -278,19 +291,24 @@ def _url_attributes(root: Any) -> Iterator[tuple[str, str]]:
 
 def _urls(lint: _Linter, root: Any) -> None:
     insecure = 0
+    schemes: dict[str, str | None] = {}  # URL -> its scheme if well formed: hosts' links repeat
     for tag, url in _url_attributes(root):
-        parts = urlsplit(url)
-        if not url.isascii() or " " in url or not parts.scheme or not parts.netloc:
+        if url not in schemes:
+            parts = urlsplit(url)
+            well_formed = url.isascii() and " " not in url and parts.scheme and parts.netloc
+            schemes[url] = parts.scheme if well_formed else None
+        if schemes[url] is None:
             lint.error(lint.where, f"<{tag}> URL '{url}' is not absolute, ASCII, percent-encoded")
-        elif parts.scheme == "http" and lint.public:
+        elif schemes[url] == "http" and lint.public:
             insecure += 1
     if insecure:
         lint.error(lint.where, f"{insecure} URL(s) use http, not https, in a public feed")
 
 
 def _podcast_tags(lint: _Linter, root: Any) -> None:
+    checked: dict[bytes, list[str]] = {}
     for element in root.iter(f"{_P}*"):
-        for message in schema_problems(element):
+        for message in schema_problems(element, checked):
             lint.error(lint.where, f"podcast:{etree.QName(element).localname}: {message}")
     for alternate in root.iter(f"{_P}alternateEnclosure"):
         if not alternate.get("type") or alternate.find(f"{_P}source") is None:

@@ -242,15 +242,16 @@ def plan_tagging(
     ]
 
 
-def media_problems(project: Project) -> list[str]:
-    """The first media, chapter or artwork problem of each feed and episode (for `check`)."""
+def media_problems(project: Project, episodes: list[Episode] | None = None) -> list[str]:
+    """The first media, chapter or artwork problem of each feed and of the given episodes
+    (default: all), for `check`."""
     problems: dict[str, None] = {}  # ordered, without repeats of a shared feed's artwork
     for feed in project.feeds:
         try:
             check_artwork(feed.artwork, show=True)
         except MediaError as e:
             problems[str(e)] = None
-    for episode in project.episodes:
+    for episode in project.episodes if episodes is None else episodes:
         try:
             check_episode(project, episode)
         except (MediaError, EpisodeError) as e:

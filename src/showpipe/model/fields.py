@@ -51,19 +51,21 @@ def _check_email(value: str) -> str:
     return value
 
 
-def _resolve_path(value: Any, info: ValidationInfo) -> Path:
-    """Resolve a path written relative to the YAML file that names it."""
+def _resolve_path(value: Any, info: ValidationInfo) -> str:
+    """Resolve a path written relative to the YAML file that names it (pydantic makes the
+    absolute path a Path, from Python values and from JSON alike)."""
     base: Path = (info.context or {})["base"]
     if not isinstance(value, str):
         raise ValueError(f"'{value}' is not a file path")
     if not value.strip():
         raise ValueError("is empty; give a file path relative to this YAML file")
     check_plain(value)  # a path is text too: an escape in a file name reaches logs and keys
-    # abspath, not resolve(): the same absolute path without a system call per file named.
-    path = Path(os.path.abspath(base / value))
+    # normpath, not resolve(): the same absolute path without a system call per file named
+    # (and on strings: thousands of episodes name thousands of files).
+    path = os.path.normpath(os.path.join(base, value))
     # The project is the YAML folder's parent (feeds/ and episodes/ live in it). A path out
     # of it (`../../etc/passwd`, `/home/…`) would publish a file nobody meant to publish.
-    if not path.is_relative_to(base.parent):
+    if not path.startswith(os.path.join(os.path.dirname(base), "")):
         raise ValueError(f"'{value}' is outside the project folder; keep files inside it")
     return path
 

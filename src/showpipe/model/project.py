@@ -5,12 +5,13 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, ValidationError, shown
+from showpipe.model.cache import EpisodeCache
 from showpipe.model.inputfiles import (
     MAX_IMAGE_BYTES,
     MAX_MEDIA_BYTES,
@@ -19,7 +20,7 @@ from showpipe.model.inputfiles import (
     check_file,
     yaml_files,
 )
-from showpipe.model.show import Episode, Feed, load_episode, load_feed
+from showpipe.model.show import Episode, Feed, load_feed
 from showpipe.model.yamlfile import line_in_file
 
 
@@ -28,6 +29,8 @@ class Project:
     settings: Settings
     feeds: list[Feed]
     episodes: list[Episode]
+    # The run's episode cache, saved once the run has planned its feeds without a problem.
+    cache: EpisodeCache | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def _by_source(self) -> dict[Path, Episode]:
@@ -49,8 +52,13 @@ class Project:
         )
 
 
-def load_project(settings: Settings) -> Project:
+def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Project:
     """Load and validate every feed and episode.
+
+    Args:
+        settings: the project's settings.
+        cache: the run's episode cache (by default the one in `.showpipe/cache/`); the
+            project carries it, to be saved when the run has succeeded.
 
     Raises:
         ValidationError: with every problem of every file, each as `file:line: field: …`.
@@ -63,9 +71,10 @@ def load_project(settings: Settings) -> Project:
             feeds.append(load_feed(path))
         except ValidationError as e:
             problems += e.problems
+    cache = EpisodeCache.of(settings) if cache is None else cache
     for path in yaml_files(settings.episodes_dir):
         try:
-            episodes.append(load_episode(path))
+            episodes.append(cache.load(path))
         except ValidationError as e:
             problems += e.problems
     if not feeds and not problems:
@@ -84,7 +93,7 @@ def load_project(settings: Settings) -> Project:
             )
     if problems:
         raise ValidationError(problems)
-    return Project(settings=settings, feeds=feeds, episodes=episodes)
+    return Project(settings=settings, feeds=feeds, episodes=episodes, cache=cache)
 
 
 def numbers_used_twice(episodes: list[Episode]) -> list[str]:

@@ -447,12 +447,15 @@ def _describe(model: type[BaseModel], error: Any) -> str:
     return f"{field}: {message}" if field else message
 
 
-def _validate(model: type[BaseModel], path: Path, extra: dict[str, Any]) -> Any:
+def _validate(
+    model: type[BaseModel], path: Path, extra: dict[str, Any], raw: bytes | None = None
+) -> Any:
     base = path.resolve().parent
-    try:
-        raw = read_yaml_bytes(path)
-    except YamlProblem as e:
-        raise ValidationError([str(e)]) from None
+    if raw is None:
+        try:
+            raw = read_yaml_bytes(path)
+        except YamlProblem as e:
+            raise ValidationError([str(e)]) from None
     fast = parse_yaml_fast(raw)
     if fast is not None:
         try:
@@ -480,7 +483,12 @@ def load_feed(path: Path) -> Feed:
     return feed
 
 
-def load_episode(path: Path) -> Episode:
-    """Load `episodes/<slug>.yaml`. Raises ValidationError listing every problem."""
-    episode: Episode = _validate(Episode, path, {"slug": path.stem, "source": path.resolve()})
+def load_episode(path: Path, raw: bytes | None = None) -> Episode:
+    """Load `episodes/<slug>.yaml` (whose bytes are `raw` when already read).
+
+    Raises:
+        ValidationError: listing every problem.
+    """
+    extra = {"slug": path.stem, "source": path.resolve()}
+    episode: Episode = _validate(Episode, path, extra, raw)
     return episode

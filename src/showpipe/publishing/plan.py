@@ -19,8 +19,17 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import Descriptions, build_feed, clean_url, enclosure_url, feed_key
-from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
+from showpipe.feeds import Descriptions, build_feed, clean_url, enclosure_urls, feed_key
+from showpipe.feeds.cache import ItemCache
+from showpipe.feeds.readback import (
+    ExpectedItem,
+    FeedItems,
+    feed_items,
+    guard_guids,
+    item_digest,
+    partial_feed,
+    read_back,
+)
 from showpipe.media import BuildCache
 from showpipe.media.episodes import check_episode, tag_episode
 from showpipe.model.manifest import (
@@ -45,6 +54,8 @@ log = logging.getLogger(__name__)
 
 # From this many episodes, a show's changed feeds are read back in parallel processes.
 PARALLEL_READ_BACK_FROM = 2000
+# Fewer items than this to read back (what changed in a big feed) are read at once.
+READ_BACK_AT_ONCE_UNDER = 50
 
 
 @dataclass(frozen=True)
@@ -155,12 +166,16 @@ def _checked_diff(
     old: bytes | None,
     *,
     now: datetime,
-) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None]:
-    """How the feed's items change, and the read-back it needs; stop now if the feed would
-    drop a GUID."""
+    items: ItemCache,
+) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None, list[str]]:
+    """How the feed's items change, the read-back it needs (None: none), and the digests of
+    its items, to remember once read back; stop now if the feed would drop a GUID."""
     if old == xml:
-        return ([], [], []), None
-    before, after = feed_items(old), feed_items(xml)
+        return ([], [], []), None, []
+    # The stored feed is most often the one built last time: its items are known then.
+    before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
+    after = feed_items(xml)
+    items.remember_feed(feed_key(feed), xml, after)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
     guard_guids(
         feed.name,
@@ -169,11 +184,23 @@ def _checked_diff(
         unpublished=unpublished,
         why_gone=lambda guid, title: why_gone(project, guid, title, now),
     )
-    public_url = project.settings.public_url
-    listed = [(p, p.record.media[feed.medium_of(p.record.media) or feed.medium]) for p in due]
-    expected = [ExpectedItem(p.guid, enclosure_url(feed, f, public_url), f.size) for p, f in listed]
-    check = _ReadBack(clean_url(public_url) + feed_key(feed), xml, expected)
-    return _item_diff(before, after), check
+    url_of = enclosure_urls(feed, project.settings.public_url)
+    expected = [
+        ExpectedItem(p.guid, url_of(media), media.size)
+        for p in due
+        for media in [p.record.media[feed.medium_of(p.record.media) or feed.medium]]
+    ]
+    url = clean_url(project.settings.public_url) + feed_key(feed)
+    digests = [item_digest(after.xml[e.guid], e) for e in expected if e.guid in after.xml]
+    if not after.count == len(expected) == len(digests):
+        return _item_diff(before, after), _ReadBack(url, xml, expected), []  # says what is off
+    # Only the items not read back right before: each is read as part of its feed.
+    todo = [e for e, d in zip(expected, digests, strict=True) if not items.read_back_before(d)]
+    if not todo:
+        return _item_diff(before, after), None, digests
+    if len(todo) < len(expected):
+        xml = partial_feed(xml, [after.xml[e.guid] for e in todo])
+    return _item_diff(before, after), _ReadBack(url, xml, todo), digests
 
 
 def _read_back_pool(project: Project) -> Executor:
@@ -198,11 +225,18 @@ def plan_feeds(
     now: datetime,
     descriptions: Descriptions,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
-    """Build every feed from the manifest; return them, the feed artwork, and the manifest."""
-    updates, files, reading = [], [], []
+    """Build every feed from the manifest; return them, the feed artwork, and the manifest.
+
+    The planning's item cache (`.showpipe/cache/`) gives the items whose inputs did not
+    change and the items read back right before; it and the project's episode cache are
+    saved once every feed is built and read back.
+    """
+    updates, files, reading, read = [], [], [], []
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
-    descriptions.render_all(p.episode.description for p in due_all)
+    known = project.cache.json_of if project.cache else None
+    items = ItemCache.of(project.settings, describe=known)
+    descriptions.render_all(p.episode.description for p in due_all if not items.knows(p))
     with _read_back_pool(project) as pool:
         for feed in project.feeds:
             artwork, artwork_path = _feed_artwork(project, feed, manifest)
@@ -212,20 +246,35 @@ def plan_feeds(
             public_url = project.settings.public_url
             due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
             xml = build_feed(
-                feed, due, artwork=artwork, public_url=public_url, descriptions=descriptions
+                feed,
+                due,
+                artwork=artwork,
+                public_url=public_url,
+                descriptions=descriptions,
+                items=items,
             )
             key = feed_key(feed)
             old = storage.get(key)
-            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old, now=now)
-            if check:
+            (added, updated, removed), check, digests = _checked_diff(
+                project, feed, due, xml, old, now=now, items=items
+            )
+            read += digests
+            if check and len(check.expected) < READ_BACK_AT_ONCE_UNDER:
+                read_back(check.url, check.xml, check.expected)  # a few items: at once
+            elif check:
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
             updates.append(
                 FeedUpdate(
                     feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old
                 )
             )
-        for read in reading:
-            read.result()  # FeedError: a feed reads back wrong, and nothing is stored
+        for reading_back in reading:
+            reading_back.result()  # FeedError: a feed reads back wrong, and nothing is stored
+    # Every feed built and read back right: what this run validated and rendered is kept.
+    items.keep_read_back(read)
+    items.save()
+    if project.cache is not None:
+        project.cache.save()
     return updates, files, manifest
 
 

@@ -405,6 +405,11 @@ def _both(*setups: Callable[[Path], None]) -> Callable[[Path], None]:
     return write
 
 
+def _replace_link(path: Path, target: Path) -> None:
+    path.unlink()
+    path.symlink_to(target)
+
+
 def _renamed_feed(project: Path) -> None:
     (project / "feeds" / "videos.yaml").rename(project / "feeds" / "Vidéos ?#.yaml")
 
@@ -432,6 +437,9 @@ PROJECT_WIDE: list[tuple[str, Callable[[Path], None], str]] = [
     ("yaml-dev-zero", lambda p: (p / "episodes" / "bad.yaml").symlink_to("/dev/zero"), r"bad\.yaml:1: (is not a regular file|a link to a file outside)"),  # noqa: E501
     ("yaml-folder", lambda p: (p / "episodes" / "bad.yaml").mkdir(), r"bad\.yaml:1: is a folder"),
     ("yaml-link-out", lambda p: (p / "episodes" / "bad.yaml").symlink_to(_outside(p, "x.yaml", VALID.encode())), r"bad\.yaml:1: a link to a file outside the project"),  # noqa: E501
+    ("config-dev-zero", lambda p: _replace_link(p / "showpipe.toml", Path("/dev/zero")), r"showpipe\.toml: (is not a regular file|a link to a file outside)"),  # noqa: E501
+    ("config-fifo", lambda p: ((p / "showpipe.toml").unlink(), os.mkfifo(p / "showpipe.toml")), r"showpipe\.toml: is not a regular file"),  # noqa: E501
+    ("config-huge", lambda p: (p / "showpipe.toml").write_text("# x\n" * 300_000), r"showpipe\.toml: file is larger than"),  # noqa: E501
     # item 4: two episodes, one name in URLs
     ("slug-case", _both(_episode(VALID, "Ep_1"), _episode(VALID.replace("guid-bad", "g2"), "ep-1")), r"ep-1\.yaml:1: ep-1\.yaml and Ep_1\.yaml both become 'ep-1' in URLs"),  # noqa: E501
     ("slug-nfc-nfd", _both(_episode(VALID, NFC), _episode(VALID.replace("guid-bad", "g2"), NFD)), r"both become 'cafe' in URLs"),  # noqa: E501
@@ -474,16 +482,28 @@ def _assert_refused(
     assert not [p for p in public.rglob("*") if p.is_file() and p.parent != public], "published"
 
 
+EPISODES_AND_FEEDS = [c for c in PROJECT_WIDE if not c[0].startswith("config-")]
+
+
 @pytest.mark.parametrize(
-    ("setup", "message"), [c[1:] for c in PROJECT_WIDE], ids=[c[0] for c in PROJECT_WIDE]
+    ("setup", "message"),
+    [c[1:] for c in EPISODES_AND_FEEDS],
+    ids=[c[0] for c in EPISODES_AND_FEEDS],
 )
-def test_storage_gc_reads_no_project_file(
+def test_storage_gc_reads_no_episode_or_feed_file(
     setup: Callable[[Path], None], message: str, run: Run, project: Path
 ) -> None:
     setup(project)
     with _no_hang():
         result = run("storage", "gc")
     assert result.exit_code == 0 and "No leftovers." in result.output
+
+
+@pytest.mark.parametrize("case", [c for c in PROJECT_WIDE if c[0].startswith("config-")])
+def test_storage_gc_reads_the_settings_as_every_command_does(
+    case: tuple[str, Callable[[Path], None], str], run: Run, project: Path
+) -> None:
+    _assert_refused(run, project, case[1], ("storage", "gc"), case[2])
 
 
 @pytest.mark.parametrize("command", [("publish", "episodes/pilot.yaml"), ("feeds",), ("check",)])

@@ -6,6 +6,7 @@ Precedence is Click's: a flag, then its SHOWPIPE_* environment variable (both re
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Mapping
@@ -15,6 +16,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from showpipe.errors import ConfigError
+from showpipe.inputfiles import MAX_CONFIG_BYTES, UnsafeFile, read_file
 
 CONFIG_FILE = "showpipe.toml"
 DEFAULT_STORAGE = "public"
@@ -109,9 +111,12 @@ def load_settings(root: Path, overrides: Mapping[str, Any] | None = None) -> Set
     """
     values: dict[str, Any] = {}
     path = root / CONFIG_FILE
-    if path.is_file():
+    if os.path.lexists(path):
         try:
-            values = tomllib.loads(path.read_text(encoding="utf-8"))
+            # Checked as every project file is: a regular file inside the project, not huge.
+            values = tomllib.loads(read_file(path, root=root, limit=MAX_CONFIG_BYTES).decode())
+        except UnsafeFile as e:
+            raise ConfigError(f"{path}: {e.problem}") from e
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as e:
             raise ConfigError(f"{path}: {e}") from e
     storage_options = values.pop("s3", {})

@@ -11,8 +11,7 @@ from pathlib import Path
 
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, ValidationError, shown
-from showpipe.model.cache import EpisodeCache
-from showpipe.model.inputfiles import (
+from showpipe.inputfiles import (
     MAX_IMAGE_BYTES,
     MAX_MEDIA_BYTES,
     MAX_TRANSCRIPT_BYTES,
@@ -20,6 +19,7 @@ from showpipe.model.inputfiles import (
     check_file,
     yaml_files,
 )
+from showpipe.model.cache import EpisodeCache
 from showpipe.model.show import Episode, Feed, load_feed
 from showpipe.model.yamlfile import line_in_file
 

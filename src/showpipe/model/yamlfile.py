@@ -20,7 +20,7 @@ from ruamel.yaml.constructor import RoundTripConstructor
 from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from showpipe.errors import shown
-from showpipe.model.inputfiles import MAX_YAML_BYTES, UnsafeFile, read_file
+from showpipe.inputfiles import MAX_YAML_BYTES, UnsafeFile, read_file
 
 
 class YamlProblem(Exception):

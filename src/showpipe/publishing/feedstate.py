@@ -19,7 +19,7 @@ from pathlib import Path
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.model.inputfiles import (
+from showpipe.inputfiles import (
     MAX_IMAGE_BYTES,
     MAX_YAML_BYTES,
     UnsafeFile,

@@ -17,6 +17,7 @@ from pathlib import Path
 
 # Limits per kind of file, far above any honest file (docs/limits.md).
 MAX_YAML_BYTES = 1_000_000
+MAX_CONFIG_BYTES = 1_000_000
 MAX_IMAGE_BYTES = 50_000_000
 MAX_TRANSCRIPT_BYTES = 20_000_000
 MAX_MEDIA_BYTES = 64 << 30  # 64 GiB: a long 4K recording, not a disk image

@@ -1,0 +1,253 @@
+"""Encoding a master into a rendition (MP3, AAC in M4A, Opus), normalised to a loudness target.
+
+One streaming pass: decode -> resample and mix to the rendition's rate and channels ->
+gain -> limiter -> encoder -> muxer, a frame at a time, all in the FFmpeg of PyAV's wheel.
+
+Normalising is a measured gain plus a peak limiter, not FFmpeg's loudnorm: loudnorm works at
+192 kHz and falls back to dynamic compression whenever the gain would push the true peak over
+its ceiling. A constant gain keeps the master's dynamics; the limiter only shaves the few
+peaks the gain pushes over. Lossy encoders move the loudness a little (MP3 and AAC cut the
+top of the spectrum) and make new inter-sample peaks, so the rendition is measured once
+encoded, and encoded once more with the gain corrected if it missed (rare for speech).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import av
+import av.audio.stream
+
+from showpipe.errors import MediaError, shown
+from showpipe.media.loudness import Loudness, measure_loudness
+from showpipe.media.pcm import Filter, Progress, filtered_frames
+
+
+@dataclass(frozen=True)
+class Format:
+    """How one rendition format is encoded and stored."""
+
+    codec: str  # FFmpeg's encoder
+    muxer: str  # FFmpeg's container format
+    suffix: str
+    content_type: str
+    rates: tuple[int, ...]  # the sample rates the encoder takes
+    options: tuple[tuple[str, str], ...] = ()  # muxer options
+
+
+FORMATS: dict[str, Format] = {
+    "mp3": Format("libmp3lame", "mp3", ".mp3", "audio/mpeg", (32000, 44100, 48000)),
+    # faststart: the index up front, so players start before the whole file has arrived.
+    "aac": Format(
+        "aac", "ipod", ".m4a", "audio/mp4", (44100, 48000), (("movflags", "+faststart"),)
+    ),
+    "opus": Format("libopus", "opus", ".opus", "audio/ogg", (48000,)),
+}
+
+# Targets from AES TD1008 (https://www.aes.org/technical/documentDownloads.cfm?docID=731)
+# and Apple's podcast guidance: -16 LUFS stereo, -19 LUFS mono (a mono file sounds as loud
+# as its stereo version 3 LU louder), true peak at most -1 dBTP.
+STEREO_TARGET = -16.0
+MONO_TARGET = -19.0
+TRUE_PEAK = -1.0
+# A rendition this close to the target is kept; further off, it is encoded again.
+TOLERANCE_LU = 0.3
+# The limiter works on samples; lossy coding and reconstruction add up to about this much.
+PEAK_HEADROOM_DB = 0.5
+
+
+def default_target(channels: int) -> float:
+    """The loudness target for a rendition with `channels` channels."""
+    return MONO_TARGET if channels == 1 else STEREO_TARGET
+
+
+@dataclass(frozen=True)
+class EncodeSettings:
+    """What a feed asks of a rendition. `target` None means: no loudness normalisation."""
+
+    format: str = "mp3"
+    bitrate: int = 128_000
+    channels: int = 2
+    sample_rate: int = 44100
+    target: float | None = STEREO_TARGET
+    true_peak: float = TRUE_PEAK
+
+    @property
+    def spec(self) -> Format:
+        return FORMATS[self.format]
+
+    def key(self) -> str:
+        """What names these settings in a cache key: every field that changes the bytes."""
+        target = "off" if self.target is None else f"{self.target:g}"
+        return (
+            f"{self.format}-{self.bitrate}-{self.channels}ch-{self.sample_rate}-"
+            f"{target}-{self.true_peak:g}"
+        )
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A rendition written, with the figures behind it."""
+
+    path: Path
+    settings: EncodeSettings
+    master: Loudness  # the master as it was mixed for this rendition
+    gain: float  # dB applied
+    result: Loudness  # the rendition, measured after encoding
+    passes: int
+
+
+def mixing(settings: EncodeSettings) -> tuple[Filter, ...]:
+    """The filters that bring any audio to the rendition's rate and channels."""
+    layout = "mono" if settings.channels == 1 else "stereo"
+    return (
+        ("aresample", str(settings.sample_rate)),
+        ("aformat", f"sample_fmts=fltp:channel_layouts={layout}"),
+    )
+
+
+def _levelling(gain: float, ceiling: float) -> tuple[Filter, ...]:
+    # level=0: alimiter would otherwise raise the output to full scale after limiting;
+    # latency=1 keeps its 5 ms look-ahead from delaying the audio.
+    limit = min(1.0, max(0.0625, 10 ** (ceiling / 20)))
+    return (
+        ("volume", f"volume={gain:.3f}dB:precision=float"),
+        ("alimiter", f"limit={limit:.5f}:level=0:latency=1:attack=5:release=50"),
+    )
+
+
+def check_settings(settings: EncodeSettings) -> None:
+    """Raises MediaError when the format cannot be encoded with these settings."""
+    if settings.format not in FORMATS:
+        raise MediaError(f"unknown format '{settings.format}' (use {', '.join(FORMATS)})")
+    rates = settings.spec.rates
+    if settings.sample_rate not in rates:
+        known = ", ".join(map(str, rates))
+        raise MediaError(
+            f"{settings.format} takes sample rates {known}, not {settings.sample_rate}"
+        )
+    if settings.channels not in (1, 2):
+        raise MediaError(f"channels must be 1 or 2, not {settings.channels}")
+
+
+def _write(
+    master: Path,
+    out: Path,
+    settings: EncodeSettings,
+    chain: tuple[Filter, ...],
+    progress: Progress | None,
+) -> None:
+    spec = settings.spec
+    options = dict(spec.options)
+    try:
+        with av.open(str(out), "w", format=spec.muxer, options=options) as container:
+            layout = "mono" if settings.channels == 1 else "stereo"
+            stream = container.add_stream(spec.codec, rate=settings.sample_rate, layout=layout)
+            assert isinstance(stream, av.audio.stream.AudioStream)
+            stream.bit_rate = settings.bitrate
+            context = stream.codec_context
+            assert context.format is not None
+            frames = filtered_frames(
+                master,
+                (*chain, ("aformat", f"sample_fmts={context.format.name}")),
+                frame_size=context.frame_size,
+                progress=progress,
+            )
+            for frame in frames:
+                frame.pts = None  # the encoder counts samples itself
+                container.mux(stream.encode(frame))
+            container.mux(stream.encode(None))
+    except av.FFmpegError as e:
+        raise MediaError(f"{shown(out)}: cannot encode from {shown(master)}: {e}") from e
+
+
+def encode_rendition(
+    master: Path,
+    out: Path,
+    settings: EncodeSettings,
+    *,
+    measured: Loudness | None = None,
+    progress: Progress | None = None,
+) -> Encoded:
+    """Encode `master` into `out` with `settings`, normalised; `out` appears whole or not at all.
+
+    Args:
+        master: the recording, only read.
+        out: the rendition to write.
+        settings: format, bitrate, channels, rate and loudness target.
+        measured: the master's loudness after `mixing(settings)`, if already known.
+        progress: told the fraction done.
+
+    Raises:
+        MediaError: the master cannot be decoded, is silent, or the rendition cannot be written.
+    """
+    check_settings(settings)
+    mix = mixing(settings)
+    master_loudness = measured or measure_loudness(master, before=mix)
+    if settings.target is None:
+        gain, ceiling = 0.0, 0.0
+    else:
+        gain = master_loudness.gain_to(settings.target, master)
+        ceiling = settings.true_peak - PEAK_HEADROOM_DB
+    partial = out.with_name(f".{out.name}.{os.getpid()}.part")
+    try:
+        for passes in (1, 2):
+            chain = mix + (_levelling(gain, ceiling) if settings.target is not None else ())
+            _write(master, partial, settings, chain, progress)
+            result = measure_loudness(partial)
+            retry = _correction(settings, result)
+            if retry is None or passes == 2:
+                break
+            gain, ceiling = gain + retry[0], ceiling + retry[1]
+        os.replace(partial, out)
+    finally:
+        partial.unlink(missing_ok=True)
+    return Encoded(out, settings, master_loudness, gain, result, passes)
+
+
+def _correction(settings: EncodeSettings, result: Loudness) -> tuple[float, float] | None:
+    """The (gain, ceiling) changes in dB for a second pass, or None when the first hit."""
+    if settings.target is None:
+        return None
+    miss = settings.target - result.integrated
+    over = result.true_peak - settings.true_peak
+    if abs(miss) <= TOLERANCE_LU and over <= 0:
+        return None
+    return miss, (-over - 0.1) if over > 0 else 0.0
+
+
+def settings_for(
+    format: str = "mp3",
+    *,
+    bitrate: int | None = None,
+    channels: int = 2,
+    sample_rate: int | None = None,
+    loudness: float | None | str = None,
+    true_peak: float = TRUE_PEAK,
+) -> EncodeSettings:
+    """Settings with the documented defaults filled in: 128 kbit/s stereo (64 mono), 44.1 kHz
+    (48 kHz for Opus), -16 LUFS stereo / -19 mono unless `loudness` is a number or "off"."""
+    spec = FORMATS.get(format)
+    if spec is None:
+        raise MediaError(f"unknown format '{format}' (use {', '.join(FORMATS)})")
+    default_rate = 44100 if 44100 in spec.rates else spec.rates[0]
+    default_bitrate = (128_000 if channels == 2 else 64_000) if format != "opus" else 64_000
+    target = (
+        None
+        if loudness == "off"
+        else default_target(channels)
+        if loudness is None
+        else float(loudness)
+    )
+    found = EncodeSettings(
+        format=format,
+        bitrate=bitrate or default_bitrate,
+        channels=channels,
+        sample_rate=sample_rate or default_rate,
+        target=target,
+        true_peak=true_peak,
+    )
+    check_settings(found)
+    return found

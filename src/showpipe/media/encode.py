@@ -185,7 +185,7 @@ def encode_rendition(
     """
     check_settings(settings)
     mix = mixing(settings)
-    master_loudness = measured or measure_loudness(master, before=mix)
+    master_loudness = measured or measure_loudness(master, before=mix, progress=progress)
     if settings.target is None:
         gain, ceiling = 0.0, 0.0
     else:
@@ -196,7 +196,7 @@ def encode_rendition(
         for passes in (1, 2):
             chain = mix + (_levelling(gain, ceiling) if settings.target is not None else ())
             _write(master, partial, settings, chain, progress)
-            result = measure_loudness(partial)
+            result = measure_loudness(partial, progress=progress)
             retry = _correction(settings, result)
             if retry is None or passes == 2:
                 break

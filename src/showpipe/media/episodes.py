@@ -23,6 +23,11 @@ from showpipe.media import (
     tagged_copy,
     timestamp,
 )
+from showpipe.media.encode import FORMATS, Encoded
+from showpipe.media.hashes import HashCache
+from showpipe.media.pcm import probe_duration
+from showpipe.media.renditions import is_master, make_renditions, wanted
+from showpipe.media.renditions import terminal as bars
 from showpipe.model.project import Project, line_naming, load_project, missing_files
 from showpipe.model.show import Episode, Feed
 
@@ -79,16 +84,25 @@ def check_episode(project: Project, episode: Episode) -> list[CheckedMedia]:
     for medium in MEDIA:
         path = episode.media(medium)
         if path is not None:
+            feed = feed_for(project, medium)
             try:
-                info = probe_media(path)
+                info = _probe(path, medium, feed)
             except MediaError as e:
                 # Point at the YAML that names the file, as every input error does.
                 where = f"{shown(episode.source)}:{line_naming(episode.source, path.name)}"
                 raise MediaError(f"{where}: {medium}: {e}") from e
             _check_chapters(episode, path, info.duration)
-            checked.append(CheckedMedia(medium, path, info, feed_for(project, medium)))
+            checked.append(CheckedMedia(medium, path, info, feed))
     check_artwork_of(episode, list({c.feed.name: c.feed for c in checked}.values()))
     return checked
+
+
+def _probe(path: Path, medium: str, feed: Feed) -> MediaInfo:
+    """A published file's type and duration; for a master, its main rendition's type."""
+    if medium == "audio" and is_master(path, feed.encoding):
+        content_type = FORMATS[feed.encoding.format].content_type
+        return MediaInfo(content_type=content_type, duration=probe_duration(path))
+    return probe_media(path)
 
 
 def _picture(path: Path) -> Picture:
@@ -144,6 +158,8 @@ class TaggedMedia:
     medium: str
     info: MediaInfo
     copy: TaggedFile
+    alternate: bool = False  # an encoded alternate rendition (podcast:alternateEnclosure)
+    encoded: Encoded | None = None  # how it was encoded from a master, if it was
 
 
 def _label(episode: Episode, media: CheckedMedia) -> str:
@@ -172,11 +188,40 @@ def tag_episode(
     # An episode's audio is an alternate enclosure of its video and the other way round;
     # only alternates carry podcast:integrity, so only then is the SRI worth a read.
     integrity = len(checked) > 1
+    cache_dir = project.settings.cache_dir
     for media in checked:
         tags = build_tags(project, episode, media, id3_version=id3_version)
-        cache_dir, label = project.settings.cache_dir, _label(episode, media)
+        label = _label(episode, media)
+        if media.medium == "audio" and is_master(media.path, media.feed.encoding):
+            tagged += _tag_renditions(media, tags, label, cache_dir, integrity=integrity)
+            continue
         copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label, integrity=integrity)
         tagged.append(TaggedMedia(media.medium, media.info, copy))
+    return tagged
+
+
+def _tag_renditions(
+    media: CheckedMedia, tags: TagSet, label: str, cache_dir: Path, *, integrity: bool
+) -> list[TaggedMedia]:
+    """Encode (or reuse) a master's renditions, then tag each as the main enclosure would be."""
+    hashes = HashCache(cache_dir)
+    encoded = make_renditions(
+        media.path, wanted(media.feed.encoding), hashes=hashes, cache_dir=cache_dir, bars=bars()
+    )
+    hashes.save()
+    tagged = []
+    for i, rendition in enumerate(encoded):
+        spec = rendition.settings.spec
+        info = MediaInfo(content_type=spec.content_type, duration=media.info.duration)
+        # Alternates carry podcast:integrity, so their SRI is worth computing.
+        copy = tagged_copy(
+            rendition.path,
+            tags,
+            cache_dir=cache_dir,
+            label=label if i == 0 else f"{label}-alt{i}",
+            integrity=integrity or i > 0,
+        )
+        tagged.append(TaggedMedia(media.medium, info, copy, alternate=i > 0, encoded=rendition))
     return tagged
 
 

@@ -114,3 +114,16 @@ def _duration(container: av.container.InputContainer, stream: av.audio.stream.Au
     if stream.duration is not None and stream.time_base is not None:
         return float(stream.duration * stream.time_base)
     return container.duration / av.time_base if container.duration else 0.0
+
+
+def probe_duration(path: Path) -> float:
+    """The duration in seconds of a file's first audio stream, from its header.
+
+    Raises:
+        MediaError: the file cannot be opened, has no audio, or no duration.
+    """
+    with open_audio(path) as (container, stream):
+        duration = _duration(container, stream)
+    if duration <= 0:
+        raise MediaError(f"{shown(path)}: has no duration (empty or truncated recording?)")
+    return duration

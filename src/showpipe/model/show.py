@@ -128,6 +128,27 @@ class Notify(_Strict):
     podcast_index: bool = False  # the Podcast Index's pubnotify
 
 
+class Rendition(_Strict):
+    """How a feed encodes an audio master (docs/encoding.md): unset fields take the defaults
+    there (MP3 128 kbit/s stereo at 44.1 kHz; Opus at 48 kHz; -16 LUFS stereo, -19 mono)."""
+
+    format: Literal["mp3", "aac", "opus"] = "mp3"
+    bitrate: Annotated[int, Field(ge=16, le=320)] | None = None  # kbit/s
+    channels: Literal[1, 2] = 2
+    sample_rate: Literal[32000, 44100, 48000] | None = None
+    # Integrated loudness target in LUFS (BS.1770-4), or "off" to keep the master's level.
+    loudness: Annotated[float, Field(ge=-30, le=-9)] | Literal["off"] | None = None
+    true_peak: Annotated[float, Field(ge=-9, le=0)] = -1.0
+
+
+class Encoding(Rendition):
+    """A feed's main rendition, its alternate renditions, and whether to re-encode files
+    that are already MP3 or M4A (by default they are published as they are)."""
+
+    alternates: list[Rendition] = []
+    reencode: bool = False
+
+
 class Feed(_Strict):
     """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
 
@@ -159,6 +180,7 @@ class Feed(_Strict):
     # Names for podcast:season, by season number (default "Season N").
     seasons: dict[Annotated[int, Field(gt=0)], Annotated[str, Field(max_length=128)]] = {}
     notify: Notify = Notify()
+    encoding: Encoding = Encoding()
 
 
 # --- episodes ----------------------------------------------------------------------------

@@ -168,12 +168,18 @@ def describe_episode(
     slug = slugify(episode.slug) or "episode"
     files: list[tuple[StoredFile, Path]] = []
     media: dict[str, StoredFile] = {}
+    encoded: list[StoredFile] = []  # alternate renditions encoded from a master, tagged
     for copy in tagged:
-        media[copy.medium] = tagged_file(copy, slug)
-        files.append((media[copy.medium], copy.copy.path))
+        stored = tagged_file(copy, slug)
+        files.append((stored, copy.copy.path))
+        if copy.alternate:
+            encoded.append(stored)
+        else:
+            media[copy.medium] = stored
     hashes = HashCache(settings.cache_dir)
     alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
     files += zip(alternates, episode.alternates, strict=True)
+    alternates = encoded + alternates
     poster = image_file(episode.poster, slug, hashes=hashes) if episode.poster else None
     files += [(poster, episode.poster)] if poster and episode.poster else []
     artwork = image_file(episode.artwork, slug, hashes=hashes) if episode.artwork else None

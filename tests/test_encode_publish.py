@@ -1,0 +1,134 @@
+"""Publishing from a master: the feed gets a tagged MP3 and a tagged Opus alternate, both at
+the loudness target, and a republish or a text-only edit encodes nothing again."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import mutagen.mp3
+import mutagen.oggopus
+import pyloudnorm
+import pytest
+from lxml import etree
+
+from masters import at_loudness, decode, speech_like, write_master
+from sampleshow import publish_sample
+from showpipe.config import Settings
+from showpipe.digests import file_digest
+from showpipe.errors import EpisodeError, MediaError
+
+PODCAST = "https://podcastindex.org/namespace/1.0"
+SECONDS = 4.0
+
+
+@pytest.fixture
+def master(project: Path) -> Path:
+    samples = at_loudness(speech_like(SECONDS, 48000, 2), 48000, -26.0)
+    return write_master(project / "episodes" / "media" / "master.wav", samples, 48000, "wav24")
+
+
+@pytest.fixture
+def with_opus_alternate(project: Path) -> None:
+    feed = project / "feeds" / "show.yaml"
+    feed.write_text(feed.read_text() + "encoding:\n  alternates:\n    - format: opus\n")
+
+
+def _item_files(storage_root: Path, guid: str) -> dict[str, Path]:
+    """The enclosure and alternates of one item of the audio feed, by content type."""
+    tree = etree.parse(str(storage_root / "feeds" / "show.xml"))
+    item = tree.xpath("//item[guid=$g]", g=guid)[0]
+    urls = {item.find("enclosure").get("type"): item.find("enclosure").get("url")}
+    for alternate in item.iterfind(f"{{{PODCAST}}}alternateEnclosure"):
+        urls[alternate.get("type")] = alternate.find(f"{{{PODCAST}}}source").get("uri")
+    prefix = "http://localhost:8000/"
+    return {kind: storage_root / url.removeprefix(prefix) for kind, url in urls.items()}
+
+
+def _lufs(path: Path) -> float:
+    samples, rate = decode(path)
+    return float(pyloudnorm.Meter(rate).integrated_loudness(samples))
+
+
+def _renditions(settings: Settings) -> dict[str, int]:
+    folder = settings.cache_dir / "renditions"
+    return {p.name: p.stat().st_mtime_ns for p in folder.iterdir()}
+
+
+@pytest.mark.usefixtures("with_opus_alternate")
+def test_a_wav_master_is_published_as_tagged_renditions_at_the_target(
+    settings: Settings, make_episode: Callable[..., Path], master: Path
+) -> None:
+    before = file_digest(master)
+    chapters = [{"start": 0, "title": "Hello"}, {"start": 2, "title": "Mail"}]
+    episode = make_episode("mastered", audio="media/master.wav", chapters=chapters)
+
+    storage = publish_sample(settings, [episode])
+
+    files = _item_files(storage.root, "guid-mastered")
+    assert set(files) == {"audio/mpeg", "audio/ogg"}
+    mp3 = mutagen.mp3.MP3(files["audio/mpeg"])
+    assert str(mp3.tags["TIT2"]) == "Episode mastered"
+    marks = sorted(mp3.tags.getall("CHAP"), key=lambda c: c.start_time)
+    assert [(c.start_time, str(c.sub_frames["TIT2"])) for c in marks] == [
+        (0, "Hello"),
+        (2000, "Mail"),
+    ]
+    opus = mutagen.oggopus.OggOpus(files["audio/ogg"])
+    assert opus.tags["title"] == ["Episode mastered"]
+    assert opus.tags["CHAPTER002NAME"] == ["Mail"]
+    for path in files.values():
+        assert _lufs(path) == pytest.approx(-16.0, abs=0.5)
+    assert file_digest(master) == before
+
+
+@pytest.mark.usefixtures("with_opus_alternate")
+def test_republishing_or_editing_text_encodes_nothing(
+    settings: Settings, make_episode: Callable[..., Path], master: Path
+) -> None:
+    episode = make_episode("mastered", audio="media/master.wav")
+    publish_sample(settings, [episode])
+    made = _renditions(settings)
+    assert len([name for name in made if not name.endswith(".json")]) == 2
+
+    publish_sample(settings, [episode])
+    make_episode("mastered", audio="media/master.wav", summary="A new summary.")
+    publish_sample(settings, [episode])
+
+    assert _renditions(settings) == made
+
+
+def test_a_new_loudness_target_makes_a_new_rendition(
+    project: Path, settings: Settings, make_episode: Callable[..., Path], master: Path
+) -> None:
+    episode = make_episode("mastered", audio="media/master.wav")
+    publish_sample(settings, [episode])
+    feed = project / "feeds" / "show.yaml"
+    feed.write_text(feed.read_text() + "encoding:\n  loudness: -20\n")
+
+    storage = publish_sample(settings, [episode])
+
+    assert _lufs(_item_files(storage.root, "guid-mastered")["audio/mpeg"]) == pytest.approx(
+        -20.0, abs=0.5
+    )
+
+
+def test_an_undecodable_master_is_refused_at_its_line(
+    project: Path, settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    (project / "episodes" / "media" / "broken.wav").write_bytes(b"RIFF....WAVEjunk" * 64)
+    episode = make_episode("broken", audio="media/broken.wav")
+
+    with pytest.raises(MediaError, match=r"episodes/broken\.yaml:\d+: audio: .*broken\.wav"):
+        publish_sample(settings, [episode])
+    assert not (project / "public").exists()
+
+
+def test_chapters_past_the_end_of_a_master_are_refused(
+    settings: Settings, make_episode: Callable[..., Path], master: Path
+) -> None:
+    chapters = [{"start": 0, "title": "Hello"}, {"start": 10, "title": "Too late"}]
+    episode = make_episode("long", audio="media/master.wav", chapters=chapters)
+
+    with pytest.raises(EpisodeError, match=r"chapters\[1\]\.start: .*master\.wav, which lasts"):
+        publish_sample(settings, [episode])

@@ -3,6 +3,7 @@ the loudness target, and a republish or a text-only edit encodes nothing again."
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,6 +11,7 @@ import mutagen.mp3
 import mutagen.oggopus
 import pyloudnorm
 import pytest
+from click.testing import Result
 from lxml import etree
 
 from masters import at_loudness, decode, speech_like, write_master
@@ -17,6 +19,7 @@ from sampleshow import publish_sample
 from showpipe.config import Settings
 from showpipe.digests import file_digest
 from showpipe.errors import EpisodeError, MediaError
+from showpipe.media.encode import encode_rendition, settings_for
 
 PODCAST = "https://podcastindex.org/namespace/1.0"
 SECONDS = 4.0
@@ -132,3 +135,38 @@ def test_chapters_past_the_end_of_a_master_are_refused(
 
     with pytest.raises(EpisodeError, match=r"chapters\[1\]\.start: .*master\.wav, which lasts"):
         publish_sample(settings, [episode])
+
+
+def test_dry_run_and_check_print_the_loudness_and_gain(
+    run: Callable[..., Result], make_episode: Callable[..., Path], master: Path
+) -> None:
+    make_episode("mastered", audio="media/master.wav")
+
+    dry = run("publish", "--dry-run", "episodes/mastered.yaml")
+    checked = run("check")
+
+    assert dry.exit_code == 0, dry.output
+    line = (
+        r"loudness episodes/media/master\.wav -> mp3 128k: -2[56]\.\d LUFS, LRA [\d.]+ LU, "
+        r"peak -[\d.]+ dBTP; gain \+(9\.9|10\.[01]) dB"
+    )
+    assert re.search(line, dry.output)
+    assert checked.exit_code == 0, checked.output
+    assert re.search(line, checked.output)
+
+
+def test_check_warns_of_an_encoded_file_far_from_the_target(
+    project: Path, run: Callable[..., Result], make_episode: Callable[..., Path], master: Path
+) -> None:
+    quiet = project / "episodes" / "media" / "quiet.mp3"
+    encode_rendition(master, quiet, settings_for("mp3", loudness=-24))
+    make_episode("quiet", audio="media/quiet.mp3")
+
+    result = run("check")
+
+    assert result.exit_code == 0, result.output
+    warning = (
+        r"episodes/media/quiet\.mp3: warning: -24\.\d LUFS.*more than 2 LU from the feed's -16 LUFS"
+    )
+    assert re.search(warning, result.output)
+    assert "quiet.mp3 -> mp3" not in result.output  # published as it is, not encoded

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.lint import Finding, is_public, lint_feed
 from showpipe.media.episodes import media_problems
+from showpipe.media.levels import LevelReport, level_reports
 from showpipe.model.project import load_project, missing_files
 from showpipe.publishing.plan import plan_feeds_only
 from showpipe.storage import Storage
@@ -19,6 +20,7 @@ class CheckReport:
     feeds: int
     episodes: int
     findings: list[Finding]
+    levels: list[LevelReport] = field(default_factory=list)  # each audio file's loudness
 
     @property
     def errors(self) -> list[Finding]:
@@ -46,7 +48,8 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     problems = media_problems(project)
     if problems:
         raise ValidationError(problems)
+    levels = level_reports(project)
     plan = plan_feeds_only(project, storage, now=now)
     public = is_public(settings.public_url)
     findings = [f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public)]
-    return CheckReport(len(project.feeds), len(project.episodes), findings)
+    return CheckReport(len(project.feeds), len(project.episodes), findings, levels)

@@ -184,6 +184,8 @@ def human_size(n: int) -> str:
 
 
 def render_plan(out: Output, plan: Plan) -> None:
+    for level in plan.levels:
+        out.say(f"loudness {level}")
     for path, guid in plan.guids_to_write:
         out.say(f"write guid {guid} into {path.name}")
     for upload in plan.uploads:

@@ -209,6 +209,8 @@ def check(ctx: click.Context, now: datetime | None) -> None:
     out: Output = ctx.obj
     settings = project_settings(ctx)
     report = check_project(settings, open_storage(settings), now=clock(now))
+    for level in report.levels:
+        out.say(f"loudness {level}")
     for finding in report.warnings:
         out.say(str(finding))
     if report.errors:

@@ -92,6 +92,7 @@ class Encoded:
     """A rendition written, with the figures behind it."""
 
     path: Path
+    source: Path  # the master
     settings: EncodeSettings
     master: Loudness  # the master as it was mixed for this rendition
     gain: float  # dB applied
@@ -204,7 +205,7 @@ def encode_rendition(
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
-    return Encoded(out, settings, master_loudness, gain, result, passes)
+    return Encoded(out, master, settings, master_loudness, gain, result, passes)
 
 
 def _correction(settings: EncodeSettings, result: Loudness) -> tuple[float, float] | None:

@@ -74,14 +74,14 @@ def _save_figures(encoded: Encoded) -> None:
     _figures_path(encoded.path).write_text(json.dumps(figures))
 
 
-def find_rendition(path: Path, settings: EncodeSettings) -> Encoded | None:
+def find_rendition(path: Path, master: Path, settings: EncodeSettings) -> Encoded | None:
     """The rendition at `path` with its figures, if it was made (passes=0: made before)."""
     try:
         figures = json.loads(_figures_path(path).read_text())
         if not path.is_file():
             return None
-        master, result = Loudness(**figures["master"]), Loudness(**figures["result"])
-        return Encoded(path, settings, master, float(figures["gain"]), result, 0)
+        measured, result = Loudness(**figures["master"]), Loudness(**figures["result"])
+        return Encoded(path, master, settings, measured, float(figures["gain"]), result, 0)
     except (OSError, ValueError, KeyError, TypeError):
         return None  # not made yet, or its figures are damaged: make it again
 
@@ -108,7 +108,7 @@ def make_renditions(
     """
     digest = hashes.digest(master)
     paths = [rendition_path(cache_dir, digest, s) for s in settings]
-    found = [find_rendition(p, s) for p, s in zip(paths, settings, strict=True)]
+    found = [find_rendition(p, master, s) for p, s in zip(paths, settings, strict=True)]
     todo = [i for i, f in enumerate(found) if f is None]
     if todo:
         paths[0].parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ from showpipe.feeds import (
 )
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
 from showpipe.media.episodes import check_episode, tag_episode
+from showpipe.media.levels import LevelReport, report_encoded
 from showpipe.model.manifest import (
     MANIFEST_KEY,
     FeedRecord,
@@ -82,6 +83,8 @@ class Plan:
     project: Project
     # The stored manifest's version when planned: it is replaced only if still that one.
     manifest_version: str | None = None
+    # The loudness of each master encoded (or reused) for the plan, and the gain applied.
+    levels: list[LevelReport] = field(default_factory=list)
 
     @property
     def changes_anything(self) -> bool:
@@ -255,6 +258,7 @@ def plan_publish(
     records = dict(old_manifest.episodes)
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
+    levels: list[LevelReport] = []
     episodes = {e.source: e for e in project.episodes}
     for episode in chosen:
         if episode.guid is None:
@@ -262,6 +266,7 @@ def plan_publish(
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
         tagged = tag_episode(project, episode, checked[episode.source], id3_version=id3_version)
+        levels += [report_encoded(t.encoded) for t in tagged if t.encoded]
         record, episode_files_ = describe_episode(episode, tagged, project.settings)
         files += episode_files_
         assert episode.guid is not None
@@ -270,7 +275,7 @@ def plan_publish(
     project = replace(project, episodes=list(episodes.values()))
     _check_shared_keys(project, manifest)
     plan = _plan(project, storage, old_manifest, manifest, files, guids, now=now)
-    return replace(plan, manifest_version=version)
+    return replace(plan, manifest_version=version, levels=levels)
 
 
 def _check_shared_keys(project: Project, manifest: Manifest) -> None:

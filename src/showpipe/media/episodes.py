@@ -25,7 +25,7 @@ from showpipe.media import (
 )
 from showpipe.media.encode import FORMATS, Encoded
 from showpipe.media.hashes import HashCache
-from showpipe.media.pcm import probe_duration
+from showpipe.media.pcm import probe_audio
 from showpipe.media.renditions import is_master, make_renditions, wanted
 from showpipe.media.renditions import terminal as bars
 from showpipe.model.project import Project, line_naming, load_project, missing_files
@@ -101,7 +101,7 @@ def _probe(path: Path, medium: str, feed: Feed) -> MediaInfo:
     """A published file's type and duration; for a master, its main rendition's type."""
     if medium == "audio" and is_master(path, feed.encoding):
         content_type = FORMATS[feed.encoding.format].content_type
-        return MediaInfo(content_type=content_type, duration=probe_duration(path))
+        return MediaInfo(content_type=content_type, duration=probe_audio(path)[0])
     return probe_media(path)
 
 

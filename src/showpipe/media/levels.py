@@ -12,12 +12,14 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from showpipe.errors import shown
-from showpipe.media.encode import Encoded, EncodeSettings, mixing
+from showpipe.media.encode import Encoded, EncodeSettings, default_target, mixing
 from showpipe.media.episodes import feed_for
 from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import Loudness, measure_loudness
-from showpipe.media.renditions import is_master, settings_of, wanted
+from showpipe.media.pcm import probe_audio
+from showpipe.media.renditions import is_master, wanted
 from showpipe.model.project import Project
+from showpipe.model.show import Encoding
 
 LOUDNESS_DIR = "loudness"
 # An already-encoded file further than this from its feed's target is worth a warning.
@@ -33,6 +35,7 @@ class LevelReport:
     target: float | None
     gain: float | None  # None: published as it is
     label: str  # the rendition, e.g. "mp3 128k"
+    result: Loudness | None = None  # the rendition, measured once encoded
 
     @property
     def far_off(self) -> bool:
@@ -48,7 +51,9 @@ class LevelReport:
             ", clips" if m.clipped else ""
         )
         if self.gain is not None:
-            return f"{shown(self.path)} -> {self.label}: {figures}; gain {self.gain:+.1f} dB"
+            out = self.result
+            made = f"; out {out.integrated:.1f} LUFS, {out.true_peak:.1f} dBTP" if out else ""
+            return f"{shown(self.path)} -> {self.label}: {figures}; gain {self.gain:+.1f} dB{made}"
         if self.far_off:
             return (
                 f"{shown(self.path)}: warning: {figures}, more than {WARN_LU:g} LU from the "
@@ -65,7 +70,12 @@ def report_encoded(encoded: Encoded) -> LevelReport:
     """The report of a rendition just made or reused."""
     settings = encoded.settings
     return LevelReport(
-        encoded.source, encoded.master, settings.target, encoded.gain, _label(settings)
+        encoded.source,
+        encoded.master,
+        settings.target,
+        encoded.gain,
+        _label(settings),
+        encoded.result,
     )
 
 
@@ -85,8 +95,18 @@ def _measured(path: Path, settings: EncodeSettings | None, *, cache_dir: Path) -
     return found
 
 
+def _target_as_is(path: Path, encoding: Encoding) -> float | None:
+    """The target a file published as it is is held to: its own channels decide the default."""
+    if encoding.loudness == "off":
+        return None
+    if encoding.loudness is not None:
+        return encoding.loudness
+    return default_target(probe_audio(path)[1])
+
+
 def level_reports(project: Project) -> list[LevelReport]:
-    """Every audio file's loudness, measured (or remembered), for `showpipe check`.
+    """Each master's loudness and gain per rendition, and each file published as it is that
+    is far from its target, measured (or remembered), for `showpipe check`.
 
     Raises:
         MediaError: a file cannot be decoded, or a master is silent (the file is named).
@@ -99,9 +119,11 @@ def level_reports(project: Project) -> list[LevelReport]:
             continue
         feed = feed_for(project, "audio")
         if not is_master(path, feed.encoding):
-            target = settings_of(feed.encoding).target
-            measured = _measured(path, None, cache_dir=cache_dir)
-            reports.append(LevelReport(path, measured, target, None, path.suffix[1:]))
+            target = _target_as_is(path, feed.encoding)
+            if target is not None:
+                measured = _measured(path, None, cache_dir=cache_dir)
+                report = LevelReport(path, measured, target, None, path.suffix[1:])
+                reports += [report] if report.far_off else []  # only what needs attention
             continue
         for settings in wanted(feed.encoding):
             measured = _measured(path, settings, cache_dir=cache_dir)

@@ -116,14 +116,14 @@ def _duration(container: av.container.InputContainer, stream: av.audio.stream.Au
     return container.duration / av.time_base if container.duration else 0.0
 
 
-def probe_duration(path: Path) -> float:
-    """The duration in seconds of a file's first audio stream, from its header.
+def probe_audio(path: Path) -> tuple[float, int]:
+    """The duration in seconds and the channel count of a file's first audio stream.
 
     Raises:
         MediaError: the file cannot be opened, has no audio, or no duration.
     """
     with open_audio(path) as (container, stream):
-        duration = _duration(container, stream)
+        duration, channels = _duration(container, stream), stream.channels
     if duration <= 0:
         raise MediaError(f"{shown(path)}: has no duration (empty or truncated recording?)")
-    return duration
+    return duration, channels

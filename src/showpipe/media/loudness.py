@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from showpipe.errors import MediaError, shown
-from showpipe.media.pcm import Filter, Progress, filtered_frames
+from showpipe.media.pcm import Excerpt, Filter, Progress, filtered_frames
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,7 @@ def measure_loudness(
     before: tuple[Filter, ...] = (),
     true_peak: bool = True,
     progress: Progress | None = None,
+    excerpt: Excerpt | None = None,
 ) -> Loudness:
     """Measure a media file's first audio stream, streaming it through FFmpeg's ebur128.
 
@@ -79,6 +80,7 @@ def measure_loudness(
             encoded (a mono downmix measures differently from its stereo source).
         true_peak: measure the true peak (4x oversampled, the slow part) besides the sample peak.
         progress: told how far the measurement is.
+        excerpt: measure only this part, (start, length) in seconds.
 
     Raises:
         MediaError: the file cannot be decoded.
@@ -87,7 +89,7 @@ def measure_loudness(
     chain = (*before, ("ebur128", f"metadata=1:peak={peaks}"))
     last: dict[str, str] = {}
     sample = true = 0.0
-    for frame in filtered_frames(path, chain, progress=progress):
+    for frame in filtered_frames(path, chain, progress=progress, excerpt=excerpt):
         if not frame.metadata:
             continue  # a frame flushed at the end may come without figures
         last = dict(frame.metadata)

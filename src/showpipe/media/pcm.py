@@ -21,6 +21,8 @@ from showpipe.errors import MediaError, shown
 Filter = tuple[str, str]
 # Told the fraction of the input read so far, 0 to 1.
 Progress = Callable[[float], None]
+# A part of a file: (start, length) in seconds.
+Excerpt = tuple[float, float]
 
 
 @contextmanager
@@ -81,6 +83,7 @@ def filtered_frames(
     *,
     frame_size: int = 0,
     progress: Progress | None = None,
+    excerpt: Excerpt | None = None,
 ) -> Iterator[av.AudioFrame]:
     """Decode the first audio stream of `path` through `filters`, yielding what comes out.
 
@@ -89,6 +92,7 @@ def filtered_frames(
         filters: the chain, in order, between FFmpeg's abuffer and abuffersink.
         frame_size: samples per frame out (an encoder's frame size), or 0 for any.
         progress: told how far into the input the decoder is.
+        excerpt: only this part of the file, found by seeking.
 
     Raises:
         MediaError: the file cannot be decoded (the file is named).
@@ -97,7 +101,7 @@ def filtered_frames(
         duration = _duration(container, stream)
         try:
             graph = _graph(stream, filters, frame_size)
-            for frame in container.decode(stream):
+            for frame in _decoded(container, stream, excerpt):
                 graph.push(frame)
                 yield from _pulled(graph)
                 if progress and duration and frame.time is not None:
@@ -108,6 +112,23 @@ def filtered_frames(
             raise MediaError(f"{shown(path)}: cannot decode: {_reason(e)}") from e
     if progress:
         progress(1.0)
+
+
+def _decoded(
+    container: av.container.InputContainer,
+    stream: av.audio.stream.AudioStream,
+    excerpt: Excerpt | None,
+) -> Iterator[av.AudioFrame]:
+    if excerpt is None:
+        yield from container.decode(stream)
+        return
+    start, length = excerpt
+    if stream.time_base is not None:
+        container.seek(int(start / stream.time_base), stream=stream)
+    for frame in container.decode(stream):
+        if frame.time is not None and frame.time >= start + length:
+            return
+        yield frame
 
 
 def _duration(container: av.container.InputContainer, stream: av.audio.stream.AudioStream) -> float:

@@ -4,6 +4,7 @@ the loudness target, and a republish or a text-only edit encodes nothing again."
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -171,3 +172,14 @@ def test_check_warns_of_an_encoded_file_far_from_the_target(
     )
     assert re.search(warning, result.output)
     assert "quiet.mp3 -> mp3" not in result.output  # published as it is, not encoded
+
+
+def test_an_audio_only_file_given_as_video_is_refused(
+    project: Path, settings: Settings, make_episode: Callable[..., Path], media_dir: Path
+) -> None:
+    shutil.copy(media_dir / "tone.m4a", project / "episodes" / "media" / "sound.mp4")
+    episode = make_episode("sound", video="media/sound.mp4")
+
+    with pytest.raises(MediaError, match=r"sound\.yaml:\d+: video: .*sound\.mp4: has no video"):
+        publish_sample(settings, [episode])
+    assert not (project / "public").exists()

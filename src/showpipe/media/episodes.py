@@ -102,7 +102,10 @@ def _probe(path: Path, medium: str, feed: Feed) -> MediaInfo:
     if medium == "audio" and is_master(path, feed.encoding):
         content_type = FORMATS[feed.encoding.format].content_type
         return MediaInfo(content_type=content_type, duration=probe_audio(path)[0])
-    return probe_media(path)
+    info = probe_media(path)
+    if medium == "video" and not info.content_type.startswith("video/"):
+        raise MediaError(f"{shown(path)}: has no video stream (give an audio file as `audio:`)")
+    return info
 
 
 def _picture(path: Path) -> Picture:

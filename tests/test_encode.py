@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import io
 import logging
 from pathlib import Path
 
@@ -15,7 +16,9 @@ from masters import at_loudness, decode, pink_noise, speech_like, write_master
 from showpipe.digests import file_digest
 from showpipe.errors import MediaError
 from showpipe.media.encode import FORMATS, encode_rendition, settings_for
+from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import measure_loudness
+from showpipe.media.renditions import make_renditions
 
 SECONDS = 4.0
 
@@ -146,3 +149,20 @@ def test_impossible_settings_are_refused(options: dict[str, object], message: st
     fmt = str(options.pop("fmt"))
     with pytest.raises(MediaError, match=message):
         settings_for(fmt, **options)  # type: ignore[arg-type]
+
+
+def test_renditions_are_made_in_parallel_with_a_bar_each_then_reused(tmp_path: Path) -> None:
+    master = make_master(tmp_path, signal="speech", channels=2, kind="wav16")
+    wanted = [settings_for("mp3"), settings_for("opus")]
+    cache, bars = tmp_path / "cache", io.StringIO()
+
+    made = make_renditions(master, wanted, hashes=HashCache(cache), cache_dir=cache, bars=bars)
+    again = make_renditions(master, wanted, hashes=HashCache(cache), cache_dir=cache)
+
+    assert [e.passes >= 1 for e in made] == [True, True]
+    assert [e.passes for e in again] == [0, 0]  # found in the cache, with their figures
+    assert [e.path for e in again] == [e.path for e in made]
+    assert [e.gain for e in again] == [e.gain for e in made]
+    lines = bars.getvalue().split("\x1b[K\n")
+    assert any("-> mp3 128k" in line and "100%" in line for line in lines)
+    assert any("-> opus 64k" in line and "100%" in line for line in lines)

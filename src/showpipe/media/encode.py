@@ -117,7 +117,7 @@ def mixing(settings: EncodeSettings) -> tuple[Filter, ...]:
     )
 
 
-def _levelling(gain: float, ceiling: float) -> tuple[Filter, ...]:
+def levelling(gain: float, ceiling: float) -> tuple[Filter, ...]:
     # level=0: alimiter would otherwise raise the output to full scale after limiting;
     # latency=1 keeps its 5 ms look-ahead from delaying the audio.
     limit = min(1.0, max(0.0625, 10 ** (ceiling / 20)))
@@ -207,7 +207,7 @@ def encode_rendition(
             with clock("calibrate"):
                 gain -= _codec_shift(master, partial, settings, gain=gain, ceiling=ceiling)
         for passes in (1, 2):
-            chain = mix + (_levelling(gain, ceiling) if settings.target is not None else ())
+            chain = mix + (levelling(gain, ceiling) if settings.target is not None else ())
             with clock("encode"):
                 _write(master, partial, settings, chain, progress)
             with clock("verify"):
@@ -256,7 +256,7 @@ def _codec_shift(
     excerpt = (duration / 3, CALIBRATE_SECONDS)
     mix = mixing(settings)
     plain = measure_loudness(master, before=mix, true_peak=False, excerpt=excerpt)
-    _write(master, partial, settings, mix + _levelling(gain, ceiling), None, excerpt)
+    _write(master, partial, settings, mix + levelling(gain, ceiling), None, excerpt)
     coded = measure_loudness(partial, true_peak=False)
     shift = coded.integrated - (plain.integrated + gain)
     # A silent or odd excerpt says nothing about the whole: then trust the verification.

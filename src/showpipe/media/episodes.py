@@ -28,6 +28,7 @@ from showpipe.media.hashes import HashCache
 from showpipe.media.pcm import probe_audio
 from showpipe.media.renditions import is_master, make_renditions, wanted
 from showpipe.media.renditions import terminal as bars
+from showpipe.media.video import needs_transcoding, poster_from, probe_video, video_rendition
 from showpipe.model.project import Project, line_naming, load_project, missing_files
 from showpipe.model.show import Episode, Feed
 
@@ -102,6 +103,11 @@ def _probe(path: Path, medium: str, feed: Feed) -> MediaInfo:
     if medium == "audio" and is_master(path, feed.encoding):
         content_type = FORMATS[feed.encoding.format].content_type
         return MediaInfo(content_type=content_type, duration=probe_audio(path)[0])
+    if medium == "video" and needs_transcoding(path):
+        found = probe_video(path)
+        if found.video_codec is None:
+            raise MediaError(f"{shown(path)}: has no video stream (give it as `audio:`)")
+        return MediaInfo(content_type="video/mp4", duration=found.duration)
     info = probe_media(path)
     if medium == "video" and not info.content_type.startswith("video/"):
         raise MediaError(f"{shown(path)}: has no video stream (give an audio file as `audio:`)")
@@ -163,6 +169,7 @@ class TaggedMedia:
     copy: TaggedFile
     alternate: bool = False  # an encoded alternate rendition (podcast:alternateEnclosure)
     encoded: Encoded | None = None  # how it was encoded from a master, if it was
+    poster: Path | None = None  # a frame of the video, when the episode names no poster
 
 
 def _label(episode: Episode, media: CheckedMedia) -> str:
@@ -198,8 +205,15 @@ def tag_episode(
         if media.medium == "audio" and is_master(media.path, media.feed.encoding):
             tagged += _tag_renditions(media, tags, label, cache_dir, integrity=integrity)
             continue
-        copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label, integrity=integrity)
-        tagged.append(TaggedMedia(media.medium, media.info, copy))
+        source = media.path
+        if media.medium == "video" and needs_transcoding(source):
+            source = video_rendition(source, media.feed.encoding, cache_dir=cache_dir)
+        copy = tagged_copy(source, tags, cache_dir=cache_dir, label=label, integrity=integrity)
+        poster = None
+        if media.medium == "video" and episode.poster is None:
+            at = media.feed.encoding.poster_at
+            poster = poster_from(copy.path, copy.digest, at=at, cache_dir=cache_dir)
+        tagged.append(TaggedMedia(media.medium, media.info, copy, poster=poster))
     return tagged
 
 

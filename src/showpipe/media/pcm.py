@@ -50,7 +50,7 @@ def _reason(e: BaseException) -> str:
     return getattr(e, "strerror", None) or str(e)
 
 
-def _graph(
+def build_graph(
     stream: av.audio.stream.AudioStream, filters: Sequence[Filter], frame_size: int
 ) -> av.filter.Graph:
     graph = av.filter.Graph()
@@ -67,7 +67,7 @@ def _graph(
     return graph
 
 
-def _pulled(graph: av.filter.Graph) -> Iterator[av.AudioFrame]:
+def pulled_frames(graph: av.filter.Graph) -> Iterator[av.AudioFrame]:
     while True:
         try:
             frame = graph.pull()
@@ -100,14 +100,14 @@ def filtered_frames(
     with open_audio(path) as (container, stream):
         duration = _duration(container, stream)
         try:
-            graph = _graph(stream, filters, frame_size)
+            graph = build_graph(stream, filters, frame_size)
             for frame in _decoded(container, stream, excerpt):
                 graph.push(frame)
-                yield from _pulled(graph)
+                yield from pulled_frames(graph)
                 if progress and duration and frame.time is not None:
                     progress(min(1.0, frame.time / duration))
             graph.push(None)
-            yield from _pulled(graph)
+            yield from pulled_frames(graph)
         except (av.FFmpegError, ValueError) as e:
             raise MediaError(f"{shown(path)}: cannot decode: {_reason(e)}") from e
     if progress:

@@ -147,6 +147,10 @@ class Encoding(Rendition):
 
     alternates: list[Rendition] = []
     reencode: bool = False
+    # Video feeds: x264's constant quality for a transcoded video (lower is better, 18-28
+    # is sensible), and where the poster frame is taken when an episode names no `poster:`.
+    crf: Annotated[int, Field(ge=0, le=51)] = 23
+    poster_at: Annotated[float, Field(ge=0, lt=1)] = 0.1
 
 
 class Feed(_Strict):

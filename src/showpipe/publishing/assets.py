@@ -180,8 +180,10 @@ def describe_episode(
     alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
     files += zip(alternates, episode.alternates, strict=True)
     alternates = encoded + alternates
-    poster = image_file(episode.poster, slug, hashes=hashes) if episode.poster else None
-    files += [(poster, episode.poster)] if poster and episode.poster else []
+    # No poster given: the frame taken from the video, if there is one.
+    poster_path = episode.poster or next((t.poster for t in tagged if t.poster), None)
+    poster = image_file(poster_path, slug, hashes=hashes) if poster_path else None
+    files += [(poster, poster_path)] if poster and poster_path else []
     artwork = image_file(episode.artwork, slug, hashes=hashes) if episode.artwork else None
     transcripts = [transcript_file(p, slug, hashes=hashes) for p in episode.transcripts]
     images = [c.image for c in episode.chapters if c.image]

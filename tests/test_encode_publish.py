@@ -183,3 +183,13 @@ def test_an_audio_only_file_given_as_video_is_refused(
     with pytest.raises(MediaError, match=r"sound\.yaml:\d+: video: .*sound\.mp4: has no video"):
         publish_sample(settings, [episode])
     assert not (project / "public").exists()
+
+
+def test_an_alternate_the_episode_lists_is_published_tagged(settings: Settings) -> None:
+    storage = publish_sample(settings)
+
+    files = _item_files(storage.root, "5c1d9a7e-8f40-4b7d-a0d3-6e2b9c4f1a02")
+    opus = mutagen.oggopus.OggOpus(files["audio/ogg"])
+    assert opus.tags["title"] == ["On Tools"]
+    assert opus.tags["CHAPTER001NAME"]
+    assert "METADATA_BLOCK_PICTURE" in opus.tags  # the cover

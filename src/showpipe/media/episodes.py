@@ -198,22 +198,47 @@ def tag_episode(
     # An episode's audio is an alternate enclosure of its video and the other way round;
     # only alternates carry podcast:integrity, so only then is the SRI worth a read.
     integrity = len(checked) > 1
-    cache_dir = project.settings.cache_dir
     for media in checked:
+        tagged += _tag_media(project, episode, media, id3_version=id3_version, integrity=integrity)
+    return tagged + _tag_alternates(project, episode, checked, id3_version=id3_version)
+
+
+def _tag_media(
+    project: Project, episode: Episode, media: CheckedMedia, *, id3_version: int, integrity: bool
+) -> list[TaggedMedia]:
+    """Tag one of the episode's media files: a master's renditions, a transcoded video's
+    MP4 (with a poster frame when the episode names none), or the file as it is."""
+    cache_dir = project.settings.cache_dir
+    tags = build_tags(project, episode, media, id3_version=id3_version)
+    label = _label(episode, media)
+    if media.medium == "audio" and is_master(media.path, media.feed.encoding):
+        return _tag_renditions(media, tags, label, cache_dir, integrity=integrity)
+    source = media.path
+    if media.medium == "video" and needs_transcoding(source):
+        source = video_rendition(source, media.feed.encoding, cache_dir=cache_dir)
+    copy = tagged_copy(source, tags, cache_dir=cache_dir, label=label, integrity=integrity)
+    poster = None
+    if media.medium == "video" and episode.poster is None:
+        at = media.feed.encoding.poster_at
+        poster = poster_from(copy.path, copy.digest, at=at, cache_dir=cache_dir)
+    return [TaggedMedia(media.medium, media.info, copy, poster=poster)]
+
+
+def _tag_alternates(
+    project: Project, episode: Episode, checked: list[CheckedMedia], *, id3_version: int
+) -> list[TaggedMedia]:
+    """Tag the renditions the episode lists under `alternates:` like its main enclosure:
+    an app that plays the Opus alternate shows the same title, cover and chapters."""
+    feed = checked[0].feed if checked else feed_for(project, "audio")
+    tagged = []
+    for i, path in enumerate(episode.alternates, start=1):
+        medium = "video" if path.suffix.lower() in (".mp4", ".m4v") else "audio"
+        media = CheckedMedia(medium, path, probe_media(path), feed)
         tags = build_tags(project, episode, media, id3_version=id3_version)
-        label = _label(episode, media)
-        if media.medium == "audio" and is_master(media.path, media.feed.encoding):
-            tagged += _tag_renditions(media, tags, label, cache_dir, integrity=integrity)
-            continue
-        source = media.path
-        if media.medium == "video" and needs_transcoding(source):
-            source = video_rendition(source, media.feed.encoding, cache_dir=cache_dir)
-        copy = tagged_copy(source, tags, cache_dir=cache_dir, label=label, integrity=integrity)
-        poster = None
-        if media.medium == "video" and episode.poster is None:
-            at = media.feed.encoding.poster_at
-            poster = poster_from(copy.path, copy.digest, at=at, cache_dir=cache_dir)
-        tagged.append(TaggedMedia(media.medium, media.info, copy, poster=poster))
+        label = f"{episode.slug}-alternate{i}"
+        cache_dir = project.settings.cache_dir
+        copy = tagged_copy(path, tags, cache_dir=cache_dir, label=label, integrity=True)
+        tagged.append(TaggedMedia(medium, media.info, copy, alternate=True))
     return tagged
 
 

@@ -18,7 +18,7 @@ from showpipe.config import Settings
 from showpipe.digests import data_digest, file_digests
 from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
-from showpipe.media import HashCache, probe_image, probe_media, probe_video_size
+from showpipe.media import HashCache, probe_image, probe_video_size
 from showpipe.media.episodes import TaggedMedia
 from showpipe.model.manifest import EpisodeRecord, StoredFile
 from showpipe.model.show import Episode
@@ -73,22 +73,6 @@ def image_file(path: Path, slug: str, *, hashes: HashCache | None) -> StoredFile
     info = probe_image(path)
     return stored_file(
         path, "art", slug, info.content_type, hashes=hashes, width=info.width, height=info.height
-    )
-
-
-def media_file(path: Path, slug: str, *, hashes: HashCache) -> StoredFile:
-    info = probe_media(path)
-    size = probe_video_size(path) if info.content_type.startswith("video/") else None
-    width, height = size or (None, None)
-    return stored_file(
-        path,
-        "media",
-        slug,
-        info.content_type,
-        hashes=hashes,
-        duration=round(info.duration, 3),
-        width=width,
-        height=height,
     )
 
 
@@ -168,7 +152,7 @@ def describe_episode(
     slug = slugify(episode.slug) or "episode"
     files: list[tuple[StoredFile, Path]] = []
     media: dict[str, StoredFile] = {}
-    encoded: list[StoredFile] = []  # alternate renditions encoded from a master, tagged
+    encoded: list[StoredFile] = []  # alternate renditions, tagged
     for copy in tagged:
         stored = tagged_file(copy, slug)
         files.append((stored, copy.copy.path))
@@ -177,9 +161,8 @@ def describe_episode(
         else:
             media[copy.medium] = stored
     hashes = HashCache(settings.cache_dir)
-    alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
-    files += zip(alternates, episode.alternates, strict=True)
-    alternates = encoded + alternates
+    # Encoded renditions, then the episode's own `alternates:`, all tagged copies.
+    alternates = encoded
     # No poster given: the frame taken from the video, if there is one.
     poster_path = episode.poster or next((t.poster for t in tagged if t.poster), None)
     poster = image_file(poster_path, slug, hashes=hashes) if poster_path else None

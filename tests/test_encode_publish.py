@@ -193,3 +193,19 @@ def test_an_alternate_the_episode_lists_is_published_tagged(settings: Settings) 
     assert opus.tags["title"] == ["On Tools"]
     assert opus.tags["CHAPTER001NAME"]
     assert "METADATA_BLOCK_PICTURE" in opus.tags  # the cover
+
+
+def test_an_encoded_file_is_reencoded_only_when_the_feed_asks(
+    project: Path, settings: Settings
+) -> None:
+    pilot = project / "episodes" / "pilot.yaml"
+    guid = "0b6f2f5e-3d1c-4e0a-9a51-2f0c7f1d8e01"
+    as_is = _item_files(publish_sample(settings, [pilot]).root, guid)["audio/mpeg"]
+    assert _lufs(as_is) == pytest.approx(-18.4, abs=0.5)  # the sample's own level
+    feed = project / "feeds" / "show.yaml"
+    feed.write_text(feed.read_text() + "encoding:\n  reencode: true\n  channels: 1\n")
+
+    again = _item_files(publish_sample(settings, [pilot]).root, guid)["audio/mpeg"]
+
+    assert _lufs(again) == pytest.approx(-19.0, abs=0.5)  # the mono target
+    assert mutagen.mp3.MP3(again).info.bitrate == 64_000  # the mono default

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import mutagen.mp3
 import mutagen.oggopus
+import numpy as np
 import pyloudnorm
 import pytest
 from click.testing import Result
@@ -209,3 +210,15 @@ def test_an_encoded_file_is_reencoded_only_when_the_feed_asks(
 
     assert _lufs(again) == pytest.approx(-19.0, abs=0.5)  # the mono target
     assert mutagen.mp3.MP3(again).info.bitrate == 64_000  # the mono default
+
+
+def test_a_silent_master_is_refused_at_its_line(
+    project: Path, settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    silence = np.zeros((48000 * 2, 2))
+    write_master(project / "episodes" / "media" / "quiet.wav", silence, 48000, "wav16")
+    episode = make_episode("quiet", audio="media/quiet.wav")
+
+    with pytest.raises(MediaError, match=r"quiet\.yaml:\d+: audio: .*quiet\.wav: is silent"):
+        publish_sample(settings, [episode])
+    assert not (project / "public").exists()

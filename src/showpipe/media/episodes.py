@@ -89,13 +89,17 @@ def check_episode(project: Project, episode: Episode) -> list[CheckedMedia]:
             try:
                 info = _probe(path, medium, feed)
             except MediaError as e:
-                # Point at the YAML that names the file, as every input error does.
-                where = f"{shown(episode.source)}:{line_naming(episode.source, path.name)}"
-                raise MediaError(f"{where}: {medium}: {e}") from e
+                raise _pointed(e, episode, medium, path) from e
             _check_chapters(episode, path, info.duration)
             checked.append(CheckedMedia(medium, path, info, feed))
     check_artwork_of(episode, list({c.feed.name: c.feed for c in checked}.values()))
     return checked
+
+
+def _pointed(error: MediaError, episode: Episode, medium: str, path: Path) -> MediaError:
+    """The error pointing at the YAML line that names the file, as every input error does."""
+    where = f"{shown(episode.source)}:{line_naming(episode.source, path.name)}"
+    return MediaError(f"{where}: {medium}: {error}")
 
 
 def _probe(path: Path, medium: str, feed: Feed) -> MediaInfo:
@@ -211,11 +215,14 @@ def _tag_media(
     cache_dir = project.settings.cache_dir
     tags = build_tags(project, episode, media, id3_version=id3_version)
     label = _label(episode, media)
-    if media.medium == "audio" and is_master(media.path, media.feed.encoding):
-        return _tag_renditions(media, tags, label, cache_dir, integrity=integrity)
     source = media.path
-    if media.medium == "video" and needs_transcoding(source):
-        source = video_rendition(source, media.feed.encoding, cache_dir=cache_dir)
+    try:  # a master that cannot be encoded (silent, say) is named by its YAML line
+        if media.medium == "audio" and is_master(source, media.feed.encoding):
+            return _tag_renditions(media, tags, label, cache_dir, integrity=integrity)
+        if media.medium == "video" and needs_transcoding(source):
+            source = video_rendition(source, media.feed.encoding, cache_dir=cache_dir)
+    except MediaError as e:
+        raise _pointed(e, episode, media.medium, media.path) from e
     copy = tagged_copy(source, tags, cache_dir=cache_dir, label=label, integrity=integrity)
     poster = None
     if media.medium == "video" and episode.poster is None:

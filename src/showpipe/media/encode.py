@@ -118,6 +118,7 @@ def mixing(settings: EncodeSettings) -> tuple[Filter, ...]:
 
 
 def levelling(gain: float, ceiling: float) -> tuple[Filter, ...]:
+    """The filters that apply `gain` dB, then hold sample peaks under `ceiling` dBFS."""
     # level=0: alimiter would otherwise raise the output to full scale after limiting;
     # latency=1 keeps its 5 ms look-ahead from delaying the audio.
     limit = min(1.0, max(0.0625, 10 ** (ceiling / 20)))
@@ -290,13 +291,9 @@ def settings_for(
         raise MediaError(f"unknown format '{format}' (use {', '.join(FORMATS)})")
     default_rate = 44100 if 44100 in spec.rates else spec.rates[0]
     default_bitrate = (128_000 if channels == 2 else 64_000) if format != "opus" else 64_000
-    target = (
-        None
-        if loudness == "off"
-        else default_target(channels)
-        if loudness is None
-        else float(loudness)
-    )
+    target: float | None = None  # "off"
+    if loudness != "off":
+        target = default_target(channels) if loudness is None else float(loudness)
     found = EncodeSettings(
         format=format,
         bitrate=bitrate or default_bitrate,

@@ -231,21 +231,31 @@ def _tag_media(
     return [TaggedMedia(media.medium, media.info, copy, poster=poster)]
 
 
+def _alternates_of(
+    project: Project, episode: Episode, checked: list[CheckedMedia]
+) -> list[tuple[CheckedMedia, str]]:
+    """The files the episode lists under `alternates:`, probed, each with its copy's label."""
+    feed = checked[0].feed if checked else feed_for(project, "audio")
+    found = []
+    for i, path in enumerate(episode.alternates, start=1):
+        medium = "video" if path.suffix.lower() in (".mp4", ".m4v") else "audio"
+        found.append(
+            (CheckedMedia(medium, path, probe_media(path), feed), f"{episode.slug}-alternate{i}")
+        )
+    return found
+
+
 def _tag_alternates(
     project: Project, episode: Episode, checked: list[CheckedMedia], *, id3_version: int
 ) -> list[TaggedMedia]:
     """Tag the renditions the episode lists under `alternates:` like its main enclosure:
     an app that plays the Opus alternate shows the same title, cover and chapters."""
-    feed = checked[0].feed if checked else feed_for(project, "audio")
     tagged = []
-    for i, path in enumerate(episode.alternates, start=1):
-        medium = "video" if path.suffix.lower() in (".mp4", ".m4v") else "audio"
-        media = CheckedMedia(medium, path, probe_media(path), feed)
+    cache_dir = project.settings.cache_dir
+    for media, label in _alternates_of(project, episode, checked):
         tags = build_tags(project, episode, media, id3_version=id3_version)
-        label = f"{episode.slug}-alternate{i}"
-        cache_dir = project.settings.cache_dir
-        copy = tagged_copy(path, tags, cache_dir=cache_dir, label=label, integrity=True)
-        tagged.append(TaggedMedia(medium, media.info, copy, alternate=True))
+        copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label, integrity=True)
+        tagged.append(TaggedMedia(media.medium, media.info, copy, alternate=True))
     return tagged
 
 
@@ -313,6 +323,11 @@ def plan_tagging(
         MediaError: a media or image file is invalid.
     """
     project, checked = _check_episodes(settings, episode_files)
+    labelled = []
+    for episode, media_files in checked:
+        labelled += [(episode, media, _label(episode, media)) for media in media_files]
+        alternates = _alternates_of(project, episode, media_files)
+        labelled += [(episode, media, label) for media, label in alternates]
     return [
         (
             media.path,
@@ -320,11 +335,10 @@ def plan_tagging(
                 media.path,
                 build_tags(project, episode, media, id3_version=id3_version),
                 cache_dir=settings.cache_dir,
-                label=_label(episode, media),
+                label=label,
             ),
         )
-        for episode, checked_media in checked
-        for media in checked_media
+        for episode, media, label in labelled
     ]
 
 

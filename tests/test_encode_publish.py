@@ -8,6 +8,7 @@ import shutil
 from collections.abc import Callable
 from pathlib import Path
 
+import av
 import mutagen.mp3
 import mutagen.oggopus
 import numpy as np
@@ -82,6 +83,12 @@ def test_a_wav_master_is_published_as_tagged_renditions_at_the_target(
     opus = mutagen.oggopus.OggOpus(files["audio/ogg"])
     assert opus.tags["title"] == ["Episode mastered"]
     assert opus.tags["CHAPTER002NAME"] == ["Mail"]
+    for path in files.values():  # FFmpeg, as players built on it, finds the chapters too
+        with av.open(str(path)) as container:
+            found = [
+                (c["start"] * c["time_base"], c["metadata"]["title"]) for c in container.chapters()
+            ]
+        assert sorted(found) == [(0, "Hello"), (2, "Mail")]
     for path in files.values():
         assert _lufs(path) == pytest.approx(-16.0, abs=0.5)
     assert file_digest(master) == before

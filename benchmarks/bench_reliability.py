@@ -28,9 +28,9 @@ from showpipe.config import load_settings
 from showpipe.model.manifest import MANIFEST_KEY, encode_manifest
 from showpipe.model.project import load_project
 from showpipe.publishing.lock import exclusive
-from showpipe.publishing.plan import FEED_CACHE, MANIFEST_CACHE, Plan, plan_publish, run_plan
+from showpipe.publishing.plan import Plan, plan_publish, run_plan
 from showpipe.publishing.uploads import upload_files
-from showpipe.storage import Storage, open_storage
+from showpipe.storage import Storage, caching, open_storage
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "tests"))  # the moto server fixture's module
@@ -58,11 +58,11 @@ def baseline_run(plan: Plan, storage: Storage) -> None:
         MANIFEST_KEY,
         encode_manifest(plan.manifest),
         content_type="application/json",
-        cache_control=MANIFEST_CACHE,
+        cache_control=caching.RECORD,
     )
     for feed in plan.feeds:
         storage.put_bytes(
-            feed.key, feed.xml, content_type="application/rss+xml", cache_control=FEED_CACHE
+            feed.key, feed.xml, content_type="application/rss+xml", cache_control=caching.CHANGING
         )
 
 

@@ -44,6 +44,7 @@ from mediafactory import _tone  # noqa: E402
 from showpipe.config import load_settings  # noqa: E402
 from showpipe.digests import file_digest  # noqa: E402
 from showpipe.media import (  # noqa: E402
+    BuildCache,
     ChapterMark,
     Picture,
     TagSet,
@@ -201,7 +202,7 @@ def bench_first_mp3(work: Path) -> None:
     source.read_bytes()  # into the page cache, for both sides alike
     copy, tag = side_by_side(
         lambda: shutil.copyfile(source, plain),
-        lambda: tagged_copy(source, tags, cache_dir=cache, label="long-audio"),
+        lambda: tagged_copy(source, tags, cache=BuildCache(cache), label="long-audio"),
         start_afresh,
     )
     # The copy showpipe makes reserves the file's blocks first, which plain copies do not.
@@ -269,7 +270,13 @@ def _tag_step(path: Path) -> Callable[[], list[TaggedMedia]]:
     """What publish does per episode: probe, check chapters and artwork, tag (or reuse)."""
     project = load_project(load_settings(path.parent.parent))
     episode = project.episode_at(path)
-    return lambda: tag_episode(project, episode, check_episode(project, episode))
+
+    def step() -> list[TaggedMedia]:
+        # a new run each time: the build cache is read from disk, as by a new process
+        cache = BuildCache(project.settings.cache_dir)
+        return tag_episode(project, episode, check_episode(project, episode), cache=cache)
+
+    return step
 
 
 def bench_republish_mp4(work: Path) -> None:

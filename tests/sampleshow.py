@@ -1,4 +1,5 @@
-"""The sample show published in-process at one fixed clock: the tests' shared "publish" step.
+"""The tests' shared helpers: the sample show published in-process at one fixed clock, and
+reading back what was published (a file's digest, a feed's items as an app sees them).
 
 Imported by test modules as `sampleshow` (tests/ is on sys.path, as for s3server and
 faultproxy). Tests that need another clock, other episodes or other plan options say so
@@ -7,9 +8,13 @@ through the parameters, so the difference stays visible in the test.
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import podcastparser
+import xxhash
 
 from showpipe.config import Settings
 from showpipe.model.project import load_project
@@ -57,3 +62,13 @@ def publish_sample(
     storage = LocalStorage(settings.root / "public")
     publish_into(storage, settings, paths, now=now, **options)
     return storage
+
+
+def file_digest(path: Path) -> str:
+    """A file's xxh3-128 digest, computed here independently of showpipe's own hashing."""
+    return xxhash.xxh3_128_hexdigest(path.read_bytes())
+
+
+def items_by_guid(xml: bytes, url: str = "feed") -> dict[str, dict[str, Any]]:
+    """A feed's items as gPodder's podcastparser reads them, by GUID."""
+    return {e["guid"]: e for e in podcastparser.parse(url, io.BytesIO(xml))["episodes"]}

@@ -15,14 +15,14 @@ from click.testing import Result
 
 from faultproxy import FaultProxy
 from s3server import S3Server
+from sampleshow import items_by_guid
 
 Run = Callable[..., Result]
 
 
 def items(public_url: str, name: str = "show") -> dict[str, dict[str, Any]]:
     """The feed's items by GUID, as podcastparser reads them."""
-    xml = requests.get(f"{public_url}feeds/{name}.xml", timeout=10).content
-    return {e["guid"]: e for e in podcastparser.parse("feed", io.BytesIO(xml))["episodes"]}
+    return items_by_guid(requests.get(f"{public_url}feeds/{name}.xml", timeout=10).content)
 
 
 def manifest(server: S3Server, bucket: str) -> dict[str, Any]:
@@ -49,10 +49,15 @@ def test_editing_metadata_updates_tags_and_feeds_and_resends_only_what_changed(
     assert run("publish", "episodes/on-tools.yaml").exit_code == 0
     item = items(s3_env)[guid]
     assert item["title"] == "On Tools, Revised"
-    new_url = item["enclosures"][0]["url"]
-    assert new_url != old_url  # the tags live in the file: a new tagged copy, a new key
-    audio = requests.get(new_url, timeout=10).content
-    assert b"On Tools, Revised" in audio  # ID3 title in the uploaded copy
+    # a typo fix keeps the URL (the key follows the recording, not its tags)...
+    assert item["enclosures"][0]["url"] == old_url
+    fetched = requests.get(old_url, timeout=10)
+    # ...and replaces the object there: new tags, the feed's length follows, and caches
+    # may keep it an hour at most
+    assert b"On Tools, Revised" in fetched.content  # ID3 title in the uploaded copy
+    assert item["enclosures"][0]["file_size"] == len(fetched.content)
+    assert fetched.headers["Cache-Control"] == "public, max-age=3600"
+    assert "media/" not in run("storage", "gc").stdout  # no old copy left behind
     sent = puts(fault_proxy)
     # only the re-tagged media (audio, video, opus alternate), then the record and feeds;
     # artwork, poster, transcript and the other episode's files are not sent again
@@ -77,7 +82,7 @@ def test_unpublish_takes_it_out_of_the_feeds_and_keeps_or_deletes_its_files(
     before = s3_server.keys(s3_bucket)
 
     dry = run("unpublish", "--dry-run", "--delete-media", "episodes/pilot.yaml")
-    assert dry.exit_code == 0 and "remove Pilot" in dry.stdout and "would delete" in dry.stdout
+    assert dry.exit_code == 0 and "remove Pilot" in dry.stdout and "delete media/" in dry.stdout
     assert s3_server.keys(s3_bucket) == before and pilot in items(s3_env)
     assert "unpublished" not in (project / episodes[0]).read_text()
 

@@ -34,15 +34,35 @@ def test_feeds_is_silent_when_nothing_changed(run: Run) -> None:
     assert result.exit_code == 0 and result.output == ""
 
 
-def test_feeds_reports_a_scheduled_episode_going_live(
-    run: Run, make_episode: Callable[..., Path]
+def test_a_scheduled_episode_is_announced_and_a_preview_changes_nothing(
+    run: Run, make_episode: Callable[..., Path], project: Path
 ) -> None:
-    make_episode("later", published="2027-01-01T00:00:00Z")
-    assert run("publish", "--now", "2026-12-01T00:00:00", "episodes/later.yaml").exit_code == 0
-    assert run("feeds", "--now", "2026-12-31T00:00:00").output == ""
-    result = run("feeds", "--now", "2027-01-02T00:00:00")
-    assert result.exit_code == 0
-    assert result.output == "updated http://localhost:8000/feeds/show.xml (+1 -0 items)\n"
+    make_episode("later", published="2099-01-01T09:00:00+01:00")
+    published = run("publish", "episodes/pilot.yaml", "episodes/later.yaml")
+    assert published.exit_code == 0, published.output
+    assert (
+        "scheduled: 'Episode later' joins show.xml at 2099-01-01 09:00 +01:00 "
+        "(the first cron run after that)"
+    ) in published.stdout
+    assert "Episode later" in run("check").stdout
+    feed = project / "public" / "feeds" / "show.xml"
+    live, stamp = feed.read_bytes(), feed.stat().st_mtime_ns
+
+    preview = run("feeds", "--now", "2099-01-02T00:00:00", "--output", "preview")
+    assert preview.exit_code == 0, preview.output
+    assert "Preview as at 2099-01-02" in preview.stdout and "  add Episode later" in preview.stdout
+    assert b"Episode later" in (project / "preview" / "feeds" / "show.xml").read_bytes()
+    assert feed.read_bytes() == live and feed.stat().st_mtime_ns == stamp
+
+    # the next real run behaves as if the preview never happened
+    assert run("feeds").output == "" and feed.read_bytes() == live
+    assert run("publish", "episodes/pilot.yaml").exit_code == 0
+    assert b"Episode later" not in feed.read_bytes()
+
+
+def test_output_is_only_for_previews(run: Run) -> None:
+    result = run("feeds", "--output", "x")
+    assert result.exit_code == 2 and "give --now or --dry-run" in result.stderr
 
 
 def test_invalid_episode_is_one_clear_error_without_traceback(
@@ -124,3 +144,36 @@ def test_republishing_an_unchanged_show_writes_nothing_at_all(run: Run, project:
     assert result.exit_code == 0 and "0 file(s) uploaded" in result.stdout
     # no lease, no manifest, no feed, no page written: nothing to lock when nothing changes
     assert {p: p.stat().st_mtime_ns for p in public.rglob("*")} == before
+
+
+def test_check_and_publish_lint_the_feeds_as_they_will_be_built(
+    run: Run, make_episode: Callable[..., Path], project: Path
+) -> None:
+    assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
+    show = project / "feeds" / "show.yaml"
+    show.write_text(show.read_text().replace("type: episodic", "type: serial"))
+    make_episode("unnumbered")  # not published yet: no episode number in a serial show
+    problem = "item 'Episode unnumbered': error: a serial show needs itunes:episode"
+
+    checked = run("check")
+    assert checked.exit_code == 1 and problem in checked.stderr
+
+    live = (project / "public" / "feeds" / "show.xml").read_bytes()
+    for dry in ([], ["--dry-run"]):
+        refused = run("publish", *dry, "episodes/unnumbered.yaml")
+        assert refused.exit_code == 1 and problem in refused.stderr
+    assert (project / "public" / "feeds" / "show.xml").read_bytes() == live
+    assert "guid-unnumbered" not in (project / "public" / "showpipe" / "manifest.json").read_text()
+
+
+def test_small_episode_artwork_is_a_warning_before_it_goes_out(
+    run: Run, make_episode: Callable[..., Path], project: Path
+) -> None:
+    from mediafactory import make_artwork
+
+    make_artwork(project / "episodes" / "media" / "small.jpg", 600)
+    make_episode("small-art", artwork="media/small.jpg")
+    warning = "small-art.yaml: warning: artwork is 600×600 px; Apple asks for 1400"
+    assert warning in run("check").stdout
+    published = run("publish", "episodes/small-art.yaml")
+    assert published.exit_code == 0 and warning in published.stderr

@@ -11,7 +11,7 @@ import pytest
 import xxhash
 from mediafactory import make_audio
 
-from showpipe.media import TagSet, id3, tagged_copy
+from showpipe.media import BuildCache, TagSet, id3, tagged_copy
 from showpipe.media.copying import PrefixOutgrewRoom, _copy_range_by_reading, copy_with_prefix
 from showpipe.media.id3 import ALIGN_FROM, ALIGNMENT, PADDING, audio_region
 
@@ -46,7 +46,7 @@ def test_a_long_recordings_copy_is_its_audio_exactly_aligned_as_in_the_source(
 ) -> None:
     source = long_recording(tmp_path / "long.mp3", tmp_path)
     before = source.read_bytes()
-    copy = tagged_copy(source, TAGS, cache_dir=tmp_path / "cache", label="long-audio")
+    copy = tagged_copy(source, TAGS, cache=BuildCache(tmp_path / "cache"), label="long-audio")
     assert source.read_bytes() == before
     data = copy.path.read_bytes()
     source_start, source_end = audio_region(source)
@@ -62,7 +62,7 @@ def test_a_long_recordings_copy_is_its_audio_exactly_aligned_as_in_the_source(
 
 
 def test_a_short_recording_gets_the_usual_padding_only(media_dir: Path, tmp_path: Path) -> None:
-    copy = tagged_copy(media_dir / "tone.mp3", TAGS, cache_dir=tmp_path, label="short")
+    copy = tagged_copy(media_dir / "tone.mp3", TAGS, cache=BuildCache(tmp_path), label="short")
     start, _ = audio_region(copy.path)
     assert start - len(copy.path.read_bytes()[:start].rstrip(b"\0")) < PADDING + 16
 
@@ -101,7 +101,7 @@ def test_a_tag_bigger_than_estimated_is_written_whole_all_the_same(
     source = long_recording(tmp_path / "long.mp3", tmp_path)
     start, end = audio_region(source)
     monkeypatch.setattr(id3, "_room_for_tag", lambda tags, align_to: align_to % ALIGNMENT)
-    copy = tagged_copy(source, TAGS, cache_dir=tmp_path / "cache", label="long-audio")
+    copy = tagged_copy(source, TAGS, cache=BuildCache(tmp_path / "cache"), label="long-audio")
     copy_start, _ = audio_region(copy.path)
     assert copy_start % ALIGNMENT == start % ALIGNMENT
     assert copy.path.read_bytes()[copy_start:] == source.read_bytes()[start:end]

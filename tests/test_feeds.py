@@ -28,7 +28,7 @@ from showpipe.feeds.readback import ExpectedItem, read_back
 from showpipe.feeds.text import clean_text
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
-from showpipe.model.show import Episode, load_feed
+from showpipe.model.show import Episode, load_episode, load_feed
 from showpipe.publishing.plan import plan_feeds_only, plan_publish
 from showpipe.storage.local import LocalStorage
 
@@ -341,9 +341,35 @@ def test_changing_a_published_guid_is_refused_and_nothing_is_written(
     before = feed_bytes(published, "show")
     path = settings.episodes_dir / "pilot.yaml"
     path.write_text(path.read_text().replace("0b6f2f5e-3d1c", "ffffffff-3d1c"))
-    with pytest.raises(FeedError, match="would disappear.*'Pilot' \\(0b6f2f5e-3d1c"):
+    with pytest.raises(FeedError, match="would disappear") as refused:
         plan_publish(load_project(settings), published, [path], now=NOW)
+    assert "'Pilot' (0b6f2f5e-3d1c" in str(refused.value)
+    assert "pilot.yaml now has GUID ffffffff-3d1c" in str(refused.value)
+    assert "restore `guid: 0b6f2f5e-3d1c" in str(refused.value)
     assert feed_bytes(published, "show") == before
+
+
+def test_an_episode_moved_into_the_future_is_named_as_the_cause(
+    settings: Settings, published: LocalStorage
+) -> None:
+    path = settings.episodes_dir / "pilot.yaml"
+    episode = load_episode(path)
+    path.write_text(
+        path.read_text()
+        .replace(episode.published.isoformat(), "2030-01-01T09:00:00+00:00")
+        .replace(episode.published.strftime("%Y-%m-%dT%H:%M:%S"), "2030-01-01T09:00:00")
+    )
+    assert load_episode(path).published.year == 2030
+    with pytest.raises(FeedError, match="pilot.yaml's `published` time .*2030.* is after"):
+        plan_feeds_only(load_project(settings), published, now=NOW)
+
+
+def test_a_checkout_missing_an_episode_says_to_pull(
+    settings: Settings, published: LocalStorage
+) -> None:
+    (settings.episodes_dir / "pilot.yaml").unlink()  # a co-host's stale checkout
+    with pytest.raises(FeedError, match="no episode YAML in this checkout has this GUID: pull"):
+        plan_feeds_only(load_project(settings), published, now=NOW)
 
 
 def test_unpublished_episode_may_leave_the_feed(
@@ -412,7 +438,8 @@ def test_cron_on_another_machine_without_media_rebuilds_identical_feeds(
             (elsewhere / folder / path.name).write_bytes(path.read_bytes())
     result = CliRunner().invoke(
         cli,
-        ["-C", str(elsewhere), "--storage", str(published.root), "feeds", "--now", "2026-11-29"],
+        # the real clock: every sample episode is long due
+        ["-C", str(elsewhere), "--storage", str(published.root), "feeds"],
     )
     assert result.exit_code == 0, result.output
     assert result.output == ""
@@ -460,13 +487,11 @@ def test_descriptions_rendered_on_every_core_match_one_by_one(
     markdowns = [
         f"Episode {i}: **bold** and [a link](https://example.com/{i})\n\n- x" for i in range(40)
     ]
-    monkeypatch.setattr(text, "_rendered", {})
-    monkeypatch.setattr(text, "PARALLEL_RENDER_FROM", 0)  # as for a big show: forked processes
-    text.render_all(markdowns)
-    assert set(text._rendered) == set(markdowns)
-    forked = dict(text._rendered)
-    monkeypatch.setattr(text, "_rendered", {})
-    assert {m: render_html(m) for m in markdowns} == forked
-    assert forked[markdowns[3]].startswith(
+    monkeypatch.setattr(text, "PARALLEL_RENDER_FROM", 0)  # as for a big show: worker processes
+    descriptions = text.Descriptions()
+    descriptions.render_all(markdowns)
+    parallel = {m: descriptions.html(m) for m in markdowns}
+    assert parallel == {m: render_html(m) for m in markdowns}
+    assert parallel[markdowns[3]].startswith(
         '<p>Episode 3: <strong>bold</strong> and <a href="https://example.com/3"'
     )

@@ -10,6 +10,7 @@ import pytest
 
 from sampleshow import NOW, publish_sample
 from showpipe.commands.feeds import refresh_feeds
+from showpipe.commands.run import Outcome, Run
 from showpipe.config import Settings
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import read_yaml, read_yaml_fast
@@ -17,26 +18,31 @@ from showpipe.publishing.feedstate import fingerprint, nothing_to_do
 from showpipe.storage.local import LocalStorage
 
 
+def cron(settings: Settings, storage: LocalStorage, now: datetime = NOW) -> Outcome | None:
+    """One `showpipe feeds` run at `now`."""
+    return refresh_feeds(Run(settings, storage, now))
+
+
 @pytest.fixture
 def storage(settings: Settings, make_episode: Callable[..., Path]) -> LocalStorage:
     """The sample published, one episode scheduled for Christmas, then one full cron run."""
     make_episode("xmas", published="2026-12-24T09:00:00+01:00")
     storage = publish_sample(settings)
-    assert refresh_feeds(settings, storage, now=NOW) is not None
+    assert cron(settings, storage, NOW) is not None
     return storage
 
 
 def test_an_unchanged_project_is_recognised(settings: Settings, storage: LocalStorage) -> None:
     assert nothing_to_do(settings, storage, NOW)
-    assert refresh_feeds(settings, storage, now=NOW) is None
+    assert cron(settings, storage, NOW) is None
 
 
 def test_an_edited_yaml_file_means_a_full_run(settings: Settings, storage: LocalStorage) -> None:
     path = settings.episodes_dir / "pilot.yaml"
     path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
     assert not nothing_to_do(settings, storage, NOW)
-    refreshed = refresh_feeds(settings, storage, now=NOW)
-    assert refreshed is not None and refreshed[0].feeds[0].updated == ["The Pilot"]
+    refreshed = cron(settings, storage, NOW)
+    assert refreshed is not None and refreshed.plan.feeds[0].updated == ["The Pilot"]
     assert nothing_to_do(settings, storage, NOW)
 
 
@@ -46,8 +52,8 @@ def test_a_scheduled_episode_falling_due_means_a_full_run(
     assert nothing_to_do(settings, storage, datetime(2026, 12, 24, 7, 59, tzinfo=UTC))
     due = datetime(2026, 12, 24, 8, 0, tzinfo=UTC)
     assert not nothing_to_do(settings, storage, due)
-    refreshed = refresh_feeds(settings, storage, now=due)
-    assert refreshed is not None and refreshed[0].feeds[0].added == ["Episode xmas"]
+    refreshed = cron(settings, storage, due)
+    assert refreshed is not None and refreshed.plan.feeds[0].added == ["Episode xmas"]
 
 
 def test_an_earlier_clock_than_the_last_run_means_a_full_run(
@@ -63,7 +69,7 @@ def test_a_feed_changed_in_storage_means_a_full_run(
     good = feed.read_bytes()
     feed.write_bytes(good.replace(b"<title>", b"<title>x", 1))
     assert not nothing_to_do(settings, storage, NOW)
-    assert refresh_feeds(settings, storage, now=NOW) is not None
+    assert cron(settings, storage, NOW) is not None
     assert feed.read_bytes() == good
 
 
@@ -71,8 +77,8 @@ def test_an_unchanged_feed_is_not_rewritten(settings: Settings, storage: LocalSt
     (settings.cache_dir / "feeds-state.json").unlink()  # force the full run
     feed = storage.root / "feeds" / "show.xml"
     stamp = feed.stat().st_mtime_ns
-    refreshed = refresh_feeds(settings, storage, now=NOW)
-    assert refreshed is not None and not refreshed[0].changes_anything
+    refreshed = cron(settings, storage, NOW)
+    assert refreshed is not None and not refreshed.plan.changes_anything
     assert feed.stat().st_mtime_ns == stamp
 
 
@@ -121,29 +127,26 @@ def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalSto
 
     make_artwork(settings.feeds_dir / "artwork" / "show.jpg", label="New look")
     assert not nothing_to_do(settings, storage, NOW)
-    refreshed = refresh_feeds(settings, storage, now=NOW)
+    refreshed = cron(settings, storage, NOW)
     assert refreshed is not None
-    plan, _ = refreshed
+    plan = refreshed.plan
     assert any(u.needed for u in plan.uploads)
     assert plan.feeds[0].changed and not plan.feeds[1].changed
 
 
-def test_the_fingerprint_reads_each_feed_file_once(
-    settings: Settings, storage: LocalStorage, monkeypatch: pytest.MonkeyPatch
+def test_the_fingerprint_follows_each_feed_yaml_and_the_artwork_it_names(
+    settings: Settings, storage: LocalStorage
 ) -> None:
-    reads: list[Path] = []
-    real_read_bytes = Path.read_bytes
-
-    def counting_read_bytes(self: Path) -> bytes:
-        reads.append(self)
-        return real_read_bytes(self)
-
-    monkeypatch.setattr(Path, "read_bytes", counting_read_bytes)
     before = fingerprint(settings, storage)
-    feed_files = sorted(settings.feeds_dir.glob("*.yaml"))
-    assert feed_files and sorted(p for p in reads if p.parent == settings.feeds_dir) == feed_files
-    # the artwork those bytes name is still hashed: changing only its content is seen
-    monkeypatch.undo()
+    assert fingerprint(settings, storage) == before
+    # any change to a feed's YAML bytes is seen, and undoing it restores the fingerprint
+    feed = settings.feeds_dir / "videos.yaml"
+    text = feed.read_text()
+    feed.write_text(text + "# a comment only\n")
+    assert fingerprint(settings, storage) != before
+    feed.write_text(text)
+    assert fingerprint(settings, storage) == before
+    # the artwork a feed names is hashed by content: the same path with new bytes is seen
     artwork = settings.feeds_dir / "artwork" / "show.jpg"
     assert (read_yaml_fast(settings.feeds_dir / "show.yaml") or {})["artwork"] == "artwork/show.jpg"
     artwork.write_bytes(artwork.read_bytes() + b"\0")

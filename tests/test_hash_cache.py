@@ -1,5 +1,5 @@
-"""The build cache's bookkeeping: its hash file (read once per process, yet never stale, and
-kept tidy) and how tagged copies are found by name."""
+"""The build cache's bookkeeping: its hash file (read by each run, never stale, and kept
+tidy) and how tagged copies are found by name."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ import json
 import os
 from pathlib import Path
 
-from showpipe.media import HashCache
-from showpipe.media.cache import _copies_under
+from showpipe.media import BuildCache, HashCache
 from showpipe.media.hashes import HASHES_FILE, identity
 
 # A remembered hash: these tests are about the bookkeeping, not the hash function.
@@ -70,9 +69,20 @@ def test_tagged_copies_are_found_by_label_content_key_and_tags(tmp_path: Path) -
         f"ep-audio-{a[:15]}-{b}.mp3",  # too short a content key
         f".tagging-ep-audio-{a}-{b}.mp3",  # a write in progress
     ]
+    cache = BuildCache(tmp_path)
+    assert cache.copies_of("ep-audio", ".mp3") == []  # no folder yet
+    cache.copies_dir.mkdir()
     for name in names:
-        (tmp_path / name).write_bytes(b"")
-    assert _copies_under(tmp_path, "ep-audio", ".mp3", b + "0" * 48) == [tmp_path / names[0]]
-    found = _copies_under(tmp_path, "ep-audio", ".mp3")
-    assert found == [tmp_path / names[0], tmp_path / names[1]]
-    assert _copies_under(tmp_path / "none", "ep-audio", ".mp3") == []
+        (cache.copies_dir / name).write_bytes(b"")
+    cache.changed()
+    mine = cache.copies_of("ep-audio", ".mp3", b + "0" * 48)
+    assert mine == [cache.copies_dir / names[0]]
+    found = cache.copies_of("ep-audio", ".mp3")
+    assert found == [cache.copies_dir / names[0], cache.copies_dir / names[1]]
+
+
+def test_two_runs_caches_are_independent(tmp_path: Path) -> None:
+    audio = remembered(tmp_path)
+    first, second = HashCache(tmp_path / "cache"), HashCache(tmp_path / "cache")
+    first.remember(audio, "f" * 32)  # not saved: a run that is still going
+    assert second.known(audio) == HASH

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-import podcastparser
 import pytest
 from click.testing import CliRunner, Result
 from mediafactory import make_artwork, make_audio
 
+from sampleshow import items_by_guid
 from showpipe.cli import cli
 from terminal import run_on_terminal
 
@@ -43,10 +42,6 @@ def showpipe(project: Path, *args: str) -> Result:
     return CliRunner().invoke(cli, ["-C", str(project), *args], catch_exceptions=False)
 
 
-def items(xml: bytes, url: str) -> dict[str, dict]:
-    return {e["guid"]: e for e in podcastparser.parse(url, io.BytesIO(xml))["episodes"]}
-
-
 def test_import_keeps_every_guid_date_and_number(tmp_path: Path, old_host: str) -> None:
     project = tmp_path / "new"
     result = showpipe(project, "import", old_host + "feed.xml")
@@ -56,15 +51,16 @@ def test_import_keeps_every_guid_date_and_number(tmp_path: Path, old_host: str) 
         "the-baker-at-3-a-m-other-stories.yaml",
         "trailer.yaml",
     ]
-    assert showpipe(project, "check").exit_code == 0
+    checked = showpipe(project, "check")
+    assert checked.exit_code == 0, checked.output
     published = showpipe(project, "publish", *map(str, (project / "episodes").glob("*.yaml")))
     assert published.exit_code == 0, published.output
 
     original = (tmp_path / "old-host" / "feed.xml").read_bytes()
     new = (project / "public" / "feeds" / "show.xml").read_bytes()
     before, after = (
-        items(original, old_host + "feed.xml"),
-        items(new, "http://localhost:8000/feeds/show.xml"),
+        items_by_guid(original, old_host + "feed.xml"),
+        items_by_guid(new, "http://localhost:8000/feeds/show.xml"),
     )
     assert sorted(after) == sorted(before) == ["https://nightshift.example/?p=17", "nsr-0002"]
     for guid, old in before.items():
@@ -115,7 +111,7 @@ def test_import_with_download_republishes_the_media_from_here(
         == 0
     )
     new = (project / "public" / "feeds" / "show.xml").read_bytes()
-    after = items(new, "http://localhost:8000/feeds/show.xml")
+    after = items_by_guid(new, "http://localhost:8000/feeds/show.xml")
     enclosure = after["nsr-0002"]["enclosures"][0]
     assert enclosure["url"].startswith(
         "http://localhost:8000/media/the-baker-at-3-a-m-other-stories-"

@@ -1,4 +1,4 @@
-"""`showpipe check` lints built feeds against FEED-SPEC.md: errors fail, warnings do not."""
+"""`showpipe check` lints built feeds against docs/feed-rules.md: errors fail, warnings do not."""
 
 from __future__ import annotations
 

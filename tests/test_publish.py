@@ -136,7 +136,7 @@ def test_dry_run_plan_changes_nothing(
     before = path.read_bytes()
     storage = LocalStorage(settings.root / "public")
     plan = plan_publish(load_project(settings), storage, [path], now=NOW)
-    assert plan.guids_to_write and all(u.needed for u in plan.uploads)
+    assert [w.key for w in plan.yaml_writes] == ["guid"] and all(u.needed for u in plan.uploads)
     assert [f.added for f in plan.feeds] == [["Episode fresh"], []]
     assert path.read_bytes() == before
     assert not storage.root.exists()
@@ -223,3 +223,46 @@ def test_a_version_1_manifest_of_sha256_values_is_upgraded_on_the_next_publish(
     _, parsed = parse(storage, "show")
     for item in parsed["episodes"]:
         assert stored_path(storage, item["enclosures"][0]["url"]).is_file()
+
+
+def _audio_key(storage: LocalStorage, guid: str) -> str:
+    return str(read_manifest(storage).episodes[guid].media["audio"].key)
+
+
+def test_a_new_recording_gets_a_new_url_and_a_tag_change_keeps_it(
+    settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    from mediafactory import make_audio
+
+    recording = settings.episodes_dir / "media" / "fresh.mp3"
+    make_audio(recording, 1.0)
+    path = make_episode("fresh", audio="media/fresh.mp3")
+    storage = publish_sample(settings, [path])
+    first = _audio_key(storage, "guid-fresh")
+    path.write_text(path.read_text().replace("Episode fresh", "Episode fresh, typo fixed"))
+    publish_sample(settings, [path])
+    assert _audio_key(storage, "guid-fresh") == first
+    make_audio(recording, 1.5, pitch=330.0)  # re-edited and exported again
+    publish_sample(settings, [path])
+    second = _audio_key(storage, "guid-fresh")
+    assert second != first and (storage.root / second).is_file()
+
+
+def test_media_published_before_keys_followed_recordings_keep_their_url(
+    settings: Settings,
+) -> None:
+    storage = publish_sample(settings)
+    guid = "0b6f2f5e-3d1c-4e0a-9a51-2f0c7f1d8e01"  # the pilot
+    manifest_file = storage.root / "showpipe" / "manifest.json"
+    data = json.loads(manifest_file.read_text())
+    legacy = data["episodes"][guid]["media"]["audio"]
+    old_key = legacy["key"].replace(legacy["key"][-16:-4], "0123456789ab")  # an older scheme
+    (storage.root / old_key).write_bytes((storage.root / legacy["key"]).read_bytes())
+    legacy.update(key=old_key, recording=None)
+    manifest_file.write_text(json.dumps(data))
+
+    path = settings.episodes_dir / "pilot.yaml"
+    path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
+    publish_sample(settings, [path])
+    assert _audio_key(storage, guid) == old_key
+    assert read_manifest(storage).episodes[guid].media["audio"].recording is not None

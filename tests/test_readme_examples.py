@@ -1,21 +1,31 @@
-"""The README's feed and episode examples are valid files, with every field they show."""
+"""The documented examples work: the feed and episode YAML of docs/formats.md load with every
+field they show, and the README's "Start your own show" publishes a show."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
+import podcastparser
+import pytest
+from click.testing import CliRunner
+from mediafactory import make_artwork, make_audio
+
+from showpipe.cli import cli
 from showpipe.model.show import load_episode, load_feed
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+REPO = Path(__file__).resolve().parent.parent
+FORMATS = (REPO / "docs" / "formats.md").read_text()
+README = (REPO / "README.md").read_text()
 
 
 def example(heading: str) -> str:
-    return README.split(heading)[1].split("```yaml")[1].split("```")[0]
+    return FORMATS.split(heading)[1].split("```yaml")[1].split("```")[0]
 
 
 def test_the_feed_example_loads(tmp_path: Path) -> None:
     path = tmp_path / "show.yaml"
-    path.write_text(example("### A feed: `feeds/<name>.yaml`"))
+    path.write_text(example("## A feed: `feeds/<name>.yaml`"))
     feed = load_feed(path)
     assert feed.locked and feed.funding and feed.license and feed.update_frequency
     assert feed.podroll and feed.seasons == {1: "Making the show"}
@@ -23,7 +33,44 @@ def test_the_feed_example_loads(tmp_path: Path) -> None:
 
 def test_the_episode_example_loads(tmp_path: Path) -> None:
     path = tmp_path / "on-tools.yaml"
-    path.write_text(example("### An episode: `episodes/<slug>.yaml`"))
+    path.write_text(example("## An episode: `episodes/<slug>.yaml`"))
     episode = load_episode(path)
     assert episode.alternates == [tmp_path / "media" / "on-tools.opus"]
     assert episode.poster and episode.soundbites and not episode.unpublished
+
+
+def test_the_remote_media_example_loads(tmp_path: Path) -> None:
+    path = tmp_path / "imported.yaml"
+    required = "title: Old\npublished: 2020-01-01T00:00:00Z\nsummary: s\ndescription: d\n"
+    path.write_text(required + example("### Media kept on another host"))
+    episode = load_episode(path)
+    assert episode.remote_audio and episode.remote_audio.length == 24567890
+    assert episode.remote_transcripts and episode.chapters_url
+
+
+def test_the_readme_walkthrough_starts_a_show(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The README's walkthrough as written: the feed YAML, new, check, publish and feeds."""
+    walkthrough = README.split("## Start your own show")[1].split("\n## ")[0]
+    project = tmp_path / "my-show"
+    (project / "feeds").mkdir(parents=True)
+    (project / "feeds" / "show.yaml").write_text(walkthrough.split("```yaml")[1].split("```")[0])
+    make_artwork(project / "feeds" / "artwork" / "show.jpg", 1400)
+    monkeypatch.chdir(project)  # `cd ~/my-show`
+
+    def showpipe(*args: str) -> str:
+        assert f"showpipe {args[0]}" in walkthrough
+        result = CliRunner().invoke(cli, list(args), catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    showpipe("new", "Our first episode")
+    make_audio(project / "episodes" / "media" / "our-first-episode.mp3", 2.0)
+    showpipe("check")
+    showpipe("publish", "episodes/our-first-episode.yaml")
+    xml = (project / "public" / "feeds" / "show.xml").read_bytes()
+    parsed = podcastparser.parse("http://localhost:8000/feeds/show.xml", io.BytesIO(xml))
+    assert parsed["title"] == "My Show"
+    assert [e["title"] for e in parsed["episodes"]] == ["Our first episode"]
+    assert showpipe("feeds") == ""

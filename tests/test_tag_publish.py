@@ -10,12 +10,12 @@ from pathlib import Path
 import mutagen.id3
 import mutagen.mp4
 import pytest
-import xxhash
 from click.testing import Result
 from mediafactory import make_artwork
 from PIL import Image
 
 from sampleshow import NOW, publish_sample
+from sampleshow import file_digest as digest
 from showpipe.config import Settings
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
@@ -23,10 +23,6 @@ from showpipe.publishing.plan import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage.local import LocalStorage
 
 Run = Callable[..., Result]
-
-
-def digest(path: Path) -> str:
-    return xxhash.xxh3_128_hexdigest(path.read_bytes())
 
 
 def tagged_files(settings: Settings) -> list[Path]:

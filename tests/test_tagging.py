@@ -16,11 +16,12 @@ import mutagen.flac
 import mutagen.id3
 import mutagen.mp4
 import pytest
-import xxhash
 from mediafactory import make_artwork, make_audio, make_video
 
+from sampleshow import file_digest as digest
 from showpipe.errors import MediaError, shown
 from showpipe.media import (
+    BuildCache,
     ChapterMark,
     HashCache,
     Picture,
@@ -82,10 +83,6 @@ def sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def digest(path: Path) -> str:
-    return xxhash.xxh3_128_hexdigest(path.read_bytes())
-
-
 @pytest.mark.parametrize("source", FORMATS, indirect=True)
 def test_ffmpeg_reads_the_tags_and_chapters_and_the_source_is_untouched(
     source: Path, sources: Path, tmp_path: Path
@@ -96,7 +93,7 @@ def test_ffmpeg_reads_the_tags_and_chapters_and_the_source_is_untouched(
         # FFmpeg reads ID3v2.4 sub-frame sizes as plain integers, not synchsafe, so it drops
         # a v2.4 chapter with an image; see test_id3v23_for_old_players for images.
         tags = replace(tags, chapters=tuple(replace(c, image=None) for c in tags.chapters))
-    copy = tagged_copy(source, tags, cache_dir=tmp_path / "cache", label="ep-audio")
+    copy = tagged_copy(source, tags, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
     assert sha(source) == before
     assert copy.path.parent == tmp_path / "cache" / "tagged" and not copy.reused
     assert (copy.size, copy.digest) == (copy.path.stat().st_size, digest(copy.path))
@@ -123,7 +120,7 @@ def test_mp3_has_apples_podcast_frames_and_chapter_frames(
     source: Path, sources: Path, tmp_path: Path
 ) -> None:
     tags = make_tags(sources)
-    path = tagged_copy(source, tags, cache_dir=tmp_path, label="ep-audio").path
+    path = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep-audio").path
     tag = mutagen.id3.ID3(path)
     assert tag.version == (2, 4, 0)
     assert tag["PCST"].value == 1
@@ -149,7 +146,7 @@ def test_mp3_has_apples_podcast_frames_and_chapter_frames(
 @pytest.mark.parametrize("source", ["tone.mp3"], indirect=True)
 def test_id3v23_for_old_players(source: Path, sources: Path, tmp_path: Path) -> None:
     tags = make_tags(sources, id3_version=3)
-    path = tagged_copy(source, tags, cache_dir=tmp_path, label="ep-audio").path
+    path = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep-audio").path
     tag = mutagen.id3.ID3(path, translate=False)
     assert tag.version == (2, 3, 0)
     assert "TDRC" not in tag and tag["TYER"].text == ["2026"]
@@ -167,7 +164,7 @@ def test_id3v23_for_old_players(source: Path, sources: Path, tmp_path: Path) -> 
 @pytest.mark.parametrize("source", ["clip.mp4", "tone.m4a"], indirect=True)
 def test_mp4_atoms_chapters_and_fast_start(source: Path, sources: Path, tmp_path: Path) -> None:
     tags = make_tags(sources)
-    path = tagged_copy(source, tags, cache_dir=tmp_path, label="ep-video").path
+    path = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep-video").path
     parsed = mutagen.mp4.MP4(path)
     atoms = parsed.tags
     assert atoms["stik"] == [21] and atoms["pcst"] is True
@@ -208,7 +205,9 @@ def _packets(path: Path) -> dict[str, list[bytes]]:
 @pytest.mark.parametrize("source", ["tone.opus", "tone.flac"], indirect=True)
 def test_vorbis_comments_picture_and_chapters(source: Path, sources: Path, tmp_path: Path) -> None:
     tags = make_tags(sources)
-    parsed = mutagen.File(tagged_copy(source, tags, cache_dir=tmp_path, label="ep-audio").path)
+    parsed = mutagen.File(
+        tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep-audio").path
+    )
     comments = parsed.tags
     assert comments["TITLE"] == [tags.title] and comments["TRACKNUMBER"] == ["2"]
     assert comments["DATE"] == ["2026-11-16"] and comments["PODCASTURL"] == [tags.feed_url]
@@ -227,34 +226,34 @@ def test_unchanged_source_and_tags_reuse_the_copy_without_reading_the_source(
     source: Path, sources: Path, tmp_path: Path
 ) -> None:
     tags = make_tags(sources)
-    first = tagged_copy(source, tags, cache_dir=tmp_path, label="ep")
+    first = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep")
     written = first.path.stat().st_mtime_ns
-    again = tagged_copy(source, tags, cache_dir=tmp_path, label="ep")
+    again = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep")
     assert again.reused and again.path == first.path and again.digest == first.digest
     assert again.path.stat().st_mtime_ns == written
     # Same bytes at a new path (a moved recording): found by content, not retagged.
     moved = Path(shutil.copy(source, tmp_path / f"moved{source.suffix}"))
-    assert tagged_copy(moved, tags, cache_dir=tmp_path, label="ep").path == first.path
+    assert tagged_copy(moved, tags, cache=BuildCache(tmp_path), label="ep").path == first.path
     # Touched, same content: compared by content once more, and still reused.
     os.utime(source, ns=(1, 1))
-    assert tagged_copy(source, tags, cache_dir=tmp_path, label="ep").path == first.path
+    assert tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep").path == first.path
 
 
 @pytest.mark.parametrize("source", ["tone.mp3", "clip.mp4"], indirect=True)
 def test_an_unchanged_source_is_not_even_read(source: Path, sources: Path, tmp_path: Path) -> None:
     tags = make_tags(sources)
-    first = tagged_copy(source, tags, cache_dir=tmp_path, label="ep")
+    first = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep")
     # Rewrite the recording in place keeping its size and times, so its identity (path,
     # size, mtime, inode) is unchanged: the cache must trust it without reading it.
     stat = source.stat()
     with source.open("r+b") as f:
         f.write(b"\0" * stat.st_size)
     os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    again = tagged_copy(source, tags, cache_dir=tmp_path, label="ep")
+    again = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep")
     assert again.reused and again.path == first.path
     # A real change of content (and so of mtime) is noticed.
     make_audio(source, 1.0) if source.suffix == ".mp3" else make_video(source, 1.0)
-    assert not tagged_copy(source, tags, cache_dir=tmp_path, label="ep").reused
+    assert not tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep").reused
     assert HashCache(tmp_path).known(source) in (None, digest(source))
 
 
@@ -262,12 +261,16 @@ def test_an_unchanged_source_is_not_even_read(source: Path, sources: Path, tmp_p
 def test_new_tags_or_new_audio_make_a_new_copy_and_drop_the_old(
     source: Path, sources: Path, tmp_path: Path
 ) -> None:
-    first = tagged_copy(source, make_tags(sources), cache_dir=tmp_path, label="ep")
-    retitled = tagged_copy(source, make_tags(sources, title="New"), cache_dir=tmp_path, label="ep")
+    first = tagged_copy(source, make_tags(sources), cache=BuildCache(tmp_path), label="ep")
+    retitled = tagged_copy(
+        source, make_tags(sources, title="New"), cache=BuildCache(tmp_path), label="ep"
+    )
     assert not retitled.reused and retitled.path != first.path
     assert not first.path.exists()
     make_audio(source, 1.0, pitch=300.0)  # a re-exported recording
-    redone = tagged_copy(source, make_tags(sources, title="New"), cache_dir=tmp_path, label="ep")
+    redone = tagged_copy(
+        source, make_tags(sources, title="New"), cache=BuildCache(tmp_path), label="ep"
+    )
     assert not redone.reused and redone.digest != retitled.digest
     assert [p.name for p in (tmp_path / "tagged").iterdir()] == [redone.path.name]
 
@@ -278,9 +281,9 @@ def test_new_cover_content_at_the_same_path_retags(
 ) -> None:
     cover = Path(shutil.copy(sources / "cover.png", tmp_path / "cover.png"))
     tags = make_tags(sources, cover=Picture(cover, "image/png"))
-    first = tagged_copy(source, tags, cache_dir=tmp_path / "c", label="ep")
+    first = tagged_copy(source, tags, cache=BuildCache(tmp_path / "c"), label="ep")
     make_artwork(cover, 80, color=(0, 0, 0))
-    assert not tagged_copy(source, tags, cache_dir=tmp_path / "c", label="ep").reused
+    assert not tagged_copy(source, tags, cache=BuildCache(tmp_path / "c"), label="ep").reused
     assert not first.path.exists()
 
 
@@ -288,7 +291,7 @@ def test_new_cover_content_at_the_same_path_retags(
 def test_read_back_mismatch_names_the_file_and_the_fields(
     source: Path, sources: Path, tmp_path: Path
 ) -> None:
-    copy = tagged_copy(source, make_tags(sources), cache_dir=tmp_path, label="ep")
+    copy = tagged_copy(source, make_tags(sources), cache=BuildCache(tmp_path), label="ep")
     other = make_tags(sources, title="Something else", chapters=())
     with pytest.raises(MediaError) as raised:
         verify_tags(copy.path, other, name=source)
@@ -308,7 +311,7 @@ def test_existing_tags_of_the_source_are_replaced(
     old.save(source)
     with source.open("ab") as f:
         f.write(b"TAG" + b"\0" * 125)  # an ID3v1 tag at the end
-    path = tagged_copy(source, make_tags(sources), cache_dir=tmp_path, label="ep").path
+    path = tagged_copy(source, make_tags(sources), cache=BuildCache(tmp_path), label="ep").path
     tag = mutagen.id3.ID3(path)
     assert tag["TIT2"].text == ["Ünïcode & Friends"] and len(tag.getall("CHAP")) == 2
     assert not path.read_bytes().endswith(b"\0" * 125)
@@ -320,12 +323,12 @@ def test_a_copy_deleted_from_the_cache_meanwhile_is_written_again(
     """Within one process too: the cache's listing is remembered, the file is not trusted."""
     source = Path(shutil.copy(media_dir / "tone.mp3", tmp_path / "tone.mp3"))
     tags = make_tags(media_dir)
-    first = tagged_copy(source, tags, cache_dir=tmp_path / "cache", label="ep-audio")
-    assert find_tagged_copy(source, tags, cache_dir=tmp_path / "cache", label="ep-audio")
+    first = tagged_copy(source, tags, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
+    assert find_tagged_copy(source, tags, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
     folder = first.path.parent
     stamp = folder.stat().st_mtime_ns
     first.path.unlink()
     os.utime(folder, ns=(stamp, stamp))  # as if within the same clock tick
-    again = tagged_copy(source, tags, cache_dir=tmp_path / "cache", label="ep-audio")
+    again = tagged_copy(source, tags, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
     assert not again.reused and again.path.is_file()
     assert again.digest == first.digest  # the same bytes, written again

@@ -16,7 +16,7 @@ from showpipe.model.manifest import StoredFile
 from showpipe.model.project import load_project
 from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.publishing.uploads import LIST_FROM, Upload, verify_uploads
-from showpipe.storage import open_storage
+from showpipe.storage import PutItem, open_storage
 from showpipe.storage.local import LocalStorage
 from showpipe.storage.s3 import S3Storage, load_s3_config
 
@@ -72,10 +72,7 @@ def test_an_object_missing_or_short_after_upload_stops_the_run(
     storage = S3Storage(
         load_s3_config(f"s3://{s3_bucket}/show", {"endpoint_url": s3_server.endpoint})
     )
-    for upload in uploads[1:]:
-        storage.put_file(
-            upload.file.key, upload.source, content_type="audio/mpeg", cache_control="x"
-        )
+    storage.put_files([PutItem(u.file.key, u.source, "audio/mpeg", "x") for u in uploads[1:]])
     if fault == "short":
         storage.put_bytes(
             uploads[0].file.key, b"x" * 999, content_type="audio/mpeg", cache_control="x"
@@ -90,8 +87,7 @@ def test_a_local_folder_is_checked_by_listing_too(tmp_path: Path) -> None:
     source.mkdir()
     uploads = uploads_of(source, [10 + i for i in range(LIST_FROM + 2)])
     storage = LocalStorage(tmp_path / "public")
-    for upload in uploads:
-        storage.put_file(upload.file.key, upload.source, content_type="", cache_control="")
+    storage.put_files([PutItem(u.file.key, u.source, "", "") for u in uploads])
     verify_uploads(uploads, storage)
     assert storage.list_sizes("media/") == {u.file.key: u.file.size for u in uploads}
     (tmp_path / "public" / "media" / "f005.mp3").write_bytes(b"")
@@ -113,8 +109,7 @@ def test_an_object_a_lagging_listing_lacks_is_asked_about(tmp_path: Path) -> Non
     source.mkdir()
     uploads = uploads_of(source, [10 + i for i in range(LIST_FROM)])
     storage = LaggingListing(tmp_path / "public")
-    for upload in uploads:
-        storage.put_file(upload.file.key, upload.source, content_type="", cache_control="")
+    storage.put_files([PutItem(u.file.key, u.source, "", "") for u in uploads])
     verify_uploads(uploads, storage)  # the newest is found by asking about it
     (tmp_path / "public" / uploads[-1].file.key).unlink()
     with pytest.raises(StorageError, match=f"{uploads[-1].file.key}: missing after upload"):

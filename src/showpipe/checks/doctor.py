@@ -13,7 +13,7 @@ import requests
 
 from showpipe.config import Settings
 from showpipe.errors import StorageError
-from showpipe.storage import Check, Storage
+from showpipe.storage import Check, Storage, caching
 
 PROBE_FOLDER = "showpipe"
 # Any page a web player could live on; a rule for "*" or this origin passes.
@@ -41,7 +41,7 @@ def run_doctor(settings: Settings, storage: Storage, *, probe_id: str) -> list[C
     key = f"{PROBE_FOLDER}/doctor-{probe_id}.txt"
     body = f"showpipe doctor probe {probe_id}\n".encode()
     try:
-        storage.put_bytes(key, body, content_type="text/plain", cache_control="no-store")
+        storage.put_bytes(key, body, content_type="text/plain", cache_control=caching.NEVER)
     except StorageError as e:
         fix = "allow writing objects under the prefix (s3:PutObject) to these credentials"
         return [*checks, Check("write", False, str(e), fix)]

@@ -11,16 +11,23 @@ from showpipe.feeds.lint import Finding, is_public, lint_feed
 from showpipe.media.episodes import media_problems
 from showpipe.media.levels import LevelReport, level_reports
 from showpipe.model.project import load_project, missing_files
-from showpipe.publishing.plan import plan_feeds_only
+from showpipe.model.published import PublishedEpisode, scheduled_episodes
+from showpipe.model.show import Feed
+from showpipe.publishing.plan import Plan, plan_feeds_only, plan_publish
 from showpipe.storage import Storage
+
+# Apple's artwork rule, for the show's and each episode's image (docs/feed-rules.md).
+ARTWORK_MIN_PX = 1400
 
 
 @dataclass(frozen=True)
 class CheckReport:
-    feeds: int
+    feeds: list[Feed]
     episodes: int
     findings: list[Finding]
-    levels: list[LevelReport] = field(default_factory=list)  # each audio file's loudness
+    # Published episodes that join their feeds later, soonest first.
+    scheduled: list[PublishedEpisode]
+    levels: list[LevelReport] = field(default_factory=list)  # masters' loudness, far-off files
 
     @property
     def errors(self) -> list[Finding]:
@@ -31,11 +38,29 @@ class CheckReport:
         return [f for f in self.findings if f.severity == "warning"]
 
 
+def lint_plan(plan: Plan) -> list[Finding]:
+    """Lint the feeds a plan would write, as apps will read them, and each episode's artwork."""
+    public = is_public(plan.project.settings.public_url)
+    findings = [f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public)]
+    for episode in plan.project.episodes:
+        record = plan.manifest.episodes.get(episode.guid or "")
+        art = record.artwork if record else None
+        if art and art.width and art.height and min(art.width, art.height) < ARTWORK_MIN_PX:
+            message = (
+                f"artwork is {art.width}×{art.height} px; Apple asks for {ARTWORK_MIN_PX} to "
+                "3000 px, square"
+            )
+            findings.append(Finding("warning", str(episode.source.name), message))
+    return findings
+
+
 def check_project(settings: Settings, storage: Storage, *, now: datetime) -> CheckReport:
     """Validate the YAML, the files it names (media probed, chapters against the duration,
-    artwork against Apple's rules), then lint each feed as it would be built now.
+    artwork against Apple's rules), then lint each feed as it would be built: with the
+    episodes not published yet included, at the time the last scheduled one is due.
 
-    Changes nothing: the feeds are built in memory from the YAML and the storage's manifest.
+    Changes nothing in the project or the storage (new episodes' tagged copies go into the
+    build cache, as with `publish --dry-run`).
 
     Raises:
         ValidationError: a YAML file is invalid or names a missing file.
@@ -48,8 +73,16 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     problems = media_problems(project)
     if problems:
         raise ValidationError(problems)
+    live = plan_feeds_only(project, storage, now=now)
+    published = live.manifest.episodes
+    pending = [
+        e.source
+        for e in project.episodes
+        if not e.unpublished and (e.guid is None or e.guid not in published)
+    ]
+    last = max([now, *(e.published for e in project.episodes if not e.unpublished)])
+    built = plan_publish(project, storage, pending, now=last) if pending or last > now else live
+    scheduled = scheduled_episodes(built.project, built.manifest, now)
     levels = level_reports(project)
-    plan = plan_feeds_only(project, storage, now=now)
-    public = is_public(settings.public_url)
-    findings = [f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public)]
-    return CheckReport(len(project.feeds), len(project.episodes), findings, levels)
+    findings = lint_plan(built)
+    return CheckReport(project.feeds, len(project.episodes), findings, scheduled, levels)

@@ -13,6 +13,7 @@ from lxml import etree
 
 from showpipe.feeds.chapters import CHAPTERS_TYPE
 from showpipe.feeds.extensions import ITUNES_NS, MEDIA_NS, PODCAST_NS
+from showpipe.feeds.xml import parse_xml
 
 ITUNES, PODCAST, MEDIA = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}", f"{{{MEDIA_NS}}}"
 FEED_TYPES = ("application/rss+xml", "application/xml", "text/xml")
@@ -47,7 +48,7 @@ def _base_type(value: str | None) -> str:
 
 def checks_in_feed(xml: bytes) -> list[PublishedFile]:
     """Every file a feed points at, once each: media, artwork, chapters, transcripts."""
-    root = etree.fromstring(xml, etree.XMLParser(resolve_entities=False, no_network=True))
+    root = parse_xml(xml)
     checks = [
         PublishedFile(i.get("href", ""), "artwork") for i in root.findall(f"channel/{ITUNES}image")
     ]

@@ -7,8 +7,8 @@ import logging
 import sys
 import threading
 from collections.abc import Iterator
-from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
+from contextlib import contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,11 +17,14 @@ import click
 from showpipe import __version__
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ProblemsFound, ShowpipeError
-from showpipe.storage import Progress, ProgressBars, Storage, no_progress
+from showpipe.storage import Progress, ProgressBars, no_progress, open_storage
 
 if TYPE_CHECKING:
-    from showpipe.publishing.lock import Held
+    from showpipe.commands.run import Run
+    from showpipe.model.published import PublishedEpisode
+    from showpipe.model.show import Feed
     from showpipe.publishing.plan import Plan
+    from showpipe.publishing.uploads import Upload
 
 
 class ShowpipeGroup(click.Group):
@@ -108,13 +111,23 @@ def progress_bars(out: Output) -> ProgressBars:
     return bar
 
 
-def exclusive_run(
-    settings: Settings, storage: Storage, command: str
-) -> AbstractContextManager[Held]:
-    """The project's lock and the storage's lease, timed by the real clock (not --now)."""
-    from showpipe.publishing.lock import exclusive
+def open_run(ctx: click.Context, now: datetime | None, start: Path | None = None) -> Run:
+    """The project, its storage and the clock a command runs with, reporting to the terminal."""
+    from showpipe.commands.run import Run
 
-    return exclusive(settings.state_dir, storage, command, now=datetime.now(UTC))
+    out: Output = ctx.obj
+    settings = project_settings(ctx, start)
+
+    def uploading(upload: Upload) -> None:
+        out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
+
+    return Run(
+        settings,
+        open_storage(settings),
+        clock(now),
+        progress=progress_bars(out),
+        on_upload=uploading,
+    )
 
 
 def clock(value: datetime | None) -> datetime:
@@ -125,8 +138,32 @@ def clock(value: datetime | None) -> datetime:
 now_option = click.option(
     "--now",
     type=click.DateTime(["%Y-%m-%dT%H:%M:%S%z", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d"]),
-    help="Pretend it is this time (ISO 8601) when deciding which episodes are due.",
+    help="Preview the run as at this time (ISO 8601): implies --dry-run, nothing is changed.",
 )
+
+
+def is_preview(out: Output, dry_run: bool, now: datetime | None) -> bool:
+    """Whether a writing command only shows what it would do: with --dry-run, and always
+    with --now, since the storage must only ever hold what is true at the real time."""
+    if now is not None:
+        out.say(f"Preview as at {clock(now).isoformat(timespec='minutes')}: nothing is changed.")
+    elif dry_run:
+        out.say("Dry run: nothing is changed.")
+    return dry_run or now is not None
+
+
+def render_scheduled(out: Output, scheduled: list[PublishedEpisode], feeds: list[Feed]) -> None:
+    """One line per episode that joins its feeds later, and when."""
+    for item in scheduled:
+        names = [f"{f.name}.xml" for f in feeds if f.medium in item.record.media]
+        when = item.episode.published
+        at = f"{when:%Y-%m-%d %H:%M} {when.isoformat()[19:] or 'UTC'}"
+        out.say(
+            f"scheduled: '{item.episode.title}' joins {', '.join(names)} at {at} "
+            "(the first cron run after that)"
+        )
+
+
 dry_run_option = click.option(
     "--dry-run", is_flag=True, help="Print what would be done and change nothing."
 )
@@ -174,6 +211,12 @@ def cli(ctx: click.Context, /, verbosity: int | None, **_: Any) -> None:
     )
 
 
+def warn(warnings: list[str]) -> None:
+    """Print warnings on stderr, where cron mails them and pipes leave them alone."""
+    for warning in warnings:
+        click.echo(f"Warning: {warning}", err=True)
+
+
 def human_size(n: int) -> str:
     value = float(n)
     for unit in ("B", "KB", "MB", "GB"):
@@ -186,8 +229,9 @@ def human_size(n: int) -> str:
 def render_plan(out: Output, plan: Plan) -> None:
     for level in plan.levels:
         out.say(f"loudness {level}")
-    for path, guid in plan.guids_to_write:
-        out.say(f"write guid {guid} into {path.name}")
+    for write in plan.yaml_writes:
+        value = str(write.value).lower() if isinstance(write.value, bool) else write.value
+        out.say(f"write {write.key}: {value} into {write.path.name}")
     for upload in plan.uploads:
         verb = "upload" if upload.needed else "skip  "
         note = "" if upload.needed else " (already stored)"
@@ -204,6 +248,8 @@ def render_plan(out: Output, plan: Plan) -> None:
         ):
             for title in titles:
                 out.say(f"  {label} {title}")
+    for key in plan.deletions:
+        out.say(f"delete {key}")
 
 
 def main() -> None:

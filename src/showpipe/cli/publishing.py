@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from contextlib import nullcontext
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
@@ -14,20 +12,17 @@ from showpipe.cli.app import (
     cli,
     clock,
     dry_run_option,
-    exclusive_run,
-    human_size,
     id3v23_option,
+    is_preview,
     now_option,
-    progress_bars,
+    open_run,
     project_settings,
     render_plan,
+    render_scheduled,
+    warn,
 )
 from showpipe.errors import ValidationError, shown
 from showpipe.storage import open_storage
-
-if TYPE_CHECKING:
-    from showpipe.publishing.plan import Plan
-    from showpipe.publishing.uploads import Upload
 
 
 @cli.command()
@@ -51,67 +46,56 @@ def publish(
     recordings are never modified: tagged copies are made in .showpipe/cache/ (even with
     --dry-run, which uploads nothing) and those are uploaded.
 
+    The feeds are linted as they will be written: an error (a format Apple rejects, say)
+    stops the publish before anything changes; warnings are printed.
+
     \b
     Example:
         showpipe publish episodes/ep1.yaml
         showpipe publish --dry-run episodes/*.yaml
+        showpipe publish --now 2026-12-24T09:00:00 episodes/xmas.yaml   # preview that day
     """
-    from showpipe.model.project import load_project
-    from showpipe.publishing.notify import announce_changes
-    from showpipe.publishing.plan import plan_is_current, plan_publish, run_plan
-    from showpipe.web.site import build_site, changed_pages, write_site
+    from showpipe.commands.publish import publish as publish_episodes
+    from showpipe.model.published import scheduled_episodes
 
     out: Output = ctx.obj
-    settings = project_settings(ctx, episodes[0].parent)
-    project = load_project(settings)
-    storage = open_storage(settings)
-
-    # One reading of the clock for the whole run: the feeds and the pages list the same episodes.
-    at = clock(now)
-
-    def planned() -> Plan:
-        id3 = 3 if id3v23 else 4
-        return plan_publish(project, storage, list(episodes), now=at, id3_version=id3)
-
-    # Bad input stops here, before the lock or the lease is taken.
-    plan = planned()
-    if dry_run:
-        out.say("Dry run: nothing is changed.")
+    run = open_run(ctx, now, episodes[0].parent)
+    preview = is_preview(out, dry_run, now)
+    version = 3 if id3v23 else 4
+    outcome = publish_episodes(run, episodes, id3_version=version, dry_run=preview)
+    warn(outcome.warnings)
+    plan = outcome.plan
+    chosen = {plan.project.episode_at(path).source for path in episodes}
+    later = [
+        p
+        for p in scheduled_episodes(plan.project, plan.manifest, run.now)
+        if p.episode.source in chosen
+    ]
+    if preview:
         render_plan(out, plan)
+        render_scheduled(out, later, plan.project.feeds)
         return
-
-    def uploading(upload: Upload) -> None:
-        out.detail(f"uploading {upload.file.key} ({human_size(upload.file.size)})")
-
-    # The site is built once, checked, and written as built (unless the plan is redone).
-    pages = build_site(plan.project, plan.manifest, now=at)
-    # An unchanged show takes no lock and writes nothing: no PUT, however many episodes.
-    if plan.changes_anything or changed_pages(storage, pages):
-        with exclusive_run(settings, storage, "publish") as held:
-            if not plan_is_current(plan, storage):
-                plan = planned()  # another run published meanwhile: build on its manifest
-                pages = build_site(plan.project, plan.manifest, now=at)
-            bars = progress_bars(out)
-            run_plan(
-                plan, storage, on_upload=uploading, progress=bars, before_recording=held.confirm
-            )
-            write_site(storage, pages)
-        for warning in announce_changes(plan):
-            click.echo(f"Warning: {warning}", err=True)
-    uploaded = [u for u in plan.uploads if u.needed]
+    uploads = outcome.plan.uploads
+    uploaded = [u for u in uploads if u.needed]
     out.say(
-        f"Published {len(episodes)} episode(s) to {storage.describe()}: "
-        f"{len(uploaded)} file(s) uploaded, {len(plan.uploads) - len(uploaded)} already stored."
+        f"Published {len(episodes)} episode(s) to {run.storage.describe()}: "
+        f"{len(uploaded)} file(s) uploaded, {len(uploads) - len(uploaded)} already stored."
     )
-    for feed in plan.feeds:
+    for feed in outcome.plan.feeds:
         out.say(f"  {feed.name}: {feed.url}" + ("" if feed.changed else " (unchanged)"))
+    render_scheduled(out, later, plan.project.feeds)
 
 
 @cli.command()
 @dry_run_option
 @now_option
+@click.option(
+    "--output",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With --now or --dry-run: also write the would-be feeds into this folder.",
+)
 @click.pass_context
-def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
+def feeds(ctx: click.Context, dry_run: bool, now: datetime | None, output: Path | None) -> None:
     """Regenerate every feed from what has been published (cron's command).
 
     Needs only the YAML files and the storage, not the media. Scheduled episodes appear
@@ -120,22 +104,26 @@ def feeds(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
     \b
     Example (crontab, every 10 minutes):
         */10 * * * *  cd /srv/show && showpipe feeds
+    \b
+    Example (what the feeds will be on the 24th, written to ./preview/feeds/):
+        showpipe feeds --now 2026-12-24T09:00:00 --output preview
     """
-    from showpipe.commands.feeds import refresh_feeds
+    from showpipe.commands.feeds import refresh_feeds, write_preview
 
     out: Output = ctx.obj
-    settings = project_settings(ctx)
-    storage = open_storage(settings)
-    refreshed = refresh_feeds(settings, storage, now=clock(now), dry_run=dry_run)
-    if refreshed is None:
+    if output is not None and not (dry_run or now):
+        raise click.UsageError("--output writes a preview: give --now or --dry-run too")
+    preview = is_preview(out, dry_run, now)
+    outcome = refresh_feeds(open_run(ctx, now), dry_run=preview)
+    if outcome is None:
         return  # nothing can have changed since the last run
-    plan, warnings = refreshed
-    if dry_run:
-        render_plan(out, plan)
+    if preview:
+        render_plan(out, outcome.plan)
+        for path in write_preview(outcome.plan, output) if output else []:
+            out.say(f"wrote {path}")
         return
-    for warning in warnings:
-        click.echo(f"Warning: {warning}", err=True)
-    for feed in plan.feeds:
+    warn(outcome.warnings)
+    for feed in outcome.plan.feeds:
         if feed.changed:
             out.say(f"updated {feed.url} (+{len(feed.added)} -{len(feed.removed)} items)")
 
@@ -161,31 +149,19 @@ def unpublish(
         showpipe unpublish episodes/ep3.yaml
         showpipe unpublish --delete-media --dry-run episodes/ep3.yaml
     """
-    from showpipe.model.project import load_project
-    from showpipe.publishing.cleanup import plan_unpublish, run_unpublish
-    from showpipe.publishing.notify import announce_changes
-    from showpipe.web.site import build_site, write_site
+    from showpipe.commands.publish import unpublish as unpublish_episode
 
     out: Output = ctx.obj
-    settings = project_settings(ctx, episode.parent)
-    project = load_project(settings)
-    storage = open_storage(settings)
-    if dry_run:
-        out.say("Dry run: nothing is changed.")
-    with nullcontext() if dry_run else exclusive_run(settings, storage, "unpublish"):
-        down = plan_unpublish(project, storage, episode, now=clock(now), delete_media=delete_media)
-        if dry_run:
-            render_plan(out, down.plan)
-        else:
-            run_unpublish(down, storage, episode)
-            write_site(storage, build_site(down.plan.project, down.plan.manifest, now=clock(now)))
-    for warning in [] if dry_run else announce_changes(down.plan):
-        click.echo(f"Warning: {warning}", err=True)
-    verb = "would delete" if dry_run else "deleted"
-    for key in down.delete:
-        out.say(f"{verb} {key}")
-    if not dry_run:
-        out.say(f"Unpublished {episode}: it is in no feed now.")
+    run = open_run(ctx, now, episode.parent)
+    preview = is_preview(out, dry_run, now)
+    outcome = unpublish_episode(run, episode, delete_media=delete_media, dry_run=preview)
+    if preview:
+        render_plan(out, outcome.plan)
+        return
+    warn(outcome.warnings)
+    for key in outcome.plan.deletions:
+        out.say(f"deleted {key}")
+    out.say(f"Unpublished {episode}: it is in no feed now.")
 
 
 @cli.command()
@@ -194,10 +170,11 @@ def unpublish(
 def check(ctx: click.Context, now: datetime | None) -> None:
     """Validate the project and lint the feeds it would build; change nothing.
 
-    Checks every YAML file and the files they name, then builds each feed from what is
-    published and lints it against what podcast apps require (artwork, GUIDs, Apple's
-    categories and types, https, durations, the Podcasting 2.0 schema…). Warnings are
-    printed; errors make it exit 1.
+    Checks every YAML file and the files they name, then builds each feed as it will be
+    once every episode is out (those not published yet included) and lints it against what
+    podcast apps require (artwork, GUIDs, Apple's categories and types, https, durations,
+    the Podcasting 2.0 schema…). Warnings are printed; errors make it exit 1. Scheduled
+    episodes are listed with the time they go live.
 
     \b
     Example:
@@ -213,10 +190,11 @@ def check(ctx: click.Context, now: datetime | None) -> None:
         out.say(f"loudness {level}")
     for finding in report.warnings:
         out.say(str(finding))
+    render_scheduled(out, report.scheduled, report.feeds)
     if report.errors:
         raise ValidationError([str(f) for f in report.errors])
     note = f", {len(report.warnings)} warning(s)" if report.warnings else ""
-    out.say(f"ok: {report.feeds} feed(s), {report.episodes} episode(s){note}")
+    out.say(f"ok: {len(report.feeds)} feed(s), {report.episodes} episode(s){note}")
 
 
 @cli.command()

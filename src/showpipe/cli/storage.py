@@ -3,24 +3,13 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING
 
 import click
 
-from showpipe.cli.app import (
-    Output,
-    cli,
-    dry_run_option,
-    exclusive_run,
-    project_settings,
-)
+from showpipe.cli.app import Output, cli, dry_run_option, open_run, project_settings
 from showpipe.errors import ShowpipeError
 from showpipe.storage import open_storage
-
-if TYPE_CHECKING:
-    pass
 
 
 @cli.command()
@@ -115,17 +104,12 @@ def gc(ctx: click.Context, delete: bool, older_than: int) -> None:
         showpipe storage gc
         showpipe storage gc --delete --older-than 1
     """
-    from showpipe.publishing.cleanup import find_leftovers, remove_leftovers
+    from showpipe.commands.storage import collect_garbage
 
     out: Output = ctx.obj
-    settings = project_settings(ctx)
-    storage = open_storage(settings)
-    with exclusive_run(settings, storage, "storage gc") if delete else nullcontext():
-        found = find_leftovers(
-            storage, now=datetime.now(UTC), older_than=timedelta(hours=older_than)
-        )
-        if delete:
-            remove_leftovers(found, storage)
+    # Abandoned uploads are aged by the real clock.
+    run = open_run(ctx, datetime.now(UTC))
+    found = collect_garbage(run, older_than=timedelta(hours=older_than), delete=delete)
     verb = "deleted" if delete else "unreferenced"
     for key in found.unreferenced:
         out.say(f"{verb} {key}")

@@ -8,15 +8,7 @@ from pathlib import Path
 import click
 
 from showpipe import __version__
-from showpipe.cli.app import (
-    Output,
-    cli,
-    clock,
-    exclusive_run,
-    now_option,
-    progress_bars,
-    project_settings,
-)
+from showpipe.cli.app import Output, cli, now_option, open_run, progress_bars, project_settings
 from showpipe.storage import open_storage
 
 
@@ -60,18 +52,11 @@ def site(ctx: click.Context, now: datetime | None) -> None:
         showpipe site
         showpipe embed episodes/on-tools.yaml   # the iframe for a video episode
     """
-    from showpipe.model.manifest import read_manifest
-    from showpipe.model.project import load_project
-    from showpipe.web.site import build_site, write_site
+    from showpipe.commands.publish import build_show_site
 
-    settings = project_settings(ctx)
-    storage = open_storage(settings)
-    project = load_project(settings)
-    with exclusive_run(settings, storage, "site"):
-        pages = build_site(project, read_manifest(storage), now=clock(now))
-        written = write_site(storage, pages)
-    for key in written:
-        ctx.obj.say(f"updated {settings.public_url}{key}")
+    run = open_run(ctx, now)
+    for key in build_show_site(run).pages:
+        ctx.obj.say(f"updated {run.settings.public_url}{key}")
 
 
 @cli.command()

@@ -7,10 +7,9 @@ second even for a show of thousands of episodes.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 
-from showpipe.config import Settings
 from showpipe.digests import data_digest
 from showpipe.publishing.feedstate import (
     FeedsState,
@@ -19,57 +18,56 @@ from showpipe.publishing.feedstate import (
     nothing_to_do,
     save_state,
 )
-from showpipe.publishing.lock import exclusive
-from showpipe.storage import Storage
 
 if TYPE_CHECKING:
+    from showpipe.commands.run import Outcome, Run
     from showpipe.publishing.plan import Plan
 
 
-def refresh_feeds(
-    settings: Settings, storage: Storage, *, now: datetime, dry_run: bool = False
-) -> tuple[Plan, list[str]] | None:
-    """Cron's job: regenerate the feeds, or return None at once when nothing can have changed.
-
-    Returns the plan it ran and the warnings of notifying apps about changed feeds.
+def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
+    """Cron's job: regenerate the feeds and pages, or return None at once when nothing can
+    have changed since the last run.
 
     Raises:
         ValidationError: a YAML file is invalid.
         FeedError: a feed would drop a GUID or does not read back as meant.
     """
-    if not dry_run and nothing_to_do(settings, storage, now):
+    settings, storage = run.settings, run.storage
+    if not dry_run and nothing_to_do(settings, storage, run.now):
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
-    from showpipe.model.manifest import Manifest
+    from showpipe.commands.run import Outcome, run_locked
     from showpipe.model.project import load_project
-    from showpipe.publishing.notify import announce_changes
-    from showpipe.publishing.plan import plan_feeds_only, run_plan
-    from showpipe.web.site import Page, build_site, write_site
+    from showpipe.publishing.plan import plan_feeds_only
 
     project = load_project(settings)
+
+    def make_plan() -> Plan:
+        return plan_feeds_only(project, storage, now=run.now, descriptions=run.descriptions)
+
     if dry_run:
-        return plan_feeds_only(project, storage, now=now), []
-    # Planned and written under the lock and lease, so a publish meanwhile is never undone.
-    pages: list[Page] = []
+        return Outcome(make_plan(), wrote=False)
+    # Taken before planning: whatever changes after it makes the next run's differ.
+    before = fingerprint(settings, storage)
 
-    def build_pages(manifest: Manifest) -> None:
-        pages.extend(build_site(project, manifest, now=now))
+    def remember(plan: Plan) -> None:
+        # Our own manifest write is an input of the next run; anything else is a change.
+        seen = fingerprint(settings, storage) if plan.manifest_changed else before
+        window = due_window((e.published for e in project.episodes), run.now)
+        feeds = {f.key: data_digest(f.xml) for f in plan.feeds}
+        save_state(settings, FeedsState(seen, *window, feeds=feeds))
 
-    with exclusive(settings.state_dir, storage, "feeds", now=datetime.now(UTC)):
-        before = fingerprint(settings, storage)
-        # the show's pages are built while the feeds are read back, and written after them
-        plan = plan_feeds_only(project, storage, now=now, meanwhile=build_pages)
-        run_plan(plan, storage)
-        write_site(storage, pages)
-    warnings = announce_changes(plan)
-    window = due_window((e.published for e in project.episodes), now)
-    save_state(
-        settings,
-        FeedsState(
-            # Our own manifest write is an input of the next run; anything else is a change.
-            fingerprint(settings, storage) if plan.manifest_changed else before,
-            *window,
-            feeds={f.key: data_digest(f.xml) for f in plan.feeds},
-        ),
-    )
-    return plan, warnings
+    outcome = run_locked(run, "feeds", make_plan, under_lock=remember)
+    if not outcome.wrote:
+        remember(outcome.plan)
+    return outcome
+
+
+def write_preview(plan: Plan, folder: Path) -> list[Path]:
+    """Write the feeds a preview built into `folder`, as the storage would hold them."""
+    from showpipe.storage.local import LocalStorage
+
+    preview = LocalStorage(folder)
+    for feed in plan.feeds:
+        preview.put_bytes(feed.key, feed.xml, content_type="application/rss+xml", cache_control="")
+    return [folder / feed.key for feed in plan.feeds]

@@ -7,24 +7,24 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
-from typing import Any, NewType
+from typing import Any
 
 from feedgen.feed import FeedGenerator
 
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.chapters import with_images
-from showpipe.feeds.text import clean_text, clean_url, render_html
-from showpipe.model.manifest import EpisodeRecord, StoredFile
-from showpipe.model.show import Episode, Feed, Person
+from showpipe.feeds.text import Descriptions, clean_text, clean_url
+from showpipe.model.manifest import StoredFile
+from showpipe.model.published import NewestFirst, PublishedEpisode
+from showpipe.model.show import Feed, Person
 
 GENERATOR = "showpipe"
 
-# Apple's accepted enclosure types (FEED-SPEC.md, Item): M4A is announced as audio/x-m4a.
+# Apple's accepted enclosure types (docs/feed-rules.md, "Items"): M4A is audio/x-m4a.
 ENCLOSURE_TYPES = {"audio/mp4": "audio/x-m4a"}
 # Names apps show for the other renditions in podcast:alternateEnclosure.
 RENDITION_TITLES = {
@@ -40,19 +40,6 @@ CAPTION_TYPES = {"text/vtt", "application/x-subrip"}
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
 
-@dataclass(frozen=True)
-class PublishedEpisode:
-    """An episode as it goes into a feed: its metadata and what was published of it."""
-
-    episode: Episode
-    record: EpisodeRecord
-
-    @property
-    def guid(self) -> str:
-        assert self.episode.guid is not None, "published episodes always have a GUID"
-        return self.episode.guid
-
-
 def feed_key(feed: Feed) -> str:
     return f"feeds/{feed.name}.xml"
 
@@ -63,36 +50,28 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name))
 
 
-# Episodes newest first, the order a feed lists them in. Only `newest_first` makes one (it is
-# what `publish.due_episodes` returns), so whoever takes one lists it as it is: sorted once.
-NewestFirst = NewType("NewestFirst", list[PublishedEpisode])
-
-
-def newest_first(episodes: Iterable[PublishedEpisode]) -> NewestFirst:
-    """The episodes newest first; ties broken by GUID so the order never depends on file
-    listing order."""
-    return NewestFirst(sorted(episodes, key=lambda p: (p.episode.published, p.guid), reverse=True))
-
-
 def build_feed(
     feed: Feed,
     episodes: NewestFirst,
     *,
     artwork: StoredFile,
     public_url: str,
+    descriptions: Descriptions | None = None,
 ) -> bytes:
     """Build one feed's RSS XML.
 
     Args:
         feed: the channel's definition.
         episodes: the episodes to list, newest first (already filtered to this feed and to
-            what is due), as `publish.due_episodes` returns them: listed in that order.
+            what is due), as `due_episodes` returns them: listed in that order.
         artwork: the published channel artwork.
         public_url: the base URL that storage keys are served under, ending in `/`.
+        descriptions: the run's rendered descriptions (default: rendered here).
 
     Raises:
         FeedError: feedgen rejected a value, or a URL is not absolute.
     """
+    descriptions = descriptions or Descriptions()
     fg = FeedGenerator()
     fg.load_extension("podcast")
     for name, channel_class, item_class in ext.EXTENSIONS:
@@ -102,7 +81,7 @@ def build_feed(
         _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
         # feedgen prepends entries, so add the oldest first to write the newest first.
         for published in reversed(episodes):
-            _add_item(fg, feed, published, urls=urls, artwork=artwork)
+            _add_item(fg, feed, published, urls=urls, artwork=artwork, text=descriptions)
         newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
         fg.lastBuildDate(newest)
         xml: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
@@ -205,7 +184,13 @@ def _channel_tags(
 
 
 def _add_item(
-    fg: Any, feed: Feed, published: PublishedEpisode, *, urls: _Urls, artwork: StoredFile
+    fg: Any,
+    feed: Feed,
+    published: PublishedEpisode,
+    *,
+    urls: _Urls,
+    artwork: StoredFile,
+    text: Descriptions,
 ) -> None:
     episode, record = published.episode, published.record
     media = record.media[feed.medium]
@@ -216,7 +201,7 @@ def _add_item(
     entry.pubDate(episode.published)
     entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
     entry.description(clean_text(episode.summary))
-    entry.content(render_html(episode.description), type="CDATA")
+    entry.content(text.html(episode.description), type="CDATA")
     entry.podcast.itunes_title(clean_text(episode.title))
     entry.podcast.itunes_duration(round(media.duration or 0))
     entry.podcast.itunes_episode_type(episode.type)

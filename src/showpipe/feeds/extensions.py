@@ -58,7 +58,7 @@ class TrailerTag:
 
 @dataclass(frozen=True)
 class ChannelTags:
-    """The channel's Podcasting 2.0 tags (FEED-SPEC.md, Podcasting 2.0)."""
+    """The channel's Podcasting 2.0 tags (docs/feed-rules.md, "Podcasting 2.0")."""
 
     guid: str
     medium: str

@@ -1,4 +1,4 @@
-"""Linting a built feed against FEED-SPEC.md: what apps reject (errors) or handle badly
+"""Linting a built feed against docs/feed-rules.md: what apps reject (errors) or handle badly
 (warnings). Works on the XML alone, so it checks exactly what subscribers would get.
 """
 
@@ -19,12 +19,12 @@ from lxml import etree
 
 from showpipe.feeds.build import podcast_guid
 from showpipe.feeds.extensions import ATOM_NS, ITUNES_NS, MEDIA_NS, PODCAST_NS, PSC_NS
-from showpipe.feeds.readback import SAFE_PARSER
+from showpipe.feeds.xml import parse_xml
 from showpipe.model.fields import apple_categories
 
 CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}
-# FEED-SPEC.md, Item: the enclosure types Apple accepts.
+# The enclosure types Apple accepts (docs/feed-rules.md, "Items").
 APPLE_TYPES = {
     "audio/mpeg",
     "audio/x-m4a",
@@ -109,7 +109,7 @@ def lint_feed(name: str, xml: bytes, *, public: bool) -> list[Finding]:
     """
     lint = _Linter(name, public)
     try:
-        root = etree.fromstring(xml, SAFE_PARSER)
+        root = parse_xml(xml)
     except etree.XMLSyntaxError as e:
         return [Finding("error", lint.where, f"not well-formed XML: {e}")]
     channel = root.find("channel")
@@ -239,8 +239,10 @@ def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> Any:
     duration = item.findtext(f"{_I}duration") or ""
     if not duration.isdigit() or duration == "0":
         lint.warn(where, "episode without duration (itunes:duration in whole seconds)")
-    if serial and not item.findtext(f"{_I}episode"):
-        lint.error(where, "a serial show needs itunes:episode on every item")
+    # Apple numbers a serial show's full episodes; trailers and bonus items stand apart.
+    full = item.findtext(f"{_I}episodeType", "full") == "full"
+    if serial and full and not item.findtext(f"{_I}episode"):
+        lint.error(where, "a serial show needs itunes:episode on every full episode")
     for tag in ("episode", "season"):
         value = item.findtext(f"{_I}{tag}")
         if value is not None and (not value.isdigit() or int(value) == 0):

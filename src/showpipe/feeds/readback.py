@@ -6,7 +6,7 @@ Both raise FeedError while publishing is still planning, so a failed check uploa
 from __future__ import annotations
 
 import io
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 import podcastparser
@@ -14,10 +14,7 @@ from lxml import etree
 
 from showpipe.errors import FeedError
 from showpipe.feeds.extensions import PODCAST_NS
-
-# Feeds come from our own storage, but a parser that fetches nothing is safe for any input.
-# Never fetches or expands anything a feed's XML names.
-SAFE_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
+from showpipe.feeds.xml import parse_xml
 
 
 @dataclass(frozen=True)
@@ -77,7 +74,7 @@ def feed_items(xml: bytes | None) -> FeedItems:
     if not xml:
         return FeedItems(None, {})
     try:
-        root = etree.fromstring(xml, SAFE_PARSER)
+        root = parse_xml(xml)
     except etree.XMLSyntaxError:
         return FeedItems(None, {})
     channel = root.find("channel")
@@ -91,16 +88,21 @@ def feed_items(xml: bytes | None) -> FeedItems:
 
 
 def guard_guids(
-    name: str, published: FeedItems, built: FeedItems, *, unpublished: Collection[str]
+    name: str,
+    published: FeedItems,
+    built: FeedItems,
+    *,
+    unpublished: Collection[str],
+    why_gone: Callable[[str, str], str],
 ) -> None:
     """Refuse a feed that would change the channel's GUID or drop an item's GUID.
 
     Apps know a show and its episodes by these GUIDs: a changed one makes every subscriber
     download everything again, or lose an episode. Only episodes marked `unpublished: true`
-    may leave a feed.
+    may leave a feed. `why_gone(guid, title)` says why an item would leave, and the fix.
 
     Raises:
-        FeedError: naming the GUIDs and what to do.
+        FeedError: naming the episodes, the cause and what to do.
     """
     old_guid, old_items = published.channel_guid, published.items
     new_guid, new_items = built.channel_guid, built.items
@@ -111,13 +113,15 @@ def guard_guids(
             f"`podcast_guid: {old_guid}` in feeds/{name}.yaml"
         )
     gone = [
-        f"'{title}' ({guid})"
+        f"'{title}' ({guid}): {why_gone(guid, title)}"
         for guid, (title, _) in old_items.items()
         if guid not in new_items and guid not in unpublished
     ]
     if gone:
         raise FeedError(
-            f"feeds/{name}.xml: {len(gone)} published episode(s) would disappear or change GUID: "
-            f"{', '.join(gone[:5])}; apps would lose or re-download them. Restore the GUID in "
-            "the episode's YAML, or set `unpublished: true` there to take it down on purpose"
+            f"feeds/{name}.xml: {len(gone)} published episode(s) would disappear from the feed, "
+            "and apps would lose or re-download them:\n  "
+            + "\n  ".join(gone[:5])
+            + ("\n  …" if len(gone) > 5 else "")
+            + "\n(to take an episode down on purpose, set `unpublished: true` in its YAML)"
         )

@@ -15,7 +15,7 @@ from markdown_it import MarkdownIt
 # XML 1.0 §2.2 Char production: everything else must go.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
-# Apple renders these in descriptions (FEED-SPEC.md, Item: description).
+# Apple renders these in descriptions (docs/feed-rules.md, "Items").
 _ALLOWED_HTML = {"p", "ol", "ul", "li", "a", "strong", "em", "b", "i", "br", "code", "blockquote"}
 # RFC 3986 reserved and unreserved characters, plus '%' so existing escapes are kept.
 _URL_SAFE = "!#$%&'()*+,/:;=?@[]~-._"
@@ -28,39 +28,46 @@ def clean_text(text: str) -> str:
 
 # From this many descriptions not rendered yet, they are rendered on every core at once.
 PARALLEL_RENDER_FROM = 1000
-# Each description is rendered once per run: the feeds and the show's pages share the HTML.
-_rendered: dict[str, str] = {}
-
-
-def _render(markdown: str) -> str:
-    html = _MARKDOWN.render(clean_text(markdown))
-    return nh3.clean(html, tags=_ALLOWED_HTML, attributes={"a": {"href"}}).strip()
 
 
 def render_html(markdown: str) -> str:
     """Render a Markdown description to sanitised HTML (nh3, a maintained sanitiser)."""
-    html = _rendered.get(markdown)
-    if html is None:
-        html = _rendered[markdown] = _render(markdown)
-    return html
+    html = _MARKDOWN.render(clean_text(markdown))
+    return nh3.clean(html, tags=_ALLOWED_HTML, attributes={"a": {"href"}}).strip()
 
 
-def render_all(markdowns: Iterable[str]) -> None:
-    """Render many descriptions ahead of building the feeds.
+class Descriptions:
+    """Descriptions rendered to HTML once per run: the feeds and the show's pages share them."""
 
-    Rendering Markdown is most of a big show's build, and each description stands alone,
-    so thousands of them are rendered in forked processes, one per core.
-    """
-    todo = list(dict.fromkeys(m for m in markdowns if m not in _rendered))
-    cores = os.cpu_count() or 1
-    if len(todo) < PARALLEL_RENDER_FROM or cores < 2:
-        for markdown in todo:
-            render_html(markdown)
-        return
-    with ProcessPoolExecutor(cores, mp_context=multiprocessing.get_context("fork")) as pool:
-        chunk = len(todo) // (cores * 4) + 1
-        for markdown, html in zip(todo, pool.map(_render, todo, chunksize=chunk), strict=True):
-            _rendered[markdown] = html
+    def __init__(self) -> None:
+        self._html: dict[str, str] = {}
+
+    def html(self, markdown: str) -> str:
+        """The description's sanitised HTML (`render_html`), rendered at most once."""
+        html = self._html.get(markdown)
+        if html is None:
+            html = self._html[markdown] = render_html(markdown)
+        return html
+
+    def render_all(self, markdowns: Iterable[str]) -> None:
+        """Render many descriptions ahead of building the feeds.
+
+        Rendering Markdown is most of a big show's build, and each description stands alone,
+        so thousands of them are rendered in worker processes, one per core. The workers come
+        from a fork server: a run that holds a lease has a renewal thread, which a fork would
+        copy mid-step.
+        """
+        todo = list(dict.fromkeys(m for m in markdowns if m not in self._html))
+        cores = os.cpu_count() or 1
+        if len(todo) < PARALLEL_RENDER_FROM or cores < 2:
+            for markdown in todo:
+                self.html(markdown)
+            return
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(cores, mp_context=context) as pool:
+            chunk = len(todo) // (cores * 4) + 1
+            rendered = pool.map(render_html, todo, chunksize=chunk)
+            self._html.update(zip(todo, rendered, strict=True))
 
 
 def clean_url(url: str) -> str:

@@ -32,9 +32,11 @@ from showpipe.config import Settings
 from showpipe.errors import ImportFeedError
 from showpipe.feeds import podcast_guid
 from showpipe.feeds.extensions import ITUNES_NS, PODCAST_NS
+from showpipe.feeds.xml import parse_xml
 from showpipe.model.fields import apple_categories
 from showpipe.model.yamlfile import write_yaml
 from showpipe.storage import ProgressBars, no_progress
+from showpipe.times import parse_clock
 
 ITUNES, PODCAST = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
 TIMEOUT = 30
@@ -103,14 +105,10 @@ def _number(value: Any) -> int | None:
 
 
 def _duration(value: Any) -> float | None:
-    parts = str(value or "").strip().split(":")
     try:
-        seconds = 0.0
-        for part in parts:
-            seconds = seconds * 60 + float(part)
+        return parse_clock(str(value or "")) or None
     except ValueError:
         return None
-    return seconds or None
 
 
 def _flag(element: etree._Element | None, tag: str) -> bool:
@@ -258,9 +256,7 @@ def plan_import(xml: bytes, url: str, *, name: str, settings: Settings) -> Impor
     """
     parsed = feedparser.parse(xml)
     try:
-        root = etree.fromstring(
-            xml, etree.XMLParser(resolve_entities=False, no_network=True, recover=True)
-        )
+        root = parse_xml(xml, recover=True)
     except etree.XMLSyntaxError as e:
         raise ImportFeedError(f"{url}: not an RSS feed ({e})") from e
     channel = root.find("channel") if root is not None else None

@@ -5,7 +5,7 @@ Callers use what is exported here; the submodules are one per tag format.
 
 from __future__ import annotations
 
-from showpipe.media.cache import TaggedFile, find_tagged_copy, tagged_copy
+from showpipe.media.cache import BuildCache, TaggedFile, find_tagged_copy, tagged_copy
 from showpipe.media.hashes import HashCache
 from showpipe.media.probe import (
     EXTENSION_TYPES,
@@ -21,6 +21,7 @@ from showpipe.media.tags import ChapterMark, Picture, TagSet
 from showpipe.times import timestamp
 
 __all__ = [
+    "BuildCache",
     "EXTENSION_TYPES",
     "ChapterMark",
     "HashCache",

@@ -45,54 +45,60 @@ class TaggedFile:
     reused: bool
 
 
-# The tagged copies of each cache folder by (label, suffix), with the folder's mtime then.
-_INDEX: dict[Path, tuple[int, dict[tuple[str, str], list[str]]]] = {}
+class BuildCache:
+    """The build cache as one run sees it: file digests, and the tagged copies by label.
 
-
-def _index(folder: Path) -> dict[tuple[str, str], list[str]]:
-    """The copies `<label>-<content key>-<tags hash><suffix>` in `folder`, by label and
-    suffix: listed once, not once per episode, which made a big show's planning quadratic.
-
-    Kept while the folder's mtime stands; this process's own writes drop it (`_changed`),
-    since two changes within one clock tick leave the mtime as it was.
+    Each is read from disk once per run (a run asks about every episode's files), kept in
+    this object, and written back by the run; a new run reads the disk again.
     """
-    try:
-        stamp = folder.stat().st_mtime_ns
-    except FileNotFoundError:
-        return {}
-    known = _INDEX.get(folder)
-    if known is not None and known[0] == stamp:
-        return known[1]
-    index: dict[tuple[str, str], list[str]] = {}
-    for name in sorted(os.listdir(folder)):
-        stem, dot, extension = name.rpartition(".")
-        label, content, tags = (stem.rsplit("-", 2) + ["", ""])[:3]
-        if dot and HASH.fullmatch(content) and HASH.fullmatch(tags):
-            index.setdefault((label, "." + extension), []).append(name)
-    _INDEX[folder] = (stamp, index)
-    return index
+
+    def __init__(self, cache_dir: Path) -> None:
+        self.dir = cache_dir
+        self.copies_dir = cache_dir / TAGGED_DIR
+        self.hashes = HashCache(cache_dir)
+        self._index: tuple[int, dict[tuple[str, str], list[str]]] | None = None
+
+    def copies_of(self, label: str, suffix: str, tag_hash: str = "") -> list[Path]:
+        """The tagged copies of `label`, sorted; only those with these tags when `tag_hash`
+        is given."""
+        return [
+            self.copies_dir / name
+            for name in self._copies().get((label, suffix), [])
+            if not tag_hash or name[: -len(suffix)].endswith("-" + tag_hash[:HASH_CHARS])
+        ]
+
+    def _copies(self) -> dict[tuple[str, str], list[str]]:
+        """The copies `<label>-<content key>-<tags hash><suffix>` by label and suffix: listed
+        once, not once per episode, which made a big show's planning quadratic.
+
+        Kept while the folder's mtime stands; this run's own writes drop it (`changed`),
+        since two changes within one clock tick leave the mtime as it was.
+        """
+        try:
+            stamp = self.copies_dir.stat().st_mtime_ns
+        except FileNotFoundError:
+            return {}
+        if self._index is not None and self._index[0] == stamp:
+            return self._index[1]
+        index: dict[tuple[str, str], list[str]] = {}
+        for name in sorted(os.listdir(self.copies_dir)):
+            stem, dot, extension = name.rpartition(".")
+            label, content, tags = (stem.rsplit("-", 2) + ["", ""])[:3]
+            if dot and HASH.fullmatch(content) and HASH.fullmatch(tags):
+                index.setdefault((label, "." + extension), []).append(name)
+        self._index = (stamp, index)
+        return index
+
+    def changed(self) -> None:
+        self._index = None
 
 
-def _changed(folder: Path) -> None:
-    _INDEX.pop(folder, None)
-
-
-def _copies_under(folder: Path, label: str, suffix: str, tag_hash: str = "") -> list[Path]:
-    """The tagged copies of `label` in `folder`, sorted; only those with these tags when
-    `tag_hash` is given."""
-    return [
-        folder / name
-        for name in _index(folder).get((label, suffix), [])
-        if not tag_hash or name[: -len(suffix)].endswith("-" + tag_hash[:HASH_CHARS])
-    ]
-
-
-def _prune(folder: Path, label: str, keep: Path) -> None:
+def _prune(cache: BuildCache, label: str, keep: Path) -> None:
     """Remove the older tagged copies under the same label: the cache keeps one per label."""
-    for old in _copies_under(folder, label, keep.suffix):
+    for old in cache.copies_of(label, keep.suffix):
         if old != keep:
             old.unlink(missing_ok=True)
-    _changed(folder)
+    cache.changed()
 
 
 def _prefixed_digest(copy: Path, source: Path) -> str:
@@ -112,11 +118,10 @@ def _same_content(copy: Path, source: Path, label: str, hashes: HashCache) -> bo
     return hashes.digest(source)[:HASH_CHARS] == key
 
 
-def _cached(
-    folder: Path, source: Path, label: str, tag_hash: str, hashes: HashCache
-) -> Path | None:
+def _cached(cache: BuildCache, source: Path, label: str, tag_hash: str) -> Path | None:
     """The existing tagged copy for this source content and these tags, if any."""
-    found = _copies_under(folder, label, source.suffix.lower(), tag_hash)
+    hashes = cache.hashes
+    found = cache.copies_of(label, source.suffix.lower(), tag_hash)
     # Checked to exist: the index may predate a change made within the same clock tick.
     candidates = [copy for copy in found if copy.is_file()]
     now = identity(source)
@@ -130,10 +135,9 @@ def _cached(
     return None
 
 
-def _write(
-    source: Path, tags: TagSet, folder: Path, name: tuple[str, str], hashes: HashCache
-) -> Path:
+def _write(cache: BuildCache, source: Path, tags: TagSet, name: tuple[str, str]) -> Path:
     label, tag_hash = name
+    hashes, folder = cache.hashes, cache.copies_dir
     folder.mkdir(parents=True, exist_ok=True)
     # A name, not a file: the writers create it. Truncating an empty file made by mkstemp
     # would make ext4 flush the whole copy to disk when it is closed (auto_da_alloc).
@@ -149,52 +153,50 @@ def _write(
         final = folder / f"{label}-{key[:HASH_CHARS]}-{tag_hash[:HASH_CHARS]}{tmp.suffix}"
         os.chmod(tmp, 0o644)
         os.replace(tmp, final)
-        _changed(folder)
+        cache.changed()
         hashes.remember(final, written)
         hashes.record_copy(final, source)
     finally:
         tmp.unlink(missing_ok=True)
-    _prune(folder, label, final)
+    _prune(cache, label, final)
     return final
 
 
-def find_tagged_copy(source: Path, tags: TagSet, *, cache_dir: Path, label: str) -> Path | None:
+def find_tagged_copy(source: Path, tags: TagSet, *, cache: BuildCache, label: str) -> Path | None:
     """The up-to-date tagged copy of `source`, if the cache has one; writes nothing."""
-    hashes = HashCache(cache_dir)
     try:
-        tag_hash = fingerprint(tags, source.suffix.lower(), hashes.digest)
-        return _cached(cache_dir / TAGGED_DIR, source, label, tag_hash, hashes)
+        tag_hash = fingerprint(tags, source.suffix.lower(), cache.hashes.digest)
+        return _cached(cache, source, label, tag_hash)
     except OSError as e:
         raise MediaError(f"{shown(source)}: cannot read: {e.strerror}") from e
 
 
 def tagged_copy(
-    source: Path, tags: TagSet, *, cache_dir: Path, label: str, integrity: bool = False
+    source: Path, tags: TagSet, *, cache: BuildCache, label: str, integrity: bool = False
 ) -> TaggedFile:
     """The tagged copy of `source` in `cache_dir`: reused if present, else written and checked.
 
     Args:
         source: the original recording (only read).
         tags: what to write.
-        cache_dir: the build cache.
+        cache: the run's build cache.
         label: names the copy (e.g. `<episode>-audio`); older copies under it are removed.
         integrity: also give the copy's SRI sha384 (one more read the first time only).
 
     Raises:
         MediaError: the copy could not be written, or its tags did not read back as written.
     """
-    hashes = HashCache(cache_dir)
-    folder = cache_dir / TAGGED_DIR
+    hashes = cache.hashes
     try:
         tag_hash = fingerprint(tags, source.suffix.lower(), hashes.digest)
-        path = _cached(folder, source, label, tag_hash, hashes)
+        path = _cached(cache, source, label, tag_hash)
         reused = path is not None
         if path is None:
-            path = _write(source, tags, folder, (label, tag_hash), hashes)
+            path = _write(cache, source, tags, (label, tag_hash))
         digest = hashes.digest(path)
         sri = hashes.sri(path) if integrity else None
         hashes.save()
     except OSError as e:
-        where = shown(Path(e.filename)) if e.filename else shown(cache_dir)
+        where = shown(Path(e.filename)) if e.filename else shown(cache.dir)
         raise MediaError(f"{shown(source)}: cannot tag into {where}: {e.strerror}") from e
     return TaggedFile(source, path, path.stat().st_size, digest, sri, reused)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import errno
 import os
-import shutil
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -135,8 +134,3 @@ def _copy_range_by_reading(src: int, out: int, offset: int, end: int, target: in
             written = os.pwrite(out, view, target)
             view, target = view[written:], target + written
         offset += len(data)
-
-
-def copy_file(source: Path, dest: Path) -> None:
-    """A plain copy (the kernel's fastest way), for formats tagged in place afterwards."""
-    shutil.copyfile(source, dest)

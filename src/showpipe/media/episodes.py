@@ -12,6 +12,7 @@ from pathlib import Path
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, MediaError, shown
 from showpipe.media import (
+    BuildCache,
     ChapterMark,
     MediaInfo,
     Picture,
@@ -24,7 +25,6 @@ from showpipe.media import (
     timestamp,
 )
 from showpipe.media.encode import FORMATS, Encoded
-from showpipe.media.hashes import HashCache
 from showpipe.media.pcm import probe_audio
 from showpipe.media.renditions import is_master, make_renditions, wanted
 from showpipe.media.renditions import terminal as bars
@@ -185,6 +185,7 @@ def tag_episode(
     episode: Episode,
     checked: list[CheckedMedia],
     *,
+    cache: BuildCache,
     id3_version: int = 4,
 ) -> list[TaggedMedia]:
     """Write (or reuse) the tagged copies of the episode's media; the originals are only read.
@@ -193,6 +194,7 @@ def tag_episode(
         project: the project (feeds and settings).
         episode: the episode, with its GUID if it has one.
         checked: what `check_episode` returned for it.
+        cache: the run's build cache, where the copies go.
         id3_version: 4, or 3 for old players (MP3 only).
 
     Raises:
@@ -203,31 +205,38 @@ def tag_episode(
     # only alternates carry podcast:integrity, so only then is the SRI worth a read.
     integrity = len(checked) > 1
     for media in checked:
-        tagged += _tag_media(project, episode, media, id3_version=id3_version, integrity=integrity)
-    return tagged + _tag_alternates(project, episode, checked, id3_version=id3_version)
+        tagged += _tag_media(
+            project, episode, media, cache=cache, id3_version=id3_version, integrity=integrity
+        )
+    return tagged + _tag_alternates(project, episode, checked, cache=cache, id3_version=id3_version)
 
 
 def _tag_media(
-    project: Project, episode: Episode, media: CheckedMedia, *, id3_version: int, integrity: bool
+    project: Project,
+    episode: Episode,
+    media: CheckedMedia,
+    *,
+    cache: BuildCache,
+    id3_version: int,
+    integrity: bool,
 ) -> list[TaggedMedia]:
     """Tag one of the episode's media files: a master's renditions, a transcoded video's
     MP4 (with a poster frame when the episode names none), or the file as it is."""
-    cache_dir = project.settings.cache_dir
     tags = build_tags(project, episode, media, id3_version=id3_version)
     label = _label(episode, media)
     source = media.path
     try:  # a master that cannot be encoded (silent, say) is named by its YAML line
         if media.medium == "audio" and is_master(source, media.feed.encoding):
-            return _tag_renditions(media, tags, label, cache_dir, integrity=integrity)
+            return _tag_renditions(media, tags, label, cache, integrity=integrity)
         if media.medium == "video" and needs_transcoding(source):
-            source = video_rendition(source, media.feed.encoding, cache_dir=cache_dir)
+            source = video_rendition(source, media.feed.encoding, cache=cache)
     except MediaError as e:
         raise _pointed(e, episode, media.medium, media.path) from e
-    copy = tagged_copy(source, tags, cache_dir=cache_dir, label=label, integrity=integrity)
+    copy = tagged_copy(source, tags, cache=cache, label=label, integrity=integrity)
     poster = None
     if media.medium == "video" and episode.poster is None:
         at = media.feed.encoding.poster_at
-        poster = poster_from(copy.path, copy.digest, at=at, cache_dir=cache_dir)
+        poster = poster_from(copy.path, copy.digest, at=at, cache_dir=cache.dir)
     return [TaggedMedia(media.medium, media.info, copy, poster=poster)]
 
 
@@ -246,28 +255,31 @@ def _alternates_of(
 
 
 def _tag_alternates(
-    project: Project, episode: Episode, checked: list[CheckedMedia], *, id3_version: int
+    project: Project,
+    episode: Episode,
+    checked: list[CheckedMedia],
+    *,
+    cache: BuildCache,
+    id3_version: int,
 ) -> list[TaggedMedia]:
     """Tag the renditions the episode lists under `alternates:` like its main enclosure:
     an app that plays the Opus alternate shows the same title, cover and chapters."""
     tagged = []
-    cache_dir = project.settings.cache_dir
     for media, label in _alternates_of(project, episode, checked):
         tags = build_tags(project, episode, media, id3_version=id3_version)
-        copy = tagged_copy(media.path, tags, cache_dir=cache_dir, label=label, integrity=True)
+        copy = tagged_copy(media.path, tags, cache=cache, label=label, integrity=True)
         tagged.append(TaggedMedia(media.medium, media.info, copy, alternate=True))
     return tagged
 
 
 def _tag_renditions(
-    media: CheckedMedia, tags: TagSet, label: str, cache_dir: Path, *, integrity: bool
+    media: CheckedMedia, tags: TagSet, label: str, cache: BuildCache, *, integrity: bool
 ) -> list[TaggedMedia]:
     """Encode (or reuse) a master's renditions, then tag each as the main enclosure would be."""
-    hashes = HashCache(cache_dir)
+    settings = wanted(media.feed.encoding)
     encoded = make_renditions(
-        media.path, wanted(media.feed.encoding), hashes=hashes, cache_dir=cache_dir, bars=bars()
+        media.path, settings, hashes=cache.hashes, cache_dir=cache.dir, bars=bars()
     )
-    hashes.save()
     tagged = []
     for i, rendition in enumerate(encoded):
         spec = rendition.settings.spec
@@ -276,7 +288,7 @@ def _tag_renditions(
         copy = tagged_copy(
             rendition.path,
             tags,
-            cache_dir=cache_dir,
+            cache=cache,
             label=label if i == 0 else f"{label}-alt{i}",
             integrity=integrity or i > 0,
         )
@@ -305,10 +317,11 @@ def tag_episodes(
         MediaError: a media or image file is invalid, or could not be tagged.
     """
     project, checked = _check_episodes(settings, episode_files)
+    cache = BuildCache(settings.cache_dir)
     return [
         tagged
         for episode, media in checked
-        for tagged in tag_episode(project, episode, media, id3_version=id3_version)
+        for tagged in tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
     ]
 
 
@@ -323,6 +336,7 @@ def plan_tagging(
         MediaError: a media or image file is invalid.
     """
     project, checked = _check_episodes(settings, episode_files)
+    cache = BuildCache(settings.cache_dir)
     labelled = []
     for episode, media_files in checked:
         labelled += [(episode, media, _label(episode, media)) for media in media_files]
@@ -334,7 +348,7 @@ def plan_tagging(
             find_tagged_copy(
                 media.path,
                 build_tags(project, episode, media, id3_version=id3_version),
-                cache_dir=settings.cache_dir,
+                cache=cache,
                 label=label,
             ),
         )

@@ -48,13 +48,6 @@ class HashCache:
         self.file = cache_dir / HASHES_FILE
         self.copies_dir = cache_dir / TAGGED_DIR
         self._changed = False
-        # A publish opens the cache once per file it describes: read the JSON once, and
-        # again only if it changed on disk (another process) since this one read or wrote it.
-        current = _stamp(self.file)
-        loaded = _LOADED.get(self.file)
-        if current is not None and loaded is not None and loaded[0] == current:
-            self._files, self._copies = loaded[1], loaded[2]
-            return
         try:
             data = json.loads(self.file.read_text())
             files: dict[str, list[int | str]] = data["files"]
@@ -64,7 +57,6 @@ class HashCache:
         # Forget files that are gone (pruned copies, deleted recordings).
         self._files = {k: v for k, v in files.items() if os.path.exists(k)}
         self._copies = {k: v for k, v in copies.items() if (self.copies_dir / k).exists()}
-        _LOADED[self.file] = (current, self._files, self._copies)
 
     def known(self, path: Path) -> str | None:
         """The remembered digest of `path`, if the file has not changed since."""
@@ -117,19 +109,4 @@ class HashCache:
         # means its pure-Python one, the most of a first publish's time on a big show).
         tmp.write_text(json.dumps(data, sort_keys=True))
         os.replace(tmp, self.file)
-        _LOADED[self.file] = (_stamp(self.file), self._files, self._copies)
         self._changed = False
-
-
-# The cache files this process has read or written: their stamp when it did, and contents.
-_LOADED: dict[
-    Path, tuple[tuple[int, int, int] | None, dict[str, list[int | str]], dict[str, Identity]]
-] = {}
-
-
-def _stamp(path: Path) -> tuple[int, int, int] | None:
-    """The file's `stamp`, or None when there is no such file yet."""
-    try:
-        return stamp(path)
-    except OSError:
-        return None

@@ -1,8 +1,8 @@
 """MP3: an ID3v2 tag built in memory, written in front of the source's audio frames.
 
-The frames are the ones Apple's own tools write for podcasts (FEED-SPEC.md, "Tags inside the
-files"), and chapters follow the ID3v2 Chapter Frame Addendum: CHAP frames with times in
-milliseconds, and one top-level, ordered CTOC.
+The frames are the ones Apple's own tools write for podcasts (docs/feed-rules.md, "Tags
+inside media files"), and chapters follow the ID3v2 Chapter Frame Addendum: CHAP frames with
+times in milliseconds, and one top-level, ordered CTOC.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 
 mutagen reads but cannot write MP4 chapters. FFmpeg's MP4 muxer writes both the Nero `chpl`
 atom and a QuickTime chapter track; `movflags=faststart` puts the `moov` atom first, as
-progressive playback needs (FEED-SPEC.md, Video feeds). mutagen's tag save keeps both.
+progressive playback needs (docs/feed-rules.md, "Video feeds"). mutagen's tag save keeps both.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from showpipe.media.tags import ChapterMark, ReadBack, TagSet
 if TYPE_CHECKING:  # PyAV is imported when an MP4 is remuxed: audio-only runs never need it
     import av
 
-PODCAST = 21  # `stik` media kind (FEED-SPEC.md: stik 21 = Podcast)
+PODCAST = 21  # `stik` media kind 21 = Podcast (docs/feed-rules.md, "Tags inside media files")
 MS = Fraction(1, 1000)
 # The muxer per extension: "ipod" writes the M4A brand Apple's players expect.
 MUXERS = {".m4a": "ipod", ".mp4": "mp4", ".m4v": "mp4"}

@@ -42,7 +42,7 @@ class MediaInfo:
     duration: float
 
 
-# Apple's show artwork limits in pixels (FEED-SPEC.md, Channel: itunes:image).
+# Apple's show artwork limits in pixels (docs/feed-rules.md, "The channel").
 SHOW_ARTWORK_MIN = 1400
 SHOW_ARTWORK_MAX = 3000
 

@@ -68,10 +68,6 @@ class TagSet:
     genre: str = "Podcast"
     id3_version: int = 4  # 3 for old car stereos; MP3 only
 
-    @property
-    def year(self) -> str:
-        return self.date[:4]
-
 
 def fingerprint(tags: TagSet, suffix: str, hash_file: Callable[[Path], str]) -> str:
     """A hash of everything a tagged copy depends on besides its source's content.
@@ -112,7 +108,7 @@ class ReadBack:
     chapters: tuple[tuple[int, str], ...]  # (start in ms, title)
 
 
-def expected_readback(tags: TagSet, *, with_feed_url: bool = True) -> ReadBack:
+def expected_readback(tags: TagSet) -> ReadBack:
     """What reading `tags` back from a file must give."""
     cover_size = tags.cover.path.stat().st_size if tags.cover else None
     return ReadBack(
@@ -121,7 +117,7 @@ def expected_readback(tags: TagSet, *, with_feed_url: bool = True) -> ReadBack:
         album=tags.album,
         genre=tags.genre,
         guid=tags.guid,
-        feed_url=tags.feed_url if with_feed_url else None,
+        feed_url=tags.feed_url,
         cover_size=cover_size,
         chapters=tuple((c.start_ms, c.title) for c in tags.chapters),
     )

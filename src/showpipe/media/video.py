@@ -19,8 +19,8 @@ import av.container
 import av.video.stream
 
 from showpipe.errors import MediaError, shown
+from showpipe.media.cache import BuildCache
 from showpipe.media.encode import TOLERANCE_LU, EncodeSettings, levelling, mixing
-from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import measure_loudness
 from showpipe.media.pcm import Filter, build_graph, pulled_frames
 from showpipe.media.renditions import RENDITIONS_DIR, settings_of
@@ -185,19 +185,17 @@ def extract_poster(video: Path, out: Path, *, at: float = 0.1) -> Path:
     raise MediaError(f"{shown(video)}: has no picture {at:.0%} of the way in")
 
 
-def video_rendition(master: Path, encoding: Encoding, *, cache_dir: Path) -> Path:
+def video_rendition(master: Path, encoding: Encoding, *, cache: BuildCache) -> Path:
     """The H.264/AAC MP4 of a video master in the build cache: made once per master and
     settings (content digest, quality, loudness target), reused ever after.
 
     Raises:
         MediaError: the master cannot be transcoded.
     """
-    hashes = HashCache(cache_dir)
-    digest = hashes.digest(master)
-    hashes.save()
+    digest = cache.hashes.digest(master)
     target = settings_of(encoding).target
     loudness = "off" if target is None else f"{target:g}"
-    out = cache_dir / RENDITIONS_DIR / f"{digest[:32]}-h264-crf{encoding.crf}-{loudness}.mp4"
+    out = cache.dir / RENDITIONS_DIR / f"{digest[:32]}-h264-crf{encoding.crf}-{loudness}.mp4"
     if not out.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
         transcode_video(master, out, target=target, crf=encoding.crf)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import re
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,13 +18,11 @@ import mutagen.flac
 import mutagen.oggopus
 import mutagen.oggvorbis
 
-from showpipe.media.copying import copy_file
 from showpipe.media.tags import ReadBack, TagSet
-from showpipe.times import timestamp
+from showpipe.times import parse_clock, timestamp
 
 FRONT_COVER = 3
 _CHAPTER = re.compile(r"CHAPTER(\d{3})")
-_TIME = re.compile(r"(\d+):(\d\d):(\d\d(?:\.\d+)?)")
 
 VORBIS_FILES = (mutagen.flac.FLAC, mutagen.oggopus.OggOpus, mutagen.oggvorbis.OggVorbis)
 
@@ -80,7 +79,7 @@ def _picture(tags: TagSet) -> mutagen.flac.Picture | None:
 
 def write_vorbis(source: Path, dest: Path, tags: TagSet) -> None:
     """Copy `source` to `dest`, then replace every comment and picture of the copy."""
-    copy_file(source, dest)
+    shutil.copyfile(source, dest)  # then tagged in place
     parsed = _open(dest)
     if parsed.tags is None:
         parsed.add_tags()
@@ -100,11 +99,10 @@ def write_vorbis(source: Path, dest: Path, tags: TagSet) -> None:
 
 
 def _seconds(text: str) -> float:
-    match = _TIME.fullmatch(text)
-    if not match:
-        return -1.0
-    hours, minutes, seconds = match.groups()
-    return int(hours) * 3600 + int(minutes) * 60 + float(seconds)
+    try:
+        return parse_clock(text)
+    except ValueError:
+        return -1.0  # not ours: read back as a mismatch, and the copy is refused
 
 
 def read_chapters(comments: dict[str, list[str]]) -> tuple[tuple[int, str], ...]:

@@ -20,6 +20,8 @@ from urllib.parse import urlsplit
 import pydantic
 from pydantic import AfterValidator, Field, ValidationInfo
 
+from showpipe.times import parse_clock
+
 # --- field types -------------------------------------------------------------------------
 
 
@@ -56,14 +58,7 @@ def _parse_timestamp(value: Any) -> float:
     """Seconds from a number or from `[[HH:]MM:]SS[.mmm]`."""
     if isinstance(value, bool):
         raise ValueError(f"'{value}' is not a time")
-    if isinstance(value, int | float):
-        seconds = float(value)
-    else:
-        match = re.fullmatch(r"(?:(?:(\d+):)?(\d{1,2}):)?(\d{1,2}(?:\.\d+)?)", str(value).strip())
-        if not match:
-            raise ValueError(f"'{value}' is not a time (write 1:23:45, 12:34 or seconds)")
-        hours, minutes, secs = match.groups()
-        seconds = int(hours or 0) * 3600 + int(minutes or 0) * 60 + float(secs)
+    seconds = float(value) if isinstance(value, int | float) else parse_clock(str(value))
     if seconds < 0:
         raise ValueError(f"'{value}' is negative")
     return seconds

@@ -37,6 +37,8 @@ class StoredFile:
     width: int | None = None
     height: int | None = None
     url: str | None = None
+    # Media: the digest of the recording the file was made from, which its key follows.
+    recording: str | None = None
 
     def href(self, public_url: str) -> str:
         """Where listeners fetch it: our storage under `public_url`, or its own host."""

@@ -162,18 +162,16 @@ def write_yaml(path: Path, data: Mapping[str, Any]) -> None:
         _yaml().dump(dict(data), f)
 
 
-def set_key(path: Path, key: str, value: str | bool, *, after: str | None = None) -> None:
+def set_key(path: Path, key: str, value: str | bool) -> None:
     """Add or replace `key` in a YAML file, keeping its comments and key order.
 
-    The new key goes right after `after` when that key exists, else first. The file is
-    replaced atomically, so a crash leaves either the old or the new file.
+    A new key goes first. The file is replaced atomically, so a crash leaves either the old
+    or the new file.
     """
     yaml = _yaml()
     data = yaml.load(path.read_text(encoding="utf-8"))
     if key not in data:
-        keys = list(data)
-        position = keys.index(after) + 1 if after in keys else 0
-        data.insert(position, key, value)
+        data.insert(0, key, value)
     else:
         data[key] = value
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")

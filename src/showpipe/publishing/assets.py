@@ -125,19 +125,44 @@ def kept_elsewhere(episode: Episode, record: EpisodeRecord) -> EpisodeRecord:
     )
 
 
-def tagged_file(tagged: TaggedMedia, slug: str) -> StoredFile:
-    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source."""
+def tagged_file(
+    tagged: TaggedMedia, slug: str, *, recording: str, published: StoredFile | None
+) -> StoredFile:
+    """The manifest entry of a tagged copy: what is uploaded is the copy, not the source.
+
+    Its key follows the recording (`recording` is its digest), not the tags: fixing a typo
+    replaces the object at the same URL, so apps, CDNs and download counts see one episode
+    file. A file `published` before keys were made this way keeps its key until its
+    recording changes.
+    """
     copy = tagged.copy
-    key = object_key("media", slug, copy.digest, copy.path.suffix)
+    key = object_key("media", slug, recording, copy.path.suffix)
+    if published is not None and published.recording in (None, recording):
+        key = published.key
     content_type = tagged.info.content_type
     size = probe_video_size(copy.path) if content_type.startswith("video/") else None
     width, height = size or (None, None)
     duration = round(tagged.info.duration, 3)
-    return StoredFile(key, copy.size, copy.digest, content_type, duration, copy.sri, width, height)
+    return StoredFile(
+        key,
+        copy.size,
+        copy.digest,
+        content_type,
+        duration,
+        copy.sri,
+        width,
+        height,
+        recording=recording,
+    )
 
 
 def describe_episode(
-    episode: Episode, tagged: Sequence[TaggedMedia], settings: Settings
+    episode: Episode,
+    tagged: Sequence[TaggedMedia],
+    settings: Settings,
+    *,
+    hashes: HashCache,
+    published: EpisodeRecord | None = None,
 ) -> tuple[EpisodeRecord, list[tuple[StoredFile, Path]]]:
     """Hash every file of an episode: its manifest record and the files behind it.
 
@@ -145,6 +170,8 @@ def describe_episode(
         episode: the episode.
         tagged: its media files' tagged copies (from `tagging.tag_episode`).
         settings: where the generated chapters file goes, and the public URL it names.
+        hashes: the run's remembered digests.
+        published: the episode's record in the storage's manifest, if it was published.
 
     Raises:
         MediaError: an image file is invalid.
@@ -154,13 +181,14 @@ def describe_episode(
     media: dict[str, StoredFile] = {}
     encoded: list[StoredFile] = []  # alternate renditions, tagged
     for copy in tagged:
-        stored = tagged_file(copy, slug)
+        recording = hashes.digest(copy.copy.source)
+        before = published.media.get(copy.medium) if published and not copy.alternate else None
+        stored = tagged_file(copy, slug, recording=recording, published=before)
         files.append((stored, copy.copy.path))
         if copy.alternate:
             encoded.append(stored)
         else:
             media[copy.medium] = stored
-    hashes = HashCache(settings.cache_dir)
     # Encoded renditions, then the episode's own `alternates:`, all tagged copies.
     alternates = encoded
     # No poster given: the frame taken from the video, if there is one.

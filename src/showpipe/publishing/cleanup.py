@@ -11,10 +11,10 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from showpipe.errors import EpisodeError
+from showpipe.feeds import Descriptions
 from showpipe.model.manifest import Manifest, read_manifest
 from showpipe.model.project import Project
-from showpipe.model.yamlfile import set_key
-from showpipe.publishing.plan import Plan, plan_feeds_only, run_plan
+from showpipe.publishing.plan import Plan, YamlWrite, plan_feeds_only
 from showpipe.storage import Incomplete, Storage
 
 # Where publishing stores content-addressed objects; the feeds, the manifest and the lease
@@ -22,18 +22,19 @@ from showpipe.storage import Incomplete, Storage
 CONTENT_FOLDERS = ("media/", "art/", "chapters/", "transcripts/")
 
 
-@dataclass(frozen=True)
-class Unpublish:
-    """An episode taken out of the feeds: the feeds plan, and the objects to delete after."""
-
-    plan: Plan
-    delete: list[str]
-
-
 def plan_unpublish(
-    project: Project, storage: Storage, path: Path, *, now: datetime, delete_media: bool
-) -> Unpublish:
+    project: Project,
+    storage: Storage,
+    path: Path,
+    *,
+    now: datetime,
+    delete_media: bool,
+    descriptions: Descriptions | None = None,
+) -> Plan:
     """Plan taking the episode at `path` out of every feed; with `delete_media`, its files too.
+
+    The plan marks the YAML `unpublished: true`, writes the feeds, and only then deletes the
+    files, so no feed ever names a deleted object.
 
     Raises:
         EpisodeError: the file is not an episode of the project, or was never published.
@@ -44,22 +45,16 @@ def plan_unpublish(
         raise EpisodeError(f"{path}: never published (no GUID in the storage's manifest)")
     down = episode.model_copy(update={"unpublished": True})
     episodes = [down if e.source == episode.source else e for e in project.episodes]
-    plan = plan_feeds_only(replace(project, episodes=episodes), storage, now=now)
+    changed = replace(project, episodes=episodes)
+    plan = plan_feeds_only(changed, storage, now=now, descriptions=descriptions)
+    plan = replace(plan, yaml_writes=[YamlWrite(episode.source, "unpublished", True)])
     if not delete_media:
-        return Unpublish(plan, [])
+        return plan
     kept = replace(plan.manifest, episodes=dict(plan.manifest.episodes))
     record = kept.episodes.pop(episode.guid)
     only_ours = set(Manifest(episodes={episode.guid: record}).stored_keys())
     delete = sorted(only_ours - set(kept.stored_keys()))
-    return Unpublish(replace(plan, manifest=kept, manifest_changed=True), delete)
-
-
-def run_unpublish(unpublish: Unpublish, storage: Storage, path: Path) -> None:
-    """Mark the YAML `unpublished: true`, write the feeds, and only then delete the files."""
-    set_key(path, "unpublished", True)
-    run_plan(unpublish.plan, storage)
-    for key in unpublish.delete:
-        storage.delete(key)
+    return replace(plan, manifest=kept, manifest_changed=True, deletions=delete)
 
 
 @dataclass(frozen=True)

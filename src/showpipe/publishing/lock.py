@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from showpipe.errors import BusyError, ConflictError, StorageError
-from showpipe.storage import Storage
+from showpipe.storage import Storage, caching
 
 LEASE_KEY = "showpipe/lease.json"
 LOCK_FILE = "lock"
@@ -119,7 +119,7 @@ def take_lease(storage: Storage, command: str, *, now: datetime) -> Lease:
             json.dumps(asdict(lease)).encode(),
             version=current[1] if current else None,
             content_type="application/json",
-            cache_control="no-store",
+            cache_control=caching.NEVER,
         )
     except ConflictError as e:
         raise ConflictError(
@@ -151,7 +151,7 @@ def renew_lease(storage: Storage, lease: Lease, *, now: datetime) -> Lease:
         json.dumps(asdict(renewed)).encode(),
         version=current[1],
         content_type="application/json",
-        cache_control="no-store",
+        cache_control=caching.NEVER,
     )
     return renewed
 

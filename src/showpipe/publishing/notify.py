@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from showpipe import __version__
+from showpipe.http import new_session
 from showpipe.model.show import Feed
 
 if TYPE_CHECKING:  # requests is imported when a feed asks for notifications, not on every run
     import requests
 
-    from showpipe.publishing.plan import Plan
-
 log = logging.getLogger(__name__)
 
-TIMEOUT = 10
 # Overridable (SHOWPIPE_PODPING_URL, SHOWPIPE_PUBNOTIFY_URL) for relays and for tests.
 PODPING_URL = "https://podping.cloud/"
 PUBNOTIFY_URL = "https://api.podcastindex.org/api/1.0/hub/pubnotify"
@@ -31,7 +29,7 @@ def _request(session: requests.Session, method: str, url: str, **kwargs: object)
     import requests
 
     try:
-        response = session.request(method, url, timeout=TIMEOUT, **kwargs)  # type: ignore[arg-type]
+        response = session.request(method, url, **kwargs)  # type: ignore[arg-type]
     except requests.RequestException as e:
         return f"{url}: not notified ({type(e).__name__})"
     if response.status_code >= 300:
@@ -62,17 +60,12 @@ def notify_feed_changed(feed: Feed, feed_url: str, session: requests.Session) ->
     return [w for w in warnings if w]
 
 
-def announce_changes(plan: Plan) -> list[str]:
-    """Notify for every feed the plan changed; return the warnings."""
-    feeds = {feed.name: feed for feed in plan.project.feeds}
-    changed = [(feeds[update.name], update.url) for update in plan.feeds if update.changed]
+def announce_changes(changed: Sequence[tuple[Feed, str]]) -> list[str]:
+    """Notify for every changed feed (the feed and its public URL); return the warnings."""
     warnings: list[str] = []
     if not any(f.notify.websub or f.notify.podping or f.notify.podcast_index for f, _ in changed):
         return warnings
-    import requests
-
-    with requests.Session() as session:
-        session.headers["User-Agent"] = f"showpipe/{__version__}"
+    with new_session("notify") as session:
         for feed, url in changed:
             warnings += notify_feed_changed(feed, url, session)
     for warning in warnings:

@@ -19,17 +19,9 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import (
-    NewestFirst,
-    PublishedEpisode,
-    build_feed,
-    clean_url,
-    feed_key,
-    file_url,
-    newest_first,
-    render_all,
-)
+from showpipe.feeds import Descriptions, build_feed, clean_url, feed_key, file_url
 from showpipe.feeds.readback import ExpectedItem, FeedItems, feed_items, guard_guids, read_back
+from showpipe.media import BuildCache
 from showpipe.media.episodes import check_episode, tag_episode
 from showpipe.media.levels import LevelReport, report_encoded
 from showpipe.model.manifest import (
@@ -41,17 +33,15 @@ from showpipe.model.manifest import (
     read_manifest_versioned,
 )
 from showpipe.model.project import Project, missing_files
+from showpipe.model.published import NewestFirst, due_episodes, why_gone
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import set_key
 from showpipe.publishing.assets import describe_episode, image_file
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
-from showpipe.storage import ProgressBars, Storage, no_progress
+from showpipe.storage import ProgressBars, Storage, caching, no_progress
 
 log = logging.getLogger(__name__)
 
-# Feeds change in place (their URLs are fixed): apps see a new episode within minutes.
-FEED_CACHE = "public, max-age=300"
-MANIFEST_CACHE = "no-cache"
 # From this many episodes, a show's changed feeds are read back in parallel processes.
 PARALLEL_READ_BACK_FROM = 2000
 
@@ -71,10 +61,19 @@ class FeedUpdate:
 
 
 @dataclass(frozen=True)
-class Plan:
-    """Everything a run will do, in order: GUIDs, uploads, manifest, feeds."""
+class YamlWrite:
+    """One value written into a YAML file of the project (comments and layout kept)."""
 
-    guids_to_write: list[tuple[Path, str]]
+    path: Path
+    key: str
+    value: str | bool
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything a run will do, in order: YAML values, uploads, manifest, feeds, deletions."""
+
+    yaml_writes: list[YamlWrite]
     uploads: list[Upload]
     manifest: Manifest
     manifest_changed: bool
@@ -83,13 +82,16 @@ class Plan:
     project: Project
     # The stored manifest's version when planned: it is replaced only if still that one.
     manifest_version: str | None = None
+    # Objects no feed names any more, deleted last (`unpublish --delete-media`).
+    deletions: list[str] = field(default_factory=list)
     # The loudness of each master encoded (or reused) for the plan, and the gain applied.
     levels: list[LevelReport] = field(default_factory=list)
 
     @property
     def changes_anything(self) -> bool:
         return bool(
-            self.guids_to_write
+            self.yaml_writes
+            or self.deletions
             or any(u.needed for u in self.uploads)
             or self.manifest_changed
             or any(f.changed for f in self.feeds)
@@ -133,17 +135,6 @@ def _feed_artwork(feed: Feed, manifest: Manifest) -> tuple[StoredFile, Path | No
     return record.artwork, None
 
 
-def due_episodes(project: Project, manifest: Manifest, now: datetime) -> NewestFirst:
-    """Episodes published, not taken down, and due at `now`, newest first: the order of the
-    feeds and the show page, sorted here once."""
-    due = []
-    for episode in project.episodes:
-        record = manifest.episodes.get(episode.guid or "")
-        if record and episode.published <= now and not episode.unpublished:
-            due.append(PublishedEpisode(episode, record))
-    return newest_first(due)
-
-
 @dataclass(frozen=True)
 class _ReadBack:
     """One built feed to parse back with podcastparser, and what it must contain."""
@@ -154,7 +145,13 @@ class _ReadBack:
 
 
 def _checked_diff(
-    project: Project, feed: Feed, due: NewestFirst, xml: bytes, old: bytes | None
+    project: Project,
+    feed: Feed,
+    due: NewestFirst,
+    xml: bytes,
+    old: bytes | None,
+    *,
+    now: datetime,
 ) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None]:
     """How the feed's items change, and the read-back it needs; stop now if the feed would
     drop a GUID."""
@@ -162,7 +159,13 @@ def _checked_diff(
         return ([], [], []), None
     before, after = feed_items(old), feed_items(xml)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
-    guard_guids(feed.name, before, after, unpublished=unpublished)
+    guard_guids(
+        feed.name,
+        before,
+        after,
+        unpublished=unpublished,
+        why_gone=lambda guid, title: why_gone(project, guid, title, now),
+    )
     public_url = project.settings.public_url
     expected = [
         ExpectedItem(
@@ -180,11 +183,13 @@ def _read_back_pool(project: Project) -> Executor:
     """Where changed feeds are parsed back as gPodder would, while the next feed is built.
 
     podcastparser is pure Python, about a millisecond an item: a big show with several feeds
-    reads them back in forked processes, one per core, beside the main process's work.
+    reads them back in worker processes, one per core, beside the main process's work. They
+    come from a fork server, never forked from this process: a run re-plans under its lease,
+    whose renewal thread must not be copied mid-step into a child.
     """
     if len(project.feeds) > 1 and len(project.episodes) >= PARALLEL_READ_BACK_FROM:
         workers = min(len(project.feeds), os.cpu_count() or 1)
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"))
+        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
     return ThreadPoolExecutor(max_workers=1)
 
 
@@ -194,17 +199,13 @@ def plan_feeds(
     manifest: Manifest,
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
+    descriptions: Descriptions,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
-    """Build every feed from the manifest; return them, the feed artwork, and the manifest.
-
-    `meanwhile(manifest)` runs while the feeds are being read back: work that needs the new
-    manifest but writes nothing (building the show's pages) takes no extra time then.
-    """
+    """Build every feed from the manifest; return them, the feed artwork, and the manifest."""
     updates, files, reading = [], [], []
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
-    render_all(p.episode.description for p in due_all)
+    descriptions.render_all(p.episode.description for p in due_all)
     with _read_back_pool(project) as pool:
         for feed in project.feeds:
             artwork, artwork_path = _feed_artwork(feed, manifest)
@@ -213,10 +214,12 @@ def plan_feeds(
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
             due = NewestFirst([p for p in due_all if feed.medium in p.record.media])
-            xml = build_feed(feed, due, artwork=artwork, public_url=public_url)
+            xml = build_feed(
+                feed, due, artwork=artwork, public_url=public_url, descriptions=descriptions
+            )
             key = feed_key(feed)
             old = storage.get(key)
-            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old)
+            (added, updated, removed), check = _checked_diff(project, feed, due, xml, old, now=now)
             if check:
                 reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
             updates.append(
@@ -224,7 +227,6 @@ def plan_feeds(
                     feed.name, key, public_url + key, xml, old != xml, added, updated, removed
                 )
             )
-        meanwhile(manifest)
         for read in reading:
             read.result()  # FeedError: a feed reads back wrong, and nothing is stored
     return updates, files, manifest
@@ -238,16 +240,20 @@ def plan_publish(
     now: datetime,
     make_guid: Callable[[], str] = new_guid,
     id3_version: int = 4,
+    cache: BuildCache | None = None,
+    descriptions: Descriptions | None = None,
 ) -> Plan:
     """Plan publishing the given episodes and regenerating every feed.
 
     Tagged copies of the media are made (or reused) in the build cache on the way: their
     sizes and hashes are part of the plan. Nothing is uploaded or changed in the project.
+    A run passes its `cache` and `descriptions` to each plan it makes (default: new ones).
 
     Raises:
         EpisodeError: an episode is not part of the project or names missing files.
         MediaError: a media or image file is invalid.
     """
+    cache = cache or BuildCache(project.settings.cache_dir)
     chosen = [project.episode_at(path) for path in episode_files]
     missing = missing_files(project, chosen)
     if missing:
@@ -265,16 +271,25 @@ def plan_publish(
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
-        tagged = tag_episode(project, episode, checked[episode.source], id3_version=id3_version)
+        assert episode.guid is not None  # given above when it had none
+        media = checked[episode.source]
+        tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
         levels += [report_encoded(t.encoded) for t in tagged if t.encoded]
-        record, episode_files_ = describe_episode(episode, tagged, project.settings)
+        record, episode_files_ = describe_episode(
+            episode,
+            tagged,
+            project.settings,
+            hashes=cache.hashes,
+            published=old_manifest.episodes.get(episode.guid),
+        )
         files += episode_files_
-        assert episode.guid is not None
         records[episode.guid] = record
     manifest = replace(old_manifest, episodes=records)
     project = replace(project, episodes=list(episodes.values()))
     _check_shared_keys(project, manifest)
-    plan = _plan(project, storage, old_manifest, manifest, files, guids, now=now)
+    writes = [YamlWrite(path, "guid", guid) for path, guid in sorted(guids.items())]
+    text = descriptions or Descriptions()
+    plan = _plan(project, storage, old_manifest, manifest, files, writes, now=now, text=text)
     return replace(plan, manifest_version=version, levels=levels)
 
 
@@ -302,12 +317,19 @@ def plan_feeds_only(
     storage: Storage,
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
+    descriptions: Descriptions | None = None,
 ) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
     manifest, version = read_manifest_versioned(storage)
-    plan = _plan(project, storage, manifest, manifest, [], {}, now=now, meanwhile=meanwhile)
+    text = descriptions or Descriptions()
+    plan = _plan(project, storage, manifest, manifest, [], [], now=now, text=text)
     return replace(plan, manifest_version=version)
+
+
+def plan_pages_only(project: Project, storage: Storage) -> Plan:
+    """A plan that changes nothing but lets a run build the show's pages (`showpipe site`)."""
+    manifest, version = read_manifest_versioned(storage)
+    return Plan([], [], manifest, False, [], project, manifest_version=version)
 
 
 def _plan(
@@ -316,17 +338,17 @@ def _plan(
     old_manifest: Manifest,
     manifest: Manifest,
     files: list[tuple[StoredFile, Path]],
-    guids: dict[Path, str],
+    writes: list[YamlWrite],
     *,
     now: datetime,
-    meanwhile: Callable[[Manifest], None] = lambda manifest: None,
+    text: Descriptions,
 ) -> Plan:
     feeds, artwork_files, manifest = plan_feeds(
-        project, storage, manifest, now=now, meanwhile=meanwhile
+        project, storage, manifest, now=now, descriptions=text
     )
     uploads = _uploads(files + artwork_files, old_manifest)
     return Plan(
-        guids_to_write=sorted(guids.items()),
+        yaml_writes=writes,
         uploads=uploads,
         manifest=manifest,
         manifest_changed=manifest != old_manifest,
@@ -349,7 +371,8 @@ def run_plan(
     progress: ProgressBars = no_progress,
     before_recording: Callable[[], None] = lambda: None,
 ) -> None:
-    """Carry out a plan: GUIDs into the YAML, uploads, verification, the manifest, the feeds.
+    """Carry out a plan: values into the YAML, uploads, verification, the manifest, the feeds,
+    and last the objects no feed names any more.
 
     `before_recording` runs between the verification and the manifest: the lease's check
     that this run still holds the storage after a long upload.
@@ -359,9 +382,9 @@ def run_plan(
     write); a killed run's objects are found complete and not sent again.
     `progress(label, total_bytes)` gives a context whose value is called with bytes sent.
     """
-    for path, guid in plan.guids_to_write:
-        set_key(path, "guid", guid)
-        log.info("wrote guid %s into %s", guid, path)
+    for write in plan.yaml_writes:
+        set_key(write.path, write.key, write.value)
+        log.info("wrote %s: %s into %s", write.key, write.value, write.path)
     # Those found whole were just checked (size and digest); what is sent is checked after.
     needed = not_stored([u for u in plan.uploads if u.needed], storage)
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
@@ -373,10 +396,15 @@ def run_plan(
             encode_manifest(plan.manifest),
             version=plan.manifest_version,
             content_type="application/json",
-            cache_control=MANIFEST_CACHE,
+            cache_control=caching.RECORD,
         )
     for feed in plan.feeds:
         if feed.changed:
             storage.put_bytes(
-                feed.key, feed.xml, content_type="application/rss+xml", cache_control=FEED_CACHE
+                feed.key,
+                feed.xml,
+                content_type="application/rss+xml",
+                cache_control=caching.CHANGING,
             )
+    for key in plan.deletions:
+        storage.delete(key)

@@ -16,10 +16,9 @@ from pathlib import Path
 
 from showpipe.errors import StorageError
 from showpipe.model.manifest import StoredFile
-from showpipe.storage import ObjectInfo, ProgressBars, PutItem, Storage, no_progress
+from showpipe.storage import ObjectInfo, ProgressBars, PutItem, Storage, caching, no_progress
 
 # Media and artwork keys change whenever their content does, so they may be cached forever.
-LONG_CACHE = "public, max-age=31536000, immutable"
 # Concurrent HEAD requests when checking uploads (botocore's pool has max_concurrency + 2).
 STAT_WORKERS = 8
 # From this many uploads into one folder, list it rather than ask about each key.
@@ -35,6 +34,12 @@ class Upload:
     file: StoredFile
     source: Path
     needed: bool
+
+
+def cache_control(file: StoredFile) -> str:
+    """Episode media are replaced in place when their tags change; everything else is
+    content-addressed and never changes under its key."""
+    return caching.REPLACED if file.recording else caching.CONTENT
 
 
 def upload_files(
@@ -57,7 +62,7 @@ def upload_files(
             on_upload(upload)
         label = batch[0].file.key if len(batch) == 1 else f"{len(batch)} files"
         items = [
-            PutItem(u.file.key, u.source, u.file.content_type, LONG_CACHE, u.file.digest)
+            PutItem(u.file.key, u.source, u.file.content_type, cache_control(u.file), u.file.digest)
             for u in batch
         ]
         with progress(label, sum(u.file.size for u in batch)) as advance:

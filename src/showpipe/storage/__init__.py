@@ -79,10 +79,6 @@ class Storage(Protocol):
         """The object's bytes, or None when there is no such object."""
         ...
 
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
-        """Store a file's bytes under `key`, replacing any object there."""
-        ...
-
     def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
         """Store several files (concurrently where the backend can), reporting bytes sent."""
         ...

@@ -42,18 +42,10 @@ class LocalStorage:
         except OSError as e:
             raise StorageError(f"cannot read {self._path(key)}: {e.strerror}") from e
 
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
-        with self._replacing(key) as tmp:
-            shutil.copyfile(path, tmp)
-
     def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
         for item in items:
-            self.put_file(
-                item.key,
-                item.path,
-                content_type=item.content_type,
-                cache_control=item.cache_control,
-            )
+            with self._replacing(item.key) as tmp:
+                shutil.copyfile(item.path, tmp)
             if progress:
                 progress(item.path.stat().st_size)
 

@@ -12,7 +12,6 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -214,9 +213,6 @@ class S3Storage:
                 return bytes(response["Body"].read())
         except _Missing:
             return None
-
-    def put_file(self, key: str, path: Path, *, content_type: str, cache_control: str) -> None:
-        self.put_files([PutItem(key, path, content_type, cache_control)])
 
     def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
         """Upload files concurrently: a small one whole, a large one in concurrent multipart

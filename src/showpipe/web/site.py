@@ -18,12 +18,13 @@ from typing import Any
 import jinja2
 
 from showpipe.digests import data_digest
-from showpipe.feeds import PublishedEpisode, clean_text, feed_key, render_html
+from showpipe.feeds import Descriptions, clean_text, feed_key
 from showpipe.model.manifest import Manifest, StoredFile
 from showpipe.model.project import Project
+from showpipe.model.published import PublishedEpisode, due_episodes
 from showpipe.model.show import Feed
-from showpipe.publishing.plan import due_episodes
-from showpipe.storage import Storage
+from showpipe.storage import Storage, caching
+from showpipe.times import clock
 
 INDEX_KEY = "index.html"
 # The show page plays the newest episodes; the feeds carry the whole archive. A page with
@@ -40,14 +41,7 @@ _ENV = jinja2.Environment(
 )
 
 
-def _clock(seconds: float) -> str:
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
-
-
-_ENV.filters["clock"] = _clock
+_ENV.filters["clock"] = clock
 
 
 def embed_key(slug: str) -> str:
@@ -68,7 +62,7 @@ class Page:
     html: bytes
 
 
-def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
+def _episode_view(published: PublishedEpisode, page: str, text: Descriptions) -> dict[str, Any]:
     episode, record = published.episode, published.record
     audio, video = record.media.get("audio"), record.media.get("video")
     captions = next((t for t in record.transcripts if t.content_type == "text/vtt"), None)
@@ -78,7 +72,7 @@ def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
         "title": clean_text(episode.title),
         "published": episode.published,
         "duration": main.duration if (main := audio or video) else None,
-        "description_html": render_html(episode.description),
+        "description_html": text.html(episode.description),
         "audio": _link(audio, page) if audio else None,
         "video": _link(video, page) if video else None,
         "embed": _link(embed_key(record.slug), page) if video else None,
@@ -89,11 +83,19 @@ def _episode_view(published: PublishedEpisode, page: str) -> dict[str, Any]:
     }
 
 
-def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[Page]:
+def build_site(
+    project: Project,
+    manifest: Manifest,
+    *,
+    now: datetime,
+    descriptions: Descriptions | None = None,
+) -> list[Page]:
     """Render the show page and one embed page per published video episode.
 
-    Only episodes that are published and due appear, as in the feeds.
+    Only episodes that are published and due appear, as in the feeds. `descriptions` are
+    the run's, shared with its feeds (default: rendered here).
     """
+    text = descriptions or Descriptions()
     feeds = project.feeds
     show = next((f for f in feeds if f.medium == "audio"), feeds[0])
     due = due_episodes(project, manifest, now)
@@ -106,7 +108,7 @@ def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[P
                 "index.html",
                 **common,
                 feeds=[{"title": f.title, "href": _link(feed_key(f), INDEX_KEY)} for f in feeds],
-                episodes=[_episode_view(p, INDEX_KEY) for p in due[:INDEX_EPISODES]],
+                episodes=[_episode_view(p, INDEX_KEY, text) for p in due[:INDEX_EPISODES]],
                 earlier=max(0, len(due) - INDEX_EPISODES),
             ),
         )
@@ -114,7 +116,7 @@ def build_site(project: Project, manifest: Manifest, *, now: datetime) -> list[P
     for published in due:
         if "video" in published.record.media:
             key = embed_key(published.record.slug)
-            view = _episode_view(published, key)
+            view = _episode_view(published, key, text)
             pages.append(Page(key, _render("embed.html", **common, episode=view)))
     return pages
 
@@ -132,7 +134,6 @@ def _render(template: str, **values: Any) -> bytes:
 
 
 # Pages change whenever an episode does, so they are cached briefly, like the feeds.
-PAGE_CACHE = "public, max-age=300"
 
 
 # The hash of every page written, so finding what changed is one read however big the show.
@@ -174,14 +175,17 @@ def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
             storage.delete(page.key)  # an embed page of an episode taken down
             continue
         storage.put_bytes(
-            page.key, page.html, content_type="text/html; charset=utf-8", cache_control=PAGE_CACHE
+            page.key,
+            page.html,
+            content_type="text/html; charset=utf-8",
+            cache_control=caching.CHANGING,
         )
     if changed:
         storage.put_bytes(
             SITE_INDEX_KEY,
             json.dumps(digests, sort_keys=True).encode(),
             content_type="application/json",
-            cache_control="no-cache",
+            cache_control=caching.RECORD,
         )
     return [page.key for page in changed]
 

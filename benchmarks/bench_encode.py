@@ -29,9 +29,8 @@ from pathlib import Path
 import av
 import numpy as np
 
-from showpipe.media.cache import tagged_copy
+from showpipe.media.cache import BuildCache, tagged_copy
 from showpipe.media.encode import settings_for
-from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import measure_loudness
 from showpipe.media.renditions import make_renditions
 from showpipe.media.tags import ChapterMark, TagSet
@@ -77,10 +76,10 @@ def make_master(path: Path, minutes: float) -> None:
 
 def showpipe_side(master: Path, work: Path) -> dict[str, object]:
     """Runs in a fresh process: what `publish` does for this master's two renditions."""
-    cache = work / "cache"
+    cache = BuildCache(work / "cache")
     settings = [settings_for("mp3"), settings_for("opus", bitrate=64_000)]
     start = time.perf_counter()
-    encoded = make_renditions(master, settings, hashes=HashCache(cache), cache_dir=cache)
+    encoded = make_renditions(master, settings, hashes=cache.hashes, cache_dir=cache.dir)
     encoding = time.perf_counter() - start
     step = MINUTES * 60 / 20
     tags = TagSet(
@@ -91,7 +90,7 @@ def showpipe_side(master: Path, work: Path) -> dict[str, object]:
     )  # fmt: skip
     start = time.perf_counter()
     copies = [
-        tagged_copy(e.path, tags, cache_dir=cache, label=f"long-{i}") for i, e in enumerate(encoded)
+        tagged_copy(e.path, tags, cache=cache, label=f"long-{i}") for i, e in enumerate(encoded)
     ]
     tagging = time.perf_counter() - start
     return {
@@ -110,8 +109,10 @@ def run_showpipe(master: Path, work: Path) -> tuple[float, dict[str, object]]:
     start = time.perf_counter()
     done = subprocess.run(
         [sys.executable, __file__, "--showpipe-side", str(master), str(work)],
-        check=True, capture_output=True, text=True,
+        capture_output=True, text=True,
     )  # fmt: skip
+    if done.returncode:
+        raise RuntimeError(f"showpipe's side failed:\n{done.stderr[-3000:]}")
     return time.perf_counter() - start, json.loads(done.stdout.splitlines()[-1])
 
 

@@ -100,9 +100,27 @@ def showpipe_side(master: Path, work: Path) -> dict[str, object]:
         "stages": [dict(e.stages) for e in encoded],
         "passes": [e.passes for e in encoded],
         "gain": [e.gain for e in encoded],
-        "rss_main_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "rss_main_mb": _own_peak_mb(),
+        # Linux keeps a process's peak across fork and exec, so a worker's figure is at
+        # most this (it may include the parent's size when it was spawned).
         "rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
+
+
+def _own_peak_mb() -> float:
+    """This process's peak RSS since it started its program (VmHWM), in MB."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def warm(path: Path) -> None:
+    """Read a file into the page cache, a piece at a time (the bench's own RSS stays small:
+    a child inherits its parent's peak RSS figure)."""
+    with path.open("rb") as f:
+        while f.read(1 << 24):
+            pass
 
 
 def run_showpipe(master: Path, work: Path) -> tuple[float, dict[str, object]]:
@@ -172,7 +190,7 @@ def main() -> None:
         print(f"master: {MINUTES:g} min, 48 kHz 24-bit stereo WAV, {size:.0f} MB "
               f"(made in {time.perf_counter() - start:.1f} s)")  # fmt: skip
         print(f"master loudness: {describe(master).split(' (')[0]}")
-        master.read_bytes()  # into the page cache, for both sides alike
+        warm(master)  # into the page cache, for both sides alike
         ffmpeg_time, ffmpeg_stages, ffmpeg_outputs, ffmpeg_rss = run_ffmpeg(master, work)
         showpipe_time, report = run_showpipe(master, work)
         print(f"ffmpeg CLI : {ffmpeg_time:7.1f} s  (measure {ffmpeg_stages['measuring']:.1f} s, "

@@ -129,6 +129,7 @@ def test_tag_command_prints_the_copies_and_reuses_them(run: Run, project: Path) 
     dry = run("tag", "--dry-run", "episodes/on-tools.yaml")
     assert dry.stdout == (
         "would tag episodes/media/on-tools.mp3\nwould tag episodes/media/on-tools.mp4\n"
+        "would tag episodes/media/on-tools.opus\n"  # the alternate is tagged too
     )
     assert not (project / ".showpipe").exists()
     first = run("tag", "episodes/on-tools.yaml")
@@ -137,12 +138,13 @@ def test_tag_command_prints_the_copies_and_reuses_them(run: Run, project: Path) 
     assert [line.split(" -> ")[0] for line in lines] == [
         "episodes/media/on-tools.mp3",
         "episodes/media/on-tools.mp4",
+        "episodes/media/on-tools.opus",
     ]
     for line in lines:
         assert (project / line.split(" -> ")[1]).is_file()
         assert line.split(" -> ")[1].startswith(".showpipe/cache/tagged/on-tools-")
     again = run("tag", "episodes/on-tools.yaml")
-    assert again.stdout.count("(unchanged, reused)") == 2
+    assert again.stdout.count("(unchanged, reused)") == 3
     dry = run("tag", "--dry-run", "episodes/on-tools.yaml")
     assert dry.stdout == again.stdout.replace("(unchanged, reused)", "(unchanged)")
     assert digest(source) == before

@@ -39,13 +39,14 @@ def yaml_files(folder: Path) -> list[Path]:
 
 @functools.lru_cache(maxsize=256)
 def _real_folder(folder: str) -> str:
-    # A folder is resolved once per process (cron reads thousands of files in one): the
-    # project's folders are the user's own and do not move during a run.
+    """An absolute folder without links, resolved once per process (cron reads thousands of
+    files in one): the project's folders are the user's own and do not move during a run.
+    Only absolute paths come here: a relative one would mean another folder after a chdir."""
     return os.path.join(os.path.realpath(folder), "")
 
 
 def _inside(path: Path, root: Path) -> bool:
-    real_root = _real_folder(str(root))
+    real_root = _real_folder(os.path.abspath(root))
     if os.path.islink(path):
         return os.path.realpath(path).startswith(real_root)
     return _real_folder(os.path.dirname(os.path.abspath(path))).startswith(real_root)

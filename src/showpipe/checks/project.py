@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.lint import Finding, is_public, lint_feed
 from showpipe.media.episodes import media_problems
+from showpipe.media.levels import LevelReport, level_reports
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project, missing_files
 from showpipe.model.published import PublishedEpisode, scheduled_episodes
@@ -27,6 +28,7 @@ class CheckReport:
     findings: list[Finding]
     # Published episodes that join their feeds later, soonest first.
     scheduled: list[PublishedEpisode]
+    levels: list[LevelReport] = field(default_factory=list)  # masters' loudness, far-off files
 
     @property
     def errors(self) -> list[Finding]:
@@ -89,4 +91,6 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     last = max([now, *(e.published for e in project.episodes if not e.unpublished)])
     built = plan_publish(project, storage, pending, now=last) if pending or last > now else live
     scheduled = scheduled_episodes(built.project, built.manifest, now)
-    return CheckReport(project.feeds, len(project.episodes), lint_plan(built), scheduled)
+    levels = level_reports(project, new)
+    findings = lint_plan(built)
+    return CheckReport(project.feeds, len(project.episodes), findings, scheduled, levels)

@@ -256,6 +256,8 @@ def human_size(n: int) -> str:
 
 
 def render_plan(out: Output, plan: Plan) -> None:
+    for level in plan.levels:
+        out.say(f"loudness {level}")
     for write in plan.yaml_writes:
         value = str(write.value).lower() if isinstance(write.value, bool) else write.value
         out.say(f"write {write.key}: {value} into {write.path.name}")

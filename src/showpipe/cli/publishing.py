@@ -187,6 +187,8 @@ def check(ctx: click.Context, now: datetime | None) -> None:
     settings = project_settings(ctx)
     with out.step("check"):
         report = check_project(settings, open_storage(settings), now=clock(now))
+    for level in report.levels:
+        out.say(f"loudness {level}")
     for finding in report.warnings:
         out.say(str(finding))
     render_scheduled(out, report.scheduled, report.feeds)

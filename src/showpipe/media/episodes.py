@@ -24,6 +24,11 @@ from showpipe.media import (
     tagged_copy,
     timestamp,
 )
+from showpipe.media.encode import FORMATS, Encoded
+from showpipe.media.pcm import probe_audio
+from showpipe.media.renditions import is_master, make_renditions, wanted
+from showpipe.media.renditions import terminal as bars
+from showpipe.media.video import needs_transcoding, poster_from, probe_video, video_rendition
 from showpipe.model.project import Project, line_naming, load_project, missing_files
 from showpipe.model.show import Episode, Feed
 from showpipe.model.yamlfile import line_in_file
@@ -83,16 +88,37 @@ def check_episode(project: Project, episode: Episode) -> list[CheckedMedia]:
     for medium in MEDIA:
         path = episode.media(medium)
         if path is not None:
+            feed = feed_for(project, medium)
             try:
-                info = probe_media(path)
+                info = _probe(path, medium, feed)
             except MediaError as e:
-                # Point at the YAML that names the file, as every input error does.
-                where = f"{shown(episode.source)}:{line_naming(episode.source, path.name)}"
-                raise MediaError(f"{where}: {medium}: {e}") from e
+                raise _pointed(e, episode, medium, path) from e
             _check_chapters(episode, path, info.duration)
-            checked.append(CheckedMedia(medium, path, info, feed_for(project, medium)))
+            checked.append(CheckedMedia(medium, path, info, feed))
     check_artwork_of(episode, list({c.feed.name: c.feed for c in checked}.values()))
     return checked
+
+
+def _pointed(error: MediaError, episode: Episode, medium: str, path: Path) -> MediaError:
+    """The error pointing at the YAML line that names the file, as every input error does."""
+    where = f"{shown(episode.source)}:{line_naming(episode.source, path.name)}"
+    return MediaError(f"{where}: {medium}: {error}")
+
+
+def _probe(path: Path, medium: str, feed: Feed) -> MediaInfo:
+    """A published file's type and duration; for a master, its main rendition's type."""
+    if medium == "audio" and is_master(path, feed.encoding):
+        content_type = FORMATS[feed.encoding.format].content_type
+        return MediaInfo(content_type=content_type, duration=probe_audio(path)[0])
+    if medium == "video" and needs_transcoding(path):
+        found = probe_video(path)
+        if found.video_codec is None:
+            raise MediaError(f"{shown(path)}: has no video stream (give it as `audio:`)")
+        return MediaInfo(content_type="video/mp4", duration=found.duration)
+    info = probe_media(path)
+    if medium == "video" and not info.content_type.startswith("video/"):
+        raise MediaError(f"{shown(path)}: has no video stream (give an audio file as `audio:`)")
+    return info
 
 
 def _picture(path: Path) -> Picture:
@@ -148,6 +174,9 @@ class TaggedMedia:
     medium: str
     info: MediaInfo
     copy: TaggedFile
+    alternate: bool = False  # an encoded alternate rendition (podcast:alternateEnclosure)
+    encoded: Encoded | None = None  # how it was encoded from a master, if it was
+    poster: Path | None = None  # a frame of the video, when the episode names no poster
 
 
 def _label(episode: Episode, media: CheckedMedia) -> str:
@@ -179,10 +208,94 @@ def tag_episode(
     # only alternates carry podcast:integrity, so only then is the SRI worth a read.
     integrity = len(checked) > 1
     for media in checked:
+        tagged += _tag_media(
+            project, episode, media, cache=cache, id3_version=id3_version, integrity=integrity
+        )
+    return tagged + _tag_alternates(project, episode, checked, cache=cache, id3_version=id3_version)
+
+
+def _tag_media(
+    project: Project,
+    episode: Episode,
+    media: CheckedMedia,
+    *,
+    cache: BuildCache,
+    id3_version: int,
+    integrity: bool,
+) -> list[TaggedMedia]:
+    """Tag one of the episode's media files: a master's renditions, a transcoded video's
+    MP4 (with a poster frame when the episode names none), or the file as it is."""
+    tags = build_tags(project, episode, media, id3_version=id3_version)
+    label = _label(episode, media)
+    source = media.path
+    try:  # a master that cannot be encoded (silent, say) is named by its YAML line
+        if media.medium == "audio" and is_master(source, media.feed.encoding):
+            return _tag_renditions(media, tags, label, cache, integrity=integrity)
+        if media.medium == "video" and needs_transcoding(source):
+            source = video_rendition(source, media.feed.encoding, cache=cache)
+    except MediaError as e:
+        raise _pointed(e, episode, media.medium, media.path) from e
+    copy = tagged_copy(source, tags, cache=cache, label=label, integrity=integrity)
+    poster = None
+    if media.medium == "video" and episode.poster is None:
+        at = media.feed.encoding.poster_at
+        poster = poster_from(copy.path, copy.digest, at=at, cache_dir=cache.dir)
+    return [TaggedMedia(media.medium, media.info, copy, poster=poster)]
+
+
+def _alternates_of(
+    project: Project, episode: Episode, checked: list[CheckedMedia]
+) -> list[tuple[CheckedMedia, str]]:
+    """The files the episode lists under `alternates:`, probed, each with its copy's label."""
+    feed = checked[0].feed if checked else feed_for(project, "audio")
+    found = []
+    for i, path in enumerate(episode.alternates, start=1):
+        medium = "video" if path.suffix.lower() in (".mp4", ".m4v") else "audio"
+        found.append(
+            (CheckedMedia(medium, path, probe_media(path), feed), f"{episode.slug}-alternate{i}")
+        )
+    return found
+
+
+def _tag_alternates(
+    project: Project,
+    episode: Episode,
+    checked: list[CheckedMedia],
+    *,
+    cache: BuildCache,
+    id3_version: int,
+) -> list[TaggedMedia]:
+    """Tag the renditions the episode lists under `alternates:` like its main enclosure:
+    an app that plays the Opus alternate shows the same title, cover and chapters."""
+    tagged = []
+    for media, label in _alternates_of(project, episode, checked):
         tags = build_tags(project, episode, media, id3_version=id3_version)
-        label = _label(episode, media)
-        copy = tagged_copy(media.path, tags, cache=cache, label=label, integrity=integrity)
-        tagged.append(TaggedMedia(media.medium, media.info, copy))
+        copy = tagged_copy(media.path, tags, cache=cache, label=label, integrity=True)
+        tagged.append(TaggedMedia(media.medium, media.info, copy, alternate=True))
+    return tagged
+
+
+def _tag_renditions(
+    media: CheckedMedia, tags: TagSet, label: str, cache: BuildCache, *, integrity: bool
+) -> list[TaggedMedia]:
+    """Encode (or reuse) a master's renditions, then tag each as the main enclosure would be."""
+    settings = wanted(media.feed.encoding)
+    encoded = make_renditions(
+        media.path, settings, hashes=cache.hashes, cache_dir=cache.dir, bars=bars()
+    )
+    tagged = []
+    for i, rendition in enumerate(encoded):
+        spec = rendition.settings.spec
+        info = MediaInfo(content_type=spec.content_type, duration=media.info.duration)
+        # Alternates carry podcast:integrity, so their SRI is worth computing.
+        copy = tagged_copy(
+            rendition.path,
+            tags,
+            cache=cache,
+            label=label if i == 0 else f"{label}-alt{i}",
+            integrity=integrity or i > 0,
+        )
+        tagged.append(TaggedMedia(media.medium, info, copy, alternate=i > 0, encoded=rendition))
     return tagged
 
 
@@ -227,6 +340,11 @@ def plan_tagging(
     """
     project, checked = _check_episodes(settings, episode_files)
     cache = BuildCache(settings.cache_dir)
+    labelled = []
+    for episode, media_files in checked:
+        labelled += [(episode, media, _label(episode, media)) for media in media_files]
+        alternates = _alternates_of(project, episode, media_files)
+        labelled += [(episode, media, label) for media, label in alternates]
     return [
         (
             media.path,
@@ -234,11 +352,10 @@ def plan_tagging(
                 media.path,
                 build_tags(project, episode, media, id3_version=id3_version),
                 cache=cache,
-                label=_label(episode, media),
+                label=label,
             ),
         )
-        for episode, checked_media in checked
-        for media in checked_media
+        for episode, media, label in labelled
     ]
 
 

@@ -10,11 +10,12 @@ from __future__ import annotations
 from contextlib import ExitStack
 from fractions import Fraction
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any
 
 import mutagen.mp4 as mp4
 
 from showpipe.errors import MediaError, shown
+from showpipe.media.sources import for_ffmpeg
 from showpipe.media.tags import ChapterMark, ReadBack, TagSet
 
 if TYPE_CHECKING:  # PyAV is imported when an MP4 is remuxed: audio-only runs never need it
@@ -25,45 +26,6 @@ MS = Fraction(1, 1000)
 # The muxer per extension: "ipod" writes the M4A brand Apple's players expect.
 MUXERS = {".m4a": "ipod", ".mp4": "mp4", ".m4v": "mp4"}
 COVER_FORMATS = {"image/jpeg": mp4.MP4Cover.FORMAT_JPEG, "image/png": mp4.MP4Cover.FORMAT_PNG}
-# Metadata atoms bigger than this are hidden from FFmpeg, which reads a `covr` cover whole.
-HIDE_TAGS_FROM = 1 << 20
-
-
-class _TagsHidden:
-    """A source file as FFmpeg should read it: its big metadata atoms renamed `free`.
-
-    FFmpeg's MP4 demuxer reads an iTunes `covr` cover into memory in one piece (300 MB for a
-    300 MB cover), and the remux then drops it. A `free` atom is skipped unread (ISO/IEC
-    14496-12 §8.1.2), so the cover never leaves the disk.
-    """
-
-    def __init__(self, f: IO[bytes], offsets: list[int]) -> None:
-        self._f = f
-        self._names = [offset + 4 for offset in offsets]  # after each atom's 4-byte size
-
-    def read(self, size: int = -1) -> bytes:
-        start = self._f.tell()
-        data = bytearray(self._f.read(size))
-        for at in self._names:
-            for i in range(max(at, start), min(at + 4, start + len(data))):
-                data[i - start] = b"free"[i - at]
-        return bytes(data)
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        return self._f.seek(offset, whence)
-
-    def tell(self) -> int:
-        return self._f.tell()
-
-
-def _big_tag_atoms(f: IO[bytes]) -> list[int]:
-    """Where the source's big `udta` and `meta` atoms start (tags, covers, old chapters)."""
-    try:
-        moov = mp4.Atoms(f).path(b"moov")[-1]  # type: ignore[attr-defined]
-    except (KeyError, mp4.AtomError):  # type: ignore[attr-defined]
-        return []
-    big = [a for a in moov.children or [] if a.name in (b"udta", b"meta")]
-    return [a.offset for a in big if a.length > HIDE_TAGS_FROM]
 
 
 def _av_chapters(chapters: tuple[ChapterMark, ...]) -> list[dict[str, object]]:
@@ -99,11 +61,7 @@ def remux_with_chapters(source: Path, dest: Path, chapters: tuple[ChapterMark, .
 
     try:
         with ExitStack() as stack:
-            raw = stack.enter_context(source.open("rb"))
-            big = _big_tag_atoms(raw)
-            raw.seek(0)
-            # Most sources have small tags: FFmpeg then reads the file itself, faster.
-            src = stack.enter_context(av.open(_TagsHidden(raw, big) if big else str(source), "r"))
+            src = stack.enter_context(av.open(stack.enter_context(for_ffmpeg(source)), "r"))
             out = stack.enter_context(
                 av.open(
                     str(dest),

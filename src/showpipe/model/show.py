@@ -189,6 +189,31 @@ class Directories(_Strict):
     antennapod: bool = True
 
 
+class Rendition(_Strict):
+    """How a feed encodes an audio master (docs/encoding.md): unset fields take the defaults
+    there (MP3 128 kbit/s stereo at 44.1 kHz; Opus at 48 kHz; -16 LUFS stereo, -19 mono)."""
+
+    format: Literal["mp3", "aac", "opus"] = "mp3"
+    bitrate: Annotated[int, Field(ge=16, le=320)] | None = None  # kbit/s
+    channels: Literal[1, 2] = 2
+    sample_rate: Literal[32000, 44100, 48000] | None = None
+    # Integrated loudness target in LUFS (BS.1770-4), or "off" to keep the master's level.
+    loudness: Annotated[float, Field(ge=-30, le=-9)] | Literal["off"] | None = None
+    true_peak: Annotated[float, Field(ge=-9, le=0)] = -1.0
+
+
+class Encoding(Rendition):
+    """A feed's main rendition, its alternate renditions, and whether to re-encode files
+    that are already MP3 or M4A (by default they are published as they are)."""
+
+    alternates: list[Rendition] = []
+    reencode: bool = False
+    # Video feeds: x264's constant quality for a transcoded video (lower is better, 18-28
+    # is sensible), and where the poster frame is taken when an episode names no `poster:`.
+    crf: Annotated[int, Field(ge=0, le=51)] = 23
+    poster_at: Annotated[float, Field(ge=0, lt=1)] = 0.1
+
+
 class Feed(_Strict):
     """One RSS feed (`feeds/<name>.yaml`): the show's channel for one medium."""
 
@@ -232,6 +257,8 @@ class Feed(_Strict):
         if self.medium == "audio_or_video":
             return next((m for m in ("audio", "video") if m in media), None)
         return self.medium if self.medium in media else None
+
+    encoding: Encoding = Encoding()
 
 
 # --- episodes ----------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from showpipe.config import Settings
 from showpipe.digests import data_digest, file_digests
 from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
-from showpipe.media import HashCache, probe_image, probe_media, probe_video_size
+from showpipe.media import HashCache, probe_image, probe_video_size
 from showpipe.media.episodes import TaggedMedia
 from showpipe.model.fields import TRANSCRIPT_TYPES
 from showpipe.model.manifest import SAFE_KEY, EpisodeRecord, StoredFile
@@ -63,22 +63,6 @@ def image_file(path: Path, slug: str, *, hashes: HashCache | None) -> StoredFile
     info = probe_image(path)
     return stored_file(
         path, "art", slug, info.content_type, hashes=hashes, width=info.width, height=info.height
-    )
-
-
-def media_file(path: Path, slug: str, *, hashes: HashCache) -> StoredFile:
-    info = probe_media(path)
-    size = probe_video_size(path) if info.content_type.startswith("video/") else None
-    width, height = size or (None, None)
-    return stored_file(
-        path,
-        "media",
-        slug,
-        info.content_type,
-        hashes=hashes,
-        duration=round(info.duration, 3),
-        width=width,
-        height=height,
     )
 
 
@@ -196,15 +180,22 @@ def describe_episode(
     slug = episode.public_slug
     files: list[tuple[StoredFile, Path]] = []
     media: dict[str, StoredFile] = {}
+    encoded: list[StoredFile] = []  # alternate renditions, tagged
     for copy in tagged:
-        before = published.media.get(copy.medium) if published else None
         recording = hashes.digest(copy.copy.source)
-        media[copy.medium] = tagged_file(copy, slug, recording=recording, published=before)
-        files.append((media[copy.medium], copy.copy.path))
-    alternates = [media_file(path, slug, hashes=hashes) for path in episode.alternates]
-    files += zip(alternates, episode.alternates, strict=True)
-    poster = image_file(episode.poster, slug, hashes=hashes) if episode.poster else None
-    files += [(poster, episode.poster)] if poster and episode.poster else []
+        before = published.media.get(copy.medium) if published and not copy.alternate else None
+        stored = tagged_file(copy, slug, recording=recording, published=before)
+        files.append((stored, copy.copy.path))
+        if copy.alternate:
+            encoded.append(stored)
+        else:
+            media[copy.medium] = stored
+    # Encoded renditions, then the episode's own `alternates:`, all tagged copies.
+    alternates = encoded
+    # No poster given: the frame taken from the video, if there is one.
+    poster_path = episode.poster or next((t.poster for t in tagged if t.poster), None)
+    poster = image_file(poster_path, slug, hashes=hashes) if poster_path else None
+    files += [(poster, poster_path)] if poster and poster_path else []
     artwork = image_file(episode.artwork, slug, hashes=hashes) if episode.artwork else None
     transcripts = [transcript_file(p, slug, hashes=hashes) for p in episode.transcripts]
     images = [c.image for c in episode.chapters if c.image]

@@ -32,6 +32,7 @@ from showpipe.feeds.readback import (
 )
 from showpipe.media import BuildCache
 from showpipe.media.episodes import check_episode, tag_episode
+from showpipe.media.levels import LevelReport, report_encoded
 from showpipe.model.manifest import (
     MANIFEST_KEY,
     FeedRecord,
@@ -98,6 +99,8 @@ class Plan:
     manifest_version: str | None = None
     # Objects no feed names any more, deleted last (`unpublish --delete-media`).
     deletions: list[str] = field(default_factory=list)
+    # The loudness of each master encoded (or reused) for the plan, and the gain applied.
+    levels: list[LevelReport] = field(default_factory=list)
 
     @property
     def changes_anything(self) -> bool:
@@ -310,15 +313,17 @@ def plan_publish(
     records = dict(old_manifest.episodes)
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
+    levels: list[LevelReport] = []
     episodes = {e.source: e for e in project.episodes}
     for episode in chosen:
         if episode.guid is None:
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
             episodes[episode.source] = episode
-        assert episode.guid is not None
+        assert episode.guid is not None  # given above when it had none
         media = checked[episode.source]
         tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)
+        levels += [report_encoded(t.encoded) for t in tagged if t.encoded]
         record, episode_files_ = describe_episode(
             episode,
             tagged,
@@ -335,7 +340,7 @@ def plan_publish(
     writes = [YamlWrite(path, "guid", guid) for path, guid in sorted(guids.items())]
     text = descriptions or Descriptions()
     plan = _plan(project, storage, old_manifest, manifest, files, writes, now=now, text=text)
-    return replace(plan, manifest_version=version)
+    return replace(plan, manifest_version=version, levels=levels)
 
 
 def _check_shared_keys(project: Project, manifest: Manifest) -> None:

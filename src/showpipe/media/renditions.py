@@ -1,0 +1,193 @@
+"""Renditions of a master in the build cache: encoded once, in parallel, reused ever after.
+
+A rendition is named by the master's content digest and every setting that changes its bytes
+(`EncodeSettings.key`), so republishing, or editing only an episode's text, finds it and
+encodes nothing; changing a feed's encoding, or the master, makes a new one. Beside each
+rendition a small JSON file keeps the figures it was made with, for `publish --dry-run`.
+"""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+import os
+import sys
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any, TextIO
+
+from showpipe.media.encode import (
+    FORMATS,
+    Encoded,
+    EncodeSettings,
+    encode_rendition,
+    settings_for,
+)
+from showpipe.media.hashes import HashCache
+from showpipe.media.loudness import Loudness
+from showpipe.model.show import Encoding, Rendition
+
+RENDITIONS_DIR = "renditions"
+# Files in these formats are masters: never published as they are, always encoded.
+MASTER_SUFFIXES = (".wav", ".aif", ".aiff", ".flac")
+# Already-encoded audio, published as it is unless the feed asks for re-encoding.
+ENCODED_SUFFIXES = (".mp3", ".m4a", ".opus", ".ogg", ".oga")
+
+
+def is_master(path: Path, encoding: Encoding) -> bool:
+    """Whether `path` is encoded into renditions rather than published as it is."""
+    suffix = path.suffix.lower()
+    return suffix in MASTER_SUFFIXES or (encoding.reencode and suffix in ENCODED_SUFFIXES)
+
+
+def settings_of(rendition: Rendition) -> EncodeSettings:
+    """A feed's rendition fields as encoder settings, the defaults filled in."""
+    return settings_for(
+        rendition.format,
+        bitrate=rendition.bitrate * 1000 if rendition.bitrate else None,
+        channels=rendition.channels,
+        sample_rate=rendition.sample_rate,
+        loudness=rendition.loudness,
+        true_peak=rendition.true_peak,
+    )
+
+
+def wanted(encoding: Encoding) -> list[EncodeSettings]:
+    """The settings of a feed's main rendition, then of its alternates."""
+    return [settings_of(encoding), *(settings_of(r) for r in encoding.alternates)]
+
+
+def rendition_path(cache_dir: Path, digest: str, settings: EncodeSettings) -> Path:
+    name = f"{digest[:32]}-{settings.key()}{FORMATS[settings.format].suffix}"
+    return cache_dir / RENDITIONS_DIR / name
+
+
+def _figures_path(path: Path) -> Path:
+    return path.with_name(path.name + ".json")
+
+
+def _save_figures(encoded: Encoded) -> None:
+    figures: dict[str, object] = {"master": asdict(encoded.master), "gain": encoded.gain}
+    figures |= {"result": asdict(encoded.result), "passes": encoded.passes}
+    _figures_path(encoded.path).write_text(json.dumps(figures))
+
+
+def find_rendition(path: Path, master: Path, settings: EncodeSettings) -> Encoded | None:
+    """The rendition at `path` with its figures, if it was made (passes=0: made before)."""
+    try:
+        figures = json.loads(_figures_path(path).read_text())
+        if not path.is_file():
+            return None
+        measured, result = Loudness(**figures["master"]), Loudness(**figures["result"])
+        return Encoded(path, master, settings, measured, float(figures["gain"]), result, 0)
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # not made yet, or its figures are damaged: make it again
+
+
+def make_renditions(
+    master: Path,
+    settings: list[EncodeSettings],
+    *,
+    hashes: HashCache,
+    cache_dir: Path,
+    bars: TextIO | None = None,
+) -> list[Encoded]:
+    """Encode (or reuse) the renditions of `master`, in parallel, one process per core.
+
+    Args:
+        master: the recording; only read.
+        settings: one per rendition.
+        hashes: remembers the master's digest, so an unchanged master is not read again.
+        cache_dir: the build cache.
+        bars: a terminal to draw a progress bar per rendition on (None: draw nothing).
+
+    Raises:
+        MediaError: the master cannot be decoded or is silent (the file is named).
+    """
+    digest = hashes.digest(master)
+    paths = [rendition_path(cache_dir, digest, s) for s in settings]
+    found = [find_rendition(p, master, s) for p, s in zip(paths, settings, strict=True)]
+    todo = [i for i, f in enumerate(found) if f is None]
+    if todo:
+        paths[0].parent.mkdir(parents=True, exist_ok=True)
+        jobs = [(master, paths[i], settings[i]) for i in todo]
+        for i, encoded in zip(todo, _encode_all(jobs, bars), strict=True):
+            _save_figures(encoded)
+            found[i] = encoded
+    return [f for f in found if f is not None]
+
+
+Job = tuple[Path, Path, EncodeSettings]
+
+
+def _encode_all(jobs: list[Job], bars: TextIO | None) -> list[Encoded]:
+    if len(jobs) == 1 and bars is None:
+        return [encode_rendition(*jobs[0])]
+    # spawn, not fork: the parent may run threads (hashing, S3), which fork would break.
+    context = multiprocessing.get_context("spawn")
+    workers = min(len(jobs), os.cpu_count() or 1)
+    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
+        queue: Any = manager.Queue() if bars is not None else None
+        futures = [pool.submit(_encode_job, job, i, queue) for i, job in enumerate(jobs)]
+        if bars is not None:
+            _draw_until_done(futures, queue, [_bar_label(job) for job in jobs], bars)
+        return [future.result() for future in futures]
+
+
+def _encode_job(job: Job, index: int, queue: Any) -> Encoded:
+    master, out, settings = job
+    return encode_rendition(master, out, settings, progress=_reporter(index, queue))
+
+
+def _reporter(index: int, queue: Any) -> Callable[[float], None] | None:
+    if queue is None:
+        return None
+    last = [-1.0]
+
+    def report(fraction: float) -> None:
+        if fraction - last[0] >= 0.01 or fraction >= 1.0:
+            last[0] = fraction
+            queue.put((index, fraction))
+
+    return report
+
+
+def _bar_label(job: Job) -> str:
+    master, _, settings = job
+    return f"{master.name} -> {settings.format} {settings.bitrate // 1000}k"
+
+
+def _draw_until_done(
+    futures: list[Future[Encoded]], queue: Any, labels: list[str], out: TextIO
+) -> None:
+    # Each rendition is measured, encoded, then measured again: three sweeps of the input.
+    done = [0.0] * len(labels)
+    sweeps = [0] * len(labels)
+    seen = [0.0] * len(labels)
+    out.write("\n" * len(labels))
+    while not all(f.done() for f in futures):
+        wait(futures, timeout=0.2)
+        while not queue.empty():
+            index, fraction = queue.get()
+            if fraction < seen[index]:
+                sweeps[index] += 1
+            seen[index] = fraction
+            done[index] = min(1.0, (sweeps[index] + fraction) / 3)
+        _draw(out, labels, done)
+    _draw(out, labels, [1.0] * len(labels))
+
+
+def _draw(out: TextIO, labels: list[str], done: list[float]) -> None:
+    width = 30
+    out.write(f"\x1b[{len(labels)}F")  # back to the first bar's line
+    for label, fraction in zip(labels, done, strict=True):
+        filled = int(fraction * width)
+        out.write(f"{label:<40} [{'#' * filled}{'.' * (width - filled)}] {fraction:4.0%}\x1b[K\n")
+    out.flush()
+
+
+def terminal() -> TextIO | None:
+    """stderr when it is a terminal (progress bars there), else None."""
+    return sys.stderr if sys.stderr.isatty() else None

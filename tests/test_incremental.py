@@ -59,6 +59,24 @@ def test_a_cached_run_builds_byte_identical_feeds(settings: Settings) -> None:
     assert cold == {n: (storage.root / "feeds" / f"{n}.xml").read_bytes() for n in cold}
 
 
+def test_pages_made_from_cached_episodes_need_no_render(settings: Settings) -> None:
+    """An episode from the cache and one read from its YAML are equal, so every page's
+    inputs are too: a run after a cold one re-renders nothing (5,000 episode pages did)."""
+    from showpipe.web.site import build_site
+
+    storage = publish_sample(settings)
+    manifest = read_manifest(storage)
+
+    def sources() -> dict[str, str]:
+        project, hits = cache_hits(settings)
+        assert hits == (0 if not (settings.cache_dir / EPISODES_FILE).exists() else 3)
+        return {page.key: page.source for page in build_site(project, manifest, now=NOW)}
+
+    cached = sources()
+    shutil.rmtree(settings.cache_dir)
+    assert sources() == cached
+
+
 def test_unchanged_items_are_not_rendered_again(settings: Settings) -> None:
     storage = publish_sample(settings)
     (settings.cache_dir / ITEMS_FILE).unlink()

@@ -94,7 +94,9 @@ def _digest(*parts: object) -> str:
 
 
 def _episode_source(published: PublishedEpisode) -> tuple[Any, ...]:
-    return (published.episode, published.record)
+    # JSON, not repr: an episode from the episode cache and one read from its YAML are equal
+    # but print their time zones differently, which would re-render every page.
+    return (published.episode.model_dump_json(), published.record)
 
 
 def build_site(
@@ -214,7 +216,7 @@ def _archive_pages(show: Show, due: NewestFirst, show_source: str) -> list[Page]
     pages.append(
         Page(
             ARCHIVE_INDEX_KEY,
-            _digest(show_source, ranges),
+            _digest(show_source, [(a.isoformat(), b.isoformat(), n) for a, b, n in ranges]),
             lambda: _render(
                 "archive-index.html",
                 show=show_view(show, ARCHIVE_INDEX_KEY),

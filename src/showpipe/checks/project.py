@@ -10,15 +10,13 @@ from showpipe.errors import ValidationError
 from showpipe.feeds.lint import Finding, is_public, lint_feed
 from showpipe.media.episodes import media_problems
 from showpipe.media.levels import LevelReport, level_reports
+from showpipe.media.probe import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project, missing_files
 from showpipe.model.published import PublishedEpisode, scheduled_episodes
 from showpipe.model.show import Feed
 from showpipe.publishing.plan import Plan, plan_feeds_only, plan_publish
 from showpipe.storage import Storage
-
-# Apple's artwork rule, for the show's and each episode's image (docs/feed-rules.md).
-ARTWORK_MIN_PX = 1400
 
 
 @dataclass(frozen=True)
@@ -46,10 +44,10 @@ def lint_plan(plan: Plan) -> list[Finding]:
     for episode in plan.project.episodes:
         record = plan.manifest.episodes.get(episode.guid or "")
         art = record.artwork if record else None
-        if art and art.width and art.height and min(art.width, art.height) < ARTWORK_MIN_PX:
+        if art and art.width and art.height and min(art.width, art.height) < SHOW_ARTWORK_MIN:
             message = (
-                f"artwork is {art.width}×{art.height} px; Apple asks for {ARTWORK_MIN_PX} to "
-                "3000 px, square"
+                f"artwork is {art.width}×{art.height} px; Apple asks for {SHOW_ARTWORK_MIN} to "
+                f"{SHOW_ARTWORK_MAX} px, square"
             )
             findings.append(Finding("warning", str(episode.source.name), message))
     return findings

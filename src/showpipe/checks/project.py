@@ -8,8 +8,9 @@ from datetime import datetime
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.lint import Finding, is_public, lint_feed
+from showpipe.media import BuildCache
 from showpipe.media.episodes import media_problems
-from showpipe.media.levels import LevelReport, level_reports
+from showpipe.media.levels import LevelReport, far_off_files
 from showpipe.media.probe import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project, missing_files
@@ -87,8 +88,13 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
         if not e.unpublished and (e.guid is None or e.guid not in published)
     ]
     last = max([now, *(e.published for e in project.episodes if not e.unpublished)])
-    built = plan_publish(project, storage, pending, now=last) if pending or last > now else live
+    cache = BuildCache(settings.cache_dir)  # one for the check: digests are read once
+    built = live
+    if pending or last > now:
+        built = plan_publish(project, storage, pending, now=last, cache=cache)
     scheduled = scheduled_episodes(built.project, built.manifest, now)
-    levels = level_reports(project, new)
+    # Masters were measured where the plan encoded them; only files kept as they are remain.
+    levels = built.levels + far_off_files(project, new, hashes=cache.hashes)
+    cache.hashes.save()
     findings = lint_plan(built)
     return CheckReport(project.feeds, len(project.episodes), findings, scheduled, levels)

@@ -12,12 +12,12 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from showpipe.errors import shown
-from showpipe.media.encode import Encoded, EncodeSettings, default_target, mixing
+from showpipe.media.encode import Encoded, EncodeSettings, default_target
 from showpipe.media.episodes import feed_for
 from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import Loudness, measure_loudness
 from showpipe.media.pcm import probe_audio
-from showpipe.media.renditions import is_master, wanted
+from showpipe.media.renditions import is_master
 from showpipe.model.project import Project
 from showpipe.model.show import Encoding, Episode
 
@@ -79,17 +79,14 @@ def report_encoded(encoded: Encoded) -> LevelReport:
     )
 
 
-def _measured(path: Path, settings: EncodeSettings | None, *, cache_dir: Path) -> Loudness:
-    hashes = HashCache(cache_dir)
-    mix = mixing(settings) if settings else ()
-    name = f"{hashes.digest(path)[:32]}-{'-'.join(a for _, a in mix) or 'as-is'}.json"
-    hashes.save()
-    kept = cache_dir / LOUDNESS_DIR / name.replace("=", "_").replace(":", "_")
+def _measured(path: Path, *, hashes: HashCache, cache_dir: Path) -> Loudness:
+    """A file's loudness as it is, remembered by its content."""
+    kept = cache_dir / LOUDNESS_DIR / f"{hashes.digest(path)[:32]}-as-is.json"
     try:
         return Loudness(**json.loads(kept.read_text()))
     except (OSError, ValueError, TypeError):
         pass  # not measured yet
-    found = measure_loudness(path, before=mix)
+    found = measure_loudness(path)
     kept.parent.mkdir(parents=True, exist_ok=True)
     kept.write_text(json.dumps(asdict(found)))
     return found
@@ -104,30 +101,26 @@ def _target_as_is(path: Path, encoding: Encoding) -> float | None:
     return default_target(probe_audio(path)[1])
 
 
-def level_reports(project: Project, episodes: list[Episode]) -> list[LevelReport]:
-    """Each master's loudness and gain per rendition, and each file published as it is that
-    is far from its target, measured (or remembered), for `showpipe check`: of `episodes`,
-    those not published yet (what is out is out, and its recording may be gone).
+def far_off_files(
+    project: Project, episodes: list[Episode], *, hashes: HashCache
+) -> list[LevelReport]:
+    """The files of `episodes` published as they are (not encoded from a master) whose
+    loudness is far from their feed's target, measured once and remembered, for
+    `showpipe check`. Masters are measured where they are encoded (`report_encoded`).
 
     Raises:
-        MediaError: a file cannot be decoded, or a master is silent (the file is named).
+        MediaError: a file cannot be decoded (the file is named).
     """
     reports = []
     cache_dir = project.settings.cache_dir
     for episode in episodes:
         path = episode.media("audio")
-        if path is None:
-            continue
         feed = feed_for(project, "audio")
-        if not is_master(path, feed.encoding):
-            target = _target_as_is(path, feed.encoding)
-            if target is not None:
-                measured = _measured(path, None, cache_dir=cache_dir)
-                report = LevelReport(path, measured, target, None, path.suffix[1:])
-                reports += [report] if report.far_off else []  # only what needs attention
+        if path is None or is_master(path, feed.encoding):
             continue
-        for settings in wanted(feed.encoding):
-            measured = _measured(path, settings, cache_dir=cache_dir)
-            gain = 0.0 if settings.target is None else measured.gain_to(settings.target, path)
-            reports.append(LevelReport(path, measured, settings.target, gain, _label(settings)))
+        target = _target_as_is(path, feed.encoding)
+        if target is not None:
+            measured = _measured(path, hashes=hashes, cache_dir=cache_dir)
+            report = LevelReport(path, measured, target, None, path.suffix[1:])
+            reports += [report] if report.far_off else []  # only what needs attention
     return reports

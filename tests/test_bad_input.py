@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -113,14 +114,11 @@ def test_a_mistake_is_one_error_at_its_line(
     path = project / file
     edit(path, old, new)
     result = run("check")
-    assert result.exit_code == 1
-    assert (
-        "Traceback" not in result.output
-        and result.exception is None
-        or isinstance(result.exception, SystemExit)
-    )
+    assert result.exit_code == 1 and "Traceback" not in result.output
     line = line_with(path, needle)
     assert f"{file}:{line}: " in result.stderr and expected in result.stderr, result.stderr
+    # one mistake, one error: no second complaint about the same edit
+    assert len(re.findall(r"\.ya?ml:\d+: ", result.stderr)) == 1, result.stderr
 
 
 @pytest.mark.parametrize(

@@ -83,7 +83,7 @@ def read_feed(xml: bytes, *, fetched_from: str | None, feed_url: str | None = No
         root = parse_xml(xml, recover=True)
     except etree.XMLSyntaxError as e:
         raise ImportFeedError(f"{name}: not an RSS feed ({e})") from e
-    channel = root.find("channel") if root is not None else None
+    channel = root.find("channel")
     if channel is None or not (channel.findtext("title") or "").strip():
         raise ImportFeedError(f"{name}: not a podcast RSS feed (no channel with a title)")
     self_link = next(

@@ -32,7 +32,18 @@ def notes(html: str) -> tuple[str, list[str], int]:
     return words, links, len(root.findall(".//li"))
 
 
-@pytest.mark.parametrize("name", sorted(p.name for p in FEEDS.glob("*.xml")))
+def html_items(name: str) -> list[object]:
+    """The items of a corpus feed whose richest notes are HTML."""
+    channel = read_feed((FEEDS / name).read_bytes(), fetched_from=None).channel
+    return [item for item in channel.findall("item") if is_html(richest(item))]
+
+
+# Only the feeds with HTML notes: a feed of plain-text notes would check nothing here
+# (plain text is test_import_faults' business).
+WITH_HTML = sorted(p.name for p in FEEDS.glob("*.xml") if html_items(p.name))
+
+
+@pytest.mark.parametrize("name", WITH_HTML)
 def test_html_show_notes_survive_the_round_trip(name: str) -> None:
     channel = read_feed((FEEDS / name).read_bytes(), fetched_from=None).channel
     checked = 0
@@ -47,5 +58,6 @@ def test_html_show_notes_survive_the_round_trip(name: str) -> None:
         assert back_links == links, title
         assert back_items == items, title
         checked += 1
+    assert checked > 0
     if name in ("art19-1865.xml", "fireside-launched.xml", "acast-sentimental-garbage.xml"):
         assert checked > 10

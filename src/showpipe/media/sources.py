@@ -33,11 +33,16 @@ class _TagsHidden:
 
     def read(self, size: int = -1) -> bytes:
         start = self._f.tell()
-        data = bytearray(self._f.read(size))
-        for at in self._names:
+        data = self._f.read(size)
+        # FFmpeg reads the whole recording through here: copy only a read that holds a name.
+        names = [at for at in self._names if at < start + len(data) and at + 4 > start]
+        if not names:
+            return data
+        patched = bytearray(data)
+        for at in names:
             for i in range(max(at, start), min(at + 4, start + len(data))):
-                data[i - start] = b"free"[i - at]
-        return bytes(data)
+                patched[i - start] = b"free"[i - at]
+        return bytes(patched)
 
     def seek(self, offset: int, whence: int = 0) -> int:
         return self._f.seek(offset, whence)

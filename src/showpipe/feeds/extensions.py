@@ -22,6 +22,7 @@ ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 PSC_NS = "http://podlove.org/simple-chapters"
+CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 _P = f"{{{PODCAST_NS}}}"
 _M = f"{{{MEDIA_NS}}}"

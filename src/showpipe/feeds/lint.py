@@ -18,11 +18,17 @@ from urllib.parse import urlsplit
 from lxml import etree
 
 from showpipe.feeds.build import podcast_guid
-from showpipe.feeds.extensions import ATOM_NS, ITUNES_NS, MEDIA_NS, PODCAST_NS, PSC_NS
+from showpipe.feeds.extensions import (
+    ATOM_NS,
+    CONTENT_NS,
+    ITUNES_NS,
+    MEDIA_NS,
+    PODCAST_NS,
+    PSC_NS,
+)
 from showpipe.feeds.xml import parse_xml
 from showpipe.model.fields import apple_categories
 
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}
 # The enclosure types Apple accepts (docs/feed-rules.md, "Items").
 APPLE_TYPES = {

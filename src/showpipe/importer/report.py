@@ -7,8 +7,7 @@ from dataclasses import dataclass, field
 
 from lxml import etree
 
-from showpipe.feeds.extensions import ATOM_NS, ITUNES_NS, MEDIA_NS, PODCAST_NS
-from showpipe.importer.source import CONTENT_NS, PSC_NS
+from showpipe.feeds.extensions import ATOM_NS, CONTENT_NS, ITUNES_NS, MEDIA_NS, PODCAST_NS, PSC_NS
 
 _PREFIXES = {
     ITUNES_NS: "itunes",

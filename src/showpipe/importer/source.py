@@ -16,14 +16,12 @@ import requests
 from lxml import etree
 
 from showpipe.errors import ImportFeedError
-from showpipe.feeds.extensions import ATOM_NS, ITUNES_NS, PODCAST_NS
+from showpipe.feeds.extensions import ATOM_NS, CONTENT_NS, ITUNES_NS, PODCAST_NS, PSC_NS
 from showpipe.feeds.xml import parse_xml
 
 # The namespace URI the Podcasting 2.0 tags were first published under; about half of real
 # feeds still declare it (podcast-namespace README, "Namespace").
 PODCAST_NS_ORIGINAL = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
-CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
-PSC_NS = "http://podlove.org/simple-chapters"
 GOOGLEPLAY_NS = "http://www.google.com/schemas/play-podcasts/1.0"
 IT, P, A = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}", f"{{{ATOM_NS}}}"
 CONTENT, PSC = f"{{{CONTENT_NS}}}", f"{{{PSC_NS}}}"

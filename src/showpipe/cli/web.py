@@ -66,11 +66,12 @@ def site(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
 
     settings = project_settings(ctx)
     storage = open_storage(settings)
-    if not (dry_run or now) and site_is_current(settings, storage, now=clock(now)):
+    # Taken before the project is read: an edit made meanwhile is built next time.
+    before = site_fingerprint(settings, storage)
+    if not (dry_run or now) and site_is_current(storage, before, now=clock(now)):
         return  # nothing the pages are made from changed: the project is not even loaded
     from showpipe.commands.publish import build_show_site
 
-    before = site_fingerprint(settings, storage)
     run = open_run(ctx, now)
     preview = is_preview(ctx.obj, dry_run, now)
     verb = "would update" if preview else "updated"

@@ -28,14 +28,15 @@ def site_fingerprint(settings: Settings, storage: Storage) -> str:
     return f"{fingerprint(settings, storage)}-{code_digest()}"
 
 
-def site_is_current(settings: Settings, storage: Storage, *, now: datetime) -> bool:
-    """True when the last `showpipe site` saw these very inputs, and the same episodes due."""
+def site_is_current(storage: Storage, fingerprint: str, *, now: datetime) -> bool:
+    """True when the last `showpipe site` saw these very inputs (`site_fingerprint`), and the
+    same episodes due."""
     recorded = stored_inputs(storage)
     try:
         state = FeedsState(**recorded)
     except TypeError:
         return False  # none recorded (publish and feeds write pages without it), or damaged
-    return state.covers(now) and state.fingerprint == site_fingerprint(settings, storage)
+    return state.covers(now) and state.fingerprint == fingerprint
 
 
 def record_site_inputs(

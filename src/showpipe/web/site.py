@@ -46,6 +46,7 @@ from showpipe.web.views import (
     oembed_key,
     show_view,
     subscribe_links,
+    transcript_view,
 )
 
 __all__ = [
@@ -174,7 +175,8 @@ def _episode_page(
     return _render(
         "episode.html",
         show=show_view(show, key),
-        episode=view.value,
+        # only the episode's own page shows the transcript: read it for that page alone
+        episode={**view.value, "transcript": transcript_view(published, key)},
         card=card,
         json_ld=cards.json_ld(published, show),
         newer=listing_view(newer, key) if newer else None,

@@ -152,7 +152,6 @@ def episode_view(published: PublishedEpisode, page: str, *, show: Show) -> dict[
             for c in episode.chapters
         ],
         "guests": [person_view(p) for p in episode.guests],
-        "transcript": transcript_view(published, page),
     }
 
 

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,13 +16,18 @@ from showpipe.commands.run import Outcome, Run
 from showpipe.config import Settings
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import read_yaml, read_yaml_fast
-from showpipe.publishing.feedstate import fingerprint, nothing_to_do
+from showpipe.publishing.feedstate import fingerprint, input_digests, nothing_to_do
 from showpipe.storage.local import LocalStorage
 
 
 def cron(settings: Settings, storage: LocalStorage, now: datetime = NOW) -> Outcome | None:
     """One `showpipe feeds` run at `now`."""
     return refresh_feeds(Run(settings, storage, now))
+
+
+def quiet(settings: Settings, storage: LocalStorage, now: datetime) -> bool:
+    """Whether cron's run at `now` would find nothing to do."""
+    return nothing_to_do(settings, storage, input_digests(settings, storage), now)
 
 
 @pytest.fixture
@@ -33,25 +40,25 @@ def storage(settings: Settings, make_episode: Callable[..., Path]) -> LocalStora
 
 
 def test_an_unchanged_project_is_recognised(settings: Settings, storage: LocalStorage) -> None:
-    assert nothing_to_do(settings, storage, NOW)
+    assert quiet(settings, storage, NOW)
     assert cron(settings, storage, NOW) is None
 
 
 def test_an_edited_yaml_file_means_a_full_run(settings: Settings, storage: LocalStorage) -> None:
     path = settings.episodes_dir / "pilot.yaml"
     path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
-    assert not nothing_to_do(settings, storage, NOW)
+    assert not quiet(settings, storage, NOW)
     refreshed = cron(settings, storage, NOW)
     assert refreshed is not None and refreshed.plan.feeds[0].updated == ["The Pilot"]
-    assert nothing_to_do(settings, storage, NOW)
+    assert quiet(settings, storage, NOW)
 
 
 def test_a_scheduled_episode_falling_due_means_a_full_run(
     settings: Settings, storage: LocalStorage
 ) -> None:
-    assert nothing_to_do(settings, storage, datetime(2026, 12, 24, 7, 59, tzinfo=UTC))
+    assert quiet(settings, storage, datetime(2026, 12, 24, 7, 59, tzinfo=UTC))
     due = datetime(2026, 12, 24, 8, 0, tzinfo=UTC)
-    assert not nothing_to_do(settings, storage, due)
+    assert not quiet(settings, storage, due)
     refreshed = cron(settings, storage, due)
     assert refreshed is not None and refreshed.plan.feeds[0].added == ["Episode xmas"]
 
@@ -59,7 +66,7 @@ def test_a_scheduled_episode_falling_due_means_a_full_run(
 def test_an_earlier_clock_than_the_last_run_means_a_full_run(
     settings: Settings, storage: LocalStorage
 ) -> None:
-    assert not nothing_to_do(settings, storage, datetime(2026, 11, 1, tzinfo=UTC))
+    assert not quiet(settings, storage, datetime(2026, 11, 1, tzinfo=UTC))
 
 
 def test_a_feed_changed_in_storage_means_a_full_run(
@@ -68,7 +75,7 @@ def test_a_feed_changed_in_storage_means_a_full_run(
     feed = storage.root / "feeds" / "show.xml"
     good = feed.read_bytes()
     feed.write_bytes(good.replace(b"<title>", b"<title>x", 1))
-    assert not nothing_to_do(settings, storage, NOW)
+    assert not quiet(settings, storage, NOW)
     assert cron(settings, storage, NOW) is not None
     assert feed.read_bytes() == good
 
@@ -126,7 +133,7 @@ def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalSto
     from mediafactory import make_artwork
 
     make_artwork(settings.feeds_dir / "artwork" / "show.jpg", label="New look")
-    assert not nothing_to_do(settings, storage, NOW)
+    assert not quiet(settings, storage, NOW)
     refreshed = cron(settings, storage, NOW)
     assert refreshed is not None
     plan = refreshed.plan
@@ -137,17 +144,55 @@ def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalSto
 def test_the_fingerprint_follows_each_feed_yaml_and_the_artwork_it_names(
     settings: Settings, storage: LocalStorage
 ) -> None:
-    before = fingerprint(settings, storage)
-    assert fingerprint(settings, storage) == before
+    before = fingerprint(settings, input_digests(settings, storage))
+    assert fingerprint(settings, input_digests(settings, storage)) == before
     # any change to a feed's YAML bytes is seen, and undoing it restores the fingerprint
     feed = settings.feeds_dir / "videos.yaml"
     text = feed.read_text()
     feed.write_text(text + "# a comment only\n")
-    assert fingerprint(settings, storage) != before
+    assert fingerprint(settings, input_digests(settings, storage)) != before
     feed.write_text(text)
-    assert fingerprint(settings, storage) == before
+    assert fingerprint(settings, input_digests(settings, storage)) == before
     # the artwork a feed names is hashed by content: the same path with new bytes is seen
     artwork = settings.feeds_dir / "artwork" / "show.jpg"
     assert (read_yaml_fast(settings.feeds_dir / "show.yaml") or {})["artwork"] == "artwork/show.jpg"
     artwork.write_bytes(artwork.read_bytes() + b"\0")
-    assert fingerprint(settings, storage) != before
+    assert fingerprint(settings, input_digests(settings, storage)) != before
+
+
+def publish_run(
+    settings: Settings, storage: LocalStorage, paths: list[Path], **run: Any
+) -> Outcome:
+    """One `showpipe publish` run of `paths` at NOW, through the commands layer."""
+    from showpipe.commands.publish import publish
+
+    return publish(Run(settings, storage, NOW, **run), paths)
+
+
+def test_cron_after_a_publish_has_nothing_to_do(
+    settings: Settings, storage: LocalStorage, make_episode: Callable[..., Path]
+) -> None:
+    # the new episode has no GUID yet: the publish writes one into its YAML
+    path = make_episode("new", guid=None, published="2026-11-20T10:00:00+00:00")
+    outcome = publish_run(settings, storage, [path])
+    assert outcome.plan.yaml_writes and outcome.plan.manifest_changed
+    assert quiet(settings, storage, NOW)
+    assert cron(settings, storage, NOW) is None
+
+
+def test_a_file_edited_during_a_publish_is_seen_by_the_next_cron_run(
+    settings: Settings, storage: LocalStorage, make_episode: Callable[..., Path]
+) -> None:
+    path = make_episode("new", published="2026-11-20T10:00:00+00:00")
+    pilot = settings.episodes_dir / "pilot.yaml"
+
+    @contextmanager
+    def edit_while_writing(step: str) -> Iterator[None]:
+        if step.startswith("write the pages"):  # the publish has read every file by now
+            pilot.write_text(pilot.read_text().replace("title: Pilot", "title: The Pilot"))
+        yield
+
+    publish_run(settings, storage, [path], step=edit_while_writing)
+    assert not quiet(settings, storage, NOW)
+    refreshed = cron(settings, storage, NOW)
+    assert refreshed is not None and refreshed.plan.feeds[0].updated == ["The Pilot"]

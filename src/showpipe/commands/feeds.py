@@ -7,6 +7,7 @@ second even for a show of thousands of episodes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -15,9 +16,12 @@ from showpipe.publishing.feedstate import (
     FeedsState,
     due_window,
     fingerprint,
+    input_digests,
+    input_name,
     nothing_to_do,
     save_state,
 )
+from showpipe.storage import MANIFEST_KEY
 
 if TYPE_CHECKING:
     from showpipe.commands.run import Outcome, Run
@@ -33,7 +37,9 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
         FeedError: a feed would drop a GUID or does not read back as meant.
     """
     settings, storage = run.settings, run.storage
-    if not dry_run and nothing_to_do(settings, storage, run.now):
+    # Taken before anything is read: whatever changes after it makes the next run's differ.
+    inputs = input_digests(settings, storage)
+    if not dry_run and nothing_to_do(settings, storage, inputs, run.now):
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
     from showpipe.commands.run import Outcome, run_locked
@@ -53,20 +59,36 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
         preview = make_plan()
         refuse(preview)
         return Outcome(preview, wrote=False)
-    # Taken before planning: whatever changes after it makes the next run's differ.
-    before = fingerprint(settings, storage)
-
-    def remember(plan: Plan) -> None:
-        # Our own manifest write is an input of the next run; anything else is a change.
-        seen = fingerprint(settings, storage) if plan.manifest_changed else before
-        window = due_window((e.published for e in project.episodes), run.now)
-        feeds = {f.key: data_digest(f.xml) for f in plan.feeds}
-        save_state(settings, FeedsState(seen, *window, feeds=feeds))
-
+    remember = feeds_recorder(run, inputs)
     outcome = run_locked(run, "feeds", make_plan, refuse=refuse, under_lock=remember)
     if not outcome.wrote:
         remember(outcome.plan)
     return outcome
+
+
+def feeds_recorder(run: Run, before: dict[str, str]) -> Callable[[Plan], None]:
+    """What records, once a run has written every feed, what they were built from: the
+    next cron run with the same inputs then has nothing to do.
+
+    `before` are the inputs' digests, taken before the project was loaded. Of the files the
+    run writes itself (the manifest, values into episode YAML) the digests of what it wrote
+    are put in; a file anybody else changed meanwhile keeps its old digest, so the next run
+    sees it.
+    """
+
+    def remember(plan: Plan) -> None:
+        from showpipe.model.manifest import encode_manifest
+
+        seen = dict(before)
+        if plan.manifest_changed:
+            seen[MANIFEST_KEY] = data_digest(encode_manifest(plan.manifest))
+        for write in plan.yaml_writes:
+            seen[input_name(write.path)] = data_digest(write.path.read_bytes())
+        window = due_window((e.published for e in plan.project.episodes), run.now)
+        feeds = {f.key: data_digest(f.xml) for f in plan.feeds}
+        save_state(run.settings, FeedsState(fingerprint(run.settings, seen), *window, feeds=feeds))
+
+    return remember
 
 
 def write_preview(plan: Plan, folder: Path) -> list[Path]:

@@ -7,12 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from showpipe.checks.project import lint_plan
+from showpipe.commands.feeds import feeds_recorder
 from showpipe.commands.run import Outcome, Run, build_pages, run_locked
 from showpipe.errors import ValidationError
 from showpipe.media import BuildCache
 from showpipe.model.project import load_project
 from showpipe.model.published import due_episodes
 from showpipe.publishing.cleanup import plan_unpublish
+from showpipe.publishing.feedstate import input_digests
 from showpipe.publishing.guard import check_named_objects, named_files
 from showpipe.publishing.plan import Plan, plan_pages_only, plan_publish
 from showpipe.web.site import changed_pages
@@ -29,6 +31,7 @@ def publish(
     Raises:
         ShowpipeError: bad input, before anything is changed; or a failure while writing.
     """
+    inputs = input_digests(run.settings, run.storage)
     with run.step("load the project"):
         project = load_project(run.settings)
     cache = BuildCache(run.settings.cache_dir)
@@ -50,7 +53,7 @@ def publish(
 
     if dry_run:
         return Outcome(make_plan(), wrote=False, warnings=warnings)
-    outcome = run_locked(run, "publish", make_plan)
+    outcome = run_locked(run, "publish", make_plan, under_lock=feeds_recorder(run, inputs))
     return replace(outcome, warnings=warnings + outcome.warnings)
 
 
@@ -75,6 +78,7 @@ def linted(plan: Plan, warnings: list[str]) -> Plan:
 def unpublish(run: Run, episode: Path, *, delete_media: bool, dry_run: bool = False) -> Outcome:
     """Take an episode out of every feed (and its files out of the storage with
     `delete_media`, after the feeds stop naming them)."""
+    inputs = input_digests(run.settings, run.storage)
     project = load_project(run.settings)
 
     def make_plan() -> Plan:
@@ -89,7 +93,7 @@ def unpublish(run: Run, episode: Path, *, delete_media: bool, dry_run: bool = Fa
 
     if dry_run:
         return Outcome(make_plan(), wrote=False)
-    return run_locked(run, "unpublish", make_plan)
+    return run_locked(run, "unpublish", make_plan, under_lock=feeds_recorder(run, inputs))
 
 
 def build_show_site(run: Run, *, dry_run: bool = False) -> Outcome:

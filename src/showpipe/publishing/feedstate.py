@@ -49,23 +49,39 @@ class FeedsState:
         )
 
 
-def fingerprint(settings: Settings, storage: Storage) -> str:
-    """A hash of everything a feed is built from (YAML, feed artwork, manifest, settings)."""
-    digest = new_digest()
-    for part in (__version__, settings.public_url, settings.storage):
-        digest.update(part.encode() + b"\0")
+def input_digests(settings: Settings, storage: Storage) -> dict[str, str]:
+    """The digest of each input a feed is built from (YAML, feed artwork, manifest), by name.
+
+    Kept by name, so that a run can put in the digests of the files it wrote itself
+    (`recorded`) without reading again what someone else may have changed meanwhile.
+    """
+    found: dict[str, str] = {}
     artwork: list[Path] = []
     for folder in (settings.feeds_dir, settings.episodes_dir):
         for path in yaml_files(folder):
             raw = _read(path, settings.root, MAX_YAML_BYTES)
-            digest.update(path.name.encode() + b"\0" + raw + b"\0")
+            found[input_name(path)] = data_digest(raw)
             if folder == settings.feeds_dir:
                 artwork += _feed_artwork(path, raw)
     for path in artwork:
         # Present on a publishing machine (measured then), absent on cron's (the manifest's).
-        digest.update(str(path).encode() + b"\0")
-        digest.update(_read(path, settings.root, MAX_IMAGE_BYTES))
-    digest.update(storage.get(MANIFEST_KEY) or b"")
+        found[f"artwork:{path}"] = data_digest(_read(path, settings.root, MAX_IMAGE_BYTES))
+    found[MANIFEST_KEY] = data_digest(storage.get(MANIFEST_KEY) or b"")
+    return found
+
+
+def input_name(yaml_file: Path) -> str:
+    """How `input_digests` names a YAML file: its folder (feeds or episodes) and its name."""
+    return f"{yaml_file.parent.name}/{yaml_file.name}"
+
+
+def fingerprint(settings: Settings, digests: Mapping[str, str]) -> str:
+    """One hash of the inputs' digests, the settings that shape a feed and showpipe's version."""
+    digest = new_digest()
+    for part in (__version__, settings.public_url, settings.storage):
+        digest.update(part.encode() + b"\0")
+    for name in sorted(digests):
+        digest.update(f"{name}\0{digests[name]}\0".encode())
     return digest.hexdigest()
 
 
@@ -117,12 +133,15 @@ def save_state(settings: Settings, state: FeedsState) -> None:
     tmp.replace(path)
 
 
-def nothing_to_do(settings: Settings, storage: Storage, now: datetime) -> bool:
-    """True when the last recorded run saw these very inputs and its feeds are still stored."""
+def nothing_to_do(
+    settings: Settings, storage: Storage, inputs: Mapping[str, str], now: datetime
+) -> bool:
+    """True when the last recorded run saw these very inputs (`input_digests`) and its feeds
+    are still stored."""
     state = load_state(settings)
     if state is None or not state.covers(now):
         return False
-    if state.fingerprint != fingerprint(settings, storage):
+    if state.fingerprint != fingerprint(settings, inputs):
         return False
     for key, digest in state.feeds.items():
         data = storage.get(key)

@@ -9,8 +9,9 @@ import feedparser
 import pytest
 
 from sampleshow import NOW, publish_into, sample_episodes
+from showpipe.commands.locked import run_locked
 from showpipe.commands.publish import build_show_site, publish, unpublish
-from showpipe.commands.run import Run, run_locked
+from showpipe.commands.run import Run
 from showpipe.config import Settings
 from showpipe.errors import BusyError
 from showpipe.model.manifest import read_manifest

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import click
 
-from showpipe.checks.doctor import Check
 from showpipe.cli.app import Output, cli, dry_run_option, open_run, project_settings
 from showpipe.errors import ShowpipeError
 from showpipe.storage import open_storage
+
+if TYPE_CHECKING:
+    from showpipe.checks.doctor import Check
 
 
 @cli.command()

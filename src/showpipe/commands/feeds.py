@@ -42,7 +42,8 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     if not dry_run and nothing_to_do(settings, storage, inputs, run.now):
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
-    from showpipe.commands.run import Outcome, run_locked
+    from showpipe.commands.locked import run_locked
+    from showpipe.commands.run import Outcome
     from showpipe.model.project import load_project
     from showpipe.publishing.imported import refuse_never_published
     from showpipe.publishing.plan import plan_feeds_only

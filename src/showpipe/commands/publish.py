@@ -8,7 +8,8 @@ from pathlib import Path
 
 from showpipe.checks.project import lint_plan
 from showpipe.commands.feeds import feeds_recorder
-from showpipe.commands.run import Outcome, Run, build_pages, run_locked
+from showpipe.commands.locked import build_pages, run_locked
+from showpipe.commands.run import Outcome, Run
 from showpipe.errors import ValidationError
 from showpipe.media import BuildCache
 from showpipe.model.project import load_project

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from showpipe.commands.run import Run, exclusive_run
+from showpipe.commands.locked import exclusive_run
+from showpipe.commands.run import Run
 from showpipe.publishing.cleanup import Leftovers, find_leftovers, remove_leftovers
 
 

@@ -1,0 +1,86 @@
+"""The one routine every writing command runs on.
+
+plan -> take the project's lock and the storage's lease -> re-plan under them if another run
+changed the storage meanwhile -> run the plan -> write the pages -> notify apps.
+
+Planning changes nothing, so bad input stops a run before any lock is taken, and a plan that
+changes nothing (no upload, no feed, no page) takes no lock and writes nothing at all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+
+from showpipe.commands.run import Outcome, Run
+from showpipe.publishing.lock import Held, exclusive
+from showpipe.publishing.notify import announce_changes
+from showpipe.publishing.plan import Plan, plan_is_current, run_plan
+from showpipe.web.site import Page, build_site, changed_pages, write_site
+
+
+@contextmanager
+def exclusive_run(run: Run, command: str) -> Iterator[Held]:
+    """The project's lock and the storage's lease. The lease is timed by the real clock, not
+    by the run's (which may be --now)."""
+    with exclusive(run.settings.state_dir, run.storage, command, now=datetime.now(UTC)) as held:
+        yield held
+
+
+def build_pages(run: Run, plan: Plan) -> list[Page]:
+    """The show's pages as the plan leaves the show."""
+    return build_site(plan.project, plan.manifest, now=run.now, descriptions=run.descriptions)
+
+
+def run_locked(
+    run: Run,
+    command: str,
+    make_plan: Callable[[], Plan],
+    *,
+    refuse: Callable[[Plan], None] = lambda plan: None,
+    under_lock: Callable[[Plan], None] = lambda plan: None,
+) -> Outcome:
+    """Plan, then carry the plan out under the lock and lease, then notify apps.
+
+    `make_plan` must only read: it is called once before the lock, and again under it when
+    another run replaced the storage's manifest in between, so the run builds on that run's
+    work instead of undoing it. `refuse(plan)` may raise to stop the run under the lock,
+    before anything is written (so that a run in progress elsewhere is named first);
+    `under_lock(plan)` runs last while the lock is still held.
+
+    Raises:
+        ShowpipeError: bad input (before anything is changed), a busy or lost lease, or a
+            storage failure.
+    """
+    with run.step("plan: check, tag and build the feeds"):
+        plan = make_plan()
+    with run.step("build the pages"):
+        pages = build_pages(run, plan)
+    if not plan.changes_anything and not changed_pages(run.storage, pages):
+        return Outcome(plan, wrote=False)
+    with exclusive_run(run, command) as held:
+        if not plan_is_current(plan, run.storage):
+            plan = make_plan()
+            pages = build_pages(run, plan)
+        refuse(plan)
+        with run.step("upload, then write the manifest and the feeds"):
+            uploaded = run_plan(
+                plan,
+                run.storage,
+                on_upload=run.on_upload,
+                progress=run.progress,
+                before_recording=held.confirm,
+            )
+        with run.step("write the pages"):
+            written = write_site(run.storage, pages)
+        under_lock(plan)
+    with run.step("notify"):
+        warnings = announce(plan)
+    return Outcome(plan, True, uploaded, written, warnings=warnings)
+
+
+def announce(plan: Plan) -> list[str]:
+    """Tell podcast apps about the feeds the plan changed; return the warnings."""
+    feeds = {feed.name: feed for feed in plan.project.feeds}
+    return announce_changes([(feeds[u.name], u.url) for u in plan.feeds if u.changed])

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import os
+import pickle
 import shutil
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -35,17 +39,21 @@ def cache_hits(settings: Settings) -> tuple[Project, int]:
     return load_project(settings, cache=cache), cache.hits
 
 
-def show_feed(settings: Settings, storage: LocalStorage, items: ItemCache) -> bytes:
-    """The show feed built with `items`, from the published manifest."""
+def show_feed(settings: Settings, storage: LocalStorage) -> tuple[bytes, ItemCache]:
+    """The show feed built from the published manifest, as a planning of the feeds builds
+    it (with the item cache it opens), and that cache."""
     project, manifest = load_project(settings), read_manifest(storage)
+    assert project.cache is not None
+    items = ItemCache.of(settings, describe=project.cache.describe)
     feed = next(f for f in project.feeds if f.name == "show")
-    return build_feed(
+    xml = build_feed(
         feed,
         due_episodes(project, manifest, NOW),
         artwork=manifest.feeds["show"].artwork,
         public_url=settings.public_url,
         items=items,
     )
+    return xml, items
 
 
 def test_a_cached_run_builds_byte_identical_feeds(settings: Settings) -> None:
@@ -80,12 +88,11 @@ def test_pages_made_from_cached_episodes_need_no_render(settings: Settings) -> N
 def test_unchanged_items_are_not_rendered_again(settings: Settings) -> None:
     storage = publish_sample(settings)
     (settings.cache_dir / ITEMS_FILE).unlink()
-    first = ItemCache.of(settings)
-    xml = show_feed(settings, storage, first)
+    xml, first = show_feed(settings, storage)
     assert first.rendered == 3
     first.save()
-    again = ItemCache.of(settings)
-    assert show_feed(settings, storage, again) == xml
+    again_xml, again = show_feed(settings, storage)
+    assert again_xml == xml
     assert again.rendered == 0
 
 
@@ -107,16 +114,13 @@ def test_a_new_version_or_public_url_starts_the_caches_afresh(
 ) -> None:
     storage = publish_sample(settings)
     moved = replace(settings, public_url="https://cdn.example.com/show/")
-    items = ItemCache.of(moved)
-    xml = show_feed(moved, storage, items)
+    xml, items = show_feed(moved, storage)
     assert items.rendered == 3
     assert b'url="https://cdn.example.com/show/media/' in xml
     assert b"localhost" not in xml
     monkeypatch.setattr(showpipe.model.cache, "__version__", "99.0")
     assert cache_hits(settings)[1] == 0
-    items = ItemCache.of(settings)
-    show_feed(settings, storage, items)
-    assert items.rendered == 3
+    assert show_feed(settings, storage)[1].rendered == 3
 
 
 def spoil(value: Any) -> Any:
@@ -138,19 +142,84 @@ def spoil(value: Any) -> Any:
     ],
     ids=["truncated", "binary", "a-list", "damaged-entries"],
 )
-def test_a_damaged_cache_is_a_cold_run(settings: Settings, damage) -> None:  # type: ignore[no-untyped-def]
+def test_a_damaged_item_cache_is_a_cold_run(settings: Settings, damage) -> None:  # type: ignore[no-untyped-def]
     storage = publish_sample(settings)
     good = feeds_now(settings, storage)
-    for name in (EPISODES_FILE, ITEMS_FILE):
-        path = settings.cache_dir / name
-        path.write_text(damage(path.read_text()))
+    path = settings.cache_dir / ITEMS_FILE
+    path.write_text(damage(path.read_text()))
+    xml, items = show_feed(settings, storage)
+    assert xml == good["show"]
+    assert items.rendered == 3
+    assert feeds_now(settings, storage) == good
+    # and the run put the cache right again
+    assert show_feed(settings, storage)[1].rendered == 0
+
+
+def flip_last_byte(data: bytes) -> bytes:
+    return data[:-1] + bytes([data[-1] ^ 1])
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda data: data[: len(data) // 2],  # cut short
+        flip_last_byte,  # one bit of the pickle changed: the seal no longer matches
+        lambda data: b"",
+        lambda data: pickle.dumps(pickle.loads(data[data.index(b"\n") + 33 :])),  # unsealed
+    ],
+    ids=["truncated", "one-bit", "empty", "unsealed"],
+)
+def test_a_damaged_episode_cache_is_a_cold_run(settings: Settings, damage) -> None:  # type: ignore[no-untyped-def]
+    storage = publish_sample(settings)
+    good = feeds_now(settings, storage)
+    path = settings.cache_dir / EPISODES_FILE
+    path.write_bytes(damage(path.read_bytes()))
     assert cache_hits(settings)[1] == 0
     assert feeds_now(settings, storage) == good
-    # and the run put the caches right again
-    assert cache_hits(settings)[1] == 3
-    items = ItemCache.of(settings)
-    show_feed(settings, storage, items)
-    assert items.rendered == 0
+    assert cache_hits(settings)[1] == 3  # the run put the cache right again
+
+
+def test_an_episode_cache_from_elsewhere_is_never_unpickled(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """A project can come from anywhere, with a `.showpipe/` inside: a pickle in it that this
+    user's key did not seal would run code as it loads, so it is not loaded at all."""
+    publish_sample(settings)
+    marker = tmp_path / "pwned"
+
+    class Payload:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (marker.write_text, ("ran",))
+
+    path = settings.cache_dir / EPISODES_FILE
+    # sealed with another user's key, and bare
+    others = sealed_file(os.urandom(32), pickle.dumps(Payload()))
+    for planted in (others, pickle.dumps(Payload())):
+        path.write_bytes(planted)
+        assert cache_hits(settings)[1] == 0
+    assert not marker.exists()
+
+
+def sealed_file(key: bytes, payload: bytes) -> bytes:
+    """A cache file as `showpipe.sealed` writes one, sealed with `key`."""
+    seal = hashlib.blake2b(payload, key=key, digest_size=32).digest()
+    return b"showpipe-sealed-1\n" + seal + payload
+
+
+def test_an_edit_that_keeps_size_and_time_is_seen(settings: Settings) -> None:
+    """Files unchanged since they were read are not read again; one changed in the same
+    second and size, with its modification time put back, still is (its change time moved)."""
+    publish_sample(settings)
+    path = settings.episodes_dir / "pilot.yaml"
+    stamp = path.stat()
+    time.sleep(2.1)  # older than the two seconds after which a file's identity is trusted
+    cache_hits(settings)  # which records the identities
+    path.write_text(path.read_text().replace("title: Pilot", "title: Tolip"))
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert path.stat().st_size == stamp.st_size and path.stat().st_mtime_ns == stamp.st_mtime_ns
+    project, hits = cache_hits(settings)
+    assert hits == 2
+    assert project.episode_at(path).title == "Tolip"
 
 
 def test_a_failed_run_keeps_no_cache(settings: Settings, make_episode: Callable[..., Path]) -> None:

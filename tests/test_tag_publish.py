@@ -118,7 +118,7 @@ def test_cron_feeds_never_tag_or_read_media(settings: Settings) -> None:
     run_plan(plan_feeds_only(load_project(settings), storage, now=NOW), storage)
     # nothing tagged: only what was validated and rendered is kept, to save the next run work
     assert sorted(p.name for p in settings.cache_dir.iterdir()) == [
-        "episodes.json",
+        "episodes.sealed",
         "feed-items.json",
     ]
 

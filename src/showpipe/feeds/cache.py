@@ -39,8 +39,8 @@ class ItemCache:
     """Rendered and read-back items; one per planning of the feeds, saved when it succeeded."""
 
     def __init__(self, path: Path, *, describe: Callable[[Episode], str] | None = None) -> None:
-        """Open the cache in `path`; `describe` gives an episode's JSON where the caller knows
-        it already (`EpisodeCache.json_of`)."""
+        """Open the cache in `path`; `describe` gives a text that changes whenever the
+        episode may (`EpisodeCache.describe`; by default its JSON)."""
         self.path = path
         self._describe = describe or (lambda episode: episode.model_dump_json())
         self.key = code_key(build, extensions, text, chapters, readback, analytics)

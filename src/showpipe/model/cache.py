@@ -1,19 +1,29 @@
-"""Validated episodes kept between runs, so an unchanged YAML file is neither parsed nor checked
-again.
+"""Validated episodes kept between runs, so an unchanged YAML file is neither read, parsed
+nor checked again.
 
 Parsing and validating thousands of episode files is most of a big show's run, though few of
-them change between two runs. This cache keeps each episode as validated, keyed by its file's
-path and the digest of its bytes, in one JSON file under `.showpipe/cache/`. It also carries a
-key of everything else the result depends on (showpipe's version and the source of the models
-that validate); another key means an empty cache. It is a shortcut, never the truth: a missing
-or damaged file means a cold run, and deleting it is always safe.
+them change between two runs. This cache keeps each episode as validated, with the digest of
+its file's bytes and the file's identity as `lstat` gives it (inode, size, modification and
+change times), as git's index does: a file whose identity is unchanged is not read at all,
+one whose identity changed is read and, if its bytes are the same, not parsed. A file changed
+within two seconds of being read is read again next time (a timestamp may not show a second
+change within one tick of a coarse clock), and so is every symbolic link.
+
+The cache is one sealed pickle under `.showpipe/cache/` (`showpipe.sealed`: only this user's
+showpipe can have written it). It carries a key of everything else the result depends on
+(showpipe's version and the source of the models that validate); another key means an empty
+cache. It is a shortcut, never the truth: a missing or damaged file means a cold run, and
+deleting it is always safe.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import stat
 import tempfile
+import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,8 +33,11 @@ from showpipe.digests import data_digest, new_digest
 from showpipe.model import fields, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
+from showpipe.sealed import read_sealed, write_sealed
 
-EPISODES_FILE = "episodes.json"
+EPISODES_FILE = "episodes.sealed"
+# A file modified this recently when read may change again unseen within the same tick.
+_SETTLED_NS = 2_000_000_000
 
 
 def code_key(*modules: Any) -> str:
@@ -59,20 +72,32 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
+# A file's identity: inode, size, modification and change times (ns).
+Signature = tuple[int, int, int, int]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    signature: Signature | None  # None: read the file next time
+    digest: str  # of the YAML bytes
+    episode: Episode
+
+
 class EpisodeCache:
     """Episodes as validated, by file and content; one per run, saved at its end."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.key = code_key(show, fields, yamlfile)
-        stored = read_json(path)
-        entries = stored.get("episodes") if stored.get("key") == self.key else None
-        # resolved path -> [digest of the YAML bytes, the episode as JSON]
-        self._old: dict[str, Any] = entries if isinstance(entries, dict) else {}
-        self._used: dict[str, Any] = {}
+        stored = read_sealed(path)
+        fresh = not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key)
+        # resolved path -> what was read there last time
+        self._old: dict[str, _Entry] = {} if fresh or not isinstance(stored[1], dict) else stored[1]
+        self._used: dict[str, _Entry] = {}
         self._folders: dict[Path, Path] = {}
-        # The JSON of each episode loaded, by the object's identity (held, so never reused).
-        self._json: dict[int, tuple[Episode, str]] = {}
+        # What each episode loaded was made from, by the object's identity (held, so never
+        # reused by another object).
+        self._made_from: dict[int, tuple[Episode, str]] = {}
         self.hits = 0
 
     @classmethod
@@ -80,36 +105,48 @@ class EpisodeCache:
         return cls(settings.cache_dir / EPISODES_FILE)
 
     def load(self, path: Path) -> Episode:
-        """The episode in `path`: from the cache when its bytes are unchanged, else loaded.
+        """The episode in `path`: from the cache when the file is unchanged, else loaded.
 
         Raises:
             ValidationError: the file is invalid (never cached).
         """
         try:
+            source = self._resolved(path)
+            signature = _signature(path)
+        except OSError:
+            return load_episode(path)  # which says what is wrong with the file
+        cached = self._old.get(str(source))
+        if cached is not None and signature is not None and cached.signature == signature:
+            self.hits += 1
+            return self._keep(source, cached)
+        read_at = time.time_ns()
+        try:
             # The checks every input gets (a regular file, inside the project, not too big).
             raw = read_yaml_bytes(path)
-            source = self._resolved(path)
         except (OSError, YamlProblem):
-            return load_episode(path)  # which says what is wrong with the file
+            return load_episode(path)
         digest = data_digest(raw)
-        cached = self._old.get(str(source))
-        if isinstance(cached, list) and len(cached) == 2 and cached[0] == digest:
-            episode = _revalidated(cached[1], source)
-            if episode is not None:
-                self.hits += 1
-                return self._keep(source, digest, episode, cached[1])
-        episode = load_episode(path, raw)
-        return self._keep(source, digest, episode, episode.model_dump_json())
+        if cached is not None and cached.digest == digest:
+            self.hits += 1
+            episode = cached.episode
+        else:
+            episode = load_episode(path, raw)
+        if signature is not None and read_at - max(signature[2:]) < _SETTLED_NS:
+            signature = None
+        return self._keep(source, _Entry(signature, digest, episode))
 
-    def _keep(self, source: Path, digest: str, episode: Episode, data: str) -> Episode:
-        self._used[str(source)] = [digest, data]
-        self._json[id(episode)] = (episode, data)
-        return episode
+    def _keep(self, source: Path, entry: _Entry) -> Episode:
+        self._used[str(source)] = entry
+        self._made_from[id(entry.episode)] = (entry.episode, f"{source}\0{entry.digest}")
+        return entry.episode
 
-    def json_of(self, episode: Episode) -> str:
-        """The episode as JSON (`model_dump_json`), known already if this cache loaded it."""
-        known = self._json.get(id(episode))
-        return known[1] if known and known[0] is episode else episode.model_dump_json()
+    def describe(self, episode: Episode) -> str:
+        """A text that changes whenever the validated episode may: what it was made from
+        (its file and the digest of its bytes) if this cache loaded it, else its JSON."""
+        known = self._made_from.get(id(episode))
+        if known and known[0] is episode:
+            return f"{self.key}\0{known[1]}"
+        return episode.model_dump_json()
 
     def _resolved(self, path: Path) -> Path:
         """`path.resolve()`, resolving each folder once: a call per file adds up."""
@@ -123,22 +160,13 @@ class EpisodeCache:
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
         if self._used != self._old:
-            write_json(self.path, {"key": self.key, "episodes": self._used})
+            write_sealed(self.path, (self.key, self._used))
 
 
-def _revalidated(data: Any, source: Path) -> Episode | None:
-    """An episode from its cached JSON; None if it does not validate (a damaged cache).
-
-    Validated again, since that costs a fraction of parsing the YAML and keeps a damaged
-    cache from ever becoming a wrong episode.
-    """
-    if not isinstance(data, str) or not data.startswith("{"):
+def _signature(path: Path) -> Signature | None:
+    """The file's identity, or None for anything but a regular file (a link is followed
+    by the full checks each time)."""
+    found = os.lstat(path)
+    if not stat.S_ISREG(found.st_mode):
         return None
-    # The file's name and place are not in the JSON (they are not fields a YAML file sets).
-    names = json.dumps({"slug": source.stem, "source": str(source)})
-    try:
-        return Episode.model_validate_json(
-            names[:-1] + ("," if data != "{}" else "") + data[1:], context={"base": source.parent}
-        )
-    except ValueError:
-        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)

@@ -237,7 +237,7 @@ def plan_feeds(
     updates, files, reading, read = [], [], [], []
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
-    known = project.cache.json_of if project.cache else None
+    known = project.cache.describe if project.cache else None
     items = ItemCache.of(project.settings, describe=known)
     descriptions.render_all(p.episode.description for p in due_all if not items.knows(p))
     with _read_back_pool(project) as pool:

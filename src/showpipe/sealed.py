@@ -1,0 +1,100 @@
+"""Cache files only this user's showpipe can have written: pickles sealed with a private key.
+
+Unpickling thousands of validated episodes is several times faster than validating them
+again, but a pickle runs code as it loads, and `.showpipe/` is inside a project folder that
+may have come from anywhere (a clone, an archive). So each file is sealed with an HMAC under
+a key kept outside every project, in the user's own cache folder and readable by the user
+only (`~/.cache/showpipe/cache.key`, or under `$XDG_CACHE_HOME`). A file that was not sealed
+with that key (copied from another machine, edited, damaged) is never unpickled: it reads as
+no cache. Where the key cannot be kept (a read-only home), nothing is cached.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import hmac
+import os
+import pickle
+import tempfile
+from pathlib import Path
+from typing import Any
+
+_MAGIC = b"showpipe-sealed-1\n"
+_KEY_BYTES = 32
+_SEAL_BYTES = 32  # BLAKE2b-256
+
+
+def key_path() -> Path:
+    """Where the user's sealing key lives."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "showpipe" / "cache.key"
+
+
+@functools.lru_cache(maxsize=1)
+def _key() -> bytes | None:
+    path = key_path()
+    try:
+        key = path.read_bytes()
+        if len(key) == _KEY_BYTES:
+            return key
+    except OSError:
+        pass
+    try:  # the first run on this account: make one, readable by the user only
+        path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "wb") as f:
+            f.write(os.urandom(_KEY_BYTES))
+    except FileExistsError:
+        pass  # another run made it meanwhile
+    except OSError:
+        return None
+    try:
+        key = path.read_bytes()
+    except OSError:
+        return None
+    return key if len(key) == _KEY_BYTES else None
+
+
+def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
+    # BLAKE2's keyed mode is a MAC (RFC 7693 §2.3): no HMAC construction needed around it.
+    return hashlib.blake2b(payload, key=key, digest_size=_SEAL_BYTES).digest()
+
+
+def read_sealed(path: Path) -> Any:
+    """The object in a sealed cache file; None when missing, damaged or not sealed by us."""
+    key = _key()
+    if key is None:
+        return None
+    try:
+        data = path.read_bytes()
+    except OSError:
+        return None
+    start = len(_MAGIC) + _SEAL_BYTES
+    if not data.startswith(_MAGIC) or len(data) < start:
+        return None
+    payload = memoryview(data)[start:]
+    if not hmac.compare_digest(data[len(_MAGIC) : start], _seal(key, payload)):
+        return None
+    try:
+        return pickle.loads(payload)
+    except Exception:  # sealed by us, yet unreadable (another Python): no cache
+        return None
+
+
+def write_sealed(path: Path, value: Any) -> None:
+    """Replace a sealed cache file atomically (a killed run leaves the old file or none);
+    without a key, write nothing."""
+    key = _key()
+    if key is None:
+        return
+    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(_MAGIC + _seal(key, payload) + payload)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -196,3 +198,19 @@ def test_a_file_edited_during_a_publish_is_seen_by_the_next_cron_run(
     assert not quiet(settings, storage, NOW)
     refreshed = cron(settings, storage, NOW)
     assert refreshed is not None and refreshed.plan.feeds[0].updated == ["The Pilot"]
+
+
+def test_an_edit_that_keeps_size_and_time_is_seen_by_cron(
+    settings: Settings, storage: LocalStorage
+) -> None:
+    """Cron reads only the files whose identity changed; an edit that keeps the size and puts
+    the modification time back still changes the file's change time, so it is read."""
+    path = settings.episodes_dir / "pilot.yaml"
+    stamp = path.stat()
+    time.sleep(2.1)  # files are trusted by identity once settled for two seconds
+    assert quiet(settings, storage, NOW)  # which records the identities
+    path.write_text(path.read_text().replace("title: Pilot", "title: Tolip"))
+    os.utime(path, ns=(stamp.st_atime_ns, stamp.st_mtime_ns))
+    assert not quiet(settings, storage, NOW)
+    refreshed = cron(settings, storage, NOW)
+    assert refreshed is not None and refreshed.plan.feeds[0].updated == ["Tolip"]

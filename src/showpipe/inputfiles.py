@@ -108,3 +108,35 @@ def read_file(path: Path, *, root: Path, limit: int) -> bytes:
     if total > limit:
         raise UnsafeFile(path, f"file is larger than {limit} bytes")
     return b"".join(chunks)
+
+
+# A file's identity, as git's index keeps it: inode, size, modification and change times (ns).
+Identity = tuple[int, int, int, int]
+# A file that changed this recently when read may change again unseen within the same tick
+# of a coarse file-system clock: its identity is not trusted until it has settled.
+_SETTLED_NS = 2_000_000_000
+
+
+def identity(path: Path) -> Identity | None:
+    """The identity of the regular file at `path`, without following a link; None for a
+    link or anything else (those are read, with every check, each time).
+
+    Raises:
+        OSError: nothing is there.
+    """
+    found = os.lstat(path)
+    if not stat.S_ISREG(found.st_mode):
+        return None
+    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
+def settled(found: Identity | None, read_at_ns: int) -> Identity | None:
+    """`found` if the file had not changed for a while when it was read at `read_at_ns`
+    (`time.time_ns()`), else None: a cache may then skip reading it while it keeps it.
+
+    The change time is part of the identity, and no program can set it back, so an edit
+    that restores the modification time and keeps the size is still seen.
+    """
+    if found is None or read_at_ns - max(found[2], found[3]) < _SETTLED_NS:
+        return None
+    return found

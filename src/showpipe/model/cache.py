@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import stat
 import tempfile
 import time
 from dataclasses import dataclass
@@ -30,14 +29,13 @@ from typing import Any
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
+from showpipe.inputfiles import Identity, identity, settled
 from showpipe.model import fields, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
 from showpipe.sealed import read_sealed, write_sealed
 
 EPISODES_FILE = "episodes.sealed"
-# A file modified this recently when read may change again unseen within the same tick.
-_SETTLED_NS = 2_000_000_000
 
 
 def code_key(*modules: Any) -> str:
@@ -72,13 +70,9 @@ def write_json(path: Path, data: dict[str, Any]) -> None:
         raise
 
 
-# A file's identity: inode, size, modification and change times (ns).
-Signature = tuple[int, int, int, int]
-
-
 @dataclass(frozen=True)
 class _Entry:
-    signature: Signature | None  # None: read the file next time
+    signature: Identity | None  # None: read the file next time
     digest: str  # of the YAML bytes
     episode: Episode
 
@@ -112,7 +106,7 @@ class EpisodeCache:
         """
         try:
             source = self._resolved(path)
-            signature = _signature(path)
+            signature = identity(path)
         except OSError:
             return load_episode(path)  # which says what is wrong with the file
         cached = self._old.get(str(source))
@@ -131,9 +125,7 @@ class EpisodeCache:
             episode = cached.episode
         else:
             episode = load_episode(path, raw)
-        if signature is not None and read_at - max(signature[2:]) < _SETTLED_NS:
-            signature = None
-        return self._keep(source, _Entry(signature, digest, episode))
+        return self._keep(source, _Entry(settled(signature, read_at), digest, episode))
 
     def _keep(self, source: Path, entry: _Entry) -> Episode:
         self._used[str(source)] = entry
@@ -161,12 +153,3 @@ class EpisodeCache:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
         if self._used != self._old:
             write_sealed(self.path, (self.key, self._used))
-
-
-def _signature(path: Path) -> Signature | None:
-    """The file's identity, or None for anything but a regular file (a link is followed
-    by the full checks each time)."""
-    found = os.lstat(path)
-    if not stat.S_ISREG(found.st_mode):
-        return None
-    return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)

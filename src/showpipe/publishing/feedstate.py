@@ -11,10 +11,13 @@ nothing to do. The record lives in the local build cache: it is a shortcut, neve
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from showpipe import __version__
 from showpipe.config import Settings
@@ -23,13 +26,16 @@ from showpipe.inputfiles import (
     MAX_IMAGE_BYTES,
     MAX_YAML_BYTES,
     UnsafeFile,
+    identity,
     read_file,
+    settled,
     yaml_files,
 )
 from showpipe.model.yamlfile import parse_yaml_fast
 from showpipe.storage import MANIFEST_KEY, Storage
 
 STATE_FILE = "feeds-state.json"
+DIGESTS_FILE = "input-digests.json"
 
 
 @dataclass(frozen=True)
@@ -53,21 +59,62 @@ def input_digests(settings: Settings, storage: Storage) -> dict[str, str]:
     """The digest of each input a feed is built from (YAML, feed artwork, manifest), by name.
 
     Kept by name, so that a run can put in the digests of the files it wrote itself
-    (`recorded`) without reading again what someone else may have changed meanwhile.
+    (`feeds_recorder`) without reading again what someone else may have changed meanwhile.
+    An episode file or artwork whose identity (`inputfiles.identity`) is the one recorded
+    with its digest last time is not read again.
     """
+    known = _known_digests(settings)
+    seen: dict[str, list[Any]] = {}
+
+    def digest_of(path: Path, name: str, limit: int) -> str:
+        try:
+            found = identity(path)
+        except OSError:
+            found = None
+        entry = known.get(name)
+        if found is not None and entry is not None and tuple(entry[:4]) == found:
+            seen[name] = entry
+            return str(entry[4])
+        read_at = time.time_ns()
+        digest = data_digest(_read(path, settings.root, limit))
+        if (trusted := settled(found, read_at)) is not None:
+            seen[name] = [*trusted, digest]
+        return digest
+
     found: dict[str, str] = {}
     artwork: list[Path] = []
-    for folder in (settings.feeds_dir, settings.episodes_dir):
-        for path in yaml_files(folder):
-            raw = _read(path, settings.root, MAX_YAML_BYTES)
-            found[input_name(path)] = data_digest(raw)
-            if folder == settings.feeds_dir:
-                artwork += _feed_artwork(path, raw)
+    for path in yaml_files(settings.feeds_dir):  # a handful, read for the artwork they name
+        raw = _read(path, settings.root, MAX_YAML_BYTES)
+        found[input_name(path)] = data_digest(raw)
+        artwork += _feed_artwork(path, raw)
+    for path in yaml_files(settings.episodes_dir):
+        found[input_name(path)] = digest_of(path, input_name(path), MAX_YAML_BYTES)
     for path in artwork:
         # Present on a publishing machine (measured then), absent on cron's (the manifest's).
-        found[f"artwork:{path}"] = data_digest(_read(path, settings.root, MAX_IMAGE_BYTES))
+        name = f"artwork:{path}"
+        found[name] = digest_of(path, name, MAX_IMAGE_BYTES)
     found[MANIFEST_KEY] = data_digest(storage.get(MANIFEST_KEY) or b"")
+    if seen != known:
+        _save_json(settings.cache_dir / DIGESTS_FILE, seen)
     return found
+
+
+def _known_digests(settings: Settings) -> dict[str, list[Any]]:
+    """The identities and digests recorded last time; a damaged entry is left out (read)."""
+    try:
+        data = json.loads((settings.cache_dir / DIGESTS_FILE).read_bytes())
+    except (OSError, ValueError):
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {
+        name: entry
+        for name, entry in data.items()
+        if isinstance(entry, list)
+        and len(entry) == 5
+        and all(isinstance(n, int) for n in entry[:4])
+        and isinstance(entry[4], str)
+    }
 
 
 def input_name(yaml_file: Path) -> str:
@@ -126,10 +173,14 @@ def load_state(settings: Settings) -> FeedsState | None:
 
 
 def save_state(settings: Settings, state: FeedsState) -> None:
-    path = _path(settings)
+    _save_json(_path(settings), asdict(state))
+
+
+def _save_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Replace a small cache file whole: a run killed meanwhile leaves the old one."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(state), sort_keys=True), encoding="utf-8")
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
     tmp.replace(path)
 
 

@@ -132,3 +132,54 @@ def test_a_title_repeating_the_show_name_is_a_warning() -> None:
             item("g2", "https://example.com/2.mp3").replace("<title>E g2", "<title>Trust")
         )
     )
+
+
+def test_items_linted_in_an_earlier_run_give_the_same_findings(tmp_path: Path) -> None:
+    """The memo of linted items is a shortcut: a run that finds them there reports exactly what
+    linting them again would, across items too (a GUID and an enclosure shared with a new item)."""
+    from showpipe.feeds.lint import LintMemo
+
+    path = tmp_path / "lint.sealed"
+    old = item("g1", "https://example.com/1.mp3") + item(
+        "g2", "http://example.com/2.ogg", kind="audio/ogg", duration="0"
+    )
+    xml = GOOD_CHANNEL.format(guid="not-a-uuid", items=old).encode()
+    first = LintMemo(path)
+    found = lint_feed("t", xml, public=True, memo=first)
+    first.save()
+    assert found == lint_feed("t", xml, public=True)  # no memo at all
+    again = LintMemo(path)
+    assert lint_feed("t", xml, public=True, memo=again) == found
+    assert set(again.used) == set(again.known)  # every item came from the memo
+    # a new item sharing g1's GUID and URL: the checks across items still see the cached ones
+    grown = GOOD_CHANNEL.format(
+        guid="not-a-uuid", items=item("g1", "https://example.com/1.mp3") + old
+    ).encode()
+    assert lint_feed("t", grown, public=True, memo=LintMemo(path)) == lint_feed(
+        "t", grown, public=True
+    )
+    assert any("GUID g1 is used by 2 items" in str(f) for f in lint_feed("t", grown, public=True))
+
+
+def test_a_memo_never_answers_for_another_feed_context(tmp_path: Path) -> None:
+    """An item's findings depend on its feed (the show's title, public or not): the same item
+    XML in another feed is linted again."""
+    from showpipe.feeds.lint import LintMemo
+
+    memo = LintMemo(tmp_path / "lint.sealed")
+    one = item("g1", "http://example.com/1.mp3")
+    private = lint_feed(
+        "t", GOOD_CHANNEL.format(guid="x", items=one).encode(), public=False, memo=memo
+    )
+    public = lint_feed(
+        "t", GOOD_CHANNEL.format(guid="x", items=one).encode(), public=True, memo=memo
+    )
+    assert not any("use http" in str(f) for f in private)
+    assert any("use http" in str(f) for f in public)
+    titled = GOOD_CHANNEL.format(guid="x", items=one).replace(
+        "<title>T</title>", "<title>E</title>"
+    )
+    assert any(
+        "repeats the show's name" in str(f)
+        for f in lint_feed("t", titled.encode(), public=False, memo=memo)
+    )

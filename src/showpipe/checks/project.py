@@ -7,7 +7,7 @@ from datetime import datetime
 
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
-from showpipe.feeds.lint import Finding, is_public, lint_feed
+from showpipe.feeds.lint import Finding, LintMemo, is_public, lint_feed
 from showpipe.media import BuildCache
 from showpipe.media.episodes import media_problems
 from showpipe.media.levels import LevelReport, far_off_files
@@ -41,7 +41,12 @@ class CheckReport:
 def lint_plan(plan: Plan) -> list[Finding]:
     """Lint the feeds a plan would write, as apps will read them, and each episode's artwork."""
     public = is_public(plan.project.settings.public_url)
-    findings = [f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public)]
+    # Items linted in earlier runs are not linted again (.showpipe/cache/).
+    memo = LintMemo.of(plan.project.settings)
+    findings = [
+        f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public, memo=memo)
+    ]
+    memo.save()
     for episode in plan.project.episodes:
         record = plan.manifest.episodes.get(episode.guid or "")
         art = record.artwork if record else None

@@ -5,18 +5,24 @@
 from __future__ import annotations
 
 import re
+import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from lxml import etree
 
+from showpipe.config import Settings
+from showpipe.digests import data_digest, new_digest
+from showpipe.feeds import extensions
 from showpipe.feeds.build import podcast_guid
 from showpipe.feeds.extensions import (
     ATOM_NS,
@@ -27,8 +33,11 @@ from showpipe.feeds.extensions import (
     PSC_NS,
 )
 from showpipe.feeds.xml import parse_xml
+from showpipe.model.cache import code_key
 from showpipe.model.fields import apple_categories
+from showpipe.sealed import read_sealed, write_sealed
 
+LINT_FILE = "lint.sealed"
 KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}
 # The enclosure types Apple accepts (docs/feed-rules.md, "Items").
 APPLE_TYPES = {
@@ -118,13 +127,17 @@ class _Linter:
         self.findings.append(Finding("warning", where, message))
 
 
-def lint_feed(name: str, xml: bytes, *, public: bool) -> list[Finding]:
+def lint_feed(
+    name: str, xml: bytes, *, public: bool, memo: LintMemo | None = None
+) -> list[Finding]:
     """Every problem of a feed, errors first.
 
     Args:
         name: the feed's name (`feeds/<name>.xml`).
         xml: the feed's bytes.
         public: the feed is served to the world, so its URLs should be HTTPS.
+        memo: what earlier runs found in items, by their XML (and what they depend on from
+            the feed): an item found there is not checked again.
     """
     lint = _Linter(name, public)
     try:
@@ -137,10 +150,114 @@ def lint_feed(name: str, xml: bytes, *, public: bool) -> list[Finding]:
     lint.show_title = (channel.findtext("title") or "").strip()
     _namespaces(lint, root)
     _channel(lint, channel)
-    _items(lint, channel)
-    _urls(lint, root)
-    _podcast_tags(lint, root)
+    serial = channel.findtext(f"{_I}type") == "serial"
+    context = f"{name}\0{public}\0{serial}\0{lint.show_title}"
+    items = [
+        (memo or LintMemo()).item(context, item, lambda item: _item_lint(lint, item, serial))
+        for item in channel.iterfind("item")
+    ]
+    _items(lint, items)
+    outside = list(_outside_items(root))
+    insecure = _urls(lint, outside) + sum(item.insecure for item in items)
+    lint.findings += [f for item in items for f in item.urls]
+    if insecure:
+        lint.error(lint.where, f"{insecure} URL(s) use http, not https, in a public feed")
+    _podcast_tags(lint, outside)
+    lint.findings += [f for item in items for f in item.tags]
     return sorted(lint.findings, key=lambda f: f.severity != "error")
+
+
+@dataclass(frozen=True)
+class ItemLint:
+    """What linting one item found: its own problems by kind, and what the checks across
+    items need (its GUID, enclosure URL and date)."""
+
+    where: str
+    guid: str | None
+    enclosure_url: str | None
+    date: datetime | None
+    enclosure: list[Finding]
+    fields: list[Finding]
+    urls: list[Finding]
+    insecure: int
+    tags: list[Finding]
+
+
+class LintMemo:
+    """Items linted before, by a digest of their XML and of what they take from the feed
+    (its name, title, type and whether it is public); one per run.
+
+    Kept between runs in a sealed file under `.showpipe/cache/` (`showpipe.sealed`), under a
+    key of the linting code and its data (the XSD, Apple's categories): other code starts
+    empty. Like every cache there, a shortcut that is safe to delete.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        self.path = path
+        self.key = code_key(sys.modules[__name__], extensions)
+        self.key += data_digest(etree.tostring(_xsd()) + repr(apple_categories()).encode())
+        stored = read_sealed(path) if path else None
+        fresh = not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key)
+        self.known: dict[str, ItemLint] = {} if fresh or stored is None else stored[1]
+        self.used: dict[str, ItemLint] = {}
+
+    @classmethod
+    def of(cls, settings: Settings) -> LintMemo:
+        return cls(settings.cache_dir / LINT_FILE)
+
+    def item(self, context: str, item: Any, lint: Callable[[Any], ItemLint]) -> ItemLint:
+        digest = new_digest(context.encode() + b"\0")
+        digest.update(etree.tostring(item, with_tail=False))
+        key = digest.hexdigest()
+        found = self.used.get(key) or self.known.get(key)
+        if found is None:
+            found = lint(item)
+        self.used[key] = found
+        return found
+
+    def save(self) -> None:
+        """Keep this run's items (only them) for the next run, if anything changed."""
+        if self.path is not None and self.used != self.known:
+            write_sealed(self.path, (self.key, self.used))
+
+
+def _item_lint(lint: _Linter, item: Any, serial: bool) -> ItemLint:
+    """Lint one item alone, with the feed's name, title and publicness from `lint`."""
+    alone = _Linter(lint.where.removeprefix("feeds/").removesuffix(".xml"), lint.public)
+    alone.show_title = lint.show_title
+    where = f"{lint.where}: item '{item.findtext('title') or item.findtext('guid')}'"
+    enclosure = item.find("enclosure")
+    _enclosure(alone, where, enclosure)
+    own_enclosure, alone.findings = alone.findings, []
+    date = _item_fields(alone, where, item, serial=serial)
+    fields, alone.findings = alone.findings, []
+    insecure = _urls(alone, item.iter())
+    urls, alone.findings = alone.findings, []
+    _podcast_tags(alone, item.iter())
+    return ItemLint(
+        where=where,
+        guid=item.findtext("guid"),
+        enclosure_url=enclosure.get("url") if enclosure is not None else None,
+        date=date,
+        enclosure=own_enclosure,
+        fields=fields,
+        urls=urls,
+        insecure=insecure,
+        tags=alone.findings,
+    )
+
+
+def _outside_items(root: Any) -> Iterator[Any]:
+    """Every element of the feed but the items and what is inside them, in document order."""
+    yield root
+    for child in root:
+        if child.tag != "channel":
+            yield from child.iter()
+            continue
+        yield child
+        for element in child:
+            if element.tag != "item":
+                yield from element.iter()
 
 
 def _namespaces(lint: _Linter, root: Any) -> None:
@@ -215,28 +332,26 @@ def _podcast_guid(lint: _Linter, channel: Any) -> None:
             lint.warn(lint.where, "podcast:guid is not the UUIDv5 of this feed's URL (moved?)")
 
 
-def _items(lint: _Linter, channel: Any) -> None:
-    items = channel.findall("item")
-    serial = channel.findtext(f"{_I}type") == "serial"
-    guids = Counter(item.findtext("guid") for item in items)
-    urls = Counter(e.get("url") for item in items for e in item.findall("enclosure"))
-    dates = []
+def _items(lint: _Linter, items: list[ItemLint]) -> None:
+    """The items' own problems, with the checks across items: shared GUIDs and enclosure
+    URLs, and the order of the dates."""
+    guids = Counter(item.guid for item in items)
+    urls = Counter(item.enclosure_url for item in items if item.enclosure_url is not None)
     for item in items:
-        where = f"{lint.where}: item '{item.findtext('title') or item.findtext('guid')}'"
-        guid = item.findtext("guid")
-        if not guid:
-            lint.error(where, "no <guid>")
-        elif guids[guid] > 1:
-            lint.error(where, f"GUID {guid} is used by {guids[guid]} items")
-        _enclosure(lint, where, item, urls)
-        dates.append(_item_fields(lint, where, item, serial=serial))
-    known = [d for d in dates if d is not None]
+        if not item.guid:
+            lint.error(item.where, "no <guid>")
+        elif guids[item.guid] > 1:
+            lint.error(item.where, f"GUID {item.guid} is used by {guids[item.guid]} items")
+        lint.findings += item.enclosure
+        if item.enclosure_url is not None and urls[item.enclosure_url] > 1:
+            lint.error(item.where, f"enclosure URL {item.enclosure_url} is used by another item")
+        lint.findings += item.fields
+    known = [item.date for item in items if item.date is not None]
     if known != sorted(known, reverse=True):
         lint.warn(lint.where, "items are not newest first")
 
 
-def _enclosure(lint: _Linter, where: str, item: Any, urls: Counter[str | None]) -> None:
-    enclosure = item.find("enclosure")
+def _enclosure(lint: _Linter, where: str, enclosure: Any) -> None:
     if enclosure is None:
         lint.error(where, "no <enclosure>")
         return
@@ -244,8 +359,6 @@ def _enclosure(lint: _Linter, where: str, item: Any, urls: Counter[str | None]) 
         lint.error(where, f"enclosure length '{enclosure.get('length')}' is not a byte count")
     if enclosure.get("type") not in APPLE_TYPES:
         lint.error(where, f"enclosure type '{enclosure.get('type')}' is not accepted by Apple")
-    if urls[enclosure.get("url")] > 1:
-        lint.error(where, f"enclosure URL {enclosure.get('url')} is used by another item")
 
 
 def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> Any:
@@ -285,8 +398,8 @@ def _soundbites_and_chapters(lint: _Linter, where: str, item: Any) -> None:
         lint.error(where, "psc:chapter start times are not ascending")
 
 
-def _url_attributes(root: Any) -> Iterator[tuple[str, str]]:
-    for element in root.iter():
+def _url_attributes(elements: Iterable[Any]) -> Iterator[tuple[str, str]]:
+    for element in elements:
         if not isinstance(element.tag, str):
             continue
         for attribute in ("url", "href", "uri", "img", "image", "feedUrl"):
@@ -295,10 +408,11 @@ def _url_attributes(root: Any) -> Iterator[tuple[str, str]]:
                 yield etree.QName(element).localname, value
 
 
-def _urls(lint: _Linter, root: Any) -> None:
+def _urls(lint: _Linter, elements: Iterable[Any]) -> int:
+    """Report the malformed URLs of `elements`; return how many use http in a public feed."""
     insecure = 0
     schemes: dict[str, str | None] = {}  # URL -> its scheme if well formed: hosts' links repeat
-    for tag, url in _url_attributes(root):
+    for tag, url in _url_attributes(elements):
         if url not in schemes:
             parts = urlsplit(url)
             well_formed = url.isascii() and " " not in url and parts.scheme and parts.netloc
@@ -307,17 +421,19 @@ def _urls(lint: _Linter, root: Any) -> None:
             lint.error(lint.where, f"<{tag}> URL '{url}' is not absolute, ASCII, percent-encoded")
         elif schemes[url] == "http" and lint.public:
             insecure += 1
-    if insecure:
-        lint.error(lint.where, f"{insecure} URL(s) use http, not https, in a public feed")
+    return insecure
 
 
-def _podcast_tags(lint: _Linter, root: Any) -> None:
+def _podcast_tags(lint: _Linter, elements: Iterable[Any]) -> None:
     checked: dict[bytes, list[str]] = {}
-    for element in root.iter(f"{_P}*"):
+    for element in elements:
+        if not (isinstance(element.tag, str) and element.tag.startswith(_P)):
+            continue
         for message in schema_problems(element, checked):
             lint.error(lint.where, f"podcast:{etree.QName(element).localname}: {message}")
-    for alternate in root.iter(f"{_P}alternateEnclosure"):
-        if not alternate.get("type") or alternate.find(f"{_P}source") is None:
+        if etree.QName(element).localname == "alternateEnclosure" and (
+            not element.get("type") or element.find(f"{_P}source") is None
+        ):
             lint.error(lint.where, "podcast:alternateEnclosure needs a type and a podcast:source")
 
 

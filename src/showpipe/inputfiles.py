@@ -32,9 +32,14 @@ class UnsafeFile(Exception):
 
 
 def yaml_files(folder: Path) -> list[Path]:
-    """Every `*.yaml` entry of a project folder: folders, pipes and links too, so that
-    reading each reports what is wrong with it instead of skipping it unnoticed."""
-    return sorted(folder.glob("*.yaml")) if folder.is_dir() else []
+    """Every `*.yaml` entry of a project folder, in name order: folders, pipes and links too,
+    so that reading each reports what is wrong with it instead of skipping it unnoticed."""
+    try:
+        # Names sorted as text, then made paths: sorting thousands of Paths costs far more.
+        names = sorted(entry.name for entry in os.scandir(folder) if entry.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [folder / name for name in names]
 
 
 @functools.lru_cache(maxsize=256)

@@ -105,8 +105,9 @@ class EpisodeCache:
             ValidationError: the file is invalid (never cached).
         """
         try:
-            source = self._resolved(path)
             signature = identity(path)
+            # A regular file needs only its folder resolved (once for all); a link, itself.
+            source = self._in_folder(path) if signature is not None else path.resolve()
         except OSError:
             return load_episode(path)  # which says what is wrong with the file
         cached = self._old.get(str(source))
@@ -140,10 +141,8 @@ class EpisodeCache:
             return f"{self.key}\0{known[1]}"
         return episode.model_dump_json()
 
-    def _resolved(self, path: Path) -> Path:
-        """`path.resolve()`, resolving each folder once: a call per file adds up."""
-        if path.is_symlink():
-            return path.resolve()
+    def _in_folder(self, path: Path) -> Path:
+        """`path.resolve()` for a file that is not a link, resolving each folder once."""
         folder = self._folders.get(path.parent)
         if folder is None:
             folder = self._folders[path.parent] = path.parent.resolve()

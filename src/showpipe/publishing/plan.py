@@ -11,7 +11,7 @@ import multiprocessing
 import os
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
@@ -206,18 +206,38 @@ def _checked_diff(
     return _item_diff(before, after), _ReadBack(url, xml, todo), digests
 
 
-def _read_back_pool(project: Project) -> Executor:
+class _ReadBackPool:
     """Where changed feeds are parsed back as gPodder would, while the next feed is built.
 
     podcastparser is pure Python, about a millisecond an item: a big show with several feeds
     reads them back in worker processes, one per core, beside the main process's work. They
     come from a fork server, never forked from this process: a run re-plans under its lease,
-    whose renewal thread must not be copied mid-step into a child.
+    whose renewal thread must not be copied mid-step into a child. The pool starts only when
+    a feed has that much to read back: an edit reads back one item, at once.
     """
-    if len(project.feeds) > 1 and len(project.episodes) >= PARALLEL_READ_BACK_FROM:
-        workers = min(len(project.feeds), os.cpu_count() or 1)
-        return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
-    return ThreadPoolExecutor(max_workers=1)
+
+    def __init__(self, project: Project) -> None:
+        self.parallel = len(project.feeds) > 1 and len(project.episodes) >= PARALLEL_READ_BACK_FROM
+        self.workers = min(len(project.feeds), os.cpu_count() or 1)
+        self._executor: Executor | None = None
+
+    def submit(self, check: _ReadBack) -> Future[None]:
+        if self._executor is None:
+            self._executor = (
+                ProcessPoolExecutor(
+                    self.workers, mp_context=multiprocessing.get_context("forkserver")
+                )
+                if self.parallel
+                else ThreadPoolExecutor(max_workers=1)
+            )
+        return self._executor.submit(read_back, check.url, check.xml, check.expected)
+
+    def __enter__(self) -> _ReadBackPool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown()
 
 
 def plan_feeds(
@@ -240,7 +260,7 @@ def plan_feeds(
     known = project.cache.describe if project.cache else None
     items = ItemCache.of(project.settings, describe=known)
     descriptions.render_all(p.episode.description for p in due_all if not items.knows(p))
-    with _read_back_pool(project) as pool:
+    with _ReadBackPool(project) as pool:
         for feed in project.feeds:
             artwork, artwork_path = _feed_artwork(project, feed, manifest)
             if artwork_path is not None:
@@ -265,7 +285,7 @@ def plan_feeds(
             if check and len(check.expected) < READ_BACK_AT_ONCE_UNDER:
                 read_back(check.url, check.xml, check.expected)  # a few items: at once
             elif check:
-                reading.append(pool.submit(read_back, check.url, check.xml, check.expected))
+                reading.append(pool.submit(check))
             updates.append(
                 FeedUpdate(
                     feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old

@@ -9,6 +9,7 @@ import json
 import re
 import uuid
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
@@ -23,8 +24,9 @@ from sampleshow import NOW, publish_sample, sample_episodes
 from showpipe.config import Settings
 from showpipe.errors import FeedError
 from showpipe.feeds import clean_url, podcast_guid, render_html
+from showpipe.feeds.build import BuiltFeed
 from showpipe.feeds.lint import schema_problems
-from showpipe.feeds.readback import ExpectedItem, read_back
+from showpipe.feeds.readback import ExpectedItem, feed_items, read_back
 from showpipe.feeds.text import clean_text
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
@@ -461,19 +463,20 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     plan = plan_publish(load_project(settings), storage, paths, now=NOW)
     assert [f.added for f in plan.feeds] == [["Listener Mail", "On Tools", "Pilot"], ["On Tools"]]
 
-    real_build = showpipe.publishing.plan.build_feed
+    real_build = showpipe.publishing.plan.build_feed_items
 
-    def build_with_a_wrong_length(*args: object, **kwargs: object) -> bytes:
-        xml: bytes = real_build(*args, **kwargs)  # type: ignore[arg-type]
+    def build_with_a_wrong_length(*args: object, **kwargs: object) -> BuiltFeed:
+        built: BuiltFeed = real_build(*args, **kwargs)  # type: ignore[arg-type]
         # one byte more than the first enclosure's true size
-        return re.sub(
+        xml = re.sub(
             rb'(<enclosure [^>]*length=")(\d+)',
             lambda m: m[1] + b"%d" % (int(m[2]) + 1),
-            xml,
+            built.xml,
             count=1,
         )
+        return replace(built, xml=xml, items=feed_items(xml))  # a build that erred so
 
-    monkeypatch.setattr(showpipe.publishing.plan, "build_feed", build_with_a_wrong_length)
+    monkeypatch.setattr(showpipe.publishing.plan, "build_feed_items", build_with_a_wrong_length)
     # the FeedError reaches the caller (from a child process too), and nothing is stored
     with pytest.raises(FeedError, match="show.xml: the built feed reads back wrong"):
         plan_publish(load_project(settings), storage, paths, now=NOW)

@@ -24,7 +24,7 @@ from showpipe.feeds.cache import ITEMS_FILE, ItemCache
 from showpipe.model.cache import EPISODES_FILE, EpisodeCache
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import Project, load_project
-from showpipe.model.published import due_episodes
+from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.publishing.plan import plan_feeds_only
 from showpipe.storage.local import LocalStorage
 
@@ -227,3 +227,27 @@ def test_a_failed_run_keeps_no_cache(settings: Settings, make_episode: Callable[
     with pytest.raises(EpisodeError, match="missing.mp3"):
         publish_sample(settings)
     assert not Path(settings.cache_dir / EPISODES_FILE).exists()
+
+
+def test_a_built_feed_knows_its_items_as_parsing_it_reads_them(
+    settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    """The items a build reports (GUID, title as written, digest of the bytes) are those a
+    parse of its XML finds, so a run need not parse the feed it has just built: with titles
+    that need escaping, and with `<item>` as text inside an item."""
+    from showpipe.feeds.build import build_feed_items
+    from showpipe.feeds.readback import feed_items
+
+    make_episode("odd", title="Odd <item> title & more </item>")
+    storage = publish_sample(settings)
+    project, manifest = load_project(settings), read_manifest(storage)
+    due = due_episodes(project, manifest, NOW)
+    for feed in project.feeds:
+        built = build_feed_items(
+            feed,
+            NewestFirst([p for p in due if feed.medium_of(p.record.media)]),
+            artwork=manifest.feeds[feed.name].artwork,
+            public_url=settings.public_url,
+        )
+        assert built.items == feed_items(built.xml)
+        assert built.items.count == len(built.items.items) > 0

@@ -17,10 +17,12 @@ from typing import TYPE_CHECKING, Any
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
+from showpipe.digests import data_digest
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
+from showpipe.feeds.readback import FeedItems, feed_items
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
 from showpipe.feeds.value import ValueRecipientTag, ValueTag
 from showpipe.model.manifest import EpisodeRecord, StoredFile
@@ -67,7 +69,35 @@ def build_feed(
     descriptions: Descriptions | None = None,
     items: ItemCache | None = None,
 ) -> bytes:
-    """Build one feed's RSS XML.
+    """Build one feed's RSS XML (see `build_feed_items`)."""
+    return build_feed_items(
+        feed,
+        episodes,
+        artwork=artwork,
+        public_url=public_url,
+        descriptions=descriptions,
+        items=items,
+    ).xml
+
+
+@dataclass(frozen=True)
+class BuiltFeed:
+    """A feed's XML, and its items as `readback.feed_items` would read them from it."""
+
+    xml: bytes
+    items: FeedItems
+
+
+def build_feed_items(
+    feed: Feed,
+    episodes: NewestFirst,
+    *,
+    artwork: StoredFile,
+    public_url: str,
+    descriptions: Descriptions | None = None,
+    items: ItemCache | None = None,
+) -> BuiltFeed:
+    """Build one feed's RSS XML, and know its items without parsing it again.
 
     Args:
         feed: the channel's definition.
@@ -109,7 +139,26 @@ def build_feed(
     except ValueError as e:
         raise FeedError(f"feeds/{feed.name}.yaml: cannot build the feed: {e}") from e
     end = channel.rindex(b"  </channel>")
-    return channel[:end] + b"".join(rendered) + channel[end:]
+    xml = channel[:end] + b"".join(rendered) + channel[end:]
+    channel_guid = etree.fromstring(channel).findtext(f"channel/{{{ext.PODCAST_NS}}}guid")
+    return BuiltFeed(xml, _built_items(channel_guid, episodes, rendered) or feed_items(xml))
+
+
+def _built_items(
+    channel_guid: str | None, episodes: NewestFirst, rendered: list[bytes]
+) -> FeedItems | None:
+    """The items as `feed_items` reads them from the built feed: each one's GUID, title (as
+    written: cleaned) and the digest of its bytes as they stand in the feed. None where an
+    item holds the text `<item>` (in a CDATA section), which only parsing reads right."""
+    written = [item.strip() for item in rendered]
+    if any(item.count(b"<item>") != 1 for item in written):
+        return None
+    texts = {p.guid: text for p, text in zip(episodes, written, strict=True)}
+    found = {
+        p.guid: (clean_text(p.episode.title), data_digest(text))
+        for p, text in zip(episodes, written, strict=True)
+    }
+    return FeedItems(channel_guid, found, len(written), texts)
 
 
 def _item_xml(item: Any, nsmap: dict[str | None, str]) -> bytes:

@@ -19,7 +19,8 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import Descriptions, build_feed, clean_url, enclosure_urls, feed_key
+from showpipe.feeds import Descriptions, clean_url, enclosure_urls, feed_key
+from showpipe.feeds.build import BuiltFeed, build_feed_items
 from showpipe.feeds.cache import ItemCache
 from showpipe.feeds.readback import (
     ExpectedItem,
@@ -165,7 +166,7 @@ def _checked_diff(
     project: Project,
     feed: Feed,
     due: NewestFirst,
-    xml: bytes,
+    built: BuiltFeed,
     old: bytes | None,
     *,
     now: datetime,
@@ -173,11 +174,11 @@ def _checked_diff(
 ) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None, list[str]]:
     """How the feed's items change, the read-back it needs (None: none), and the digests of
     its items, to remember once read back; stop now if the feed would drop a GUID."""
+    xml, after = built.xml, built.items
     if old == xml:
         return ([], [], []), None, []
     # The stored feed is most often the one built last time: its items are known then.
     before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
-    after = feed_items(xml)
     items.remember_feed(feed_key(feed), xml, after)
     unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
     guard_guids(
@@ -268,7 +269,7 @@ def plan_feeds(
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
             due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
-            xml = build_feed(
+            built = build_feed_items(
                 feed,
                 due,
                 artwork=artwork,
@@ -276,10 +277,10 @@ def plan_feeds(
                 descriptions=descriptions,
                 items=items,
             )
-            key = feed_key(feed)
+            key, xml = feed_key(feed), built.xml
             old = storage.get(key)
             (added, updated, removed), check, digests = _checked_diff(
-                project, feed, due, xml, old, now=now, items=items
+                project, feed, due, built, old, now=now, items=items
             )
             read += digests
             if check and len(check.expected) < READ_BACK_AT_ONCE_UNDER:

@@ -9,7 +9,7 @@ import sys
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import astuple, dataclass
 from datetime import datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
@@ -139,6 +139,12 @@ def lint_feed(
         memo: what earlier runs found in items, by their XML (and what they depend on from
             the feed): an item found there is not checked again.
     """
+    if memo is not None:
+        return memo.feed(f"{name}\0{public}", xml, lambda: _lint_feed(name, xml, public, memo))
+    return _lint_feed(name, xml, public, LintMemo())
+
+
+def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo) -> list[Finding]:
     lint = _Linter(name, public)
     try:
         root = parse_xml(xml)
@@ -153,7 +159,7 @@ def lint_feed(
     serial = channel.findtext(f"{_I}type") == "serial"
     context = f"{name}\0{public}\0{serial}\0{lint.show_title}"
     items = [
-        (memo or LintMemo()).item(context, item, lambda item: _item_lint(lint, item, serial))
+        memo.item(context, item, lambda item: _item_lint(lint, item, serial))
         for item in channel.iterfind("item")
     ]
     _items(lint, items)
@@ -183,9 +189,16 @@ class ItemLint:
     tags: list[Finding]
 
 
+# An ItemLint as kept on disk: builtins only, which unpickle many times faster than objects.
+_Kept = tuple[Any, ...]
+
+
 class LintMemo:
-    """Items linted before, by a digest of their XML and of what they take from the feed
-    (its name, title, type and whether it is public); one per run.
+    """Feeds and items linted before; one per run.
+
+    A feed whose bytes were linted before (with the same name and publicness) has the same
+    findings. Otherwise each item is found by a digest of its XML and of what it takes from
+    the feed (its name, title, type and whether it is public).
 
     Kept between runs in a sealed file under `.showpipe/cache/` (`showpipe.sealed`), under a
     key of the linting code and its data (the XSD, Apple's categories): other code starts
@@ -197,28 +210,60 @@ class LintMemo:
         self.key = code_key(sys.modules[__name__], extensions)
         self.key += data_digest(etree.tostring(_xsd()) + repr(apple_categories()).encode())
         stored = read_sealed(path) if path else None
-        fresh = not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key)
-        self.known: dict[str, ItemLint] = {} if fresh or stored is None else stored[1]
-        self.used: dict[str, ItemLint] = {}
+        fresh = not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == self.key)
+        self.known: dict[str, _Kept] = {} if fresh or stored is None else stored[1]
+        self.known_feeds: dict[str, list[_Kept]] = {} if fresh or stored is None else stored[2]
+        self.used: dict[str, _Kept] = {}
+        self.used_feeds: dict[str, list[_Kept]] = {}
 
     @classmethod
     def of(cls, settings: Settings) -> LintMemo:
         return cls(settings.cache_dir / LINT_FILE)
 
+    def feed(self, context: str, xml: bytes, lint: Callable[[], list[Finding]]) -> list[Finding]:
+        key = data_digest(context.encode() + b"\0" + xml)
+        kept = self.used_feeds.get(key) or self.known_feeds.get(key)
+        if kept is None:
+            kept = [astuple(f) for f in lint()]
+        self.used_feeds[key] = kept
+        return [Finding(*f) for f in kept]
+
     def item(self, context: str, item: Any, lint: Callable[[Any], ItemLint]) -> ItemLint:
         digest = new_digest(context.encode() + b"\0")
         digest.update(etree.tostring(item, with_tail=False))
         key = digest.hexdigest()
-        found = self.used.get(key) or self.known.get(key)
-        if found is None:
+        kept = self.used.get(key) or self.known.get(key)
+        if kept is None:
             found = lint(item)
-        self.used[key] = found
-        return found
+            self.used[key] = _keep(found)
+            return found
+        self.used[key] = kept
+        return _kept(kept)
 
     def save(self) -> None:
-        """Keep this run's items (only them) for the next run, if anything changed."""
-        if self.path is not None and self.used != self.known:
-            write_sealed(self.path, (self.key, self.used))
+        """Keep this run's feeds and items (only them) for the next run, if anything changed."""
+        if self.path is not None and (
+            self.used != self.known or self.used_feeds != self.known_feeds
+        ):
+            write_sealed(self.path, (self.key, self.used, self.used_feeds))
+
+
+def _keep(found: ItemLint) -> _Kept:
+    parts = (found.enclosure, found.fields, found.urls, found.tags)
+    return (
+        found.where,
+        found.guid,
+        found.enclosure_url,
+        found.date,
+        found.insecure,
+        *[[astuple(f) for f in findings] for findings in parts],
+    )
+
+
+def _kept(kept: _Kept) -> ItemLint:
+    where, guid, url, date, insecure, *parts = kept
+    enclosure, fields, urls, tags = [[Finding(*f) for f in findings] for findings in parts]
+    return ItemLint(where, guid, url, date, enclosure, fields, urls, insecure, tags)
 
 
 def _item_lint(lint: _Linter, item: Any, serial: bool) -> ItemLint:

@@ -12,7 +12,7 @@ from showpipe.media import BuildCache
 from showpipe.media.episodes import media_problems
 from showpipe.media.levels import LevelReport, far_off_files
 from showpipe.media.probe import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
-from showpipe.model.manifest import read_manifest
+from showpipe.model.manifest import read_manifest_versioned
 from showpipe.model.project import load_project, missing_files
 from showpipe.model.published import PublishedEpisode, scheduled_episodes
 from showpipe.model.show import Feed
@@ -77,7 +77,8 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
         FeedError: a feed cannot be built, would drop a GUID, or reads back wrong.
     """
     project = load_project(settings)
-    stored = read_manifest(storage).episodes
+    manifest = read_manifest_versioned(storage)
+    stored = manifest[0].episodes
     new = [e for e in project.episodes if (e.guid or "") not in stored]
     missing = missing_files(project, new)
     if missing:
@@ -85,7 +86,7 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     problems = media_problems(project, new)
     if problems:
         raise ValidationError(problems)
-    live = plan_feeds_only(project, storage, now=now)
+    live = plan_feeds_only(project, storage, now=now, stored=manifest)
     published = live.manifest.episodes
     pending = [
         e.source

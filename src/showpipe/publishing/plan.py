@@ -389,9 +389,11 @@ def plan_feeds_only(
     *,
     now: datetime,
     descriptions: Descriptions | None = None,
+    stored: tuple[Manifest, str | None] | None = None,
 ) -> Plan:
-    """Plan regenerating every feed (cron's job): no media needed, only the manifest."""
-    manifest, version = read_manifest_versioned(storage)
+    """Plan regenerating every feed (cron's job): no media needed, only the manifest
+    (`stored`: as the caller read it already with `read_manifest_versioned`)."""
+    manifest, version = stored or read_manifest_versioned(storage)
     # An imported show's episodes whose media stays on the old host need no publish first.
     with_imported, files = record_imported(project, manifest)
     text = descriptions or Descriptions()

@@ -212,9 +212,12 @@ class LintMemo:
         stored = read_sealed(path) if path else None
         fresh = not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == self.key)
         self.known: dict[str, _Kept] = {} if fresh or stored is None else stored[1]
-        self.known_feeds: dict[str, list[_Kept]] = {} if fresh or stored is None else stored[2]
+        # feed digest -> (its findings, the keys of its items)
+        self.known_feeds: dict[str, tuple[list[_Kept], list[str]]] = (
+            {} if fresh or stored is None else stored[2]
+        )
         self.used: dict[str, _Kept] = {}
-        self.used_feeds: dict[str, list[_Kept]] = {}
+        self.used_feeds: dict[str, tuple[list[_Kept], list[str]]] = {}
 
     @classmethod
     def of(cls, settings: Settings) -> LintMemo:
@@ -224,9 +227,13 @@ class LintMemo:
         key = data_digest(context.encode() + b"\0" + xml)
         kept = self.used_feeds.get(key) or self.known_feeds.get(key)
         if kept is None:
-            kept = [astuple(f) for f in lint()]
+            before = set(self.used)
+            findings = [astuple(f) for f in lint()]
+            kept = (findings, sorted(set(self.used) - before))
+        else:  # its items stay known, for the next version of the feed
+            self.used.update((k, self.known[k]) for k in kept[1] if k in self.known)
         self.used_feeds[key] = kept
-        return [Finding(*f) for f in kept]
+        return [Finding(*f) for f in kept[0]]
 
     def item(self, context: str, item: Any, lint: Callable[[Any], ItemLint]) -> ItemLint:
         digest = new_digest(context.encode() + b"\0")

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
 from slugify import slugify
 
 from showpipe.config import Settings
 from showpipe.errors import ImportFeedError
 from showpipe.importer.channel import feed_yaml
 from showpipe.importer.fetching import (
+    Client,
     Fetched,
     Lookup,
     fetch,
@@ -170,7 +170,7 @@ def _remote_files(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _network(
     plan: ImportPlan,
-    session: requests.Session,
+    client: Client,
     staging: Path,
     *,
     name: str,
@@ -185,7 +185,7 @@ def _network(
 
     def work(job: tuple[str, str | None]) -> Lookup | Fetched:
         url, stem = job
-        return look_up(session, url) if stem is None else fetch(session, url, stem, staging)
+        return look_up(client, url) if stem is None else fetch(client, url, stem, staging)
 
     jobs: list[tuple[str, str | None]] = [(url, None) for url in urls] + list(images)
     results = run_all(work, jobs, label="Looking up sizes, fetching images", progress=progress)
@@ -219,7 +219,7 @@ def _record_image(result: Fetched, plan: ImportPlan) -> None:
 
 def _download_media(
     plan: ImportPlan,
-    session: requests.Session,
+    client: Client,
     staging: Path,
     progress: ProgressBars,
 ) -> None:
@@ -229,7 +229,7 @@ def _download_media(
             if key not in data:
                 continue
             stem = f"episodes/media/{Path(yaml_file).stem}"
-            result = fetch(session, data[key]["url"], stem, staging, progress)
+            result = fetch(client, data[key]["url"], stem, staging, progress)
             if result.relative is None:
                 plan.report.warn(f"{result.problem}; kept on the old host")
                 continue
@@ -250,7 +250,7 @@ def _staging(settings: Settings) -> Iterator[Path]:
 def run_import(
     plan: ImportPlan,
     settings: Settings,
-    session: requests.Session,
+    client: Client,
     *,
     download_media: bool,
     readiness: Readiness | None = None,
@@ -265,9 +265,9 @@ def run_import(
     """
     name = Path(plan.feed_file).stem
     with _staging(settings) as staging:
-        _network(plan, session, staging, name=name, progress=progress)
+        _network(plan, client, staging, name=name, progress=progress)
         if download_media:
-            _download_media(plan, session, staging, progress)
+            _download_media(plan, client, staging, progress)
         if strict and plan.report.warnings:
             raise ImportFeedError(
                 f"--strict: {len(plan.report.warnings)} warning(s), nothing written:\n"
@@ -319,13 +319,17 @@ def import_show(
         plan = plan_import(
             xml, fetched_from=fetched_from, name=name, settings=settings, feed_url=feed_url
         )
-        written = run_import(
-            plan,
-            settings,
-            session,
-            download_media=download_media,
-            readiness=readiness,
-            strict=strict,
-            progress=progress,
-        )
+        client = Client(session)
+        try:
+            written = run_import(
+                plan,
+                settings,
+                client,
+                download_media=download_media,
+                readiness=readiness,
+                strict=strict,
+                progress=progress,
+            )
+        finally:
+            client.close()
     return plan, written

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import mimetypes
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,7 +23,8 @@ from requests.utils import DEFAULT_CA_BUNDLE_PATH, select_proxy
 from urllib3.util.retry import Retry
 
 from showpipe import http
-from showpipe.storage import ProgressBars
+from showpipe.digests import stream_digests
+from showpipe.storage import ProgressBars, no_progress
 
 # Lookups wait on the network, not the CPU: many at once (a slow host answers in ~50 ms).
 WORKERS = 64
@@ -153,11 +154,13 @@ def look_up(client: Client, url: str) -> Lookup:
 
 @dataclass(frozen=True)
 class Fetched:
-    """A file fetched into the staging folder (its project path), or why not."""
+    """A file fetched into the staging folder (its project path and `file_digests`), or
+    why not."""
 
     url: str
     relative: str | None
     problem: str | None = None
+    digests: tuple[str, str] | None = None
 
 
 def _suffix(url: str, content_type: str | None) -> str:
@@ -173,19 +176,20 @@ def fetch(
     staging: Path,
     progress: ProgressBars | None = None,
 ) -> Fetched:
-    """GET `url` into `staging/<stem><suffix>`, the suffix from its type or URL."""
+    """GET `url` into `staging/<stem><suffix>`, the suffix from its type or URL, hashing
+    it as it arrives (publishing needs its digests; this spares reading it again)."""
     try:
         response = client.request("GET", url)
         try:
             if response.status >= 400:
                 return Fetched(url, None, f"{url}: cannot download (HTTP {response.status})")
             relative = stem + _suffix(url, response.headers.get("Content-Type"))
-            _save(response, staging / relative, relative, progress)
+            digests = _save(response, staging / relative, relative, progress)
         finally:
             response.release_conn()
     except (urllib3.exceptions.HTTPError, ValueError, OSError) as e:
         return Fetched(url, None, f"{url}: cannot download ({e})")
-    return Fetched(url, relative)
+    return Fetched(url, relative, digests=digests)
 
 
 def _save(
@@ -193,15 +197,16 @@ def _save(
     target: Path,
     label: str,
     progress: ProgressBars | None,
-) -> None:
+) -> tuple[str, str]:
+    """Write the response's body to `target`; returns its `file_digests`."""
     target.parent.mkdir(parents=True, exist_ok=True)
-    chunks = response.stream(1 << 20)
-    with target.open("wb") as f:
-        if progress is None:
-            f.writelines(chunks)
-            return
-        total = int(response.headers.get("Content-Length", 0) or 0)
-        with progress(label, total) as advance:
-            for chunk in chunks:
+    total = int(response.headers.get("Content-Length", 0) or 0)
+    with target.open("wb") as f, (progress or no_progress)(label, total) as advance:
+
+        def written() -> Iterator[bytes]:
+            for chunk in response.stream(1 << 20):
                 f.write(chunk)
                 advance(len(chunk))
+                yield chunk
+
+        return stream_digests(written())

@@ -34,6 +34,7 @@ from showpipe.importer.items import Inherited, episode_yaml
 from showpipe.importer.people import persons
 from showpipe.importer.report import CHANNEL_READ, ITEM_READ, ImportReport
 from showpipe.importer.source import IT, Source, fetch_feed, flag, read_feed, text_of
+from showpipe.media import HashCache
 from showpipe.model.yamlfile import write_yaml
 from showpipe.storage import ProgressBars, no_progress
 
@@ -49,6 +50,8 @@ class ImportPlan:
     # Each distinct image URL, and the YAML files that name it (fetched once, shared).
     images: dict[str, list[str]] = field(default_factory=dict)
     report: ImportReport = field(default_factory=ImportReport)
+    # The digests of each file fetched (project path -> `file_digests`), taken as it arrived.
+    digests: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _channel_artwork(source: Source) -> str | None:
@@ -213,6 +216,8 @@ def _record_image(result: Fetched, plan: ImportPlan) -> None:
         plan.report.warn(f"{result.problem}; the show's artwork is used instead")
         return
     plan.report.artwork_fetched += 1
+    if result.digests:
+        plan.digests[result.relative] = result.digests
     for yaml_file in plan.images[result.url]:
         plan.yaml[yaml_file]["artwork"] = _relative(result.relative, yaml_file)
 
@@ -233,6 +238,8 @@ def _download_media(
             if result.relative is None:
                 plan.report.warn(f"{result.problem}; kept on the old host")
                 continue
+            if result.digests:
+                plan.digests[result.relative] = result.digests
             del data[key]
             data[key.removeprefix("remote_")] = _relative(result.relative, yaml_file)
 
@@ -281,9 +288,21 @@ def run_import(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(path, target)
             written.append(target)
+        _remember_digests(settings, plan.digests)
     if readiness is not None:
         plan.report.to_fill = unfinished(settings, plan, readiness)
     return written
+
+
+def _remember_digests(settings: Settings, digests: dict[str, tuple[str, str]]) -> None:
+    """Seed the build cache with the digests taken during the downloads (a move keeps a
+    file's identity), so `check`, `feeds` and `publish` do not read each image again."""
+    if not digests:
+        return
+    hashes = HashCache(settings.cache_dir)
+    for relative, (digest, sri) in digests.items():
+        hashes.remember(settings.root / relative, digest, sri)
+    hashes.save()
 
 
 # What `check` would still find in the written project, as `file:line: …` lines (it lives

@@ -65,7 +65,8 @@ class Client:
 
     def __init__(self, session: requests.Session) -> None:
         self._session = session
-        self._headers = {"User-Agent": str(session.headers["User-Agent"])}
+        # The session's own headers (User-Agent, Accept, Accept-Encoding), as requests sends.
+        self._headers = {k: str(v) for k, v in session.headers.items()}
         self._pools: dict[tuple[str | None, str], urllib3.PoolManager] = {}
         self._lock = threading.Lock()
 

@@ -120,3 +120,36 @@ def test_the_import_client_goes_through_the_same_proxy(proxy: str, tmp_path: Pat
         "/b.mp3",
         "http://old-host.invalid/c.jpg",
     ]
+
+
+class Missing(Recorder):
+    """Answers 404 with a page, except for `/found.jpg`, on connections kept open."""
+
+    def do_GET(self) -> None:  # noqa: N802
+        if self.path == "/found.jpg":
+            self._answer(b"jpeg bytes")
+            return
+        Recorder.targets.append(self.path)
+        page = b"<html>not here</html>"
+        self.send_response(404)
+        self.send_header("Content-Length", str(len(page)))
+        self.end_headers()
+        self.wfile.write(page)
+
+
+def test_a_missing_file_is_a_problem_and_the_next_is_fetched(tmp_path: Path) -> None:
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Missing)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{httpd.server_address[1]}"
+    client = Client(import_session())
+    try:
+        for _ in range(2):
+            missing = fetch(client, base + "/gone.jpg", "gone", tmp_path)
+            assert missing.relative is None and "HTTP 404" in str(missing.problem)
+            found = fetch(client, base + "/found.jpg", "found", tmp_path)
+            assert found.relative == "found.jpg", found.problem
+            assert (tmp_path / "found.jpg").read_bytes() == b"jpeg bytes"
+    finally:
+        client.close()
+        httpd.shutdown()
+        httpd.server_close()

@@ -60,7 +60,7 @@ class Client:
 
     A request through a requests session costs about twice the CPU of the same request
     through urllib3 (preparing, merging settings, hooks, cookies); with 64 workers that
-    CPU, not the network, set the pace of a big import (docs/import.md, "Speed").
+    CPU, not the network, set the pace of a big import (docs/import.md, "The network").
     """
 
     def __init__(self, session: requests.Session) -> None:
@@ -181,15 +181,19 @@ def fetch(
     it as it arrives (publishing needs its digests; this spares reading it again)."""
     try:
         response = client.request("GET", url)
-        try:
-            if response.status >= 400:
-                return Fetched(url, None, f"{url}: cannot download (HTTP {response.status})")
-            relative = stem + _suffix(url, response.headers.get("Content-Type"))
-            digests = _save(response, staging / relative, relative, progress)
-        finally:
-            response.release_conn()
-    except (urllib3.exceptions.HTTPError, ValueError, OSError) as e:
+    except (urllib3.exceptions.HTTPError, ValueError) as e:
         return Fetched(url, None, f"{url}: cannot download ({e})")
+    try:
+        if response.status >= 400:
+            response.drain_conn()  # so that the connection can serve the next request
+            return Fetched(url, None, f"{url}: cannot download (HTTP {response.status})")
+        relative = stem + _suffix(url, response.headers.get("Content-Type"))
+        digests = _save(response, staging / relative, relative, progress)
+    except (urllib3.exceptions.HTTPError, ValueError, OSError) as e:
+        response.close()  # the rest of the body is unread: the connection cannot be reused
+        return Fetched(url, None, f"{url}: cannot download ({e})")
+    finally:
+        response.release_conn()
     return Fetched(url, relative, digests=digests)
 
 

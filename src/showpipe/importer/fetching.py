@@ -8,6 +8,7 @@ returned as a message for the report, never raised: one missing file does not st
 from __future__ import annotations
 
 import mimetypes
+import os
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -95,7 +96,8 @@ class Client:
                     "maxsize": WORKERS,
                     "retries": CLIENT_RETRIES,
                     "timeout": urllib3.Timeout(connect=http.TIMEOUT[0], read=http.TIMEOUT[1]),
-                    "ca_certs": ca_certs,
+                    # A bundle file, or a folder of certificates (as requests accepts).
+                    "ca_cert_dir" if os.path.isdir(ca_certs) else "ca_certs": ca_certs,
                 }
                 pool = (
                     urllib3.ProxyManager(proxy, **options)

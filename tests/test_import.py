@@ -14,6 +14,8 @@ from mediafactory import make_artwork, make_audio
 
 from sampleshow import items_by_guid
 from showpipe.cli import cli
+from showpipe.digests import file_digests
+from showpipe.media import HashCache
 from terminal import run_on_terminal
 
 DATA = Path(__file__).parent / "data"
@@ -118,6 +120,23 @@ def test_import_with_download_republishes_the_media_from_here(
     )
     stored = project / "public" / enclosure["url"].removeprefix("http://localhost:8000/")
     assert enclosure["file_size"] == stored.stat().st_size
+
+
+def test_fetched_files_are_hashed_as_they_arrive(tmp_path: Path, old_host: str) -> None:
+    """The build cache knows each fetched image and download (taken from the bytes as they
+    arrived), with the digests a fresh read gives, so nothing reads them again."""
+    project = tmp_path / "new"
+    assert showpipe(project, "import", "--download", old_host + "feed.xml").exit_code == 0
+    fetched = [
+        *(project / "feeds" / "artwork").iterdir(),
+        *(project / "episodes" / "art").iterdir(),
+        *(project / "episodes" / "media").iterdir(),
+    ]
+    assert len(fetched) == 4  # the show's artwork, one episode image, two episodes' audio
+    hashes = HashCache(project / ".showpipe" / "cache")
+    for path in fetched:
+        assert hashes.known(path) == file_digests(path)[0], path
+        assert hashes.digests(path) == file_digests(path), path
 
 
 def test_a_failed_download_is_a_warning_and_the_rest_is_imported(

@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import errno
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import xxhash
@@ -69,8 +69,13 @@ def file_digests(path: Path) -> tuple[str, str]:
     podcast:integrity must describe the exact published bytes, and a second pass over a
     gigabyte of video would double the time.
     """
+    return stream_digests(read_range(path))
+
+
+def stream_digests(pieces: Iterable[bytes | memoryview]) -> tuple[str, str]:
+    """`file_digests` of bytes arriving in pieces (a download as it is written)."""
     digest, sha384 = new_digest(), hashlib.sha384()
-    for piece in read_range(path):
+    for piece in pieces:
         digest.update(piece)
         sha384.update(piece)
     return digest.hexdigest(), "sha384-" + base64.b64encode(sha384.digest()).decode()

@@ -17,6 +17,7 @@ import pydantic
 from showpipe.config import Settings
 from showpipe.errors import ShowpipeError, ValidationError, shown
 from showpipe.feeds.lint import is_public, lint_feed
+from showpipe.feeds.text import Descriptions
 from showpipe.model.project import Project, load_project
 from showpipe.model.show import Feed, load_episode
 from showpipe.model.yamlfile import read_yaml_fast
@@ -45,7 +46,9 @@ def not_ready(settings: Settings, titles: dict[str, str], *, now: datetime) -> l
     if project is None:
         return problems
     try:
-        plan = plan_feeds_only(project, open_storage(settings), now=now)
+        plan = plan_feeds_only(
+            project, open_storage(settings), now=now, descriptions=_rendered(project)
+        )
     except ShowpipeError as e:
         return [*problems, str(e)]
     public = is_public(settings.public_url)
@@ -62,6 +65,16 @@ def not_ready(settings: Settings, titles: dict[str, str], *, now: datetime) -> l
             line = _line_of(path, "title")
             problems.append(f"{shown(path)}:{line}: {finding.message}")
     return problems
+
+
+def _rendered(project: Project) -> Descriptions:
+    """The episodes' descriptions rendered here, one after another: an import's are short,
+    and starting worker processes for them (as a big `feeds` run does) costs more than
+    rendering them, most of all on a busy machine."""
+    text = Descriptions()
+    for episode in project.episodes:
+        text.html(episode.description)
+    return text
 
 
 # Values a feed may lack after an import that no item's lint depends on.

@@ -16,13 +16,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import requests
 from slugify import slugify
 
 from showpipe.config import Settings
 from showpipe.errors import ImportFeedError
 from showpipe.importer.channel import feed_yaml
 from showpipe.importer.fetching import (
+    Client,
     Fetched,
     Lookup,
     fetch,
@@ -34,6 +34,7 @@ from showpipe.importer.items import Inherited, episode_yaml
 from showpipe.importer.people import persons
 from showpipe.importer.report import CHANNEL_READ, ITEM_READ, ImportReport
 from showpipe.importer.source import IT, Source, fetch_feed, flag, read_feed, text_of
+from showpipe.media import HashCache
 from showpipe.model.yamlfile import write_yaml
 from showpipe.storage import ProgressBars, no_progress
 
@@ -49,6 +50,8 @@ class ImportPlan:
     # Each distinct image URL, and the YAML files that name it (fetched once, shared).
     images: dict[str, list[str]] = field(default_factory=dict)
     report: ImportReport = field(default_factory=ImportReport)
+    # The digests of each file fetched (project path -> `file_digests`), taken as it arrived.
+    digests: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 def _channel_artwork(source: Source) -> str | None:
@@ -170,7 +173,7 @@ def _remote_files(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _network(
     plan: ImportPlan,
-    session: requests.Session,
+    client: Client,
     staging: Path,
     *,
     name: str,
@@ -185,7 +188,7 @@ def _network(
 
     def work(job: tuple[str, str | None]) -> Lookup | Fetched:
         url, stem = job
-        return look_up(session, url) if stem is None else fetch(session, url, stem, staging)
+        return look_up(client, url) if stem is None else fetch(client, url, stem, staging)
 
     jobs: list[tuple[str, str | None]] = [(url, None) for url in urls] + list(images)
     results = run_all(work, jobs, label="Looking up sizes, fetching images", progress=progress)
@@ -213,13 +216,15 @@ def _record_image(result: Fetched, plan: ImportPlan) -> None:
         plan.report.warn(f"{result.problem}; the show's artwork is used instead")
         return
     plan.report.artwork_fetched += 1
+    if result.digests:
+        plan.digests[result.relative] = result.digests
     for yaml_file in plan.images[result.url]:
         plan.yaml[yaml_file]["artwork"] = _relative(result.relative, yaml_file)
 
 
 def _download_media(
     plan: ImportPlan,
-    session: requests.Session,
+    client: Client,
     staging: Path,
     progress: ProgressBars,
 ) -> None:
@@ -229,10 +234,12 @@ def _download_media(
             if key not in data:
                 continue
             stem = f"episodes/media/{Path(yaml_file).stem}"
-            result = fetch(session, data[key]["url"], stem, staging, progress)
+            result = fetch(client, data[key]["url"], stem, staging, progress)
             if result.relative is None:
                 plan.report.warn(f"{result.problem}; kept on the old host")
                 continue
+            if result.digests:
+                plan.digests[result.relative] = result.digests
             del data[key]
             data[key.removeprefix("remote_")] = _relative(result.relative, yaml_file)
 
@@ -250,7 +257,7 @@ def _staging(settings: Settings) -> Iterator[Path]:
 def run_import(
     plan: ImportPlan,
     settings: Settings,
-    session: requests.Session,
+    client: Client,
     *,
     download_media: bool,
     readiness: Readiness | None = None,
@@ -265,9 +272,9 @@ def run_import(
     """
     name = Path(plan.feed_file).stem
     with _staging(settings) as staging:
-        _network(plan, session, staging, name=name, progress=progress)
+        _network(plan, client, staging, name=name, progress=progress)
         if download_media:
-            _download_media(plan, session, staging, progress)
+            _download_media(plan, client, staging, progress)
         if strict and plan.report.warnings:
             raise ImportFeedError(
                 f"--strict: {len(plan.report.warnings)} warning(s), nothing written:\n"
@@ -281,9 +288,21 @@ def run_import(
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.move(path, target)
             written.append(target)
+        _remember_digests(settings, plan.digests)
     if readiness is not None:
         plan.report.to_fill = unfinished(settings, plan, readiness)
     return written
+
+
+def _remember_digests(settings: Settings, digests: dict[str, tuple[str, str]]) -> None:
+    """Seed the build cache with the digests taken during the downloads (a move keeps a
+    file's identity), so `check`, `feeds` and `publish` do not read each image again."""
+    if not digests:
+        return
+    hashes = HashCache(settings.cache_dir)
+    for relative, (digest, sri) in digests.items():
+        hashes.remember(settings.root / relative, digest, sri)
+    hashes.save()
 
 
 # What `check` would still find in the written project, as `file:line: …` lines (it lives
@@ -319,13 +338,17 @@ def import_show(
         plan = plan_import(
             xml, fetched_from=fetched_from, name=name, settings=settings, feed_url=feed_url
         )
-        written = run_import(
-            plan,
-            settings,
-            session,
-            download_media=download_media,
-            readiness=readiness,
-            strict=strict,
-            progress=progress,
-        )
+        client = Client(session)
+        try:
+            written = run_import(
+                plan,
+                settings,
+                client,
+                download_media=download_media,
+                readiness=readiness,
+                strict=strict,
+                progress=progress,
+            )
+        finally:
+            client.close()
     return plan, written

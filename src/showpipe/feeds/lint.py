@@ -269,8 +269,14 @@ def _keep(found: ItemLint) -> _Kept:
 
 def _kept(kept: _Kept) -> ItemLint:
     where, guid, url, date, insecure, *parts = kept
-    enclosure, fields, urls, tags = [[Finding(*f) for f in findings] for findings in parts]
+    # Most items have no finding at all: no list is made for them.
+    enclosure, fields, urls, tags = (
+        [[Finding(*f) for f in findings] for findings in parts] if any(parts) else _NO_FINDINGS
+    )
     return ItemLint(where, guid, url, date, enclosure, fields, urls, insecure, tags)
+
+
+_NO_FINDINGS: tuple[list[Finding], ...] = ([], [], [], [])
 
 
 def _item_lint(lint: _Linter, item: Any, serial: bool) -> ItemLint:

@@ -14,10 +14,12 @@ from typing import TYPE_CHECKING
 from showpipe.digests import data_digest
 from showpipe.publishing.feedstate import (
     FeedsState,
+    Inputs,
     due_window,
     fingerprint,
     input_digests,
     input_name,
+    keep_identities,
     nothing_to_do,
     save_state,
 )
@@ -40,6 +42,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     # Taken before anything is read: whatever changes after it makes the next run's differ.
     inputs = input_digests(settings, storage)
     if not dry_run and nothing_to_do(settings, storage, inputs, run.now):
+        keep_identities(settings, inputs)
         return None
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
     from showpipe.commands.locked import run_locked
@@ -67,7 +70,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     return outcome
 
 
-def feeds_recorder(run: Run, before: dict[str, str]) -> Callable[[Plan], None]:
+def feeds_recorder(run: Run, before: Inputs) -> Callable[[Plan], None]:
     """What records, once a run has written every feed, what they were built from: the
     next cron run with the same inputs then has nothing to do.
 
@@ -80,7 +83,7 @@ def feeds_recorder(run: Run, before: dict[str, str]) -> Callable[[Plan], None]:
     def remember(plan: Plan) -> None:
         from showpipe.model.manifest import encode_manifest
 
-        seen = dict(before)
+        seen = dict(before.digests)
         if plan.manifest_changed:
             seen[MANIFEST_KEY] = data_digest(encode_manifest(plan.manifest))
         for write in plan.yaml_writes:
@@ -88,6 +91,7 @@ def feeds_recorder(run: Run, before: dict[str, str]) -> Callable[[Plan], None]:
         window = due_window((e.published for e in plan.project.episodes), run.now)
         feeds = {f.key: data_digest(f.xml) for f in plan.feeds}
         save_state(run.settings, FeedsState(fingerprint(run.settings, seen), *window, feeds=feeds))
+        keep_identities(run.settings, before)
 
     return remember
 

@@ -14,7 +14,7 @@ import json
 import os
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -55,13 +55,23 @@ class FeedsState:
         )
 
 
-def input_digests(settings: Settings, storage: Storage) -> dict[str, str]:
+@dataclass(frozen=True)
+class Inputs:
+    """The digest of each input a feed is built from, by name (`input_digests`), and the
+    identities of the files read, to keep once the run has succeeded (`keep_identities`)."""
+
+    digests: dict[str, str]
+    identities: dict[str, list[Any]] = field(default_factory=dict, compare=False)
+    changed: bool = field(default=False, compare=False)
+
+
+def input_digests(settings: Settings, storage: Storage) -> Inputs:
     """The digest of each input a feed is built from (YAML, feed artwork, manifest), by name.
 
     Kept by name, so that a run can put in the digests of the files it wrote itself
     (`feeds_recorder`) without reading again what someone else may have changed meanwhile.
-    An episode file or artwork whose identity (`inputfiles.identity`) is the one recorded
-    with its digest last time is not read again.
+    An episode file or artwork whose identity (`inputfiles.identity`) is the one kept with
+    its digest by an earlier run is not read again. Nothing is written here.
     """
     known = _known_digests(settings)
     seen: dict[str, list[Any]] = {}
@@ -94,9 +104,14 @@ def input_digests(settings: Settings, storage: Storage) -> dict[str, str]:
         name = f"artwork:{path}"
         found[name] = digest_of(path, name, MAX_IMAGE_BYTES)
     found[MANIFEST_KEY] = data_digest(storage.get(MANIFEST_KEY) or b"")
-    if seen != known:
-        _save_json(settings.cache_dir / DIGESTS_FILE, seen)
-    return found
+    return Inputs(found, seen, changed=seen != known)
+
+
+def keep_identities(settings: Settings, inputs: Inputs) -> None:
+    """Keep the identities `input_digests` read, for the next run: after a run succeeded, so
+    that a refused run changes nothing in the project, its cache included."""
+    if inputs.changed:
+        _save_json(settings.cache_dir / DIGESTS_FILE, inputs.identities)
 
 
 def _known_digests(settings: Settings) -> dict[str, list[Any]]:
@@ -184,15 +199,13 @@ def _save_json(path: Path, data: Mapping[str, Any]) -> None:
     tmp.replace(path)
 
 
-def nothing_to_do(
-    settings: Settings, storage: Storage, inputs: Mapping[str, str], now: datetime
-) -> bool:
+def nothing_to_do(settings: Settings, storage: Storage, inputs: Inputs, now: datetime) -> bool:
     """True when the last recorded run saw these very inputs (`input_digests`) and its feeds
     are still stored."""
     state = load_state(settings)
     if state is None or not state.covers(now):
         return False
-    if state.fingerprint != fingerprint(settings, inputs):
+    if state.fingerprint != fingerprint(settings, inputs.digests):
         return False
     for key, digest in state.feeds.items():
         data = storage.get(key)

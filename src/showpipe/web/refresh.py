@@ -25,7 +25,7 @@ from showpipe.web.siteindex import code_digest, record_inputs, stored_inputs
 
 def site_fingerprint(settings: Settings, storage: Storage) -> str:
     """The feeds' fingerprint of the inputs, plus the page code and templates."""
-    return f"{fingerprint(settings, input_digests(settings, storage))}-{code_digest()}"
+    return f"{fingerprint(settings, input_digests(settings, storage).digests)}-{code_digest()}"
 
 
 def site_is_current(storage: Storage, fingerprint: str, *, now: datetime) -> bool:

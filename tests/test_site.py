@@ -16,6 +16,7 @@ from lxml import etree, html
 
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
+from showpipe.feeds import file_urls
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
 from showpipe.storage.local import LocalStorage
@@ -541,3 +542,27 @@ def test_the_show_page_describes_the_series_in_json_ld(settings: Settings) -> No
     series = json.loads(script)
     assert series["@type"] == "PodcastSeries" and series["name"] == "The Sample Show"
     assert series["webFeed"] == "http://localhost:8000/feeds/show.xml"
+
+
+def test_cards_and_oembed_give_a_file_on_another_host_the_url_its_feed_gives(
+    settings: Settings,
+) -> None:
+    storage = publish_all(settings)
+    project, manifest = load_project(settings), read_manifest(storage)
+    guid = project.episode_at(settings.episodes_dir / "pilot.yaml").guid or ""
+    record = manifest.episodes[guid]
+    # as an imported show keeps them: the recording and its image where they always were
+    elsewhere = "https://old-host.example/shows/épisode 1.mp3"
+    audio = dataclasses.replace(record.media["audio"], url=elsewhere)
+    art = dataclasses.replace(record.artwork or record.media["audio"], url=elsewhere + ".jpg")
+    record = dataclasses.replace(record, media={"audio": audio}, artwork=art, poster=None)
+    manifest = dataclasses.replace(manifest, episodes={**manifest.episodes, guid: record})
+    pages = {p.key: p for p in build_site(project, manifest, now=NOW)}
+    url_of = file_urls(settings.public_url)
+    assert url_of(audio) == "https://old-host.example/shows/%C3%A9pisode%201.mp3"
+    page = html.fromstring(pages["episodes/pilot.html"].html)
+    assert page.xpath('//meta[@property="og:audio"]/@content') == [url_of(audio)]
+    assert page.xpath('//meta[@property="og:image"]/@content') == [url_of(art)]
+    [script] = page.xpath('//script[@type="application/ld+json"]/text()')
+    assert json.loads(script)[0]["associatedMedia"]["contentUrl"] == url_of(audio)
+    assert json.loads(pages["oembed/pilot.json"].html)["thumbnail_url"] == url_of(art)

@@ -9,8 +9,9 @@ import feedparser
 import pytest
 
 from sampleshow import NOW, publish_into, sample_episodes
-from showpipe.commands.publish import build_show_site, publish, unpublish
-from showpipe.commands.run import Run, run_locked
+from showpipe.commands.publish import publish, unpublish
+from showpipe.commands.run import Outcome, Run, run_locked
+from showpipe.commands.site import build_show_site, refresh_site
 from showpipe.config import Settings
 from showpipe.errors import BusyError
 from showpipe.model.manifest import read_manifest
@@ -105,3 +106,23 @@ def test_unpublish_runs_the_plan_then_deletes_what_no_feed_names(run: Run) -> No
     assert outcome.plan.deletions and guid not in feed_guids(run.storage)
     assert all(not (run.storage.root / key).exists() for key in outcome.plan.deletions)
     assert "unpublished: true" in episodes[0].read_text()
+
+
+def test_an_unchanged_site_is_known_before_any_run_is_opened(run: Run) -> None:
+    assert publish(run, sample_episodes(run.settings)).wrote
+    opened: list[Run] = []
+
+    def open_run() -> Run:
+        opened.append(run)
+        return run
+
+    def site() -> Outcome | None:
+        return refresh_site(run.settings, run.storage, now=run.now, open_run=open_run)
+
+    first = site()  # publish wrote the pages; this run records what they were made from
+    assert first is not None and not first.pages and len(opened) == 1
+    assert site() is None and len(opened) == 1  # nothing changed: no run, no project
+    path = run.settings.episodes_dir / "pilot.yaml"
+    path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
+    edited = site()
+    assert edited is not None and "episodes/pilot.html" in edited.pages and len(opened) == 2

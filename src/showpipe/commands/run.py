@@ -9,10 +9,11 @@ changes nothing (no upload, no feed, no page) takes no lock and writes nothing a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any
 
 from showpipe.config import Settings
 from showpipe.feeds import Descriptions
@@ -73,6 +74,7 @@ def run_locked(
     *,
     refuse: Callable[[Plan], None] = lambda plan: None,
     under_lock: Callable[[Plan], None] = lambda plan: None,
+    site_inputs: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Plan, then carry the plan out under the lock and lease, then notify apps.
 
@@ -80,7 +82,8 @@ def run_locked(
     another run replaced the storage's manifest in between, so the run builds on that run's
     work instead of undoing it. `refuse(plan)` may raise to stop the run under the lock,
     before anything is written (so that a run in progress elsewhere is named first);
-    `under_lock(plan)` runs last while the lock is still held.
+    `under_lock(plan)` runs last while the lock is still held. `site_inputs` are recorded
+    in the site index with the pages (`showpipe site`'s no-change check).
 
     Raises:
         ShowpipeError: bad input (before anything is changed), a busy or lost lease, or a
@@ -106,7 +109,7 @@ def run_locked(
                 before_recording=held.confirm,
             )
         with run.step("write the pages"):
-            written = write_site(run.storage, pages)
+            written = write_site(run.storage, pages, inputs=site_inputs)
         under_lock(plan)
     with run.step("notify"):
         warnings = announce(plan)

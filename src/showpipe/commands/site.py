@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from showpipe.web.refresh import record_site_inputs, site_fingerprint, site_is_current
+from showpipe.web.refresh import site_fingerprint, site_is_current
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -42,26 +42,27 @@ def refresh_site(
     before = site_fingerprint(settings, storage)
     if not dry_run and site_is_current(storage, before, now=now):
         return None  # nothing the pages are made from changed: the project is not even loaded
-    run = open_run()
-    outcome = build_show_site(run, dry_run=dry_run)
-    if not dry_run:
-        record_site_inputs(run.storage, before, outcome.plan.project, now=run.now)
-    return outcome
+    return build_show_site(open_run(), dry_run=dry_run, fingerprint=before)
 
 
-def build_show_site(run: Run, *, dry_run: bool = False) -> Outcome:
+def build_show_site(run: Run, *, dry_run: bool = False, fingerprint: str = "") -> Outcome:
     """Write the show's pages that changed; an unchanged site takes no lock and writes nothing.
     With `dry_run`, the outcome's pages are those that would be written.
+
+    With `fingerprint` (`site_fingerprint`, taken before the project was read), the run also
+    records what its pages were made from, under the lock: with the pages, in the one write
+    of the site index, or alone when no page changed.
 
     Raises:
         StorageError: a page would name an object the storage lacks (the feeds' guard).
     """
-    from showpipe.commands.run import Outcome, build_pages, run_locked
+    from showpipe.commands.run import Outcome, build_pages, exclusive_run, run_locked
     from showpipe.model.project import load_project
     from showpipe.model.published import due_episodes
     from showpipe.publishing.guard import check_named_objects, named_files
     from showpipe.publishing.plan import plan_pages_only
-    from showpipe.web.site import changed_pages
+    from showpipe.web.refresh import site_inputs
+    from showpipe.web.siteindex import changed_pages, record_inputs, stored_inputs
 
     project = load_project(run.settings)
 
@@ -75,4 +76,9 @@ def build_show_site(run: Run, *, dry_run: bool = False) -> Outcome:
         plan = make_plan()
         pages = changed_pages(run.storage, build_pages(run, plan))
         return Outcome(plan, wrote=False, pages=[page.key for page in pages])
-    return run_locked(run, "site", make_plan)
+    inputs = site_inputs(fingerprint, project, now=run.now) if fingerprint else None
+    outcome = run_locked(run, "site", make_plan, site_inputs=inputs)
+    if inputs is not None and not outcome.wrote and stored_inputs(run.storage) != inputs:
+        with exclusive_run(run, "site"):
+            record_inputs(run.storage, inputs)
+    return outcome

@@ -143,12 +143,15 @@ class SiteChanges:
     index_changed: bool
 
 
-def plan_site(storage: Storage, pages: Sequence[Page]) -> SiteChanges:
+def plan_site(
+    storage: Storage, pages: Sequence[Page], *, inputs: Mapping[str, Any] | None = None
+) -> SiteChanges:
     """Compare the pages with the stored index; render only pages whose source changed.
 
-    The inputs `showpipe site` recorded (refresh.py) are kept. That is safe: they name the
-    inputs the pages were last made from in full, and pages written now for other inputs
-    (another manifest) do not match them.
+    `inputs` (what `showpipe site` was made from, refresh.py) replace the recorded ones;
+    without them the recorded ones are kept. That is safe: they name the inputs the pages
+    were last made from in full, and pages written now for other inputs (another manifest)
+    do not match them.
     """
     raw = _read_index(storage)
     kept = _inputs(raw)
@@ -165,7 +168,8 @@ def plan_site(storage: Storage, pages: Sequence[Page]) -> SiteChanges:
         if before is None or before.digest != entry.digest:
             put.append(page)
     gone = sorted(set(stored) - set(index))
-    return SiteChanges(put, gone, index, kept, index != stored)
+    new_inputs = kept if inputs is None else dict(inputs)
+    return SiteChanges(put, gone, index, new_inputs, index != stored or new_inputs != kept)
 
 
 def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
@@ -175,7 +179,8 @@ def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
 
 
 def record_inputs(storage: Storage, inputs: Mapping[str, Any]) -> None:
-    """Store `inputs` in the site index (refresh.py), unless it holds them already."""
+    """Store `inputs` in the site index (refresh.py), unless it holds them already: for a run
+    that wrote no page (one that did stores them with its pages, `write_site`)."""
     raw = _read_index(storage)
     if _inputs(raw) != dict(inputs) and raw.get("version") == SITE_INDEX_VERSION:
         _store_index(storage, {**raw, "inputs": dict(inputs)})
@@ -190,9 +195,12 @@ def _store_index(storage: Storage, index: dict[str, Any]) -> None:
     )
 
 
-def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
-    """Store the pages whose bytes changed, delete pages no episode has now; return the keys."""
-    changes = plan_site(storage, pages)
+def write_site(
+    storage: Storage, pages: Sequence[Page], *, inputs: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Store the pages whose bytes changed, delete pages no episode has now; return the keys.
+    `inputs`, when given, are recorded in the same write of the index as the pages."""
+    changes = plan_site(storage, pages, inputs=inputs)
     for page in changes.put:
         suffix = page.key[page.key.rfind(".") :]
         storage.put_bytes(

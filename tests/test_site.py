@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +22,9 @@ from showpipe.feeds import file_urls
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
 from showpipe.storage.local import LocalStorage
-from showpipe.web import site
+from showpipe.web import parallel, site
 from showpipe.web.site import SITE_INDEX_KEY, build_site, damaged_entries, write_site
+from showpipe.web.siteindex import render_pages
 from showpipe.web.transcript import Cue, parse_cues
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -566,3 +569,25 @@ def test_cards_and_oembed_give_a_file_on_another_host_the_url_its_feed_gives(
     [script] = page.xpath('//script[@type="application/ld+json"]/text()')
     assert json.loads(script)[0]["associatedMedia"]["contentUrl"] == url_of(audio)
     assert json.loads(pages["oembed/pilot.json"].html)["thumbnail_url"] == url_of(art)
+
+
+def test_every_page_renders_the_same_in_another_process(settings: Settings) -> None:
+    storage = publish_sample(settings)
+    pages = build_site(load_project(settings), read_manifest(storage), now=NOW)
+    # what a worker process gets: each page's render, pickled with what it renders from
+    copies = pickle.loads(pickle.dumps([page.render for page in pages]))
+    assert [render() for render in copies] == [page.html for page in pages]
+
+
+def test_pages_rendered_on_every_core_come_back_in_order() -> None:
+    renders = [partial(bytes, f"page {n}".encode()) for n in range(2 * parallel.RUN_LENGTH + 7)]
+    rendered = parallel.render_all(renders, parallel_from=1)
+    assert rendered == [f"page {n}".encode() for n in range(len(renders))]
+
+
+def test_a_big_site_is_written_as_one_rendered_page_by_page(settings: Settings) -> None:
+    storage = publish_sample(settings)
+    project, manifest = load_project(settings), read_manifest(storage)
+    shared = build_site(project, manifest, now=NOW)
+    render_pages(shared, parallel_from=1)
+    assert [p.html for p in shared] == [p.html for p in build_site(project, manifest, now=NOW)]

@@ -23,6 +23,7 @@ from typing import Any
 from showpipe import __version__
 from showpipe.digests import data_digest
 from showpipe.storage import Storage, caching
+from showpipe.web import parallel
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,18 @@ class Page:
     @cached_property
     def html(self) -> bytes:
         return self.render()
+
+    def keep(self, html: bytes) -> None:
+        """Take `html`, rendered elsewhere (`render_pages`), as the page's bytes."""
+        self.__dict__["html"] = html  # where cached_property keeps what it computed
+
+
+def render_pages(pages: Sequence[Page], *, parallel_from: int = parallel.PARALLEL_FROM) -> None:
+    """Render the pages not rendered yet, on every core when there are many (parallel.py)."""
+    todo = [page for page in pages if "html" not in page.__dict__]
+    rendered = parallel.render_all([page.render for page in todo], parallel_from=parallel_from)
+    for page, html in zip(todo, rendered, strict=True):
+        page.keep(html)
 
 
 def code_digest() -> str:
@@ -156,6 +169,7 @@ def plan_site(
     raw = _read_index(storage)
     kept = _inputs(raw)
     stored = _entries(raw)
+    render_pages([p for p in pages if p.key not in stored or stored[p.key].source != p.source])
     index: dict[str, _Entry] = {}
     put = []
     for page in pages:

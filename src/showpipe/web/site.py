@@ -76,6 +76,9 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    # The templates ship with showpipe and never change during a run: without this, every
+    # page rendered stats each template it uses to see whether to reload it.
+    auto_reload=False,
 )
 
 

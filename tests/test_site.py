@@ -581,7 +581,7 @@ def test_every_page_renders_the_same_in_another_process(settings: Settings) -> N
 
 def test_pages_rendered_on_every_core_come_back_in_order() -> None:
     renders = [partial(bytes, f"page {n}".encode()) for n in range(2 * parallel.RUN_LENGTH + 7)]
-    rendered = parallel.render_all(renders, parallel_from=1)
+    rendered = list(parallel.render_each(renders, parallel_from=1))
     assert rendered == [f"page {n}".encode() for n in range(len(renders))]
 
 
@@ -591,3 +591,15 @@ def test_a_big_site_is_written_as_one_rendered_page_by_page(settings: Settings) 
     shared = build_site(project, manifest, now=NOW)
     render_pages(shared, parallel_from=1)
     assert [p.html for p in shared] == [p.html for p in build_site(project, manifest, now=NOW)]
+
+
+def test_a_site_never_written_is_known_to_change_without_rendering_a_page(
+    settings: Settings,
+) -> None:
+    storage = publish_sample(settings)
+    project, manifest = load_project(settings), read_manifest(storage)
+    pages = build_site(project, manifest, now=NOW)
+    # rendered under the lock, as they are written, instead of once before it
+    assert site.pages_change(storage, pages) and not any(page.rendered for page in pages)
+    assert len(write_site(storage, pages)) == len(pages)
+    assert not site.pages_change(storage, build_site(project, manifest, now=NOW))

@@ -22,7 +22,7 @@ from showpipe.publishing.notify import announce_changes
 from showpipe.publishing.plan import Plan, plan_is_current, run_plan
 from showpipe.publishing.uploads import Upload
 from showpipe.storage import ProgressBars, Storage, no_progress
-from showpipe.web.site import Page, build_site, changed_pages, write_site
+from showpipe.web.site import Page, build_site, pages_change, write_site
 
 
 @dataclass(frozen=True)
@@ -93,7 +93,7 @@ def run_locked(
         plan = make_plan()
     with run.step("build the pages"):
         pages = build_pages(run, plan)
-    if not plan.changes_anything and not changed_pages(run.storage, pages):
+    if not plan.changes_anything and not pages_change(run.storage, pages):
         return Outcome(plan, wrote=False)
     with exclusive_run(run, command) as held:
         if not plan_is_current(plan, run.storage):

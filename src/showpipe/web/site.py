@@ -34,6 +34,7 @@ from showpipe.web.siteindex import (
     changed_pages,
     code_digest,
     damaged_entries,
+    pages_change,
     write_site,
 )
 from showpipe.web.views import (
@@ -60,6 +61,7 @@ __all__ = [
     "embed_key",
     "embed_snippet",
     "episode_key",
+    "pages_change",
     "write_site",
 ]
 

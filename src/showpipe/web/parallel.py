@@ -13,6 +13,7 @@ which a fork would copy mid-step.
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -23,6 +24,15 @@ PARALLEL_FROM = 2000
 RUN_LENGTH = 150
 
 Render = Callable[[], bytes]
+
+
+def start_workers() -> None:
+    """Start the fork server the workers come from, importing the page code in it, so that
+    workers start ready when they are needed. Called before the project is loaded, it
+    starts on another core meanwhile."""
+    if (os.cpu_count() or 1) > 1:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(["showpipe.web.site"])
+        multiprocessing.forkserver.ensure_running()
 
 
 def render_each(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,8 +12,9 @@ import pytest
 
 from sampleshow import NOW, publish_into, sample_episodes
 from showpipe.commands.locked import run_locked
-from showpipe.commands.publish import build_show_site, publish, unpublish
-from showpipe.commands.run import Run
+from showpipe.commands.publish import publish, unpublish
+from showpipe.commands.run import Outcome, Run
+from showpipe.commands.site import build_show_site, refresh_site
 from showpipe.config import Settings
 from showpipe.errors import BusyError
 from showpipe.model.manifest import read_manifest
@@ -19,6 +22,7 @@ from showpipe.model.project import load_project
 from showpipe.publishing.lock import project_lock
 from showpipe.publishing.plan import Plan, plan_publish
 from showpipe.storage.local import LocalStorage
+from showpipe.web.siteindex import SITE_INDEX_KEY, stored_inputs
 
 
 @pytest.fixture
@@ -106,3 +110,59 @@ def test_unpublish_runs_the_plan_then_deletes_what_no_feed_names(run: Run) -> No
     assert outcome.plan.deletions and guid not in feed_guids(run.storage)
     assert all(not (run.storage.root / key).exists() for key in outcome.plan.deletions)
     assert "unpublished: true" in episodes[0].read_text()
+
+
+def test_an_unchanged_site_is_known_before_any_run_is_opened(run: Run) -> None:
+    assert publish(run, sample_episodes(run.settings)).wrote
+    opened: list[Run] = []
+
+    def open_run() -> Run:
+        opened.append(run)
+        return run
+
+    def site() -> Outcome | None:
+        return refresh_site(run.settings, run.storage, now=run.now, open_run=open_run)
+
+    first = site()  # publish wrote the pages; this run records what they were made from
+    assert first is not None and not first.pages and len(opened) == 1
+    assert site() is None and len(opened) == 1  # nothing changed: no run, no project
+    path = run.settings.episodes_dir / "pilot.yaml"
+    path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
+    edited = site()
+    assert edited is not None and "episodes/pilot.html" in edited.pages and len(opened) == 2
+
+
+class CountingStorage(LocalStorage):
+    """A local folder that counts the writes of each key."""
+
+    def __init__(self, root: Path) -> None:
+        super().__init__(root)
+        self.writes: Counter[str] = Counter()
+
+    def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
+        self.writes[key] += 1
+        super().put_bytes(key, data, content_type=content_type, cache_control=cache_control)
+
+
+def test_site_records_its_inputs_under_the_lock_in_its_one_write_of_the_index(
+    run: Run,
+) -> None:
+    storage = CountingStorage(run.storage.root)
+    publish_into(storage, run.settings)  # the media and the feeds, no page yet
+    counted = dataclasses.replace(run, storage=storage)
+
+    def site() -> Outcome | None:
+        return refresh_site(run.settings, storage, now=run.now, open_run=lambda: counted)
+
+    written = site()
+    assert written is not None and "index.html" in written.pages
+    assert storage.writes[SITE_INDEX_KEY] == 1 and stored_inputs(storage)
+    # pages unchanged but an input changed: its record is written, and only under the lock
+    path = run.settings.episodes_dir / "pilot.yaml"
+    path.write_text(path.read_text() + "# a comment changes the bytes, not the pages\n")
+    with project_lock(run.settings.state_dir, "someone else"), pytest.raises(BusyError):
+        site()
+    assert storage.writes[SITE_INDEX_KEY] == 1
+    recorded = site()
+    assert recorded is not None and not recorded.pages and storage.writes[SITE_INDEX_KEY] == 2
+    assert site() is None

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import pickle
 import shutil
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +18,13 @@ from lxml import etree, html
 
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
+from showpipe.feeds import file_urls
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
 from showpipe.storage.local import LocalStorage
-from showpipe.web import site
+from showpipe.web import parallel, site
 from showpipe.web.site import SITE_INDEX_KEY, build_site, damaged_entries, write_site
+from showpipe.web.siteindex import render_pages
 from showpipe.web.transcript import Cue, parse_cues
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -541,3 +545,61 @@ def test_the_show_page_describes_the_series_in_json_ld(settings: Settings) -> No
     series = json.loads(script)
     assert series["@type"] == "PodcastSeries" and series["name"] == "The Sample Show"
     assert series["webFeed"] == "http://localhost:8000/feeds/show.xml"
+
+
+def test_cards_and_oembed_give_a_file_on_another_host_the_url_its_feed_gives(
+    settings: Settings,
+) -> None:
+    storage = publish_all(settings)
+    project, manifest = load_project(settings), read_manifest(storage)
+    guid = project.episode_at(settings.episodes_dir / "pilot.yaml").guid or ""
+    record = manifest.episodes[guid]
+    # as an imported show keeps them: the recording and its image where they always were
+    elsewhere = "https://old-host.example/shows/épisode 1.mp3"
+    audio = dataclasses.replace(record.media["audio"], url=elsewhere)
+    art = dataclasses.replace(record.artwork or record.media["audio"], url=elsewhere + ".jpg")
+    record = dataclasses.replace(record, media={"audio": audio}, artwork=art, poster=None)
+    manifest = dataclasses.replace(manifest, episodes={**manifest.episodes, guid: record})
+    pages = {p.key: p for p in build_site(project, manifest, now=NOW)}
+    url_of = file_urls(settings.public_url)
+    assert url_of(audio) == "https://old-host.example/shows/%C3%A9pisode%201.mp3"
+    page = html.fromstring(pages["episodes/pilot.html"].html)
+    assert page.xpath('//meta[@property="og:audio"]/@content') == [url_of(audio)]
+    assert page.xpath('//meta[@property="og:image"]/@content') == [url_of(art)]
+    [script] = page.xpath('//script[@type="application/ld+json"]/text()')
+    assert json.loads(script)[0]["associatedMedia"]["contentUrl"] == url_of(audio)
+    assert json.loads(pages["oembed/pilot.json"].html)["thumbnail_url"] == url_of(art)
+
+
+def test_every_page_renders_the_same_in_another_process(settings: Settings) -> None:
+    storage = publish_sample(settings)
+    pages = build_site(load_project(settings), read_manifest(storage), now=NOW)
+    # what a worker process gets: each page's render, pickled with what it renders from
+    copies = pickle.loads(pickle.dumps([page.render for page in pages]))
+    assert [render() for render in copies] == [page.html for page in pages]
+
+
+def test_pages_rendered_on_every_core_come_back_in_order() -> None:
+    renders = [partial(bytes, f"page {n}".encode()) for n in range(2 * parallel.RUN_LENGTH + 7)]
+    rendered = list(parallel.render_each(renders, parallel_from=1))
+    assert rendered == [f"page {n}".encode() for n in range(len(renders))]
+
+
+def test_a_big_site_is_written_as_one_rendered_page_by_page(settings: Settings) -> None:
+    storage = publish_sample(settings)
+    project, manifest = load_project(settings), read_manifest(storage)
+    shared = build_site(project, manifest, now=NOW)
+    render_pages(shared, parallel_from=1)
+    assert [p.html for p in shared] == [p.html for p in build_site(project, manifest, now=NOW)]
+
+
+def test_a_site_never_written_is_known_to_change_without_rendering_a_page(
+    settings: Settings,
+) -> None:
+    storage = publish_sample(settings)
+    project, manifest = load_project(settings), read_manifest(storage)
+    pages = build_site(project, manifest, now=NOW)
+    # rendered under the lock, as they are written, instead of once before it
+    assert site.pages_change(storage, pages) and not any(page.rendered for page in pages)
+    assert len(write_site(storage, pages)) == len(pages)
+    assert not site.pages_change(storage, build_site(project, manifest, now=NOW))

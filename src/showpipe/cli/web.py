@@ -62,24 +62,20 @@ def site(ctx: click.Context, dry_run: bool, now: datetime | None) -> None:
         showpipe site
         showpipe embed episodes/on-tools.yaml   # the iframe for an episode's player
     """
-    from showpipe.web.refresh import record_site_inputs, site_fingerprint, site_is_current
+    from showpipe.commands.site import refresh_site
 
     settings = project_settings(ctx)
-    storage = open_storage(settings)
-    # Taken before the project is read: an edit made meanwhile is built next time.
-    before = site_fingerprint(settings, storage)
-    if not (dry_run or now) and site_is_current(storage, before, now=clock(now)):
-        return  # nothing the pages are made from changed: the project is not even loaded
-    from showpipe.commands.publish import build_show_site
-
-    run = open_run(ctx, now)
     preview = is_preview(ctx.obj, dry_run, now)
+    outcome = refresh_site(
+        settings,
+        open_storage(settings),
+        now=clock(now),
+        open_run=lambda: open_run(ctx, now),
+        dry_run=preview,
+    )
     verb = "would update" if preview else "updated"
-    outcome = build_show_site(run, dry_run=preview)
-    if not preview:
-        record_site_inputs(run.storage, before, outcome.plan.project, now=run.now)
-    for key in outcome.pages:
-        ctx.obj.say(f"{verb} {run.settings.public_url}{key}")
+    for key in outcome.pages if outcome else []:
+        ctx.obj.say(f"{verb} {settings.public_url}{key}")
 
 
 @cli.command()

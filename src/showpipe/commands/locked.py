@@ -9,15 +9,16 @@ changes nothing (no upload, no feed, no page) takes no lock and writes nothing a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 from showpipe.commands.run import Outcome, Run
 from showpipe.publishing.lock import Held, exclusive
 from showpipe.publishing.notify import announce_changes
 from showpipe.publishing.plan import Plan, plan_is_current, run_plan
-from showpipe.web.site import Page, build_site, changed_pages, write_site
+from showpipe.web.site import Page, build_site, pages_change, write_site
 
 
 @contextmanager
@@ -40,6 +41,7 @@ def run_locked(
     *,
     refuse: Callable[[Plan], None] = lambda plan: None,
     under_lock: Callable[[Plan], None] = lambda plan: None,
+    site_inputs: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Plan, then carry the plan out under the lock and lease, then notify apps.
 
@@ -47,7 +49,8 @@ def run_locked(
     another run replaced the storage's manifest in between, so the run builds on that run's
     work instead of undoing it. `refuse(plan)` may raise to stop the run under the lock,
     before anything is written (so that a run in progress elsewhere is named first);
-    `under_lock(plan)` runs last while the lock is still held.
+    `under_lock(plan)` runs last while the lock is still held. `site_inputs` are recorded
+    in the site index with the pages (`showpipe site`'s no-change check).
 
     Raises:
         ShowpipeError: bad input (before anything is changed), a busy or lost lease, or a
@@ -57,7 +60,7 @@ def run_locked(
         plan = make_plan()
     with run.step("build the pages"):
         pages = build_pages(run, plan)
-    if not plan.changes_anything and not changed_pages(run.storage, pages):
+    if not plan.changes_anything and not pages_change(run.storage, pages):
         return Outcome(plan, wrote=False)
     with exclusive_run(run, command) as held:
         if not plan_is_current(plan, run.storage):
@@ -73,7 +76,7 @@ def run_locked(
                 before_recording=held.confirm,
             )
         with run.step("write the pages"):
-            written = write_site(run.storage, pages)
+            written = write_site(run.storage, pages, inputs=site_inputs)
         under_lock(plan)
     with run.step("notify"):
         warnings = announce(plan)

@@ -1,4 +1,4 @@
-"""`showpipe publish`, `unpublish` and `site`: the writing commands a podcaster runs by hand."""
+"""`showpipe publish` and `unpublish`: the writing commands a podcaster runs by hand."""
 
 from __future__ import annotations
 
@@ -8,17 +8,14 @@ from pathlib import Path
 
 from showpipe.checks.project import lint_plan
 from showpipe.commands.feeds import feeds_recorder
-from showpipe.commands.locked import build_pages, run_locked
+from showpipe.commands.locked import run_locked
 from showpipe.commands.run import Outcome, Run
 from showpipe.errors import ValidationError
 from showpipe.media import BuildCache
 from showpipe.model.project import load_project
-from showpipe.model.published import due_episodes
 from showpipe.publishing.cleanup import plan_unpublish
 from showpipe.publishing.feedstate import input_digests
-from showpipe.publishing.guard import check_named_objects, named_files
-from showpipe.publishing.plan import Plan, plan_pages_only, plan_publish
-from showpipe.web.site import changed_pages
+from showpipe.publishing.plan import Plan, plan_publish
 
 
 def publish(
@@ -95,25 +92,3 @@ def unpublish(run: Run, episode: Path, *, delete_media: bool, dry_run: bool = Fa
     if dry_run:
         return Outcome(make_plan(), wrote=False)
     return run_locked(run, "unpublish", make_plan, under_lock=feeds_recorder(run, inputs))
-
-
-def build_show_site(run: Run, *, dry_run: bool = False) -> Outcome:
-    """Write the show's pages that changed; an unchanged site takes no lock and writes nothing.
-    With `dry_run`, the outcome's pages are those that would be written.
-
-    Raises:
-        StorageError: a page would name an object the storage lacks (the feeds' guard).
-    """
-    project = load_project(run.settings)
-
-    def make_plan() -> Plan:
-        plan = plan_pages_only(project, run.storage)
-        named = named_files(due_episodes(project, plan.manifest, run.now), plan.manifest, project)
-        check_named_objects(named, [], run.storage)
-        return plan
-
-    if dry_run:
-        plan = make_plan()
-        pages = changed_pages(run.storage, build_pages(run, plan))
-        return Outcome(plan, wrote=False, pages=[page.key for page in pages])
-    return run_locked(run, "site", make_plan)

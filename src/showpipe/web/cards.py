@@ -18,7 +18,7 @@ from typing import Any
 from showpipe.feeds import clean_text, feed_key
 from showpipe.model.manifest import EpisodeRecord
 from showpipe.model.published import PublishedEpisode
-from showpipe.web.views import Show, absolute, embed_key, episode_key, oembed_key
+from showpipe.web.views import Show, embed_key, episode_key, oembed_key
 
 
 @dataclass(frozen=True)
@@ -48,7 +48,7 @@ def iso_duration(seconds: float) -> str:
 def _thumbnail(published: PublishedEpisode, show: Show) -> str | None:
     record = published.record
     image = record.poster or record.artwork or show.artwork
-    return absolute(image, show.public_url) if image else None
+    return show.file_url(image) if image else None
 
 
 def link_card(published: PublishedEpisode, show: Show) -> dict[str, Any]:
@@ -63,8 +63,8 @@ def link_card(published: PublishedEpisode, show: Show) -> dict[str, Any]:
         "description": clean_text(episode.summary),
         "site_name": clean_text(show.feed.title),
         "image": _thumbnail(published, show),
-        "audio": {"url": absolute(audio, base), "type": audio.content_type} if audio else None,
-        "video": {"url": absolute(video, base), "type": video.content_type} if video else None,
+        "audio": {"url": show.file_url(audio), "type": audio.content_type} if audio else None,
+        "video": {"url": show.file_url(video), "type": video.content_type} if video else None,
         "player": base + embed_key(record.slug),
         "width": size.width,
         "height": size.height,
@@ -106,14 +106,14 @@ def json_ld(published: PublishedEpisode, show: Show) -> list[dict[str, Any]]:
     if main is not None:
         item["associatedMedia"] = {
             "@type": "MediaObject",
-            "contentUrl": absolute(main, base),
+            "contentUrl": show.file_url(main),
             "encodingFormat": main.content_type,
         }
         if main.duration:
             item["associatedMedia"]["duration"] = iso_duration(main.duration)
     found = [item, {"@context": "https://schema.org", **series}]
     if (video := record.media.get("video")) is not None:
-        found.append(_video_object(published, show, video.duration, absolute(video, base)))
+        found.append(_video_object(published, show, video.duration, show.file_url(video)))
     return found
 
 
@@ -183,7 +183,7 @@ def oembed(published: PublishedEpisode, show: Show) -> dict[str, Any]:
     }
     thumbnail = record.poster or record.artwork or show.artwork
     if thumbnail is not None:
-        response["thumbnail_url"] = absolute(thumbnail, show.public_url)
+        response["thumbnail_url"] = show.file_url(thumbnail)
         if thumbnail.width and thumbnail.height:
             response["thumbnail_width"] = thumbnail.width
             response["thumbnail_height"] = thumbnail.height

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from showpipe.config import Settings
 from showpipe.publishing.feedstate import FeedsState, due_window, fingerprint, input_digests
@@ -20,7 +20,7 @@ from showpipe.storage import Storage
 if TYPE_CHECKING:
     from showpipe.model.project import Project
 
-from showpipe.web.siteindex import code_digest, record_inputs, stored_inputs
+from showpipe.web.siteindex import code_digest, stored_inputs
 
 
 def site_fingerprint(settings: Settings, storage: Storage) -> str:
@@ -39,10 +39,8 @@ def site_is_current(storage: Storage, fingerprint: str, *, now: datetime) -> boo
     return state.covers(now) and state.fingerprint == fingerprint
 
 
-def record_site_inputs(
-    storage: Storage, fingerprint: str, project: Project, *, now: datetime
-) -> None:
-    """Record that the pages now stored were built from the inputs hashed as `fingerprint`
-    (taken before the project was read, so an edit made meanwhile is built next time)."""
+def site_inputs(fingerprint: str, project: Project, *, now: datetime) -> dict[str, Any]:
+    """What to record of the inputs hashed as `fingerprint` (taken before the project was
+    read, so an edit made meanwhile is built next time), for the site index."""
     window = due_window((e.published for e in project.episodes), now)
-    record_inputs(storage, asdict(FeedsState(fingerprint, *window, feeds={})))
+    return asdict(FeedsState(fingerprint, *window, feeds={}))

@@ -24,6 +24,7 @@ from showpipe.feeds import Descriptions
 from showpipe.model.manifest import Manifest
 from showpipe.model.project import Project
 from showpipe.model.published import NewestFirst, PublishedEpisode, due_episodes
+from showpipe.model.show import Episode
 from showpipe.times import clock
 from showpipe.web import cards
 from showpipe.web.cards import embed_snippet
@@ -33,6 +34,7 @@ from showpipe.web.siteindex import (
     changed_pages,
     code_digest,
     damaged_entries,
+    pages_change,
     write_site,
 )
 from showpipe.web.views import (
@@ -59,6 +61,7 @@ __all__ = [
     "embed_key",
     "embed_snippet",
     "episode_key",
+    "pages_change",
     "write_site",
 ]
 
@@ -75,6 +78,9 @@ _ENV = jinja2.Environment(
     trim_blocks=True,
     lstrip_blocks=True,
     keep_trailing_newline=True,
+    # The templates ship with showpipe and never change during a run: without this, every
+    # page rendered stats each template it uses to see whether to reload it.
+    auto_reload=False,
 )
 
 
@@ -94,10 +100,14 @@ def _digest(*parts: object) -> str:
     return data_digest("\x1f".join(map(repr, parts)).encode())
 
 
-def _episode_source(published: PublishedEpisode) -> tuple[Any, ...]:
-    # JSON, not repr: an episode from the episode cache and one read from its YAML are equal
-    # but print their time zones differently, which would re-render every page.
-    return (published.episode.model_dump_json(), published.record)
+def _episode_digests(project: Project, due: NewestFirst) -> dict[str, str]:
+    """Each episode's inputs digested once, by GUID: its pages, its archive page and the
+    show page all depend on them."""
+    # Not repr: an episode from the episode cache and one read from its YAML are equal but
+    # print their time zones differently, which would re-render every page. The episode cache
+    # describes each episode it loaded by what it was made from, without serialising it.
+    describe = project.cache.describe if project.cache else Episode.model_dump_json
+    return {p.guid: _digest(describe(p.episode), p.record) for p in due}
 
 
 def build_site(
@@ -118,22 +128,25 @@ def build_site(
     show = Show(feed, feeds, artwork, project.settings.public_url, text)
     due = due_episodes(project, manifest, now)
     show_source = _digest(code_digest(), feeds, show.artwork, show.public_url)
-    pages = _episode_pages(show, due, show_source)
-    pages += _archive_pages(show, due, show_source)
-    pages.append(_index_page(show, due, show_source))
+    digests = _episode_digests(project, due)
+    pages = _episode_pages(show, due, show_source, digests)
+    pages += _archive_pages(show, due, show_source, digests)
+    pages.append(_index_page(show, due, show_source, digests))
     pages.append(_not_found_page(show, show_source))
     pages += _crawler_pages(show, [p.key for p in pages if p.key.endswith(".html")])
     return pages
 
 
-def _episode_pages(show: Show, due: NewestFirst, show_source: str) -> list[Page]:
+def _episode_pages(
+    show: Show, due: NewestFirst, show_source: str, digests: dict[str, str]
+) -> list[Page]:
     """An episode's page (with its neighbours), its embed and its oEmbed response."""
     pages = []
     for i, published in enumerate(due):
         slug = published.record.slug
         newer = due[i - 1] if i > 0 else None
         older = due[i + 1] if i + 1 < len(due) else None
-        own = _digest(show_source, *_episode_source(published))
+        own = _digest(show_source, digests[published.guid])
         neighbours = [(n.record.slug, n.episode.title) if n else None for n in (newer, older)]
         view = _SharedView(show, published)
         pages += [
@@ -203,33 +216,34 @@ def _chunks(due: NewestFirst) -> list[list[PublishedEpisode]]:
     return [oldest_first[i : i + size][::-1] for i in range(0, len(oldest_first), size)]
 
 
-def _archive_pages(show: Show, due: NewestFirst, show_source: str) -> list[Page]:
+def _archive_pages(
+    show: Show, due: NewestFirst, show_source: str, digests: dict[str, str]
+) -> list[Page]:
     chunks = _chunks(due)
     pages = []
     for number, chunk in enumerate(chunks, start=1):
         last = number == len(chunks)
-        source = _digest(show_source, number, last, *(_episode_source(p) for p in chunk))
+        source = _digest(show_source, number, last, *(digests[p.guid] for p in chunk))
         pages.append(
             Page(
                 archive_key(number), source, partial(_archive_page, show, number, chunk, last=last)
             )
         )
     ranges = [(c[-1].episode.published, c[0].episode.published, len(c)) for c in chunks]
-    pages.append(
-        Page(
-            ARCHIVE_INDEX_KEY,
-            _digest(show_source, [(a.isoformat(), b.isoformat(), n) for a, b, n in ranges]),
-            lambda: _render(
-                "archive-index.html",
-                show=show_view(show, ARCHIVE_INDEX_KEY),
-                pages=[
-                    {"href": f"{n}.html", "number": n, "first": a, "last": b, "count": c}
-                    for n, (a, b, c) in enumerate(ranges, start=1)
-                ][::-1],
-            ),
-        )
-    )
+    source = _digest(show_source, [(a.isoformat(), b.isoformat(), n) for a, b, n in ranges])
+    pages.append(Page(ARCHIVE_INDEX_KEY, source, partial(_archive_index, show, ranges)))
     return pages
+
+
+def _archive_index(show: Show, ranges: list[tuple[datetime, datetime, int]]) -> bytes:
+    return _render(
+        "archive-index.html",
+        show=show_view(show, ARCHIVE_INDEX_KEY),
+        pages=[
+            {"href": f"{n}.html", "number": n, "first": a, "last": b, "count": c}
+            for n, (a, b, c) in enumerate(ranges, start=1)
+        ][::-1],
+    )
 
 
 def _archive_page(
@@ -246,48 +260,49 @@ def _archive_page(
     )
 
 
-def _index_page(show: Show, due: NewestFirst, show_source: str) -> Page:
+def _index_page(show: Show, due: NewestFirst, show_source: str, digests: dict[str, str]) -> Page:
     newest = due[:INDEX_EPISODES]
-    source = _digest(show_source, len(due), *(_episode_source(p) for p in newest))
+    source = _digest(show_source, len(due), *(digests[p.guid] for p in newest))
+    return Page(INDEX_KEY, source, partial(_show_page, show, newest, total=len(due)))
 
-    def render() -> bytes:
-        return _render(
-            "index.html",
-            show=show_view(show, INDEX_KEY),
-            subscribe=subscribe_links(show),
-            episodes=[episode_view(p, INDEX_KEY, show=show) for p in newest],
-            total=len(due),
-            archive=ARCHIVE_INDEX_KEY,
-            json_ld={"@context": "https://schema.org", **cards.series_ld(show)},
-        )
 
-    return Page(INDEX_KEY, source, render)
+def _show_page(show: Show, newest: list[PublishedEpisode], *, total: int) -> bytes:
+    return _render(
+        "index.html",
+        show=show_view(show, INDEX_KEY),
+        subscribe=subscribe_links(show),
+        episodes=[episode_view(p, INDEX_KEY, show=show) for p in newest],
+        total=total,
+        archive=ARCHIVE_INDEX_KEY,
+        json_ld={"@context": "https://schema.org", **cards.series_ld(show)},
+    )
 
 
 def _not_found_page(show: Show, show_source: str) -> Page:
-    # Served at any missing path, so its links are absolute: relative ones would break.
-    def render() -> bytes:
-        view = show_view(show, INDEX_KEY)
-        view["home"] = show.public_url
-        return _render("404.html", show=view, archive=show.public_url + ARCHIVE_INDEX_KEY)
+    return Page(NOT_FOUND_KEY, show_source, partial(_not_found, show))
 
-    return Page(NOT_FOUND_KEY, show_source, render)
+
+def _not_found(show: Show) -> bytes:
+    # Served at any missing path, so its links are absolute: relative ones would break.
+    view = show_view(show, INDEX_KEY)
+    view["home"] = show.public_url
+    return _render("404.html", show=view, archive=show.public_url + ARCHIVE_INDEX_KEY)
 
 
 def _crawler_pages(show: Show, keys: Sequence[str]) -> list[Page]:
     """sitemap.xml (https://www.sitemaps.org/protocol.html): every page meant for readers,
     and robots.txt pointing at it. Sitemaps need absolute URLs."""
-    listed = [k for k in keys if not k.startswith("embed/") and k != NOT_FOUND_KEY]
+    listed = sorted(k for k in keys if not k.startswith("embed/") and k != NOT_FOUND_KEY)
     base = show.public_url
-
-    def sitemap() -> bytes:
-        lines = ['<?xml version="1.0" encoding="UTF-8"?>']
-        lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
-        lines += [f"<url><loc>{escape(base + k)}</loc></url>" for k in sorted(listed)]
-        return ("\n".join([*lines, "</urlset>"]) + "\n").encode()
-
     robots = f"User-agent: *\nAllow: /\nSitemap: {base}sitemap.xml\n".encode()
     return [
-        Page("sitemap.xml", _digest(base, sorted(listed)), sitemap),
-        Page("robots.txt", _digest(robots), lambda: robots),
+        Page("sitemap.xml", _digest(base, listed), partial(_sitemap, base, listed)),
+        Page("robots.txt", _digest(robots), partial(bytes, robots)),
     ]
+
+
+def _sitemap(base: str, listed: list[str]) -> bytes:
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>']
+    lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
+    lines += [f"<url><loc>{escape(base + k)}</loc></url>" for k in listed]
+    return ("\n".join([*lines, "</urlset>"]) + "\n").encode()

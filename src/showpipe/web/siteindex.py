@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
@@ -23,6 +23,7 @@ from typing import Any
 from showpipe import __version__
 from showpipe.digests import data_digest
 from showpipe.storage import Storage, caching
+from showpipe.web import parallel
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,22 @@ class Page:
     @cached_property
     def html(self) -> bytes:
         return self.render()
+
+    @property
+    def rendered(self) -> bool:
+        return "html" in self.__dict__  # where cached_property keeps what it computed
+
+    def keep(self, html: bytes) -> None:
+        """Take `html`, rendered elsewhere (another process), as the page's bytes."""
+        self.__dict__["html"] = html
+
+
+def render_pages(pages: Sequence[Page], *, parallel_from: int = parallel.PARALLEL_FROM) -> None:
+    """Render the pages not rendered yet, on every core when there are many (parallel.py)."""
+    todo = [page for page in pages if not page.rendered]
+    rendered = parallel.render_each([p.render for p in todo], parallel_from=parallel_from)
+    for page, html in zip(todo, rendered, strict=True):
+        page.keep(html)
 
 
 def code_digest() -> str:
@@ -132,50 +149,53 @@ def damaged_entries(storage: Storage) -> list[str]:
     return sorted(str(k) for k in _listed(_read_index(storage)) if not is_page_key(str(k)))
 
 
-@dataclass(frozen=True)
-class SiteChanges:
-    """What a write of the site does: pages to store, pages to delete, the new index."""
-
-    put: list[Page]
-    delete: list[str]
-    index: dict[str, _Entry]
-    inputs: dict[str, Any]
-    index_changed: bool
-
-
-def plan_site(storage: Storage, pages: Sequence[Page]) -> SiteChanges:
-    """Compare the pages with the stored index; render only pages whose source changed.
-
-    The inputs `showpipe site` recorded (refresh.py) are kept. That is safe: they name the
-    inputs the pages were last made from in full, and pages written now for other inputs
-    (another manifest) do not match them.
-    """
-    raw = _read_index(storage)
-    kept = _inputs(raw)
-    stored = _entries(raw)
-    index: dict[str, _Entry] = {}
-    put = []
+def _compared(
+    stored: dict[str, _Entry], pages: Sequence[Page]
+) -> Iterator[tuple[Page, _Entry, bool]]:
+    """Each page with its new index entry, and whether its bytes must be stored. Only pages
+    whose source changed are rendered, in order, as they are reached (on every core when
+    there are many: parallel.py), so their writes overlap the rendering of the rest."""
+    changed = [p for p in pages if not p.rendered and _source_changed(p, stored)]
+    fresh = parallel.render_each([p.render for p in changed])
     for page in pages:
         before = stored.get(page.key)
         if before is not None and before.source == page.source:
-            index[page.key] = before
+            yield page, before, False
             continue
+        if not page.rendered:
+            page.keep(next(fresh))
         entry = _Entry(page.source, data_digest(page.html))
-        index[page.key] = entry
-        if before is None or before.digest != entry.digest:
-            put.append(page)
-    gone = sorted(set(stored) - set(index))
-    return SiteChanges(put, gone, index, kept, index != stored)
+        yield page, entry, before is None or before.digest != entry.digest
+
+
+def _source_changed(page: Page, stored: dict[str, _Entry]) -> bool:
+    before = stored.get(page.key)
+    return before is None or before.source != page.source
+
+
+def pages_change(storage: Storage, pages: Sequence[Page]) -> bool:
+    """Whether writing the pages would change any stored page, before the lock: a page new or
+    gone says so without rendering anything; else the pages whose source changed are
+    rendered (on every core when many) and compared with their stored digests."""
+    stored = _entries(_read_index(storage))
+    if stored.keys() != {page.key for page in pages}:
+        return True
+    changed = [page for page in pages if _source_changed(page, stored)]
+    render_pages(changed)
+    return any(data_digest(page.html) != stored[page.key].digest for page in changed)
 
 
 def changed_pages(storage: Storage, pages: Sequence[Page]) -> list[Page]:
     """The pages whose bytes differ from the ones last written, or that went away."""
-    changes = plan_site(storage, pages)
-    return changes.put + [Page(key, "", bytes) for key in changes.delete]
+    stored = _entries(_read_index(storage))
+    put = [page for page, _, store in _compared(stored, pages) if store]
+    gone = sorted(set(stored) - {page.key for page in pages})
+    return put + [Page(key, "", bytes) for key in gone]
 
 
 def record_inputs(storage: Storage, inputs: Mapping[str, Any]) -> None:
-    """Store `inputs` in the site index (refresh.py), unless it holds them already."""
+    """Store `inputs` in the site index (refresh.py), unless it holds them already: for a run
+    that wrote no page (one that did stores them with its pages, `write_site`)."""
     raw = _read_index(storage)
     if _inputs(raw) != dict(inputs) and raw.get("version") == SITE_INDEX_VERSION:
         _store_index(storage, {**raw, "inputs": dict(inputs)})
@@ -190,18 +210,36 @@ def _store_index(storage: Storage, index: dict[str, Any]) -> None:
     )
 
 
-def write_site(storage: Storage, pages: Sequence[Page]) -> list[str]:
-    """Store the pages whose bytes changed, delete pages no episode has now; return the keys."""
-    changes = plan_site(storage, pages)
-    for page in changes.put:
-        suffix = page.key[page.key.rfind(".") :]
-        storage.put_bytes(
-            page.key, page.html, content_type=_TYPES[suffix], cache_control=caching.CHANGING
-        )
-    for key in changes.delete:
+def write_site(
+    storage: Storage, pages: Sequence[Page], *, inputs: Mapping[str, Any] | None = None
+) -> list[str]:
+    """Store the pages whose bytes changed, delete pages no episode has now; return the keys.
+
+    `inputs` (what `showpipe site` was made from, refresh.py) are recorded in the same write
+    of the index as the pages; without them the recorded ones are kept. That is safe: they
+    name the inputs the pages were last made from in full, and pages written now for other
+    inputs (another manifest) do not match them.
+    """
+    raw = _read_index(storage)
+    stored = _entries(raw)
+    index: dict[str, _Entry] = {}
+    written = []
+    for page, entry, store in _compared(stored, pages):
+        index[page.key] = entry
+        if store:
+            suffix = page.key[page.key.rfind(".") :]
+            storage.put_bytes(
+                page.key, page.html, content_type=_TYPES[suffix], cache_control=caching.CHANGING
+            )
+            written.append(page.key)
+    gone = sorted(set(stored) - set(index))
+    for key in gone:
         storage.delete(key)  # the pages of an episode taken down
-    if changes.index_changed:
-        pages_json = {k: {"source": e.source, "digest": e.digest} for k, e in changes.index.items()}
-        index = {"version": SITE_INDEX_VERSION, "inputs": changes.inputs, "pages": pages_json}
-        _store_index(storage, index)
-    return [page.key for page in changes.put] + changes.delete
+    kept = _inputs(raw)
+    recorded = kept if inputs is None else dict(inputs)
+    if index != stored or recorded != kept:
+        pages_json = {k: {"source": e.source, "digest": e.digest} for k, e in index.items()}
+        _store_index(
+            storage, {"version": SITE_INDEX_VERSION, "inputs": recorded, "pages": pages_json}
+        )
+    return written + gone

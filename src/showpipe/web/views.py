@@ -1,18 +1,20 @@
 """What the page templates show, as plain values: the show, an episode, people, links.
 
 Every link to a stored file is relative to the page that shows it (`link`), so the pages work
-from any base URL; the absolute URLs that link cards, JSON-LD and oEmbed need are made from
-the project's public URL (`absolute`).
+from any base URL; the absolute URLs that link cards, JSON-LD and oEmbed need are the ones the
+feeds give (`Show.file_url`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from showpipe.feeds import Descriptions, clean_text, feed_key
+from showpipe.feeds import Descriptions, clean_text, feed_key, file_urls
 from showpipe.model.manifest import StoredFile
 from showpipe.model.published import PublishedEpisode
 from showpipe.model.show import Feed, Person
@@ -46,13 +48,6 @@ def link(target: StoredFile | str, page: str) -> str:
     return "../" * page.count("/") + key
 
 
-def absolute(target: StoredFile | str, public_url: str) -> str:
-    """A file's absolute URL, for consumers that read a page without its base (cards, oEmbed)."""
-    if isinstance(target, StoredFile):
-        return target.href(public_url)
-    return public_url + target
-
-
 @dataclass(frozen=True)
 class Show:
     """The show as its pages present it: the audio feed's channel (or the first feed)."""
@@ -63,6 +58,12 @@ class Show:
     public_url: str
     # The run's descriptions rendered to HTML, shared with its feeds.
     descriptions: Descriptions
+
+    @cached_property
+    def file_url(self) -> Callable[[StoredFile], str]:
+        """A published file's absolute URL, for consumers that read a page without its base
+        (cards, JSON-LD, oEmbed): the very URL the feeds give it (`feeds.file_urls`)."""
+        return file_urls(self.public_url)
 
 
 def show_view(show: Show, page: str) -> dict[str, Any]:

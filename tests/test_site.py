@@ -17,12 +17,13 @@ from click.testing import Result
 from lxml import etree, html
 
 from sampleshow import NOW, publish_sample
+from showpipe import parallel
 from showpipe.config import Settings
 from showpipe.feeds import file_urls
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
 from showpipe.storage.local import LocalStorage
-from showpipe.web import parallel, site
+from showpipe.web import site
 from showpipe.web.site import SITE_INDEX_KEY, build_site, damaged_entries, write_site
 from showpipe.web.siteindex import render_pages
 from showpipe.web.transcript import Cue, parse_cues

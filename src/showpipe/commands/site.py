@@ -60,14 +60,16 @@ def build_show_site(run: Run, *, dry_run: bool = False, fingerprint: str = "") -
     from showpipe.commands.run import Outcome
     from showpipe.model.project import load_project
     from showpipe.model.published import due_episodes
+    from showpipe.parallel import start_workers
     from showpipe.publishing.guard import check_named_objects, named_files
     from showpipe.publishing.plan import plan_pages_only
-    from showpipe.web.parallel import start_workers
     from showpipe.web.refresh import site_inputs
     from showpipe.web.siteindex import changed_pages, record_inputs, stored_inputs
 
     if not dry_run:
-        start_workers()  # while the project loads, in case there are many pages to render
+        start_workers(
+            ["showpipe.web.site"]
+        )  # while the project loads, in case there are many pages to render
     project = load_project(run.settings)
 
     def make_plan() -> Plan:

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
 from collections.abc import Iterable
-from concurrent.futures import ProcessPoolExecutor
+from functools import partial
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import nh3
 from markdown_it import MarkdownIt
+
+from showpipe.parallel import render_each
 
 # XML 1.0 §2.2 Char production: everything else must go.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -70,21 +70,13 @@ class Descriptions:
         """Render many descriptions ahead of building the feeds.
 
         Rendering Markdown is most of a big show's build, and each description stands alone,
-        so thousands of them are rendered in worker processes, one per core. The workers come
-        from a fork server: a run that holds a lease has a renewal thread, which a fork would
-        copy mid-step.
+        so thousands of them are rendered on every core (`showpipe.parallel`): the main
+        process renders its share while the workers start.
         """
         todo = list(dict.fromkeys(m for m in markdowns if m not in self._html))
-        cores = os.cpu_count() or 1
-        if len(todo) < PARALLEL_RENDER_FROM or cores < 2:
-            for markdown in todo:
-                self.html(markdown)
-            return
-        context = multiprocessing.get_context("forkserver")
-        with ProcessPoolExecutor(cores, mp_context=context) as pool:
-            chunk = len(todo) // (cores * 4) + 1
-            rendered = pool.map(render_html, todo, chunksize=chunk)
-            self._html.update(zip(todo, rendered, strict=True))
+        renders = [partial(render_html, markdown) for markdown in todo]
+        rendered = render_each(renders, parallel_from=PARALLEL_RENDER_FROM)
+        self._html.update(zip(todo, rendered, strict=True))
 
 
 def clean_url(url: str) -> str:

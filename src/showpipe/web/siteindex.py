@@ -20,10 +20,9 @@ from functools import cached_property
 from importlib import resources
 from typing import Any
 
-from showpipe import __version__
+from showpipe import __version__, parallel
 from showpipe.digests import data_digest
 from showpipe.storage import Storage, caching
-from showpipe.web import parallel
 
 log = logging.getLogger(__name__)
 

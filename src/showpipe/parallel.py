@@ -1,9 +1,10 @@
-"""Rendering thousands of pages on every core, as they are written.
+"""Rendering thousands of things on every core: pages, Markdown descriptions.
 
-A cold build of a big show renders three pages per episode, each from its own inputs, so the
-work splits cleanly. The main process and worker processes (one per other core) share it:
-the pages are cut into runs of neighbours and queued for the workers, and the pages come back
-in order, for the main process to store as they come. Whenever the next run is not back yet,
+A cold build of a big show renders three pages per episode and a description per episode,
+each from its own inputs, so the work splits cleanly. The main process and worker processes
+(one per other core) share it: the work is cut into runs of neighbours and queued for the
+workers, and the results come back in order, for the main process to use (store a page) as
+they come. Whenever the next run is not back yet,
 the main process renders the last run no worker has started, rather than wait; so neither
 side waits on the other, however long the workers take to start. Workers come from a fork
 server, never forked from this process: a run that holds the lease has a renewal thread,
@@ -17,27 +18,28 @@ import multiprocessing.forkserver
 import os
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import TypeVar
 
-# From this many pages to render, other cores help; fewer render faster than workers start.
+# From this many things to render, other cores help; fewer render faster than workers start.
 PARALLEL_FROM = 2000
-# Pages per run handed out: neighbours share their episode's view and a pickled copy of it.
+# Things per run handed out: neighbouring pages share their episode's view and a pickled copy.
 RUN_LENGTH = 150
 
-Render = Callable[[], bytes]
+T = TypeVar("T")
 
 
-def start_workers() -> None:
-    """Start the fork server the workers come from, importing the page code in it, so that
-    workers start ready when they are needed. Called before the project is loaded, it
-    starts on another core meanwhile."""
+def start_workers(preload: list[str]) -> None:
+    """Start the fork server the workers come from, importing the `preload` modules in it,
+    so that workers start ready when they are needed. Called before the project is loaded,
+    it starts on another core meanwhile."""
     if (os.cpu_count() or 1) > 1:
-        multiprocessing.get_context("forkserver").set_forkserver_preload(["showpipe.web.site"])
+        multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
         multiprocessing.forkserver.ensure_running()
 
 
 def render_each(
-    renders: Sequence[Render], *, parallel_from: int = PARALLEL_FROM
-) -> Iterator[bytes]:
+    renders: Sequence[Callable[[], T]], *, parallel_from: int = PARALLEL_FROM
+) -> Iterator[T]:
     """Call each of `renders` (picklable: module-level functions and partials of them) and
     yield what they return, in order, on every core when there are many."""
     workers = (os.cpu_count() or 1) - 1
@@ -47,8 +49,8 @@ def render_each(
     runs = [renders[i : i + RUN_LENGTH] for i in range(0, len(renders), RUN_LENGTH)]
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
     try:
-        queued: list[Future[list[bytes]]] = [pool.submit(_render_run, run) for run in runs]
-        mine: dict[int, list[bytes]] = {}
+        queued: list[Future[list[T]]] = [pool.submit(_render_run, run) for run in runs]
+        mine: dict[int, list[T]] = {}
         last = len(runs)  # the runs from `last` on are the main process's
         for number in range(len(runs)):
             while number < last - 1 and not queued[number].done() and queued[last - 1].cancel():
@@ -59,5 +61,5 @@ def render_each(
         pool.shutdown(cancel_futures=True)  # at once, if the caller stopped early
 
 
-def _render_run(renders: Sequence[Render]) -> list[bytes]:
+def _render_run(renders: Sequence[Callable[[], T]]) -> list[T]:
     return [render() for render in renders]

@@ -14,6 +14,7 @@ import os
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from contextlib import ExitStack
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any, TextIO
@@ -128,8 +129,12 @@ def _encode_all(jobs: list[Job], bars: TextIO | None) -> list[Encoded]:
     # spawn, not fork: the parent may run threads (hashing, S3), which fork would break.
     context = multiprocessing.get_context("spawn")
     workers = min(len(jobs), os.cpu_count() or 1)
-    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
-        queue: Any = manager.Queue() if bars is not None else None
+    with ExitStack() as stack:
+        pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
+        # The progress queue's manager is a process of its own (70 MB): only for the bars.
+        queue: Any = None
+        if bars is not None:
+            queue = stack.enter_context(context.Manager()).Queue()
         futures = [pool.submit(_encode_job, job, i, queue) for i, job in enumerate(jobs)]
         if bars is not None:
             _draw_until_done(futures, queue, [_bar_label(job) for job in jobs], bars)

@@ -189,7 +189,8 @@ def encode_rendition(
         master: the recording, only read.
         out: the rendition to write.
         settings: format, bitrate, channels, rate and loudness target.
-        measured: the master's loudness after `mixing(settings)`, if already known.
+        measured: the master's loudness as `mixing(settings)` mixes it, when already known
+            (`make_renditions` measures it once for all the renditions of a master).
         progress: told the fraction done.
 
     Raises:
@@ -198,8 +199,10 @@ def encode_rendition(
     check_settings(settings)
     mix = mixing(settings)
     clock = _Stages()
-    with clock("measure"):
-        master_loudness = measured or measure_loudness(master, before=mix, progress=progress)
+    master_loudness = measured
+    if master_loudness is None:
+        with clock("measure"):
+            master_loudness = measure_loudness(master, before=mix, progress=progress)
     gain = 0.0 if settings.target is None else master_loudness.gain_to(settings.target, master)
     ceiling = settings.true_peak - settings.spec.headroom
     partial = out.with_name(f".{out.name}.{os.getpid()}.part")

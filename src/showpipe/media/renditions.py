@@ -12,10 +12,11 @@ import json
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from contextlib import ExitStack
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -24,10 +25,12 @@ from showpipe.media.encode import (
     Encoded,
     EncodeSettings,
     encode_rendition,
+    mixing,
     settings_for,
 )
 from showpipe.media.hashes import HashCache
-from showpipe.media.loudness import Loudness
+from showpipe.media.loudness import Loudness, measure_loudness
+from showpipe.media.pcm import Progress
 from showpipe.model.show import Encoding, Rendition
 
 RENDITIONS_DIR = "renditions"
@@ -113,19 +116,38 @@ def make_renditions(
     todo = [i for i, f in enumerate(found) if f is None]
     if todo:
         paths[0].parent.mkdir(parents=True, exist_ok=True)
-        jobs = [(master, paths[i], settings[i]) for i in todo]
-        for i, encoded in zip(todo, _encode_all(jobs, bars), strict=True):
+        labels = [_bar_label(master, settings[i]) for i in todo]
+        start = time.perf_counter()
+        measured = measure_master(master, [settings[i] for i in todo], _measuring(labels, bars))
+        spent = ("measure", time.perf_counter() - start)
+        jobs = [(master, paths[i], settings[i], m) for i, m in zip(todo, measured, strict=True)]
+        for i, encoded in zip(todo, _encode_all(jobs, labels, bars), strict=True):
+            found[i] = replace(encoded, stages=(spent, *encoded.stages))
             _save_figures(encoded)
-            found[i] = encoded
     return [f for f in found if f is not None]
 
 
-Job = tuple[Path, Path, EncodeSettings]
+def measure_master(
+    master: Path, settings: list[EncodeSettings], progress: Progress | None = None
+) -> list[Loudness]:
+    """The master's loudness as each rendition mixes it, measured once per channel count.
+
+    A mono downmix measures differently from its stereo source; the sample rate hardly
+    matters (the first rendition's is used), and the encoder's own shift is corrected apart.
+    """
+    found: dict[int, Loudness] = {}
+    for each in settings:
+        if each.channels not in found:
+            found[each.channels] = measure_loudness(master, before=mixing(each), progress=progress)
+    return [found[each.channels] for each in settings]
 
 
-def _encode_all(jobs: list[Job], bars: TextIO | None) -> list[Encoded]:
+Job = tuple[Path, Path, EncodeSettings, Loudness]
+
+
+def _encode_all(jobs: list[Job], labels: list[str], bars: TextIO | None) -> list[Encoded]:
     if len(jobs) == 1 and bars is None:
-        return [encode_rendition(*jobs[0])]
+        return [_encode_job(jobs[0], 0, None)]
     # spawn, not fork: the parent may run threads (hashing, S3), which fork would break.
     context = multiprocessing.get_context("spawn")
     workers = min(len(jobs), os.cpu_count() or 1)
@@ -137,13 +159,15 @@ def _encode_all(jobs: list[Job], bars: TextIO | None) -> list[Encoded]:
             queue = stack.enter_context(context.Manager()).Queue()
         futures = [pool.submit(_encode_job, job, i, queue) for i, job in enumerate(jobs)]
         if bars is not None:
-            _draw_until_done(futures, queue, [_bar_label(job) for job in jobs], bars)
+            _draw_until_done(futures, queue, labels, bars)
         return [future.result() for future in futures]
 
 
 def _encode_job(job: Job, index: int, queue: Any) -> Encoded:
-    master, out, settings = job
-    return encode_rendition(master, out, settings, progress=_reporter(index, queue))
+    master, out, settings, measured = job
+    return encode_rendition(
+        master, out, settings, measured=measured, progress=_reporter(index, queue)
+    )
 
 
 def _reporter(index: int, queue: Any) -> Callable[[float], None] | None:
@@ -159,19 +183,36 @@ def _reporter(index: int, queue: Any) -> Callable[[float], None] | None:
     return report
 
 
-def _bar_label(job: Job) -> str:
-    master, _, settings = job
+def _bar_label(master: Path, settings: EncodeSettings) -> str:
     return f"{master.name} -> {settings.format} {settings.bitrate // 1000}k"
+
+
+# Each rendition's bar covers three sweeps of the input: the master measured (once, for all
+# of them, before the workers start), the rendition encoded, then measured.
+SWEEPS = 3
+
+
+def _measuring(labels: list[str], out: TextIO | None) -> Progress | None:
+    """Draws every bar through the first sweep, while the master is measured."""
+    if out is None:
+        return None
+    out.write("\n" * len(labels))
+    last = [-1.0]
+
+    def report(fraction: float) -> None:
+        if fraction - last[0] >= 0.01 or fraction >= 1.0:
+            last[0] = fraction
+            _draw(out, labels, [fraction / SWEEPS] * len(labels))
+
+    return report
 
 
 def _draw_until_done(
     futures: list[Future[Encoded]], queue: Any, labels: list[str], out: TextIO
 ) -> None:
-    # Each rendition is measured, encoded, then measured again: three sweeps of the input.
-    done = [0.0] * len(labels)
-    sweeps = [0] * len(labels)
+    done = [1 / SWEEPS] * len(labels)
+    sweeps = [1] * len(labels)
     seen = [0.0] * len(labels)
-    out.write("\n" * len(labels))
     while not all(f.done() for f in futures):
         wait(futures, timeout=0.2)
         while not queue.empty():
@@ -179,7 +220,7 @@ def _draw_until_done(
             if fraction < seen[index]:
                 sweeps[index] += 1
             seen[index] = fraction
-            done[index] = min(1.0, (sweeps[index] + fraction) / 3)
+            done[index] = min(1.0, (sweeps[index] + fraction) / SWEEPS)
         _draw(out, labels, done)
     _draw(out, labels, [1.0] * len(labels))
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -152,7 +153,9 @@ def test_impossible_settings_are_refused(options: dict[str, object], message: st
 
 
 def test_renditions_are_made_in_parallel_with_a_bar_each_then_reused(tmp_path: Path) -> None:
-    master = make_master(tmp_path, signal="speech", channels=2, kind="wav16")
+    # Long enough that each encode outlasts a worker's start-up.
+    samples = at_loudness(speech_like(30.0, 48000, 2), 48000, -24.0)
+    master = write_master(tmp_path / "speech.wav", samples, 48000, "wav16")
     wanted = [settings_for("mp3"), settings_for("opus")]
     cache, bars = tmp_path / "cache", io.StringIO()
 
@@ -160,6 +163,11 @@ def test_renditions_are_made_in_parallel_with_a_bar_each_then_reused(tmp_path: P
     again = make_renditions(master, wanted, hashes=HashCache(cache), cache_dir=cache)
 
     assert [e.passes >= 1 for e in made] == [True, True]
+    # Each worker process stamped its own start and end: two processes, and each encode
+    # began before the other ended.
+    mp3, opus = made
+    assert len({mp3.worker, opus.worker, os.getpid()}) == 3
+    assert mp3.span[0] < opus.span[1] and opus.span[0] < mp3.span[1]
     assert made[0].master == made[1].master  # measured once, for both
     assert [name for e in made for name, _ in e.stages].count("measure") == 2  # its time, each
     assert [e.passes for e in again] == [0, 0]  # found in the cache, with their figures

@@ -106,6 +106,10 @@ class Encoded:
     result: Loudness  # the rendition, measured after encoding
     passes: int  # encodes it took (0: found in the build cache)
     stages: tuple[tuple[str, float], ...] = ()  # seconds measuring, encoding, verifying
+    # Who made it and when (epoch seconds), as the encoding process saw it: what shows that
+    # the renditions of a master are made side by side. 0 when found in the build cache.
+    worker: int = 0
+    span: tuple[float, float] = (0.0, 0.0)
 
 
 def mixing(settings: EncodeSettings) -> tuple[Filter, ...]:
@@ -197,6 +201,7 @@ def encode_rendition(
         MediaError: the master cannot be decoded, is silent, or the rendition cannot be written.
     """
     check_settings(settings)
+    started = time.time()
     mix = mixing(settings)
     clock = _Stages()
     master_loudness = measured
@@ -223,7 +228,8 @@ def encode_rendition(
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
-    return Encoded(out, master, settings, master_loudness, gain, result, passes, clock.seconds())
+    figures = (master_loudness, gain, result, passes, clock.seconds())
+    return Encoded(out, master, settings, *figures, os.getpid(), (started, time.time()))
 
 
 class _Stages:

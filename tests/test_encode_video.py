@@ -18,6 +18,9 @@ from PIL import Image
 from masters import at_loudness, decode, speech_like
 from sampleshow import publish_sample
 from showpipe.config import Settings
+from showpipe.media import BuildCache, video
+from showpipe.media.episodes import check_episode, tag_episode
+from showpipe.model.project import load_project
 
 SECONDS = 3
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -128,3 +131,30 @@ def test_the_transcoded_video_plays_in_chromium(
             assert page.evaluate("document.getElementById('v').videoWidth") == 320
         finally:
             browser.close()
+
+
+def test_a_video_master_is_probed_once(
+    project: Path,
+    settings: Settings,
+    make_episode: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    make_video_master(
+        project / "episodes" / "media" / "studio.webm", container="webm", codec="libvpx",
+        audio="libopus",
+    )  # fmt: skip
+    episode_file = make_episode("studio", audio=None, video="media/studio.webm")
+    # A spy around the real probe (it still reads the file): how often is it opened?
+    probes: list[Path] = []
+    real_probe = video.probe_video
+    monkeypatch.setattr(video, "probe_video", lambda path: probes.append(path) or real_probe(path))
+    show = load_project(settings)
+    episode = show.episode_at(episode_file)
+    cache = BuildCache(settings.cache_dir)
+
+    [checked] = check_episode(show, episode)
+    [tagged] = tag_episode(show, episode, [checked], cache=cache)
+
+    assert [p.name for p in probes] == ["studio.webm"]
+    assert checked.video is not None and checked.video.video_codec == "vp8"
+    assert tagged.info.content_type == "video/mp4"

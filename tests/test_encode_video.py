@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -20,6 +21,7 @@ from sampleshow import publish_sample
 from showpipe.config import Settings
 from showpipe.media import BuildCache, video
 from showpipe.media.episodes import check_episode, tag_episode
+from showpipe.media.renditions import rendition_path
 from showpipe.model.project import load_project
 
 SECONDS = 3
@@ -133,7 +135,7 @@ def test_the_transcoded_video_plays_in_chromium(
             browser.close()
 
 
-def test_a_video_master_is_probed_once(
+def test_a_video_master_is_probed_once_and_its_mp4_named_as_every_rendition_is(
     project: Path,
     settings: Settings,
     make_episode: Callable[..., Path],
@@ -157,4 +159,9 @@ def test_a_video_master_is_probed_once(
 
     assert [p.name for p in probes] == ["studio.webm"]
     assert checked.video is not None and checked.video.video_codec == "vp8"
+    digest = cache.hashes.digest(checked.path)
+    audio = replace(video.VIDEO_AUDIO, target=-16.0)
+    made = rendition_path(cache.dir, digest, audio, crf=23)
+    assert made.is_file() and made.name.startswith(digest[:32])
+    assert made.name.endswith(f"-h264-crf23-{audio.key()}.mp4")
     assert tagged.info.content_type == "video/mp4"

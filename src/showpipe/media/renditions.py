@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from showpipe.media.encode import (
-    FORMATS,
     Encoded,
     EncodeSettings,
     encode_rendition,
@@ -63,9 +62,13 @@ def wanted(encoding: Encoding) -> list[EncodeSettings]:
     return [settings_of(encoding), *(settings_of(r) for r in encoding.alternates)]
 
 
-def rendition_path(cache_dir: Path, digest: str, settings: EncodeSettings) -> Path:
-    name = f"{digest[:32]}-{settings.key()}{FORMATS[settings.format].suffix}"
-    return cache_dir / RENDITIONS_DIR / name
+def rendition_path(
+    cache_dir: Path, digest: str, settings: EncodeSettings, *, crf: int | None = None
+) -> Path:
+    """Where a rendition of the master with content `digest` lives in the build cache: named
+    by every setting that changes its bytes; `crf` for a video's H.264 picture (then an MP4)."""
+    picture, suffix = ("", settings.spec.suffix) if crf is None else (f"-h264-crf{crf}", ".mp4")
+    return cache_dir / RENDITIONS_DIR / f"{digest[:32]}{picture}-{settings.key()}{suffix}"
 
 
 def _figures_path(path: Path) -> Path:

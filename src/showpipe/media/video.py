@@ -9,7 +9,7 @@ episode's, and the index first (faststart) so playback starts before the downloa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from showpipe.media.cache import BuildCache
 from showpipe.media.encode import TOLERANCE_LU, EncodeSettings, levelling, mixing
 from showpipe.media.loudness import measure_loudness
 from showpipe.media.pcm import Filter, build_graph, pulled_frames
-from showpipe.media.renditions import RENDITIONS_DIR, settings_of
+from showpipe.media.renditions import rendition_path, settings_of
 from showpipe.media.sources import for_ffmpeg
 from showpipe.model.show import Encoding
 
@@ -210,8 +210,8 @@ def video_rendition(
     """
     digest = cache.hashes.digest(master)
     target = settings_of(encoding).target
-    loudness = "off" if target is None else f"{target:g}"
-    out = cache.dir / RENDITIONS_DIR / f"{digest[:32]}-h264-crf{encoding.crf}-{loudness}.mp4"
+    audio = replace(VIDEO_AUDIO, target=target)
+    out = rendition_path(cache.dir, digest, audio, crf=encoding.crf)
     if not out.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
         transcode_video(master, out, probe=probe, target=target, crf=encoding.crf)

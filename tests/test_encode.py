@@ -190,3 +190,16 @@ def test_the_master_is_measured_once_per_channel_count(tmp_path: Path) -> None:
     assert measured[0].integrated == pytest.approx(-24.0, abs=0.3)
     # The downmix takes each channel at -3 dB, so a voice on one side measures 3 LU less.
     assert measured[3].integrated == pytest.approx(measured[0].integrated - 3.0, abs=0.3)
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "aac", "opus"])
+def test_the_figures_metered_while_encoding_are_the_files(tmp_path: Path, fmt: str) -> None:
+    master = make_master(tmp_path, signal="speech", channels=2, kind="wav24")
+    out = tmp_path / f"rendition{FORMATS[fmt].suffix}"
+
+    encoded = encode_rendition(master, out, settings_for(fmt))
+
+    read_back = measure_loudness(out)
+    assert encoded.result.integrated == pytest.approx(read_back.integrated, abs=0.05)
+    assert encoded.result.true_peak == pytest.approx(read_back.true_peak, abs=0.1)
+    assert "verify" not in dict(encoded.stages)  # no sweep of the file after the encode

@@ -190,9 +190,9 @@ def _bar_label(master: Path, settings: EncodeSettings) -> str:
     return f"{master.name} -> {settings.format} {settings.bitrate // 1000}k"
 
 
-# Each rendition's bar covers three sweeps of the input: the master measured (once, for all
-# of them, before the workers start), the rendition encoded, then measured.
-SWEEPS = 3
+# Each rendition's bar covers two sweeps of the input: the master measured (once, for all
+# of them, before the workers start), then the rendition encoded (and metered meanwhile).
+SWEEPS = 2
 
 
 def _measuring(labels: list[str], out: TextIO | None) -> Progress | None:

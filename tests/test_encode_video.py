@@ -135,21 +135,14 @@ def test_the_transcoded_video_plays_in_chromium(
             browser.close()
 
 
-def test_a_video_master_is_probed_once_and_its_mp4_named_as_every_rendition_is(
-    project: Path,
-    settings: Settings,
-    make_episode: Callable[..., Path],
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_video_master_is_probed_by_the_check_and_its_mp4_named_as_every_rendition_is(
+    project: Path, settings: Settings, make_episode: Callable[..., Path]
 ) -> None:
     make_video_master(
         project / "episodes" / "media" / "studio.webm", container="webm", codec="libvpx",
         audio="libopus",
     )  # fmt: skip
     episode_file = make_episode("studio", audio=None, video="media/studio.webm")
-    # A spy around the real probe (it still reads the file): how often is it opened?
-    probes: list[Path] = []
-    real_probe = video.probe_video
-    monkeypatch.setattr(video, "probe_video", lambda path: probes.append(path) or real_probe(path))
     show = load_project(settings)
     episode = show.episode_at(episode_file)
     cache = BuildCache(settings.cache_dir)
@@ -157,11 +150,23 @@ def test_a_video_master_is_probed_once_and_its_mp4_named_as_every_rendition_is(
     [checked] = check_episode(show, episode)
     [tagged] = tag_episode(show, episode, [checked], cache=cache)
 
-    assert [p.name for p in probes] == ["studio.webm"]
-    assert checked.video is not None and checked.video.video_codec == "vp8"
+    # What the check found travels with the file to the transcoding.
+    assert checked.video == video.VideoProbe(pytest.approx(SECONDS, abs=0.1), "vp8", "opus")
     digest = cache.hashes.digest(checked.path)
     audio = replace(video.VIDEO_AUDIO, target=-16.0)
     made = rendition_path(cache.dir, digest, audio, crf=23)
     assert made.is_file() and made.name.startswith(digest[:32])
     assert made.name.endswith(f"-h264-crf23-{audio.key()}.mp4")
     assert tagged.info.content_type == "video/mp4"
+
+
+def test_an_h264_aac_mp4_is_published_as_it_is_without_a_probe_to_keep(
+    project: Path, settings: Settings
+) -> None:
+    show = load_project(settings)
+    episode = show.episode_at(project / "episodes" / "on-tools.yaml")
+
+    checked = {c.medium: c for c in check_episode(show, episode)}
+
+    assert checked["video"].path.name == "on-tools.mp4"
+    assert checked["video"].video is None

@@ -121,7 +121,8 @@ def make_renditions(
         paths[0].parent.mkdir(parents=True, exist_ok=True)
         labels = [_bar_label(master, settings[i]) for i in todo]
         start = time.perf_counter()
-        measured = measure_master(master, [settings[i] for i in todo], _measuring(labels, bars))
+        progress = _draw_while_measuring(labels, bars)
+        measured = measure_master(master, [settings[i] for i in todo], progress)
         spent = ("measure", time.perf_counter() - start)
         jobs = [(master, paths[i], settings[i], m) for i, m in zip(todo, measured, strict=True)]
         for i, encoded in zip(todo, _encode_all(jobs, labels, bars), strict=True):
@@ -195,7 +196,7 @@ def _bar_label(master: Path, settings: EncodeSettings) -> str:
 SWEEPS = 2
 
 
-def _measuring(labels: list[str], out: TextIO | None) -> Progress | None:
+def _draw_while_measuring(labels: list[str], out: TextIO | None) -> Progress | None:
     """Draws every bar through the first sweep, while the master is measured."""
     if out is None:
         return None

@@ -9,18 +9,19 @@ folder) becomes a -16 LUFS MP3 at 128 kbit/s and a 64 kbit/s Opus alternate:
 - ffmpeg CLI (Debian's /usr/bin/ffmpeg, for the benchmark only): a two-pass `loudnorm`, the
   first pass measuring, the second normalising (linear=true) and encoding both outputs at once.
 
-Printed: wall times and their ratio (target <= 1.0), each stage's time, the loudness of all
-four outputs measured by FFmpeg's ebur128 (target -16 +- 0.5 LU, true peak <= -1 dBTP) and
-each side's peak RSS (target under 300 MB). SHOWPIPE_BENCH_MINUTES (default 60) shortens it.
+Printed: wall and CPU times and the wall ratio (target <= 1.0), the load average around each
+side, each stage's time, the loudness and true peak of all four outputs measured by FFmpeg's
+ebur128 (target -16 +- 0.5 LU, true peak <= -1 dBTP) and each side's peak RSS: the whole
+process tree's, workers included, as benchmarks/processes.py samples it (target under 300 MB).
+SHOWPIPE_BENCH_MINUTES (default 60) shortens it. bench_encode_memory.py runs showpipe's side
+alone on a 3-hour master for its peak memory.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -28,6 +29,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from processes import Run, run_measured
 
 from showpipe.media.cache import BuildCache, tagged_copy
 from showpipe.media.encode import settings_for
@@ -39,6 +41,8 @@ MINUTES = float(os.environ.get("SHOWPIPE_BENCH_MINUTES", "60"))
 FFMPEG = shutil.which("ffmpeg") or "/usr/bin/ffmpeg"
 RATE = 48000
 BLOCK_SECONDS = 10
+# Distinct blocks the master cycles through: a minute of speech, 23 MB as packed samples.
+DISTINCT_BLOCKS = 6
 
 
 def speech_block(seed: int) -> np.ndarray:
@@ -61,15 +65,19 @@ def speech_block(seed: int) -> np.ndarray:
 
 
 def make_master(path: Path, minutes: float) -> None:
-    """Write the master block by block: never the hour in memory."""
+    """Write the master block by block (never the hour in memory), cycling a few blocks."""
     scale = 0.05 / np.abs(speech_block(0)).max() * 4  # about -24 LUFS
+    frames = []
+    for seed in range(DISTINCT_BLOCKS):
+        samples = np.clip(speech_block(seed) * scale, -1, 1)
+        packed = np.round(samples * (2**31 - 256)).astype(np.int32).reshape(1, -1)
+        frames.append(av.AudioFrame.from_ndarray(packed, format="s32", layout="stereo"))
+        frames[-1].sample_rate = RATE
     with av.open(str(path), "w", format="wav") as container:
         stream = container.add_stream("pcm_s24le", rate=RATE, layout="stereo")
         for block in range(max(1, round(minutes * 60 / BLOCK_SECONDS))):
-            samples = np.clip(speech_block(block) * scale, -1, 1)
-            packed = np.round(samples * (2**31 - 256)).astype(np.int32).reshape(1, -1)
-            frame = av.AudioFrame.from_ndarray(packed, format="s32", layout="stereo")
-            frame.sample_rate = RATE
+            frame = frames[block % DISTINCT_BLOCKS]
+            frame.pts = None
             container.mux(stream.encode(frame))
         container.mux(stream.encode(None))
 
@@ -81,12 +89,15 @@ def showpipe_side(master: Path, work: Path) -> dict[str, object]:
     start = time.perf_counter()
     encoded = make_renditions(master, settings, hashes=cache.hashes, cache_dir=cache.dir)
     encoding = time.perf_counter() - start
-    step = MINUTES * 60 / 20
+    duration = MINUTES * 60
     tags = TagSet(
         title="A long episode", artists=("Ada Lovelace",), album="The Sample Show",
         album_artist="Ada", date="2026-11-16", summary="One line.",
         description="A long description. " * 50, feed_url="http://localhost:8000/feeds/show.xml",
-        chapters=tuple(ChapterMark(i * step, (i + 1) * step, f"Part {i + 1}") for i in range(20)),
+        chapters=tuple(
+            ChapterMark(i * duration / 20, (i + 1) * duration / 20, f"Part {i + 1}")
+            for i in range(20)
+        ),
     )  # fmt: skip
     start = time.perf_counter()
     copies = [
@@ -99,76 +110,45 @@ def showpipe_side(master: Path, work: Path) -> dict[str, object]:
         "outputs": [str(c.path) for c in copies],
         "stages": [dict(e.stages) for e in encoded],
         "passes": [e.passes for e in encoded],
-        "gain": [e.gain for e in encoded],
-        "rss_main_mb": _own_peak_mb(),
-        # Linux keeps a process's peak across fork and exec, so a worker's figure is at
-        # most this (it may include the parent's size when it was spawned).
-        "rss_workers_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
     }
 
 
-def _own_peak_mb() -> float:
-    """This process's peak RSS since it started its program (VmHWM), in MB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
 def warm(path: Path) -> None:
-    """Read a file into the page cache, a piece at a time (the bench's own RSS stays small:
-    a child inherits its parent's peak RSS figure)."""
+    """Read a file into the page cache, a piece at a time, for both sides alike."""
     with path.open("rb") as f:
         while f.read(1 << 24):
             pass
 
 
-def run_showpipe(master: Path, work: Path) -> tuple[float, dict[str, object]]:
-    start = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, __file__, "--showpipe-side", str(master), str(work)],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    if done.returncode:
-        raise RuntimeError(f"showpipe's side failed:\n{done.stderr[-3000:]}")
-    return time.perf_counter() - start, json.loads(done.stdout.splitlines()[-1])
+def run_showpipe(master: Path, work: Path) -> tuple[Run, dict[str, object]]:
+    run = run_measured([sys.executable, __file__, "--showpipe-side", str(master), str(work)])
+    return run, json.loads(run.stdout.splitlines()[-1])
 
 
-def _ffmpeg(args: list[str]) -> tuple[str, float]:
-    """Run ffmpeg; its stderr and its peak RSS in MB."""
-    process = subprocess.Popen(
-        [FFMPEG, "-hide_banner", "-nostats", "-y", *args],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )  # fmt: skip
-    stderr = process.stderr.read() if process.stderr else ""
-    _, status, usage = os.wait4(process.pid, 0)
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode:
-        raise RuntimeError(stderr[-2000:])
-    return stderr, usage.ru_maxrss / 1024
+def _ffmpeg(args: list[str]) -> Run:
+    return run_measured([FFMPEG, "-hide_banner", "-nostats", "-y", *args])
 
 
-def run_ffmpeg(master: Path, work: Path) -> tuple[float, dict[str, float], list[Path], float]:
+def run_ffmpeg(master: Path, work: Path) -> tuple[Run, Run, list[Path]]:
+    """The two passes of ffmpeg's loudnorm, the second encoding both outputs."""
     target = "I=-16:TP=-1:LRA=11"
-    start = time.perf_counter()
-    log, rss1 = _ffmpeg(
+    first = _ffmpeg(
         ["-i", str(master), "-af", f"loudnorm={target}:print_format=json", "-f", "null", "-"]
     )
+    log = first.stderr
     measured = json.loads(log[log.rindex("{") : log.rindex("}") + 1])
-    first = time.perf_counter() - start
     second = (
         f"loudnorm={target}:linear=true:measured_I={measured['input_i']}:"
         f"measured_LRA={measured['input_lra']}:measured_TP={measured['input_tp']}:"
         f"measured_thresh={measured['input_thresh']}:offset={measured['target_offset']}"
     )
     outputs = [work / "ffmpeg.mp3", work / "ffmpeg.opus"]
-    _, rss2 = _ffmpeg([
+    encode = _ffmpeg([
         "-i", str(master), "-filter_complex", f"[0:a]{second},asplit=2[m][o]",
         "-map", "[m]", "-ar", "44100", "-c:a", "libmp3lame", "-b:a", "128k", str(outputs[0]),
         "-map", "[o]", "-ar", "48000", "-c:a", "libopus", "-b:a", "64k", str(outputs[1]),
     ])  # fmt: skip
-    total = time.perf_counter() - start
-    return total, {"measuring": first, "encoding": total - first}, outputs, max(rss1, rss2)
+    return first, encode, outputs
 
 
 def describe(path: Path) -> str:
@@ -178,6 +158,25 @@ def describe(path: Path) -> str:
         f"{found.integrated:6.2f} LUFS, true peak {found.true_peak:5.2f} dBTP "
         f"({'ok' if ok else 'MISSES the target'})"
     )
+
+
+def figures(run: Run) -> str:
+    return (
+        f"wall {run.wall:6.1f} s, CPU {run.cpu:6.1f} s, load {run.load[0]:.1f} -> "
+        f"{run.load[1]:.1f}, peak of the tree: RSS {run.tree_rss_mb:.0f} MB, "
+        f"PSS {run.tree_pss_mb:.0f} MB"
+    )
+
+
+def print_showpipe(run: Run, report: dict[str, object]) -> None:
+    print(f"showpipe   : {figures(run)}, largest process {run.largest_rss_mb:.0f} MB")
+    print(f"  encoding both (measuring included) {report['encoding']:.1f} s, "
+          f"tagging {report['tagging']:.2f} s")  # fmt: skip
+    stages, passes = report["stages"], report["passes"]
+    assert isinstance(stages, list) and isinstance(passes, list)
+    for name, spent, count in zip(("mp3 128k", "opus 64k"), stages, passes, strict=True):
+        times = ", ".join(f"{k} {v:.1f} s" for k, v in spent.items())
+        print(f"  {name}: {times} ({count} encode pass{'es' if count != 1 else ''})")
 
 
 def main() -> None:
@@ -190,24 +189,17 @@ def main() -> None:
         print(f"master: {MINUTES:g} min, 48 kHz 24-bit stereo WAV, {size:.0f} MB "
               f"(made in {time.perf_counter() - start:.1f} s)")  # fmt: skip
         print(f"master loudness: {describe(master).split(' (')[0]}")
-        warm(master)  # into the page cache, for both sides alike
-        ffmpeg_time, ffmpeg_stages, ffmpeg_outputs, ffmpeg_rss = run_ffmpeg(master, work)
-        showpipe_time, report = run_showpipe(master, work)
-        print(f"ffmpeg CLI : {ffmpeg_time:7.1f} s  (measure {ffmpeg_stages['measuring']:.1f} s, "
-              f"normalise + encode both {ffmpeg_stages['encoding']:.1f} s), "
-              f"peak RSS {ffmpeg_rss:.0f} MB")  # fmt: skip
-        stages = report["stages"]
-        assert isinstance(stages, list)
-        print(f"showpipe   : {showpipe_time:7.1f} s  (encoding both in parallel "
-              f"{report['encoding']:.1f} s, tagging {report['tagging']:.2f} s), peak RSS "
-              f"{report['rss_main_mb']:.0f} MB main, "
-              f"{report['rss_workers_mb']:.0f} MB per worker")  # fmt: skip
-        for name, spent, passes in zip(
-            ("mp3 128k", "opus 64k"), stages, report["passes"], strict=True
-        ):  # type: ignore[arg-type]
-            times = ", ".join(f"{k} {v:.1f} s" for k, v in spent.items())
-            print(f"  {name}: {times} ({passes} encode pass{'es' if passes != 1 else ''})")
-        print(f"ratio showpipe / ffmpeg CLI: {showpipe_time / ffmpeg_time:.2f} (target <= 1.0)")
+        warm(master)
+        first, second, ffmpeg_outputs = run_ffmpeg(master, work)
+        warm(master)
+        showpipe, report = run_showpipe(master, work)
+        print(f"ffmpeg CLI : wall {first.wall + second.wall:6.1f} s, "
+              f"CPU {first.cpu + second.cpu:6.1f} s")  # fmt: skip
+        print(f"  measure: {figures(first)}\n  normalise + encode both: {figures(second)}")
+        print_showpipe(showpipe, report)
+        ffmpeg_wall, ffmpeg_cpu = first.wall + second.wall, first.cpu + second.cpu
+        print(f"ratio showpipe / ffmpeg CLI: wall {showpipe.wall / ffmpeg_wall:.2f} "
+              f"(target <= 1.0), CPU {showpipe.cpu / ffmpeg_cpu:.2f}")  # fmt: skip
         outputs = report["outputs"]
         assert isinstance(outputs, list)
         for label, path in zip(("showpipe mp3", "showpipe opus"), outputs, strict=True):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +19,7 @@ from showpipe.errors import MediaError
 from showpipe.media.encode import FORMATS, encode_rendition, settings_for
 from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import measure_loudness
-from showpipe.media.renditions import make_renditions
+from showpipe.media.renditions import make_renditions, measure_master
 
 SECONDS = 4.0
 
@@ -152,7 +153,9 @@ def test_impossible_settings_are_refused(options: dict[str, object], message: st
 
 
 def test_renditions_are_made_in_parallel_with_a_bar_each_then_reused(tmp_path: Path) -> None:
-    master = make_master(tmp_path, signal="speech", channels=2, kind="wav16")
+    # Long enough that each encode outlasts a worker's start-up.
+    samples = at_loudness(speech_like(30.0, 48000, 2), 48000, -24.0)
+    master = write_master(tmp_path / "speech.wav", samples, 48000, "wav16")
     wanted = [settings_for("mp3"), settings_for("opus")]
     cache, bars = tmp_path / "cache", io.StringIO()
 
@@ -160,9 +163,43 @@ def test_renditions_are_made_in_parallel_with_a_bar_each_then_reused(tmp_path: P
     again = make_renditions(master, wanted, hashes=HashCache(cache), cache_dir=cache)
 
     assert [e.passes >= 1 for e in made] == [True, True]
+    # Each worker process stamped its own start and end: two processes, and each encode
+    # began before the other ended.
+    mp3, opus = made
+    assert len({mp3.worker, opus.worker, os.getpid()}) == 3
+    assert mp3.span[0] < opus.span[1] and opus.span[0] < mp3.span[1]
+    assert made[0].master == made[1].master  # measured once, for both
+    assert [name for e in made for name, _ in e.stages].count("measure") == 2  # its time, each
     assert [e.passes for e in again] == [0, 0]  # found in the cache, with their figures
     assert [e.path for e in again] == [e.path for e in made]
     assert [e.gain for e in again] == [e.gain for e in made]
     lines = bars.getvalue().split("\x1b[K\n")
     assert any("-> mp3 128k" in line and "100%" in line for line in lines)
     assert any("-> opus 64k" in line and "100%" in line for line in lines)
+
+
+def test_the_master_is_measured_once_per_channel_count(tmp_path: Path) -> None:
+    voice = at_loudness(speech_like(SECONDS, 48000, 1), 48000, -24.0)
+    left_only = np.concatenate([voice, np.zeros_like(voice)], axis=1)
+    master = write_master(tmp_path / "left.wav", left_only, 48000, "wav16")
+    stereo = [settings_for("mp3"), settings_for("opus"), settings_for("aac")]
+
+    measured = measure_master(master, [*stereo, settings_for("mp3", channels=1)])
+
+    assert measured[0] is measured[1] is measured[2]
+    assert measured[0].integrated == pytest.approx(-24.0, abs=0.3)
+    # The downmix takes each channel at -3 dB, so a voice on one side measures 3 LU less.
+    assert measured[3].integrated == pytest.approx(measured[0].integrated - 3.0, abs=0.3)
+
+
+@pytest.mark.parametrize("fmt", ["mp3", "aac", "opus"])
+def test_the_figures_metered_while_encoding_are_the_files(tmp_path: Path, fmt: str) -> None:
+    master = make_master(tmp_path, signal="speech", channels=2, kind="wav24")
+    out = tmp_path / f"rendition{FORMATS[fmt].suffix}"
+
+    encoded = encode_rendition(master, out, settings_for(fmt))
+
+    read_back = measure_loudness(out)
+    assert encoded.result.integrated == pytest.approx(read_back.integrated, abs=0.05)
+    assert encoded.result.true_peak == pytest.approx(read_back.true_peak, abs=0.1)
+    assert "verify" not in dict(encoded.stages)  # no sweep of the file after the encode

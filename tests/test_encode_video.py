@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -18,6 +19,10 @@ from PIL import Image
 from masters import at_loudness, decode, speech_like
 from sampleshow import publish_sample
 from showpipe.config import Settings
+from showpipe.media import BuildCache, video
+from showpipe.media.episodes import check_episode, tag_episode
+from showpipe.media.renditions import rendition_path
+from showpipe.model.project import load_project
 
 SECONDS = 3
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -128,3 +133,40 @@ def test_the_transcoded_video_plays_in_chromium(
             assert page.evaluate("document.getElementById('v').videoWidth") == 320
         finally:
             browser.close()
+
+
+def test_a_video_master_is_probed_by_the_check_and_its_mp4_named_as_every_rendition_is(
+    project: Path, settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    make_video_master(
+        project / "episodes" / "media" / "studio.webm", container="webm", codec="libvpx",
+        audio="libopus",
+    )  # fmt: skip
+    episode_file = make_episode("studio", audio=None, video="media/studio.webm")
+    show = load_project(settings)
+    episode = show.episode_at(episode_file)
+    cache = BuildCache(settings.cache_dir)
+
+    [checked] = check_episode(show, episode)
+    [tagged] = tag_episode(show, episode, [checked], cache=cache)
+
+    # What the check found travels with the file to the transcoding.
+    assert checked.video == video.VideoProbe(pytest.approx(SECONDS, abs=0.1), "vp8", "opus")
+    digest = cache.hashes.digest(checked.path)
+    audio = replace(video.VIDEO_AUDIO, target=-16.0)
+    made = rendition_path(cache.dir, digest, audio, crf=23)
+    assert made.is_file() and made.name.startswith(digest[:32])
+    assert made.name.endswith(f"-h264-crf23-{audio.key()}.mp4")
+    assert tagged.info.content_type == "video/mp4"
+
+
+def test_an_h264_aac_mp4_is_published_as_it_is_without_a_probe_to_keep(
+    project: Path, settings: Settings
+) -> None:
+    show = load_project(settings)
+    episode = show.episode_at(project / "episodes" / "on-tools.yaml")
+
+    checked = {c.medium: c for c in check_episode(show, episode)}
+
+    assert checked["video"].path.name == "on-tools.mp4"
+    assert checked["video"].video is None

@@ -7,24 +7,28 @@ Normalising is a measured gain plus a peak limiter, not FFmpeg's loudnorm: loudn
 192 kHz and falls back to dynamic compression whenever the gain would push the true peak over
 its ceiling. A constant gain keeps the master's dynamics; the limiter only shaves the few
 peaks the gain pushes over. Lossy encoders move the loudness a little (MP3 and AAC cut the
-top of the spectrum) and make new inter-sample peaks, so the rendition is measured once
-encoded, and encoded once more with the gain corrected if it missed (rare for speech).
+top of the spectrum) and make new inter-sample peaks, so the rendition is measured as it is
+encoded (its packets decoded and metered on a thread beside the encoder: metering.py), and
+encoded once more with the gain corrected if it missed (rare for speech).
 """
 
 from __future__ import annotations
 
+import itertools
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
 import av
 import av.audio.stream
+import av.container
 
 from showpipe.errors import MediaError, shown
 from showpipe.media.loudness import Loudness, measure_loudness
+from showpipe.media.metering import PacketMeter
 from showpipe.media.pcm import Excerpt, Filter, Progress, filtered_frames, probe_audio
 
 
@@ -40,16 +44,26 @@ class Format:
     # How far under the true-peak ceiling the limiter works: lossy coding adds peaks, more
     # so at lower bitrates (on speech here: up to 1.2 dB for Opus 64k, 0.4 for MP3 128k).
     headroom: float
+    decoder: str  # FFmpeg's decoder, to measure the rendition as players hear it
     options: tuple[tuple[str, str], ...] = ()  # muxer options
 
 
 FORMATS: dict[str, Format] = {
-    "mp3": Format("libmp3lame", "mp3", ".mp3", "audio/mpeg", (32000, 44100, 48000), 1.0),
+    "mp3": Format(
+        "libmp3lame", "mp3", ".mp3", "audio/mpeg", (32000, 44100, 48000), 1.0, "mp3float"
+    ),
     # faststart: the index up front, so players start before the whole file has arrived.
     "aac": Format(
-        "aac", "ipod", ".m4a", "audio/mp4", (44100, 48000), 1.0, (("movflags", "+faststart"),)
-    ),
-    "opus": Format("libopus", "opus", ".opus", "audio/ogg", (48000,), 2.0),
+        "aac",
+        "ipod",
+        ".m4a",
+        "audio/mp4",
+        (44100, 48000),
+        1.0,
+        "aac",
+        (("movflags", "+faststart"),),
+    ),  # fmt: skip
+    "opus": Format("libopus", "opus", ".opus", "audio/ogg", (48000,), 2.0, "opus"),
 }
 
 # Targets from AES TD1008 (https://www.aes.org/technical/documentDownloads.cfm?docID=731)
@@ -105,7 +119,11 @@ class Encoded:
     gain: float  # dB applied
     result: Loudness  # the rendition, measured after encoding
     passes: int  # encodes it took (0: found in the build cache)
-    stages: tuple[tuple[str, float], ...] = ()  # seconds measuring, encoding, verifying
+    stages: tuple[tuple[str, float], ...] = ()  # seconds measuring, calibrating, encoding
+    # Who made it and when (epoch seconds), as the encoding process saw it: what shows that
+    # the renditions of a master are made side by side. 0 when found in the build cache.
+    worker: int = 0
+    span: tuple[float, float] = (0.0, 0.0)
 
 
 def mixing(settings: EncodeSettings) -> tuple[Filter, ...]:
@@ -149,7 +167,8 @@ def _write(
     chain: tuple[Filter, ...],
     progress: Progress | None,
     excerpt: Excerpt | None = None,
-) -> None:
+) -> Loudness:
+    """Encode into `out`; returns the rendition's figures, metered while it was encoded."""
     spec = settings.spec
     options = dict(spec.options)
     try:
@@ -167,12 +186,25 @@ def _write(
                 progress=progress,
                 excerpt=excerpt,
             )
-            for frame in frames:
-                frame.pts = None  # the encoder counts samples itself
-                container.mux(stream.encode(frame))
-            container.mux(stream.encode(None))
+            with PacketMeter(spec.decoder, context, out) as meter:
+                _encode(container, stream, frames, meter)
+                return meter.loudness()
     except av.FFmpegError as e:
         raise MediaError(f"{shown(out)}: cannot encode from {shown(master)}: {e}") from e
+
+
+def _encode(
+    container: av.container.OutputContainer,
+    stream: av.audio.stream.AudioStream,
+    frames: Iterable[av.AudioFrame],
+    meter: PacketMeter,
+) -> None:
+    for frame in itertools.chain(frames, (None,)):  # None: flush the encoder
+        if frame is not None:
+            frame.pts = None  # the encoder counts samples itself
+        for packet in stream.encode(frame):
+            meter.feed(packet)
+            container.mux(packet)
 
 
 def encode_rendition(
@@ -189,17 +221,21 @@ def encode_rendition(
         master: the recording, only read.
         out: the rendition to write.
         settings: format, bitrate, channels, rate and loudness target.
-        measured: the master's loudness after `mixing(settings)`, if already known.
+        measured: the master's loudness as `mixing(settings)` mixes it, when already known
+            (`make_renditions` measures it once for all the renditions of a master).
         progress: told the fraction done.
 
     Raises:
         MediaError: the master cannot be decoded, is silent, or the rendition cannot be written.
     """
     check_settings(settings)
+    started = time.time()
     mix = mixing(settings)
     clock = _Stages()
-    with clock("measure"):
-        master_loudness = measured or measure_loudness(master, before=mix, progress=progress)
+    master_loudness = measured
+    if master_loudness is None:
+        with clock("measure"):
+            master_loudness = measure_loudness(master, before=mix, progress=progress)
     gain = 0.0 if settings.target is None else master_loudness.gain_to(settings.target, master)
     ceiling = settings.true_peak - settings.spec.headroom
     partial = out.with_name(f".{out.name}.{os.getpid()}.part")
@@ -210,9 +246,7 @@ def encode_rendition(
         for passes in (1, 2):
             chain = mix + (levelling(gain, ceiling) if settings.target is not None else ())
             with clock("encode"):
-                _write(master, partial, settings, chain, progress)
-            with clock("verify"):
-                result = measure_loudness(partial, progress=progress)
+                result = _write(master, partial, settings, chain, progress)
             retry = _correction(settings, result)
             if retry is None or passes == 2:
                 break
@@ -220,7 +254,8 @@ def encode_rendition(
         os.replace(partial, out)
     finally:
         partial.unlink(missing_ok=True)
-    return Encoded(out, master, settings, master_loudness, gain, result, passes, clock.seconds())
+    figures = (master_loudness, gain, result, passes, clock.seconds())
+    return Encoded(out, master, settings, *figures, os.getpid(), (started, time.time()))
 
 
 class _Stages:
@@ -253,12 +288,13 @@ def _codec_shift(
     """
     duration = probe_audio(master)[0]
     if duration < CALIBRATE_FROM:
-        return 0.0  # the whole file is hardly longer than the excerpt: verify it instead
+        return (
+            0.0  # the whole file is hardly longer than the excerpt: check it once encoded instead
+        )
     excerpt = (duration / 3, CALIBRATE_SECONDS)
     mix = mixing(settings)
     plain = measure_loudness(master, before=mix, true_peak=False, excerpt=excerpt)
-    _write(master, partial, settings, mix + levelling(gain, ceiling), None, excerpt)
-    coded = measure_loudness(partial, true_peak=False)
+    coded = _write(master, partial, settings, mix + levelling(gain, ceiling), None, excerpt)
     shift = coded.integrated - (plain.integrated + gain)
     # A silent or odd excerpt says nothing about the whole: then trust the verification.
     return shift if not plain.silent and abs(shift) < 2.0 else 0.0

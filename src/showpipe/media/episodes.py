@@ -28,7 +28,7 @@ from showpipe.media.encode import FORMATS, Encoded
 from showpipe.media.pcm import probe_audio
 from showpipe.media.renditions import is_master, make_renditions, wanted
 from showpipe.media.renditions import terminal as bars
-from showpipe.media.video import needs_transcoding, poster_from, probe_video, video_rendition
+from showpipe.media.video import VideoProbe, poster_from, probe_video_master, video_rendition
 from showpipe.model.project import Project, line_naming, load_project, missing_files
 from showpipe.model.show import Episode, Feed
 from showpipe.model.yamlfile import line_in_file
@@ -44,6 +44,7 @@ class CheckedMedia:
     path: Path
     info: MediaInfo
     feed: Feed
+    video: VideoProbe | None = None  # a video master to transcode, as probed by the check
 
 
 def feed_for(project: Project, medium: str) -> Feed:
@@ -90,11 +91,11 @@ def check_episode(project: Project, episode: Episode) -> list[CheckedMedia]:
         if path is not None:
             feed = feed_for(project, medium)
             try:
-                info = _probe(path, medium, feed)
+                info, video = _probe(path, medium, feed)
             except MediaError as e:
                 raise _pointed(e, episode, medium, path) from e
             _check_chapters(episode, path, info.duration)
-            checked.append(CheckedMedia(medium, path, info, feed))
+            checked.append(CheckedMedia(medium, path, info, feed, video))
     check_artwork_of(episode, list({c.feed.name: c.feed for c in checked}.values()))
     return checked
 
@@ -105,20 +106,21 @@ def _pointed(error: MediaError, episode: Episode, medium: str, path: Path) -> Me
     return MediaError(f"{where}: {medium}: {error}")
 
 
-def _probe(path: Path, medium: str, feed: Feed) -> MediaInfo:
-    """A published file's type and duration; for a master, its main rendition's type."""
+def _probe(path: Path, medium: str, feed: Feed) -> tuple[MediaInfo, VideoProbe | None]:
+    """A published file's type and duration (for a master, its main rendition's type), and
+    for a video master to transcode what probing it found, kept for the transcoding."""
     if medium == "audio" and is_master(path, feed.encoding):
         content_type = FORMATS[feed.encoding.format].content_type
-        return MediaInfo(content_type=content_type, duration=probe_audio(path)[0])
-    if medium == "video" and needs_transcoding(path):
-        found = probe_video(path)
+        return MediaInfo(content_type=content_type, duration=probe_audio(path)[0]), None
+    found = probe_video_master(path) if medium == "video" else None
+    if found is not None:
         if found.video_codec is None:
             raise MediaError(f"{shown(path)}: has no video stream (give it as `audio:`)")
-        return MediaInfo(content_type="video/mp4", duration=found.duration)
+        return MediaInfo(content_type="video/mp4", duration=found.duration), found
     info = probe_media(path)
     if medium == "video" and not info.content_type.startswith("video/"):
         raise MediaError(f"{shown(path)}: has no video stream (give an audio file as `audio:`)")
-    return info
+    return info, None
 
 
 def _picture(path: Path) -> Picture:
@@ -231,8 +233,8 @@ def _tag_media(
     try:  # a master that cannot be encoded (silent, say) is named by its YAML line
         if media.medium == "audio" and is_master(source, media.feed.encoding):
             return _tag_renditions(media, tags, label, cache, integrity=integrity)
-        if media.medium == "video" and needs_transcoding(source):
-            source = video_rendition(source, media.feed.encoding, cache=cache)
+        if media.video is not None:
+            source = video_rendition(source, media.feed.encoding, probe=media.video, cache=cache)
     except MediaError as e:
         raise _pointed(e, episode, media.medium, media.path) from e
     copy = tagged_copy(source, tags, cache=cache, label=label, integrity=integrity)

@@ -11,8 +11,11 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+
+import av
 
 from showpipe.errors import MediaError, shown
 from showpipe.media.pcm import Excerpt, Filter, Progress, filtered_frames
@@ -85,11 +88,27 @@ def measure_loudness(
     Raises:
         MediaError: the file cannot be decoded.
     """
-    peaks = "sample+true" if true_peak else "sample"
-    chain = (*before, ("ebur128", f"metadata=1:peak={peaks}"))
+    chain = (*before, metering(true_peak=true_peak))
+    frames = filtered_frames(path, chain, progress=progress, excerpt=excerpt)
+    found = loudness_of(frames, true_peak=true_peak)
+    if found is None:
+        raise MediaError(f"{shown(path)}: has no audio to measure")
+    if found.clipped:
+        log.warning("%s: clips (sample peaks at 0 dBFS): the master is distorted", shown(path))
+    return found
+
+
+def metering(*, true_peak: bool = True) -> Filter:
+    """The ebur128 filter that annotates the frames it passes for `loudness_of`."""
+    return ("ebur128", f"metadata=1:peak={'sample+true' if true_peak else 'sample'}")
+
+
+def loudness_of(frames: Iterable[av.AudioFrame], *, true_peak: bool = True) -> Loudness | None:
+    """The figures `metering` wrote on `frames` (the last frame's are the whole stream's);
+    None when no frame carries any (no audio)."""
     last: dict[str, str] = {}
     sample = true = 0.0
-    for frame in filtered_frames(path, chain, progress=progress, excerpt=excerpt):
+    for frame in frames:
         if not frame.metadata:
             continue  # a frame flushed at the end may come without figures
         last = dict(frame.metadata)
@@ -97,13 +116,10 @@ def measure_loudness(
         sample = max(sample, _figure(last, "sample_peak"))
         true = max(true, _figure(last, "true_peak")) if true_peak else sample
     if not last:
-        raise MediaError(f"{shown(path)}: has no audio to measure")
-    found = Loudness(
+        return None
+    return Loudness(
         integrated=_figure(last, "I"),
         lra=max(0.0, _figure(last, "LRA")),
         true_peak=_decibels(true),
         sample_peak=_decibels(sample),
     )
-    if found.clipped:
-        log.warning("%s: clips (sample peaks at 0 dBFS): the master is distorted", shown(path))
-    return found

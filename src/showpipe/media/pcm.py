@@ -53,10 +53,18 @@ def _reason(e: BaseException) -> str:
 
 
 def build_graph(
-    stream: av.audio.stream.AudioStream, filters: Sequence[Filter], frame_size: int
+    source: av.audio.stream.AudioStream | av.AudioFrame,
+    filters: Sequence[Filter],
+    frame_size: int,
 ) -> av.filter.Graph:
+    """A filter graph taking audio like `source` (a stream, or a frame of audio that comes
+    from no stream) through `filters`, cutting it into `frame_size` frames if not 0."""
     graph = av.filter.Graph()
-    node = graph.add_abuffer(template=stream)
+    if isinstance(source, av.AudioFrame):
+        rate, layout = source.sample_rate, source.layout.name
+        node = graph.add_abuffer(sample_rate=rate, format=source.format.name, layout=layout)
+    else:
+        node = graph.add_abuffer(template=source)
     for name, args in filters:
         following = graph.add(name, args)
         node.link_to(following)

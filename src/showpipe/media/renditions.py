@@ -12,21 +12,24 @@ import json
 import multiprocessing
 import os
 import sys
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
-from dataclasses import asdict
+from contextlib import ExitStack
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from showpipe.media.encode import (
-    FORMATS,
     Encoded,
     EncodeSettings,
     encode_rendition,
+    mixing,
     settings_for,
 )
 from showpipe.media.hashes import HashCache
-from showpipe.media.loudness import Loudness
+from showpipe.media.loudness import Loudness, measure_loudness
+from showpipe.media.pcm import Progress
 from showpipe.model.show import Encoding, Rendition
 
 RENDITIONS_DIR = "renditions"
@@ -59,9 +62,13 @@ def wanted(encoding: Encoding) -> list[EncodeSettings]:
     return [settings_of(encoding), *(settings_of(r) for r in encoding.alternates)]
 
 
-def rendition_path(cache_dir: Path, digest: str, settings: EncodeSettings) -> Path:
-    name = f"{digest[:32]}-{settings.key()}{FORMATS[settings.format].suffix}"
-    return cache_dir / RENDITIONS_DIR / name
+def rendition_path(
+    cache_dir: Path, digest: str, settings: EncodeSettings, *, crf: int | None = None
+) -> Path:
+    """Where a rendition of the master with content `digest` lives in the build cache: named
+    by every setting that changes its bytes; `crf` for a video's H.264 picture (then an MP4)."""
+    picture, suffix = ("", settings.spec.suffix) if crf is None else (f"-h264-crf{crf}", ".mp4")
+    return cache_dir / RENDITIONS_DIR / f"{digest[:32]}{picture}-{settings.key()}{suffix}"
 
 
 def _figures_path(path: Path) -> Path:
@@ -112,33 +119,59 @@ def make_renditions(
     todo = [i for i, f in enumerate(found) if f is None]
     if todo:
         paths[0].parent.mkdir(parents=True, exist_ok=True)
-        jobs = [(master, paths[i], settings[i]) for i in todo]
-        for i, encoded in zip(todo, _encode_all(jobs, bars), strict=True):
+        labels = [_bar_label(master, settings[i]) for i in todo]
+        start = time.perf_counter()
+        progress = _draw_while_measuring(labels, bars)
+        measured = measure_master(master, [settings[i] for i in todo], progress)
+        spent = ("measure", time.perf_counter() - start)
+        jobs = [(master, paths[i], settings[i], m) for i, m in zip(todo, measured, strict=True)]
+        for i, encoded in zip(todo, _encode_all(jobs, labels, bars), strict=True):
+            found[i] = replace(encoded, stages=(spent, *encoded.stages))
             _save_figures(encoded)
-            found[i] = encoded
     return [f for f in found if f is not None]
 
 
-Job = tuple[Path, Path, EncodeSettings]
+def measure_master(
+    master: Path, settings: list[EncodeSettings], progress: Progress | None = None
+) -> list[Loudness]:
+    """The master's loudness as each rendition mixes it, measured once per channel count.
+
+    A mono downmix measures differently from its stereo source; the sample rate hardly
+    matters (the first rendition's is used), and the encoder's own shift is corrected apart.
+    """
+    found: dict[int, Loudness] = {}
+    for each in settings:
+        if each.channels not in found:
+            found[each.channels] = measure_loudness(master, before=mixing(each), progress=progress)
+    return [found[each.channels] for each in settings]
 
 
-def _encode_all(jobs: list[Job], bars: TextIO | None) -> list[Encoded]:
+Job = tuple[Path, Path, EncodeSettings, Loudness]
+
+
+def _encode_all(jobs: list[Job], labels: list[str], bars: TextIO | None) -> list[Encoded]:
     if len(jobs) == 1 and bars is None:
-        return [encode_rendition(*jobs[0])]
+        return [_encode_job(jobs[0], 0, None)]
     # spawn, not fork: the parent may run threads (hashing, S3), which fork would break.
     context = multiprocessing.get_context("spawn")
     workers = min(len(jobs), os.cpu_count() or 1)
-    with context.Manager() as manager, ProcessPoolExecutor(workers, mp_context=context) as pool:
-        queue: Any = manager.Queue() if bars is not None else None
+    with ExitStack() as stack:
+        pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
+        # The progress queue's manager is a process of its own (70 MB): only for the bars.
+        queue: Any = None
+        if bars is not None:
+            queue = stack.enter_context(context.Manager()).Queue()
         futures = [pool.submit(_encode_job, job, i, queue) for i, job in enumerate(jobs)]
         if bars is not None:
-            _draw_until_done(futures, queue, [_bar_label(job) for job in jobs], bars)
+            _draw_until_done(futures, queue, labels, bars)
         return [future.result() for future in futures]
 
 
 def _encode_job(job: Job, index: int, queue: Any) -> Encoded:
-    master, out, settings = job
-    return encode_rendition(master, out, settings, progress=_reporter(index, queue))
+    master, out, settings, measured = job
+    return encode_rendition(
+        master, out, settings, measured=measured, progress=_reporter(index, queue)
+    )
 
 
 def _reporter(index: int, queue: Any) -> Callable[[float], None] | None:
@@ -154,19 +187,36 @@ def _reporter(index: int, queue: Any) -> Callable[[float], None] | None:
     return report
 
 
-def _bar_label(job: Job) -> str:
-    master, _, settings = job
+def _bar_label(master: Path, settings: EncodeSettings) -> str:
     return f"{master.name} -> {settings.format} {settings.bitrate // 1000}k"
+
+
+# Each rendition's bar covers two sweeps of the input: the master measured (once, for all
+# of them, before the workers start), then the rendition encoded (and metered meanwhile).
+SWEEPS = 2
+
+
+def _draw_while_measuring(labels: list[str], out: TextIO | None) -> Progress | None:
+    """Draws every bar through the first sweep, while the master is measured."""
+    if out is None:
+        return None
+    out.write("\n" * len(labels))
+    last = [-1.0]
+
+    def report(fraction: float) -> None:
+        if fraction - last[0] >= 0.01 or fraction >= 1.0:
+            last[0] = fraction
+            _draw(out, labels, [fraction / SWEEPS] * len(labels))
+
+    return report
 
 
 def _draw_until_done(
     futures: list[Future[Encoded]], queue: Any, labels: list[str], out: TextIO
 ) -> None:
-    # Each rendition is measured, encoded, then measured again: three sweeps of the input.
-    done = [0.0] * len(labels)
-    sweeps = [0] * len(labels)
+    done = [1 / SWEEPS] * len(labels)
+    sweeps = [1] * len(labels)
     seen = [0.0] * len(labels)
-    out.write("\n" * len(labels))
     while not all(f.done() for f in futures):
         wait(futures, timeout=0.2)
         while not queue.empty():
@@ -174,7 +224,7 @@ def _draw_until_done(
             if fraction < seen[index]:
                 sweeps[index] += 1
             seen[index] = fraction
-            done[index] = min(1.0, (sweeps[index] + fraction) / 3)
+            done[index] = min(1.0, (sweeps[index] + fraction) / SWEEPS)
         _draw(out, labels, done)
     _draw(out, labels, [1.0] * len(labels))
 

@@ -9,7 +9,7 @@ episode's, and the index first (faststart) so playback starts before the downloa
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -23,7 +23,7 @@ from showpipe.media.cache import BuildCache
 from showpipe.media.encode import TOLERANCE_LU, EncodeSettings, levelling, mixing
 from showpipe.media.loudness import measure_loudness
 from showpipe.media.pcm import Filter, build_graph, pulled_frames
-from showpipe.media.renditions import RENDITIONS_DIR, settings_of
+from showpipe.media.renditions import rendition_path, settings_of
 from showpipe.media.sources import for_ffmpeg
 from showpipe.model.show import Encoding
 
@@ -60,28 +60,37 @@ def probe_video(path: Path) -> VideoProbe:
     return VideoProbe(duration, video, audio)
 
 
-def needs_transcoding(path: Path) -> bool:
-    """Whether a `video:` file must be transcoded: not MP4, or not H.264 with AAC (or silent)."""
+def probe_video_master(path: Path) -> VideoProbe | None:
+    """The probe of a `video:` file that must be transcoded (not MP4, or not H.264 with AAC,
+    or silent), None for one published as it is (or refused by `probe_media` by its name)."""
     suffix = path.suffix.lower()
-    if suffix in VIDEO_MASTER_SUFFIXES:
-        return True
-    if suffix not in (".mp4", ".m4v"):
-        return False  # probe_media refuses it by name
+    if suffix not in (*VIDEO_MASTER_SUFFIXES, ".mp4", ".m4v"):
+        return None
     found = probe_video(path)
-    return found.video_codec not in (None, "h264") or found.audio_codec not in (None, "aac")
+    plain = found.video_codec in (None, "h264") and found.audio_codec in (None, "aac")
+    return found if suffix in VIDEO_MASTER_SUFFIXES or not plain else None
 
 
-def transcode_video(master: Path, out: Path, *, target: float | None, crf: int = 23) -> None:
+def transcode_video(
+    master: Path, out: Path, *, probe: VideoProbe, target: float | None, crf: int = 23
+) -> None:
     """Transcode `master` into an H.264/AAC MP4 at `out` with faststart; its audio is
     normalised to `target` LUFS (None: kept as it is). `out` appears whole or not at all.
 
     Like an audio rendition, the result is measured, and made once more with the gain
     corrected if the AAC encoder moved its loudness off the target.
 
+    Args:
+        master: the video master, only read.
+        out: the MP4 to write.
+        probe: what `probe_video_master` found in it.
+        target: the loudness target in LUFS, or None.
+        crf: x264's constant rate factor.
+
     Raises:
         MediaError: the master cannot be decoded, has no video, or is silent while normalised.
     """
-    has_audio = probe_video(master).audio_codec is not None
+    has_audio = probe.audio_codec is not None
     mix = mixing(VIDEO_AUDIO)
     gain = 0.0
     if has_audio and target is not None:
@@ -190,7 +199,9 @@ def extract_poster(video: Path, out: Path, *, at: float = 0.1) -> Path:
     raise MediaError(f"{shown(video)}: has no picture {at:.0%} of the way in")
 
 
-def video_rendition(master: Path, encoding: Encoding, *, cache: BuildCache) -> Path:
+def video_rendition(
+    master: Path, encoding: Encoding, *, probe: VideoProbe, cache: BuildCache
+) -> Path:
     """The H.264/AAC MP4 of a video master in the build cache: made once per master and
     settings (content digest, quality, loudness target), reused ever after.
 
@@ -199,11 +210,11 @@ def video_rendition(master: Path, encoding: Encoding, *, cache: BuildCache) -> P
     """
     digest = cache.hashes.digest(master)
     target = settings_of(encoding).target
-    loudness = "off" if target is None else f"{target:g}"
-    out = cache.dir / RENDITIONS_DIR / f"{digest[:32]}-h264-crf{encoding.crf}-{loudness}.mp4"
+    audio = replace(VIDEO_AUDIO, target=target)
+    out = rendition_path(cache.dir, digest, audio, crf=encoding.crf)
     if not out.is_file():
         out.parent.mkdir(parents=True, exist_ok=True)
-        transcode_video(master, out, target=target, crf=encoding.crf)
+        transcode_video(master, out, probe=probe, target=target, crf=encoding.crf)
     return out
 
 

@@ -18,7 +18,7 @@ import pytest
 import showpipe.model.cache
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
-from showpipe.errors import EpisodeError, ValidationError
+from showpipe.errors import EpisodeError
 from showpipe.feeds import build_feed
 from showpipe.feeds.cache import ITEMS_FILE, ItemCache
 from showpipe.model.cache import EPISODES_FILE, EpisodeCache
@@ -251,30 +251,3 @@ def test_a_built_feed_knows_its_items_as_parsing_it_reads_them(
         )
         assert built.items == feed_items(built.xml)
         assert built.items.count == len(built.items.items) > 0
-
-
-def test_files_parsed_on_every_core_load_as_one_by_one(
-    settings: Settings, make_episode: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A cold run of a big show parses its files in worker processes too: the episodes and
-    the problems (file:line) are those of parsing them one by one."""
-    make_episode("broken", season="many")
-    for n in range(5):
-        make_episode(f"extra{n}", episode=20 + n)
-
-    def loaded() -> tuple[list[Any], list[str]]:
-        shutil.rmtree(settings.cache_dir, ignore_errors=True)
-        try:
-            return load_project(settings).episodes, []
-        except ValidationError as e:
-            return [], e.problems
-
-    serial = loaded()
-    monkeypatch.setattr(showpipe.model.cache, "PARALLEL_LOAD_FROM", 0)
-    parallel = loaded()
-    assert parallel == serial
-    assert any("broken.yaml:" in problem and "season" in problem for problem in parallel[1])
-    make_episode("broken", season=2)
-    in_workers = loaded()
-    monkeypatch.setattr(showpipe.model.cache, "PARALLEL_LOAD_FROM", 2000)
-    assert in_workers == loaded() and len(in_workers[0]) == 9  # the sample's 3, and 6 more

@@ -22,26 +22,20 @@ import json
 import os
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 from typing import Any
 
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.errors import ValidationError
 from showpipe.inputfiles import Identity, identity, settled
 from showpipe.model import fields, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
-from showpipe.parallel import render_each
 from showpipe.sealed import read_sealed, write_sealed
 
 EPISODES_FILE = "episodes.sealed"
-# From this many files to parse (a cold run of a big show), other cores parse too.
-PARALLEL_LOAD_FROM = 2000
 
 
 def code_key(*modules: Any) -> str:
@@ -83,22 +77,6 @@ class _Entry:
     episode: Episode
 
 
-@dataclass(frozen=True)
-class _ToParse:
-    file: tuple[Path, bytes]  # the path and its bytes
-    source: Path
-    digest: str
-    signature: Identity | None
-
-
-def _parsed(path: Path, raw: bytes) -> Episode | list[str]:
-    """The episode in `raw`, or its problems (a worker's result travels back as either)."""
-    try:
-        return load_episode(path, raw)
-    except ValidationError as e:
-        return e.problems
-
-
 class EpisodeCache:
     """Episodes as validated, by file and content; one per run, saved at its end."""
 
@@ -126,45 +104,6 @@ class EpisodeCache:
         Raises:
             ValidationError: the file is invalid (never cached).
         """
-        found = self._find(path)
-        return (
-            found
-            if isinstance(found, Episode)
-            else self._keep_parsed(found, load_episode(*found.file))
-        )
-
-    def load_all(self, paths: Sequence[Path]) -> tuple[list[Episode], list[str]]:
-        """The episodes in `paths`, in order, and every problem of the invalid ones.
-
-        The files not in the cache are parsed on every core when there are thousands of them
-        (a cold run of a big show: `showpipe.parallel`).
-        """
-        problems: list[str] = []
-        found: list[Episode | _ToParse] = []
-        for path in paths:
-            try:
-                found.append(self._find(path))
-            except ValidationError as e:
-                problems += e.problems
-        todo = [f for f in found if isinstance(f, _ToParse)]
-        renders = [partial(_parsed, *t.file) for t in todo]
-        results = render_each(renders, parallel_from=PARALLEL_LOAD_FROM)
-        parsed = dict(zip(map(id, todo), results, strict=True))
-        episodes: list[Episode] = []
-        for f in found:
-            result = f if isinstance(f, Episode) else parsed[id(f)]
-            if isinstance(result, list):
-                problems += result
-            else:
-                episodes.append(result if isinstance(f, Episode) else self._keep_parsed(f, result))
-        return episodes, problems
-
-    def _find(self, path: Path) -> Episode | _ToParse:
-        """The cached episode of `path`, or the file's bytes to parse.
-
-        Raises:
-            ValidationError: the file cannot be read (never cached).
-        """
         try:
             signature = identity(path)
             # A regular file needs only its folder resolved (once for all); a link, itself.
@@ -184,11 +123,10 @@ class EpisodeCache:
         digest = data_digest(raw)
         if cached is not None and cached.digest == digest:
             self.hits += 1
-            return self._keep(source, _Entry(settled(signature, read_at), digest, cached.episode))
-        return _ToParse((path, raw), source, digest, settled(signature, read_at))
-
-    def _keep_parsed(self, todo: _ToParse, episode: Episode) -> Episode:
-        return self._keep(todo.source, _Entry(todo.signature, todo.digest, episode))
+            episode = cached.episode
+        else:
+            episode = load_episode(path, raw)
+        return self._keep(source, _Entry(settled(signature, read_at), digest, episode))
 
     def _keep(self, source: Path, entry: _Entry) -> Episode:
         self._used[str(source)] = entry

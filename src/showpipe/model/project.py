@@ -65,14 +65,18 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
     """
     problems: list[str] = []
     feeds: list[Feed] = []
+    episodes: list[Episode] = []
     for path in yaml_files(settings.feeds_dir):
         try:
             feeds.append(load_feed(path))
         except ValidationError as e:
             problems += e.problems
     cache = EpisodeCache.of(settings) if cache is None else cache
-    episodes, invalid = cache.load_all(yaml_files(settings.episodes_dir))
-    problems += invalid
+    for path in yaml_files(settings.episodes_dir):
+        try:
+            episodes.append(cache.load(path))
+        except ValidationError as e:
+            problems += e.problems
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")
     problems += numbers_used_twice(episodes)

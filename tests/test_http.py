@@ -153,3 +153,50 @@ def test_a_missing_file_is_a_problem_and_the_next_is_fetched(tmp_path: Path) -> 
         client.close()
         httpd.shutdown()
         httpd.server_close()
+
+
+@pytest.fixture
+def https_host(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """A host on 127.0.0.1 that speaks HTTPS with a certificate from a throwaway authority;
+    yields its base URL and the authority's certificate (a CA bundle file)."""
+    import ssl
+
+    import trustme
+
+    authority = trustme.CA()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    authority.issue_cert("127.0.0.1").configure_cert(context)
+    httpd.socket = context.wrap_socket(httpd.socket, server_side=True)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    bundle = tmp_path / "authority.pem"
+    authority.cert_pem.write_to_path(str(bundle))
+    try:
+        yield f"https://127.0.0.1:{httpd.server_address[1]}", bundle
+    finally:
+        httpd.shutdown()
+        httpd.server_close()
+
+
+def test_the_import_client_speaks_https_and_checks_certificates(
+    https_host: tuple[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Old hosts serve over HTTPS: with the environment's CA bundle (as requests reads it)
+    the lookups and downloads go through; a certificate no trusted authority signed is
+    refused, not accepted silently."""
+    base, bundle = https_host
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
+    client = Client(import_session())
+    try:
+        assert look_up(client, base + "/a.mp3").length == 1234
+        assert fetch(client, base + "/c.jpg", "c", tmp_path).relative == "c.jpg"
+    finally:
+        client.close()
+    monkeypatch.delenv("REQUESTS_CA_BUNDLE")
+    monkeypatch.delenv("CURL_CA_BUNDLE", raising=False)
+    client = Client(import_session())
+    try:
+        refused = fetch(client, base + "/d.jpg", "d", tmp_path)
+        assert refused.relative is None and "CERTIFICATE_VERIFY_FAILED" in str(refused.problem)
+    finally:
+        client.close()

@@ -22,11 +22,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
-import av.audio.stream
-import av.container
-
 from showpipe.errors import MediaError, shown
+from showpipe.media.lazyav import av
 from showpipe.media.loudness import Loudness, measure_loudness
 from showpipe.media.metering import PacketMeter
 from showpipe.media.pcm import Excerpt, Filter, Progress, filtered_frames, probe_audio

@@ -15,9 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-import av
-
 from showpipe.errors import MediaError, shown
+from showpipe.media.lazyav import av
 from showpipe.media.pcm import Excerpt, Filter, Progress, filtered_frames
 
 log = logging.getLogger(__name__)

@@ -16,10 +16,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import av
-import av.audio.codeccontext
-
 from showpipe.errors import MediaError, shown
+from showpipe.media.lazyav import av
 from showpipe.media.loudness import Loudness, loudness_of, metering
 from showpipe.media.pcm import build_graph, pulled_frames
 

@@ -11,11 +11,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
-import av
-import av.audio.stream
-import av.container
-
 from showpipe.errors import MediaError, shown
+from showpipe.media.lazyav import av
 from showpipe.media.sources import for_ffmpeg
 
 # A filter and its arguments, as FFmpeg's -af names them: ("volume", "volume=3dB").

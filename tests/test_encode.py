@@ -16,7 +16,7 @@ from scipy.signal import resample_poly
 from masters import at_loudness, decode, pink_noise, speech_like, write_master
 from showpipe.digests import file_digest
 from showpipe.errors import MediaError
-from showpipe.media.encode import FORMATS, encode_rendition, settings_for
+from showpipe.media.encode import FORMATS, encode_rendition, mixing, settings_for
 from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import measure_loudness
 from showpipe.media.renditions import make_renditions, measure_master
@@ -169,6 +169,11 @@ def test_renditions_are_made_in_parallel_with_a_bar_each_then_reused(tmp_path: P
     assert len({mp3.worker, opus.worker, os.getpid()}) == 3
     assert mp3.span[0] < opus.span[1] and opus.span[0] < mp3.span[1]
     assert made[0].master == made[1].master  # measured once, for both
+    # Its true peak, measured beside the encodes, is the one a full measurement gives, and
+    # kept with the renditions' figures in the cache.
+    full = measure_loudness(master, before=mixing(wanted[0]))
+    assert made[0].master == full
+    assert again[0].master == full
     assert [name for e in made for name, _ in e.stages].count("measure") == 2  # its time, each
     assert [e.passes for e in again] == [0, 0]  # found in the cache, with their figures
     assert [e.path for e in again] == [e.path for e in made]

@@ -29,7 +29,7 @@ from showpipe.media.encode import (
 )
 from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import Loudness, measure_loudness
-from showpipe.media.pcm import Progress
+from showpipe.media.pcm import Filter, Progress
 from showpipe.model.show import Encoding, Rendition
 
 RENDITIONS_DIR = "renditions"
@@ -122,17 +122,33 @@ def make_renditions(
         labels = [_bar_label(master, settings[i]) for i in todo]
         start = time.perf_counter()
         progress = _draw_while_measuring(labels, bars)
-        measured = measure_master(master, [settings[i] for i in todo], progress)
+        chosen = [settings[i] for i in todo]
+        # With several renditions, the master is measured first without its true peak (4x
+        # oversampled, the slow part), which the gain does not need: the peak is measured
+        # beside the encodes, on the core the first one to finish leaves free.
+        beside = len(todo) > 1 and (os.cpu_count() or 1) > 1
+        measured = measure_master(master, chosen, progress, true_peak=not beside)
         spent = ("measure", time.perf_counter() - start)
         jobs = [(master, paths[i], settings[i], m) for i, m in zip(todo, measured, strict=True)]
-        for i, encoded in zip(todo, _encode_all(jobs, labels, bars), strict=True):
-            found[i] = replace(encoded, stages=(spent, *encoded.stages))
-            _save_figures(encoded)
+        encoded_all, peaks = _encode_all(jobs, labels, bars, _mixes(chosen) if beside else {})
+        for i, encoded in zip(todo, encoded_all, strict=True):
+            peak = peaks.get(encoded.settings.channels, encoded.master.true_peak)
+            done = replace(
+                encoded,
+                master=replace(encoded.master, true_peak=peak),
+                stages=(spent, *encoded.stages),
+            )
+            found[i] = done
+            _save_figures(done)
     return [f for f in found if f is not None]
 
 
 def measure_master(
-    master: Path, settings: list[EncodeSettings], progress: Progress | None = None
+    master: Path,
+    settings: list[EncodeSettings],
+    progress: Progress | None = None,
+    *,
+    true_peak: bool = True,
 ) -> list[Loudness]:
     """The master's loudness as each rendition mixes it, measured once per channel count.
 
@@ -140,18 +156,38 @@ def measure_master(
     matters (the first rendition's is used), and the encoder's own shift is corrected apart.
     """
     found: dict[int, Loudness] = {}
-    for each in settings:
-        if each.channels not in found:
-            found[each.channels] = measure_loudness(master, before=mixing(each), progress=progress)
+    for channels, mix in _mixes(settings).items():
+        found[channels] = measure_loudness(
+            master, before=mix, progress=progress, true_peak=true_peak
+        )
     return [found[each.channels] for each in settings]
+
+
+def _mixes(settings: list[EncodeSettings]) -> dict[int, tuple[Filter, ...]]:
+    """The filters that mix the master for each channel count the renditions have."""
+    mixes: dict[int, tuple[Filter, ...]] = {}
+    for each in settings:
+        mixes.setdefault(each.channels, mixing(each))
+    return mixes
+
+
+def _true_peak(master: Path, mix: tuple[Filter, ...]) -> float:
+    return measure_loudness(master, before=mix).true_peak
 
 
 Job = tuple[Path, Path, EncodeSettings, Loudness]
 
 
-def _encode_all(jobs: list[Job], labels: list[str], bars: TextIO | None) -> list[Encoded]:
+def _encode_all(
+    jobs: list[Job], labels: list[str], bars: TextIO | None, mixes: dict[int, tuple[Filter, ...]]
+) -> tuple[list[Encoded], dict[int, float]]:
+    """The renditions encoded, and the master's true peak for each channel count in `mixes`:
+    measured in the same pool, queued after the encodes, so on the core the first finished
+    encode leaves free."""
+    master = jobs[0][0]
     if len(jobs) == 1 and bars is None:
-        return [_encode_job(jobs[0], 0, None)]
+        peaks = {channels: _true_peak(master, mix) for channels, mix in mixes.items()}
+        return [_encode_job(jobs[0], 0, None)], peaks
     # spawn, not fork: the parent may run threads (hashing, S3), which fork would break.
     context = multiprocessing.get_context("spawn")
     workers = min(len(jobs), os.cpu_count() or 1)
@@ -162,9 +198,11 @@ def _encode_all(jobs: list[Job], labels: list[str], bars: TextIO | None) -> list
         if bars is not None:
             queue = stack.enter_context(context.Manager()).Queue()
         futures = [pool.submit(_encode_job, job, i, queue) for i, job in enumerate(jobs)]
+        measuring = {ch: pool.submit(_true_peak, master, mix) for ch, mix in mixes.items()}
         if bars is not None:
             _draw_until_done(futures, queue, labels, bars)
-        return [future.result() for future in futures]
+        peaks = {channels: future.result() for channels, future in measuring.items()}
+        return [future.result() for future in futures], peaks
 
 
 def _encode_job(job: Job, index: int, queue: Any) -> Encoded:

@@ -463,7 +463,7 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     plan = plan_publish(load_project(settings), storage, paths, now=NOW)
     assert [f.added for f in plan.feeds] == [["Listener Mail", "On Tools", "Pilot"], ["On Tools"]]
 
-    real_build = showpipe.publishing.plan.build_feed_items
+    real_build = showpipe.publishing.plan.build_feed
 
     def build_with_a_wrong_length(*args: object, **kwargs: object) -> BuiltFeed:
         built: BuiltFeed = real_build(*args, **kwargs)  # type: ignore[arg-type]
@@ -476,7 +476,7 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
         )
         return replace(built, xml=xml, items=feed_items(xml))  # a build that erred so
 
-    monkeypatch.setattr(showpipe.publishing.plan, "build_feed_items", build_with_a_wrong_length)
+    monkeypatch.setattr(showpipe.publishing.plan, "build_feed", build_with_a_wrong_length)
     # the FeedError reaches the caller (from a child process too), and nothing is stored
     with pytest.raises(FeedError, match="show.xml: the built feed reads back wrong"):
         plan_publish(load_project(settings), storage, paths, now=NOW)

@@ -46,14 +46,14 @@ def show_feed(settings: Settings, storage: LocalStorage) -> tuple[bytes, ItemCac
     assert project.cache is not None
     items = ItemCache.of(settings, describe=project.cache.describe)
     feed = next(f for f in project.feeds if f.name == "show")
-    xml = build_feed(
+    built = build_feed(
         feed,
         due_episodes(project, manifest, NOW),
         artwork=manifest.feeds["show"].artwork,
         public_url=settings.public_url,
         items=items,
     )
-    return xml, items
+    return built.xml, items
 
 
 def test_a_cached_run_builds_byte_identical_feeds(settings: Settings) -> None:
@@ -235,7 +235,6 @@ def test_a_built_feed_knows_its_items_as_parsing_it_reads_them(
     """The items a build reports (GUID, title as written, digest of the bytes) are those a
     parse of its XML finds, so a run need not parse the feed it has just built: with titles
     that need escaping, and with `<item>` as text inside an item."""
-    from showpipe.feeds.build import build_feed_items
     from showpipe.feeds.readback import feed_items
 
     make_episode("odd", title="Odd <item> title & more </item>")
@@ -243,7 +242,7 @@ def test_a_built_feed_knows_its_items_as_parsing_it_reads_them(
     project, manifest = load_project(settings), read_manifest(storage)
     due = due_episodes(project, manifest, NOW)
     for feed in project.feeds:
-        built = build_feed_items(
+        built = build_feed(
             feed,
             NewestFirst([p for p in due if feed.medium_of(p.record.media)]),
             artwork=manifest.feeds[feed.name].artwork,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from showpipe.feeds.build import (
     ENCLOSURE_TYPES,
+    BuiltFeed,
     build_feed,
     enclosure_urls,
     feed_key,
@@ -14,6 +15,7 @@ from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, render_html
 
 __all__ = [
+    "BuiltFeed",
     "Descriptions",
     "CHAPTERS_TYPE",
     "ENCLOSURE_TYPES",

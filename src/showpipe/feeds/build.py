@@ -60,26 +60,6 @@ def podcast_guid(feed_url: str) -> str:
     return str(uuid.uuid5(PODCAST_GUID_NAMESPACE, name))
 
 
-def build_feed(
-    feed: Feed,
-    episodes: NewestFirst,
-    *,
-    artwork: StoredFile,
-    public_url: str,
-    descriptions: Descriptions | None = None,
-    items: ItemCache | None = None,
-) -> bytes:
-    """Build one feed's RSS XML (see `build_feed_items`)."""
-    return build_feed_items(
-        feed,
-        episodes,
-        artwork=artwork,
-        public_url=public_url,
-        descriptions=descriptions,
-        items=items,
-    ).xml
-
-
 @dataclass(frozen=True)
 class BuiltFeed:
     """A feed's XML, and its items as `readback.feed_items` would read them from it."""
@@ -88,7 +68,7 @@ class BuiltFeed:
     items: FeedItems
 
 
-def build_feed_items(
+def build_feed(
     feed: Feed,
     episodes: NewestFirst,
     *,

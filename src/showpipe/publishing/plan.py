@@ -19,8 +19,7 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import Descriptions, clean_url, enclosure_urls, feed_key
-from showpipe.feeds.build import BuiltFeed, build_feed_items
+from showpipe.feeds import BuiltFeed, Descriptions, build_feed, clean_url, enclosure_urls, feed_key
 from showpipe.feeds.cache import ItemCache
 from showpipe.feeds.readback import (
     ExpectedItem,
@@ -269,7 +268,7 @@ def plan_feeds(
             manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
             public_url = project.settings.public_url
             due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
-            built = build_feed_items(
+            built = build_feed(
                 feed,
                 due,
                 artwork=artwork,

@@ -1,4 +1,4 @@
-"""Cache files only this user's showpipe can have written: pickles sealed with a private key.
+"""Cache files: written atomically, and pickles only this user's showpipe can have written.
 
 Unpickling thousands of validated episodes is several times faster than validating them
 again, but a pickle runs code as it loads, and `.showpipe/` is inside a project folder that
@@ -11,7 +11,6 @@ no cache. Where the key cannot be kept (a read-only home), nothing is cached.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import os
@@ -31,7 +30,6 @@ def key_path() -> Path:
     return Path(base) / "showpipe" / "cache.key"
 
 
-@functools.lru_cache(maxsize=1)
 def _key() -> bytes | None:
     path = key_path()
     try:
@@ -61,10 +59,11 @@ def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
     return hashlib.blake2b(payload, key=key, digest_size=_SEAL_BYTES).digest()
 
 
-def read_sealed(path: Path) -> Any:
-    """The object in a sealed cache file; None when missing, damaged or not sealed by us."""
-    key = _key()
-    if key is None:
+def read_sealed(path: Path, key: str) -> Any:
+    """What `write_sealed(path, key, value)` wrote; None when the file is missing, damaged,
+    not sealed by us, or written under another `key` (other code: another version of it)."""
+    secret = _key()
+    if secret is None:
         return None
     try:
         data = path.read_bytes()
@@ -74,26 +73,32 @@ def read_sealed(path: Path) -> Any:
     if not data.startswith(_MAGIC) or len(data) < start:
         return None
     payload = memoryview(data)[start:]
-    if not hmac.compare_digest(data[len(_MAGIC) : start], _seal(key, payload)):
+    if not hmac.compare_digest(data[len(_MAGIC) : start], _seal(secret, payload)):
         return None
     try:
-        return pickle.loads(payload)
+        stored = pickle.loads(payload)
     except Exception:  # sealed by us, yet unreadable (another Python): no cache
         return None
+    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
+        return stored[1]
+    return None
 
 
-def write_sealed(path: Path, value: Any) -> None:
-    """Replace a sealed cache file atomically (a killed run leaves the old file or none);
-    without a key, write nothing."""
-    key = _key()
-    if key is None:
-        return
-    payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+def write_sealed(path: Path, key: str, value: Any) -> None:
+    """Seal `value` into `path` under `key` (what made it); without a secret, write nothing."""
+    secret = _key()
+    if secret is not None:
+        payload = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
+        replace_file(path, _MAGIC + _seal(secret, payload) + payload)
+
+
+def replace_file(path: Path, data: bytes) -> None:
+    """Replace a cache file atomically: a run killed meanwhile leaves the old file or none."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(_MAGIC + _seal(key, payload) + payload)
+            f.write(data)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -206,16 +206,16 @@ class LintMemo:
     """
 
     def __init__(self, path: Path | None = None) -> None:
+        """Open the memo kept in `path`; None: a memo for this run only, kept nowhere."""
         self.path = path
-        self.key = code_key(sys.modules[__name__], extensions)
-        self.key += data_digest(etree.tostring(_xsd()) + repr(apple_categories()).encode())
-        stored = read_sealed(path) if path else None
-        fresh = not (isinstance(stored, tuple) and len(stored) == 3 and stored[0] == self.key)
-        self.known: dict[str, _Kept] = {} if fresh or stored is None else stored[1]
+        # Worked out only for a memo that is kept: a run's own memo needs none.
+        self.key = self._key() if path else ""
+        stored = read_sealed(path, self.key) if path else None
+        if not (isinstance(stored, tuple) and len(stored) == 2):
+            stored = ({}, {})
+        self.known: dict[str, _Kept] = stored[0]
         # feed digest -> (its findings, the keys of its items)
-        self.known_feeds: dict[str, tuple[list[_Kept], list[str]]] = (
-            {} if fresh or stored is None else stored[2]
-        )
+        self.known_feeds: dict[str, tuple[list[_Kept], list[str]]] = stored[1]
         self.used: dict[str, _Kept] = {}
         self.used_feeds: dict[str, tuple[list[_Kept], list[str]]] = {}
 
@@ -252,7 +252,13 @@ class LintMemo:
         if self.path is not None and (
             self.used != self.known or self.used_feeds != self.known_feeds
         ):
-            write_sealed(self.path, (self.key, self.used, self.used_feeds))
+            write_sealed(self.path, self.key, (self.used, self.used_feeds))
+
+    @staticmethod
+    def _key() -> str:
+        """What the findings depend on besides the feeds: the linting code and its data."""
+        key = code_key(sys.modules[__name__], extensions)
+        return key + data_digest(etree.tostring(_xsd()) + repr(apple_categories()).encode())
 
 
 def _keep(found: ItemLint) -> _Kept:

@@ -19,8 +19,6 @@ deleting it is always safe.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,7 +31,7 @@ from showpipe.inputfiles import Identity, identity, settled
 from showpipe.model import fields, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
-from showpipe.sealed import read_sealed, write_sealed
+from showpipe.sealed import read_sealed, replace_file, write_sealed
 
 EPISODES_FILE = "episodes.sealed"
 
@@ -58,16 +56,8 @@ def read_json(path: Path) -> dict[str, Any]:
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Replace a cache file atomically: a run killed meanwhile leaves the old file or none."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(json.dumps(data, separators=(",", ":")).encode())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    """Replace a cache file with `data` as JSON, atomically."""
+    replace_file(path, json.dumps(data, separators=(",", ":")).encode())
 
 
 @dataclass(frozen=True)
@@ -83,10 +73,9 @@ class EpisodeCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.key = code_key(show, fields, yamlfile)
-        stored = read_sealed(path)
-        fresh = not (isinstance(stored, tuple) and len(stored) == 2 and stored[0] == self.key)
+        stored = read_sealed(path, self.key)
         # resolved path -> what was read there last time
-        self._old: dict[str, _Entry] = {} if fresh or not isinstance(stored[1], dict) else stored[1]
+        self._old: dict[str, _Entry] = stored if isinstance(stored, dict) else {}
         self._used: dict[str, _Entry] = {}
         self._folders: dict[Path, Path] = {}
         # What each episode loaded was made from, by the object's identity (held, so never
@@ -151,4 +140,4 @@ class EpisodeCache:
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
         if self._used != self._old:
-            write_sealed(self.path, (self.key, self._used))
+            write_sealed(self.path, self.key, self._used)

@@ -11,7 +11,6 @@ nothing to do. The record lives in the local build cache: it is a shortcut, neve
 from __future__ import annotations
 
 import json
-import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -32,6 +31,7 @@ from showpipe.inputfiles import (
     yaml_files,
 )
 from showpipe.model.yamlfile import parse_yaml_fast
+from showpipe.sealed import replace_file
 from showpipe.storage import MANIFEST_KEY, Storage
 
 STATE_FILE = "feeds-state.json"
@@ -192,11 +192,7 @@ def save_state(settings: Settings, state: FeedsState) -> None:
 
 
 def _save_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Replace a small cache file whole: a run killed meanwhile leaves the old one."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(f".{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    replace_file(path, json.dumps(data, sort_keys=True).encode())
 
 
 def nothing_to_do(settings: Settings, storage: Storage, inputs: Inputs, now: datetime) -> bool:

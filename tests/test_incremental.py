@@ -206,6 +206,32 @@ def sealed_file(key: bytes, payload: bytes) -> bytes:
     return b"showpipe-sealed-1\n" + seal + payload
 
 
+@pytest.mark.parametrize("fold_at", [64, 0], ids=["changes-beside-the-base", "folded"])
+def test_the_episode_cache_keeps_edits_and_removals_as_a_cold_load_reads_them(
+    settings: Settings, fold_at: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run saves only what changed beside the pickled base (or folds it in): the next
+    run's episodes are the files' as they stand, never an older copy."""
+    monkeypatch.setattr(showpipe.model.cache, "_FOLD_AT_LEAST", fold_at)
+    publish_sample(settings)
+    pilot = settings.episodes_dir / "pilot.yaml"
+    other = next(p for p in sorted(settings.episodes_dir.glob("*.yaml")) if p != pilot)
+    for change in (
+        lambda: pilot.write_text(pilot.read_text().replace("title: Pilot", "title: The Pilot")),
+        lambda: pilot.write_text(pilot.read_text().replace("title: The Pilot", "title: Pilot 2")),
+        other.unlink,
+    ):
+        change()
+        cache = EpisodeCache.of(settings)
+        load_project(settings, cache=cache)
+        cache.save()
+    cached, hits = cache_hits(settings)
+    cold = load_project(settings, cache=EpisodeCache(settings.cache_dir / "absent"))
+    assert hits == len(cold.episodes) == 2
+    assert [e.model_dump() for e in cached.episodes] == [e.model_dump() for e in cold.episodes]
+    assert cached.episode_at(pilot).title == "Pilot 2"
+
+
 def test_an_edit_that_keeps_size_and_time_is_seen(settings: Settings) -> None:
     """Files unchanged since they were read are not read again; one changed in the same
     second and size, with its modification time put back, still is (its change time moved)."""

@@ -10,7 +10,10 @@ within two seconds of being read is read again next time (a timestamp may not sh
 change within one tick of a coarse clock), and so is every symbolic link.
 
 The cache is one sealed pickle under `.showpipe/cache/` (`showpipe.sealed`: only this user's
-showpipe can have written it). It carries a key of everything else the result depends on
+showpipe can have written it): the episodes as pickled once (the base) and the entries changed
+since, so that a run which changed one episode writes the base's bytes back as they were
+instead of pickling thousands of episodes again; once the changes outgrow an eighth of the
+base, the next save folds them in. It carries a key of everything else the result depends on
 (showpipe's version and the source of the models that validate); another key means an empty
 cache. It is a shortcut, never the truth: a missing or damaged file means a cold run, and
 deleting it is always safe.
@@ -19,8 +22,9 @@ deleting it is always safe.
 from __future__ import annotations
 
 import json
+import pickle
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -67,15 +71,40 @@ class _Entry:
     episode: Episode
 
 
+# Changed entries kept beside the base before they are folded into it: at least this many,
+# or an eighth of the base.
+_FOLD_AT_LEAST = 64
+
+
+@dataclass(frozen=True)
+class _Stored:
+    """The cache as saved: the base's pickled bytes, what they hold, and every entry now."""
+
+    base: bytes = b""
+    in_base: dict[str, _Entry] = field(default_factory=dict)
+    entries: dict[str, _Entry] = field(default_factory=dict)
+
+
+def _read_stored(sealed: Any) -> _Stored:
+    """The cache as `save` wrote it; empty when it holds anything else."""
+    try:
+        base, changes = sealed
+        in_base = pickle.loads(base)
+        entries = {**in_base, **changes}
+        return _Stored(base, in_base, {s: e for s, e in entries.items() if e is not None})
+    except Exception:  # sealed by us, yet not this layout: a cold cache
+        return _Stored()
+
+
 class EpisodeCache:
     """Episodes as validated, by file and content; one per run, saved at its end."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.key = code_key(show, fields, yamlfile)
-        stored = read_sealed(path, self.key)
+        self._stored = _read_stored(read_sealed(path, self.key))
         # resolved path -> what was read there last time
-        self._old: dict[str, _Entry] = stored if isinstance(stored, dict) else {}
+        self._old = self._stored.entries
         self._used: dict[str, _Entry] = {}
         self._folders: dict[Path, Path] = {}
         # What each episode loaded was made from, by the object's identity (held, so never
@@ -139,5 +168,13 @@ class EpisodeCache:
 
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
-        if self._used != self._old:
-            write_sealed(self.path, self.key, self._used)
+        if self._used == self._old:
+            return
+        in_base = self._stored.in_base
+        changes: dict[str, _Entry | None] = {s: None for s in in_base if s not in self._used}
+        changes |= {s: e for s, e in self._used.items() if in_base.get(s) is not e}
+        if self._stored.base and len(changes) <= max(_FOLD_AT_LEAST, len(in_base) // 8):
+            write_sealed(self.path, self.key, (self._stored.base, changes))
+        else:
+            base = pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL)
+            write_sealed(self.path, self.key, (base, {}))

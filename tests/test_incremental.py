@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import pickle
 import shutil
@@ -26,6 +25,7 @@ from showpipe.model.manifest import read_manifest
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.publishing.plan import plan_feeds_only
+from showpipe.sealed import read_sealed, write_sealed
 from showpipe.storage.local import LocalStorage
 
 
@@ -124,29 +124,35 @@ def test_a_new_version_or_public_url_starts_the_caches_afresh(
 
 
 def spoil(value: Any) -> Any:
-    """Every value of a cache file damaged, its key and the YAML digests kept."""
+    """Every value of a cache's data damaged, the YAML digests kept."""
     if isinstance(value, dict):
-        return {k: v if k == "key" else spoil(v) for k, v in value.items()}
-    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
-        return [value[0], "{"]  # an episode's digest, and JSON cut short
-    return [spoil(v) for v in value] if isinstance(value, list) else "x"
+        return {k: spoil(v) for k, v in value.items()}
+    if isinstance(value, list | tuple) and len(value) == 2 and isinstance(value[0], str):
+        return [value[0], b"{"]  # an episode's digest, and XML cut short
+    return [spoil(v) for v in value] if isinstance(value, list | tuple) else "x"
+
+
+def spoil_items(path: Path, key: str) -> None:
+    """The item cache sealed as ours, its every value damaged."""
+    write_sealed(path, key, spoil(read_sealed(path, key)))
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda text: text[: len(text) // 2],  # cut short
-        lambda text: "\x00\xff not json",
-        lambda text: "[1, 2, 3]",
-        lambda text: json.dumps(spoil(json.loads(text))),
+        lambda path, key: path.write_bytes(path.read_bytes()[: path.stat().st_size // 2]),
+        lambda path, key: path.write_bytes(flip_last_byte(path.read_bytes())),
+        lambda path, key: path.write_bytes(b"\x00\xff not a cache"),
+        lambda path, key: write_sealed(path, key, [1, 2, 3]),
+        spoil_items,
     ],
-    ids=["truncated", "binary", "a-list", "damaged-entries"],
+    ids=["truncated", "one-bit", "binary", "a-list", "damaged-entries"],
 )
 def test_a_damaged_item_cache_is_a_cold_run(settings: Settings, damage) -> None:  # type: ignore[no-untyped-def]
     storage = publish_sample(settings)
     good = feeds_now(settings, storage)
     path = settings.cache_dir / ITEMS_FILE
-    path.write_text(damage(path.read_text()))
+    damage(path, show_feed(settings, storage)[1].key)
     xml, items = show_feed(settings, storage)
     assert xml == good["show"]
     assert items.rendered == 3

@@ -119,7 +119,7 @@ def test_cron_feeds_never_tag_or_read_media(settings: Settings) -> None:
     # nothing tagged: only what was validated and rendered is kept, to save the next run work
     assert sorted(p.name for p in settings.cache_dir.iterdir()) == [
         "episodes.sealed",
-        "feed-items.json",
+        "feed-items.sealed",
     ]
 
 

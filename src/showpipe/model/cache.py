@@ -21,7 +21,6 @@ deleting it is always safe.
 
 from __future__ import annotations
 
-import json
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -35,7 +34,7 @@ from showpipe.inputfiles import Identity, identity, settled
 from showpipe.model import fields, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
-from showpipe.sealed import read_sealed, replace_file, write_sealed
+from showpipe.sealed import read_sealed, write_sealed
 
 EPISODES_FILE = "episodes.sealed"
 
@@ -48,20 +47,6 @@ def code_key(*modules: Any) -> str:
         source = Path(module.__file__ or "")
         digest.update(source.read_bytes() if source.is_file() else source.name.encode())
     return digest.hexdigest()
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from a cache file; empty when it is missing, unreadable or damaged."""
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Replace a cache file with `data` as JSON, atomically."""
-    replace_file(path, json.dumps(data, separators=(",", ":")).encode())
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property, partial
 from typing import Any
-from xml.sax.saxutils import escape
+from html import escape
 
 import jinja2
 
@@ -304,5 +304,5 @@ def _crawler_pages(show: Show, keys: Sequence[str]) -> list[Page]:
 def _sitemap(base: str, listed: list[str]) -> bytes:
     lines = ['<?xml version="1.0" encoding="UTF-8"?>']
     lines.append('<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">')
-    lines += [f"<url><loc>{escape(base + k)}</loc></url>" for k in listed]
+    lines += [f"<url><loc>{escape(base + k, quote=False)}</loc></url>" for k in listed]
     return ("\n".join([*lines, "</urlset>"]) + "\n").encode()

@@ -17,11 +17,17 @@ import pytest
 import showpipe.model.cache
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
-from showpipe.errors import EpisodeError
+from showpipe.errors import EpisodeError, StorageError
 from showpipe.feeds import build_feed
 from showpipe.feeds.cache import ITEMS_FILE, ItemCache
-from showpipe.model.cache import EPISODES_FILE, EpisodeCache
-from showpipe.model.manifest import read_manifest
+from showpipe.model.cache import EPISODES_FILE, MANIFEST_FILE, EpisodeCache, ManifestMemo
+from showpipe.model.manifest import (
+    MANIFEST_KEY,
+    Manifest,
+    encode_manifest,
+    parse_manifest,
+    read_manifest,
+)
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.publishing.plan import plan_feeds_only
@@ -282,3 +288,28 @@ def test_a_built_feed_knows_its_items_as_parsing_it_reads_them(
         )
         assert built.items == feed_items(built.xml)
         assert built.items.count == len(built.items.items) > 0
+
+
+def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(settings: Settings) -> None:
+    """The run that stores a manifest leaves it parsed for the next; a manifest another run
+    stored since is parsed, and one showpipe would not write is still refused."""
+    storage = publish_sample(settings)
+    path = storage.root / MANIFEST_KEY
+    assert (settings.cache_dir / MANIFEST_FILE).exists()
+
+    def both() -> tuple[Manifest, Manifest]:
+        return (
+            ManifestMemo.of(settings).parse(path.read_bytes(), "m"),
+            parse_manifest(path.read_bytes(), "m"),
+        )
+
+    remembered, parsed = both()
+    assert remembered == parsed and remembered.episodes
+    # another run removed an episode (the bytes differ): the memo does not give the old one
+    guid = next(iter(parsed.episodes))
+    fewer = replace(parsed, episodes={g: r for g, r in parsed.episodes.items() if g != guid})
+    path.write_bytes(encode_manifest(fewer))
+    assert both()[0] == fewer
+    path.write_text(path.read_text().replace('"slug": "', '"slug": "../', 1))
+    with pytest.raises(StorageError, match=r"slug: '\.\./"):
+        ManifestMemo.of(settings).parse(path.read_bytes(), "m")

@@ -77,7 +77,7 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
         FeedError: a feed cannot be built, would drop a GUID, or reads back wrong.
     """
     project = load_project(settings)
-    manifest = read_manifest_versioned(storage)
+    manifest = read_manifest_versioned(storage, memo=project.manifests)
     stored = manifest[0].episodes
     new = [e for e in project.episodes if (e.guid or "") not in stored]
     missing = missing_files(project, new)

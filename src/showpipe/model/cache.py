@@ -31,12 +31,13 @@ from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
 from showpipe.inputfiles import Identity, identity, settled
-from showpipe.model import fields, show, yamlfile
+from showpipe.model import fields, manifest, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
 from showpipe.sealed import read_sealed, write_sealed
 
 EPISODES_FILE = "episodes.sealed"
+MANIFEST_FILE = "manifest.sealed"
 
 
 def code_key(*modules: Any) -> str:
@@ -163,3 +164,47 @@ class EpisodeCache:
         else:
             base = pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL)
             write_sealed(self.path, self.key, (base, {}))
+
+
+class ManifestMemo:
+    """The storage's manifest as last parsed and checked, by the digest of its bytes.
+
+    Checking a big show's manifest (thousands of records, every key and digest) is repeated
+    by every run though the manifest changes only when a run publishes; unpickling the
+    result is a fraction of that. Only a manifest that parsed without a problem is kept, and
+    only once the run has planned its feeds (`save`), like the other caches.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.key = code_key(manifest)
+        self._parsed: tuple[str, manifest.Manifest] | None = None
+
+    @classmethod
+    def of(cls, settings: Settings) -> ManifestMemo:
+        return cls(settings.cache_dir / MANIFEST_FILE)
+
+    def parse(self, data: bytes, where: str) -> manifest.Manifest:
+        """`manifest.parse_manifest(data, where)`, from the memo when these bytes were
+        parsed before.
+
+        Raises:
+            StorageError: as `parse_manifest`.
+        """
+        digest = data_digest(data)
+        known = read_sealed(self.path, self.key)
+        if isinstance(known, tuple) and len(known) == 2 and known[0] == digest:
+            parsed: manifest.Manifest = known[1]
+        else:
+            parsed = manifest.parse_manifest(data, where)
+            self._parsed = (digest, parsed)
+        return parsed
+
+    def stored(self, data: bytes, written: manifest.Manifest) -> None:
+        """Remember `written`, which a run has just stored as `data`."""
+        self._parsed = (data_digest(data), written)
+
+    def save(self) -> None:
+        if self._parsed is not None:
+            write_sealed(self.path, self.key, self._parsed)
+            self._parsed = None

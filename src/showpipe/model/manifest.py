@@ -11,13 +11,16 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pydantic
 
 from showpipe.errors import StorageError
 from showpipe.storage import MANIFEST_KEY, Storage
+
+if TYPE_CHECKING:  # at run time, the memo's module imports this one
+    from showpipe.model.cache import ManifestMemo
 
 __all__ = ["MANIFEST_KEY", "EpisodeRecord", "FeedRecord", "Manifest", "StoredFile"]
 
@@ -125,8 +128,11 @@ def read_manifest(storage: Storage) -> Manifest:
     return read_manifest_versioned(storage)[0]
 
 
-def read_manifest_versioned(storage: Storage) -> tuple[Manifest, str | None]:
-    """The manifest and its version token (None: none stored yet), for a conditional write.
+def read_manifest_versioned(
+    storage: Storage, *, memo: ManifestMemo | None = None
+) -> tuple[Manifest, str | None]:
+    """The manifest and its version token (None: none stored yet), for a conditional write;
+    parsed by `memo` (a `cache.ManifestMemo`) when given.
 
     Raises:
         StorageError: the manifest exists but is damaged, of an unknown version, or names a
@@ -136,7 +142,8 @@ def read_manifest_versioned(storage: Storage) -> tuple[Manifest, str | None]:
     if found is None:
         return Manifest(), None
     data, version = found
-    return parse_manifest(data, f"{storage.describe()}/{MANIFEST_KEY}"), version
+    where = f"{storage.describe()}/{MANIFEST_KEY}"
+    return (memo.parse(data, where) if memo else parse_manifest(data, where)), version
 
 
 def parse_manifest(data: bytes, where: str) -> Manifest:

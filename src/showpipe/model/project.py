@@ -19,7 +19,7 @@ from showpipe.inputfiles import (
     check_file,
     yaml_files,
 )
-from showpipe.model.cache import EpisodeCache
+from showpipe.model.cache import EpisodeCache, ManifestMemo
 from showpipe.model.show import Episode, Feed, load_feed
 from showpipe.model.yamlfile import line_in_file
 
@@ -31,6 +31,8 @@ class Project:
     episodes: list[Episode]
     # The run's episode cache, saved once the run has planned its feeds without a problem.
     cache: EpisodeCache | None = field(default=None, compare=False, repr=False)
+    # The run's memo of the parsed manifest, saved with it.
+    manifests: ManifestMemo | None = field(default=None, compare=False, repr=False)
 
     @cached_property
     def _by_source(self) -> dict[Path, Episode]:
@@ -93,7 +95,8 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
             )
     if problems:
         raise ValidationError(problems)
-    return Project(settings=settings, feeds=feeds, episodes=episodes, cache=cache)
+    memo = ManifestMemo.of(settings)
+    return Project(settings, feeds, episodes, cache=cache, manifests=memo)
 
 
 def numbers_used_twice(episodes: list[Episode]) -> list[str]:

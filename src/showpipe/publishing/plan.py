@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
 
 from slugify import slugify
@@ -101,6 +102,11 @@ class Plan:
     deletions: list[str] = field(default_factory=list)
     # The loudness of each master encoded (or reused) for the plan, and the gain applied.
     levels: list[LevelReport] = field(default_factory=list)
+
+    @cached_property
+    def manifest_bytes(self) -> bytes:
+        """The manifest as the run stores it (encoded once for the write and the record)."""
+        return encode_manifest(self.manifest)
 
     @property
     def changes_anything(self) -> bool:
@@ -296,8 +302,9 @@ def plan_feeds(
     # Every feed built and read back right: what this run validated and rendered is kept.
     items.keep_read_back(read)
     items.save()
-    if project.cache is not None:
-        project.cache.save()
+    for cache in (project.cache, project.manifests):
+        if cache is not None:
+            cache.save()
     return updates, files, manifest
 
 
@@ -329,7 +336,7 @@ def plan_publish(
         raise EpisodeError("\n".join(missing))
     # Every episode is checked before the first tagged copy is written.
     checked = {episode.source: check_episode(project, episode) for episode in chosen}
-    old_manifest, version = read_manifest_versioned(storage)
+    old_manifest, version = read_manifest_versioned(storage, memo=project.manifests)
     records = dict(old_manifest.episodes)
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
@@ -392,7 +399,7 @@ def plan_feeds_only(
 ) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest
     (`stored`: as the caller read it already with `read_manifest_versioned`)."""
-    manifest, version = stored or read_manifest_versioned(storage)
+    manifest, version = stored or read_manifest_versioned(storage, memo=project.manifests)
     # An imported show's episodes whose media stays on the old host need no publish first.
     with_imported, files = record_imported(project, manifest)
     text = descriptions or Descriptions()
@@ -402,7 +409,7 @@ def plan_feeds_only(
 
 def plan_pages_only(project: Project, storage: Storage) -> Plan:
     """A plan that changes nothing but lets a run build the show's pages (`showpipe site`)."""
-    manifest, version = read_manifest_versioned(storage)
+    manifest, version = read_manifest_versioned(storage, memo=project.manifests)
     return Plan([], [], manifest, False, [], project, manifest_version=version)
 
 
@@ -471,11 +478,14 @@ def run_plan(
     if plan.manifest_changed:
         storage.put_bytes_if(
             MANIFEST_KEY,
-            encode_manifest(plan.manifest),
+            plan.manifest_bytes,
             version=plan.manifest_version,
             content_type="application/json",
             cache_control=caching.RECORD,
         )
+        if plan.project.manifests is not None:  # the next run need not parse it
+            plan.project.manifests.stored(plan.manifest_bytes, plan.manifest)
+            plan.project.manifests.save()
     for feed in plan.feeds:
         if feed.changed:
             storage.put_bytes(

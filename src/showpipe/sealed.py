@@ -11,6 +11,7 @@ no cache. Where the key cannot be kept (a read-only home), nothing is cached.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import hmac
 import os
@@ -76,12 +77,24 @@ def read_sealed(path: Path, key: str) -> Any:
     if not hmac.compare_digest(data[len(_MAGIC) : start], _seal(secret, payload)):
         return None
     try:
-        stored = pickle.loads(payload)
+        stored = unpickle(payload)
     except Exception:  # sealed by us, yet unreadable (another Python): no cache
         return None
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
         return stored[1]
     return None
+
+
+def unpickle(data: bytes | memoryview) -> Any:
+    """`pickle.loads`, with the garbage collector paused: the tens of thousands of objects a
+    cache holds all live on, and the collector would only walk them again and again."""
+    paused = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if paused:
+            gc.enable()
 
 
 def write_sealed(path: Path, key: str, value: Any) -> None:

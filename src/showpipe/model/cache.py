@@ -21,10 +21,11 @@ deleting it is always safe.
 
 from __future__ import annotations
 
+import io
 import pickle
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import Any
 
 from showpipe import __version__
@@ -34,7 +35,7 @@ from showpipe.inputfiles import Identity, identity, settled
 from showpipe.model import fields, manifest, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
-from showpipe.sealed import read_sealed, write_sealed
+from showpipe.sealed import read_sealed, unpickle, write_sealed
 
 EPISODES_FILE = "episodes.sealed"
 MANIFEST_FILE = "manifest.sealed"
@@ -62,6 +63,22 @@ class _Entry:
 _FOLD_AT_LEAST = 64
 
 
+class _Pickler(pickle.Pickler):
+    """Paths as their text: a path is rebuilt from one string faster than from its parts,
+    as pathlib pickles it (about a sixth of the time to load thousands of episodes)."""
+
+    def reducer_override(self, obj: Any) -> Any:
+        if type(obj) is PosixPath:
+            return PosixPath, (str(obj),)
+        return NotImplemented
+
+
+def _pickled(entries: dict[str, _Entry]) -> bytes:
+    data = io.BytesIO()
+    _Pickler(data, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
+    return data.getvalue()
+
+
 @dataclass(frozen=True)
 class _Stored:
     """The cache as saved: the base's pickled bytes, what they hold, and every entry now."""
@@ -75,7 +92,7 @@ def _read_stored(sealed: Any) -> _Stored:
     """The cache as `save` wrote it; empty when it holds anything else."""
     try:
         base, changes = sealed
-        in_base = pickle.loads(base)
+        in_base = unpickle(base)
         entries = {**in_base, **changes}
         return _Stored(base, in_base, {s: e for s, e in entries.items() if e is not None})
     except Exception:  # sealed by us, yet not this layout: a cold cache
@@ -162,8 +179,7 @@ class EpisodeCache:
         if self._stored.base and len(changes) <= max(_FOLD_AT_LEAST, len(in_base) // 8):
             write_sealed(self.path, self.key, (self._stored.base, changes))
         else:
-            base = pickle.dumps(self._used, protocol=pickle.HIGHEST_PROTOCOL)
-            write_sealed(self.path, self.key, (base, {}))
+            write_sealed(self.path, self.key, (_pickled(self._used), {}))
 
 
 class ManifestMemo:

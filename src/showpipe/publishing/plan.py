@@ -7,11 +7,10 @@ everything before the first write.
 from __future__ import annotations
 
 import logging
-import multiprocessing
 import os
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -229,6 +228,9 @@ class _ReadBackPool:
 
     def submit(self, check: _ReadBack) -> Future[None]:
         if self._executor is None:
+            import multiprocessing  # only here: an edit reads back one item, at once
+            from concurrent.futures import ProcessPoolExecutor
+
             self._executor = (
                 ProcessPoolExecutor(
                     self.workers, mp_context=multiprocessing.get_context("forkserver")

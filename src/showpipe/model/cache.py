@@ -22,6 +22,7 @@ deleting it is always safe.
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import time
 from dataclasses import dataclass, field
@@ -31,7 +32,8 @@ from typing import Any
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.inputfiles import Identity, identity, settled
+from showpipe.errors import ValidationError
+from showpipe.inputfiles import Identity, identity, settled, yaml_names
 from showpipe.model import fields, manifest, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
@@ -109,7 +111,6 @@ class EpisodeCache:
         # resolved path -> what was read there last time
         self._old = self._stored.entries
         self._used: dict[str, _Entry] = {}
-        self._folders: dict[Path, Path] = {}
         # What each episode loaded was made from, by the object's identity (held, so never
         # reused by another object).
         self._made_from: dict[int, tuple[Episode, str]] = {}
@@ -119,22 +120,37 @@ class EpisodeCache:
     def of(cls, settings: Settings) -> EpisodeCache:
         return cls(settings.cache_dir / EPISODES_FILE)
 
-    def load(self, path: Path) -> Episode:
-        """The episode in `path`: from the cache when the file is unchanged, else loaded.
+    def load_folder(self, folder: Path) -> tuple[list[Episode], list[str]]:
+        """Every episode in `folder` (its `*.yaml` files, in name order), each from the cache
+        when its file is unchanged, else loaded; and the problems of the invalid ones.
 
-        Raises:
-            ValidationError: the file is invalid (never cached).
+        Names and text paths, not `Path`s, until a file must be read: building and hashing
+        thousands of `Path`s was a tenth of an incremental run's own work.
         """
+        episodes: list[Episode] = []
+        problems: list[str] = []
+        real = os.path.realpath(folder)  # once for all its regular files
+        for name in yaml_names(folder):
+            try:
+                episodes.append(self._load(folder, name, real))
+            except ValidationError as e:
+                problems += e.problems
+        return episodes, problems
+
+    def _load(self, folder: Path, name: str, real: str) -> Episode:
+        """Raises:
+        ValidationError: the file is invalid (never cached)."""
         try:
-            signature = identity(path)
-            # A regular file needs only its folder resolved (once for all); a link, itself.
-            source = self._in_folder(path) if signature is not None else path.resolve()
+            signature = identity(os.path.join(folder, name))
+            # A regular file is in the resolved folder; a link is wherever it points.
+            source = os.path.join(real, name) if signature else str((folder / name).resolve())
         except OSError:
-            return load_episode(path)  # which says what is wrong with the file
-        cached = self._old.get(str(source))
+            return load_episode(folder / name)  # which says what is wrong with the file
+        cached = self._old.get(source)
         if cached is not None and signature is not None and cached.signature == signature:
             self.hits += 1
             return self._keep(source, cached)
+        path = folder / name
         read_at = time.time_ns()
         try:
             # The checks every input gets (a regular file, inside the project, not too big).
@@ -149,8 +165,8 @@ class EpisodeCache:
             episode = load_episode(path, raw)
         return self._keep(source, _Entry(settled(signature, read_at), digest, episode))
 
-    def _keep(self, source: Path, entry: _Entry) -> Episode:
-        self._used[str(source)] = entry
+    def _keep(self, source: str, entry: _Entry) -> Episode:
+        self._used[source] = entry
         self._made_from[id(entry.episode)] = (entry.episode, f"{source}\0{entry.digest}")
         return entry.episode
 
@@ -161,13 +177,6 @@ class EpisodeCache:
         if known and known[0] is episode:
             return f"{self.key}\0{known[1]}"
         return episode.model_dump_json()
-
-    def _in_folder(self, path: Path) -> Path:
-        """`path.resolve()` for a file that is not a link, resolving each folder once."""
-        folder = self._folders.get(path.parent)
-        if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        return folder / path.name
 
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""

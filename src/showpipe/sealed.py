@@ -12,7 +12,6 @@ no cache. Where the key cannot be kept (a read-only home), nothing is cached.
 from __future__ import annotations
 
 import gc
-import hashlib
 import hmac
 import os
 import pickle
@@ -20,9 +19,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-_MAGIC = b"showpipe-sealed-1\n"
+_MAGIC = b"showpipe-sealed-2\n"
 _KEY_BYTES = 32
-_SEAL_BYTES = 32  # BLAKE2b-256
+_SEAL_BYTES = 32  # HMAC-SHA-256
 
 
 def key_path() -> Path:
@@ -56,8 +55,9 @@ def _key() -> bytes | None:
 
 
 def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
-    # BLAKE2's keyed mode is a MAC (RFC 7693 §2.3): no HMAC construction needed around it.
-    return hashlib.blake2b(payload, key=key, digest_size=_SEAL_BYTES).digest()
+    # HMAC-SHA-256 (RFC 2104), not keyed BLAKE2b: processors' SHA instructions make it about
+    # twice as fast, and a run seals and checks some 30 MB of caches on a big show.
+    return hmac.digest(key, payload, "sha256")
 
 
 def read_sealed(path: Path, key: str) -> Any:

@@ -27,6 +27,7 @@ from showpipe.model.manifest import (
     encode_manifest,
     parse_manifest,
     read_manifest,
+    record_digest,
 )
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
@@ -312,3 +313,16 @@ def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(settings: S
     path.write_text(path.read_text().replace('"slug": "', '"slug": "../', 1))
     with pytest.raises(StorageError, match=r"slug: '\.\./"):
         ManifestMemo.of(settings).parse(path.read_bytes(), "m")
+
+
+def test_remembered_record_digests_are_the_records_own(settings: Settings) -> None:
+    """Feed items are cached under their records' digests: the memo's are the digests of the
+    records as they stand, also for a record changed since."""
+    storage = publish_sample(settings)
+    memo = ManifestMemo.of(settings)
+    parsed = memo.parse((storage.root / MANIFEST_KEY).read_bytes(), "m")
+    for guid, record in parsed.episodes.items():
+        assert memo.describe_record(guid, record) == record_digest(record)
+        renamed = replace(record, slug="renamed")
+        assert memo.describe_record(guid, renamed) == record_digest(renamed)
+        assert record_digest(renamed) != record_digest(record)

@@ -15,37 +15,46 @@ safe to delete; a missing or damaged file means every item is rendered and read 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import feedgen.version
-from pydantic import TypeAdapter
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
 from showpipe.feeds import analytics, build, chapters, extensions, readback, text
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key
-from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.manifest import EpisodeRecord, StoredFile, record_digest
 from showpipe.model.published import PublishedEpisode
 from showpipe.model.show import Episode, Feed
 from showpipe.sealed import read_sealed, write_sealed
 
 ITEMS_FILE = "feed-items.sealed"
-_RECORD = TypeAdapter(EpisodeRecord)
 
 
 class ItemCache:
     """Rendered and read-back items; one per planning of the feeds, saved when it succeeded."""
 
-    def __init__(self, path: Path, *, describe: Callable[[Episode], str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        describe: Callable[[Episode], str] | None = None,
+        describe_record: Callable[[str, EpisodeRecord], str] | None = None,
+    ) -> None:
         """Open the cache in `path`; `describe` gives a text that changes whenever the
-        episode may (`EpisodeCache.describe`; by default its JSON)."""
+        episode may (`EpisodeCache.describe`; by default its JSON), `describe_record` one for
+        its record (`ManifestMemo.describe_record`; by default its digest)."""
         self.path = path
         self._describe = describe or (lambda episode: episode.model_dump_json())
-        self.key = code_key(build, extensions, text, chapters, readback, analytics)
+        self._describe_record = describe_record or (lambda guid, record: record_digest(record))
+        self.key = code_key(
+            build, extensions, text, chapters, readback, analytics, sys.modules[__name__]
+        )
         self.key += feedgen.version.version_str
         sealed = read_sealed(path, self.key)
         stored: dict[str, Any] = sealed if isinstance(sealed, dict) else {}
@@ -66,9 +75,14 @@ class ItemCache:
 
     @classmethod
     def of(
-        cls, settings: Settings, *, describe: Callable[[Episode], str] | None = None
+        cls,
+        settings: Settings,
+        *,
+        describe: Callable[[Episode], str] | None = None,
+        describe_record: Callable[[str, EpisodeRecord], str] | None = None,
     ) -> ItemCache:
-        return cls(settings.cache_dir / ITEMS_FILE, describe=describe)
+        path = settings.cache_dir / ITEMS_FILE
+        return cls(path, describe=describe, describe_record=describe_record)
 
     @staticmethod
     def channel_digest(feed: Feed, *, artwork: StoredFile, public_url: str) -> str:
@@ -103,7 +117,7 @@ class ItemCache:
         if known is not None and known[0] is published:
             return known[1]
         digest = new_digest(self._describe(published.episode).encode())
-        digest.update(_RECORD.dump_json(published.record))
+        digest.update(self._describe_record(published.guid, published.record).encode())
         self._episodes[published.guid] = (published, digest.hexdigest())
         return digest.hexdigest()
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path, PosixPath
@@ -106,7 +107,7 @@ class EpisodeCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.key = code_key(show, fields, yamlfile)
+        self.key = code_key(show, fields, yamlfile, sys.modules[__name__])
         self._stored = _read_stored(read_sealed(path, self.key))
         # resolved path -> what was read there last time
         self._old = self._stored.entries
@@ -192,18 +193,24 @@ class EpisodeCache:
 
 
 class ManifestMemo:
-    """The storage's manifest as last parsed and checked, by the digest of its bytes.
+    """The storage's manifest as last parsed and checked, by the digest of its bytes, and
+    the digest of each of its episode records.
 
     Checking a big show's manifest (thousands of records, every key and digest) is repeated
     by every run though the manifest changes only when a run publishes; unpickling the
-    result is a fraction of that. Only a manifest that parsed without a problem is kept, and
-    only once the run has planned its feeds (`save`), like the other caches.
+    result is a fraction of that. The records' digests (`describe_record`) are part of what
+    each feed item and page is cached under. Only a manifest that parsed without a problem
+    is kept, and only once the run has planned its feeds (`save`), like the other caches.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.key = code_key(manifest)
-        self._parsed: tuple[str, manifest.Manifest] | None = None
+        self.key = code_key(manifest, sys.modules[__name__])
+        self._manifest: tuple[str, manifest.Manifest] | None = None
+        # GUID -> (the record, its digest): by the record object, which a run keeps as is
+        # for every episode it does not publish.
+        self._records: dict[str, tuple[manifest.EpisodeRecord, str]] = {}
+        self._changed = False
 
     @classmethod
     def of(cls, settings: Settings) -> ManifestMemo:
@@ -218,18 +225,33 @@ class ManifestMemo:
         """
         digest = data_digest(data)
         known = read_sealed(self.path, self.key)
-        if isinstance(known, tuple) and len(known) == 2 and known[0] == digest:
+        if isinstance(known, tuple) and len(known) == 3 and known[0] == digest:
             parsed: manifest.Manifest = known[1]
+            self._records = {g: (parsed.episodes[g], d) for g, d in known[2].items()}
         else:
             parsed = manifest.parse_manifest(data, where)
-            self._parsed = (digest, parsed)
+            self._records, self._changed = {}, True
+        self._manifest = (digest, parsed)
         return parsed
+
+    def describe_record(self, guid: str, record: manifest.EpisodeRecord) -> str:
+        """The digest of an episode's record (`manifest.record_digest`)."""
+        known = self._records.get(guid)
+        if known is not None and known[0] is record:
+            return known[1]
+        digest = manifest.record_digest(record)
+        self._records[guid] = (record, digest)
+        self._changed = True
+        return digest
 
     def stored(self, data: bytes, written: manifest.Manifest) -> None:
         """Remember `written`, which a run has just stored as `data`."""
-        self._parsed = (data_digest(data), written)
+        self._manifest, self._changed = (data_digest(data), written), True
 
     def save(self) -> None:
-        if self._parsed is not None:
-            write_sealed(self.path, self.key, self._parsed)
-            self._parsed = None
+        if self._manifest is None or not self._changed:
+            return
+        digest, parsed = self._manifest
+        records = {g: d for g, (r, d) in self._records.items() if parsed.episodes.get(g) is r}
+        write_sealed(self.path, self.key, (digest, parsed, records))
+        self._changed = False

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import pydantic
 
+from showpipe.digests import data_digest
 from showpipe.errors import StorageError
 from showpipe.storage import MANIFEST_KEY, Storage
 
@@ -279,6 +280,14 @@ def _from_version_1(data: bytes) -> Manifest | None:
         return _ADAPTER.validate_python({**upgrade(old), "version": 2})
     except (ValueError, pydantic.ValidationError):
         return None
+
+
+_RECORD = pydantic.TypeAdapter(EpisodeRecord)
+
+
+def record_digest(record: EpisodeRecord) -> str:
+    """A digest of everything an episode's record holds."""
+    return data_digest(_RECORD.dump_json(record))
 
 
 def encode_manifest(manifest: Manifest) -> bytes:

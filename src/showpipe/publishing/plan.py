@@ -266,7 +266,8 @@ def plan_feeds(
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
     known = project.cache.describe if project.cache else None
-    items = ItemCache.of(project.settings, describe=known)
+    records = project.manifests.describe_record if project.manifests else None
+    items = ItemCache.of(project.settings, describe=known, describe_record=records)
     descriptions.render_all(p.episode.description for p in due_all if not items.knows(p))
     with _ReadBackPool(project) as pool:
         for feed in project.feeds:

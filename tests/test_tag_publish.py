@@ -120,6 +120,7 @@ def test_cron_feeds_never_tag_or_read_media(settings: Settings) -> None:
     assert sorted(p.name for p in settings.cache_dir.iterdir()) == [
         "episodes.sealed",
         "feed-items.sealed",
+        "manifest.sealed",
     ]
 
 

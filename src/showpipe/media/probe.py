@@ -14,11 +14,12 @@ import mutagen.mp3
 import mutagen.mp4
 import mutagen.oggopus
 import mutagen.oggvorbis
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from showpipe.errors import MediaError, shown
 from showpipe.media.hashes import stamp
 from showpipe.media.integrity import check_complete
+from showpipe.media.lazy import Image
 
 # The content types each extension may hold; the probed type must be one of them.
 EXTENSION_TYPES: dict[str, tuple[str, ...]] = {

@@ -59,7 +59,16 @@ def object_key(folder: str, slug: str, digest: str, suffix: str) -> str:
     return key
 
 
-def image_file(path: Path, slug: str, *, hashes: HashCache | None) -> StoredFile:
+def image_file(
+    path: Path, slug: str, *, hashes: HashCache | None, published: StoredFile | None = None
+) -> StoredFile:
+    """An image as it will be stored; `published` is how it was last published, reused as
+    it is when the file's bytes are the same (its size in pixels need not be read again)."""
+    if published is not None:
+        digest, sri = hashes.digests(path) if hashes else file_digests(path)
+        same_key = published.key == object_key("art", slug, digest, path.suffix)
+        if same_key and (digest, sri) == (published.digest, published.sri):
+            return published
     info = probe_image(path)
     return stored_file(
         path, "art", slug, info.content_type, hashes=hashes, width=info.width, height=info.height

@@ -145,13 +145,16 @@ def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], li
 def _feed_artwork(
     project: Project, feed: Feed, manifest: Manifest
 ) -> tuple[StoredFile, Path | None]:
-    """The feed's artwork: measured from the file when present, else as last published.
+    """The feed's artwork: from the file when present, else as last published.
 
-    Read each time, since it is small: cron's runs leave no build cache behind.
+    The file is read each time, since it is small (cron's runs leave no build cache
+    behind), and measured only when its bytes are not those last published.
     """
-    if artwork_present(project, feed):
-        return image_file(feed.artwork, slugify(feed.name), hashes=None), feed.artwork
     record = manifest.feeds.get(feed.name)
+    if artwork_present(project, feed):
+        published = record.artwork if record else None
+        stored = image_file(feed.artwork, slugify(feed.name), hashes=None, published=published)
+        return stored, feed.artwork
     if record is None:
         raise FeedError(f"{feed.artwork}: file not found and never published (feeds/{feed.name})")
     return record.artwork, None

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import showpipe.model.cache
+import showpipe.sealed
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, StorageError
@@ -32,7 +33,7 @@ from showpipe.model.manifest import (
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.publishing.plan import plan_feeds_only
-from showpipe.sealed import read_sealed, write_sealed
+from showpipe.sealed import Layered, read_sealed, write_sealed
 from showpipe.storage.local import LocalStorage
 
 
@@ -224,7 +225,7 @@ def test_the_episode_cache_keeps_edits_and_removals_as_a_cold_load_reads_them(
 ) -> None:
     """Each run saves only what changed beside the pickled base (or folds it in): the next
     run's episodes are the files' as they stand, never an older copy."""
-    monkeypatch.setattr(showpipe.model.cache, "_FOLD_AT_LEAST", fold_at)
+    monkeypatch.setattr(showpipe.sealed, "FOLD_AT_LEAST", fold_at)
     publish_sample(settings)
     pilot = settings.episodes_dir / "pilot.yaml"
     other = next(p for p in sorted(settings.episodes_dir.glob("*.yaml")) if p != pilot)
@@ -326,3 +327,23 @@ def test_remembered_record_digests_are_the_records_own(settings: Settings) -> No
         renamed = replace(record, slug="renamed")
         assert memo.describe_record(guid, renamed) == record_digest(renamed)
         assert record_digest(renamed) != record_digest(record)
+
+
+@pytest.mark.parametrize("fold_at", [64, 0], ids=["changes-beside-the-base", "folded"])
+def test_a_layered_dict_reads_back_as_saved(fold_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The caches' shared layout: whatever a run adds, changes or removes, the next reads."""
+    monkeypatch.setattr(showpipe.sealed, "FOLD_AT_LEAST", fold_at)
+    layers: Layered[str] = Layered.read(None)
+    now = {f"k{i}": f"v{i}" for i in range(100)}
+    bases = set()
+    for step in range(4):
+        layers = Layered.read(layers.saved(now))
+        assert layers.entries == now
+        bases.add(layers.base)
+        now = dict(layers.entries)  # as a run has them: the very objects it read
+        # 20 changes: beside a base of 100 up to 64 of them, else folded past an eighth
+        for i in range(step * 5, step * 5 + 5):
+            now |= {f"k{i}": f"changed in {step}", f"k{90 - i}": "again", f"new{i}": "added"}
+            del now[f"k{50 + i}"]
+    assert len(bases) == (1 if fold_at else 4)
+    assert Layered.read(("not a pickle", {})).entries == {}

@@ -31,7 +31,7 @@ from showpipe.model.cache import code_key
 from showpipe.model.manifest import EpisodeRecord, StoredFile, record_digest
 from showpipe.model.published import PublishedEpisode
 from showpipe.model.show import Episode, Feed
-from showpipe.sealed import read_sealed, write_sealed
+from showpipe.sealed import Layered, read_sealed, write_sealed
 
 ITEMS_FILE = "feed-items.sealed"
 
@@ -58,11 +58,13 @@ class ItemCache:
         self.key += feedgen.version.version_str
         sealed = read_sealed(path, self.key)
         stored: dict[str, Any] = sealed if isinstance(sealed, dict) else {}
-        items, verified = stored.get("items"), stored.get("verified")
-        # channel digest -> episode digest -> the item's XML
-        self._old: dict[str, Any] = items if isinstance(items, dict) else {}
+        # "<channel digest>\0<episode digest>" -> the item's XML
+        self._layers: Layered[bytes] = Layered.read(stored.get("items"))
+        self._old = self._layers.entries
+        self._old_episodes = {key.partition("\0")[2] for key in self._old}
+        verified = stored.get("verified")
         self._old_verified = set(verified) if isinstance(verified, list) else set()
-        self._items: dict[str, dict[str, bytes]] = {}
+        self._items: dict[str, bytes] = {}
         # storage key -> [digest of the feed, its podcast:guid, item count, {GUID: [title,
         # digest of the item]}]: the feed as last built, so that it need not be parsed.
         feeds = stored.get("feeds")
@@ -94,22 +96,19 @@ class ItemCache:
 
     def item(self, channel: str, published: PublishedEpisode, render: Callable[[], bytes]) -> bytes:
         """The item's XML: as cached for these very inputs, else `render()`ed now."""
-        episode = self._episode_digest(published)
-        mine = self._items.setdefault(channel, {})
-        xml = mine.get(episode)
+        key = f"{channel}\0{self._episode_digest(published)}"
+        xml = self._items.get(key)
         if xml is None:
-            old = self._old.get(channel)
-            xml = old.get(episode) if isinstance(old, dict) else None
+            xml = self._old.get(key)
             if not (isinstance(xml, bytes) and xml.startswith(b"    <item>")):  # else damaged
                 self.rendered += 1
                 xml = render()
-            mine[episode] = xml
+            self._items[key] = xml
         return xml
 
     def knows(self, published: PublishedEpisode) -> bool:
         """Whether some feed's item for this very episode is cached (its Markdown rendered)."""
-        episode = self._episode_digest(published)
-        return any(isinstance(old, dict) and episode in old for old in self._old.values())
+        return self._episode_digest(published) in self._old_episodes
 
     def _episode_digest(self, published: PublishedEpisode) -> str:
         known = self._episodes.get(published.guid)
@@ -154,8 +153,9 @@ class ItemCache:
         so its items are not named this run), until they outnumber the items three to one.
         """
         verified = self._verified | self._old_verified
-        if len(verified) > 3 * sum(len(items) for items in self._items.values()):
+        if len(verified) > 3 * len(self._items):
             verified = self._verified
         if self._items != self._old or verified != self._old_verified or self._feeds_changed:
-            data = {"items": self._items, "verified": list(verified), "feeds": self._feeds}
+            items = self._layers.saved(self._items)
+            data = {"items": items, "verified": list(verified), "feeds": self._feeds}
             write_sealed(self.path, self.key, data)

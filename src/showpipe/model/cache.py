@@ -21,13 +21,11 @@ deleting it is always safe.
 
 from __future__ import annotations
 
-import io
 import os
-import pickle
 import sys
 import time
-from dataclasses import dataclass, field
-from pathlib import Path, PosixPath
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from showpipe import __version__
@@ -38,7 +36,7 @@ from showpipe.inputfiles import Identity, identity, settled, yaml_names
 from showpipe.model import fields, manifest, show, yamlfile
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
-from showpipe.sealed import read_sealed, unpickle, write_sealed
+from showpipe.sealed import Layered, read_sealed, write_sealed
 
 EPISODES_FILE = "episodes.sealed"
 MANIFEST_FILE = "manifest.sealed"
@@ -61,54 +59,13 @@ class _Entry:
     episode: Episode
 
 
-# Changed entries kept beside the base before they are folded into it: at least this many,
-# or an eighth of the base.
-_FOLD_AT_LEAST = 64
-
-
-class _Pickler(pickle.Pickler):
-    """Paths as their text: a path is rebuilt from one string faster than from its parts,
-    as pathlib pickles it (about a sixth of the time to load thousands of episodes)."""
-
-    def reducer_override(self, obj: Any) -> Any:
-        if type(obj) is PosixPath:
-            return PosixPath, (str(obj),)
-        return NotImplemented
-
-
-def _pickled(entries: dict[str, _Entry]) -> bytes:
-    data = io.BytesIO()
-    _Pickler(data, protocol=pickle.HIGHEST_PROTOCOL).dump(entries)
-    return data.getvalue()
-
-
-@dataclass(frozen=True)
-class _Stored:
-    """The cache as saved: the base's pickled bytes, what they hold, and every entry now."""
-
-    base: bytes = b""
-    in_base: dict[str, _Entry] = field(default_factory=dict)
-    entries: dict[str, _Entry] = field(default_factory=dict)
-
-
-def _read_stored(sealed: Any) -> _Stored:
-    """The cache as `save` wrote it; empty when it holds anything else."""
-    try:
-        base, changes = sealed
-        in_base = unpickle(base)
-        entries = {**in_base, **changes}
-        return _Stored(base, in_base, {s: e for s, e in entries.items() if e is not None})
-    except Exception:  # sealed by us, yet not this layout: a cold cache
-        return _Stored()
-
-
 class EpisodeCache:
     """Episodes as validated, by file and content; one per run, saved at its end."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self.key = code_key(show, fields, yamlfile, sys.modules[__name__])
-        self._stored = _read_stored(read_sealed(path, self.key))
+        self._stored: Layered[_Entry] = Layered.read(read_sealed(path, self.key))
         # resolved path -> what was read there last time
         self._old = self._stored.entries
         self._used: dict[str, _Entry] = {}
@@ -181,15 +138,8 @@ class EpisodeCache:
 
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
-        if self._used == self._old:
-            return
-        in_base = self._stored.in_base
-        changes: dict[str, _Entry | None] = {s: None for s in in_base if s not in self._used}
-        changes |= {s: e for s, e in self._used.items() if in_base.get(s) is not e}
-        if self._stored.base and len(changes) <= max(_FOLD_AT_LEAST, len(in_base) // 8):
-            write_sealed(self.path, self.key, (self._stored.base, changes))
-        else:
-            write_sealed(self.path, self.key, (_pickled(self._used), {}))
+        if self._used != self._old:
+            write_sealed(self.path, self.key, self._stored.saved(self._used))
 
 
 class ManifestMemo:
@@ -207,6 +157,7 @@ class ManifestMemo:
         self.path = path
         self.key = code_key(manifest, sys.modules[__name__])
         self._manifest: tuple[str, manifest.Manifest] | None = None
+        self._episodes: Layered[manifest.EpisodeRecord] = Layered()
         # GUID -> (the record, its digest): by the record object, which a run keeps as is
         # for every episode it does not publish.
         self._records: dict[str, tuple[manifest.EpisodeRecord, str]] = {}
@@ -225,9 +176,11 @@ class ManifestMemo:
         """
         digest = data_digest(data)
         known = read_sealed(self.path, self.key)
-        if isinstance(known, tuple) and len(known) == 3 and known[0] == digest:
-            parsed: manifest.Manifest = known[1]
-            self._records = {g: (parsed.episodes[g], d) for g, d in known[2].items()}
+        if isinstance(known, tuple) and len(known) == 5 and known[0] == digest:
+            _, version, feeds, episodes, records = known
+            self._episodes = Layered.read(episodes)
+            parsed = manifest.Manifest(version, self._episodes.entries, feeds)
+            self._records = {g: (parsed.episodes[g], d) for g, d in records.items()}
         else:
             parsed = manifest.parse_manifest(data, where)
             self._records, self._changed = {}, True
@@ -253,5 +206,6 @@ class ManifestMemo:
             return
         digest, parsed = self._manifest
         records = {g: d for g, (r, d) in self._records.items() if parsed.episodes.get(g) is r}
-        write_sealed(self.path, self.key, (digest, parsed, records))
+        episodes = self._episodes.saved(parsed.episodes)
+        write_sealed(self.path, self.key, (digest, parsed.version, parsed.feeds, episodes, records))
         self._changed = False

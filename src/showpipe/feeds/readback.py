@@ -62,10 +62,11 @@ def read_back(feed_url: str, xml: bytes, expected: Sequence[ExpectedItem]) -> No
         )
 
 
-def item_digest(item: bytes, meant: ExpectedItem) -> str:
-    """Names an item's XML together with what it must read back as: equal digests, equal
-    verdicts, so an item read back right once need not be read again."""
-    return data_digest(item + f"\0{meant.guid}\0{meant.url}\0{meant.length}".encode())
+def item_digest(item: str, meant: ExpectedItem) -> str:
+    """Names an item's XML (by the digest of its bytes, as `FeedItems` has it) together with
+    what it must read back as: equal digests, equal verdicts, so an item read back right
+    once need not be read again."""
+    return data_digest(f"{item}\0{meant.guid}\0{meant.url}\0{meant.length}".encode())
 
 
 def partial_feed(xml: bytes, items: Sequence[bytes]) -> bytes:

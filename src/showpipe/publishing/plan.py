@@ -203,7 +203,8 @@ def _checked_diff(
         for media in [p.record.media[feed.medium_of(p.record.media) or feed.medium]]
     ]
     url = clean_url(project.settings.public_url) + feed_key(feed)
-    digests = [item_digest(after.xml[e.guid], e) for e in expected if e.guid in after.xml]
+    known = after.items
+    digests = [item_digest(known[e.guid][1], e) for e in expected if e.guid in known]
     if not after.count == len(expected) == len(digests):
         return _item_diff(before, after), _ReadBack(url, xml, expected), []  # says what is off
     # Only the items not read back right before: each is read as part of its feed.

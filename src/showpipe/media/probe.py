@@ -9,17 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import mutagen
-import mutagen.flac
-import mutagen.mp3
-import mutagen.mp4
-import mutagen.oggopus
-import mutagen.oggvorbis
 from PIL import UnidentifiedImageError
 
 from showpipe.errors import MediaError, shown
 from showpipe.media.hashes import stamp
 from showpipe.media.integrity import check_complete
-from showpipe.media.lazy import Image
+from showpipe.media.lazy import Image, flac, mp3, mp4, oggopus, oggvorbis
 
 # The content types each extension may hold; the probed type must be one of them.
 EXTENSION_TYPES: dict[str, tuple[str, ...]] = {
@@ -61,7 +56,7 @@ def probe_video_size(path: Path) -> tuple[int, int] | None:
     """An MP4's picture size from its video track header (ISO/IEC 14496-12 tkhd), if any."""
     try:
         with path.open("rb") as f:
-            atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
+            atoms = mp4.Atoms(f)  # type: ignore[attr-defined]
             for trak in atoms.path(b"moov")[-1].findall(b"trak"):
                 if not _is_video(f, trak):
                     continue
@@ -96,17 +91,17 @@ def _read_info(path: Path, suffix: str) -> tuple[str, float] | None:
     with path.open("rb") as f:
         if suffix == ".mp3":
             # MPEGInfo skips ID3v2 tags by their headers' sizes before looking for audio.
-            return "audio/mpeg", mutagen.mp3.MPEGInfo(f).length
+            return "audio/mpeg", mp3.MPEGInfo(f).length
         if suffix in (".m4a", ".mp4", ".m4v"):
-            atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
-            info = mutagen.mp4.MP4Info(atoms, f)
+            atoms = mp4.Atoms(f)  # type: ignore[attr-defined]
+            info = mp4.MP4Info(atoms, f)
             video = any(_is_video(f, trak) for trak in atoms.path(b"moov")[-1].findall(b"trak"))
             return ("video/mp4" if video else "audio/mp4"), info.length
     # Trying only the classes the extension allows keeps mutagen from guessing.
     parsed = mutagen.File(path, options=_classes_for(suffix))
     if parsed is None or parsed.info is None:
         return None
-    if isinstance(parsed, mutagen.flac.FLAC):
+    if isinstance(parsed, flac.FLAC):
         return "audio/flac", parsed.info.length
     return "audio/ogg", parsed.info.length
 
@@ -131,7 +126,7 @@ def probe_media(path: Path) -> MediaInfo:
     except OSError as e:
         raise MediaError(f"{shown(path)}: cannot read file: {e.strerror}") from e
     # AtomError: not an atom structure; KeyError: an MP4 without `moov`.
-    except (mutagen.MutagenError, mutagen.mp4.AtomError, KeyError) as e:  # type: ignore[attr-defined]
+    except (mutagen.MutagenError, mp4.AtomError, KeyError) as e:  # type: ignore[attr-defined]
         raise MediaError(f"{shown(path)}: not a valid {suffix[1:].upper()} file ({e})") from e
     if found is None:
         raise MediaError(f"{shown(path)}: not a valid {suffix[1:].upper()} file")
@@ -149,14 +144,14 @@ def probe_media(path: Path) -> MediaInfo:
 
 def _classes_for(suffix: str) -> list[type[mutagen.FileType]]:
     classes: dict[str, list[type[mutagen.FileType]]] = {
-        ".mp3": [mutagen.mp3.MP3],
-        ".m4a": [mutagen.mp4.MP4],
-        ".mp4": [mutagen.mp4.MP4],
-        ".m4v": [mutagen.mp4.MP4],
-        ".opus": [mutagen.oggopus.OggOpus],
-        ".ogg": [mutagen.oggvorbis.OggVorbis, mutagen.oggopus.OggOpus],
-        ".oga": [mutagen.oggvorbis.OggVorbis, mutagen.oggopus.OggOpus],
-        ".flac": [mutagen.flac.FLAC],
+        ".mp3": [mp3.MP3],
+        ".m4a": [mp4.MP4],
+        ".mp4": [mp4.MP4],
+        ".m4v": [mp4.MP4],
+        ".opus": [oggopus.OggOpus],
+        ".ogg": [oggvorbis.OggVorbis, oggopus.OggOpus],
+        ".oga": [oggvorbis.OggVorbis, oggopus.OggOpus],
+        ".flac": [flac.FLAC],
     }
     return classes[suffix]
 

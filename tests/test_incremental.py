@@ -330,14 +330,17 @@ def test_remembered_record_digests_are_the_records_own(settings: Settings) -> No
 
 
 @pytest.mark.parametrize("fold_at", [64, 0], ids=["changes-beside-the-base", "folded"])
-def test_a_layered_dict_reads_back_as_saved(fold_at: int, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_layered_dict_reads_back_as_saved(
+    fold_at: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     """The caches' shared layout: whatever a run adds, changes or removes, the next reads."""
     monkeypatch.setattr(showpipe.sealed, "FOLD_AT_LEAST", fold_at)
-    layers: Layered[str] = Layered.read(None)
+    cache = tmp_path / "things.sealed"
+    layers: Layered[str] = Layered.read(cache, "key", None)
     now = {f"k{i}": f"v{i}" for i in range(100)}
     bases = set()
     for step in range(4):
-        layers = Layered.read(layers.saved(now))
+        layers = Layered.read(cache, "key", layers.saved(cache, "key", now))
         assert layers.entries == now
         bases.add(layers.base)
         now = dict(layers.entries)  # as a run has them: the very objects it read
@@ -346,4 +349,6 @@ def test_a_layered_dict_reads_back_as_saved(fold_at: int, monkeypatch: pytest.Mo
             now |= {f"k{i}": f"changed in {step}", f"k{90 - i}": "again", f"new{i}": "added"}
             del now[f"k{50 + i}"]
     assert len(bases) == (1 if fold_at else 4)
-    assert Layered.read(("not a pickle", {})).entries == {}
+    assert [p.name for p in tmp_path.iterdir()] == [layers.base]  # folded bases are gone
+    assert Layered.read(cache, "other key", (layers.base, {})).entries == {}
+    assert Layered.read(cache, "key", ("../elsewhere.base", {})).entries == {}

@@ -12,6 +12,7 @@ no cache. Where the key cannot be kept (a read-only home), nothing is cached.
 from __future__ import annotations
 
 import gc
+import hashlib
 import hmac
 import io
 import os
@@ -124,44 +125,63 @@ FOLD_AT_LEAST = 64
 
 @dataclass(frozen=True)
 class Layered(Generic[V]):
-    """A big dict kept as its entries pickled once (the base) and the entries changed since.
+    """A big dict kept as its entries pickled once (the base, a sealed file of its own) and,
+    in the cache's own file, the name of the base and the entries changed since.
 
-    A run that changes a few entries of thousands saves the base's bytes back as they were
-    with its changes beside them, instead of pickling every entry again; once the changes
-    outgrow an eighth of the base (and `FOLD_AT_LEAST`), the next save pickles them all
-    into a new base. Entries are compared with the base's by identity: an entry the run
-    took from it unchanged is the very object.
+    A run that changes a few entries of thousands writes only its changes: the base file
+    is neither pickled, sealed nor written again. Once the changes outgrow an eighth of the
+    base (and `FOLD_AT_LEAST`), the next save folds them all into a new base. Entries are
+    compared with the base's by identity: an entry the run took from it unchanged is the
+    very object. A base is named by its digest, so a cache file never names another one.
     """
 
-    base: bytes = b""
+    base: str = ""  # the base's file name, beside the cache's own file
     in_base: dict[str, V] = field(default_factory=dict)
     entries: dict[str, V] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, saved: Any) -> Layered[V]:
-        """What `saved` made, from the value sealed; empty when it holds anything else."""
+    def read(cls, cache: Path, key: str, saved: Any) -> Layered[V]:
+        """What `saved(cache, key, …)` returned and the cache file `cache` sealed, with its
+        base; empty when anything is missing or damaged."""
         try:
             base, changes = saved
-            in_base = unpickle(base)
+            in_base = read_sealed(cache.with_name(base), key) if _is_base(cache, base) else None
+            if not isinstance(in_base, dict):
+                return cls()
             entries = {**in_base, **changes}
             return cls(base, in_base, {k: v for k, v in entries.items() if v is not None})
-        except Exception:  # sealed by us, yet not this layout: nothing kept
+        except (TypeError, ValueError):  # not this layout: nothing kept
             return cls()
 
-    def saved(self, entries: dict[str, V]) -> tuple[bytes, dict[str, V | None]]:
-        """What to seal for `entries` (to read back with `read`)."""
+    def saved(
+        self, cache: Path, key: str, entries: dict[str, V]
+    ) -> tuple[str, dict[str, V | None]]:
+        """What to seal into `cache` for `entries`: a new base is written first if due."""
         changes: dict[str, V | None] = {k: None for k in self.in_base if k not in entries}
         changes |= {k: v for k, v in entries.items() if self.in_base.get(k) is not v}
         if self.base and len(changes) <= max(FOLD_AT_LEAST, len(self.in_base) // 8):
             return self.base, changes
-        return _pickled(entries), {}
+        payload = _pickled((key, entries))
+        base = f"{cache.stem}.{hashlib.sha256(payload).hexdigest()[:16]}.base"
+        _write_payload(cache.with_name(base), payload)
+        for old in cache.parent.glob(f"{cache.stem}.*.base"):
+            if old.name != base:  # folded into this one
+                old.unlink(missing_ok=True)
+        return base, {}
+
+
+def _is_base(cache: Path, name: Any) -> bool:
+    return isinstance(name, str) and name.startswith(f"{cache.stem}.") and "/" not in name
 
 
 def write_sealed(path: Path, key: str, value: Any) -> None:
     """Seal `value` into `path` under `key` (what made it); without a secret, write nothing."""
+    _write_payload(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+
+
+def _write_payload(path: Path, payload: bytes) -> None:
     secret = _key()
     if secret is not None:
-        payload = pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL)
         replace_file(path, _MAGIC + _seal(secret, payload) + payload)
 
 

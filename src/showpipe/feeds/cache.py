@@ -59,7 +59,7 @@ class ItemCache:
         sealed = read_sealed(path, self.key)
         stored: dict[str, Any] = sealed if isinstance(sealed, dict) else {}
         # "<channel digest>\0<episode digest>" -> the item's XML
-        self._layers: Layered[bytes] = Layered.read(stored.get("items"))
+        self._layers: Layered[bytes] = Layered.read(path, self.key, stored.get("items"))
         self._old = self._layers.entries
         self._old_episodes = {key.partition("\0")[2] for key in self._old}
         verified = stored.get("verified")
@@ -156,6 +156,6 @@ class ItemCache:
         if len(verified) > 3 * len(self._items):
             verified = self._verified
         if self._items != self._old or verified != self._old_verified or self._feeds_changed:
-            items = self._layers.saved(self._items)
+            items = self._layers.saved(self.path, self.key, self._items)
             data = {"items": items, "verified": list(verified), "feeds": self._feeds}
             write_sealed(self.path, self.key, data)

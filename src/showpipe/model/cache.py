@@ -65,7 +65,7 @@ class EpisodeCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.key = code_key(show, fields, yamlfile, sys.modules[__name__])
-        self._stored: Layered[_Entry] = Layered.read(read_sealed(path, self.key))
+        self._stored: Layered[_Entry] = Layered.read(path, self.key, read_sealed(path, self.key))
         # resolved path -> what was read there last time
         self._old = self._stored.entries
         self._used: dict[str, _Entry] = {}
@@ -139,7 +139,7 @@ class EpisodeCache:
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
         if self._used != self._old:
-            write_sealed(self.path, self.key, self._stored.saved(self._used))
+            write_sealed(self.path, self.key, self._stored.saved(self.path, self.key, self._used))
 
 
 class ManifestMemo:
@@ -178,7 +178,7 @@ class ManifestMemo:
         known = read_sealed(self.path, self.key)
         if isinstance(known, tuple) and len(known) == 5 and known[0] == digest:
             _, version, feeds, episodes, records = known
-            self._episodes = Layered.read(episodes)
+            self._episodes = Layered.read(self.path, self.key, episodes)
             parsed = manifest.Manifest(version, self._episodes.entries, feeds)
             self._records = {g: (parsed.episodes[g], d) for g, d in records.items()}
         else:
@@ -206,6 +206,6 @@ class ManifestMemo:
             return
         digest, parsed = self._manifest
         records = {g: d for g, (r, d) in self._records.items() if parsed.episodes.get(g) is r}
-        episodes = self._episodes.saved(parsed.episodes)
+        episodes = self._episodes.saved(self.path, self.key, parsed.episodes)
         write_sealed(self.path, self.key, (digest, parsed.version, parsed.feeds, episodes, records))
         self._changed = False

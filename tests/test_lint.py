@@ -184,3 +184,94 @@ def test_a_memo_never_answers_for_another_feed_context(tmp_path: Path) -> None:
         "repeats the show's name" in str(f)
         for f in lint_feed("t", titled.encode(), public=False, memo=memo)
     )
+
+
+def lint_versions(tmp_path: Path, versions: list[tuple[str, bool]]) -> list[list[str]]:
+    """Lint each version of feed `t` (its XML, public or not) in a run of its own, with the
+    memo the runs before kept; each time the findings must be those of a lint with no memo,
+    and of the feed parsed whole. Returns each version's findings."""
+    from showpipe.feeds.lint import LintMemo, _lint_whole, _Linter
+
+    path, found = tmp_path / "lint.sealed", []
+    for xml, public in versions:
+        memo = LintMemo(path)
+        findings = lint_feed("t", xml.encode(), public=public, memo=memo)
+        memo.save()
+        assert findings == lint_feed("t", xml.encode(), public=public)
+        whole = _lint_whole(_Linter("t", public), xml.encode(), LintMemo())
+        assert findings == whole
+        found.append([str(f) for f in findings])
+    return found
+
+
+def pretty(items: list[str], **swap: str) -> str:
+    """Feed `t` laid out as showpipe writes it: one item a line, indented."""
+    xml = GOOD_CHANNEL.format(guid="not-a-uuid", items="".join(f"    {i}\n" for i in items))
+    for old, new in swap.items():
+        xml = xml.replace(old, new)
+    return xml
+
+
+def dated(guid: str, url: str, day: int, **kwargs: str) -> str:
+    return item(guid, url, **kwargs).replace("Mon, 02 Nov", f"Mon, {day:02} Nov")
+
+
+def test_each_change_to_a_feed_finds_what_a_lint_from_scratch_finds(tmp_path: Path) -> None:
+    """Between runs the memo knows the old items by their bytes: a new version of the feed
+    finds exactly what linting it with no memo finds, whatever changed."""
+    a = dated("g1", "https://example.com/1.mp3", 3)
+    b = dated("g2", "http://example.com/2.mp3", 2, duration="0")
+    c = dated("g3", "https://example.com/3.mp3", 1)
+    same_guid = dated("g3", "https://example.com/4.mp3", 4)
+    same_url = dated("g5", "https://example.com/1.mp3", 5)
+    found = lint_versions(
+        tmp_path,
+        [
+            (pretty([a, b, c]), True),
+            (pretty([same_guid, a, b, c]), True),  # a new item with an old item's GUID
+            (pretty([same_url, same_guid, a, b, c]), True),  # with an old enclosure URL
+            (pretty([same_url, a, b, c]), True),  # an item removed
+            (pretty([same_url, a, c, b]), True),  # two items swapped
+            (pretty([same_url, a, c, b]), False),  # the feed no longer public
+            (pretty([a, b, c], **{"<title>T<": "<title>E<"}), True),  # the show renamed
+            (pretty([a, b, c], **{"<description>D<": "<description>F<"}), True),
+            (
+                pretty(
+                    [a, b, c],
+                    **{"</podcast:guid>": "</podcast:guid><itunes:type>serial</itunes:type>"},
+                ),
+                True,
+            ),
+        ],
+    )
+    assert found[0] and not any("GUID g3" in f for f in found[0])
+    assert sum("GUID g3 is used by 2 items" in f for f in found[1]) == 2
+    assert sum("https://example.com/1.mp3 is used by another item" in f for f in found[2]) == 2
+    assert not any("GUID g3" in f for f in found[3])
+    assert "items are not newest first" in "\n".join(found[4])
+    assert "in a public feed" not in "\n".join(found[5])
+    assert sum("repeats the show's name" in f for f in found[6]) == 3
+    assert found[7] == found[0]
+    assert sum("needs itunes:episode" in f for f in found[8]) == 3
+
+
+def test_only_the_new_items_are_linted(tmp_path: Path) -> None:
+    """The memo answers for the items it knows: only the new one is linted (and kept)."""
+    from showpipe.feeds.lint import LintMemo
+
+    old = [dated(f"g{n}", f"https://example.com/{n}.mp3", n) for n in range(3, 0, -1)]
+    memo = LintMemo(tmp_path / "lint.sealed")
+    lint_feed("t", pretty(old).encode(), public=True, memo=memo)
+    memo.save()
+    memo = LintMemo(tmp_path / "lint.sealed")
+    new = dated("g4", "https://example.com/4.mp3", 4)
+    lint_feed("t", pretty([new, *old]).encode(), public=True, memo=memo)
+    assert len(memo.used) == 4 and len(set(memo.used) - set(memo.known)) == 1
+
+
+def test_a_date_without_zone_is_utc() -> None:
+    """RFC 5322's -0000 (UTC, no local zone known) is ordered with the others, not a crash."""
+    utc = item("g1", "https://example.com/1.mp3").replace("+0100", "-0000")  # 09:00 UTC
+    paris = item("g2", "https://example.com/2.mp3")  # 08:00 UTC
+    assert not any("newest first" in f for f in lint(utc + paris))
+    assert any("newest first" in f for f in lint(paris + utc))

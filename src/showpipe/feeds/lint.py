@@ -10,20 +10,21 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import astuple, dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 from urllib.parse import urlsplit
 
 from lxml import etree
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import extensions
+from showpipe.feeds import cut, extensions
 from showpipe.feeds.build import podcast_guid
+from showpipe.feeds.cut import FeedCut, cut_feed
 from showpipe.feeds.extensions import (
     ATOM_NS,
     CONTENT_NS,
@@ -145,7 +146,13 @@ def lint_feed(
 
 
 def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo) -> list[Finding]:
-    lint = _Linter(name, public)
+    cut = cut_feed(xml)
+    found = _lint_cut(_Linter(name, public), cut, memo) if cut else None
+    return found if found is not None else _lint_whole(_Linter(name, public), xml, memo)
+
+
+def _lint_whole(lint: _Linter, xml: bytes, memo: LintMemo) -> list[Finding]:
+    """Lint the feed parsed whole: its items are known by their XML as lxml writes it."""
     try:
         root = parse_xml(xml)
     except etree.XMLSyntaxError as e:
@@ -153,15 +160,46 @@ def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo) -> list[Find
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         return [Finding("error", lint.where, "not an RSS 2.0 feed (<rss><channel>)")]
-    lint.show_title = (channel.findtext("title") or "").strip()
-    _namespaces(lint, root)
-    _channel(lint, channel)
-    serial = channel.findtext(f"{_I}type") == "serial"
-    context = f"{name}\0{public}\0{serial}\0{lint.show_title}"
+    context, serial = _item_context(lint, channel)
     items = [
         memo.item(context, item, lambda item: _item_lint(lint, item, serial))
         for item in channel.iterfind("item")
     ]
+    return _feed_findings(lint, root, channel, items)
+
+
+def _lint_cut(lint: _Linter, cut: FeedCut, memo: LintMemo) -> list[Finding] | None:
+    """Lint a feed cut at its items: only the items new to the memo are parsed, each alone.
+    None if one of them is not an item alone (the feed is then linted whole)."""
+    channel = cut.root.find("channel")
+    context, serial = _item_context(lint, channel)
+    context += f"\0{cut.prologue.decode()}"  # the namespaces the items' bytes are read with
+
+    def lint_item(xml: bytes) -> ItemLint | None:
+        item = cut.parse_item(xml)
+        return None if item is None else _item_lint(lint, item, serial)
+
+    items = []
+    for xml in cut.items:
+        found = memo.item_bytes(context, xml, lint_item)
+        if found is None:
+            return None
+        items.append(found)
+    return _feed_findings(lint, cut.root, channel, items)
+
+
+def _item_context(lint: _Linter, channel: Any) -> tuple[str, bool]:
+    """What an item's findings take from its feed, as a memo key; and whether it is serial."""
+    lint.show_title = (channel.findtext("title") or "").strip()
+    serial = channel.findtext(f"{_I}type") == "serial"
+    return f"{lint.where}\0{lint.public}\0{serial}\0{lint.show_title}", serial
+
+
+def _feed_findings(lint: _Linter, root: Any, channel: Any, items: list[ItemLint]) -> list[Finding]:
+    """The feed's findings, errors first: its channel's, then its items' with the checks
+    across them (the items' elements are not read: `items` holds what they found)."""
+    _namespaces(lint, root)
+    _channel(lint, channel)
     _items(lint, items)
     outside = list(_outside_items(root))
     insecure = _urls(lint, outside) + sum(item.insecure for item in items)
@@ -173,23 +211,30 @@ def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo) -> list[Find
     return sorted(lint.findings, key=lambda f: f.severity != "error")
 
 
-@dataclass(frozen=True)
-class ItemLint:
+class ItemLint(NamedTuple):
     """What linting one item found: its own problems by kind, and what the checks across
-    items need (its GUID, enclosure URL and date)."""
+    items need (its GUID, enclosure URL and date as a POSIX timestamp).
 
-    where: str
+    A named tuple, not a frozen dataclass: a run makes one per item of a changed feed, from
+    the memo, and a tuple is made several times faster.
+    """
+
+    label: str  # what findings call the item (`item '<label>'`): its title, or its GUID
     guid: str | None
     enclosure_url: str | None
-    date: datetime | None
-    enclosure: list[Finding]
-    fields: list[Finding]
-    urls: list[Finding]
-    insecure: int
-    tags: list[Finding]
+    date: float | None
+    insecure: int = 0
+    enclosure: tuple[Finding, ...] = ()
+    fields: tuple[Finding, ...] = ()
+    urls: tuple[Finding, ...] = ()
+    tags: tuple[Finding, ...] = ()
+
+    def where(self, lint: _Linter) -> str:
+        return f"{lint.where}: item '{self.label}'"
 
 
-# An ItemLint as kept on disk: builtins only, which unpickle many times faster than objects.
+# An ItemLint as kept on disk: builtins only, which unpickle many times faster than objects;
+# its first five fields alone when it found nothing, as most items.
 _Kept = tuple[Any, ...]
 
 
@@ -224,7 +269,9 @@ class LintMemo:
         return cls(settings.cache_dir / LINT_FILE)
 
     def feed(self, context: str, xml: bytes, lint: Callable[[], list[Finding]]) -> list[Finding]:
-        key = data_digest(context.encode() + b"\0" + xml)
+        digest = new_digest(context.encode() + b"\0")
+        digest.update(xml)  # not joined to the context first: a feed is megabytes
+        key = digest.hexdigest()
         kept = self.used_feeds.get(key) or self.known_feeds.get(key)
         if kept is None:
             before = set(self.used)
@@ -236,13 +283,30 @@ class LintMemo:
         return [Finding(*f) for f in kept[0]]
 
     def item(self, context: str, item: Any, lint: Callable[[Any], ItemLint]) -> ItemLint:
+        """An item's findings, known by its XML as lxml writes it."""
+        xml = etree.tostring(item, with_tail=False)
+        found = self._find(context, xml, lambda _: lint(item))
+        assert found is not None  # lint always finds
+        return found
+
+    def item_bytes(
+        self, context: str, xml: bytes, lint: Callable[[bytes], ItemLint | None]
+    ) -> ItemLint | None:
+        """An item's findings, known by its bytes as they stand in the feed (cut from it);
+        None where `lint` finds them not an item, which is not kept."""
+        return self._find(context + "\0as written", xml, lint)
+
+    def _find(
+        self, context: str, xml: bytes, lint: Callable[[bytes], ItemLint | None]
+    ) -> ItemLint | None:
         digest = new_digest(context.encode() + b"\0")
-        digest.update(etree.tostring(item, with_tail=False))
+        digest.update(xml)
         key = digest.hexdigest()
         kept = self.used.get(key) or self.known.get(key)
         if kept is None:
-            found = lint(item)
-            self.used[key] = _keep(found)
+            found = lint(xml)
+            if found is not None:
+                self.used[key] = _keep(found)
             return found
         self.used[key] = kept
         return _kept(kept)
@@ -257,58 +321,57 @@ class LintMemo:
     @staticmethod
     def _key() -> str:
         """What the findings depend on besides the feeds: the linting code and its data."""
-        key = code_key(sys.modules[__name__], extensions)
+        key = code_key(sys.modules[__name__], cut, extensions)
         return key + data_digest(etree.tostring(_xsd()) + repr(apple_categories()).encode())
 
 
 def _keep(found: ItemLint) -> _Kept:
-    parts = (found.enclosure, found.fields, found.urls, found.tags)
-    return (
-        found.where,
-        found.guid,
-        found.enclosure_url,
-        found.date,
-        found.insecure,
-        *[[astuple(f) for f in findings] for findings in parts],
-    )
+    summary, parts = found[:5], found[5:]
+    if not any(parts):
+        return summary
+    return (*summary, *[[astuple(f) for f in findings] for findings in parts])
 
 
 def _kept(kept: _Kept) -> ItemLint:
-    where, guid, url, date, insecure, *parts = kept
-    # Most items have no finding at all: no list is made for them.
-    enclosure, fields, urls, tags = (
-        [[Finding(*f) for f in findings] for findings in parts] if any(parts) else _NO_FINDINGS
-    )
-    return ItemLint(where, guid, url, date, enclosure, fields, urls, insecure, tags)
-
-
-_NO_FINDINGS: tuple[list[Finding], ...] = ([], [], [], [])
+    if len(kept) == 5:
+        return ItemLint(*kept)
+    parts = [tuple(Finding(*f) for f in findings) for findings in kept[5:]]
+    return ItemLint(*kept[:5], *parts)
 
 
 def _item_lint(lint: _Linter, item: Any, serial: bool) -> ItemLint:
     """Lint one item alone, with the feed's name, title and publicness from `lint`."""
     alone = _Linter(lint.where.removeprefix("feeds/").removesuffix(".xml"), lint.public)
     alone.show_title = lint.show_title
-    where = f"{lint.where}: item '{item.findtext('title') or item.findtext('guid')}'"
+    label = str(item.findtext("title") or item.findtext("guid"))
+    where = f"{lint.where}: item '{label}'"
     enclosure = item.find("enclosure")
     _enclosure(alone, where, enclosure)
     own_enclosure, alone.findings = alone.findings, []
-    date = _item_fields(alone, where, item, serial=serial)
+    date = _timestamp(_item_fields(alone, where, item, serial=serial))
     fields, alone.findings = alone.findings, []
     insecure = _urls(alone, item.iter())
     urls, alone.findings = alone.findings, []
     _podcast_tags(alone, item.iter())
     return ItemLint(
-        where=where,
+        label=label,
         guid=item.findtext("guid"),
         enclosure_url=enclosure.get("url") if enclosure is not None else None,
         date=date,
-        enclosure=own_enclosure,
-        fields=fields,
-        urls=urls,
         insecure=insecure,
-        tags=alone.findings,
+        enclosure=tuple(own_enclosure),
+        fields=tuple(fields),
+        urls=tuple(urls),
+        tags=tuple(alone.findings),
     )
+
+
+def _timestamp(date: datetime | None) -> float | None:
+    """An item's date as a timestamp. A date in zone -0000 is read without one (naive): it
+    is UTC with no local zone known (RFC 5322, 3.3), and comparable with the others as such."""
+    if date is None:
+        return None
+    return (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
 
 
 def _outside_items(root: Any) -> Iterator[Any]:
@@ -403,12 +466,13 @@ def _items(lint: _Linter, items: list[ItemLint]) -> None:
     urls = Counter(item.enclosure_url for item in items if item.enclosure_url is not None)
     for item in items:
         if not item.guid:
-            lint.error(item.where, "no <guid>")
+            lint.error(item.where(lint), "no <guid>")
         elif guids[item.guid] > 1:
-            lint.error(item.where, f"GUID {item.guid} is used by {guids[item.guid]} items")
+            lint.error(item.where(lint), f"GUID {item.guid} is used by {guids[item.guid]} items")
         lint.findings += item.enclosure
         if item.enclosure_url is not None and urls[item.enclosure_url] > 1:
-            lint.error(item.where, f"enclosure URL {item.enclosure_url} is used by another item")
+            message = f"enclosure URL {item.enclosure_url} is used by another item"
+            lint.error(item.where(lint), message)
         lint.findings += item.fields
     known = [item.date for item in items if item.date is not None]
     if known != sorted(known, reverse=True):
@@ -425,7 +489,7 @@ def _enclosure(lint: _Linter, where: str, enclosure: Any) -> None:
         lint.error(where, f"enclosure type '{enclosure.get('type')}' is not accepted by Apple")
 
 
-def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> Any:
+def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> datetime | None:
     title = (item.findtext("title") or "").strip()
     if not title:
         lint.error(where, "<title> is missing or empty")

@@ -21,17 +21,18 @@ from lxml import etree
 from showpipe.feeds.xml import parse_xml
 
 START, END = b"<item>", b"</item>"
-# What XML counts as white space (bytes.strip would also take \v and \f).
-SPACE = b" \t\r\n"
+# What XML counts as white space (str.strip would take more).
+SPACE = " \t\r\n"
 
 
 @dataclass(frozen=True)
 class FeedCut:
     """A feed as its channel and its items.
 
-    `root` is the feed with an empty `<item/>` where its items stood; `items` holds each
-    item's bytes from `<item>` to `</item>` (the white space after it left out), in order;
-    `prologue` is what opens a document where an item alone has the namespaces it had.
+    `root` is the feed with an empty `<item/>` where its items stood; `items` holds, in
+    order, each item's bytes after its `<item>`, up to the next `<item>` (or to the last
+    `</item>`): what one split of the text gives, with nothing copied again. `prologue` opens
+    a document where an item alone has the namespaces it had.
     """
 
     root: Any
@@ -39,17 +40,17 @@ class FeedCut:
     prologue: bytes
 
     def parse_item(self, item: bytes) -> Any:
-        """The `<item>` element that `item` is alone, or None if it is anything else (not
-        well-formed, or more than one element, or text around it)."""
+        """The `<item>` element that `<item>` and then `item` are alone, or None if they are
+        anything else (not well-formed, more than one element, or text after it)."""
         try:
-            root = parse_xml(self.prologue + item + b"</channel></rss>")
+            root = parse_xml(self.prologue + START + item + b"</channel></rss>")
         except etree.XMLSyntaxError:
             return None
         # The bytes could close the channel and open another: then the root has two.
         if len(root) != 1 or len(root[0]) != 1:
             return None
         element = root[0][0]
-        if element.tag != "item" or root[0].text or element.tail:
+        if element.tag != "item" or (element.tail or "").strip(SPACE):
             return None
         return element
 
@@ -77,8 +78,7 @@ def cut_feed(xml: bytes) -> FeedCut | None:
     if encoding != "UTF-8":  # an item alone is read as UTF-8
         return None
     body = xml[first + len(START) : last + len(END)]
-    items = [START + item.rstrip(SPACE) for item in body.split(START)]
-    return FeedCut(root, items, _prologue(place.nsmap))
+    return FeedCut(root, body.split(START), _prologue(place.nsmap))
 
 
 def _prologue(namespaces: dict[str | None, str]) -> bytes:

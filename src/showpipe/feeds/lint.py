@@ -179,13 +179,8 @@ def _lint_cut(lint: _Linter, cut: FeedCut, memo: LintMemo) -> list[Finding] | No
         item = cut.parse_item(xml)
         return None if item is None else _item_lint(lint, item, serial)
 
-    items = []
-    for xml in cut.items:
-        found = memo.item_bytes(context, xml, lint_item)
-        if found is None:
-            return None
-        items.append(found)
-    return _feed_findings(lint, cut.root, channel, items)
+    items = memo.items_as_written(context, cut.items, lint_item)
+    return None if items is None else _feed_findings(lint, cut.root, channel, items)
 
 
 def _item_context(lint: _Linter, channel: Any) -> tuple[str, bool]:
@@ -284,27 +279,33 @@ class LintMemo:
 
     def item(self, context: str, item: Any, lint: Callable[[Any], ItemLint]) -> ItemLint:
         """An item's findings, known by its XML as lxml writes it."""
-        xml = etree.tostring(item, with_tail=False)
-        found = self._find(context, xml, lambda _: lint(item))
+        digest = new_digest(f"{context}\0".encode())
+        digest.update(etree.tostring(item, with_tail=False))
+        found = self._find(digest.hexdigest(), item, lint)
         assert found is not None  # lint always finds
         return found
 
-    def item_bytes(
-        self, context: str, xml: bytes, lint: Callable[[bytes], ItemLint | None]
-    ) -> ItemLint | None:
-        """An item's findings, known by its bytes as they stand in the feed (cut from it);
-        None where `lint` finds them not an item, which is not kept."""
-        return self._find(context + "\0as written", xml, lint)
+    def items_as_written(
+        self, context: str, items: list[bytes], lint: Callable[[bytes], ItemLint | None]
+    ) -> list[ItemLint] | None:
+        """The findings of items known by their bytes as they stand in the feed (cut from
+        it); None as soon as `lint` finds one is not an item (those found are kept)."""
+        start = new_digest(f"{context}\0as written\0".encode())
+        found = []
+        for xml in items:
+            digest = start.copy()
+            digest.update(xml)
+            item = self._find(digest.hexdigest(), xml, lint)
+            if item is None:
+                return None
+            found.append(item)
+        return found
 
-    def _find(
-        self, context: str, xml: bytes, lint: Callable[[bytes], ItemLint | None]
-    ) -> ItemLint | None:
-        digest = new_digest(context.encode() + b"\0")
-        digest.update(xml)
-        key = digest.hexdigest()
+    def _find(self, key: str, item: Any, lint: Callable[[Any], ItemLint | None]) -> ItemLint | None:
+        """What `key` found, from this run or an earlier one; else `lint(item)`, kept."""
         kept = self.used.get(key) or self.known.get(key)
         if kept is None:
-            found = lint(xml)
+            found = lint(item)
             if found is not None:
                 self.used[key] = _keep(found)
             return found

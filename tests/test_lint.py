@@ -275,3 +275,37 @@ def test_a_date_without_zone_is_utc() -> None:
     paris = item("g2", "https://example.com/2.mp3")  # 08:00 UTC
     assert not any("newest first" in f for f in lint(utc + paris))
     assert any("newest first" in f for f in lint(paris + utc))
+
+
+def test_a_feed_showpipe_built_is_cut_and_lints_as_when_parsed_whole(
+    run: Run, project: Path
+) -> None:
+    """showpipe's own feeds take the fast way (cut at their items, each item readable
+    alone), and it finds what parsing them whole finds."""
+    from showpipe.feeds.cut import cut_feed
+    from showpipe.feeds.lint import LintMemo, _lint_whole, _Linter
+
+    assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
+    for name in ("show", "videos"):
+        xml = (project / "public" / "feeds" / f"{name}.xml").read_bytes()
+        cut = cut_feed(xml)
+        assert cut is not None and cut.items
+        assert all(cut.parse_item(item) is not None for item in cut.items)
+        whole = _lint_whole(_Linter(name, True), xml, LintMemo())
+        assert lint_feed(name, xml, public=True) == whole
+
+
+def test_check_after_an_edit_reports_what_a_cold_check_does(run: Run, project: Path) -> None:
+    """`check` lints an edited feed with what it kept from the run before; its report is
+    that of a check with nothing kept."""
+    assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
+    assert run("check").exit_code == 0
+    episode = project / "episodes" / "on-tools.yaml"
+    text = episode.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    episode.write_text(text.replace(title, "title: The Sample Show on tools"))
+    warm = run("check")
+    assert "repeats the show's name" in warm.stdout
+    (project / ".showpipe" / "cache" / "lint.sealed").unlink()
+    cold = run("check")
+    assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)

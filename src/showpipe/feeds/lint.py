@@ -120,6 +120,9 @@ class _Linter:
         self.public = public
         self.findings: list[Finding] = []
         self.show_title = ""
+        # The XSD's verdicts on the podcast:* elements met so far, by their XML, for the whole
+        # feed: the hosts' and the seasons' elements repeat in every item.
+        self.checked: dict[bytes, list[str]] = {}
 
     def error(self, where: str, message: str) -> None:
         self.findings.append(Finding("error", where, message))
@@ -343,7 +346,7 @@ def _kept(kept: _Kept) -> ItemLint:
 def _item_lint(lint: _Linter, item: Any, serial: bool) -> ItemLint:
     """Lint one item alone, with the feed's name, title and publicness from `lint`."""
     alone = _Linter(lint.where.removeprefix("feeds/").removesuffix(".xml"), lint.public)
-    alone.show_title = lint.show_title
+    alone.show_title, alone.checked = lint.show_title, lint.checked
     label = str(item.findtext("title") or item.findtext("guid"))
     where = f"{lint.where}: item '{label}'"
     enclosure = item.find("enclosure")
@@ -554,11 +557,10 @@ def _urls(lint: _Linter, elements: Iterable[Any]) -> int:
 
 
 def _podcast_tags(lint: _Linter, elements: Iterable[Any]) -> None:
-    checked: dict[bytes, list[str]] = {}
     for element in elements:
         if not (isinstance(element.tag, str) and element.tag.startswith(_P)):
             continue
-        for message in schema_problems(element, checked):
+        for message in schema_problems(element, lint.checked):
             lint.error(lint.where, f"podcast:{etree.QName(element).localname}: {message}")
         if etree.QName(element).localname == "alternateEnclosure" and (
             not element.get("type") or element.find(f"{_P}source") is None

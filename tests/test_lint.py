@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from showpipe.feeds.lint import is_public, lint_feed
@@ -309,3 +310,18 @@ def test_check_after_an_edit_reports_what_a_cold_check_does(run: Run, project: P
     (project / ".showpipe" / "cache" / "lint.sealed").unlink()
     cold = run("check")
     assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)
+
+
+CORPUS = sorted((Path(__file__).parent / "data" / "feeds").glob("*.xml"))
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_other_hosts_feeds_lint_as_when_parsed_whole(path: Path) -> None:
+    """Real feeds from other hosts, cut or not (most are): the findings are those of the feed
+    parsed whole, in the same order."""
+    from showpipe.feeds.lint import LintMemo, _lint_whole, _Linter
+
+    xml = path.read_bytes()
+    for public in (True, False):
+        whole = _lint_whole(_Linter(path.stem, public), xml, LintMemo())
+        assert lint_feed(path.stem, xml, public=public) == whole

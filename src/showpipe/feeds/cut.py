@@ -1,7 +1,7 @@
 """A feed cut into its channel and the bytes of its items, without parsing the items.
 
 The lint of a feed that changed in a few items reads only the channel and those items: the
-others are known by their bytes (`feeds.lint.LintMemo`). The cut is made on the text, where
+others are known by their bytes (`feeds.findings.LintMemo`). The cut is made on the text, where
 showpipe writes `<item>` (always without attributes), and is proved right before it is used:
 the channel is parsed with one empty `<item/>` in the items' place, which must stand in the
 channel and be the document's only item, and an item is used only once its bytes, parsed

@@ -7,7 +7,8 @@ from datetime import datetime
 
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
-from showpipe.feeds.lint import Finding, LintMemo, is_public, lint_feed
+from showpipe.feeds.findings import Finding
+from showpipe.feeds.lint import LINT_FILE, is_public, lint_feed, open_memo
 from showpipe.media import BuildCache
 from showpipe.media.episodes import media_problems
 from showpipe.media.levels import LevelReport, far_off_files
@@ -42,7 +43,7 @@ def lint_plan(plan: Plan) -> list[Finding]:
     """Lint the feeds a plan would write, as apps will read them, and each episode's artwork."""
     public = is_public(plan.project.settings.public_url)
     # Items linted in earlier runs are not linted again (.showpipe/cache/).
-    memo = LintMemo.of(plan.project.settings)
+    memo = open_memo(plan.project.settings.cache_dir / LINT_FILE)
     findings = [
         f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public, memo=memo)
     ]

@@ -217,9 +217,9 @@ def _channel_tags(
 ) -> ext.ChannelTags:
     trailers = []
     for published in ordered:
-        episode, media = published.episode, _listed(feed, published.record)
+        episode = published.episode
         if episode.type == "trailer":
-            source = _source(media, urls=urls)
+            source = _source(_listed(feed, published.record), urls=urls)
             trailers.append(
                 ext.TrailerTag(
                     title=clean_text(episode.title)[:128],

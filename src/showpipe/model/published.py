@@ -36,7 +36,12 @@ NewestFirst = NewType("NewestFirst", list[PublishedEpisode])
 def newest_first(episodes: Iterable[PublishedEpisode]) -> NewestFirst:
     """The episodes newest first; ties broken by GUID so the order never depends on file
     listing order."""
-    return NewestFirst(sorted(episodes, key=lambda p: (p.episode.published, p.guid), reverse=True))
+    return NewestFirst(sorted(episodes, key=_newest_first_key, reverse=True))
+
+
+def _newest_first_key(published: PublishedEpisode) -> tuple[datetime, str]:
+    episode = published.episode
+    return episode.published, episode.guid or ""  # a published episode has its GUID
 
 
 def due_episodes(project: Project, manifest: Manifest, now: datetime) -> NewestFirst:

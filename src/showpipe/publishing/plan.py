@@ -258,18 +258,18 @@ def plan_feeds(
     storage: Storage,
     manifest: Manifest,
     *,
+    due_all: NewestFirst,
     now: datetime,
     descriptions: Descriptions,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
-    """Build every feed from the manifest; return them, the feed artwork, and the manifest.
+    """Build every feed from the manifest and its episodes due at `now` (`due_all`, as
+    `due_episodes` gives them); return the feeds, the feed artwork, and the manifest.
 
     The planning's item cache (`.showpipe/cache/`) gives the items whose inputs did not
     change and the items read back right before; it and the project's episode cache are
     saved once every feed is built and read back.
     """
     updates, files, reading, read = [], [], [], []
-    # The feeds change only the manifest's feed records, never its episodes: due once.
-    due_all = due_episodes(project, manifest, now)
     known = project.cache.describe if project.cache else None
     records = project.manifests.describe_record if project.manifests else None
     items = ItemCache.of(project.settings, describe=known, describe_record=records)
@@ -432,12 +432,14 @@ def _plan(
     now: datetime,
     text: Descriptions,
 ) -> Plan:
+    # The feeds change only the manifest's feed records, never its episodes: due once.
+    due = due_episodes(project, manifest, now)
     feeds, artwork_files, manifest = plan_feeds(
-        project, storage, manifest, now=now, descriptions=text
+        project, storage, manifest, due_all=due, now=now, descriptions=text
     )
     uploads = _uploads(files + artwork_files, old_manifest)
     if any(feed.changed for feed in feeds):
-        named = named_files(due_episodes(project, manifest, now), manifest, project)
+        named = named_files(due, manifest, project)
         check_named_objects(named, uploads, storage, published=[f.published for f in feeds])
     return Plan(
         yaml_writes=writes,

@@ -35,9 +35,10 @@ class Project:
     manifests: ManifestMemo | None = field(default=None, compare=False, repr=False)
 
     @cached_property
-    def _by_source(self) -> dict[Path, Episode]:
+    def _by_source(self) -> dict[str, Episode]:
         # Publishing a whole show asks for every episode: a scan each would be quadratic.
-        return {episode.source: episode for episode in self.episodes}
+        # Keyed by text: hashing thousands of `Path`s costs several times more.
+        return {str(episode.source): episode for episode in self.episodes}
 
     def episode_at(self, path: Path) -> Episode:
         """The loaded episode for `episodes/<slug>.yaml`.
@@ -45,7 +46,7 @@ class Project:
         Raises:
             EpisodeError: the file is not one of the project's episodes.
         """
-        episode = self._by_source.get(path.resolve())
+        episode = self._by_source.get(str(path.resolve()))
         if episode is not None:
             return episode
         raise EpisodeError(

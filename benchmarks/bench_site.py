@@ -27,6 +27,7 @@ import time
 from pathlib import Path
 
 from bench_feeds import make_show
+from processes import compile_showpipe
 
 PAGE_FOLDERS = ("episodes", "embed", "oembed", "archive")
 PAGE_FILES = ("index.html", "404.html", "sitemap.xml", "robots.txt", "showpipe/site.json")
@@ -105,6 +106,7 @@ def _mtimes(public: Path) -> dict[Path, int]:
 
 
 def main() -> None:
+    compile_showpipe()
     _adopt_orphans()
     count = int(os.environ.get("SHOWPIPE_BENCH_EPISODES", "5000"))
     repeat = int(os.environ.get("SHOWPIPE_BENCH_REPEAT", "3"))

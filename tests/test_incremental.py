@@ -9,7 +9,7 @@ import shutil
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import Any
 
 import pytest
@@ -33,7 +33,7 @@ from showpipe.model.manifest import (
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.publishing.plan import plan_feeds_only
-from showpipe.sealed import Layered, read_sealed, write_sealed
+from showpipe.sealed import Layered, path_from_text, read_sealed, write_sealed
 from showpipe.storage.local import LocalStorage
 
 
@@ -352,3 +352,26 @@ def test_a_layered_dict_reads_back_as_saved(
     assert [p.name for p in tmp_path.iterdir()] == [layers.base]  # folded bases are gone
     assert Layered.read(cache, "other key", (layers.base, {})).entries == {}
     assert Layered.read(cache, "key", ("../elsewhere.base", {})).entries == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["/", "/a", "/tmp/show/episodes/ep1.yaml", "a", "a/b/c.mp3", ".", "//host/x", "/é ü/x y.yaml"],
+)
+def test_a_path_rebuilt_from_its_text_is_the_path(text: str) -> None:
+    """The episode cache rebuilds paths from their text without parsing it (Python 3.11):
+    each must be the path pathlib makes, in every respect a caller uses."""
+    path = PosixPath(text)
+    rebuilt = path_from_text(str(path))
+    assert rebuilt == path and hash(rebuilt) == hash(path)
+    assert (str(rebuilt), rebuilt.parts, rebuilt.name, rebuilt.suffix) == (
+        str(path),
+        path.parts,
+        path.name,
+        path.suffix,
+    )
+    assert (rebuilt.parent, rebuilt / "x", rebuilt.is_absolute()) == (
+        path.parent,
+        path / "x",
+        path.is_absolute(),
+    )

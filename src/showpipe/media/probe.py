@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -192,18 +193,25 @@ def _probe_image(path: Path, current: tuple[int, int, int]) -> ImageInfo:
     return ImageInfo(IMAGE_TYPES[kind], width, height, mode)
 
 
-def check_artwork(path: Path, *, square: bool = True, show: bool = False) -> ImageInfo:
+def check_artwork(
+    path: Path,
+    *,
+    square: bool = True,
+    show: bool = False,
+    probe: Callable[[Path], ImageInfo] = probe_image,
+) -> ImageInfo:
     """Check an image against Apple's artwork rules: JPEG or PNG, RGB, square, show size.
 
     Args:
         path: the image file.
         square: require width == height (episode and show artwork; not chapter images).
         show: also require Apple's show artwork size, 1400 to 3000 pixels a side.
+        probe: how the image is measured (`probe_image`, or a memo of it).
 
     Raises:
         MediaError: naming the file and the rule it breaks.
     """
-    info = probe_image(path)
+    info = probe(path)
     if info.mode != "RGB":
         raise MediaError(
             f"{shown(path)}: artwork must be RGB, not {info.mode} (save it as an RGB image)"

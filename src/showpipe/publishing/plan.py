@@ -343,7 +343,7 @@ def plan_publish(
     if missing:
         raise EpisodeError("\n".join(missing))
     # Every episode is checked before the first tagged copy is written.
-    checked = {episode.source: check_episode(project, episode) for episode in chosen}
+    checked = {e.source: check_episode(project, e, hashes=cache.hashes) for e in chosen}
     old_manifest, version = read_manifest_versioned(storage, memo=project.manifests)
     records = dict(old_manifest.episodes)
     guids: dict[Path, str] = {}

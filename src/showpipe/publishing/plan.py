@@ -15,6 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slugify import slugify
 
@@ -30,9 +31,6 @@ from showpipe.feeds.readback import (
     partial_feed,
     read_back,
 )
-from showpipe.media import BuildCache
-from showpipe.media.episodes import check_episode, tag_episode
-from showpipe.media.levels import LevelReport, report_encoded
 from showpipe.model.manifest import (
     MANIFEST_KEY,
     FeedRecord,
@@ -51,6 +49,10 @@ from showpipe.publishing.guard import check_named_objects, named_files
 from showpipe.publishing.imported import record_imported
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
 from showpipe.storage import ProgressBars, Storage, caching, no_progress
+
+if TYPE_CHECKING:
+    from showpipe.media import BuildCache
+    from showpipe.media.levels import LevelReport
 
 log = logging.getLogger(__name__)
 
@@ -337,6 +339,11 @@ def plan_publish(
         EpisodeError: an episode is not part of the project or names missing files.
         MediaError: a media or image file is invalid.
     """
+    # Here, not at the top: cron's runs and edits plan feeds only, and need no tagging code.
+    from showpipe.media import BuildCache
+    from showpipe.media.episodes import check_episode, tag_episode
+    from showpipe.media.levels import report_encoded
+
     cache = cache or BuildCache(project.settings.cache_dir)
     chosen = [project.episode_at(path) for path in episode_files]
     missing = missing_files(project, chosen)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import NewType
 
 from showpipe.model.manifest import EpisodeRecord, Manifest
@@ -22,7 +23,7 @@ class PublishedEpisode:
     episode: Episode
     record: EpisodeRecord
 
-    @property
+    @cached_property  # read for every item of every feed and page
     def guid(self) -> str:
         assert self.episode.guid is not None, "published episodes always have a GUID"
         return self.episode.guid

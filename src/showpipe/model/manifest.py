@@ -90,6 +90,11 @@ class EpisodeRecord:
     alternates: list[StoredFile] = field(default_factory=list)
     poster: StoredFile | None = None
 
+    def files(self) -> list[StoredFile]:
+        """Every file of the record (`record_files` says where each sits in it)."""
+        files = [*self.media.values(), *self.transcripts, *self.chapter_images, *self.alternates]
+        return files + [f for f in (self.artwork, self.chapters, self.poster) if f]
+
 
 @dataclass(frozen=True)
 class FeedRecord:
@@ -111,9 +116,7 @@ class Manifest:
         """Every object the manifest knows, by key."""
         files: list[StoredFile] = [f.artwork for f in self.feeds.values()]
         for record in self.episodes.values():
-            files += [*record.media.values(), *record.transcripts, *record.chapter_images]
-            files += record.alternates
-            files += [f for f in (record.artwork, record.chapters, record.poster) if f]
+            files += record.files()
         return {f.key: f for f in files if f.key}
 
 

@@ -38,7 +38,6 @@ from showpipe.model.manifest import (
     StoredFile,
     encode_manifest,
     read_manifest_versioned,
-    record_files,
 )
 from showpipe.model.project import Project, artwork_present, missing_files
 from showpipe.model.published import NewestFirst, due_episodes, why_gone
@@ -394,7 +393,7 @@ def _check_shared_keys(project: Project, manifest: Manifest) -> None:
     files = {e.guid: e.source for e in project.episodes if e.guid}
     owners: dict[str, str] = {}
     for guid, record in manifest.episodes.items():
-        for key in {file.key for _, file in record_files(record) if file.key}:
+        for key in {file.key for file in record.files() if file.key}:
             other = owners.setdefault(key, guid)
             if other != guid and guid in files and other in files:
                 raise EpisodeError(

@@ -84,7 +84,8 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     missing = missing_files(project, new)
     if missing:
         raise ValidationError(missing)
-    problems = media_problems(project, new)
+    cache = BuildCache(settings.cache_dir)  # one for the check: files are read once
+    problems = media_problems(project, new, hashes=cache.hashes)
     if problems:
         raise ValidationError(problems)
     live = plan_feeds_only(project, storage, now=now, stored=manifest)
@@ -95,7 +96,6 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
         if not e.unpublished and (e.guid is None or e.guid not in published)
     ]
     last = max([now, *(e.published for e in project.episodes if not e.unpublished)])
-    cache = BuildCache(settings.cache_dir)  # one for the check: digests are read once
     built = live
     if pending or last > now:
         built = plan_publish(project, storage, pending, now=last, cache=cache)

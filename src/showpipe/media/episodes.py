@@ -409,18 +409,20 @@ def plan_tagging(
     ]
 
 
-def media_problems(project: Project, episodes: list[Episode] | None = None) -> list[str]:
+def media_problems(
+    project: Project, episodes: list[Episode] | None = None, *, hashes: HashCache | None = None
+) -> list[str]:
     """The first media, chapter or artwork problem of each feed and of the given episodes
-    (default: all), for `check`."""
+    (default: all), for `check` (`hashes`: as in `check_episode`)."""
     problems: dict[str, None] = {}  # ordered, without repeats of a shared feed's artwork
     for feed in project.feeds:
         try:
-            check_artwork(feed.artwork, show=True)
+            check_artwork(feed.artwork, show=True, probe=_image_probe(hashes))
         except MediaError as e:
             problems[str(e)] = None
     for episode in project.episodes if episodes is None else episodes:
         try:
-            check_episode(project, episode)
+            check_episode(project, episode, hashes=hashes)
         except (MediaError, EpisodeError) as e:
             problems[str(e)] = None
     return list(problems)

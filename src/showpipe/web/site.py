@@ -17,7 +17,6 @@ from functools import cached_property, partial
 from html import escape
 from typing import Any
 
-import jinja2
 from pydantic import TypeAdapter
 
 from showpipe.digests import data_digest
@@ -26,9 +25,9 @@ from showpipe.model.manifest import EpisodeRecord, Manifest
 from showpipe.model.project import Project
 from showpipe.model.published import NewestFirst, PublishedEpisode, due_episodes
 from showpipe.model.show import Episode
-from showpipe.times import clock
 from showpipe.web import cards
 from showpipe.web.cards import embed_snippet
+from showpipe.web.environment import Templates
 from showpipe.web.siteindex import (
     SITE_INDEX_KEY,
     Page,
@@ -77,29 +76,9 @@ NOT_FOUND_KEY = "404.html"
 SITEMAP_KEY = "sitemap.xml"
 ROBOTS_KEY = "robots.txt"
 
-_ENV = jinja2.Environment(
-    loader=jinja2.PackageLoader("showpipe.web", "templates"),
-    autoescape=True,
-    undefined=jinja2.StrictUndefined,
-    trim_blocks=True,
-    lstrip_blocks=True,
-    keep_trailing_newline=True,
-    # The templates ship with showpipe and never change during a run: without this, every
-    # page rendered stats each template it uses to see whether to reload it.
-    auto_reload=False,
-)
-
-
-_ENV.filters["clock"] = clock
-_ENV.filters["script_json"] = cards.script_json
-
 
 def archive_key(number: int) -> str:
     return f"archive/{number}.html"
-
-
-def _render(template: str, **values: Any) -> bytes:
-    return _ENV.get_template(template).render(**values).encode("utf-8")
 
 
 def _digest(*parts: object) -> str:
@@ -151,7 +130,9 @@ def build_site(
     listed = _listed(due, len(chunks))
     sources[SITEMAP_KEY] = _digest(show.public_url, "\n".join(listed))
     sources[ROBOTS_KEY] = _digest(_robots(show.public_url))
-    return Site(sources, _Renderer(show, due, chunks, ranges, listed).render)
+    templates = Templates(project.settings.cache_dir)
+    renderer = _Renderer(templates, show, due, chunks, ranges, listed)
+    return Site(sources, renderer.render)
 
 
 def _episode_sources(due: NewestFirst, show_source: str, digests: dict[str, str]) -> dict[str, str]:
@@ -198,6 +179,7 @@ def _listed(due: NewestFirst, archive_pages: int) -> list[str]:
 class _Renderer:
     """How to render each page of the site, by its key (`Site.renderer`)."""
 
+    templates: Templates
     show: Show
     due: NewestFirst
     chunks: list[list[PublishedEpisode]]
@@ -218,14 +200,16 @@ class _Renderer:
         if folder == "archive" and key != ARCHIVE_INDEX_KEY:
             number = int(name.removesuffix(".html"))
             last = number == len(self.chunks)
-            return partial(_archive_page, show, number, self.chunks[number - 1], last=last)
+            return partial(
+                _archive_page, self.templates, show, number, self.chunks[number - 1], last=last
+            )
         if key == ARCHIVE_INDEX_KEY:
-            return partial(_archive_index, show, self.ranges)
+            return partial(_archive_index, self.templates, show, self.ranges)
         if key == INDEX_KEY:
             newest = self.due[:INDEX_EPISODES]
-            return partial(_show_page, show, newest, total=len(self.due))
+            return partial(_show_page, self.templates, show, newest, total=len(self.due))
         if key == NOT_FOUND_KEY:
-            return partial(_not_found, show)
+            return partial(_not_found, self.templates, show)
         if key == SITEMAP_KEY:
             return partial(_sitemap, show.public_url, sorted(self.listed))
         assert key == ROBOTS_KEY, key
@@ -240,10 +224,10 @@ class _Renderer:
         if view is None:
             view = self.views[slug] = _SharedView(self.show, published)
         if folder == "embed":
-            return partial(_embed_page, self.show, view)
+            return partial(_embed_page, self.templates, self.show, view)
         newer = self.due[i - 1] if i > 0 else None
         older = self.due[i + 1] if i + 1 < len(self.due) else None
-        return partial(_episode_page, self.show, view, newer=newer, older=older)
+        return partial(_episode_page, self.templates, self.show, view, newer=newer, older=older)
 
 
 @dataclass(frozen=True)
@@ -261,6 +245,7 @@ class _SharedView:
 
 
 def _episode_page(
+    templates: Templates,
     show: Show,
     view: _SharedView,
     *,
@@ -270,7 +255,7 @@ def _episode_page(
     published = view.published
     key = episode_key(published.record.slug)
     card = cards.link_card(published, show)
-    return _render(
+    return templates.render(
         "episode.html",
         show=show_view(show, key),
         # only the episode's own page shows the transcript: read it for that page alone
@@ -283,10 +268,10 @@ def _episode_page(
     )
 
 
-def _embed_page(show: Show, view: _SharedView) -> bytes:
+def _embed_page(templates: Templates, show: Show, view: _SharedView) -> bytes:
     key = embed_key(view.published.record.slug)
     template = "embed.html" if view.value["video"] else "embed-audio.html"
-    return _render(template, show=show_view(show, key), episode=view.value)
+    return templates.render(template, show=show_view(show, key), episode=view.value)
 
 
 def _oembed(show: Show, published: PublishedEpisode) -> bytes:
@@ -301,8 +286,10 @@ def _chunks(due: NewestFirst) -> list[list[PublishedEpisode]]:
     return [oldest_first[i : i + size][::-1] for i in range(0, len(oldest_first), size)]
 
 
-def _archive_index(show: Show, ranges: list[tuple[datetime, datetime, int]]) -> bytes:
-    return _render(
+def _archive_index(
+    templates: Templates, show: Show, ranges: list[tuple[datetime, datetime, int]]
+) -> bytes:
+    return templates.render(
         "archive-index.html",
         show=show_view(show, ARCHIVE_INDEX_KEY),
         pages=[
@@ -313,10 +300,10 @@ def _archive_index(show: Show, ranges: list[tuple[datetime, datetime, int]]) -> 
 
 
 def _archive_page(
-    show: Show, number: int, chunk: Sequence[PublishedEpisode], *, last: bool
+    templates: Templates, show: Show, number: int, chunk: Sequence[PublishedEpisode], *, last: bool
 ) -> bytes:
     key = archive_key(number)
-    return _render(
+    return templates.render(
         "archive.html",
         show=show_view(show, key),
         number=number,
@@ -326,8 +313,10 @@ def _archive_page(
     )
 
 
-def _show_page(show: Show, newest: list[PublishedEpisode], *, total: int) -> bytes:
-    return _render(
+def _show_page(
+    templates: Templates, show: Show, newest: list[PublishedEpisode], *, total: int
+) -> bytes:
+    return templates.render(
         "index.html",
         show=show_view(show, INDEX_KEY),
         subscribe=subscribe_links(show),
@@ -338,11 +327,11 @@ def _show_page(show: Show, newest: list[PublishedEpisode], *, total: int) -> byt
     )
 
 
-def _not_found(show: Show) -> bytes:
+def _not_found(templates: Templates, show: Show) -> bytes:
     # Served at any missing path, so its links are absolute: relative ones would break.
     view = show_view(show, INDEX_KEY)
     view["home"] = show.public_url
-    return _render("404.html", show=view, archive=show.public_url + ARCHIVE_INDEX_KEY)
+    return templates.render("404.html", show=view, archive=show.public_url + ARCHIVE_INDEX_KEY)
 
 
 def _robots(base: str) -> bytes:

@@ -108,7 +108,7 @@ def code_digest() -> str:
     renders every page again."""
     package = resources.files("showpipe.web")
     parts = [__version__.encode()]
-    for name in ("site.py", "views.py", "cards.py", "transcript.py"):
+    for name in ("site.py", "environment.py", "views.py", "cards.py", "transcript.py"):
         parts.append(package.joinpath(name).read_bytes())
     for item in sorted(package.joinpath("templates").iterdir(), key=lambda i: i.name):
         parts.append(item.read_bytes())

@@ -17,11 +17,9 @@ from functools import cached_property, partial
 from html import escape
 from typing import Any
 
-from pydantic import TypeAdapter
-
 from showpipe.digests import data_digest
 from showpipe.feeds import Descriptions
-from showpipe.model.manifest import EpisodeRecord, Manifest
+from showpipe.model.manifest import Manifest, record_digest
 from showpipe.model.project import Project
 from showpipe.model.published import NewestFirst, PublishedEpisode, due_episodes
 from showpipe.model.show import Episode
@@ -71,7 +69,6 @@ __all__ = [
 INDEX_EPISODES = 10
 ARCHIVE_PAGE_SIZE = 50
 ARCHIVE_INDEX_KEY = "archive/index.html"
-_RECORD = TypeAdapter(EpisodeRecord)
 NOT_FOUND_KEY = "404.html"
 SITEMAP_KEY = "sitemap.xml"
 ROBOTS_KEY = "robots.txt"
@@ -90,13 +87,13 @@ def _episode_digests(project: Project, due: NewestFirst) -> dict[str, str]:
     show page all depend on them."""
     # Not repr: an episode from the episode cache and one read from its YAML are equal but
     # print their time zones differently, which would re-render every page. The episode cache
-    # describes each episode it loaded by what it was made from, without serialising it. The
-    # record as JSON, as the feeds' item cache takes it: pydantic's serialiser costs a third
-    # less than the dataclass's repr, for every episode of every run.
+    # describes each episode it loaded by what it was made from, and the manifest memo keeps
+    # each record's digest, so neither is serialised again (as the feeds' item cache does).
     describe = project.cache.describe if project.cache else Episode.model_dump_json
-    record_json = _RECORD.dump_json
+    memo = project.manifests
+    record = memo.describe_record if memo else lambda guid, record: record_digest(record)
     return {
-        p.guid: data_digest(describe(p.episode).encode() + b"\x1f" + record_json(p.record))
+        p.guid: data_digest(f"{describe(p.episode)}\x1f{record(p.guid, p.record)}".encode())
         for p in due
     }
 

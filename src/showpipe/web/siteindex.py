@@ -146,7 +146,7 @@ def stored_inputs(storage: Storage) -> dict[str, Any]:
 
 def _entries(stored: dict[str, Any]) -> dict[str, Any]:
     """The index's entries, `"<source> <digest>"` by page key, as the index holds them: an
-    entry that is not such a string counts as absent where it is read (`_is_current`), and a
+    entry that is not such a string counts as absent where it is read (`_stale`), and a
     key that is not a page's is dropped when the index is next written (`_gone`). Checking
     them when used, not all 15,000 on every read, is what keeps a run that changes a few
     pages cheap."""
@@ -166,11 +166,6 @@ def _v2_entry(value: Any) -> str | None:
     return f"{value.get('source', '')} {value.get('digest', '')}"
 
 
-def _is_current(entry: Any, source: str) -> bool:
-    """Whether an index entry was made from `source` (a page's source has no space)."""
-    return isinstance(entry, str) and entry.startswith(source + " ")
-
-
 def _stored_digest(entry: Any) -> str | None:
     return entry.rpartition(" ")[2] if isinstance(entry, str) else None
 
@@ -181,19 +176,21 @@ def damaged_entries(storage: Storage) -> list[str]:
 
 
 def _stale(stored: dict[str, Any], site: Site) -> list[Page]:
-    """The pages whose sources changed since the index was written (or that it lacks)."""
+    """The pages whose sources changed since the index was written, or that it lacks or
+    holds damaged (an entry that is not a `"<source> <digest>"` string)."""
+    # Written out, without a call per page: it runs for each of 15,000 pages.
     return [
         site.page(key)
         for key, source in site.sources.items()
-        if not _is_current(stored.get(key), source)
+        if not (isinstance(entry := stored.get(key), str) and entry.startswith(source + " "))
     ]
 
 
-def _gone(stored: dict[str, Any], site: Site) -> list[str]:
-    """The pages the index lists that the site no longer has (an episode taken down). Keys
-    that are not pages showpipe writes are reported and left alone."""
+def _gone(extra: set[str]) -> list[str]:
+    """Of the keys the index lists that the site does not have, the pages (of an episode
+    taken down). Keys that are not pages showpipe writes are reported and left alone."""
     gone = []
-    for key in sorted(stored.keys() - site.sources.keys()):
+    for key in sorted(extra):
         if is_page_key(str(key)):
             gone.append(key)
             continue
@@ -234,7 +231,8 @@ def changed_pages(storage: Storage, site: Site) -> list[Page]:
     """The pages whose bytes differ from the ones last written, or that went away."""
     stored = _entries(_read_index(storage))
     put = [page for page, _, store in _compared(stored, _stale(stored, site)) if store]
-    return put + [Page(key, "", bytes) for key in _gone(stored, site)]
+    gone = _gone(stored.keys() - site.sources.keys())
+    return put + [Page(key, "", bytes) for key in gone]
 
 
 def record_inputs(storage: Storage, inputs: Mapping[str, Any]) -> None:
@@ -280,10 +278,11 @@ def write_site(
                 page.key, page.html, content_type=_TYPES[suffix], cache_control=caching.CHANGING
             )
             written.append(page.key)
-    gone = _gone(stored, site)
+    extra = stored.keys() - site.sources.keys()
+    gone = _gone(extra)
     for key in gone:
         storage.delete(key)  # the pages of an episode taken down
-    for key in index.keys() - site.sources.keys():
+    for key in extra:
         del index[key]  # gone, or not a page at all
     kept = _inputs(raw)
     recorded = kept if inputs is None else dict(inputs)

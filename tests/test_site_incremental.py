@@ -149,3 +149,16 @@ def test_an_edit_of_a_neighbour_title_reaches_the_page_that_names_it(
     assert "episodes/on-tools.html" in written  # the pilot's newer neighbour names it
     page = (storage.root / "episodes" / "on-tools.html").read_text()
     assert "A new title" in page
+
+
+def test_a_show_with_nothing_published_has_its_show_pages(settings: Settings) -> None:
+    storage = LocalStorage(settings.root / "public")
+    empty = _built(settings, storage)
+    assert sorted(empty.sources) == [
+        "404.html",
+        "archive/index.html",
+        "index.html",
+        "robots.txt",
+        "sitemap.xml",
+    ]
+    assert len(write_site(storage, empty)) == 5

@@ -143,7 +143,8 @@ def _episode_sources(due: NewestFirst, digests: list[str]) -> dict[str, str]:
     names = [f"{p.record.slug}\x1f{len(p.episode.title)}\x1f{p.episode.title}" for p in due]
     sources = {}
     newer = "None"
-    for published, own, name, older in zip(due, digests, names, [*names[1:], "None"], strict=True):
+    olders = [*names[1:], "None"] if names else []
+    for published, own, name, older in zip(due, digests, names, olders, strict=True):
         slug = published.record.slug
         sources[episode_key(slug)] = data_digest(f"{own}\x1f{newer}\x1f{older}".encode())
         sources[embed_key(slug)] = own

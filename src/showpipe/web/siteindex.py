@@ -2,11 +2,14 @@
 stored, and only pages showpipe wrote are ever deleted.
 
 The site index (`showpipe/site.json`) records, per page key, the digest of what the page is
-made from (`source`) and of its bytes (`digest`). A page whose source is unchanged is not
-rendered at all, which is what lets an unchanged 5,000-episode show finish in well under a
-second. The index is read as a hint, never as an instruction: a key in it that does not
-look like a page showpipe writes is reported and left alone (issue: a tampered index must
-not be able to delete the manifest, a feed or the media).
+made from (its source) and of its bytes, as one `"<source> <digest>"` string: 15,000 of them
+parse and serialise about three times faster than as objects. A page whose source is unchanged
+is not even made (`Site`), let alone rendered, which is what lets a run that changes one
+episode of a 5,000-episode show spend a few hundredths of a second on its pages.
+
+The index is read as a hint, never as an instruction: a key in it that does not look like a
+page showpipe writes is reported and left alone (issue: a tampered index must not be able to
+delete the manifest, a feed or the media).
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ log = logging.getLogger(__name__)
 
 # The hash of every page written, so finding what changed is one read however big the show.
 SITE_INDEX_KEY = "showpipe/site.json"
+# 3: each entry one "<source> <digest>" string; 2: {"source": ..., "digest": ...}; 1: the
+# bare {key: digest}. Older ones are read, and rewritten as 3 by the next run that writes.
 SITE_INDEX_VERSION = 3
 
 # Every key the site step writes; the only keys it may delete.

@@ -249,9 +249,14 @@ def record_inputs(storage: Storage, inputs: Mapping[str, Any]) -> None:
 
 
 def _store_index(storage: Storage, index: dict[str, Any]) -> None:
+    # Every run that writes pages serialises the whole index: pydantic-core's serialiser takes
+    # a fifth of the json module's time on 15,000 entries. Such a run has loaded it already
+    # (the models use it); the no-change check, which only reads the index, never does.
+    import pydantic_core
+
     storage.put_bytes(
         SITE_INDEX_KEY,
-        json.dumps(index, sort_keys=True).encode(),
+        pydantic_core.to_json(index),
         content_type="application/json",
         cache_control=caching.RECORD,
     )

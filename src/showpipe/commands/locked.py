@@ -31,7 +31,9 @@ def exclusive_run(run: Run, command: str) -> Iterator[Held]:
 
 def build_pages(run: Run, plan: Plan) -> Site:
     """The show's pages as the plan leaves the show."""
-    return build_site(plan.project, plan.manifest, now=run.now, descriptions=run.descriptions)
+    return build_site(
+        plan.project, plan.manifest, now=run.now, descriptions=run.descriptions, due=plan.due
+    )
 
 
 def run_locked(

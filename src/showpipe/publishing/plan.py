@@ -99,6 +99,8 @@ class Plan:
     project: Project
     # The stored manifest's version when planned: it is replaced only if still that one.
     manifest_version: str | None = None
+    # The episodes the feeds list, newest first (None: a plan that builds no feed).
+    due: NewestFirst | None = None
     # Objects no feed names any more, deleted last (`unpublish --delete-media`).
     deletions: list[str] = field(default_factory=list)
     # The loudness of each master encoded (or reused) for the plan, and the gain applied.
@@ -454,6 +456,7 @@ def _plan(
         manifest_changed=manifest != old_manifest,
         feeds=feeds,
         project=project,
+        due=due,
     )
 
 

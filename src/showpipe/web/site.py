@@ -108,17 +108,19 @@ def build_site(
     *,
     now: datetime,
     descriptions: Descriptions | None = None,
+    due: NewestFirst | None = None,
 ) -> Site:
     """Every page of the site, by the digest of its inputs (each made and rendered only when
     asked for). Only episodes published and due appear, as in the feeds. `descriptions` are
-    the run's, shared with its feeds (default: rendered here)."""
+    the run's, shared with its feeds (default: rendered here); `due` is what `due_episodes`
+    gives for `now`, when the run has it already."""
     feeds = project.feeds
     feed = next((f for f in feeds if f.medium == "audio"), feeds[0])
     record = manifest.feeds.get(feed.name)
     artwork = record.artwork if record else None
     text = descriptions or Descriptions()
     show = Show(feed, feeds, artwork, project.settings.public_url, text)
-    due = due_episodes(project, manifest, now)
+    due = due_episodes(project, manifest, now) if due is None else due
     show_source = _digest(code_digest(), feeds, show.artwork, show.public_url)
     digests = _episode_digests(project, due, show_source)
     chunks = _chunks(due)

@@ -26,7 +26,7 @@ from showpipe.errors import FeedError
 from showpipe.feeds import clean_url, podcast_guid, render_html
 from showpipe.feeds.build import BuiltFeed
 from showpipe.feeds.lint import schema_problems
-from showpipe.feeds.readback import ExpectedItem, feed_items, read_back
+from showpipe.feeds.readback import ExpectedItem, ReadBack, cut_read_back, feed_items, read_back
 from showpipe.feeds.text import clean_text
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
@@ -337,6 +337,31 @@ def test_read_back_refuses_a_feed_that_an_app_would_misread(published: LocalStor
         read_back(f"{BASE}feeds/show.xml", hidden, items)
 
 
+def test_a_big_feed_is_read_back_in_pieces_that_hold_each_item_once(
+    published: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import showpipe.feeds.readback as readback
+
+    xml = feed_bytes(published, "show")
+    built = feed_items(xml)
+    root = etree.fromstring(xml)
+    enclosures = [(i.findtext("guid"), i.find("enclosure")) for i in root.iterfind("channel/item")]
+    items = [ExpectedItem(g, e.get("url"), int(e.get("length"))) for g, e in enclosures]
+    whole = ReadBack(f"{BASE}feeds/show.xml", xml, items)
+    assert cut_read_back(whole, built.xml) == [whole]  # a few items: one piece
+    monkeypatch.setattr(readback, "PIECE_ITEMS", 2)
+    pieces = cut_read_back(whole, built.xml)
+    assert [list(p.expected) for p in pieces] == [items[:2], items[2:]]
+    for piece in pieces:
+        parsed = podcastparser.parse(piece.url, io.BytesIO(piece.xml))
+        assert [e["guid"] for e in parsed["episodes"]] == [e.guid for e in piece.expected]
+        assert parsed["title"] == root.findtext("channel/title")  # the whole channel, each time
+        piece.run()
+    wrong = replace(whole, xml=xml.replace(b'length="', b'length="9', 1))
+    with pytest.raises(FeedError, match="reads back wrong"):
+        cut_read_back(wrong, feed_items(wrong.xml).xml)[0].run()
+
+
 def test_changing_a_published_guid_is_refused_and_nothing_is_written(
     settings: Settings, published: LocalStorage
 ) -> None:
@@ -449,15 +474,18 @@ def test_cron_on_another_machine_without_media_rebuilds_identical_feeds(
     assert {n: (published.root / "feeds" / f"{n}.xml").stat().st_mtime_ns for n in before} == stamps
 
 
-@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "forked"])
+@pytest.mark.parametrize("pieces", [0, 3, 1], ids=["in-process", "forked", "forked-in-pieces"])
 def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, parallel: bool
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, pieces: int
 ) -> None:
+    import showpipe.feeds.readback
     import showpipe.publishing.plan
 
-    if parallel:  # big shows read their feeds back in forked processes: the sample, as one
+    if pieces:  # big shows read their feeds back in forked processes: the sample, as one
         monkeypatch.setattr(showpipe.publishing.plan, "PARALLEL_READ_BACK_FROM", 0)
         monkeypatch.setattr(showpipe.publishing.plan, "READ_BACK_AT_ONCE_UNDER", 0)
+        # items per piece: with one, the main process reads what no worker started
+        monkeypatch.setattr(showpipe.feeds.readback, "PIECE_ITEMS", pieces)
     storage = LocalStorage(settings.root / "public")
     paths = sample_episodes(settings)
     plan = plan_publish(load_project(settings), storage, paths, now=NOW)

@@ -49,8 +49,14 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     from showpipe.commands.run import Outcome
     from showpipe.model.project import load_project
     from showpipe.publishing.imported import refuse_never_published
+    from showpipe.feeds.text import PARALLEL_RENDER_FROM
+    from showpipe.parallel import start_workers
     from showpipe.publishing.plan import plan_feeds_only
 
+    if len(inputs.digests) >= PARALLEL_RENDER_FROM:
+        # A big show renders its descriptions and reads its feeds back on every core: the
+        # workers' server starts now, importing what they run while the project loads.
+        start_workers(["showpipe.feeds.text", "showpipe.feeds.readback"])
     project = load_project(settings)
 
     def make_plan() -> Plan:

@@ -23,13 +23,14 @@ from lxml import etree
 from sampleshow import NOW, publish_sample, sample_episodes
 from showpipe.config import Settings
 from showpipe.errors import FeedError
-from showpipe.feeds import clean_url, podcast_guid, render_html
+from showpipe.feeds import Descriptions, clean_url, podcast_guid, render_html
 from showpipe.feeds.build import BuiltFeed
 from showpipe.feeds.lint import schema_problems
 from showpipe.feeds.readback import ExpectedItem, ReadBack, cut_read_back, feed_items, read_back
 from showpipe.feeds.text import clean_text
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
+from showpipe.model.published import due_episodes, newest_first
 from showpipe.model.show import Episode, load_episode, load_feed
 from showpipe.publishing.plan import plan_feeds_only, plan_publish
 from showpipe.storage.local import LocalStorage
@@ -511,19 +512,30 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     assert not storage.root.exists()
 
 
-def test_descriptions_rendered_on_every_core_match_one_by_one(
-    monkeypatch: pytest.MonkeyPatch,
+def test_items_rendered_on_every_core_are_those_built_one_by_one(
+    settings: Settings, published: LocalStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import showpipe.feeds.text as text
+    import showpipe.feeds.build as build
 
-    markdowns = [
-        f"Episode {i}: **bold** and [a link](https://example.com/{i})\n\n- x" for i in range(40)
+    project = load_project(settings)
+    manifest = read_manifest(published)
+    due = due_episodes(project, manifest, NOW)
+    feeds = [
+        (feed, newest_first(p for p in due if feed.medium_of(p.record.media)), record.artwork)
+        for feed in project.feeds
+        for record in [manifest.feeds[feed.name]]
     ]
-    monkeypatch.setattr(text, "PARALLEL_RENDER_FROM", 0)  # as for a big show: worker processes
-    descriptions = text.Descriptions()
-    descriptions.render_all(markdowns)
-    parallel = {m: descriptions.html(m) for m in markdowns}
-    assert parallel == {m: render_html(m) for m in markdowns}
-    assert parallel[markdowns[3]].startswith(
-        '<p>Episode 3: <strong>bold</strong> and <a href="https://example.com/3"'
-    )
+    monkeypatch.setattr(build, "PARALLEL_RENDER_FROM", 0)  # as for a big show: worker processes
+    descriptions = Descriptions()
+    url = settings.public_url
+    ahead = build.render_items(feeds, due, public_url=url, descriptions=descriptions)
+    for feed, listed, artwork in feeds:
+        alone = build.build_feed(feed, listed, artwork=artwork, public_url=url)
+        assert sorted(ahead[feed.name]) == sorted(p.guid for p in listed)
+        assert all(ahead[feed.name][p.guid] in alone.xml for p in listed)
+        with_ahead = build.build_feed(
+            feed, listed, artwork=artwork, public_url=url, ahead=ahead[feed.name]
+        )
+        assert with_ahead.xml == alone.xml
+    html = {p.episode.description: descriptions.html(p.episode.description) for p in due}
+    assert html == {m: render_html(m) for m in html}

@@ -47,10 +47,10 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
     from showpipe.commands.locked import run_locked
     from showpipe.commands.run import Outcome
+    from showpipe.feeds.build import PARALLEL_RENDER_FROM
     from showpipe.model.project import load_project
-    from showpipe.publishing.imported import refuse_never_published
-    from showpipe.feeds.text import PARALLEL_RENDER_FROM
     from showpipe.parallel import start_workers
+    from showpipe.publishing.imported import refuse_never_published
     from showpipe.publishing.plan import plan_feeds_only
 
     if len(inputs.digests) >= PARALLEL_RENDER_FROM:

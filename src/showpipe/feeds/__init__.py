@@ -10,6 +10,7 @@ from showpipe.feeds.build import (
     feed_key,
     file_urls,
     podcast_guid,
+    render_items,
 )
 from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, render_html
@@ -28,4 +29,5 @@ __all__ = [
     "file_urls",
     "podcast_guid",
     "render_html",
+    "render_items",
 ]

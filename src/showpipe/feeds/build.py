@@ -7,13 +7,16 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
+from feedgen.entry import FeedEntry
+from feedgen.ext.podcast import PodcastExtension
+from feedgen.ext.podcast_entry import PodcastEntryExtension
 from feedgen.feed import FeedGenerator
 from lxml import etree
 
@@ -23,11 +26,12 @@ from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
 from showpipe.feeds.readback import FeedItems, feed_items
-from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
+from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html, render_html
 from showpipe.feeds.value import ValueRecipientTag, ValueTag
 from showpipe.model.manifest import EpisodeRecord, StoredFile
 from showpipe.model.published import NewestFirst, PublishedEpisode
 from showpipe.model.show import Feed, Person, Value
+from showpipe.parallel import render_each
 
 if TYPE_CHECKING:
     from showpipe.feeds.cache import ItemCache
@@ -46,6 +50,8 @@ RENDITION_TITLES = {
 }
 # Time-coded formats are captions (podcast:transcript rel="captions").
 CAPTION_TYPES = {"text/vtt", "application/x-subrip"}
+# From this many episodes whose items are not cached, they are rendered on every core.
+PARALLEL_RENDER_FROM = 1000
 # podcast:guid's namespace (podcast-namespace docs/tags/guid.md).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
@@ -76,6 +82,7 @@ def build_feed(
     public_url: str,
     descriptions: Descriptions | None = None,
     items: ItemCache | None = None,
+    ahead: Mapping[str, bytes] | None = None,
 ) -> BuiltFeed:
     """Build one feed's RSS XML, and know its items without parsing it again.
 
@@ -87,29 +94,19 @@ def build_feed(
         public_url: the base URL that storage keys are served under, ending in `/`.
         descriptions: the run's rendered descriptions (default: rendered here).
         items: the run's item cache: items whose inputs are unchanged are taken from it.
+        ahead: items rendered already for this feed by `render_items`, by GUID.
 
     Raises:
         FeedError: feedgen rejected a value, or a URL is not absolute.
     """
-    descriptions = descriptions or Descriptions()
-    fg = FeedGenerator()
-    fg.load_extension("podcast")
-    for name, channel_class, item_class in ext.EXTENSIONS:
-        fg.register_extension(name, channel_class, item_class)
+    text = descriptions or Descriptions()
     try:
-        urls = _Urls(clean_url(public_url))
-        _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
-        newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
-        fg.lastBuildDate(newest)
-        # The channel alone, then each item serialised on its own and put in its place: an
-        # item's bytes do not depend on its neighbours, so an unchanged one can be reused.
-        channel: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-        nsmap = etree.fromstring(channel).nsmap
+        channel, context = _start_feed(feed, episodes, artwork=artwork, public_url=public_url)
 
+        # An item's bytes do not depend on its neighbours, so an unchanged one is reused.
         def render(published: PublishedEpisode) -> bytes:
-            entry = fg.add_entry()
-            _add_item(entry, feed, published, urls=urls, artwork=artwork, text=descriptions)
-            return _item_xml(entry.rss_entry(), nsmap)
+            found = ahead.get(published.guid) if ahead else None
+            return found if found is not None else context.render(published, text)
 
         if items is None:
             rendered = [render(published) for published in episodes]
@@ -122,6 +119,91 @@ def build_feed(
     xml = channel[:end] + b"".join(rendered) + channel[end:]
     channel_guid = etree.fromstring(channel).findtext(f"channel/{{{ext.PODCAST_NS}}}guid")
     return BuiltFeed(xml, _built_items(channel_guid, episodes, rendered) or feed_items(xml))
+
+
+def _extensions() -> list[tuple[str, Any, Any]]:
+    """feedgen's podcast extension and ours, in the order their tags are written."""
+    return [("podcast", PodcastExtension, PodcastEntryExtension), *ext.EXTENSIONS]
+
+
+@dataclass(frozen=True)
+class _Channel:
+    """What a feed's items take from their feed: sent to the processes that render them."""
+
+    feed: Feed
+    artwork: StoredFile
+    urls: _Urls
+    nsmap: dict[str | None, str]
+
+    def render(self, published: PublishedEpisode, text: Descriptions) -> bytes:
+        """The episode's <item> as it stands in this feed."""
+        entry = FeedEntry()  # as FeedGenerator.add_entry makes one
+        for name, _, item_class in _extensions():
+            entry.register_extension(name, item_class)
+        _add_item(entry, self.feed, published, urls=self.urls, artwork=self.artwork, text=text)
+        return _item_xml(entry.rss_entry(), self.nsmap)
+
+
+def _start_feed(
+    feed: Feed, episodes: NewestFirst, *, artwork: StoredFile, public_url: str
+) -> tuple[bytes, _Channel]:
+    """The feed's channel, serialised alone (its items are put in their place later), and
+    what its items take from it."""
+    fg = FeedGenerator()
+    for name, channel_class, item_class in _extensions():
+        fg.register_extension(name, channel_class, item_class)
+    urls = _Urls(clean_url(public_url))
+    _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
+    newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
+    fg.lastBuildDate(newest)
+    channel: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return channel, _Channel(feed, artwork, urls, etree.fromstring(channel).nsmap)
+
+
+def render_items(
+    feeds: Sequence[tuple[Feed, NewestFirst, StoredFile]],
+    episodes: Sequence[PublishedEpisode],
+    *,
+    public_url: str,
+    descriptions: Descriptions,
+) -> dict[str, dict[str, bytes]]:
+    """Render the episodes' items of every feed listing them ahead of `build_feed` (its
+    `ahead`), by feed name and GUID, and their descriptions into `descriptions`.
+
+    Each episode's description and items are one piece of work, so a big show's are
+    rendered on every core (`showpipe.parallel`), each description once for all feeds.
+
+    An item that cannot be built is left to `build_feed`, which says why.
+    """
+    channels = []
+    for feed, due, artwork in feeds:
+        try:
+            channels.append(_start_feed(feed, due, artwork=artwork, public_url=public_url)[1])
+        except ValueError:
+            continue  # build_feed reports it
+    jobs = [(p, tuple(c for c in channels if c.feed.medium_of(p.record.media))) for p in episodes]
+    renders = [partial(_render_episode, p, listing) for p, listing in jobs]
+    ahead: dict[str, dict[str, bytes]] = {c.feed.name: {} for c in channels}
+    done = render_each(renders, parallel_from=PARALLEL_RENDER_FROM)
+    for (published, listing), (html, rendered) in zip(jobs, done, strict=True):
+        descriptions.keep(published.episode.description, html)
+        for channel, item in zip(listing, rendered or (), strict=False):
+            ahead[channel.feed.name][published.guid] = item
+    return ahead
+
+
+def _render_episode(
+    published: PublishedEpisode, channels: tuple[_Channel, ...]
+) -> tuple[str, list[bytes] | None]:
+    """An episode's description as HTML, and its item in each feed (None when one cannot be
+    built: `build_feed` says why)."""
+    html = render_html(published.episode.description)
+    text = Descriptions()
+    text.keep(published.episode.description, html)
+    try:
+        return html, [channel.render(published, text) for channel in channels]
+    except ValueError:
+        return html, None
 
 
 def _built_items(

@@ -16,7 +16,15 @@ from pathlib import Path
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import BuiltFeed, Descriptions, build_feed, clean_url, enclosure_urls, feed_key
+from showpipe.feeds import (
+    BuiltFeed,
+    Descriptions,
+    build_feed,
+    clean_url,
+    enclosure_urls,
+    feed_key,
+    render_items,
+)
 from showpipe.feeds.cache import ItemCache
 from showpipe.feeds.readback import (
     ExpectedItem,
@@ -197,6 +205,22 @@ def _checked_diff(
     return _item_diff(before, after), cut_read_back(ReadBack(url, xml, todo), after.xml), digests
 
 
+def _listed(
+    project: Project, manifest: Manifest, due_all: NewestFirst
+) -> tuple[list[tuple[Feed, NewestFirst, StoredFile]], list[tuple[StoredFile, Path]], Manifest]:
+    """Each feed with the episodes it lists and its artwork; the artwork files to upload;
+    the manifest with each feed's artwork recorded."""
+    listed, files = [], []
+    for feed in project.feeds:
+        artwork, artwork_path = _feed_artwork(project, feed, manifest)
+        if artwork_path is not None:
+            files.append((artwork, artwork_path))
+        manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
+        due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
+        listed.append((feed, due, artwork))
+    return listed, files, manifest
+
+
 def plan_feeds(
     project: Project,
     storage: Storage,
@@ -211,21 +235,19 @@ def plan_feeds(
     change and the items read back right before; it and the project's episode cache are
     saved once every feed is built and read back.
     """
-    updates, files, read = [], [], []
+    updates, read = [], []
     # The feeds change only the manifest's feed records, never its episodes: due once.
     due_all = due_episodes(project, manifest, now)
     known = project.cache.describe if project.cache else None
     items = ItemCache.of(project.settings, describe=known)
-    descriptions.render_all(p.episode.description for p in due_all if not items.knows(p))
+    listed, files, manifest = _listed(project, manifest, due_all)
+    public_url = project.settings.public_url
+    # What the item cache lacks, rendered on every core for a big show.
+    fresh = [p for p in due_all if not items.knows(p)]
+    ahead = render_items(listed, fresh, public_url=public_url, descriptions=descriptions)
     parallel = len(project.episodes) >= PARALLEL_READ_BACK_FROM
     with ReadBackPool(parallel=parallel) as pool:
-        for feed in project.feeds:
-            artwork, artwork_path = _feed_artwork(project, feed, manifest)
-            if artwork_path is not None:
-                files.append((artwork, artwork_path))
-            manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
-            public_url = project.settings.public_url
-            due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
+        for feed, due, artwork in listed:
             built = build_feed(
                 feed,
                 due,
@@ -233,6 +255,7 @@ def plan_feeds(
                 public_url=public_url,
                 descriptions=descriptions,
                 items=items,
+                ahead=ahead.get(feed.name),
             )
             key, xml = feed_key(feed), built.xml
             old = storage.get(key)

@@ -114,7 +114,7 @@ class EpisodeCache:
             self.hits += 1
             episode = cached.episode
         else:
-            episode = load_episode(path, raw)
+            episode = load_episode(path, raw, source=source)
         return self._keep(source, _Entry(settled(signature, read_at), digest, episode))
 
     def _keep(self, source: Path, entry: _Entry) -> Episode:

@@ -475,9 +475,14 @@ def _describe(model: type[BaseModel], error: Any) -> str:
 
 
 def _validate(
-    model: type[BaseModel], path: Path, extra: dict[str, Any], raw: bytes | None = None
+    model: type[BaseModel],
+    path: Path,
+    extra: dict[str, Any],
+    raw: bytes | None = None,
+    *,
+    source: Path | None = None,
 ) -> Any:
-    base = path.resolve().parent
+    base = (source or path.resolve()).parent
     if raw is None:
         try:
             raw = read_yaml_bytes(path)
@@ -510,12 +515,15 @@ def load_feed(path: Path) -> Feed:
     return feed
 
 
-def load_episode(path: Path, raw: bytes | None = None) -> Episode:
-    """Load `episodes/<slug>.yaml` (whose bytes are `raw` when already read).
+def load_episode(path: Path, raw: bytes | None = None, *, source: Path | None = None) -> Episode:
+    """Load `episodes/<slug>.yaml` (whose bytes are `raw` when already read, and whose
+    resolved path is `source` when known: resolving costs a system call per folder).
 
     Raises:
         ValidationError: listing every problem.
     """
-    extra = {"slug": path.stem, "source": path.resolve()}
-    episode: Episode = _validate(Episode, path, extra, raw)
+    source = source or path.resolve()
+    episode: Episode = _validate(
+        Episode, path, {"slug": path.stem, "source": source}, raw, source=source
+    )
     return episode

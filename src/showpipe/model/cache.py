@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,9 +28,10 @@ from typing import Any
 from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
+from showpipe.errors import ValidationError
 from showpipe.inputfiles import Identity, identity, settled
 from showpipe.model import fields, show, yamlfile
-from showpipe.model.show import Episode, load_episode
+from showpipe.model.show import Episode, load_episode, load_episodes
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
 from showpipe.sealed import read_sealed, replace_file, write_sealed
 
@@ -67,6 +69,20 @@ class _Entry:
     episode: Episode
 
 
+@dataclass(frozen=True)
+class _Unknown:
+    """A file the cache does not know: read, to be validated."""
+
+    path: Path
+    source: Path  # resolved
+    raw: bytes
+    signature: Identity | None
+    digest: str
+
+    def entry(self, episode: Episode) -> _Entry:
+        return _Entry(self.signature, self.digest, episode)
+
+
 class EpisodeCache:
     """Episodes as validated, by file and content; one per run, saved at its end."""
 
@@ -87,12 +103,27 @@ class EpisodeCache:
     def of(cls, settings: Settings) -> EpisodeCache:
         return cls(settings.cache_dir / EPISODES_FILE)
 
-    def load(self, path: Path) -> Episode:
-        """The episode in `path`: from the cache when the file is unchanged, else loaded.
+    def load_all(self, paths: Sequence[Path]) -> list[Episode | ValidationError]:
+        """The episode in each file (or its problems, never cached): from the cache when the
+        file is unchanged; the others are validated together, on every core when there
+        are many (`load_episodes`)."""
+        found: list[Episode | ValidationError | _Unknown] = []
+        for path in paths:
+            try:
+                found.append(self._look_up(path))
+            except ValidationError as e:
+                found.append(e)
+        unknown = [f for f in found if isinstance(f, _Unknown)]
+        loaded = iter(load_episodes([(f.path, f.raw, f.source) for f in unknown]))
+        return [self._known(f, next(loaded)) if isinstance(f, _Unknown) else f for f in found]
 
-        Raises:
-            ValidationError: the file is invalid (never cached).
-        """
+    def _known(self, unknown: _Unknown, loaded: Episode | list[str]) -> Episode | ValidationError:
+        if isinstance(loaded, list):
+            return ValidationError(loaded)
+        return self._keep(unknown.source, unknown.entry(loaded))
+
+    def _look_up(self, path: Path) -> Episode | _Unknown:
+        """The episode in `path` if the cache knows the file, else the file as read."""
         try:
             signature = identity(path)
             # A regular file needs only its folder resolved (once for all); a link, itself.
@@ -110,12 +141,11 @@ class EpisodeCache:
         except (OSError, YamlProblem):
             return load_episode(path)
         digest = data_digest(raw)
+        signature = settled(signature, read_at)
         if cached is not None and cached.digest == digest:
             self.hits += 1
-            episode = cached.episode
-        else:
-            episode = load_episode(path, raw, source=source)
-        return self._keep(source, _Entry(settled(signature, read_at), digest, episode))
+            return self._keep(source, _Entry(signature, digest, cached.episode))
+        return _Unknown(path, source, raw, signature, digest)
 
     def _keep(self, source: Path, entry: _Entry) -> Episode:
         self._used[str(source)] = entry

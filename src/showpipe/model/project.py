@@ -72,11 +72,11 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
         except ValidationError as e:
             problems += e.problems
     cache = EpisodeCache.of(settings) if cache is None else cache
-    for path in yaml_files(settings.episodes_dir):
-        try:
-            episodes.append(cache.load(path))
-        except ValidationError as e:
-            problems += e.problems
+    for loaded in cache.load_all(yaml_files(settings.episodes_dir)):
+        if isinstance(loaded, ValidationError):
+            problems += loaded.problems
+        else:
+            episodes.append(loaded)
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")
     problems += numbers_used_twice(episodes)

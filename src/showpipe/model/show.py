@@ -8,8 +8,9 @@ vocabularies they are checked against live in `showpipe.model.fields`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -47,6 +48,10 @@ from showpipe.model.yamlfile import (
     parse_yaml_fast,
     read_yaml_bytes,
 )
+from showpipe.parallel import render_each
+
+# From this many episode files to validate, they are validated on every core.
+PARALLEL_LOAD_FROM = 1000
 
 
 class _Strict(BaseModel):
@@ -527,3 +532,17 @@ def load_episode(path: Path, raw: bytes | None = None, *, source: Path | None = 
         Episode, path, {"slug": path.stem, "source": source}, raw, source=source
     )
     return episode
+
+
+def load_episodes(files: Sequence[tuple[Path, bytes, Path]]) -> list[Episode | list[str]]:
+    """`load_episode` for each (file, its bytes, its resolved path): each episode, or its
+    problems. A big show's are validated on every core (`showpipe.parallel`)."""
+    loads = [partial(_episode_or_problems, *file) for file in files]
+    return list(render_each(loads, parallel_from=PARALLEL_LOAD_FROM))
+
+
+def _episode_or_problems(path: Path, raw: bytes, source: Path) -> Episode | list[str]:
+    try:
+        return load_episode(path, raw, source=source)
+    except ValidationError as e:
+        return e.problems

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from showpipe.feeds.build import (
-    ENCLOSURE_TYPES,
     BuiltFeed,
     build_feed,
     enclosure_urls,
@@ -13,6 +12,7 @@ from showpipe.feeds.build import (
     render_items,
 )
 from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
+from showpipe.feeds.item import ENCLOSURE_TYPES
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, render_html
 
 __all__ = [

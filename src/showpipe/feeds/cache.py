@@ -24,7 +24,7 @@ from pydantic import TypeAdapter
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import analytics, build, chapters, extensions, readback, text
+from showpipe.feeds import analytics, build, chapters, extensions, item, readback, text
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key, read_json, write_json
 from showpipe.model.manifest import EpisodeRecord, StoredFile
@@ -43,7 +43,7 @@ class ItemCache:
         episode may (`EpisodeCache.describe`; by default its JSON)."""
         self.path = path
         self._describe = describe or (lambda episode: episode.model_dump_json())
-        self.key = code_key(build, extensions, text, chapters, readback, analytics)
+        self.key = code_key(build, item, extensions, text, chapters, readback, analytics)
         self.key += feedgen.version.version_str
         stored = read_json(path)
         fresh = stored.get("key") != self.key

@@ -42,6 +42,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from lxml import etree
+from processes import compile_showpipe
 
 from showpipe.model.manifest import (
     MANIFEST_KEY,
@@ -229,6 +230,7 @@ def _one_round(
 
 
 def main() -> None:
+    compile_showpipe()
     count = int(os.environ.get("SHOWPIPE_BENCH_EPISODES", "5000"))
     repeat = int(os.environ.get("SHOWPIPE_BENCH_REPEAT", "3"))
     showpipe = [str(Path(sys.executable).with_name("showpipe"))]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from pathlib import Path
 
 SRC = Path(__file__).resolve().parent.parent / "src" / "showpipe"
@@ -112,3 +113,13 @@ def test_each_wrapped_library_is_imported_by_its_package_only() -> None:
                 if owner and owner != unit:
                     wrong.append(f"{path.relative_to(SRC)}:{node.lineno}: {unit} imports {name}")
     assert wrong == []
+
+
+def test_the_media_package_exports_what_it_lists() -> None:
+    """`showpipe.media` imports each export when first used: every listed name resolves,
+    from the module it is said to come from."""
+    import showpipe.media as media
+
+    assert sorted(media.__all__) == sorted(media._MODULE_OF)
+    for name in media.__all__:
+        assert getattr(media, name) is getattr(sys.modules[media._MODULE_OF[name]], name)

@@ -17,6 +17,7 @@ from sampleshow import NOW, publish_sample
 from showpipe.commands.feeds import refresh_feeds
 from showpipe.commands.run import Outcome, Run
 from showpipe.config import Settings
+from showpipe.model.manifest import read_manifest
 from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import read_yaml, read_yaml_fast
 from showpipe.publishing.feedstate import fingerprint, input_digests, nothing_to_do
@@ -167,13 +168,17 @@ def test_a_yaml_1_1_trap_loads_as_text(make_episode: Callable[..., Path]) -> Non
 def test_new_feed_artwork_means_a_full_run(settings: Settings, storage: LocalStorage) -> None:
     from mediafactory import make_artwork
 
-    make_artwork(settings.feeds_dir / "artwork" / "show.jpg", label="New look")
+    before = read_manifest(storage).feeds["show"].artwork
+    make_artwork(settings.feeds_dir / "artwork" / "show.jpg", 1500, label="New look")
     assert not quiet(settings, storage, NOW)
     refreshed = cron(settings, storage, NOW)
     assert refreshed is not None
     plan = refreshed.plan
     assert any(u.needed for u in plan.uploads)
     assert plan.feeds[0].changed and not plan.feeds[1].changed
+    # measured again, not taken from the record of the artwork published before
+    after = read_manifest(storage).feeds["show"].artwork
+    assert (before.width, after.width, after.height) == (1400, 1500, 1500)
 
 
 def test_the_fingerprint_follows_each_feed_yaml_and_the_artwork_it_names(

@@ -5,10 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from pathlib import Path
 
-from showpipe.media import BuildCache, HashCache
+from showpipe.config import Settings
+from showpipe.media import BuildCache, HashCache, probe_image, probe_media
+from showpipe.media.episodes import check_episode
 from showpipe.media.hashes import HASHES_FILE, identity
+from showpipe.model.project import load_project
 
 # A remembered hash: these tests are about the bookkeeping, not the hash function.
 HASH = "0123456789abcdef" * 4
@@ -86,3 +90,33 @@ def test_two_runs_caches_are_independent(tmp_path: Path) -> None:
     first, second = HashCache(tmp_path / "cache"), HashCache(tmp_path / "cache")
     first.remember(audio, "f" * 32)  # not saved: a run that is still going
     assert second.known(audio) == HASH
+
+
+def test_a_probe_is_remembered_until_the_file_changes(settings: Settings) -> None:
+    """`showpipe tag` probes an episode's media and artwork; its `publish` finds them
+    probed. A file replaced since is probed again: its new duration is the one used."""
+    project = load_project(settings)
+    episode = project.episode_at(settings.episodes_dir / "pilot.yaml")
+    assert episode.audio is not None
+    first = check_episode(project, episode, hashes=HashCache(settings.cache_dir))
+    cache = HashCache(settings.cache_dir)
+    assert cache.probed(episode.audio, "media") is None  # nothing saved yet
+    cache = BuildCache(settings.cache_dir).hashes
+    again = check_episode(project, episode, hashes=cache)
+    cache.save()
+    kept = HashCache(settings.cache_dir)
+    assert kept.probed(episode.audio, "media") == [
+        first[0].info.content_type,
+        first[0].info.duration,
+    ]
+    assert again[0].info == first[0].info
+    art = probe_image(first[0].feed.artwork)
+    assert kept.probed(first[0].feed.artwork, "image") == [
+        art.content_type,
+        art.width,
+        art.height,
+        art.mode,
+    ]
+    shutil.copy(settings.episodes_dir / "media" / "listener-mail.mp3", episode.audio)
+    replaced = check_episode(project, episode, hashes=kept)
+    assert replaced[0].info == probe_media(episode.audio) != first[0].info

@@ -331,6 +331,26 @@ def test_a_tampered_manifest_is_one_clear_error_and_nothing_is_published(
     assert {p: p.read_bytes() for p in public.rglob("*") if p.is_file()} == before
 
 
+def test_a_missing_object_named_in_text_before_is_still_refused(run: Run, project: Path) -> None:
+    """Only URLs count as naming an object: a published description that mentions the key
+    as text does not spare it the storage check."""
+    missing = "media/pilot-0123456789ab.mp3"
+    episode = project / "episodes" / "pilot.yaml"
+    text = episode.read_text().replace(
+        "description: |\n", f"description: |\n  See social {missing} here\n"
+    )
+    episode.write_text(text)
+    assert run("publish", "episodes/pilot.yaml").exit_code == 0
+    assert missing.encode() in (project / "public" / "feeds" / "show.xml").read_bytes()
+    path = project / "public" / "showpipe" / "manifest.json"
+    manifest = json.loads(path.read_bytes())
+    _set_audio(key=missing)(manifest)
+    path.write_text(json.dumps(manifest))
+    result = run("feeds")
+    assert result.exit_code == 1, result.output
+    assert f"{missing} is missing in the storage" in result.stderr
+
+
 # --- source files, paths and fields no input may turn into harm (issue 15, items 3-10) ------
 
 MB = 1 << 20

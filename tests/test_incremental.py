@@ -2,30 +2,38 @@
 
 from __future__ import annotations
 
-import hashlib
-import json
+import hmac
 import os
 import pickle
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from pathlib import Path
+from pathlib import Path, PosixPath
 from typing import Any
 
 import pytest
 
 import showpipe.model.cache
+import showpipe.sealed
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
-from showpipe.errors import EpisodeError, ValidationError
+from showpipe.errors import EpisodeError, StorageError, ValidationError
 from showpipe.feeds import build_feed
 from showpipe.feeds.cache import ITEMS_FILE, ItemCache
-from showpipe.model.cache import EPISODES_FILE, EpisodeCache
-from showpipe.model.manifest import read_manifest
+from showpipe.model.cache import EPISODES_FILE, MANIFEST_FILE, EpisodeCache, ManifestMemo
+from showpipe.model.manifest import (
+    MANIFEST_KEY,
+    Manifest,
+    encode_manifest,
+    parse_manifest,
+    read_manifest,
+    record_digest,
+)
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.publishing.plan import plan_feeds_only
+from showpipe.sealed import Layered, path_from_text, read_sealed, write_sealed
 from showpipe.storage.local import LocalStorage
 
 
@@ -124,29 +132,35 @@ def test_a_new_version_or_public_url_starts_the_caches_afresh(
 
 
 def spoil(value: Any) -> Any:
-    """Every value of a cache file damaged, its key and the YAML digests kept."""
+    """Every value of a cache's data damaged, the YAML digests kept."""
     if isinstance(value, dict):
-        return {k: v if k == "key" else spoil(v) for k, v in value.items()}
-    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str):
-        return [value[0], "{"]  # an episode's digest, and JSON cut short
-    return [spoil(v) for v in value] if isinstance(value, list) else "x"
+        return {k: spoil(v) for k, v in value.items()}
+    if isinstance(value, list | tuple) and len(value) == 2 and isinstance(value[0], str):
+        return [value[0], b"{"]  # an episode's digest, and XML cut short
+    return [spoil(v) for v in value] if isinstance(value, list | tuple) else "x"
+
+
+def spoil_items(path: Path, key: str) -> None:
+    """The item cache sealed as ours, its every value damaged."""
+    write_sealed(path, key, spoil(read_sealed(path, key)))
 
 
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda text: text[: len(text) // 2],  # cut short
-        lambda text: "\x00\xff not json",
-        lambda text: "[1, 2, 3]",
-        lambda text: json.dumps(spoil(json.loads(text))),
+        lambda path, key: path.write_bytes(path.read_bytes()[: path.stat().st_size // 2]),
+        lambda path, key: path.write_bytes(flip_last_byte(path.read_bytes())),
+        lambda path, key: path.write_bytes(b"\x00\xff not a cache"),
+        lambda path, key: write_sealed(path, key, [1, 2, 3]),
+        spoil_items,
     ],
-    ids=["truncated", "binary", "a-list", "damaged-entries"],
+    ids=["truncated", "one-bit", "binary", "a-list", "damaged-entries"],
 )
 def test_a_damaged_item_cache_is_a_cold_run(settings: Settings, damage) -> None:  # type: ignore[no-untyped-def]
     storage = publish_sample(settings)
     good = feeds_now(settings, storage)
     path = settings.cache_dir / ITEMS_FILE
-    path.write_text(damage(path.read_text()))
+    damage(path, show_feed(settings, storage)[1].key)
     xml, items = show_feed(settings, storage)
     assert xml == good["show"]
     assert items.rendered == 3
@@ -202,8 +216,33 @@ def test_an_episode_cache_from_elsewhere_is_never_unpickled(
 
 def sealed_file(key: bytes, payload: bytes) -> bytes:
     """A cache file as `showpipe.sealed` writes one, sealed with `key`."""
-    seal = hashlib.blake2b(payload, key=key, digest_size=32).digest()
-    return b"showpipe-sealed-1\n" + seal + payload
+    return b"showpipe-sealed-2\n" + hmac.digest(key, payload, "sha256") + payload
+
+
+@pytest.mark.parametrize("fold_at", [64, 0], ids=["changes-beside-the-base", "folded"])
+def test_the_episode_cache_keeps_edits_and_removals_as_a_cold_load_reads_them(
+    settings: Settings, fold_at: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each run saves only what changed beside the pickled base (or folds it in): the next
+    run's episodes are the files' as they stand, never an older copy."""
+    monkeypatch.setattr(showpipe.sealed, "FOLD_AT_LEAST", fold_at)
+    publish_sample(settings)
+    pilot = settings.episodes_dir / "pilot.yaml"
+    other = next(p for p in sorted(settings.episodes_dir.glob("*.yaml")) if p != pilot)
+    for change in (
+        lambda: pilot.write_text(pilot.read_text().replace("title: Pilot", "title: The Pilot")),
+        lambda: pilot.write_text(pilot.read_text().replace("title: The Pilot", "title: Pilot 2")),
+        other.unlink,
+    ):
+        change()
+        cache = EpisodeCache.of(settings)
+        load_project(settings, cache=cache)
+        cache.save()
+    cached, hits = cache_hits(settings)
+    cold = load_project(settings, cache=EpisodeCache(settings.cache_dir / "absent"))
+    assert hits == len(cold.episodes) == 2
+    assert [e.model_dump() for e in cached.episodes] == [e.model_dump() for e in cold.episodes]
+    assert cached.episode_at(pilot).title == "Pilot 2"
 
 
 def test_an_edit_that_keeps_size_and_time_is_seen(settings: Settings) -> None:
@@ -280,3 +319,89 @@ def test_a_built_feed_knows_its_items_as_parsing_it_reads_them(
         )
         assert built.items == feed_items(built.xml)
         assert built.items.count == len(built.items.items) > 0
+
+
+def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(settings: Settings) -> None:
+    """The run that stores a manifest leaves it parsed for the next; a manifest another run
+    stored since is parsed, and one showpipe would not write is still refused."""
+    storage = publish_sample(settings)
+    path = storage.root / MANIFEST_KEY
+    assert (settings.cache_dir / MANIFEST_FILE).exists()
+
+    def both() -> tuple[Manifest, Manifest]:
+        return (
+            ManifestMemo.of(settings).parse(path.read_bytes(), "m"),
+            parse_manifest(path.read_bytes(), "m"),
+        )
+
+    remembered, parsed = both()
+    assert remembered == parsed and remembered.episodes
+    # another run removed an episode (the bytes differ): the memo does not give the old one
+    guid = next(iter(parsed.episodes))
+    fewer = replace(parsed, episodes={g: r for g, r in parsed.episodes.items() if g != guid})
+    path.write_bytes(encode_manifest(fewer))
+    assert both()[0] == fewer
+    path.write_text(path.read_text().replace('"slug": "', '"slug": "../', 1))
+    with pytest.raises(StorageError, match=r"slug: '\.\./"):
+        ManifestMemo.of(settings).parse(path.read_bytes(), "m")
+
+
+def test_remembered_record_digests_are_the_records_own(settings: Settings) -> None:
+    """Feed items are cached under their records' digests: the memo's are the digests of the
+    records as they stand, also for a record changed since."""
+    storage = publish_sample(settings)
+    memo = ManifestMemo.of(settings)
+    parsed = memo.parse((storage.root / MANIFEST_KEY).read_bytes(), "m")
+    for guid, record in parsed.episodes.items():
+        assert memo.describe_record(guid, record) == record_digest(record)
+        renamed = replace(record, slug="renamed")
+        assert memo.describe_record(guid, renamed) == record_digest(renamed)
+        assert record_digest(renamed) != record_digest(record)
+
+
+@pytest.mark.parametrize("fold_at", [64, 0], ids=["changes-beside-the-base", "folded"])
+def test_a_layered_dict_reads_back_as_saved(
+    fold_at: int, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The caches' shared layout: whatever a run adds, changes or removes, the next reads."""
+    monkeypatch.setattr(showpipe.sealed, "FOLD_AT_LEAST", fold_at)
+    cache = tmp_path / "things.sealed"
+    layers: Layered[str] = Layered.read(cache, "key", None)
+    now = {f"k{i}": f"v{i}" for i in range(100)}
+    bases = set()
+    for step in range(4):
+        layers = Layered.read(cache, "key", layers.saved(cache, "key", now))
+        assert layers.entries == now
+        bases.add(layers.base)
+        now = dict(layers.entries)  # as a run has them: the very objects it read
+        # 20 changes: beside a base of 100 up to 64 of them, else folded past an eighth
+        for i in range(step * 5, step * 5 + 5):
+            now |= {f"k{i}": f"changed in {step}", f"k{90 - i}": "again", f"new{i}": "added"}
+            del now[f"k{50 + i}"]
+    assert len(bases) == (1 if fold_at else 4)
+    assert [p.name for p in tmp_path.iterdir()] == [layers.base]  # folded bases are gone
+    assert Layered.read(cache, "other key", (layers.base, {})).entries == {}
+    assert Layered.read(cache, "key", ("../elsewhere.base", {})).entries == {}
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["/", "/a", "/tmp/show/episodes/ep1.yaml", "a", "a/b/c.mp3", ".", "//host/x", "/é ü/x y.yaml"],
+)
+def test_a_path_rebuilt_from_its_text_is_the_path(text: str) -> None:
+    """The episode cache rebuilds paths from their text without parsing it (Python 3.11):
+    each must be the path pathlib makes, in every respect a caller uses."""
+    path = PosixPath(text)
+    rebuilt = path_from_text(str(path))
+    assert rebuilt == path and hash(rebuilt) == hash(path)
+    assert (str(rebuilt), rebuilt.parts, rebuilt.name, rebuilt.suffix) == (
+        str(path),
+        path.parts,
+        path.name,
+        path.suffix,
+    )
+    assert (rebuilt.parent, rebuilt / "x", rebuilt.is_absolute()) == (
+        path.parent,
+        path / "x",
+        path.is_absolute(),
+    )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+import pytest
 from click.testing import Result
 
 from showpipe.feeds.lint import is_public, lint_feed
@@ -137,18 +138,18 @@ def test_a_title_repeating_the_show_name_is_a_warning() -> None:
 def test_items_linted_in_an_earlier_run_give_the_same_findings(tmp_path: Path) -> None:
     """The memo of linted items is a shortcut: a run that finds them there reports exactly what
     linting them again would, across items too (a GUID and an enclosure shared with a new item)."""
-    from showpipe.feeds.lint import LintMemo
+    from showpipe.feeds.lint import open_memo
 
     path = tmp_path / "lint.sealed"
     old = item("g1", "https://example.com/1.mp3") + item(
         "g2", "http://example.com/2.ogg", kind="audio/ogg", duration="0"
     )
     xml = GOOD_CHANNEL.format(guid="not-a-uuid", items=old).encode()
-    first = LintMemo(path)
+    first = open_memo(path)
     found = lint_feed("t", xml, public=True, memo=first)
     first.save()
     assert found == lint_feed("t", xml, public=True)  # no memo at all
-    again = LintMemo(path)
+    again = open_memo(path)
     assert lint_feed("t", xml, public=True, memo=again) == found
     assert again.used_feeds == again.known_feeds  # the same bytes: not parsed again
     again.save()  # which keeps the feed's items known, though none was looked at
@@ -156,7 +157,7 @@ def test_items_linted_in_an_earlier_run_give_the_same_findings(tmp_path: Path) -
     grown = GOOD_CHANNEL.format(
         guid="not-a-uuid", items=item("g1", "https://example.com/1.mp3") + old
     ).encode()
-    memo = LintMemo(path)
+    memo = open_memo(path)
     assert lint_feed("t", grown, public=True, memo=memo) == lint_feed("t", grown, public=True)
     assert memo.known and set(memo.known) <= set(memo.used)  # the old items came from the memo
     assert any("GUID g1 is used by 2 items" in str(f) for f in lint_feed("t", grown, public=True))
@@ -165,9 +166,9 @@ def test_items_linted_in_an_earlier_run_give_the_same_findings(tmp_path: Path) -
 def test_a_memo_never_answers_for_another_feed_context(tmp_path: Path) -> None:
     """An item's findings depend on its feed (the show's title, public or not): the same item
     XML in another feed is linted again."""
-    from showpipe.feeds.lint import LintMemo
+    from showpipe.feeds.lint import open_memo
 
-    memo = LintMemo(tmp_path / "lint.sealed")
+    memo = open_memo(tmp_path / "lint.sealed")
     one = item("g1", "http://example.com/1.mp3")
     private = lint_feed(
         "t", GOOD_CHANNEL.format(guid="x", items=one).encode(), public=False, memo=memo
@@ -184,3 +185,146 @@ def test_a_memo_never_answers_for_another_feed_context(tmp_path: Path) -> None:
         "repeats the show's name" in str(f)
         for f in lint_feed("t", titled.encode(), public=False, memo=memo)
     )
+
+
+def lint_versions(tmp_path: Path, versions: list[tuple[str, bool]]) -> list[list[str]]:
+    """Lint each version of feed `t` (its XML, public or not) in a run of its own, with the
+    memo the runs before kept; each time the findings must be those of a lint with no memo,
+    and of the feed parsed whole. Returns each version's findings."""
+    from showpipe.feeds.findings import LintMemo
+    from showpipe.feeds.lint import _lint_whole, _Linter, open_memo
+
+    path, found = tmp_path / "lint.sealed", []
+    for xml, public in versions:
+        memo = open_memo(path)
+        findings = lint_feed("t", xml.encode(), public=public, memo=memo)
+        memo.save()
+        assert findings == lint_feed("t", xml.encode(), public=public)
+        whole = _lint_whole(_Linter("t", public), xml.encode(), LintMemo())
+        assert findings == whole
+        found.append([str(f) for f in findings])
+    return found
+
+
+def pretty(items: list[str], **swap: str) -> str:
+    """Feed `t` laid out as showpipe writes it: one item a line, indented."""
+    xml = GOOD_CHANNEL.format(guid="not-a-uuid", items="".join(f"    {i}\n" for i in items))
+    for old, new in swap.items():
+        xml = xml.replace(old, new)
+    return xml
+
+
+def dated(guid: str, url: str, day: int, **kwargs: str) -> str:
+    return item(guid, url, **kwargs).replace("Mon, 02 Nov", f"Mon, {day:02} Nov")
+
+
+def test_each_change_to_a_feed_finds_what_a_lint_from_scratch_finds(tmp_path: Path) -> None:
+    """Between runs the memo knows the old items by their bytes: a new version of the feed
+    finds exactly what linting it with no memo finds, whatever changed."""
+    a = dated("g1", "https://example.com/1.mp3", 3)
+    b = dated("g2", "http://example.com/2.mp3", 2, duration="0")
+    c = dated("g3", "https://example.com/3.mp3", 1)
+    same_guid = dated("g3", "https://example.com/4.mp3", 4)
+    same_url = dated("g5", "https://example.com/1.mp3", 5)
+    found = lint_versions(
+        tmp_path,
+        [
+            (pretty([a, b, c]), True),
+            (pretty([same_guid, a, b, c]), True),  # a new item with an old item's GUID
+            (pretty([same_url, same_guid, a, b, c]), True),  # with an old enclosure URL
+            (pretty([same_url, a, b, c]), True),  # an item removed
+            (pretty([same_url, a, c, b]), True),  # two items swapped
+            (pretty([same_url, a, c, b]), False),  # the feed no longer public
+            (pretty([a, b, c], **{"<title>T<": "<title>E<"}), True),  # the show renamed
+            (pretty([a, b, c], **{"<description>D<": "<description>F<"}), True),
+            (
+                pretty(
+                    [a, b, c],
+                    **{"</podcast:guid>": "</podcast:guid><itunes:type>serial</itunes:type>"},
+                ),
+                True,
+            ),
+        ],
+    )
+    assert found[0] and not any("GUID g3" in f for f in found[0])
+    assert sum("GUID g3 is used by 2 items" in f for f in found[1]) == 2
+    assert sum("https://example.com/1.mp3 is used by another item" in f for f in found[2]) == 2
+    assert not any("GUID g3" in f for f in found[3])
+    assert "items are not newest first" in "\n".join(found[4])
+    assert "in a public feed" not in "\n".join(found[5])
+    assert sum("repeats the show's name" in f for f in found[6]) == 3
+    assert found[7] == found[0]
+    assert sum("needs itunes:episode" in f for f in found[8]) == 3
+
+
+def test_only_the_new_items_are_linted(tmp_path: Path) -> None:
+    """The memo answers for the items it knows: only the new one is linted (and kept)."""
+    from showpipe.feeds.lint import open_memo
+
+    old = [dated(f"g{n}", f"https://example.com/{n}.mp3", n) for n in range(3, 0, -1)]
+    memo = open_memo(tmp_path / "lint.sealed")
+    lint_feed("t", pretty(old).encode(), public=True, memo=memo)
+    memo.save()
+    memo = open_memo(tmp_path / "lint.sealed")
+    new = dated("g4", "https://example.com/4.mp3", 4)
+    lint_feed("t", pretty([new, *old]).encode(), public=True, memo=memo)
+    assert len(memo.used) == 4 and len(set(memo.used) - set(memo.known)) == 1
+
+
+def test_a_date_without_zone_is_utc() -> None:
+    """RFC 5322's -0000 (UTC, no local zone known) is ordered with the others, not a crash."""
+    utc = item("g1", "https://example.com/1.mp3").replace("+0100", "-0000")  # 09:00 UTC
+    paris = item("g2", "https://example.com/2.mp3")  # 08:00 UTC
+    assert not any("newest first" in f for f in lint(utc + paris))
+    assert any("newest first" in f for f in lint(paris + utc))
+
+
+def test_a_feed_showpipe_built_is_cut_and_lints_as_when_parsed_whole(
+    run: Run, project: Path
+) -> None:
+    """showpipe's own feeds take the fast way (cut at their items, each item readable
+    alone), and it finds what parsing them whole finds."""
+    from showpipe.feeds.cut import cut_feed
+    from showpipe.feeds.findings import LintMemo
+    from showpipe.feeds.lint import _lint_whole, _Linter
+
+    assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
+    for name in ("show", "videos"):
+        xml = (project / "public" / "feeds" / f"{name}.xml").read_bytes()
+        cut = cut_feed(xml)
+        assert cut is not None and cut.items
+        assert all(cut.parse_item(item) is not None for item in cut.items)
+        whole = _lint_whole(_Linter(name, True), xml, LintMemo())
+        assert lint_feed(name, xml, public=True) == whole
+
+
+def test_check_after_an_edit_reports_what_a_cold_check_does(run: Run, project: Path) -> None:
+    """`check` lints an edited feed with what it kept from the run before; its report is
+    that of a check with nothing kept."""
+    assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
+    assert run("check").exit_code == 0
+    episode = project / "episodes" / "on-tools.yaml"
+    text = episode.read_text()
+    title = next(line for line in text.splitlines() if line.startswith("title: "))
+    episode.write_text(text.replace(title, "title: The Sample Show on tools"))
+    warm = run("check")
+    assert "repeats the show's name" in warm.stdout
+    (project / ".showpipe" / "cache" / "lint.sealed").unlink()
+    cold = run("check")
+    assert (warm.exit_code, warm.stdout) == (cold.exit_code, cold.stdout)
+
+
+CORPUS = sorted((Path(__file__).parent / "data" / "feeds").glob("*.xml"))
+
+
+@pytest.mark.parametrize("path", CORPUS, ids=[p.stem for p in CORPUS])
+def test_other_hosts_feeds_lint_as_when_parsed_whole(path: Path) -> None:
+    """Real feeds from other hosts, cut or not (most are): the findings are those of the feed
+    parsed whole, in the same order."""
+    from showpipe.feeds.findings import LintMemo
+    from showpipe.feeds.lint import _lint_whole, _Linter
+
+    xml = path.read_bytes()
+    for public in (True, False):
+        whole = _lint_whole(_Linter(path.stem, public), xml, LintMemo())
+        assert lint_feed(path.stem, xml, public=public) == whole

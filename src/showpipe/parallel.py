@@ -13,12 +13,12 @@ which a fork would copy mid-step.
 
 from __future__ import annotations
 
-import multiprocessing
-import multiprocessing.forkserver
 import os
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
+
+if TYPE_CHECKING:
+    from concurrent.futures import Future
 
 # From this many things to render, other cores help; fewer render faster than workers start.
 PARALLEL_FROM = 2000
@@ -33,6 +33,8 @@ def start_workers(preload: list[str]) -> None:
     so that workers start ready when they are needed. Called before the project is loaded,
     it starts on another core meanwhile."""
     if (os.cpu_count() or 1) > 1:
+        import multiprocessing.forkserver  # only here: most runs start no worker
+
         multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
         multiprocessing.forkserver.ensure_running()
 
@@ -50,6 +52,9 @@ def render_each(
     if len(renders) < parallel_from or workers < 1:
         yield from (render() for render in renders)
         return
+    import multiprocessing  # only here: most runs render too little to start workers
+    from concurrent.futures import ProcessPoolExecutor
+
     runs = [renders[i : i + run_length] for i in range(0, len(renders), run_length)]
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
     try:

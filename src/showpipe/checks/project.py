@@ -7,7 +7,8 @@ from datetime import datetime
 
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
-from showpipe.feeds.lint import Finding, LintMemo, is_public, lint_feed
+from showpipe.feeds.findings import Finding
+from showpipe.feeds.lint import LINT_FILE, is_public, lint_feed, open_memo
 from showpipe.media import BuildCache
 from showpipe.media.episodes import media_problems
 from showpipe.media.levels import LevelReport, far_off_files
@@ -42,7 +43,7 @@ def lint_plan(plan: Plan) -> list[Finding]:
     """Lint the feeds a plan would write, as apps will read them, and each episode's artwork."""
     public = is_public(plan.project.settings.public_url)
     # Items linted in earlier runs are not linted again (.showpipe/cache/).
-    memo = LintMemo.of(plan.project.settings)
+    memo = open_memo(plan.project.settings.cache_dir / LINT_FILE)
     findings = [
         f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public, memo=memo)
     ]
@@ -77,13 +78,14 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
         FeedError: a feed cannot be built, would drop a GUID, or reads back wrong.
     """
     project = load_project(settings)
-    manifest = read_manifest_versioned(storage)
+    manifest = read_manifest_versioned(storage, memo=project.manifests)
     stored = manifest[0].episodes
     new = [e for e in project.episodes if (e.guid or "") not in stored]
     missing = missing_files(project, new)
     if missing:
         raise ValidationError(missing)
-    problems = media_problems(project, new)
+    cache = BuildCache(settings.cache_dir)  # one for the check: files are read once
+    problems = media_problems(project, new, hashes=cache.hashes)
     if problems:
         raise ValidationError(problems)
     live = plan_feeds_only(project, storage, now=now, stored=manifest)
@@ -94,7 +96,6 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
         if not e.unpublished and (e.guid is None or e.guid not in published)
     ]
     last = max([now, *(e.published for e in project.episodes if not e.unpublished)])
-    cache = BuildCache(settings.cache_dir)  # one for the check: digests are read once
     built = live
     if pending or last > now:
         built = plan_publish(project, storage, pending, now=last, cache=cache)

@@ -90,11 +90,9 @@ def feeds_recorder(run: Run, before: Inputs) -> Callable[[Plan], None]:
     """
 
     def remember(plan: Plan) -> None:
-        from showpipe.model.manifest import encode_manifest
-
         seen = dict(before.digests)
         if plan.manifest_changed:
-            seen[MANIFEST_KEY] = data_digest(encode_manifest(plan.manifest))
+            seen[MANIFEST_KEY] = data_digest(plan.manifest_bytes)
         for write in plan.yaml_writes:
             seen[input_name(write.path)] = data_digest(write.path.read_bytes())
         window = due_window((e.published for e in plan.project.episodes), run.now)

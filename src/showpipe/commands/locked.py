@@ -18,7 +18,7 @@ from showpipe.commands.run import Outcome, Run
 from showpipe.publishing.lock import Held, exclusive
 from showpipe.publishing.notify import announce_changes
 from showpipe.publishing.plan import Plan, plan_is_current, run_plan
-from showpipe.web.site import Page, build_site, pages_change, write_site
+from showpipe.web.site import Site, build_site, pages_change, write_site
 
 
 @contextmanager
@@ -29,7 +29,7 @@ def exclusive_run(run: Run, command: str) -> Iterator[Held]:
         yield held
 
 
-def build_pages(run: Run, plan: Plan) -> list[Page]:
+def build_pages(run: Run, plan: Plan) -> Site:
     """The show's pages as the plan leaves the show."""
     return build_site(plan.project, plan.manifest, now=run.now, descriptions=run.descriptions)
 

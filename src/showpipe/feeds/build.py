@@ -258,9 +258,9 @@ def _channel_tags(
 ) -> ext.ChannelTags:
     trailers = []
     for published in ordered:
-        episode, media = published.episode, listed_file(feed, published.record)
+        episode = published.episode
         if episode.type == "trailer":
-            source = source_tag(media, urls=urls)
+            source = source_tag(listed_file(feed, published.record), urls=urls)
             trailers.append(
                 ext.TrailerTag(
                     title=clean_text(episode.title)[:128],

@@ -7,54 +7,67 @@ made of (the feed's definition, its artwork, the public URL, the episode as vali
 manifest record) and the digests of the items that read back as meant. Its key holds
 showpipe's version and the source of the modules that render, so other code starts empty.
 
-A shortcut, never the truth: one file under `.showpipe/cache/`, safe to delete; a missing or
-damaged file means every item is rendered and read back again.
+A shortcut, never the truth: one sealed pickle under `.showpipe/cache/` (`showpipe.sealed`;
+a pickle of plain strings loads and saves several times faster than the same data as JSON),
+safe to delete; a missing or damaged file means every item is rendered and read back again.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 import feedgen.version
-from pydantic import TypeAdapter
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
 from showpipe.feeds import analytics, build, chapters, extensions, item, readback, text
 from showpipe.feeds.readback import FeedItems
-from showpipe.model.cache import code_key, read_json, write_json
-from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.cache import code_key
+from showpipe.model.manifest import EpisodeRecord, StoredFile, record_digest
 from showpipe.model.published import PublishedEpisode
 from showpipe.model.show import Episode, Feed
+from showpipe.sealed import Layered, read_sealed, write_sealed
 
-ITEMS_FILE = "feed-items.json"
-_RECORD = TypeAdapter(EpisodeRecord)
+ITEMS_FILE = "feed-items.sealed"
 
 
 class ItemCache:
     """Rendered and read-back items; one per planning of the feeds, saved when it succeeded."""
 
-    def __init__(self, path: Path, *, describe: Callable[[Episode], str] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        describe: Callable[[Episode], str] | None = None,
+        describe_record: Callable[[str, EpisodeRecord], str] | None = None,
+    ) -> None:
         """Open the cache in `path`; `describe` gives a text that changes whenever the
-        episode may (`EpisodeCache.describe`; by default its JSON)."""
+        episode may (`EpisodeCache.describe`; by default its JSON), `describe_record` one for
+        its record (`ManifestMemo.describe_record`; by default its digest)."""
         self.path = path
         self._describe = describe or (lambda episode: episode.model_dump_json())
-        self.key = code_key(build, item, extensions, text, chapters, readback, analytics)
+        self._describe_record = describe_record or (lambda guid, record: record_digest(record))
+        self.key = code_key(
+            build, item, extensions, text, chapters, readback, analytics, sys.modules[__name__]
+        )
         self.key += feedgen.version.version_str
-        stored = read_json(path)
-        fresh = stored.get("key") != self.key
-        items, verified = stored.get("items"), stored.get("verified")
-        # channel digest -> episode digest -> the item's XML
-        self._old: dict[str, Any] = {} if fresh or not isinstance(items, dict) else items
-        self._old_verified = set() if fresh or not isinstance(verified, list) else set(verified)
-        self._items: dict[str, dict[str, str]] = {}
+        sealed = read_sealed(path, self.key)
+        stored: dict[str, Any] = sealed if isinstance(sealed, dict) else {}
+        # "<channel digest>\0<episode digest>" -> the item's XML
+        self._layers: Layered[bytes] = Layered.read(path, self.key, stored.get("items"))
+        self._old = self._layers.entries
+        self._old_episodes = {key.partition("\0")[2] for key in self._old}
+        verified = stored.get("verified")
+        self._old_verified = set(verified) if isinstance(verified, list) else set()
+        self._items: dict[str, bytes] = {}
         # storage key -> [digest of the feed, its podcast:guid, item count, {GUID: [title,
         # digest of the item]}]: the feed as last built, so that it need not be parsed.
-        feeds = None if fresh else stored.get("feeds")
+        feeds = stored.get("feeds")
         self._feeds: dict[str, Any] = feeds if isinstance(feeds, dict) else {}
         self._feeds_changed = False
         self._verified: set[str] = set()
@@ -64,9 +77,14 @@ class ItemCache:
 
     @classmethod
     def of(
-        cls, settings: Settings, *, describe: Callable[[Episode], str] | None = None
+        cls,
+        settings: Settings,
+        *,
+        describe: Callable[[Episode], str] | None = None,
+        describe_record: Callable[[str, EpisodeRecord], str] | None = None,
     ) -> ItemCache:
-        return cls(settings.cache_dir / ITEMS_FILE, describe=describe)
+        path = settings.cache_dir / ITEMS_FILE
+        return cls(path, describe=describe, describe_record=describe_record)
 
     @staticmethod
     def channel_digest(feed: Feed, *, artwork: StoredFile, public_url: str) -> str:
@@ -78,22 +96,19 @@ class ItemCache:
 
     def item(self, channel: str, published: PublishedEpisode, render: Callable[[], bytes]) -> bytes:
         """The item's XML: as cached for these very inputs, else `render()`ed now."""
-        episode = self._episode_digest(published)
-        mine = self._items.setdefault(channel, {})
-        xml = mine.get(episode)
+        key = f"{channel}\0{self._episode_digest(published)}"
+        xml = self._items.get(key)
         if xml is None:
-            old = self._old.get(channel)
-            xml = old.get(episode) if isinstance(old, dict) else None
-            if not (isinstance(xml, str) and xml.startswith("    <item>")):  # else damaged
+            xml = self._old.get(key)
+            if not (isinstance(xml, bytes) and xml.startswith(b"    <item>")):  # else damaged
                 self.rendered += 1
-                xml = render().decode("utf-8")
-            mine[episode] = xml
-        return xml.encode("utf-8")
+                xml = render()
+            self._items[key] = xml
+        return xml
 
     def knows(self, published: PublishedEpisode) -> bool:
         """Whether some feed's item for this very episode is cached (its Markdown rendered)."""
-        episode = self._episode_digest(published)
-        return any(isinstance(old, dict) and episode in old for old in self._old.values())
+        return self._episode_digest(published) in self._old_episodes
 
     def _episode_digest(self, published: PublishedEpisode) -> str:
         known = self._episodes.get(published.guid)
@@ -101,7 +116,7 @@ class ItemCache:
         if known is not None and known[0] is published:
             return known[1]
         digest = new_digest(self._describe(published.episode).encode())
-        digest.update(_RECORD.dump_json(published.record))
+        digest.update(self._describe_record(published.guid, published.record).encode())
         self._episodes[published.guid] = (published, digest.hexdigest())
         return digest.hexdigest()
 
@@ -138,8 +153,9 @@ class ItemCache:
         so its items are not named this run), until they outnumber the items three to one.
         """
         verified = self._verified | self._old_verified
-        if len(verified) > 3 * sum(len(items) for items in self._items.values()):
+        if len(verified) > 3 * len(self._items):
             verified = self._verified
         if self._items != self._old or verified != self._old_verified or self._feeds_changed:
-            data = {"key": self.key, "items": self._items, "verified": sorted(verified)}
-            write_json(self.path, {**data, "feeds": self._feeds})
+            items = self._layers.saved(self.path, self.key, self._items)
+            data = {"items": items, "verified": list(verified), "feeds": self._feeds}
+            write_sealed(self.path, self.key, data)

@@ -8,22 +8,21 @@ import re
 import sys
 import uuid
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import astuple, dataclass
-from datetime import datetime
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
-from showpipe.config import Settings
-from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import extensions
+from showpipe.digests import data_digest
+from showpipe.feeds import cut, extensions, findings
 from showpipe.feeds.build import podcast_guid
+from showpipe.feeds.cut import FeedCut, cut_feed
 from showpipe.feeds.extensions import (
     ATOM_NS,
     CONTENT_NS,
@@ -32,10 +31,10 @@ from showpipe.feeds.extensions import (
     PODCAST_NS,
     PSC_NS,
 )
+from showpipe.feeds.findings import Finding, ItemLint, LintMemo
 from showpipe.feeds.xml import parse_xml
 from showpipe.model.cache import code_key
 from showpipe.model.fields import apple_categories
-from showpipe.sealed import read_sealed, write_sealed
 
 LINT_FILE = "lint.sealed"
 KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}
@@ -53,18 +52,6 @@ MEDIUMS |= {m + "L" for m in MEDIUMS} | {"mixed"}
 MAX_BYTES = 4000
 LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 _I, _P = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One lint result; errors make `showpipe check` fail."""
-
-    severity: Literal["error", "warning"]
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.where}: {self.severity}: {self.message}"
 
 
 @cache
@@ -119,6 +106,9 @@ class _Linter:
         self.public = public
         self.findings: list[Finding] = []
         self.show_title = ""
+        # The XSD's verdicts on the podcast:* elements met so far, by their XML, for the whole
+        # feed: the hosts' and the seasons' elements repeat in every item.
+        self.checked: dict[bytes, list[str]] = {}
 
     def error(self, where: str, message: str) -> None:
         self.findings.append(Finding("error", where, message))
@@ -145,7 +135,13 @@ def lint_feed(
 
 
 def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo) -> list[Finding]:
-    lint = _Linter(name, public)
+    cut = cut_feed(xml)
+    found = _lint_cut(_Linter(name, public), cut, memo) if cut else None
+    return found if found is not None else _lint_whole(_Linter(name, public), xml, memo)
+
+
+def _lint_whole(lint: _Linter, xml: bytes, memo: LintMemo) -> list[Finding]:
+    """Lint the feed parsed whole: its items are known by their XML as lxml writes it."""
     try:
         root = parse_xml(xml)
     except etree.XMLSyntaxError as e:
@@ -153,15 +149,41 @@ def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo) -> list[Find
     channel = root.find("channel")
     if root.tag != "rss" or channel is None:
         return [Finding("error", lint.where, "not an RSS 2.0 feed (<rss><channel>)")]
-    lint.show_title = (channel.findtext("title") or "").strip()
-    _namespaces(lint, root)
-    _channel(lint, channel)
-    serial = channel.findtext(f"{_I}type") == "serial"
-    context = f"{name}\0{public}\0{serial}\0{lint.show_title}"
+    context, serial = _item_context(lint, channel)
     items = [
         memo.item(context, item, lambda item: _item_lint(lint, item, serial))
         for item in channel.iterfind("item")
     ]
+    return _feed_findings(lint, root, channel, items)
+
+
+def _lint_cut(lint: _Linter, cut: FeedCut, memo: LintMemo) -> list[Finding] | None:
+    """Lint a feed cut at its items: only the items new to the memo are parsed, each alone.
+    None if one of them is not an item alone (the feed is then linted whole)."""
+    channel = cut.root.find("channel")
+    context, serial = _item_context(lint, channel)
+    context += f"\0{cut.prologue.decode()}"  # the namespaces the items' bytes are read with
+
+    def lint_item(xml: bytes) -> ItemLint | None:
+        item = cut.parse_item(xml)
+        return None if item is None else _item_lint(lint, item, serial)
+
+    items = memo.items_as_written(context, cut.items, lint_item)
+    return None if items is None else _feed_findings(lint, cut.root, channel, items)
+
+
+def _item_context(lint: _Linter, channel: Any) -> tuple[str, bool]:
+    """What an item's findings take from its feed, as a memo key; and whether it is serial."""
+    lint.show_title = (channel.findtext("title") or "").strip()
+    serial = channel.findtext(f"{_I}type") == "serial"
+    return f"{lint.where}\0{lint.public}\0{serial}\0{lint.show_title}", serial
+
+
+def _feed_findings(lint: _Linter, root: Any, channel: Any, items: list[ItemLint]) -> list[Finding]:
+    """The feed's findings, errors first: its channel's, then its items' with the checks
+    across them (the items' elements are not read: `items` holds what they found)."""
+    _namespaces(lint, root)
+    _channel(lint, channel)
     _items(lint, items)
     outside = list(_outside_items(root))
     insecure = _urls(lint, outside) + sum(item.insecure for item in items)
@@ -173,142 +195,47 @@ def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo) -> list[Find
     return sorted(lint.findings, key=lambda f: f.severity != "error")
 
 
-@dataclass(frozen=True)
-class ItemLint:
-    """What linting one item found: its own problems by kind, and what the checks across
-    items need (its GUID, enclosure URL and date)."""
-
-    where: str
-    guid: str | None
-    enclosure_url: str | None
-    date: datetime | None
-    enclosure: list[Finding]
-    fields: list[Finding]
-    urls: list[Finding]
-    insecure: int
-    tags: list[Finding]
-
-
-# An ItemLint as kept on disk: builtins only, which unpickle many times faster than objects.
-_Kept = tuple[Any, ...]
-
-
-class LintMemo:
-    """Feeds and items linted before; one per run.
-
-    A feed whose bytes were linted before (with the same name and publicness) has the same
-    findings. Otherwise each item is found by a digest of its XML and of what it takes from
-    the feed (its name, title, type and whether it is public).
-
-    Kept between runs in a sealed file under `.showpipe/cache/` (`showpipe.sealed`), under a
-    key of the linting code and its data (the XSD, Apple's categories): other code starts
-    empty. Like every cache there, a shortcut that is safe to delete.
-    """
-
-    def __init__(self, path: Path | None = None) -> None:
-        """Open the memo kept in `path`; None: a memo for this run only, kept nowhere."""
-        self.path = path
-        # Worked out only for a memo that is kept: a run's own memo needs none.
-        self.key = self._key() if path else ""
-        stored = read_sealed(path, self.key) if path else None
-        if not (isinstance(stored, tuple) and len(stored) == 2):
-            stored = ({}, {})
-        self.known: dict[str, _Kept] = stored[0]
-        # feed digest -> (its findings, the keys of its items)
-        self.known_feeds: dict[str, tuple[list[_Kept], list[str]]] = stored[1]
-        self.used: dict[str, _Kept] = {}
-        self.used_feeds: dict[str, tuple[list[_Kept], list[str]]] = {}
-
-    @classmethod
-    def of(cls, settings: Settings) -> LintMemo:
-        return cls(settings.cache_dir / LINT_FILE)
-
-    def feed(self, context: str, xml: bytes, lint: Callable[[], list[Finding]]) -> list[Finding]:
-        key = data_digest(context.encode() + b"\0" + xml)
-        kept = self.used_feeds.get(key) or self.known_feeds.get(key)
-        if kept is None:
-            before = set(self.used)
-            findings = [astuple(f) for f in lint()]
-            kept = (findings, sorted(set(self.used) - before))
-        else:  # its items stay known, for the next version of the feed
-            self.used.update((k, self.known[k]) for k in kept[1] if k in self.known)
-        self.used_feeds[key] = kept
-        return [Finding(*f) for f in kept[0]]
-
-    def item(self, context: str, item: Any, lint: Callable[[Any], ItemLint]) -> ItemLint:
-        digest = new_digest(context.encode() + b"\0")
-        digest.update(etree.tostring(item, with_tail=False))
-        key = digest.hexdigest()
-        kept = self.used.get(key) or self.known.get(key)
-        if kept is None:
-            found = lint(item)
-            self.used[key] = _keep(found)
-            return found
-        self.used[key] = kept
-        return _kept(kept)
-
-    def save(self) -> None:
-        """Keep this run's feeds and items (only them) for the next run, if anything changed."""
-        if self.path is not None and (
-            self.used != self.known or self.used_feeds != self.known_feeds
-        ):
-            write_sealed(self.path, self.key, (self.used, self.used_feeds))
-
-    @staticmethod
-    def _key() -> str:
-        """What the findings depend on besides the feeds: the linting code and its data."""
-        key = code_key(sys.modules[__name__], extensions)
-        return key + data_digest(etree.tostring(_xsd()) + repr(apple_categories()).encode())
-
-
-def _keep(found: ItemLint) -> _Kept:
-    parts = (found.enclosure, found.fields, found.urls, found.tags)
-    return (
-        found.where,
-        found.guid,
-        found.enclosure_url,
-        found.date,
-        found.insecure,
-        *[[astuple(f) for f in findings] for findings in parts],
-    )
-
-
-def _kept(kept: _Kept) -> ItemLint:
-    where, guid, url, date, insecure, *parts = kept
-    # Most items have no finding at all: no list is made for them.
-    enclosure, fields, urls, tags = (
-        [[Finding(*f) for f in findings] for findings in parts] if any(parts) else _NO_FINDINGS
-    )
-    return ItemLint(where, guid, url, date, enclosure, fields, urls, insecure, tags)
-
-
-_NO_FINDINGS: tuple[list[Finding], ...] = ([], [], [], [])
+def open_memo(path: Path) -> LintMemo:
+    """The lint's memo kept in `path` (`LINT_FILE` in the cache folder), under a key of the
+    linting code and its data (the XSD, Apple's categories): other code starts empty."""
+    key = code_key(sys.modules[__name__], findings, cut, extensions)
+    data = etree.tostring(_xsd()) + repr(apple_categories()).encode()
+    return LintMemo(path, key + data_digest(data))
 
 
 def _item_lint(lint: _Linter, item: Any, serial: bool) -> ItemLint:
     """Lint one item alone, with the feed's name, title and publicness from `lint`."""
     alone = _Linter(lint.where.removeprefix("feeds/").removesuffix(".xml"), lint.public)
-    alone.show_title = lint.show_title
-    where = f"{lint.where}: item '{item.findtext('title') or item.findtext('guid')}'"
+    alone.show_title, alone.checked = lint.show_title, lint.checked
+    label = str(item.findtext("title") or item.findtext("guid"))
+    where = f"{lint.where}: item '{label}'"
     enclosure = item.find("enclosure")
     _enclosure(alone, where, enclosure)
     own_enclosure, alone.findings = alone.findings, []
-    date = _item_fields(alone, where, item, serial=serial)
+    date = _timestamp(_item_fields(alone, where, item, serial=serial))
     fields, alone.findings = alone.findings, []
     insecure = _urls(alone, item.iter())
     urls, alone.findings = alone.findings, []
     _podcast_tags(alone, item.iter())
     return ItemLint(
-        where=where,
+        label=label,
         guid=item.findtext("guid"),
         enclosure_url=enclosure.get("url") if enclosure is not None else None,
         date=date,
-        enclosure=own_enclosure,
-        fields=fields,
-        urls=urls,
         insecure=insecure,
-        tags=alone.findings,
+        enclosure=tuple(own_enclosure),
+        fields=tuple(fields),
+        urls=tuple(urls),
+        tags=tuple(alone.findings),
     )
+
+
+def _timestamp(date: datetime | None) -> float | None:
+    """An item's date as a timestamp. A date in zone -0000 is read without one (naive): it
+    is UTC with no local zone known (RFC 5322, 3.3), and comparable with the others as such."""
+    if date is None:
+        return None
+    return (date if date.tzinfo else date.replace(tzinfo=UTC)).timestamp()
 
 
 def _outside_items(root: Any) -> Iterator[Any]:
@@ -403,12 +330,14 @@ def _items(lint: _Linter, items: list[ItemLint]) -> None:
     urls = Counter(item.enclosure_url for item in items if item.enclosure_url is not None)
     for item in items:
         if not item.guid:
-            lint.error(item.where, "no <guid>")
+            lint.error(item.where(lint.where), "no <guid>")
         elif guids[item.guid] > 1:
-            lint.error(item.where, f"GUID {item.guid} is used by {guids[item.guid]} items")
+            message = f"GUID {item.guid} is used by {guids[item.guid]} items"
+            lint.error(item.where(lint.where), message)
         lint.findings += item.enclosure
         if item.enclosure_url is not None and urls[item.enclosure_url] > 1:
-            lint.error(item.where, f"enclosure URL {item.enclosure_url} is used by another item")
+            message = f"enclosure URL {item.enclosure_url} is used by another item"
+            lint.error(item.where(lint.where), message)
         lint.findings += item.fields
     known = [item.date for item in items if item.date is not None]
     if known != sorted(known, reverse=True):
@@ -425,7 +354,7 @@ def _enclosure(lint: _Linter, where: str, enclosure: Any) -> None:
         lint.error(where, f"enclosure type '{enclosure.get('type')}' is not accepted by Apple")
 
 
-def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> Any:
+def _item_fields(lint: _Linter, where: str, item: Any, *, serial: bool) -> datetime | None:
     title = (item.findtext("title") or "").strip()
     if not title:
         lint.error(where, "<title> is missing or empty")
@@ -489,11 +418,10 @@ def _urls(lint: _Linter, elements: Iterable[Any]) -> int:
 
 
 def _podcast_tags(lint: _Linter, elements: Iterable[Any]) -> None:
-    checked: dict[bytes, list[str]] = {}
     for element in elements:
         if not (isinstance(element.tag, str) and element.tag.startswith(_P)):
             continue
-        for message in schema_problems(element, checked):
+        for message in schema_problems(element, lint.checked):
             lint.error(lint.where, f"podcast:{etree.QName(element).localname}: {message}")
         if etree.QName(element).localname == "alternateEnclosure" and (
             not element.get("type") or element.find(f"{_P}source") is None

@@ -6,11 +6,10 @@ Both raise FeedError while publishing is still planning, so a failed check uploa
 from __future__ import annotations
 
 import io
-import multiprocessing
 import os
 from collections.abc import Callable, Collection, Mapping, Sequence
-from concurrent.futures import Executor, Future, ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import podcastparser
 from lxml import etree
@@ -19,6 +18,9 @@ from showpipe.digests import data_digest
 from showpipe.errors import FeedError
 from showpipe.feeds.extensions import PODCAST_NS
 from showpipe.feeds.xml import parse_xml
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor, Future
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,10 @@ class ReadBackPool:
 
     def submit(self, check: ReadBack) -> None:
         if self._executor is None:
+            # Only here: an edit reads back one item, at once, and starts no pool.
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
             self._executor = (
                 ProcessPoolExecutor(
                     (os.cpu_count() or 2) - 1, mp_context=multiprocessing.get_context("forkserver")
@@ -154,10 +160,11 @@ class ReadBackPool:
             self._executor.shutdown(cancel_futures=True)
 
 
-def item_digest(item: bytes, meant: ExpectedItem) -> str:
-    """Names an item's XML together with what it must read back as: equal digests, equal
-    verdicts, so an item read back right once need not be read again."""
-    return data_digest(item + f"\0{meant.guid}\0{meant.url}\0{meant.length}".encode())
+def item_digest(item: str, meant: ExpectedItem) -> str:
+    """Names an item's XML (by the digest of its bytes, as `FeedItems` has it) together with
+    what it must read back as: equal digests, equal verdicts, so an item read back right
+    once need not be read again."""
+    return data_digest(f"{item}\0{meant.guid}\0{meant.url}\0{meant.length}".encode())
 
 
 def partial_feed(xml: bytes, items: Sequence[bytes]) -> bytes:

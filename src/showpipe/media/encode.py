@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from showpipe.errors import MediaError, shown
-from showpipe.media.lazyav import av
+from showpipe.media.lazy import av
 from showpipe.media.loudness import Loudness, measure_loudness
 from showpipe.media.metering import PacketMeter
 from showpipe.media.pcm import Excerpt, Filter, Progress, filtered_frames, probe_audio

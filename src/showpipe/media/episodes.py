@@ -6,7 +6,9 @@ copy is written, so a bad file stops the run with nothing written.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from showpipe.config import Settings
@@ -14,12 +16,15 @@ from showpipe.errors import EpisodeError, MediaError, shown
 from showpipe.media import (
     BuildCache,
     ChapterMark,
+    HashCache,
+    ImageInfo,
     MediaInfo,
     Picture,
     TaggedFile,
     TagSet,
     check_artwork,
     find_tagged_copy,
+    probe_image,
     probe_media,
     tagged_copy,
     timestamp,
@@ -63,23 +68,46 @@ def _check_chapters(episode: Episode, path: Path, duration: float) -> None:
             )
 
 
-def check_artwork_of(episode: Episode, feeds: list[Feed]) -> None:
-    """Check the show artwork of `feeds`, and the episode's artwork and chapter images.
+def check_artwork_of(
+    episode: Episode, feeds: list[Feed], *, hashes: HashCache | None = None
+) -> None:
+    """Check the show artwork of `feeds`, and the episode's artwork and chapter images
+    (with `hashes`, an image probed before and unchanged since is not read again).
 
     Raises:
         MediaError: an image breaks Apple's artwork rules (the file is named).
     """
+    probe = _image_probe(hashes)
     for feed in feeds:
-        check_artwork(feed.artwork, show=True)
+        check_artwork(feed.artwork, show=True, probe=probe)
     if episode.artwork:
-        check_artwork(episode.artwork)
+        check_artwork(episode.artwork, probe=probe)
     for chapter in episode.chapters:
         if chapter.image:
-            check_artwork(chapter.image, square=False)
+            check_artwork(chapter.image, square=False, probe=probe)
 
 
-def check_episode(project: Project, episode: Episode) -> list[CheckedMedia]:
-    """Probe the episode's media and check its chapters and artwork; write nothing.
+def _image_probe(hashes: HashCache | None) -> Callable[[Path], ImageInfo]:
+    """`probe_image`, remembered in `hashes` when given."""
+    return partial(_remembered_image, hashes) if hashes else probe_image
+
+
+def _remembered_image(hashes: HashCache, path: Path) -> ImageInfo:
+    known = hashes.probed(path, "image")
+    if known is not None:
+        content_type, width, height, mode = known
+        return ImageInfo(str(content_type), int(width), int(height), str(mode))
+    info = probe_image(path)
+    hashes.keep_probe(path, "image", [info.content_type, info.width, info.height, info.mode])
+    return info
+
+
+def check_episode(
+    project: Project, episode: Episode, *, hashes: HashCache | None = None
+) -> list[CheckedMedia]:
+    """Probe the episode's media and check its chapters and artwork; write nothing. With
+    `hashes`, a file probed before and unchanged since is not read again (an episode tagged
+    with `showpipe tag`, then published).
 
     Raises:
         MediaError: a media file or image is invalid.
@@ -91,12 +119,13 @@ def check_episode(project: Project, episode: Episode) -> list[CheckedMedia]:
         if path is not None:
             feed = feed_for(project, medium)
             try:
-                info, video = _probe(path, medium, feed)
+                info, video = _probe(path, medium, feed, hashes)
             except MediaError as e:
                 raise _pointed(e, episode, medium, path) from e
             _check_chapters(episode, path, info.duration)
             checked.append(CheckedMedia(medium, path, info, feed, video))
-    check_artwork_of(episode, list({c.feed.name: c.feed for c in checked}.values()))
+    feeds = list({c.feed.name: c.feed for c in checked}.values())
+    check_artwork_of(episode, feeds, hashes=hashes)
     return checked
 
 
@@ -106,7 +135,9 @@ def _pointed(error: MediaError, episode: Episode, medium: str, path: Path) -> Me
     return MediaError(f"{where}: {medium}: {error}")
 
 
-def _probe(path: Path, medium: str, feed: Feed) -> tuple[MediaInfo, VideoProbe | None]:
+def _probe(
+    path: Path, medium: str, feed: Feed, hashes: HashCache | None
+) -> tuple[MediaInfo, VideoProbe | None]:
     """A published file's type and duration (for a master, its main rendition's type), and
     for a video master to transcode what probing it found, kept for the transcoding."""
     if medium == "audio" and is_master(path, feed.encoding):
@@ -117,17 +148,28 @@ def _probe(path: Path, medium: str, feed: Feed) -> tuple[MediaInfo, VideoProbe |
         if found.video_codec is None:
             raise MediaError(f"{shown(path)}: has no video stream (give it as `audio:`)")
         return MediaInfo(content_type="video/mp4", duration=found.duration), found
-    info = probe_media(path)
+    info = _remembered_media(hashes, path) if hashes else probe_media(path)
     if medium == "video" and not info.content_type.startswith("video/"):
         raise MediaError(f"{shown(path)}: has no video stream (give an audio file as `audio:`)")
     return info, None
 
 
-def _picture(path: Path) -> Picture:
-    return Picture(path, check_artwork(path, square=False).content_type)
+def _remembered_media(hashes: HashCache, path: Path) -> MediaInfo:
+    known = hashes.probed(path, "media")
+    if known is not None:
+        return MediaInfo(str(known[0]), float(known[1]))
+    info = probe_media(path)
+    hashes.keep_probe(path, "media", [info.content_type, info.duration])
+    return info
 
 
-def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]:
+def _picture(path: Path, probe: Callable[[Path], ImageInfo]) -> Picture:
+    return Picture(path, check_artwork(path, square=False, probe=probe).content_type)
+
+
+def _chapter_marks(
+    episode: Episode, duration: float, probe: Callable[[Path], ImageInfo]
+) -> tuple[ChapterMark, ...]:
     if not episode.chapters:
         return ()
     ends = [c.start for c in episode.chapters[1:]] + [duration]
@@ -137,17 +179,23 @@ def _chapter_marks(episode: Episode, duration: float) -> tuple[ChapterMark, ...]
             end=end,
             title=c.title,
             link=c.link,
-            image=_picture(c.image) if c.image else None,
+            image=_picture(c.image, probe) if c.image else None,
         )
         for c, end in zip(episode.chapters, ends, strict=True)
     )
 
 
 def build_tags(
-    project: Project, episode: Episode, media: CheckedMedia, *, id3_version: int = 4
+    project: Project,
+    episode: Episode,
+    media: CheckedMedia,
+    *,
+    id3_version: int = 4,
+    hashes: HashCache | None = None,
 ) -> TagSet:
-    """Everything written into one of the episode's media files."""
-    feed = media.feed
+    """Everything written into one of the episode's media files (`hashes`: as in
+    `check_episode`)."""
+    feed, probe = media.feed, _image_probe(hashes)
     return TagSet(
         title=episode.title,
         artists=tuple(host.name for host in feed.hosts),
@@ -163,8 +211,8 @@ def build_tags(
         copyright=feed.copyright,
         category=feed.categories[0].category,
         keywords=tuple(episode.keywords),
-        cover=_picture(episode.artwork or feed.artwork),
-        chapters=_chapter_marks(episode, media.info.duration),
+        cover=_picture(episode.artwork or feed.artwork, probe),
+        chapters=_chapter_marks(episode, media.info.duration, probe),
         id3_version=id3_version,
     )
 
@@ -227,7 +275,7 @@ def _tag_media(
 ) -> list[TaggedMedia]:
     """Tag one of the episode's media files: a master's renditions, a transcoded video's
     MP4 (with a poster frame when the episode names none), or the file as it is."""
-    tags = build_tags(project, episode, media, id3_version=id3_version)
+    tags = build_tags(project, episode, media, id3_version=id3_version, hashes=cache.hashes)
     label = _label(episode, media)
     source = media.path
     try:  # a master that cannot be encoded (silent, say) is named by its YAML line
@@ -271,7 +319,7 @@ def _tag_alternates(
     an app that plays the Opus alternate shows the same title, cover and chapters."""
     tagged = []
     for media, label in _alternates_of(project, episode, checked):
-        tags = build_tags(project, episode, media, id3_version=id3_version)
+        tags = build_tags(project, episode, media, id3_version=id3_version, hashes=cache.hashes)
         copy = tagged_copy(media.path, tags, cache=cache, label=label, integrity=True)
         tagged.append(TaggedMedia(media.medium, media.info, copy, alternate=True))
     return tagged
@@ -302,14 +350,14 @@ def _tag_renditions(
 
 
 def _check_episodes(
-    settings: Settings, episode_files: list[Path]
+    settings: Settings, episode_files: list[Path], cache: BuildCache
 ) -> tuple[Project, list[tuple[Episode, list[CheckedMedia]]]]:
     project = load_project(settings)
     chosen = [project.episode_at(path) for path in episode_files]
     missing = missing_files(project, chosen)
     if missing:
         raise EpisodeError("\n".join(missing))
-    return project, [(episode, check_episode(project, episode)) for episode in chosen]
+    return project, [(e, check_episode(project, e, hashes=cache.hashes)) for e in chosen]
 
 
 def tag_episodes(
@@ -321,8 +369,8 @@ def tag_episodes(
         EpisodeError: an episode is not part of the project, or names missing files.
         MediaError: a media or image file is invalid, or could not be tagged.
     """
-    project, checked = _check_episodes(settings, episode_files)
     cache = BuildCache(settings.cache_dir)
+    project, checked = _check_episodes(settings, episode_files, cache)
     return [
         tagged
         for episode, media in checked
@@ -340,8 +388,8 @@ def plan_tagging(
         EpisodeError: an episode is not part of the project, or names missing files.
         MediaError: a media or image file is invalid.
     """
-    project, checked = _check_episodes(settings, episode_files)
     cache = BuildCache(settings.cache_dir)
+    project, checked = _check_episodes(settings, episode_files, cache)
     labelled = []
     for episode, media_files in checked:
         labelled += [(episode, media, _label(episode, media)) for media in media_files]
@@ -352,7 +400,7 @@ def plan_tagging(
             media.path,
             find_tagged_copy(
                 media.path,
-                build_tags(project, episode, media, id3_version=id3_version),
+                build_tags(project, episode, media, id3_version=id3_version, hashes=cache.hashes),
                 cache=cache,
                 label=label,
             ),
@@ -361,18 +409,20 @@ def plan_tagging(
     ]
 
 
-def media_problems(project: Project, episodes: list[Episode] | None = None) -> list[str]:
+def media_problems(
+    project: Project, episodes: list[Episode] | None = None, *, hashes: HashCache | None = None
+) -> list[str]:
     """The first media, chapter or artwork problem of each feed and of the given episodes
-    (default: all), for `check`."""
+    (default: all), for `check` (`hashes`: as in `check_episode`)."""
     problems: dict[str, None] = {}  # ordered, without repeats of a shared feed's artwork
     for feed in project.feeds:
         try:
-            check_artwork(feed.artwork, show=True)
+            check_artwork(feed.artwork, show=True, probe=_image_probe(hashes))
         except MediaError as e:
             problems[str(e)] = None
     for episode in project.episodes if episodes is None else episodes:
         try:
-            check_episode(project, episode)
+            check_episode(project, episode, hashes=hashes)
         except (MediaError, EpisodeError) as e:
             problems[str(e)] = None
     return list(problems)

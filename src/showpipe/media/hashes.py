@@ -43,6 +43,7 @@ class HashCache:
 
     _files: dict[str, list[int | str]]
     _copies: dict[str, Identity]
+    _probes: dict[str, list[int | str | float]]
 
     def __init__(self, cache_dir: Path) -> None:
         self.file = cache_dir / HASHES_FILE
@@ -52,11 +53,13 @@ class HashCache:
             data = json.loads(self.file.read_text())
             files: dict[str, list[int | str]] = data["files"]
             copies: dict[str, Identity] = data["copies"]
-        except (OSError, ValueError, KeyError, TypeError):
-            files, copies = {}, {}  # none yet, or damaged: it is only a cache
+            probes: dict[str, list[int | str | float]] = data.get("probes", {})
+        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            files, copies, probes = {}, {}, {}  # none yet, or damaged: it is only a cache
         # Forget files that are gone (pruned copies, deleted recordings).
         self._files = {k: v for k, v in files.items() if os.path.exists(k)}
         self._copies = {k: v for k, v in copies.items() if (self.copies_dir / k).exists()}
+        self._probes = {k: v for k, v in probes.items() if os.path.exists(k.partition(":")[2])}
 
     def known(self, path: Path) -> str | None:
         """The remembered digest of `path`, if the file has not changed since."""
@@ -91,6 +94,18 @@ class HashCache:
             self.remember(path, known)
         return known
 
+    def probed(self, path: Path, kind: str) -> list[int | str | float] | None:
+        """What probing `path` as `kind` ("media", "image") found, if the file has not
+        changed since it was probed (`keep_probe`)."""
+        key, *rest = identity(path)
+        entry = self._probes.get(f"{kind}:{key}")
+        return entry[3:] if entry and entry[:3] == rest else None
+
+    def keep_probe(self, path: Path, kind: str, found: list[int | str | float]) -> None:
+        key, *rest = identity(path)
+        self._probes[f"{kind}:{key}"] = [*rest, *found]
+        self._changed = True
+
     def made_from(self, copy: Path) -> Identity | None:
         """The identity the source of `copy` had when the copy was made or last matched."""
         return self._copies.get(copy.name)
@@ -104,7 +119,7 @@ class HashCache:
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_name(self.file.name + ".tmp")
-        data = {"files": self._files, "copies": self._copies}
+        data = {"files": self._files, "copies": self._copies, "probes": self._probes}
         # Saved once per tagged copy: compact, so that json's C encoder does it (an indent
         # means its pure-Python one, the most of a first publish's time on a big show).
         tmp.write_text(json.dumps(data, sort_keys=True))

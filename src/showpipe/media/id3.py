@@ -12,9 +12,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import mutagen
-import mutagen.id3 as id3
 
 from showpipe.media.copying import PrefixOutgrewRoom, copy_with_prefix
+from showpipe.media.lazy import id3
 from showpipe.media.tags import ChapterMark, Picture, ReadBack, TagSet
 
 UTF8 = 3  # ID3v2.4 text encoding; mutagen converts to UTF-16 when saving v2.3

@@ -10,10 +10,9 @@ from __future__ import annotations
 import struct
 from pathlib import Path
 
-import mutagen.flac
-
 from showpipe.errors import MediaError, shown
 from showpipe.media.id3 import audio_region
+from showpipe.media.lazy import flac
 
 OGG_TAIL = 65536 + 1024  # an Ogg page is at most 65,307 bytes
 
@@ -87,7 +86,7 @@ def _flac_missing(path: Path) -> int:
     """
     import av  # FFmpeg's libraries: loaded only when a FLAC file is checked
 
-    info = mutagen.flac.FLAC(path).info
+    info = flac.FLAC(path).info
     if not info.total_samples:
         return 0  # the encoder did not know the length: nothing to compare with
     with av.open(str(path)) as container:

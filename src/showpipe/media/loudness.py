@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from showpipe.errors import MediaError, shown
-from showpipe.media.lazyav import av
+from showpipe.media.lazy import av
 from showpipe.media.pcm import Excerpt, Filter, Progress, filtered_frames
 
 log = logging.getLogger(__name__)

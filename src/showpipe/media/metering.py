@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from showpipe.errors import MediaError, shown
-from showpipe.media.lazyav import av
+from showpipe.media.lazy import av
 from showpipe.media.loudness import Loudness, loudness_of, metering
 from showpipe.media.pcm import build_graph, pulled_frames
 

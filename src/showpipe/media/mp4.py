@@ -12,9 +12,8 @@ from fractions import Fraction
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import mutagen.mp4 as mp4
-
 from showpipe.errors import MediaError, shown
+from showpipe.media.lazy import mp4
 from showpipe.media.sources import for_ffmpeg
 from showpipe.media.tags import ChapterMark, ReadBack, TagSet
 
@@ -25,7 +24,6 @@ PODCAST = 21  # `stik` media kind 21 = Podcast (docs/feed-rules.md, "Tags inside
 MS = Fraction(1, 1000)
 # The muxer per extension: "ipod" writes the M4A brand Apple's players expect.
 MUXERS = {".m4a": "ipod", ".mp4": "mp4", ".m4v": "mp4"}
-COVER_FORMATS = {"image/jpeg": mp4.MP4Cover.FORMAT_JPEG, "image/png": mp4.MP4Cover.FORMAT_PNG}
 
 
 def _av_chapters(chapters: tuple[ChapterMark, ...]) -> list[dict[str, object]]:
@@ -114,7 +112,8 @@ def _atoms(tags: TagSet) -> dict[str, list[object]]:
         atoms["keyw"] = [",".join(tags.keywords)]
     if tags.cover:
         data = tags.cover.path.read_bytes()
-        atoms["covr"] = [mp4.MP4Cover(data, COVER_FORMATS[tags.cover.content_type])]
+        formats = {"image/jpeg": mp4.MP4Cover.FORMAT_JPEG, "image/png": mp4.MP4Cover.FORMAT_PNG}
+        atoms["covr"] = [mp4.MP4Cover(data, formats[tags.cover.content_type])]
     return atoms
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from showpipe.errors import MediaError, shown
-from showpipe.media.lazyav import av
+from showpipe.media.lazy import av
 from showpipe.media.sources import for_ffmpeg
 
 # A filter and its arguments, as FFmpeg's -af names them: ("volume", "volume=3dB").

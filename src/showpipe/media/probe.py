@@ -4,21 +4,18 @@ from __future__ import annotations
 
 import functools
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import mutagen
-import mutagen.flac
-import mutagen.mp3
-import mutagen.mp4
-import mutagen.oggopus
-import mutagen.oggvorbis
-from PIL import Image, UnidentifiedImageError
+from PIL import UnidentifiedImageError
 
 from showpipe.errors import MediaError, shown
 from showpipe.media.hashes import stamp
 from showpipe.media.integrity import check_complete
+from showpipe.media.lazy import Image, flac, mp3, mp4, oggopus, oggvorbis
 
 # The content types each extension may hold; the probed type must be one of them.
 EXTENSION_TYPES: dict[str, tuple[str, ...]] = {
@@ -60,7 +57,7 @@ def probe_video_size(path: Path) -> tuple[int, int] | None:
     """An MP4's picture size from its video track header (ISO/IEC 14496-12 tkhd), if any."""
     try:
         with path.open("rb") as f:
-            atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
+            atoms = mp4.Atoms(f)  # type: ignore[attr-defined]
             for trak in atoms.path(b"moov")[-1].findall(b"trak"):
                 if not _is_video(f, trak):
                     continue
@@ -95,17 +92,17 @@ def _read_info(path: Path, suffix: str) -> tuple[str, float] | None:
     with path.open("rb") as f:
         if suffix == ".mp3":
             # MPEGInfo skips ID3v2 tags by their headers' sizes before looking for audio.
-            return "audio/mpeg", mutagen.mp3.MPEGInfo(f).length
+            return "audio/mpeg", mp3.MPEGInfo(f).length
         if suffix in (".m4a", ".mp4", ".m4v"):
-            atoms = mutagen.mp4.Atoms(f)  # type: ignore[attr-defined]
-            info = mutagen.mp4.MP4Info(atoms, f)
+            atoms = mp4.Atoms(f)  # type: ignore[attr-defined]
+            info = mp4.MP4Info(atoms, f)
             video = any(_is_video(f, trak) for trak in atoms.path(b"moov")[-1].findall(b"trak"))
             return ("video/mp4" if video else "audio/mp4"), info.length
     # Trying only the classes the extension allows keeps mutagen from guessing.
     parsed = mutagen.File(path, options=_classes_for(suffix))
     if parsed is None or parsed.info is None:
         return None
-    if isinstance(parsed, mutagen.flac.FLAC):
+    if isinstance(parsed, flac.FLAC):
         return "audio/flac", parsed.info.length
     return "audio/ogg", parsed.info.length
 
@@ -130,7 +127,7 @@ def probe_media(path: Path) -> MediaInfo:
     except OSError as e:
         raise MediaError(f"{shown(path)}: cannot read file: {e.strerror}") from e
     # AtomError: not an atom structure; KeyError: an MP4 without `moov`.
-    except (mutagen.MutagenError, mutagen.mp4.AtomError, KeyError) as e:  # type: ignore[attr-defined]
+    except (mutagen.MutagenError, mp4.AtomError, KeyError) as e:  # type: ignore[attr-defined]
         raise MediaError(f"{shown(path)}: not a valid {suffix[1:].upper()} file ({e})") from e
     if found is None:
         raise MediaError(f"{shown(path)}: not a valid {suffix[1:].upper()} file")
@@ -148,14 +145,14 @@ def probe_media(path: Path) -> MediaInfo:
 
 def _classes_for(suffix: str) -> list[type[mutagen.FileType]]:
     classes: dict[str, list[type[mutagen.FileType]]] = {
-        ".mp3": [mutagen.mp3.MP3],
-        ".m4a": [mutagen.mp4.MP4],
-        ".mp4": [mutagen.mp4.MP4],
-        ".m4v": [mutagen.mp4.MP4],
-        ".opus": [mutagen.oggopus.OggOpus],
-        ".ogg": [mutagen.oggvorbis.OggVorbis, mutagen.oggopus.OggOpus],
-        ".oga": [mutagen.oggvorbis.OggVorbis, mutagen.oggopus.OggOpus],
-        ".flac": [mutagen.flac.FLAC],
+        ".mp3": [mp3.MP3],
+        ".m4a": [mp4.MP4],
+        ".mp4": [mp4.MP4],
+        ".m4v": [mp4.MP4],
+        ".opus": [oggopus.OggOpus],
+        ".ogg": [oggvorbis.OggVorbis, oggopus.OggOpus],
+        ".oga": [oggvorbis.OggVorbis, oggopus.OggOpus],
+        ".flac": [flac.FLAC],
     }
     return classes[suffix]
 
@@ -196,18 +193,25 @@ def _probe_image(path: Path, current: tuple[int, int, int]) -> ImageInfo:
     return ImageInfo(IMAGE_TYPES[kind], width, height, mode)
 
 
-def check_artwork(path: Path, *, square: bool = True, show: bool = False) -> ImageInfo:
+def check_artwork(
+    path: Path,
+    *,
+    square: bool = True,
+    show: bool = False,
+    probe: Callable[[Path], ImageInfo] = probe_image,
+) -> ImageInfo:
     """Check an image against Apple's artwork rules: JPEG or PNG, RGB, square, show size.
 
     Args:
         path: the image file.
         square: require width == height (episode and show artwork; not chapter images).
         show: also require Apple's show artwork size, 1400 to 3000 pixels a side.
+        probe: how the image is measured (`probe_image`, or a memo of it).
 
     Raises:
         MediaError: naming the file and the rule it breaks.
     """
-    info = probe_image(path)
+    info = probe(path)
     if info.mode != "RGB":
         raise MediaError(
             f"{shown(path)}: artwork must be RGB, not {info.mode} (save it as an RGB image)"

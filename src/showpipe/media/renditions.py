@@ -9,12 +9,11 @@ rendition a small JSON file keeps the figures it was made with, for `publish --d
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import sys
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, wait
 from contextlib import ExitStack
 from dataclasses import asdict, replace
 from pathlib import Path
@@ -188,6 +187,9 @@ def _encode_all(
     if len(jobs) == 1 and bars is None:
         peaks = {channels: _true_peak(master, mix) for channels, mix in mixes.items()}
         return [_encode_job(jobs[0], 0, None)], peaks
+    import multiprocessing  # only here: most runs encode nothing
+    from concurrent.futures import ProcessPoolExecutor
+
     # spawn, not fork: the parent may run threads (hashing, S3), which fork would break.
     context = multiprocessing.get_context("spawn")
     workers = min(len(jobs), os.cpu_count() or 1)

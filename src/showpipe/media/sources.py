@@ -13,9 +13,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO
 
-import mutagen.mp4 as mp4
-
 from showpipe.media.id3 import audio_region
+from showpipe.media.lazy import mp4
 
 # Tags bigger than this are hidden from FFmpeg; most are far smaller, and a file FFmpeg
 # opens itself is read faster than one read through Python.

@@ -16,7 +16,7 @@ from pathlib import Path
 from showpipe.errors import MediaError, shown
 from showpipe.media.cache import BuildCache
 from showpipe.media.encode import TOLERANCE_LU, EncodeSettings, levelling, mixing
-from showpipe.media.lazyav import av
+from showpipe.media.lazy import av
 from showpipe.media.loudness import measure_loudness
 from showpipe.media.pcm import Filter, build_graph, pulled_frames
 from showpipe.media.renditions import rendition_path, settings_of

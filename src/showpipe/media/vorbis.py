@@ -14,23 +14,23 @@ from pathlib import Path
 from typing import Any
 
 import mutagen
-import mutagen.flac
-import mutagen.oggopus
-import mutagen.oggvorbis
 
+from showpipe.media.lazy import flac, oggopus, oggvorbis
 from showpipe.media.tags import ReadBack, TagSet
 from showpipe.times import parse_clock, timestamp
 
 FRONT_COVER = 3
 _CHAPTER = re.compile(r"CHAPTER(\d{3})")
 
-VORBIS_FILES = (mutagen.flac.FLAC, mutagen.oggopus.OggOpus, mutagen.oggvorbis.OggVorbis)
+
+def _vorbis_files() -> tuple[type[Any], ...]:
+    return flac.FLAC, oggopus.OggOpus, oggvorbis.OggVorbis
 
 
 def _open(path: Path) -> Any:
     """The parsed file (typed Any: mutagen's tag classes are not annotated)."""
-    parsed = mutagen.File(path, options=list(VORBIS_FILES))
-    if not isinstance(parsed, VORBIS_FILES):
+    parsed = mutagen.File(path, options=list(_vorbis_files()))
+    if not isinstance(parsed, _vorbis_files()):
         raise mutagen.MutagenError(f"{path} is not FLAC, Opus or Ogg Vorbis")
     return parsed
 
@@ -67,10 +67,10 @@ def _comments(tags: TagSet) -> dict[str, list[str]]:
     return comments
 
 
-def _picture(tags: TagSet) -> mutagen.flac.Picture | None:
+def _picture(tags: TagSet) -> flac.Picture | None:
     if tags.cover is None:
         return None
-    picture = mutagen.flac.Picture()
+    picture = flac.Picture()
     picture.type = FRONT_COVER
     picture.mime = tags.cover.content_type
     picture.data = tags.cover.path.read_bytes()
@@ -87,7 +87,7 @@ def write_vorbis(source: Path, dest: Path, tags: TagSet) -> None:
     for key, values in _comments(tags).items():
         parsed.tags[key] = values
     picture = _picture(tags)
-    if isinstance(parsed, mutagen.flac.FLAC):
+    if isinstance(parsed, flac.FLAC):
         parsed.clear_pictures()
         if picture is not None:
             parsed.add_picture(picture)
@@ -116,13 +116,13 @@ def read_chapters(comments: dict[str, list[str]]) -> tuple[tuple[int, str], ...]
 
 
 def _cover_size(parsed: Any, comments: dict[str, list[str]]) -> int | None:
-    if isinstance(parsed, mutagen.flac.FLAC):
+    if isinstance(parsed, flac.FLAC):
         pictures = [p for p in parsed.pictures if p.type == FRONT_COVER]
         return len(pictures[0].data) if pictures else None
     encoded = comments.get("METADATA_BLOCK_PICTURE")
     if not encoded:
         return None
-    return len(mutagen.flac.Picture(base64.b64decode(encoded[0])).data)
+    return len(flac.Picture(base64.b64decode(encoded[0])).data)
 
 
 def read_vorbis(path: Path) -> ReadBack:

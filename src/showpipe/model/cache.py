@@ -10,7 +10,10 @@ within two seconds of being read is read again next time (a timestamp may not sh
 change within one tick of a coarse clock), and so is every symbolic link.
 
 The cache is one sealed pickle under `.showpipe/cache/` (`showpipe.sealed`: only this user's
-showpipe can have written it). It carries a key of everything else the result depends on
+showpipe can have written it): the episodes as pickled once (the base) and the entries changed
+since, so that a run which changed one episode writes the base's bytes back as they were
+instead of pickling thousands of episodes again; once the changes outgrow an eighth of the
+base, the next save folds them in. It carries a key of everything else the result depends on
 (showpipe's version and the source of the models that validate); another key means an empty
 cache. It is a shortcut, never the truth: a missing or damaged file means a cold run, and
 deleting it is always safe.
@@ -18,9 +21,9 @@ deleting it is always safe.
 
 from __future__ import annotations
 
-import json
+import os
+import sys
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,13 +32,14 @@ from showpipe import __version__
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
 from showpipe.errors import ValidationError
-from showpipe.inputfiles import Identity, identity, settled
-from showpipe.model import fields, show, yamlfile
+from showpipe.inputfiles import Identity, identity, settled, yaml_names
+from showpipe.model import fields, manifest, show, yamlfile
 from showpipe.model.show import Episode, load_episode, load_episodes
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
-from showpipe.sealed import read_sealed, replace_file, write_sealed
+from showpipe.sealed import Layered, read_sealed, write_sealed
 
 EPISODES_FILE = "episodes.sealed"
+MANIFEST_FILE = "manifest.sealed"
 
 
 def code_key(*modules: Any) -> str:
@@ -46,20 +50,6 @@ def code_key(*modules: Any) -> str:
         source = Path(module.__file__ or "")
         digest.update(source.read_bytes() if source.is_file() else source.name.encode())
     return digest.hexdigest()
-
-
-def read_json(path: Path) -> dict[str, Any]:
-    """A JSON object from a cache file; empty when it is missing, unreadable or damaged."""
-    try:
-        data = json.loads(path.read_bytes())
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def write_json(path: Path, data: dict[str, Any]) -> None:
-    """Replace a cache file with `data` as JSON, atomically."""
-    replace_file(path, json.dumps(data, separators=(",", ":")).encode())
 
 
 @dataclass(frozen=True)
@@ -74,7 +64,7 @@ class _Unknown:
     """A file the cache does not know: read, to be validated."""
 
     path: Path
-    source: Path  # resolved
+    source: str  # the resolved path
     raw: bytes
     signature: Identity | None
     digest: str
@@ -88,12 +78,11 @@ class EpisodeCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.key = code_key(show, fields, yamlfile)
-        stored = read_sealed(path, self.key)
+        self.key = code_key(show, fields, yamlfile, sys.modules[__name__])
+        self._stored: Layered[_Entry] = Layered.read(path, self.key, read_sealed(path, self.key))
         # resolved path -> what was read there last time
-        self._old: dict[str, _Entry] = stored if isinstance(stored, dict) else {}
+        self._old = self._stored.entries
         self._used: dict[str, _Entry] = {}
-        self._folders: dict[Path, Path] = {}
         # What each episode loaded was made from, by the object's identity (held, so never
         # reused by another object).
         self._made_from: dict[int, tuple[Episode, str]] = {}
@@ -103,37 +92,56 @@ class EpisodeCache:
     def of(cls, settings: Settings) -> EpisodeCache:
         return cls(settings.cache_dir / EPISODES_FILE)
 
-    def load_all(self, paths: Sequence[Path]) -> list[Episode | ValidationError]:
-        """The episode in each file (or its problems, never cached): from the cache when the
-        file is unchanged; the others are validated together, on every core when there
-        are many (`load_episodes`)."""
+    def load_folder(self, folder: Path) -> tuple[list[Episode], list[str]]:
+        """Every episode in `folder` (its `*.yaml` files, in name order), each from the cache
+        when its file is unchanged, else loaded; and the problems of the invalid ones. The
+        files the cache does not know are validated together, on every core when there are
+        many (`load_episodes`).
+
+        Names and text paths, not `Path`s, until a file must be read: building and hashing
+        thousands of `Path`s was a tenth of an incremental run's own work.
+        """
+        real = os.path.realpath(folder)  # once for all its regular files
         found: list[Episode | ValidationError | _Unknown] = []
-        for path in paths:
+        for name in yaml_names(folder):
             try:
-                found.append(self._look_up(path))
+                found.append(self._look_up(folder, name, real))
             except ValidationError as e:
                 found.append(e)
         unknown = [f for f in found if isinstance(f, _Unknown)]
-        loaded = iter(load_episodes([(f.path, f.raw, f.source) for f in unknown]))
-        return [self._known(f, next(loaded)) if isinstance(f, _Unknown) else f for f in found]
+        loaded = iter(load_episodes([(f.path, f.raw, Path(f.source)) for f in unknown]))
+        episodes: list[Episode] = []
+        problems: list[str] = []
+        for each in found:
+            if isinstance(each, _Unknown):
+                each = self._known(each, next(loaded))
+            if isinstance(each, ValidationError):
+                problems += each.problems
+            else:
+                episodes.append(each)
+        return episodes, problems
 
     def _known(self, unknown: _Unknown, loaded: Episode | list[str]) -> Episode | ValidationError:
         if isinstance(loaded, list):
             return ValidationError(loaded)
         return self._keep(unknown.source, unknown.entry(loaded))
 
-    def _look_up(self, path: Path) -> Episode | _Unknown:
-        """The episode in `path` if the cache knows the file, else the file as read."""
+    def _look_up(self, folder: Path, name: str, real: str) -> Episode | _Unknown:
+        """The episode in `folder/name` if the cache knows the file, else the file as read.
+
+        Raises:
+            ValidationError: the file cannot be read (never cached)."""
         try:
-            signature = identity(path)
-            # A regular file needs only its folder resolved (once for all); a link, itself.
-            source = self._in_folder(path) if signature is not None else path.resolve()
+            signature = identity(os.path.join(folder, name))
+            # A regular file is in the resolved folder; a link is wherever it points.
+            source = os.path.join(real, name) if signature else str((folder / name).resolve())
         except OSError:
-            return load_episode(path)  # which says what is wrong with the file
-        cached = self._old.get(str(source))
+            return load_episode(folder / name)  # which says what is wrong with the file
+        cached = self._old.get(source)
         if cached is not None and signature is not None and cached.signature == signature:
             self.hits += 1
             return self._keep(source, cached)
+        path = folder / name
         read_at = time.time_ns()
         try:
             # The checks every input gets (a regular file, inside the project, not too big).
@@ -147,8 +155,8 @@ class EpisodeCache:
             return self._keep(source, _Entry(signature, digest, cached.episode))
         return _Unknown(path, source, raw, signature, digest)
 
-    def _keep(self, source: Path, entry: _Entry) -> Episode:
-        self._used[str(source)] = entry
+    def _keep(self, source: str, entry: _Entry) -> Episode:
+        self._used[source] = entry
         self._made_from[id(entry.episode)] = (entry.episode, f"{source}\0{entry.digest}")
         return entry.episode
 
@@ -160,14 +168,76 @@ class EpisodeCache:
             return f"{self.key}\0{known[1]}"
         return episode.model_dump_json()
 
-    def _in_folder(self, path: Path) -> Path:
-        """`path.resolve()` for a file that is not a link, resolving each folder once."""
-        folder = self._folders.get(path.parent)
-        if folder is None:
-            folder = self._folders[path.parent] = path.parent.resolve()
-        return folder / path.name
-
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
         if self._used != self._old:
-            write_sealed(self.path, self.key, self._used)
+            write_sealed(self.path, self.key, self._stored.saved(self.path, self.key, self._used))
+
+
+class ManifestMemo:
+    """The storage's manifest as last parsed and checked, by the digest of its bytes, and
+    the digest of each of its episode records.
+
+    Checking a big show's manifest (thousands of records, every key and digest) is repeated
+    by every run though the manifest changes only when a run publishes; unpickling the
+    result is a fraction of that. The records' digests (`describe_record`) are part of what
+    each feed item and page is cached under. Only a manifest that parsed without a problem
+    is kept, and only once the run has planned its feeds (`save`), like the other caches.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.key = code_key(manifest, sys.modules[__name__])
+        self._manifest: tuple[str, manifest.Manifest] | None = None
+        self._episodes: Layered[manifest.EpisodeRecord] = Layered()
+        # GUID -> (the record, its digest): by the record object, which a run keeps as is
+        # for every episode it does not publish.
+        self._records: dict[str, tuple[manifest.EpisodeRecord, str]] = {}
+        self._changed = False
+
+    @classmethod
+    def of(cls, settings: Settings) -> ManifestMemo:
+        return cls(settings.cache_dir / MANIFEST_FILE)
+
+    def parse(self, data: bytes, where: str) -> manifest.Manifest:
+        """`manifest.parse_manifest(data, where)`, from the memo when these bytes were
+        parsed before.
+
+        Raises:
+            StorageError: as `parse_manifest`.
+        """
+        digest = data_digest(data)
+        known = read_sealed(self.path, self.key)
+        if isinstance(known, tuple) and len(known) == 5 and known[0] == digest:
+            _, version, feeds, episodes, records = known
+            self._episodes = Layered.read(self.path, self.key, episodes)
+            parsed = manifest.Manifest(version, self._episodes.entries, feeds)
+            self._records = {g: (parsed.episodes[g], d) for g, d in records.items()}
+        else:
+            parsed = manifest.parse_manifest(data, where)
+            self._records, self._changed = {}, True
+        self._manifest = (digest, parsed)
+        return parsed
+
+    def describe_record(self, guid: str, record: manifest.EpisodeRecord) -> str:
+        """The digest of an episode's record (`manifest.record_digest`)."""
+        known = self._records.get(guid)
+        if known is not None and known[0] is record:
+            return known[1]
+        digest = manifest.record_digest(record)
+        self._records[guid] = (record, digest)
+        self._changed = True
+        return digest
+
+    def stored(self, data: bytes, written: manifest.Manifest) -> None:
+        """Remember `written`, which a run has just stored as `data`."""
+        self._manifest, self._changed = (data_digest(data), written), True
+
+    def save(self) -> None:
+        if self._manifest is None or not self._changed:
+            return
+        digest, parsed = self._manifest
+        records = {g: d for g, (r, d) in self._records.items() if parsed.episodes.get(g) is r}
+        episodes = self._episodes.saved(self.path, self.key, parsed.episodes)
+        write_sealed(self.path, self.key, (digest, parsed.version, parsed.feeds, episodes, records))
+        self._changed = False

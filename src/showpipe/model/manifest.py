@@ -11,13 +11,17 @@ import math
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pydantic
 
+from showpipe.digests import data_digest
 from showpipe.errors import StorageError
 from showpipe.storage import MANIFEST_KEY, Storage
+
+if TYPE_CHECKING:  # at run time, the memo's module imports this one
+    from showpipe.model.cache import ManifestMemo
 
 __all__ = ["MANIFEST_KEY", "EpisodeRecord", "FeedRecord", "Manifest", "StoredFile"]
 
@@ -86,6 +90,11 @@ class EpisodeRecord:
     alternates: list[StoredFile] = field(default_factory=list)
     poster: StoredFile | None = None
 
+    def files(self) -> list[StoredFile]:
+        """Every file of the record (`record_files` says where each sits in it)."""
+        files = [*self.media.values(), *self.transcripts, *self.chapter_images, *self.alternates]
+        return files + [f for f in (self.artwork, self.chapters, self.poster) if f]
+
 
 @dataclass(frozen=True)
 class FeedRecord:
@@ -107,9 +116,7 @@ class Manifest:
         """Every object the manifest knows, by key."""
         files: list[StoredFile] = [f.artwork for f in self.feeds.values()]
         for record in self.episodes.values():
-            files += [*record.media.values(), *record.transcripts, *record.chapter_images]
-            files += record.alternates
-            files += [f for f in (record.artwork, record.chapters, record.poster) if f]
+            files += record.files()
         return {f.key: f for f in files if f.key}
 
 
@@ -125,8 +132,11 @@ def read_manifest(storage: Storage) -> Manifest:
     return read_manifest_versioned(storage)[0]
 
 
-def read_manifest_versioned(storage: Storage) -> tuple[Manifest, str | None]:
-    """The manifest and its version token (None: none stored yet), for a conditional write.
+def read_manifest_versioned(
+    storage: Storage, *, memo: ManifestMemo | None = None
+) -> tuple[Manifest, str | None]:
+    """The manifest and its version token (None: none stored yet), for a conditional write;
+    parsed by `memo` (a `cache.ManifestMemo`) when given.
 
     Raises:
         StorageError: the manifest exists but is damaged, of an unknown version, or names a
@@ -136,7 +146,8 @@ def read_manifest_versioned(storage: Storage) -> tuple[Manifest, str | None]:
     if found is None:
         return Manifest(), None
     data, version = found
-    return parse_manifest(data, f"{storage.describe()}/{MANIFEST_KEY}"), version
+    where = f"{storage.describe()}/{MANIFEST_KEY}"
+    return (memo.parse(data, where) if memo else parse_manifest(data, where)), version
 
 
 def parse_manifest(data: bytes, where: str) -> Manifest:
@@ -272,6 +283,14 @@ def _from_version_1(data: bytes) -> Manifest | None:
         return _ADAPTER.validate_python({**upgrade(old), "version": 2})
     except (ValueError, pydantic.ValidationError):
         return None
+
+
+_RECORD = pydantic.TypeAdapter(EpisodeRecord)
+
+
+def record_digest(record: EpisodeRecord) -> str:
+    """A digest of everything an episode's record holds."""
+    return data_digest(_RECORD.dump_json(record))
 
 
 def encode_manifest(manifest: Manifest) -> bytes:

@@ -19,7 +19,7 @@ from showpipe.inputfiles import (
     check_file,
     yaml_files,
 )
-from showpipe.model.cache import EpisodeCache
+from showpipe.model.cache import EpisodeCache, ManifestMemo
 from showpipe.model.show import Episode, Feed, load_feed
 from showpipe.model.yamlfile import line_in_file
 
@@ -31,11 +31,14 @@ class Project:
     episodes: list[Episode]
     # The run's episode cache, saved once the run has planned its feeds without a problem.
     cache: EpisodeCache | None = field(default=None, compare=False, repr=False)
+    # The run's memo of the parsed manifest, saved with it.
+    manifests: ManifestMemo | None = field(default=None, compare=False, repr=False)
 
     @cached_property
-    def _by_source(self) -> dict[Path, Episode]:
+    def _by_source(self) -> dict[str, Episode]:
         # Publishing a whole show asks for every episode: a scan each would be quadratic.
-        return {episode.source: episode for episode in self.episodes}
+        # Keyed by text: hashing thousands of `Path`s costs several times more.
+        return {str(episode.source): episode for episode in self.episodes}
 
     def episode_at(self, path: Path) -> Episode:
         """The loaded episode for `episodes/<slug>.yaml`.
@@ -43,7 +46,7 @@ class Project:
         Raises:
             EpisodeError: the file is not one of the project's episodes.
         """
-        episode = self._by_source.get(path.resolve())
+        episode = self._by_source.get(str(path.resolve()))
         if episode is not None:
             return episode
         raise EpisodeError(
@@ -72,11 +75,8 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
         except ValidationError as e:
             problems += e.problems
     cache = EpisodeCache.of(settings) if cache is None else cache
-    for loaded in cache.load_all(yaml_files(settings.episodes_dir)):
-        if isinstance(loaded, ValidationError):
-            problems += loaded.problems
-        else:
-            episodes.append(loaded)
+    episodes, invalid = cache.load_folder(settings.episodes_dir)
+    problems += invalid
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")
     problems += numbers_used_twice(episodes)
@@ -93,7 +93,8 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
             )
     if problems:
         raise ValidationError(problems)
-    return Project(settings=settings, feeds=feeds, episodes=episodes, cache=cache)
+    memo = ManifestMemo.of(settings)
+    return Project(settings, feeds, episodes, cache=cache, manifests=memo)
 
 
 def numbers_used_twice(episodes: list[Episode]) -> list[str]:

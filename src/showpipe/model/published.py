@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cached_property
 from typing import NewType
 
 from showpipe.model.manifest import EpisodeRecord, Manifest
@@ -22,7 +23,7 @@ class PublishedEpisode:
     episode: Episode
     record: EpisodeRecord
 
-    @property
+    @cached_property  # read for every item of every feed and page
     def guid(self) -> str:
         assert self.episode.guid is not None, "published episodes always have a GUID"
         return self.episode.guid
@@ -36,7 +37,12 @@ NewestFirst = NewType("NewestFirst", list[PublishedEpisode])
 def newest_first(episodes: Iterable[PublishedEpisode]) -> NewestFirst:
     """The episodes newest first; ties broken by GUID so the order never depends on file
     listing order."""
-    return NewestFirst(sorted(episodes, key=lambda p: (p.episode.published, p.guid), reverse=True))
+    return NewestFirst(sorted(episodes, key=_newest_first_key, reverse=True))
+
+
+def _newest_first_key(published: PublishedEpisode) -> tuple[datetime, str]:
+    episode = published.episode
+    return episode.published, episode.guid or ""  # a published episode has its GUID
 
 
 def due_episodes(project: Project, manifest: Manifest, now: datetime) -> NewestFirst:

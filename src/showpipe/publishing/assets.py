@@ -10,6 +10,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slugify import slugify
 
@@ -17,11 +18,13 @@ from showpipe.config import Settings
 from showpipe.digests import data_digest, file_digests
 from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
-from showpipe.media import HashCache, probe_image, probe_video_size
-from showpipe.media.episodes import TaggedMedia
+from showpipe.media.hashes import HashCache
 from showpipe.model.fields import TRANSCRIPT_TYPES
 from showpipe.model.manifest import SAFE_KEY, EpisodeRecord, StoredFile
 from showpipe.model.show import Episode
+
+if TYPE_CHECKING:  # the tagging code, which this module only names
+    from showpipe.media.episodes import TaggedMedia
 
 
 def stored_file(
@@ -59,7 +62,18 @@ def object_key(folder: str, slug: str, digest: str, suffix: str) -> str:
     return key
 
 
-def image_file(path: Path, slug: str, *, hashes: HashCache | None) -> StoredFile:
+def image_file(
+    path: Path, slug: str, *, hashes: HashCache | None, published: StoredFile | None = None
+) -> StoredFile:
+    """An image as it will be stored; `published` is how it was last published, reused as
+    it is when the file's bytes are the same (its size in pixels need not be read again)."""
+    if published is not None:
+        digest, sri = hashes.digests(path) if hashes else file_digests(path)
+        same_key = published.key == object_key("art", slug, digest, path.suffix)
+        if same_key and (digest, sri) == (published.digest, published.sri):
+            return published
+    from showpipe.media.probe import probe_image  # only here: runs that measure no image
+
     info = probe_image(path)
     return stored_file(
         path, "art", slug, info.content_type, hashes=hashes, width=info.width, height=info.height
@@ -141,6 +155,8 @@ def tagged_file(
     if published is not None and published.recording in (None, recording):
         key = published.key
     content_type = tagged.info.content_type
+    from showpipe.media.probe import probe_video_size  # only here: publish, not cron
+
     size = probe_video_size(copy.path) if content_type.startswith("video/") else None
     width, height = size or (None, None)
     duration = round(tagged.info.duration, 3)

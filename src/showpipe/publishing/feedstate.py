@@ -11,6 +11,7 @@ nothing to do. The record lives in the local build cache: it is a shortcut, neve
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
@@ -29,6 +30,7 @@ from showpipe.inputfiles import (
     read_file,
     settled,
     yaml_files,
+    yaml_names,
 )
 from showpipe.model.yamlfile import parse_yaml_fast
 from showpipe.sealed import replace_file
@@ -76,7 +78,7 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
     known = _known_digests(settings)
     seen: dict[str, list[Any]] = {}
 
-    def digest_of(path: Path, name: str, limit: int) -> str:
+    def digest_of(path: str | Path, name: str, limit: int) -> str:
         try:
             found = identity(path)
         except OSError:
@@ -86,7 +88,7 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
             seen[name] = entry
             return str(entry[4])
         read_at = time.time_ns()
-        digest = data_digest(_read(path, settings.root, limit))
+        digest = data_digest(_read(Path(path), settings.root, limit))
         if (trusted := settled(found, read_at)) is not None:
             seen[name] = [*trusted, digest]
         return digest
@@ -97,8 +99,10 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
         raw = _read(path, settings.root, MAX_YAML_BYTES)
         found[input_name(path)] = data_digest(raw)
         artwork += _feed_artwork(path, raw)
-    for path in yaml_files(settings.episodes_dir):
-        found[input_name(path)] = digest_of(path, input_name(path), MAX_YAML_BYTES)
+    episodes = settings.episodes_dir
+    for name in yaml_names(episodes):  # thousands: names and text paths, not `Path`s
+        named = f"{episodes.name}/{name}"
+        found[named] = digest_of(os.path.join(episodes, name), named, MAX_YAML_BYTES)
     for path in artwork:
         # Present on a publishing machine (measured then), absent on cron's (the manifest's).
         name = f"artwork:{path}"

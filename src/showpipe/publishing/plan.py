@@ -11,7 +11,9 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from slugify import slugify
 
@@ -37,9 +39,6 @@ from showpipe.feeds.readback import (
     item_digest,
     partial_feed,
 )
-from showpipe.media import BuildCache
-from showpipe.media.episodes import check_episode, tag_episode
-from showpipe.media.levels import LevelReport, report_encoded
 from showpipe.model.manifest import (
     MANIFEST_KEY,
     FeedRecord,
@@ -57,6 +56,10 @@ from showpipe.publishing.guard import check_named_objects, named_files
 from showpipe.publishing.imported import record_imported
 from showpipe.publishing.uploads import Upload, not_stored, upload_files, verify_uploads
 from showpipe.storage import ProgressBars, Storage, caching, no_progress
+
+if TYPE_CHECKING:
+    from showpipe.media import BuildCache
+    from showpipe.media.levels import LevelReport
 
 log = logging.getLogger(__name__)
 
@@ -109,6 +112,11 @@ class Plan:
     # The loudness of each master encoded (or reused) for the plan, and the gain applied.
     levels: list[LevelReport] = field(default_factory=list)
 
+    @cached_property
+    def manifest_bytes(self) -> bytes:
+        """The manifest as the run stores it (encoded once for the write and the record)."""
+        return encode_manifest(self.manifest)
+
     @property
     def changes_anything(self) -> bool:
         return bool(
@@ -147,13 +155,16 @@ def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], li
 def _feed_artwork(
     project: Project, feed: Feed, manifest: Manifest
 ) -> tuple[StoredFile, Path | None]:
-    """The feed's artwork: measured from the file when present, else as last published.
+    """The feed's artwork: from the file when present, else as last published.
 
-    Read each time, since it is small: cron's runs leave no build cache behind.
+    The file is read each time, since it is small (cron's runs leave no build cache
+    behind), and measured only when its bytes are not those last published.
     """
-    if artwork_present(project, feed):
-        return image_file(feed.artwork, slugify(feed.name), hashes=None), feed.artwork
     record = manifest.feeds.get(feed.name)
+    if artwork_present(project, feed):
+        published = record.artwork if record else None
+        stored = image_file(feed.artwork, slugify(feed.name), hashes=None, published=published)
+        return stored, feed.artwork
     if record is None:
         raise FeedError(f"{feed.artwork}: file not found and never published (feeds/{feed.name})")
     return record.artwork, None
@@ -193,7 +204,8 @@ def _checked_diff(
         for media in [p.record.media[feed.medium_of(p.record.media) or feed.medium]]
     ]
     url = clean_url(project.settings.public_url) + feed_key(feed)
-    digests = [item_digest(after.xml[e.guid], e) for e in expected if e.guid in after.xml]
+    known = after.items
+    digests = [item_digest(known[e.guid][1], e) for e in expected if e.guid in known]
     if not after.count == len(expected) == len(digests):
         return _item_diff(before, after), [ReadBack(url, xml, expected)], []  # says what is off
     # Only the items not read back right before: each is read as part of its feed.
@@ -226,20 +238,21 @@ def plan_feeds(
     storage: Storage,
     manifest: Manifest,
     *,
+    due_all: NewestFirst,
     now: datetime,
     descriptions: Descriptions,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
-    """Build every feed from the manifest; return them, the feed artwork, and the manifest.
+    """Build every feed from the manifest and its episodes due at `now` (`due_all`, as
+    `due_episodes` gives them); return the feeds, the feed artwork, and the manifest.
 
     The planning's item cache (`.showpipe/cache/`) gives the items whose inputs did not
     change and the items read back right before; it and the project's episode cache are
     saved once every feed is built and read back.
     """
     updates, read = [], []
-    # The feeds change only the manifest's feed records, never its episodes: due once.
-    due_all = due_episodes(project, manifest, now)
     known = project.cache.describe if project.cache else None
-    items = ItemCache.of(project.settings, describe=known)
+    records = project.manifests.describe_record if project.manifests else None
+    items = ItemCache.of(project.settings, describe=known, describe_record=records)
     listed, files, manifest = _listed(project, manifest, due_all)
     public_url = project.settings.public_url
     # What the item cache lacks, rendered on every core for a big show.
@@ -277,8 +290,9 @@ def plan_feeds(
     # Every feed built and read back right: what this run validated and rendered is kept.
     items.keep_read_back(read)
     items.save()
-    if project.cache is not None:
-        project.cache.save()
+    for cache in (project.cache, project.manifests):
+        if cache is not None:
+            cache.save()
     return updates, files, manifest
 
 
@@ -303,14 +317,19 @@ def plan_publish(
         EpisodeError: an episode is not part of the project or names missing files.
         MediaError: a media or image file is invalid.
     """
+    # Here, not at the top: cron's runs and edits plan feeds only, and need no tagging code.
+    from showpipe.media import BuildCache
+    from showpipe.media.episodes import check_episode, tag_episode
+    from showpipe.media.levels import report_encoded
+
     cache = cache or BuildCache(project.settings.cache_dir)
     chosen = [project.episode_at(path) for path in episode_files]
     missing = missing_files(project, chosen)
     if missing:
         raise EpisodeError("\n".join(missing))
     # Every episode is checked before the first tagged copy is written.
-    checked = {episode.source: check_episode(project, episode) for episode in chosen}
-    old_manifest, version = read_manifest_versioned(storage)
+    checked = {e.source: check_episode(project, e, hashes=cache.hashes) for e in chosen}
+    old_manifest, version = read_manifest_versioned(storage, memo=project.manifests)
     records = dict(old_manifest.episodes)
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
@@ -353,7 +372,7 @@ def _check_shared_keys(project: Project, manifest: Manifest) -> None:
     files = {e.guid: e.source for e in project.episodes if e.guid}
     owners: dict[str, str] = {}
     for guid, record in manifest.episodes.items():
-        for key in Manifest(episodes={guid: record}).stored_keys():
+        for key in {file.key for file in record.files() if file.key}:
             other = owners.setdefault(key, guid)
             if other != guid and guid in files and other in files:
                 raise EpisodeError(
@@ -373,7 +392,7 @@ def plan_feeds_only(
 ) -> Plan:
     """Plan regenerating every feed (cron's job): no media needed, only the manifest
     (`stored`: as the caller read it already with `read_manifest_versioned`)."""
-    manifest, version = stored or read_manifest_versioned(storage)
+    manifest, version = stored or read_manifest_versioned(storage, memo=project.manifests)
     # An imported show's episodes whose media stays on the old host need no publish first.
     with_imported, files = record_imported(project, manifest)
     text = descriptions or Descriptions()
@@ -383,7 +402,7 @@ def plan_feeds_only(
 
 def plan_pages_only(project: Project, storage: Storage) -> Plan:
     """A plan that changes nothing but lets a run build the show's pages (`showpipe site`)."""
-    manifest, version = read_manifest_versioned(storage)
+    manifest, version = read_manifest_versioned(storage, memo=project.manifests)
     return Plan([], [], manifest, False, [], project, manifest_version=version)
 
 
@@ -398,12 +417,14 @@ def _plan(
     now: datetime,
     text: Descriptions,
 ) -> Plan:
+    # The feeds change only the manifest's feed records, never its episodes: due once.
+    due = due_episodes(project, manifest, now)
     feeds, artwork_files, manifest = plan_feeds(
-        project, storage, manifest, now=now, descriptions=text
+        project, storage, manifest, due_all=due, now=now, descriptions=text
     )
     uploads = _uploads(files + artwork_files, old_manifest)
     if any(feed.changed for feed in feeds):
-        named = named_files(due_episodes(project, manifest, now), manifest, project)
+        named = named_files(due, manifest, project)
         check_named_objects(named, uploads, storage, published=[f.published for f in feeds])
     return Plan(
         yaml_writes=writes,
@@ -452,11 +473,14 @@ def run_plan(
     if plan.manifest_changed:
         storage.put_bytes_if(
             MANIFEST_KEY,
-            encode_manifest(plan.manifest),
+            plan.manifest_bytes,
             version=plan.manifest_version,
             content_type="application/json",
             cache_control=caching.RECORD,
         )
+        if plan.project.manifests is not None:  # the next run need not parse it
+            plan.project.manifests.stored(plan.manifest_bytes, plan.manifest)
+            plan.project.manifests.save()
     for feed in plan.feeds:
         if feed.changed:
             storage.put_bytes(

@@ -23,13 +23,14 @@ from lxml import etree
 from sampleshow import NOW, publish_sample, sample_episodes
 from showpipe.config import Settings
 from showpipe.errors import FeedError
-from showpipe.feeds import clean_url, podcast_guid, render_html
+from showpipe.feeds import Descriptions, clean_url, podcast_guid, render_html
 from showpipe.feeds.build import BuiltFeed
 from showpipe.feeds.lint import schema_problems
-from showpipe.feeds.readback import ExpectedItem, feed_items, read_back
+from showpipe.feeds.readback import ExpectedItem, ReadBack, cut_read_back, feed_items, read_back
 from showpipe.feeds.text import clean_text
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
+from showpipe.model.published import due_episodes, newest_first
 from showpipe.model.show import Episode, load_episode, load_feed
 from showpipe.publishing.plan import plan_feeds_only, plan_publish
 from showpipe.storage.local import LocalStorage
@@ -337,6 +338,31 @@ def test_read_back_refuses_a_feed_that_an_app_would_misread(published: LocalStor
         read_back(f"{BASE}feeds/show.xml", hidden, items)
 
 
+def test_a_big_feed_is_read_back_in_pieces_that_hold_each_item_once(
+    published: LocalStorage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import showpipe.feeds.readback as readback
+
+    xml = feed_bytes(published, "show")
+    built = feed_items(xml)
+    root = etree.fromstring(xml)
+    enclosures = [(i.findtext("guid"), i.find("enclosure")) for i in root.iterfind("channel/item")]
+    items = [ExpectedItem(g, e.get("url"), int(e.get("length"))) for g, e in enclosures]
+    whole = ReadBack(f"{BASE}feeds/show.xml", xml, items)
+    assert cut_read_back(whole, built.xml) == [whole]  # a few items: one piece
+    monkeypatch.setattr(readback, "PIECE_ITEMS", 2)
+    pieces = cut_read_back(whole, built.xml)
+    assert [list(p.expected) for p in pieces] == [items[:2], items[2:]]
+    for piece in pieces:
+        parsed = podcastparser.parse(piece.url, io.BytesIO(piece.xml))
+        assert [e["guid"] for e in parsed["episodes"]] == [e.guid for e in piece.expected]
+        assert parsed["title"] == root.findtext("channel/title")  # the whole channel, each time
+        piece.run()
+    wrong = replace(whole, xml=xml.replace(b'length="', b'length="9', 1))
+    with pytest.raises(FeedError, match="reads back wrong"):
+        cut_read_back(wrong, feed_items(wrong.xml).xml)[0].run()
+
+
 def test_changing_a_published_guid_is_refused_and_nothing_is_written(
     settings: Settings, published: LocalStorage
 ) -> None:
@@ -449,15 +475,18 @@ def test_cron_on_another_machine_without_media_rebuilds_identical_feeds(
     assert {n: (published.root / "feeds" / f"{n}.xml").stat().st_mtime_ns for n in before} == stamps
 
 
-@pytest.mark.parametrize("parallel", [False, True], ids=["in-process", "forked"])
+@pytest.mark.parametrize("pieces", [0, 3, 1], ids=["in-process", "forked", "forked-in-pieces"])
 def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch, parallel: bool
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, pieces: int
 ) -> None:
+    import showpipe.feeds.readback
     import showpipe.publishing.plan
 
-    if parallel:  # big shows read their feeds back in forked processes: the sample, as one
+    if pieces:  # big shows read their feeds back in forked processes: the sample, as one
         monkeypatch.setattr(showpipe.publishing.plan, "PARALLEL_READ_BACK_FROM", 0)
         monkeypatch.setattr(showpipe.publishing.plan, "READ_BACK_AT_ONCE_UNDER", 0)
+        # items per piece: with one, the main process reads what no worker started
+        monkeypatch.setattr(showpipe.feeds.readback, "PIECE_ITEMS", pieces)
     storage = LocalStorage(settings.root / "public")
     paths = sample_episodes(settings)
     plan = plan_publish(load_project(settings), storage, paths, now=NOW)
@@ -483,19 +512,30 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     assert not storage.root.exists()
 
 
-def test_descriptions_rendered_on_every_core_match_one_by_one(
-    monkeypatch: pytest.MonkeyPatch,
+def test_items_rendered_on_every_core_are_those_built_one_by_one(
+    settings: Settings, published: LocalStorage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import showpipe.feeds.text as text
+    import showpipe.feeds.build as build
 
-    markdowns = [
-        f"Episode {i}: **bold** and [a link](https://example.com/{i})\n\n- x" for i in range(40)
+    project = load_project(settings)
+    manifest = read_manifest(published)
+    due = due_episodes(project, manifest, NOW)
+    feeds = [
+        (feed, newest_first(p for p in due if feed.medium_of(p.record.media)), record.artwork)
+        for feed in project.feeds
+        for record in [manifest.feeds[feed.name]]
     ]
-    monkeypatch.setattr(text, "PARALLEL_RENDER_FROM", 0)  # as for a big show: worker processes
-    descriptions = text.Descriptions()
-    descriptions.render_all(markdowns)
-    parallel = {m: descriptions.html(m) for m in markdowns}
-    assert parallel == {m: render_html(m) for m in markdowns}
-    assert parallel[markdowns[3]].startswith(
-        '<p>Episode 3: <strong>bold</strong> and <a href="https://example.com/3"'
-    )
+    monkeypatch.setattr(build, "PARALLEL_RENDER_FROM", 0)  # as for a big show: worker processes
+    descriptions = Descriptions()
+    url = settings.public_url
+    ahead = build.render_items(feeds, due, public_url=url, descriptions=descriptions)
+    for feed, listed, artwork in feeds:
+        alone = build.build_feed(feed, listed, artwork=artwork, public_url=url)
+        assert sorted(ahead[feed.name]) == sorted(p.guid for p in listed)
+        assert all(ahead[feed.name][p.guid] in alone.xml for p in listed)
+        with_ahead = build.build_feed(
+            feed, listed, artwork=artwork, public_url=url, ahead=ahead[feed.name]
+        )
+        assert with_ahead.xml == alone.xml
+    html = {p.episode.description: descriptions.html(p.episode.description) for p in due}
+    assert html == {m: render_html(m) for m in html}

@@ -18,7 +18,7 @@ import showpipe.model.cache
 import showpipe.sealed
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
-from showpipe.errors import EpisodeError, StorageError
+from showpipe.errors import EpisodeError, StorageError, ValidationError
 from showpipe.feeds import build_feed
 from showpipe.feeds.cache import ITEMS_FILE, ItemCache
 from showpipe.model.cache import EPISODES_FILE, MANIFEST_FILE, EpisodeCache, ManifestMemo
@@ -259,6 +259,36 @@ def test_an_edit_that_keeps_size_and_time_is_seen(settings: Settings) -> None:
     project, hits = cache_hits(settings)
     assert hits == 2
     assert project.episode_at(path).title == "Tolip"
+
+
+def test_episodes_validated_on_every_core_are_those_validated_one_by_one(
+    settings: Settings, make_episode: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import showpipe.model.show as show
+
+    def loaded(cache: str) -> Project | list[str]:
+        try:
+            return load_project(settings, cache=EpisodeCache(settings.cache_dir / cache))
+        except ValidationError as e:
+            return e.problems
+
+    one_by_one = loaded("a")
+    monkeypatch.setattr(show, "PARALLEL_LOAD_FROM", 0)  # as for a big show: worker processes
+    forked = loaded("b")
+    assert isinstance(one_by_one, Project) and isinstance(forked, Project)
+    assert forked.episodes == one_by_one.episodes and len(forked.episodes) == 3
+    assert forked.cache is not None
+    forked.cache.save()  # a worker's episodes are cached like any other
+    again = EpisodeCache(settings.cache_dir / "b")
+    assert load_project(settings, cache=again).episodes == one_by_one.episodes
+    assert again.hits == 3
+    make_episode("bad", season="first")
+    make_episode("worse", title=None)
+    problems = loaded("c")
+    assert isinstance(problems, list) and len(problems) == 2
+    assert "bad.yaml:" in problems[0] and "worse.yaml:" in problems[1]
+    monkeypatch.setattr(show, "PARALLEL_LOAD_FROM", 10**6)
+    assert loaded("d") == problems  # as found one by one
 
 
 def test_a_failed_run_keeps_no_cache(settings: Settings, make_episode: Callable[..., Path]) -> None:

@@ -40,10 +40,14 @@ def start_workers(preload: list[str]) -> None:
 
 
 def render_each(
-    renders: Sequence[Callable[[], T]], *, parallel_from: int = PARALLEL_FROM
+    renders: Sequence[Callable[[], T]],
+    *,
+    parallel_from: int = PARALLEL_FROM,
+    run_length: int = RUN_LENGTH,
 ) -> Iterator[T]:
     """Call each of `renders` (picklable: module-level functions and partials of them) and
-    yield what they return, in order, on every core when there are many."""
+    yield what they return, in order, on every core when there are many (handed out in
+    runs of `run_length`)."""
     workers = (os.cpu_count() or 1) - 1
     if len(renders) < parallel_from or workers < 1:
         yield from (render() for render in renders)
@@ -51,7 +55,7 @@ def render_each(
     import multiprocessing  # only here: most runs render too little to start workers
     from concurrent.futures import ProcessPoolExecutor
 
-    runs = [renders[i : i + RUN_LENGTH] for i in range(0, len(renders), RUN_LENGTH)]
+    runs = [renders[i : i + run_length] for i in range(0, len(renders), run_length)]
     pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
     try:
         queued: list[Future[list[T]]] = [pool.submit(_render_run, run) for run in runs]

@@ -47,10 +47,19 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
     from showpipe.commands.locked import run_locked
     from showpipe.commands.run import Outcome
+    from showpipe.feeds.build import PARALLEL_RENDER_FROM
+    from showpipe.model.cache import EPISODES_FILE
     from showpipe.model.project import load_project
+    from showpipe.parallel import start_workers
     from showpipe.publishing.imported import refuse_never_published
     from showpipe.publishing.plan import plan_feeds_only
 
+    cold = not (settings.cache_dir / EPISODES_FILE).exists()
+    if cold and len(inputs.digests) >= PARALLEL_RENDER_FROM:
+        # A big show without caches validates, renders and reads back everything on every
+        # core: the workers' server starts now, importing what they run while the project
+        # loads. (With caches, a run has a few episodes to redo: no workers.)
+        start_workers(["showpipe.feeds.text", "showpipe.feeds.readback"])
     project = load_project(settings)
 
     def make_plan() -> Plan:

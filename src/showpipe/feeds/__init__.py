@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from showpipe.feeds.build import (
-    ENCLOSURE_TYPES,
     BuiltFeed,
     build_feed,
     enclosure_urls,
     feed_key,
     file_urls,
     podcast_guid,
+    render_items,
 )
 from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
+from showpipe.feeds.item import ENCLOSURE_TYPES
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, render_html
 
 __all__ = [
@@ -28,4 +29,5 @@ __all__ = [
     "file_urls",
     "podcast_guid",
     "render_html",
+    "render_items",
 ]

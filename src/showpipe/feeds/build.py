@@ -1,4 +1,5 @@
-"""Building the RSS feeds. The only module that imports feedgen.
+"""Building the RSS feeds: a channel, then its items (`feeds.item`); with `item`, the only
+module that imports feedgen.
 
 A feed is a pure function of the feed's YAML, its published episodes (YAML + manifest
 record) and the public URL: the same inputs give byte-identical XML.
@@ -7,8 +8,8 @@ record) and the public URL: the same inputs give byte-identical XML.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from functools import partial
@@ -21,31 +22,31 @@ from showpipe.digests import data_digest
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
-from showpipe.feeds.chapters import with_images
+from showpipe.feeds.item import (
+    Channel,
+    Urls,
+    extension_classes,
+    listed_file,
+    person_tag,
+    source_tag,
+    value_tag,
+)
 from showpipe.feeds.readback import FeedItems, feed_items
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
-from showpipe.feeds.value import ValueRecipientTag, ValueTag
-from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.manifest import StoredFile
 from showpipe.model.published import NewestFirst, PublishedEpisode
-from showpipe.model.show import Feed, Person, Value
+from showpipe.model.show import Feed
+from showpipe.parallel import render_each
 
 if TYPE_CHECKING:
     from showpipe.feeds.cache import ItemCache
 
 GENERATOR = "showpipe"
 
-# Apple's accepted enclosure types (docs/feed-rules.md, "Items"): M4A is audio/x-m4a.
-ENCLOSURE_TYPES = {"audio/mp4": "audio/x-m4a"}
-# Names apps show for the other renditions in podcast:alternateEnclosure.
-RENDITION_TITLES = {
-    "audio/mpeg": "MP3 audio",
-    "audio/mp4": "AAC audio",
-    "audio/ogg": "Opus audio",
-    "audio/flac": "FLAC audio",
-    "video/mp4": "Video",
-}
-# Time-coded formats are captions (podcast:transcript rel="captions").
-CAPTION_TYPES = {"text/vtt", "application/x-subrip"}
+# From this many episodes whose items are not cached, they are rendered on every core, in
+# batches of ITEM_BATCH episodes.
+PARALLEL_RENDER_FROM = 1000
+ITEM_BATCH = 100
 # podcast:guid's namespace (podcast-namespace docs/tags/guid.md).
 PODCAST_GUID_NAMESPACE = uuid.UUID("ead4c236-bf58-58c6-a2c6-a6b28d128cb6")
 
@@ -76,6 +77,7 @@ def build_feed(
     public_url: str,
     descriptions: Descriptions | None = None,
     items: ItemCache | None = None,
+    ahead: Mapping[str, bytes] | None = None,
 ) -> BuiltFeed:
     """Build one feed's RSS XML, and know its items without parsing it again.
 
@@ -87,29 +89,19 @@ def build_feed(
         public_url: the base URL that storage keys are served under, ending in `/`.
         descriptions: the run's rendered descriptions (default: rendered here).
         items: the run's item cache: items whose inputs are unchanged are taken from it.
+        ahead: items rendered already for this feed by `render_items`, by GUID.
 
     Raises:
         FeedError: feedgen rejected a value, or a URL is not absolute.
     """
-    descriptions = descriptions or Descriptions()
-    fg = FeedGenerator()
-    fg.load_extension("podcast")
-    for name, channel_class, item_class in ext.EXTENSIONS:
-        fg.register_extension(name, channel_class, item_class)
+    text = descriptions or Descriptions()
     try:
-        urls = _Urls(clean_url(public_url))
-        _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
-        newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
-        fg.lastBuildDate(newest)
-        # The channel alone, then each item serialised on its own and put in its place: an
-        # item's bytes do not depend on its neighbours, so an unchanged one can be reused.
-        channel: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-        nsmap = etree.fromstring(channel).nsmap
+        channel, context = _start_feed(feed, episodes, artwork=artwork, public_url=public_url)
 
+        # An item's bytes do not depend on its neighbours, so an unchanged one is reused.
         def render(published: PublishedEpisode) -> bytes:
-            entry = fg.add_entry()
-            _add_item(entry, feed, published, urls=urls, artwork=artwork, text=descriptions)
-            return _item_xml(entry.rss_entry(), nsmap)
+            found = ahead.get(published.guid) if ahead else None
+            return found if found is not None else context.render(published, text)
 
         if items is None:
             rendered = [render(published) for published in episodes]
@@ -122,6 +114,82 @@ def build_feed(
     xml = channel[:end] + b"".join(rendered) + channel[end:]
     channel_guid = etree.fromstring(channel).findtext(f"channel/{{{ext.PODCAST_NS}}}guid")
     return BuiltFeed(xml, _built_items(channel_guid, episodes, rendered) or feed_items(xml))
+
+
+def _start_feed(
+    feed: Feed, episodes: NewestFirst, *, artwork: StoredFile, public_url: str
+) -> tuple[bytes, Channel]:
+    """The feed's channel, serialised alone (its items are put in their place later), and
+    what its items take from it."""
+    fg = FeedGenerator()
+    for name, channel_class, item_class in extension_classes():
+        fg.register_extension(name, channel_class, item_class)
+    urls = Urls(clean_url(public_url))
+    _fill_channel(fg, feed, episodes, artwork=artwork, urls=urls)
+    newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
+    fg.lastBuildDate(newest)
+    channel: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
+    return channel, Channel(feed, artwork, urls, etree.fromstring(channel).nsmap)
+
+
+def render_items(
+    feeds: Sequence[tuple[Feed, NewestFirst, StoredFile]],
+    episodes: Sequence[PublishedEpisode],
+    *,
+    public_url: str,
+    descriptions: Descriptions,
+) -> dict[str, dict[str, bytes]]:
+    """Render the episodes' items of every feed listing them ahead of `build_feed` (its
+    `ahead`), by feed name and GUID, and their descriptions into `descriptions`.
+
+    An episode's description and items are rendered together, each description once for
+    all feeds, and a big show's episodes in batches on every core (`showpipe.parallel`).
+    An item that cannot be built is left to `build_feed`, which says why.
+    """
+    channels = []
+    for feed, due, artwork in feeds:
+        try:
+            channels.append(_start_feed(feed, due, artwork=artwork, public_url=public_url)[1])
+        except ValueError:
+            continue  # build_feed reports it
+    jobs = [(p, tuple(c for c in channels if c.feed.medium_of(p.record.media))) for p in episodes]
+    batches = [tuple(jobs[i : i + ITEM_BATCH]) for i in range(0, len(jobs), ITEM_BATCH)]
+    renders = [partial(_render_batch, batch) for batch in batches]
+    ahead: dict[str, dict[str, bytes]] = {c.feed.name: {} for c in channels}
+    done = render_each(renders, parallel_from=PARALLEL_RENDER_FROM // ITEM_BATCH, run_length=1)
+    for batch, rendered in zip(batches, done, strict=True):
+        for (published, listing), (html, items) in zip(batch, rendered, strict=True):
+            descriptions.keep(published.episode.description, html)
+            for channel, item in zip(listing, items or (), strict=False):
+                ahead[channel.feed.name][published.guid] = item
+    return ahead
+
+
+def _render_batch(
+    batch: tuple[tuple[PublishedEpisode, tuple[Channel, ...]], ...],
+) -> list[tuple[str, list[bytes] | None]]:
+    """Each episode's description as HTML, and its item in each feed (None when one cannot
+    be built: `build_feed` says why).
+
+    Every description first, then every item: rendering one episode's Markdown, then its
+    items, then the next episode's took a fifth longer (measured), the processor's caches
+    going back and forth between markdown-it and feedgen.
+    """
+    text = Descriptions()
+    html = [text.html(published.episode.description) for published, _ in batch]
+    return [
+        (description, _render_feed_items(published, listing, text))
+        for description, (published, listing) in zip(html, batch, strict=True)
+    ]
+
+
+def _render_feed_items(
+    published: PublishedEpisode, channels: tuple[Channel, ...], text: Descriptions
+) -> list[bytes] | None:
+    try:
+        return [channel.render(published, text) for channel in channels]
+    except ValueError:
+        return None
 
 
 def _built_items(
@@ -141,26 +209,9 @@ def _built_items(
     return FeedItems(channel_guid, found, len(written), texts)
 
 
-def _item_xml(item: Any, nsmap: dict[str | None, str]) -> bytes:
-    """An <item> as it reads inside a pretty-printed feed with these namespaces."""
-    rss = etree.Element("rss", nsmap=nsmap)
-    etree.SubElement(rss, "channel").append(item)
-    xml: bytes = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
-    return xml[xml.index(b"<channel>\n") + len(b"<channel>\n") : xml.rindex(b"  </channel>")]
-
-
-@dataclass(frozen=True)
-class _Urls:
-    base: str
-
-    def of(self, stored: StoredFile) -> str:
-        # Keys are slugs and hex, so they need no escaping; the base was cleaned once.
-        return clean_url(stored.url) if stored.url else stored.href(self.base)
-
-
 def file_urls(public_url: str) -> Callable[[StoredFile], str]:
     """Where a feed says each published file is (the public URL cleaned once for all)."""
-    return _Urls(clean_url(public_url)).of
+    return Urls(clean_url(public_url)).of
 
 
 def enclosure_urls(feed: Feed, public_url: str) -> Callable[[StoredFile], str]:
@@ -170,18 +221,8 @@ def enclosure_urls(feed: Feed, public_url: str) -> Callable[[StoredFile], str]:
     return lambda stored: tracked_url(url_of(stored), feed.analytics_prefix)
 
 
-def _person(person: Person) -> ext.PersonTag:
-    return ext.PersonTag(
-        name=clean_text(person.name),
-        role=person.role.lower(),
-        group=person.group.lower() if person.group else None,
-        img=clean_url(person.image) if person.image else None,
-        href=clean_url(person.link) if person.link else None,
-    )
-
-
 def _fill_channel(
-    fg: Any, feed: Feed, ordered: NewestFirst, *, artwork: StoredFile, urls: _Urls
+    fg: Any, feed: Feed, ordered: NewestFirst, *, artwork: StoredFile, urls: Urls
 ) -> None:
     feed_url = urls.base + feed_key(feed)
     fg.title(clean_text(feed.title))
@@ -213,13 +254,13 @@ def _fill_channel(
 
 
 def _channel_tags(
-    feed: Feed, ordered: NewestFirst, *, feed_url: str, urls: _Urls
+    feed: Feed, ordered: NewestFirst, *, feed_url: str, urls: Urls
 ) -> ext.ChannelTags:
     trailers = []
     for published in ordered:
         episode = published.episode
         if episode.type == "trailer":
-            source = _source(_listed(feed, published.record), urls=urls)
+            source = source_tag(listed_file(feed, published.record), urls=urls)
             trailers.append(
                 ext.TrailerTag(
                     title=clean_text(episode.title)[:128],
@@ -236,7 +277,7 @@ def _channel_tags(
         medium="video" if feed.medium == "video" else "podcast",
         locked=feed.locked,
         owner_email=feed.owner.email,
-        persons=[_person(p) for p in feed.hosts],
+        persons=[person_tag(p) for p in feed.hosts],
         funding=[(clean_url(f.url), clean_text(f.text)) for f in feed.funding],
         license=(feed.license.slug, feed.license.url and clean_url(feed.license.url))
         if feed.license
@@ -246,136 +287,5 @@ def _channel_tags(
         update_frequency=(clean_text(frequency.text), frequency.rrule, frequency.complete)
         if frequency
         else None,
-        value=_value(feed.value),
+        value=value_tag(feed.value),
     )
-
-
-def _value(value: Value | None) -> ValueTag | None:
-    if value is None:
-        return None
-    return ValueTag(
-        type=value.type,
-        method=value.method,
-        suggested=value.suggested,
-        recipients=[
-            ValueRecipientTag(
-                name=clean_text(r.name) if r.name else None,
-                type=r.type,
-                address=r.address,
-                split=r.split,
-                fee=r.fee,
-                custom_key=r.custom_key,
-                custom_value=r.custom_value,
-            )
-            for r in value.recipients
-        ],
-    )
-
-
-def _listed(feed: Feed, record: EpisodeRecord) -> StoredFile:
-    """The episode's file this feed lists (plan_feeds keeps only episodes that have one)."""
-    medium = feed.medium_of(record.media)
-    assert medium is not None, "episodes without this feed's medium are filtered out"
-    return record.media[medium]
-
-
-def _add_item(
-    entry: Any,
-    feed: Feed,
-    published: PublishedEpisode,
-    *,
-    urls: _Urls,
-    artwork: StoredFile,
-    text: Descriptions,
-) -> None:
-    episode, record = published.episode, published.record
-    media = _listed(feed, record)
-    source = _source(media, urls=urls)
-    # Only the enclosure (and media:content, the same file) is counted through the prefix.
-    enclosure = replace(source, url=tracked_url(source.url, feed.analytics_prefix))
-    entry.title(clean_text(episode.title))
-    entry.guid(clean_text(published.guid), permalink=False)
-    entry.pubDate(episode.published)
-    if episode.link:
-        entry.link(href=clean_url(episode.link))
-    entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
-    entry.description(plain_text_html(episode.summary))
-    entry.content(text.html(episode.description), type="CDATA")
-    entry.podcast.itunes_title(clean_text(episode.title))
-    if media.duration:  # unknown (an imported item without one): left out, never 0
-        entry.podcast.itunes_duration(round(media.duration))
-    entry.podcast.itunes_episode_type(episode.type)
-    if episode.episode is not None:
-        entry.podcast.itunes_episode(episode.episode)
-    if episode.season is not None:
-        entry.podcast.itunes_season(episode.season)
-    if record.artwork is not None:
-        entry.podcast.itunes_image(urls.of(record.artwork))
-    entry.showpipe.explicit = feed.explicit if episode.explicit is None else episode.explicit
-    entry.showpipe.block = episode.block
-    entry.podcastindex.tags = _item_tags(feed, published, urls=urls)
-    entry.podlove.chapters = _chapter_marks(published, urls=urls)
-    if media.content_type.startswith("video/"):
-        thumbnail = record.poster or record.artwork or artwork
-        entry.mediarss.tags = ext.MediaTags(
-            content=enclosure,
-            width=media.width,
-            height=media.height,
-            thumbnail=urls.of(thumbnail),
-        )
-
-
-def _source(stored: StoredFile, *, urls: _Urls) -> ext.Source:
-    return ext.Source(
-        url=urls.of(stored),
-        type=ENCLOSURE_TYPES.get(stored.content_type, stored.content_type),
-        length=stored.size,
-        title=RENDITION_TITLES.get(stored.content_type, stored.content_type),
-        duration=stored.duration,
-        sri=stored.sri,
-        height=stored.height,
-    )
-
-
-def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: _Urls) -> ext.ItemTags:
-    episode, record = published.episode, published.record
-    listed = feed.medium_of(record.media)
-    others = [f for medium, f in sorted(record.media.items()) if medium != listed]
-    poster = record.poster
-    hosts = feed.hosts if episode.hosts is None else episode.hosts
-    return ext.ItemTags(
-        # Item persons replace the channel's, so the hosts are listed again with the guests.
-        persons=[_person(p) for p in (*hosts, *episode.guests)],
-        season=None
-        if episode.season is None
-        else (episode.season, feed.seasons.get(episode.season, f"Season {episode.season}")),
-        episode=episode.episode,
-        chapters_url=urls.of(record.chapters) if record.chapters else None,
-        transcripts=[
-            ext.Transcript(
-                urls.of(t), t.content_type, feed.language, t.content_type in CAPTION_TYPES
-            )
-            for t in record.transcripts
-        ],
-        alternates=[_source(f, urls=urls) for f in (*others, *record.alternates)],
-        soundbites=[
-            (s.start, s.duration, clean_text(s.title) if s.title else None)
-            for s in episode.soundbites
-        ],
-        poster=ext.Poster(urls.of(poster), poster.width, poster.height) if poster else None,
-        value=_value(episode.value),
-    )
-
-
-def _chapter_marks(published: PublishedEpisode, *, urls: _Urls) -> list[ext.ChapterMark]:
-    return [
-        ext.ChapterMark(
-            start=chapter.start,
-            title=clean_text(chapter.title),
-            href=clean_url(chapter.link) if chapter.link else None,
-            image=urls.of(image) if image else None,
-        )
-        for chapter, image in with_images(
-            published.episode.chapters, published.record.chapter_images
-        )
-    ]

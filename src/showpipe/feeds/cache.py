@@ -25,7 +25,7 @@ import feedgen.version
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import analytics, build, chapters, extensions, readback, text
+from showpipe.feeds import analytics, build, chapters, extensions, item, readback, text
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key
 from showpipe.model.manifest import EpisodeRecord, StoredFile, record_digest
@@ -53,7 +53,7 @@ class ItemCache:
         self._describe = describe or (lambda episode: episode.model_dump_json())
         self._describe_record = describe_record or (lambda guid, record: record_digest(record))
         self.key = code_key(
-            build, extensions, text, chapters, readback, analytics, sys.modules[__name__]
+            build, item, extensions, text, chapters, readback, analytics, sys.modules[__name__]
         )
         self.key += feedgen.version.version_str
         sealed = read_sealed(path, self.key)

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from functools import partial
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import nh3
 from markdown_it import MarkdownIt
-
-from showpipe.parallel import render_each
 
 # XML 1.0 §2.2 Char production: everything else must go.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
@@ -43,10 +39,6 @@ def plain_text_html(text: str) -> str:
     return _MARKUP.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", clean_text(text))
 
 
-# From this many descriptions not rendered yet, they are rendered on every core at once.
-PARALLEL_RENDER_FROM = 1000
-
-
 def render_html(markdown: str) -> str:
     """Render a Markdown description to sanitised HTML (nh3, a maintained sanitiser)."""
     html = _MARKDOWN.render(clean_text(markdown))
@@ -66,17 +58,9 @@ class Descriptions:
             html = self._html[markdown] = render_html(markdown)
         return html
 
-    def render_all(self, markdowns: Iterable[str]) -> None:
-        """Render many descriptions ahead of building the feeds.
-
-        Rendering Markdown is most of a big show's build, and each description stands alone,
-        so thousands of them are rendered on every core (`showpipe.parallel`): the main
-        process renders its share while the workers start.
-        """
-        todo = list(dict.fromkeys(m for m in markdowns if m not in self._html))
-        renders = [partial(render_html, markdown) for markdown in todo]
-        rendered = render_each(renders, parallel_from=PARALLEL_RENDER_FROM)
-        self._html.update(zip(todo, rendered, strict=True))
+    def keep(self, markdown: str, html: str) -> None:
+        """Keep a description rendered elsewhere (`render_html` in a worker process)."""
+        self._html[markdown] = html
 
 
 def clean_url(url: str) -> str:

@@ -34,7 +34,7 @@ from showpipe.digests import data_digest, new_digest
 from showpipe.errors import ValidationError
 from showpipe.inputfiles import Identity, identity, settled, yaml_names
 from showpipe.model import fields, manifest, show, yamlfile
-from showpipe.model.show import Episode, load_episode
+from showpipe.model.show import Episode, load_episode, load_episodes
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
 from showpipe.sealed import Layered, read_sealed, write_sealed
 
@@ -59,6 +59,20 @@ class _Entry:
     episode: Episode
 
 
+@dataclass(frozen=True)
+class _Unknown:
+    """A file the cache does not know: read, to be validated."""
+
+    path: Path
+    source: str  # the resolved path
+    raw: bytes
+    signature: Identity | None
+    digest: str
+
+    def entry(self, episode: Episode) -> _Entry:
+        return _Entry(self.signature, self.digest, episode)
+
+
 class EpisodeCache:
     """Episodes as validated, by file and content; one per run, saved at its end."""
 
@@ -80,24 +94,43 @@ class EpisodeCache:
 
     def load_folder(self, folder: Path) -> tuple[list[Episode], list[str]]:
         """Every episode in `folder` (its `*.yaml` files, in name order), each from the cache
-        when its file is unchanged, else loaded; and the problems of the invalid ones.
+        when its file is unchanged, else loaded; and the problems of the invalid ones. The
+        files the cache does not know are validated together, on every core when there are
+        many (`load_episodes`).
 
         Names and text paths, not `Path`s, until a file must be read: building and hashing
         thousands of `Path`s was a tenth of an incremental run's own work.
         """
-        episodes: list[Episode] = []
-        problems: list[str] = []
         real = os.path.realpath(folder)  # once for all its regular files
+        found: list[Episode | ValidationError | _Unknown] = []
         for name in yaml_names(folder):
             try:
-                episodes.append(self._load(folder, name, real))
+                found.append(self._look_up(folder, name, real))
             except ValidationError as e:
-                problems += e.problems
+                found.append(e)
+        unknown = [f for f in found if isinstance(f, _Unknown)]
+        loaded = iter(load_episodes([(f.path, f.raw, Path(f.source)) for f in unknown]))
+        episodes: list[Episode] = []
+        problems: list[str] = []
+        for each in found:
+            if isinstance(each, _Unknown):
+                each = self._known(each, next(loaded))
+            if isinstance(each, ValidationError):
+                problems += each.problems
+            else:
+                episodes.append(each)
         return episodes, problems
 
-    def _load(self, folder: Path, name: str, real: str) -> Episode:
-        """Raises:
-        ValidationError: the file is invalid (never cached)."""
+    def _known(self, unknown: _Unknown, loaded: Episode | list[str]) -> Episode | ValidationError:
+        if isinstance(loaded, list):
+            return ValidationError(loaded)
+        return self._keep(unknown.source, unknown.entry(loaded))
+
+    def _look_up(self, folder: Path, name: str, real: str) -> Episode | _Unknown:
+        """The episode in `folder/name` if the cache knows the file, else the file as read.
+
+        Raises:
+            ValidationError: the file cannot be read (never cached)."""
         try:
             signature = identity(os.path.join(folder, name))
             # A regular file is in the resolved folder; a link is wherever it points.
@@ -116,12 +149,11 @@ class EpisodeCache:
         except (OSError, YamlProblem):
             return load_episode(path)
         digest = data_digest(raw)
+        signature = settled(signature, read_at)
         if cached is not None and cached.digest == digest:
             self.hits += 1
-            episode = cached.episode
-        else:
-            episode = load_episode(path, raw)
-        return self._keep(source, _Entry(settled(signature, read_at), digest, episode))
+            return self._keep(source, _Entry(signature, digest, cached.episode))
+        return _Unknown(path, source, raw, signature, digest)
 
     def _keep(self, source: str, entry: _Entry) -> Episode:
         self._used[source] = entry

@@ -8,9 +8,9 @@ vocabularies they are checked against live in `showpipe.model.fields`.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from datetime import datetime
-from functools import cached_property
+from functools import cached_property, partial
 from pathlib import Path
 from typing import Annotated, Any, Literal, get_args, get_origin
 
@@ -48,6 +48,10 @@ from showpipe.model.yamlfile import (
     parse_yaml_fast,
     read_yaml_bytes,
 )
+from showpipe.parallel import render_each
+
+# From this many episode files to validate, they are validated on every core.
+PARALLEL_LOAD_FROM = 1000
 
 
 class _Strict(BaseModel):
@@ -479,9 +483,14 @@ def _describe(model: type[BaseModel], error: Any) -> str:
 
 
 def _validate(
-    model: type[BaseModel], path: Path, extra: dict[str, Any], raw: bytes | None = None
+    model: type[BaseModel],
+    path: Path,
+    extra: dict[str, Any],
+    raw: bytes | None = None,
+    *,
+    source: Path | None = None,
 ) -> Any:
-    base = path.resolve().parent
+    base = (source or path.resolve()).parent
     if raw is None:
         try:
             raw = read_yaml_bytes(path)
@@ -514,12 +523,29 @@ def load_feed(path: Path) -> Feed:
     return feed
 
 
-def load_episode(path: Path, raw: bytes | None = None) -> Episode:
-    """Load `episodes/<slug>.yaml` (whose bytes are `raw` when already read).
+def load_episode(path: Path, raw: bytes | None = None, *, source: Path | None = None) -> Episode:
+    """Load `episodes/<slug>.yaml` (whose bytes are `raw` when already read, and whose
+    resolved path is `source` when known: resolving costs a system call per folder).
 
     Raises:
         ValidationError: listing every problem.
     """
-    extra = {"slug": path.stem, "source": path.resolve()}
-    episode: Episode = _validate(Episode, path, extra, raw)
+    source = source or path.resolve()
+    episode: Episode = _validate(
+        Episode, path, {"slug": path.stem, "source": source}, raw, source=source
+    )
     return episode
+
+
+def load_episodes(files: Sequence[tuple[Path, bytes, Path]]) -> list[Episode | list[str]]:
+    """`load_episode` for each (file, its bytes, its resolved path): each episode, or its
+    problems. A big show's are validated on every core (`showpipe.parallel`)."""
+    loads = [partial(_episode_or_problems, *file) for file in files]
+    return list(render_each(loads, parallel_from=PARALLEL_LOAD_FROM))
+
+
+def _episode_or_problems(path: Path, raw: bytes, source: Path) -> Episode | list[str]:
+    try:
+        return load_episode(path, raw, source=source)
+    except ValidationError as e:
+        return e.problems

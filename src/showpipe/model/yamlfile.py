@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -139,12 +139,57 @@ def syntax_hint(problem: str) -> str:
     return ""
 
 
+_TEXT, _MAPPING, _LIST = (f"tag:yaml.org,2002:{kind}" for kind in ("str", "map", "seq"))
+# Keys that PyYAML's constructor rewrites (`<<: *defaults`, `=`): left to it.
+_SPECIAL_KEYS = {"tag:yaml.org,2002:merge", "tag:yaml.org,2002:value"}
+
+
+class _Irregular(Exception):
+    """A document that only PyYAML's own constructor builds right."""
+
+
 class _FastLoader(pyyaml.CSafeLoader):
     """libyaml's C parser, resolving plain scalars as YAML 1.2 (ruamel.yaml's reading) does.
 
     YAML 1.1 would read `no` as false, `1:30` as 90 and `010` as 8; YAML 1.2 reads them as
     text and 10. Duplicate keys, which ruamel.yaml refuses, are refused here too.
     """
+
+    def construct_document(self, node: Any) -> Any:
+        # PyYAML's generic construction (a generator per collection, bookkeeping per node)
+        # was most of the time spent reading an episode: mappings, lists and text are built
+        # here directly, every other value by PyYAML's constructors, as before.
+        try:
+            return self._construct_plainly(node, {})
+        except _Irregular:
+            return super().construct_document(node)
+
+    def _construct_plainly(self, node: Any, made: dict[int, Any]) -> Any:
+        if id(node) in made:  # an alias: the same object, as PyYAML gives (never a copy)
+            return made[id(node)]
+        if node.tag == _TEXT:
+            return node.value
+        if node.tag == _LIST:
+            items: list[Any] = []
+            made[id(node)] = items
+            items.extend(self._construct_plainly(item, made) for item in node.value)
+            return items
+        if node.tag != _MAPPING:
+            return self.construct_object(node, deep=True)
+        mapping: dict[Any, Any] = {}
+        made[id(node)] = mapping
+        for key_node, value_node in node.value:
+            if key_node.tag in _SPECIAL_KEYS:
+                raise _Irregular
+            key = self._construct_plainly(key_node, made)
+            if not isinstance(key, Hashable):
+                raise _Irregular  # PyYAML says so in its words
+            if key in mapping:
+                raise pyyaml.constructor.ConstructorError(
+                    None, None, "duplicate key", key_node.start_mark
+                )
+            mapping[key] = self._construct_plainly(value_node, made)
+        return mapping
 
     def construct_mapping(self, node: Any, deep: bool = False) -> dict[Any, Any]:
         mapping = super().construct_mapping(node, deep=deep)

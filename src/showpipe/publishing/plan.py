@@ -7,10 +7,8 @@ everything before the first write.
 from __future__ import annotations
 
 import logging
-import os
 import uuid
 from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -20,16 +18,26 @@ from typing import TYPE_CHECKING
 from slugify import slugify
 
 from showpipe.errors import EpisodeError, FeedError
-from showpipe.feeds import BuiltFeed, Descriptions, build_feed, clean_url, enclosure_urls, feed_key
+from showpipe.feeds import (
+    BuiltFeed,
+    Descriptions,
+    build_feed,
+    clean_url,
+    enclosure_urls,
+    feed_key,
+    render_items,
+)
 from showpipe.feeds.cache import ItemCache
 from showpipe.feeds.readback import (
     ExpectedItem,
     FeedItems,
+    ReadBack,
+    ReadBackPool,
+    cut_read_back,
     feed_items,
     guard_guids,
     item_digest,
     partial_feed,
-    read_back,
 )
 from showpipe.model.manifest import (
     MANIFEST_KEY,
@@ -164,15 +172,6 @@ def _feed_artwork(
     return record.artwork, None
 
 
-@dataclass(frozen=True)
-class _ReadBack:
-    """One built feed to parse back with podcastparser, and what it must contain."""
-
-    url: str
-    xml: bytes
-    expected: list[ExpectedItem]
-
-
 def _checked_diff(
     project: Project,
     feed: Feed,
@@ -182,12 +181,13 @@ def _checked_diff(
     *,
     now: datetime,
     items: ItemCache,
-) -> tuple[tuple[list[str], list[str], list[str]], _ReadBack | None, list[str]]:
-    """How the feed's items change, the read-back it needs (None: none), and the digests of
-    its items, to remember once read back; stop now if the feed would drop a GUID."""
+) -> tuple[tuple[list[str], list[str], list[str]], list[ReadBack], list[str]]:
+    """How the feed's items change, the read-backs it needs (in pieces for a big feed), and
+    the digests of its items, to remember once read back; stop now if the feed would drop a
+    GUID."""
     xml, after = built.xml, built.items
     if old == xml:
-        return ([], [], []), None, []
+        return ([], [], []), [], []
     # The stored feed is most often the one built last time: its items are known then.
     before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
     items.remember_feed(feed_key(feed), xml, after)
@@ -209,51 +209,30 @@ def _checked_diff(
     known = after.items
     digests = [item_digest(known[e.guid][1], e) for e in expected if e.guid in known]
     if not after.count == len(expected) == len(digests):
-        return _item_diff(before, after), _ReadBack(url, xml, expected), []  # says what is off
+        return _item_diff(before, after), [ReadBack(url, xml, expected)], []  # says what is off
     # Only the items not read back right before: each is read as part of its feed.
     todo = [e for e, d in zip(expected, digests, strict=True) if not items.read_back_before(d)]
     if not todo:
-        return _item_diff(before, after), None, digests
+        return _item_diff(before, after), [], digests
     if len(todo) < len(expected):
         xml = partial_feed(xml, [after.xml[e.guid] for e in todo])
-    return _item_diff(before, after), _ReadBack(url, xml, todo), digests
+    return _item_diff(before, after), cut_read_back(ReadBack(url, xml, todo), after.xml), digests
 
 
-class _ReadBackPool:
-    """Where changed feeds are parsed back as gPodder would, while the next feed is built.
-
-    podcastparser is pure Python, about a millisecond an item: a big show with several feeds
-    reads them back in worker processes, one per core, beside the main process's work. They
-    come from a fork server, never forked from this process: a run re-plans under its lease,
-    whose renewal thread must not be copied mid-step into a child. The pool starts only when
-    a feed has that much to read back: an edit reads back one item, at once.
-    """
-
-    def __init__(self, project: Project) -> None:
-        self.parallel = len(project.feeds) > 1 and len(project.episodes) >= PARALLEL_READ_BACK_FROM
-        self.workers = min(len(project.feeds), os.cpu_count() or 1)
-        self._executor: Executor | None = None
-
-    def submit(self, check: _ReadBack) -> Future[None]:
-        if self._executor is None:
-            import multiprocessing  # only here: an edit reads back one item, at once
-            from concurrent.futures import ProcessPoolExecutor
-
-            self._executor = (
-                ProcessPoolExecutor(
-                    self.workers, mp_context=multiprocessing.get_context("forkserver")
-                )
-                if self.parallel
-                else ThreadPoolExecutor(max_workers=1)
-            )
-        return self._executor.submit(read_back, check.url, check.xml, check.expected)
-
-    def __enter__(self) -> _ReadBackPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self._executor is not None:
-            self._executor.shutdown()
+def _listed(
+    project: Project, manifest: Manifest, due_all: NewestFirst
+) -> tuple[list[tuple[Feed, NewestFirst, StoredFile]], list[tuple[StoredFile, Path]], Manifest]:
+    """Each feed with the episodes it lists and its artwork; the artwork files to upload;
+    the manifest with each feed's artwork recorded."""
+    listed, files = [], []
+    for feed in project.feeds:
+        artwork, artwork_path = _feed_artwork(project, feed, manifest)
+        if artwork_path is not None:
+            files.append((artwork, artwork_path))
+        manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
+        due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
+        listed.append((feed, due, artwork))
+    return listed, files, manifest
 
 
 def plan_feeds(
@@ -272,19 +251,18 @@ def plan_feeds(
     change and the items read back right before; it and the project's episode cache are
     saved once every feed is built and read back.
     """
-    updates, files, reading, read = [], [], [], []
+    updates, read = [], []
     known = project.cache.describe if project.cache else None
     records = project.manifests.describe_record if project.manifests else None
     items = ItemCache.of(project.settings, describe=known, describe_record=records)
-    descriptions.render_all(p.episode.description for p in due_all if not items.knows(p))
-    with _ReadBackPool(project) as pool:
-        for feed in project.feeds:
-            artwork, artwork_path = _feed_artwork(project, feed, manifest)
-            if artwork_path is not None:
-                files.append((artwork, artwork_path))
-            manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
-            public_url = project.settings.public_url
-            due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
+    listed, files, manifest = _listed(project, manifest, due_all)
+    public_url = project.settings.public_url
+    # What the item cache lacks, rendered on every core for a big show.
+    fresh = [p for p in due_all if not items.knows(p)]
+    ahead = render_items(listed, fresh, public_url=public_url, descriptions=descriptions)
+    parallel = len(project.episodes) >= PARALLEL_READ_BACK_FROM
+    with ReadBackPool(parallel=parallel) as pool:
+        for feed, due, artwork in listed:
             built = build_feed(
                 feed,
                 due,
@@ -292,24 +270,25 @@ def plan_feeds(
                 public_url=public_url,
                 descriptions=descriptions,
                 items=items,
+                ahead=ahead.get(feed.name),
             )
             key, xml = feed_key(feed), built.xml
             old = storage.get(key)
-            (added, updated, removed), check, digests = _checked_diff(
+            (added, updated, removed), checks, digests = _checked_diff(
                 project, feed, due, built, old, now=now, items=items
             )
             read += digests
-            if check and len(check.expected) < READ_BACK_AT_ONCE_UNDER:
-                read_back(check.url, check.xml, check.expected)  # a few items: at once
-            elif check:
-                reading.append(pool.submit(check))
+            for check in checks:
+                if len(checks) == 1 and len(check.expected) < READ_BACK_AT_ONCE_UNDER:
+                    check.run()  # a few items: at once
+                else:
+                    pool.submit(check)
             updates.append(
                 FeedUpdate(
                     feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old
                 )
             )
-        for reading_back in reading:
-            reading_back.result()  # FeedError: a feed reads back wrong, and nothing is stored
+        pool.finish()  # FeedError: a feed reads back wrong, and nothing is stored
     # Every feed built and read back right: what this run validated and rendered is kept.
     items.keep_read_back(read)
     items.save()

@@ -1,0 +1,218 @@
+"""Feed items: one episode's <item> as it stands in a feed, and what items share with their
+feed (its URLs, extensions and namespaces). `build` puts the channel and the items together.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from feedgen.entry import FeedEntry
+from feedgen.ext.podcast import PodcastExtension
+from feedgen.ext.podcast_entry import PodcastEntryExtension
+from lxml import etree
+
+from showpipe.feeds import extensions as ext
+from showpipe.feeds.analytics import tracked_url
+from showpipe.feeds.chapters import with_images
+from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
+from showpipe.feeds.value import ValueRecipientTag, ValueTag
+from showpipe.model.manifest import EpisodeRecord, StoredFile
+from showpipe.model.published import PublishedEpisode
+from showpipe.model.show import Feed, Person, Value
+
+# Apple's accepted enclosure types (docs/feed-rules.md, "Items"): M4A is audio/x-m4a.
+ENCLOSURE_TYPES = {"audio/mp4": "audio/x-m4a"}
+# Names apps show for the other renditions in podcast:alternateEnclosure.
+RENDITION_TITLES = {
+    "audio/mpeg": "MP3 audio",
+    "audio/mp4": "AAC audio",
+    "audio/ogg": "Opus audio",
+    "audio/flac": "FLAC audio",
+    "video/mp4": "Video",
+}
+# Time-coded formats are captions (podcast:transcript rel="captions").
+CAPTION_TYPES = {"text/vtt", "application/x-subrip"}
+
+
+@dataclass(frozen=True)
+class Urls:
+    """The URLs of a feed's published files, under the public URL (cleaned once)."""
+
+    base: str
+
+    def of(self, stored: StoredFile) -> str:
+        # Keys are slugs and hex, so they need no escaping; the base was cleaned once.
+        return clean_url(stored.url) if stored.url else stored.href(self.base)
+
+
+def extension_classes() -> list[tuple[str, Any, Any]]:
+    """feedgen's podcast extension and ours, in the order their tags are written."""
+    return [("podcast", PodcastExtension, PodcastEntryExtension), *ext.EXTENSIONS]
+
+
+@dataclass(frozen=True)
+class Channel:
+    """What a feed's items take from their feed: sent to the processes that render them."""
+
+    feed: Feed
+    artwork: StoredFile
+    urls: Urls
+    nsmap: dict[str | None, str]
+
+    def render(self, published: PublishedEpisode, text: Descriptions) -> bytes:
+        """The episode's <item> as it stands in this feed."""
+        entry = FeedEntry()  # as FeedGenerator.add_entry makes one
+        for name, _, item_class in extension_classes():
+            entry.register_extension(name, item_class)
+        add_item(entry, self.feed, published, urls=self.urls, artwork=self.artwork, text=text)
+        return item_xml(entry.rss_entry(), self.nsmap)
+
+
+def item_xml(item: Any, nsmap: dict[str | None, str]) -> bytes:
+    """An <item> as it reads inside a pretty-printed feed with these namespaces."""
+    rss = etree.Element("rss", nsmap=nsmap)
+    etree.SubElement(rss, "channel").append(item)
+    xml: bytes = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
+    return xml[xml.index(b"<channel>\n") + len(b"<channel>\n") : xml.rindex(b"  </channel>")]
+
+
+def person_tag(person: Person) -> ext.PersonTag:
+    return ext.PersonTag(
+        name=clean_text(person.name),
+        role=person.role.lower(),
+        group=person.group.lower() if person.group else None,
+        img=clean_url(person.image) if person.image else None,
+        href=clean_url(person.link) if person.link else None,
+    )
+
+
+def value_tag(value: Value | None) -> ValueTag | None:
+    if value is None:
+        return None
+    return ValueTag(
+        type=value.type,
+        method=value.method,
+        suggested=value.suggested,
+        recipients=[
+            ValueRecipientTag(
+                name=clean_text(r.name) if r.name else None,
+                type=r.type,
+                address=r.address,
+                split=r.split,
+                fee=r.fee,
+                custom_key=r.custom_key,
+                custom_value=r.custom_value,
+            )
+            for r in value.recipients
+        ],
+    )
+
+
+def listed_file(feed: Feed, record: EpisodeRecord) -> StoredFile:
+    """The episode's file this feed lists (plan_feeds keeps only episodes that have one)."""
+    medium = feed.medium_of(record.media)
+    assert medium is not None, "episodes without this feed's medium are filtered out"
+    return record.media[medium]
+
+
+def add_item(
+    entry: Any,
+    feed: Feed,
+    published: PublishedEpisode,
+    *,
+    urls: Urls,
+    artwork: StoredFile,
+    text: Descriptions,
+) -> None:
+    episode, record = published.episode, published.record
+    media = listed_file(feed, record)
+    source = source_tag(media, urls=urls)
+    # Only the enclosure (and media:content, the same file) is counted through the prefix.
+    enclosure = replace(source, url=tracked_url(source.url, feed.analytics_prefix))
+    entry.title(clean_text(episode.title))
+    entry.guid(clean_text(published.guid), permalink=False)
+    entry.pubDate(episode.published)
+    if episode.link:
+        entry.link(href=clean_url(episode.link))
+    entry.enclosure(enclosure.url, str(enclosure.length), enclosure.type)
+    entry.description(plain_text_html(episode.summary))
+    entry.content(text.html(episode.description), type="CDATA")
+    entry.podcast.itunes_title(clean_text(episode.title))
+    if media.duration:  # unknown (an imported item without one): left out, never 0
+        entry.podcast.itunes_duration(round(media.duration))
+    entry.podcast.itunes_episode_type(episode.type)
+    if episode.episode is not None:
+        entry.podcast.itunes_episode(episode.episode)
+    if episode.season is not None:
+        entry.podcast.itunes_season(episode.season)
+    if record.artwork is not None:
+        entry.podcast.itunes_image(urls.of(record.artwork))
+    entry.showpipe.explicit = feed.explicit if episode.explicit is None else episode.explicit
+    entry.showpipe.block = episode.block
+    entry.podcastindex.tags = _item_tags(feed, published, urls=urls)
+    entry.podlove.chapters = _chapter_marks(published, urls=urls)
+    if media.content_type.startswith("video/"):
+        thumbnail = record.poster or record.artwork or artwork
+        entry.mediarss.tags = ext.MediaTags(
+            content=enclosure,
+            width=media.width,
+            height=media.height,
+            thumbnail=urls.of(thumbnail),
+        )
+
+
+def source_tag(stored: StoredFile, *, urls: Urls) -> ext.Source:
+    return ext.Source(
+        url=urls.of(stored),
+        type=ENCLOSURE_TYPES.get(stored.content_type, stored.content_type),
+        length=stored.size,
+        title=RENDITION_TITLES.get(stored.content_type, stored.content_type),
+        duration=stored.duration,
+        sri=stored.sri,
+        height=stored.height,
+    )
+
+
+def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: Urls) -> ext.ItemTags:
+    episode, record = published.episode, published.record
+    listed = feed.medium_of(record.media)
+    others = [f for medium, f in sorted(record.media.items()) if medium != listed]
+    poster = record.poster
+    hosts = feed.hosts if episode.hosts is None else episode.hosts
+    return ext.ItemTags(
+        # Item persons replace the channel's, so the hosts are listed again with the guests.
+        persons=[person_tag(p) for p in (*hosts, *episode.guests)],
+        season=None
+        if episode.season is None
+        else (episode.season, feed.seasons.get(episode.season, f"Season {episode.season}")),
+        episode=episode.episode,
+        chapters_url=urls.of(record.chapters) if record.chapters else None,
+        transcripts=[
+            ext.Transcript(
+                urls.of(t), t.content_type, feed.language, t.content_type in CAPTION_TYPES
+            )
+            for t in record.transcripts
+        ],
+        alternates=[source_tag(f, urls=urls) for f in (*others, *record.alternates)],
+        soundbites=[
+            (s.start, s.duration, clean_text(s.title) if s.title else None)
+            for s in episode.soundbites
+        ],
+        poster=ext.Poster(urls.of(poster), poster.width, poster.height) if poster else None,
+        value=value_tag(episode.value),
+    )
+
+
+def _chapter_marks(published: PublishedEpisode, *, urls: Urls) -> list[ext.ChapterMark]:
+    return [
+        ext.ChapterMark(
+            start=chapter.start,
+            title=clean_text(chapter.title),
+            href=clean_url(chapter.link) if chapter.link else None,
+            image=urls.of(image) if image else None,
+        )
+        for chapter, image in with_images(
+            published.episode.chapters, published.record.chapter_images
+        )
+    ]

@@ -6,6 +6,7 @@ files: every size, duration, type and hash of a published object is here.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -120,7 +121,11 @@ class Manifest:
         return {f.key: f for f in files if f.key}
 
 
-_ADAPTER = pydantic.TypeAdapter(Manifest)
+@functools.cache
+def _adapter() -> pydantic.TypeAdapter[Manifest]:
+    """The manifest's validator and serialiser, built when first needed: building it is a
+    tenth of a second's import, and a run that finds its manifest in the memo needs neither."""
+    return pydantic.TypeAdapter(Manifest)
 
 
 def read_manifest(storage: Storage) -> Manifest:
@@ -157,7 +162,7 @@ def parse_manifest(data: bytes, where: str) -> Manifest:
         StorageError: naming the entry and field at fault, and what to do.
     """
     try:
-        manifest = _ADAPTER.validate_json(data)
+        manifest = _adapter().validate_json(data)
     except pydantic.ValidationError as e:
         stated = _stated_version(data)
         upgraded = _from_version_1(data) if stated == 1 else None
@@ -280,18 +285,20 @@ def _from_version_1(data: bytes) -> Manifest | None:
         old = json.loads(data)
         if not isinstance(old, dict) or old.get("version", 1) != 1:
             return None
-        return _ADAPTER.validate_python({**upgrade(old), "version": 2})
+        return _adapter().validate_python({**upgrade(old), "version": 2})
     except (ValueError, pydantic.ValidationError):
         return None
 
 
-_RECORD = pydantic.TypeAdapter(EpisodeRecord)
+@functools.cache
+def _record_adapter() -> pydantic.TypeAdapter[EpisodeRecord]:
+    return pydantic.TypeAdapter(EpisodeRecord)
 
 
 def record_digest(record: EpisodeRecord) -> str:
     """A digest of everything an episode's record holds."""
-    return data_digest(_RECORD.dump_json(record))
+    return data_digest(_record_adapter().dump_json(record))
 
 
 def encode_manifest(manifest: Manifest) -> bytes:
-    return _ADAPTER.dump_json(manifest, indent=1) + b"\n"
+    return _adapter().dump_json(manifest, indent=1) + b"\n"

@@ -6,21 +6,22 @@ ruamel.yaml's round-trip mode is used because it remembers where each key stands
 
 from __future__ import annotations
 
+import functools
 import os
 import re
 import tempfile
 from collections.abc import Hashable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml as pyyaml
-from ruamel.yaml import YAML
-from ruamel.yaml.comments import CommentedMap, CommentedSeq
-from ruamel.yaml.constructor import RoundTripConstructor
-from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
 from showpipe.errors import shown
 from showpipe.inputfiles import MAX_YAML_BYTES, UnsafeFile, read_file
+
+if TYPE_CHECKING:
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap
 
 
 class YamlProblem(Exception):
@@ -31,25 +32,32 @@ class YamlProblem(Exception):
         super().__init__(f"{shown(path)}:{line or 1}: {message}")
 
 
-class _LenientConstructor(RoundTripConstructor):
+@functools.cache
+def _lenient_constructor() -> type[Any]:
     """ruamel.yaml's constructor, keeping an impossible date (30 February, hour 25, `+25:00`)
     as its text: the model then reports it at its line instead of a traceback."""
+    from ruamel.yaml.constructor import RoundTripConstructor
 
-    def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
-        try:
-            return super().construct_yaml_timestamp(node, values)
-        except ValueError:
-            return self.construct_scalar(node)
+    class LenientConstructor(RoundTripConstructor):
+        def construct_yaml_timestamp(self, node: Any, values: Any = None) -> Any:
+            try:
+                return super().construct_yaml_timestamp(node, values)
+            except ValueError:
+                return self.construct_scalar(node)
 
-
-_LenientConstructor.add_constructor(
-    "tag:yaml.org,2002:timestamp", _LenientConstructor.construct_yaml_timestamp
-)
+    LenientConstructor.add_constructor(
+        "tag:yaml.org,2002:timestamp", LenientConstructor.construct_yaml_timestamp
+    )
+    return LenientConstructor
 
 
 def _yaml() -> YAML:
+    # ruamel.yaml only here: a file is read with it only when the fast reader cannot (to name
+    # a problem's line) or when a value is written back, and importing it costs ~10 ms a run.
+    from ruamel.yaml import YAML
+
     yaml = YAML(typ="rt")
-    yaml.Constructor = _LenientConstructor
+    yaml.Constructor = _lenient_constructor()
     yaml.preserve_quotes = True
     yaml.indent(mapping=2, sequence=4, offset=2)
     yaml.width = 100
@@ -82,6 +90,9 @@ def read_yaml(path: Path) -> CommentedMap:
 
 def parse_yaml(path: Path, raw: bytes) -> CommentedMap:
     """`read_yaml` on the file's bytes already read (`path` names it in messages)."""
+    from ruamel.yaml.comments import CommentedMap
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
@@ -262,6 +273,8 @@ def line_of(data: CommentedMap, location: Sequence[str | int]) -> int:
 
     Walks as deep as the path exists; a missing key points at its parent mapping.
     """
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
     line = 1
     node: Any = data
     for part in location:

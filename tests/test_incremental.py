@@ -21,6 +21,7 @@ from showpipe.config import Settings
 from showpipe.errors import EpisodeError, StorageError, ValidationError
 from showpipe.feeds import build_feed
 from showpipe.feeds.cache import ITEMS_FILE, ItemCache
+from showpipe.feeds.readback import feed_items
 from showpipe.model.cache import EPISODES_FILE, MANIFEST_FILE, EpisodeCache, ManifestMemo
 from showpipe.model.manifest import (
     MANIFEST_KEY,
@@ -405,3 +406,25 @@ def test_a_path_rebuilt_from_its_text_is_the_path(text: str) -> None:
         path / "x",
         path.is_absolute(),
     )
+
+
+def test_a_check_in_between_leaves_the_stored_feeds_known(settings: Settings) -> None:
+    """`check` builds feeds it does not store: the next run still knows the stored ones
+    without parsing them (a publish after a check once parsed the whole feed again)."""
+    from showpipe.checks.project import check_project
+
+    storage = publish_sample(settings)
+    path = settings.episodes_dir / "pilot.yaml"
+    path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
+    check_project(settings, storage, now=NOW)
+    stored = (storage.root / "feeds" / "show.xml").read_bytes()
+    items = ItemCache.of(settings)
+    known = items.feed_as_stored("feeds/show.xml", stored)
+    assert known is not None
+    parsed = feed_items(stored)
+    assert (known.channel_guid, known.items, known.count) == (
+        parsed.channel_guid,
+        parsed.items,
+        parsed.count,
+    )
+    assert items.feed_as_stored("feeds/show.xml", stored + b" ") is None

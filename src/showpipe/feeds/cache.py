@@ -34,6 +34,8 @@ from showpipe.model.show import Episode, Feed
 from showpipe.sealed import Layered, read_sealed, write_sealed
 
 ITEMS_FILE = "feed-items.sealed"
+# Builds of each feed remembered: the stored one, and those of `check` runs since.
+REMEMBERED_BUILDS = 3
 
 
 class ItemCache:
@@ -65,8 +67,8 @@ class ItemCache:
         verified = stored.get("verified")
         self._old_verified = set(verified) if isinstance(verified, list) else set()
         self._items: dict[str, bytes] = {}
-        # storage key -> [digest of the feed, its podcast:guid, item count, {GUID: [title,
-        # digest of the item]}]: the feed as last built, so that it need not be parsed.
+        # storage key -> [(digest of the feed, its items)], newest first: the feeds as last
+        # built, so that the one stored need not be parsed.
         feeds = stored.get("feeds")
         self._feeds: dict[str, Any] = feeds if isinstance(feeds, dict) else {}
         self._feeds_changed = False
@@ -122,22 +124,22 @@ class ItemCache:
 
     def feed_as_stored(self, key: str, xml: bytes | None) -> FeedItems | None:
         """The items of `xml`, the feed stored under `key`, if this cache saw it built."""
+        digest = data_digest(xml) if xml is not None else None
         known = self._feeds.get(key)
-        if xml is None or not isinstance(known, list) or len(known) != 4:
-            return None
-        digest, channel_guid, count, items = known
-        if digest != data_digest(xml) or not isinstance(items, dict):
-            return None
-        try:
-            parsed = {str(guid): (str(title), str(item)) for guid, (title, item) in items.items()}
-            return FeedItems(channel_guid and str(channel_guid), parsed, int(count))
-        except (TypeError, ValueError):
-            return None  # damaged: the feed is parsed
+        for built, items in known if isinstance(known, list) else []:
+            if built == digest and isinstance(items, FeedItems):
+                return items
+        return None
 
     def remember_feed(self, key: str, xml: bytes, built: FeedItems) -> None:
+        """Remember a feed as built, beside the last ones built under `key`: a `check` or a
+        `--dry-run` builds a feed that is not stored, and the next run still finds the one
+        that is."""
         self._feeds_changed = True
-        items = {guid: list(item) for guid, item in built.items.items()}
-        self._feeds[key] = [data_digest(xml), built.channel_guid, built.count, items]
+        digest, known = data_digest(xml), self._feeds.get(key)
+        earlier = [k for k in known if k[0] != digest] if isinstance(known, list) else []
+        items = FeedItems(built.channel_guid, built.items, built.count)  # without the XML
+        self._feeds[key] = [(digest, items), *earlier][:REMEMBERED_BUILDS]
 
     def read_back_before(self, digest: str) -> bool:
         """Whether an item (by `readback.item_digest`) read back as meant in an earlier run."""

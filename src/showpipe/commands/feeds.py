@@ -60,7 +60,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
         # core: the workers' server starts now, importing what they run while the project
         # loads. (With caches, a run has a few episodes to redo: no workers.)
         start_workers(["showpipe.feeds.text", "showpipe.feeds.readback"])
-    project = load_project(settings)
+    project = load_project(settings, identities=inputs.episodes)
 
     def make_plan() -> Plan:
         return plan_feeds_only(project, storage, now=run.now, descriptions=run.descriptions)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import os
 import sys
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,20 +93,24 @@ class EpisodeCache:
     def of(cls, settings: Settings) -> EpisodeCache:
         return cls(settings.cache_dir / EPISODES_FILE)
 
-    def load_folder(self, folder: Path) -> tuple[list[Episode], list[str]]:
+    def load_folder(
+        self, folder: Path, *, identities: Mapping[str, Identity | None] | None = None
+    ) -> tuple[list[Episode], list[str]]:
         """Every episode in `folder` (its `*.yaml` files, in name order), each from the cache
         when its file is unchanged, else loaded; and the problems of the invalid ones. The
         files the cache does not know are validated together, on every core when there are
-        many (`load_episodes`).
+        many (`load_episodes`). `identities` are the files' identities by name, as the run
+        took them just before (`feedstate.input_digests`), so that no file is looked at twice.
 
         Names and text paths, not `Path`s, until a file must be read: building and hashing
         thousands of `Path`s was a tenth of an incremental run's own work.
         """
         real = os.path.realpath(folder)  # once for all its regular files
+        known = identities or {}
         found: list[Episode | ValidationError | _Unknown] = []
         for name in yaml_names(folder):
             try:
-                found.append(self._look_up(folder, name, real))
+                found.append(self._look_up(folder, name, real, known))
             except ValidationError as e:
                 found.append(e)
         unknown = [f for f in found if isinstance(f, _Unknown)]
@@ -126,13 +131,18 @@ class EpisodeCache:
             return ValidationError(loaded)
         return self._keep(unknown.source, unknown.entry(loaded))
 
-    def _look_up(self, folder: Path, name: str, real: str) -> Episode | _Unknown:
+    def _look_up(
+        self, folder: Path, name: str, real: str, known: Mapping[str, Identity | None]
+    ) -> Episode | _Unknown:
         """The episode in `folder/name` if the cache knows the file, else the file as read.
 
         Raises:
             ValidationError: the file cannot be read (never cached)."""
         try:
-            signature = identity(os.path.join(folder, name))
+            if name in known:
+                signature = known[name]
+            else:
+                signature = identity(os.path.join(folder, name))
             # A regular file is in the resolved folder; a link is wherever it points.
             source = os.path.join(real, name) if signature else str((folder / name).resolve())
         except OSError:

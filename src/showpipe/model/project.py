@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import unicodedata
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,7 @@ from showpipe.inputfiles import (
     MAX_IMAGE_BYTES,
     MAX_MEDIA_BYTES,
     MAX_TRANSCRIPT_BYTES,
+    Identity,
     UnsafeFile,
     check_file,
     yaml_files,
@@ -55,13 +57,20 @@ class Project:
         )
 
 
-def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Project:
+def load_project(
+    settings: Settings,
+    *,
+    cache: EpisodeCache | None = None,
+    identities: Mapping[str, Identity | None] | None = None,
+) -> Project:
     """Load and validate every feed and episode.
 
     Args:
         settings: the project's settings.
         cache: the run's episode cache (by default the one in `.showpipe/cache/`); the
             project carries it, to be saved when the run has succeeded.
+        identities: the episode files' identities by name, as the run took them just
+            before (`EpisodeCache.load_folder`).
 
     Raises:
         ValidationError: with every problem of every file, each as `file:line: field: …`.
@@ -75,7 +84,7 @@ def load_project(settings: Settings, *, cache: EpisodeCache | None = None) -> Pr
         except ValidationError as e:
             problems += e.problems
     cache = EpisodeCache.of(settings) if cache is None else cache
-    episodes, invalid = cache.load_folder(settings.episodes_dir)
+    episodes, invalid = cache.load_folder(settings.episodes_dir, identities=identities)
     problems += invalid
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")

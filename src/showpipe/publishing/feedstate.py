@@ -25,6 +25,7 @@ from showpipe.digests import data_digest, new_digest
 from showpipe.inputfiles import (
     MAX_IMAGE_BYTES,
     MAX_YAML_BYTES,
+    Identity,
     UnsafeFile,
     identity,
     read_file,
@@ -65,6 +66,9 @@ class Inputs:
     digests: dict[str, str]
     identities: dict[str, list[Any]] = field(default_factory=dict, compare=False)
     changed: bool = field(default=False, compare=False)
+    # Each episode file's identity as found (by file name; None: a link, or not a regular
+    # file), for the episode cache to use instead of looking at every file again.
+    episodes: dict[str, Identity | None] = field(default_factory=dict, compare=False)
 
 
 def input_digests(settings: Settings, storage: Storage) -> Inputs:
@@ -77,12 +81,14 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
     """
     known = _known_digests(settings)
     seen: dict[str, list[Any]] = {}
+    stats: dict[str, Identity | None] = {}
 
     def digest_of(path: str | Path, name: str, limit: int) -> str:
         try:
             found = identity(path)
         except OSError:
             found = None
+        stats[name] = found
         entry = known.get(name)
         if found is not None and entry is not None and tuple(entry[:4]) == found:
             seen[name] = entry
@@ -108,7 +114,9 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
         name = f"artwork:{path}"
         found[name] = digest_of(path, name, MAX_IMAGE_BYTES)
     found[MANIFEST_KEY] = data_digest(storage.get(MANIFEST_KEY) or b"")
-    return Inputs(found, seen, changed=seen != known)
+    prefix = f"{episodes.name}/"
+    files = {n.removeprefix(prefix): i for n, i in stats.items() if n.startswith(prefix)}
+    return Inputs(found, seen, changed=seen != known, episodes=files)
 
 
 def keep_identities(settings: Settings, inputs: Inputs) -> None:

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from showpipe.errors import StorageError, shown
 from showpipe.model.manifest import FOLDERS, MANIFEST_KEY, Manifest, StoredFile, record_files
@@ -34,8 +34,7 @@ _KEY_IN_FEED = re.compile(rb"/((?:" + "|".join(FOLDERS).encode() + rb")/[a-z0-9.
 _NOWHERE = Path()
 
 
-@dataclass(frozen=True)
-class Named:
+class Named(NamedTuple):  # a tuple: one is made per stored object of a big show, each run
     """A stored object a feed or page names, and what names it: a feed's artwork, or an
     episode (its record in the manifest)."""
 

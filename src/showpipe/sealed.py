@@ -123,8 +123,11 @@ def path_from_text(text: str) -> PosixPath:
         return PosixPath(text)
     make = PosixPath._from_parsed_parts  # type: ignore[attr-defined]
     if text.startswith("/"):
-        return make("", "/", ["/", *text[1:].split("/")] if text != "/" else ["/"])  # type: ignore[no-any-return]
-    return make("", "", text.split("/"))  # type: ignore[no-any-return]
+        path = make("", "/", ["/", *text[1:].split("/")] if text != "/" else ["/"])
+    else:
+        path = make("", "", text.split("/"))
+    path._str = text  # what `str(path)` would join again from the parts
+    return path  # type: ignore[no-any-return]
 
 
 def _reduce_path(path: PosixPath) -> tuple[Any, tuple[str]]:

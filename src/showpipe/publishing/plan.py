@@ -336,12 +336,12 @@ def plan_publish(
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []
     levels: list[LevelReport] = []
-    episodes = {e.source: e for e in project.episodes}
+    episodes = {str(e.source): e for e in project.episodes}  # text: cheaper to hash
     for episode in chosen:
         if episode.guid is None:
             guids[episode.source] = make_guid()
             episode = episode.model_copy(update={"guid": guids[episode.source]})
-            episodes[episode.source] = episode
+            episodes[str(episode.source)] = episode
         assert episode.guid is not None  # given above when it had none
         media = checked[episode.source]
         tagged = tag_episode(project, episode, media, cache=cache, id3_version=id3_version)

@@ -367,11 +367,14 @@ def test_a_layered_dict_reads_back_as_saved(
     """The caches' shared layout: whatever a run adds, changes or removes, the next reads."""
     monkeypatch.setattr(showpipe.sealed, "FOLD_AT_LEAST", fold_at)
     cache = tmp_path / "things.sealed"
-    layers: Layered[str] = Layered.read(cache, "key", None)
+    assert Layered.read(cache, "key", None) is None  # nothing saved yet
+    layers: Layered[str] | None = Layered()
     now = {f"k{i}": f"v{i}" for i in range(100)}
     bases = set()
     for step in range(4):
+        assert layers is not None
         layers = Layered.read(cache, "key", layers.saved(cache, "key", now))
+        assert layers is not None
         assert layers.entries == now
         bases.add(layers.base)
         now = dict(layers.entries)  # as a run has them: the very objects it read
@@ -381,8 +384,9 @@ def test_a_layered_dict_reads_back_as_saved(
             del now[f"k{50 + i}"]
     assert len(bases) == (1 if fold_at else 4)
     assert [p.name for p in tmp_path.iterdir()] == [layers.base]  # folded bases are gone
-    assert Layered.read(cache, "other key", (layers.base, {})).entries == {}
-    assert Layered.read(cache, "key", ("../elsewhere.base", {})).entries == {}
+    assert layers is not None
+    assert Layered.read(cache, "other key", (layers.base, {})) is None
+    assert Layered.read(cache, "key", ("../elsewhere.base", {})) is None
 
 
 @pytest.mark.parametrize(
@@ -428,3 +432,17 @@ def test_a_check_in_between_leaves_the_stored_feeds_known(settings: Settings) ->
         parsed.count,
     )
     assert items.feed_as_stored("feeds/show.xml", stored + b" ") is None
+
+
+def test_a_manifest_memo_whose_records_file_is_gone_parses_the_manifest(
+    settings: Settings,
+) -> None:
+    """The memo keeps the records in a file of its own: with it gone (deleted by hand, or by
+    another run's fold) the manifest is parsed, never taken as having no episodes."""
+    storage = publish_sample(settings)
+    data = (storage.root / MANIFEST_KEY).read_bytes()
+    for base in settings.cache_dir.glob("manifest.*.base"):
+        base.unlink()
+    memo = ManifestMemo.of(settings)
+    assert memo.parse(data, "m") == parse_manifest(data, "m")
+    assert parse_manifest(data, "m").episodes

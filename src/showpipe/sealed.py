@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copyreg
 import gc
-import hashlib
 import hmac
 import io
 import os
@@ -23,6 +22,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path, PosixPath
 from typing import Any, Generic, TypeVar
+
+from showpipe.digests import data_digest
 
 V = TypeVar("V")
 
@@ -170,18 +171,19 @@ class Layered(Generic[V]):
     entries: dict[str, V] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, cache: Path, key: str, saved: Any) -> Layered[V]:
+    def read(cls, cache: Path, key: str, saved: Any) -> Layered[V] | None:
         """What `saved(cache, key, …)` returned and the cache file `cache` sealed, with its
-        base; empty when anything is missing or damaged."""
+        base; None when anything is missing or damaged (a base deleted, say): then nothing
+        is known, which is not the same as knowing there are no entries."""
         try:
             base, changes = saved
             in_base = read_sealed(cache.with_name(base), key) if _is_base(cache, base) else None
             if not isinstance(in_base, dict):
-                return cls()
+                return None
             entries = {**in_base, **changes}
             return cls(base, in_base, {k: v for k, v in entries.items() if v is not None})
-        except (TypeError, ValueError):  # not this layout: nothing kept
-            return cls()
+        except (TypeError, ValueError):  # not this layout
+            return None
 
     def saved(
         self, cache: Path, key: str, entries: dict[str, V]
@@ -192,7 +194,7 @@ class Layered(Generic[V]):
         if self.base and len(changes) <= max(FOLD_AT_LEAST, len(self.in_base) // 8):
             return self.base, changes
         payload = _pickled((key, entries))
-        base = f"{cache.stem}.{hashlib.sha256(payload).hexdigest()[:16]}.base"
+        base = f"{cache.stem}.{data_digest(payload)[:16]}.base"
         _write_payload(cache.with_name(base), payload)
         for old in cache.parent.glob(f"{cache.stem}.*.base"):
             if old.name != base:  # folded into this one
@@ -206,7 +208,7 @@ def _is_base(cache: Path, name: Any) -> bool:
 
 def write_sealed(path: Path, key: str, value: Any) -> None:
     """Seal `value` into `path` under `key` (what made it); without a secret, write nothing."""
-    _write_payload(path, pickle.dumps((key, value), protocol=pickle.HIGHEST_PROTOCOL))
+    _write_payload(path, _pickled((key, value)))
 
 
 def _write_payload(path: Path, payload: bytes) -> None:

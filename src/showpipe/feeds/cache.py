@@ -61,7 +61,8 @@ class ItemCache:
         sealed = read_sealed(path, self.key)
         stored: dict[str, Any] = sealed if isinstance(sealed, dict) else {}
         # "<channel digest>\0<episode digest>" -> the item's XML
-        self._layers: Layered[bytes] = Layered.read(path, self.key, stored.get("items"))
+        layers = Layered[bytes].read(path, self.key, stored.get("items"))
+        self._layers = layers or Layered()
         self._old = self._layers.entries
         self._old_episodes = {key.partition("\0")[2] for key in self._old}
         verified = stored.get("verified")

@@ -80,7 +80,8 @@ class EpisodeCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.key = code_key(show, fields, yamlfile, sys.modules[__name__])
-        self._stored: Layered[_Entry] = Layered.read(path, self.key, read_sealed(path, self.key))
+        stored = Layered[_Entry].read(path, self.key, read_sealed(path, self.key))
+        self._stored = stored or Layered()
         # resolved path -> what was read there last time
         self._old = self._stored.entries
         self._used: dict[str, _Entry] = {}
@@ -218,12 +219,16 @@ class ManifestMemo:
         """
         digest = data_digest(data)
         known = read_sealed(self.path, self.key)
-        if isinstance(known, tuple) and len(known) == 5 and known[0] == digest:
-            _, version, feeds, episodes, records = known
-            self._episodes = Layered.read(self.path, self.key, episodes)
-            parsed = manifest.Manifest(version, self._episodes.entries, feeds)
+        same = isinstance(known, tuple) and len(known) == 5 and known[0] == digest
+        layers = (
+            Layered[manifest.EpisodeRecord].read(self.path, self.key, known[3]) if same else None
+        )
+        if layers is not None:
+            _, version, feeds, _, records = known
+            self._episodes = layers
+            parsed = manifest.Manifest(version, layers.entries, feeds)
             self._records = {g: (parsed.episodes[g], d) for g, d in records.items()}
-        else:
+        else:  # none kept, another manifest's, or its records' file gone: parsed
             parsed = manifest.parse_manifest(data, where)
             self._records, self._changed = {}, True
         self._manifest = (digest, parsed)

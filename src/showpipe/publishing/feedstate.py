@@ -81,23 +81,22 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
     """
     known = _known_digests(settings)
     seen: dict[str, list[Any]] = {}
-    stats: dict[str, Identity | None] = {}
 
-    def digest_of(path: str | Path, name: str, limit: int) -> str:
+    def digest_of(path: str | Path, name: str, limit: int) -> tuple[str, Identity | None]:
+        """The file's digest, and its identity as found (None: not a regular file)."""
         try:
             found = identity(path)
         except OSError:
             found = None
-        stats[name] = found
         entry = known.get(name)
         if found is not None and entry is not None and tuple(entry[:4]) == found:
             seen[name] = entry
-            return str(entry[4])
+            return str(entry[4]), found
         read_at = time.time_ns()
         digest = data_digest(_read(Path(path), settings.root, limit))
         if (trusted := settled(found, read_at)) is not None:
             seen[name] = [*trusted, digest]
-        return digest
+        return digest, found
 
     found: dict[str, str] = {}
     artwork: list[Path] = []
@@ -105,17 +104,16 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
         raw = _read(path, settings.root, MAX_YAML_BYTES)
         found[input_name(path)] = data_digest(raw)
         artwork += _feed_artwork(path, raw)
-    episodes = settings.episodes_dir
+    episodes, files = settings.episodes_dir, {}
     for name in yaml_names(episodes):  # thousands: names and text paths, not `Path`s
         named = f"{episodes.name}/{name}"
-        found[named] = digest_of(os.path.join(episodes, name), named, MAX_YAML_BYTES)
-    for path in artwork:
+        text_path = os.path.join(episodes, name)
+        found[named], files[name] = digest_of(text_path, named, MAX_YAML_BYTES)
+    for art in artwork:
         # Present on a publishing machine (measured then), absent on cron's (the manifest's).
-        name = f"artwork:{path}"
-        found[name] = digest_of(path, name, MAX_IMAGE_BYTES)
+        name = f"artwork:{art}"
+        found[name] = digest_of(art, name, MAX_IMAGE_BYTES)[0]
     found[MANIFEST_KEY] = data_digest(storage.get(MANIFEST_KEY) or b"")
-    prefix = f"{episodes.name}/"
-    files = {n.removeprefix(prefix): i for n, i in stats.items() if n.startswith(prefix)}
     return Inputs(found, seen, changed=seen != known, episodes=files)
 
 

@@ -146,6 +146,8 @@ def render_items(
     all feeds, and a big show's episodes in batches on every core (`showpipe.parallel`).
     An item that cannot be built is left to `build_feed`, which says why.
     """
+    if not episodes:  # every item is cached: no channel to start
+        return {}
     channels = []
     for feed, due, artwork in feeds:
         try:

@@ -125,9 +125,11 @@ class ItemCache:
 
     def feed_as_stored(self, key: str, xml: bytes | None) -> FeedItems | None:
         """The items of `xml`, the feed stored under `key`, if this cache saw it built."""
-        digest = data_digest(xml) if xml is not None else None
         known = self._feeds.get(key)
-        for built, items in known if isinstance(known, list) else []:
+        if xml is None or not isinstance(known, list):
+            return None
+        digest = data_digest(xml)
+        for built, items in known:
             if built == digest and isinstance(items, FeedItems):
                 return items
         return None

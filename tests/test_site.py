@@ -25,7 +25,6 @@ from showpipe.model.project import load_project
 from showpipe.storage.local import LocalStorage
 from showpipe.web import site
 from showpipe.web.site import SITE_INDEX_KEY, build_site, damaged_entries, write_site
-from showpipe.web.siteindex import render_pages
 from showpipe.web.transcript import Cue, parse_cues
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -589,9 +588,9 @@ def test_pages_rendered_on_every_core_come_back_in_order() -> None:
 def test_a_big_site_is_written_as_one_rendered_page_by_page(settings: Settings) -> None:
     storage = publish_sample(settings)
     project, manifest = load_project(settings), read_manifest(storage)
-    shared = build_site(project, manifest, now=NOW)
-    render_pages(shared, parallel_from=1)
-    assert [p.html for p in shared] == [p.html for p in build_site(project, manifest, now=NOW)]
+    shared = list(build_site(project, manifest, now=NOW))
+    rendered = parallel.render_each([p.render for p in shared], parallel_from=1)
+    assert list(rendered) == [p.html for p in build_site(project, manifest, now=NOW)]
 
 
 def test_a_site_never_written_is_known_to_change_without_rendering_a_page(

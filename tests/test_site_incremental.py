@@ -77,8 +77,27 @@ def test_an_index_an_older_showpipe_wrote_is_read_and_upgraded(
     else:  # the bare {key: digest}: no sources, so every page is rendered and compared
         older = {key: digest for key, (_, digest) in entries.items()}
     (storage.root / SITE_INDEX_KEY).write_text(json.dumps(older))
-    assert write_site(storage, _built(settings, storage)) == []  # no page's bytes changed
+    # a run takes the lock to upgrade it, though no page's bytes change
+    assert pages_change(storage, _built(settings, storage))
+    assert write_site(storage, _built(settings, storage)) == []
     assert json.loads((storage.root / SITE_INDEX_KEY).read_bytes())["pages"] == index["pages"]
+    assert not pages_change(storage, _built(settings, storage))
+
+
+def test_pages_whose_sources_changed_but_not_their_bytes_are_recorded(
+    settings: Settings,
+) -> None:
+    """After an upgrade of showpipe every page's source changes, mostly not its bytes: the
+    index must take the new sources, or every later run would make every page again."""
+    storage = publish_sample(settings)
+    write_site(storage, _built(settings, storage))
+    index = json.loads((storage.root / SITE_INDEX_KEY).read_bytes())
+    older = {key: "oldsource " + entry.split(" ")[1] for key, entry in index["pages"].items()}
+    (storage.root / SITE_INDEX_KEY).write_text(json.dumps({**index, "pages": older}))
+    assert pages_change(storage, _built(settings, storage))
+    assert write_site(storage, _built(settings, storage)) == []
+    assert json.loads((storage.root / SITE_INDEX_KEY).read_bytes())["pages"] == index["pages"]
+    assert not pages_change(storage, _built(settings, storage))
 
 
 def test_a_damaged_entry_is_a_page_to_render_again(settings: Settings) -> None:

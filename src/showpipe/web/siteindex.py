@@ -100,14 +100,6 @@ class Site:
         return len(self.sources)
 
 
-def render_pages(pages: Sequence[Page], *, parallel_from: int = parallel.PARALLEL_FROM) -> None:
-    """Render the pages not rendered yet, on every core when there are many (parallel.py)."""
-    todo = [page for page in pages if not page.rendered]
-    rendered = parallel.render_each([p.render for p in todo], parallel_from=parallel_from)
-    for page, html in zip(todo, rendered, strict=True):
-        page.keep(html)
-
-
 def code_digest() -> str:
     """The digest of showpipe's version and its page code and templates: a new showpipe
     renders every page again."""
@@ -221,15 +213,15 @@ def _compared(stored: dict[str, Any], stale: Sequence[Page]) -> Iterator[tuple[P
 
 
 def pages_change(storage: Storage, site: Site) -> bool:
-    """Whether writing the pages would change any stored page, before the lock: a page new or
-    gone says so without rendering anything; else the pages whose source changed are
-    rendered (on every core when many) and compared with their stored digests."""
-    stored = _entries(_read_index(storage))
-    if stored.keys() != site.sources.keys():
+    """Whether writing the pages would change the storage, before the lock, rendering
+    nothing: a page new or gone, a page whose sources changed (its index entry changes,
+    whether or not its bytes do), or an index of another version (it is upgraded). An
+    index whose entries stayed behind would have every later run make those pages again."""
+    raw = _read_index(storage)
+    stored = _entries(raw)
+    if stored.keys() != site.sources.keys() or raw.get("version") != SITE_INDEX_VERSION:
         return True
-    stale = _stale(stored, site)
-    render_pages(stale)
-    return any(data_digest(page.html) != _stored_digest(stored[page.key]) for page in stale)
+    return bool(_stale(stored, site))
 
 
 def changed_pages(storage: Storage, site: Site) -> list[Page]:

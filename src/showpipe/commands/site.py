@@ -38,14 +38,16 @@ def refresh_site(
     Raises:
         ShowpipeError: bad input, before anything is changed; or a failure while writing.
     """
+    if dry_run:
+        return build_show_site(open_run(), dry_run=True)
     # Taken before the project is read: an edit made meanwhile is built next time.
     before = site_fingerprint(settings, storage)
-    if not dry_run and site_is_current(storage, before, now=now):
+    if site_is_current(storage, before, now=now):
         return None  # nothing the pages are made from changed: the project is not even loaded
-    return build_show_site(open_run(), dry_run=dry_run, fingerprint=before)
+    return build_show_site(open_run(), fingerprint=before)
 
 
-def build_show_site(run: Run, *, dry_run: bool = False, fingerprint: str = "") -> Outcome:
+def build_show_site(run: Run, *, dry_run: bool = False, fingerprint: str | None = None) -> Outcome:
     """Write the show's pages that changed; an unchanged site takes no lock and writes nothing.
     With `dry_run`, the outcome's pages are those that would be written.
 
@@ -82,7 +84,7 @@ def build_show_site(run: Run, *, dry_run: bool = False, fingerprint: str = "") -
         plan = make_plan()
         pages = changed_pages(run.storage, build_pages(run, plan))
         return Outcome(plan, wrote=False, pages=[page.key for page in pages])
-    inputs = site_inputs(fingerprint, project, now=run.now) if fingerprint else None
+    inputs = None if fingerprint is None else site_inputs(fingerprint, project, now=run.now)
     outcome = run_locked(run, "site", make_plan, site_inputs=inputs)
     if inputs is not None and not outcome.wrote and stored_inputs(run.storage) != inputs:
         with exclusive_run(run, "site"):

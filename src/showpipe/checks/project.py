@@ -4,21 +4,23 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.findings import Finding
 from showpipe.feeds.lint import LINT_FILE, is_public, lint_feed, open_memo
-from showpipe.media import BuildCache
-from showpipe.media.episodes import media_problems
-from showpipe.media.levels import LevelReport, far_off_files
-from showpipe.media.probe import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
+from showpipe.model.fields import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
 from showpipe.model.manifest import read_manifest_versioned
-from showpipe.model.project import load_project, missing_files
+from showpipe.model.project import Project, load_project, missing_files
 from showpipe.model.published import PublishedEpisode, scheduled_episodes
-from showpipe.model.show import Feed
+from showpipe.model.show import Episode, Feed
 from showpipe.publishing.plan import Plan, plan_feeds_only, plan_publish
 from showpipe.storage import Storage
+
+if TYPE_CHECKING:
+    from showpipe.media import BuildCache
+    from showpipe.media.levels import LevelReport
 
 
 @dataclass(frozen=True)
@@ -60,6 +62,29 @@ def lint_plan(plan: Plan) -> list[Finding]:
     return findings
 
 
+def _checked_media(project: Project, new: list[Episode]) -> BuildCache:
+    """The build cache the check reads new episodes' files through (each file read once),
+    after checking that every file they name is there and valid.
+
+    Here, not at the top: a show with nothing new (cron's check of an old show) needs no media
+    code.
+
+    Raises:
+        ValidationError: a file is missing or invalid.
+    """
+    from showpipe.media import BuildCache
+    from showpipe.media.episodes import media_problems
+
+    missing = missing_files(project, new)
+    if missing:
+        raise ValidationError(missing)
+    cache = BuildCache(project.settings.cache_dir)
+    problems = media_problems(project, new, hashes=cache.hashes)
+    if problems:
+        raise ValidationError(problems)
+    return cache
+
+
 def check_project(settings: Settings, storage: Storage, *, now: datetime) -> CheckReport:
     """Validate the YAML, the files it names (media probed, chapters against the duration,
     artwork against Apple's rules), then lint each feed as it would be built: with the
@@ -81,13 +106,7 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     manifest = read_manifest_versioned(storage, memo=project.manifests)
     stored = manifest[0].episodes
     new = [e for e in project.episodes if (e.guid or "") not in stored]
-    missing = missing_files(project, new)
-    if missing:
-        raise ValidationError(missing)
-    cache = BuildCache(settings.cache_dir)  # one for the check: files are read once
-    problems = media_problems(project, new, hashes=cache.hashes)
-    if problems:
-        raise ValidationError(problems)
+    cache = _checked_media(project, new) if new else None
     live = plan_feeds_only(project, storage, now=now, stored=manifest)
     published = live.manifest.episodes
     pending = [
@@ -100,8 +119,12 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     if pending or last > now:
         built = plan_publish(project, storage, pending, now=last, cache=cache)
     scheduled = scheduled_episodes(built.project, built.manifest, now)
-    # Masters were measured where the plan encoded them; only files kept as they are remain.
-    levels = built.levels + far_off_files(project, new, hashes=cache.hashes)
-    cache.hashes.save()
+    levels = built.levels
+    if cache is not None:
+        from showpipe.media.levels import far_off_files
+
+        # Masters were measured where the plan encoded them; only files kept as is remain.
+        levels = levels + far_off_files(project, new, hashes=cache.hashes)
+        cache.hashes.save()
     findings = lint_plan(built)
     return CheckReport(project.feeds, len(project.episodes), findings, scheduled, levels)

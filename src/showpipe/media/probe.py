@@ -16,6 +16,7 @@ from showpipe.errors import MediaError, shown
 from showpipe.media.hashes import stamp
 from showpipe.media.integrity import check_complete
 from showpipe.media.lazy import Image, flac, mp3, mp4, oggopus, oggvorbis
+from showpipe.model.fields import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
 
 # The content types each extension may hold; the probed type must be one of them.
 EXTENSION_TYPES: dict[str, tuple[str, ...]] = {
@@ -38,11 +39,6 @@ class MediaInfo:
 
     content_type: str
     duration: float
-
-
-# Apple's show artwork limits in pixels (docs/feed-rules.md, "The channel").
-SHOW_ARTWORK_MIN = 1400
-SHOW_ARTWORK_MAX = 3000
 
 
 @dataclass(frozen=True)

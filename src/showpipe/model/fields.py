@@ -81,6 +81,9 @@ MAX_SECONDS = 4_294_967
 MAX_CHAPTERS = 255
 # Bytes of a remote file: a signed 64-bit integer, what apps parse an enclosure length into.
 MAX_LENGTH = 2**63 - 1
+# Apple's show artwork, pixels a side (docs/feed-rules.md, "The channel").
+SHOW_ARTWORK_MIN = 1400
+SHOW_ARTWORK_MAX = 3000
 
 Number = Annotated[int, Field(gt=0, le=MAX_NUMBER)]
 

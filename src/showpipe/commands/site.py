@@ -69,9 +69,8 @@ def build_show_site(run: Run, *, dry_run: bool = False, fingerprint: str | None 
     from showpipe.web.siteindex import changed_pages, record_inputs, stored_inputs
 
     if not dry_run:
-        start_workers(
-            ["showpipe.web.site"]
-        )  # while the project loads, in case there are many pages to render
+        # While the project loads, in case there are many pages to render.
+        start_workers(["showpipe.web.site", "markdown_it"])
     project = load_project(run.settings)
 
     def make_plan() -> Plan:

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import quote, urlsplit, urlunsplit
 
 import nh3
-from markdown_it import MarkdownIt
+
+if TYPE_CHECKING:
+    from markdown_it import MarkdownIt
 
 # XML 1.0 §2.2 Char production: everything else must go.
 _XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-_MARKDOWN = MarkdownIt("commonmark", {"html": False, "linkify": False})
 # Apple renders these in descriptions (docs/feed-rules.md, "Items").
 _ALLOWED_HTML = {"p", "ol", "ul", "li", "a", "strong", "em", "b", "i", "br", "code", "blockquote"}
 # RFC 3986 reserved and unreserved characters, plus '%' so existing escapes are kept.
@@ -39,9 +42,18 @@ def plain_text_html(text: str) -> str:
     return _MARKUP.sub(lambda m: "&lt;" if m.group() == "<" else "&amp;", clean_text(text))
 
 
+@functools.cache
+def _markdown() -> MarkdownIt:
+    # Made on first use: most runs render no Markdown (the caches hold every description
+    # rendered), and importing markdown-it-py takes about 40 ms.
+    from markdown_it import MarkdownIt
+
+    return MarkdownIt("commonmark", {"html": False, "linkify": False})
+
+
 def render_html(markdown: str) -> str:
     """Render a Markdown description to sanitised HTML (nh3, a maintained sanitiser)."""
-    html = _MARKDOWN.render(clean_text(markdown))
+    html = _markdown().render(clean_text(markdown))
     return nh3.clean(html, tags=_ALLOWED_HTML, attributes={"a": {"href"}}).strip()
 
 

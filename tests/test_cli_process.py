@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -30,3 +31,42 @@ def test_the_command_keeps_its_exit_code_and_output(
     )
     assert done.returncode == code, done.stderr
     assert expected in getattr(done, stream)
+
+
+def _plugin_on_path(folder: Path, marker: Path) -> dict[str, str]:
+    """An installed pydantic plugin (a dist-info with a `pydantic` entry point) whose module
+    leaves `marker` when it is imported; the environment that puts it on the path."""
+    (folder / "spy_plugin.py").write_text(
+        f"from pathlib import Path\nPath({str(marker)!r}).touch()\n"
+        "class Plugin:\n"
+        "    def new_schema_validator(self, *args, **kwargs):\n"
+        "        return None, None, None\n"
+        "plugin = Plugin()\n"
+    )
+    info = folder / "spy_plugin-1.0.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: spy-plugin\nVersion: 1.0\n")
+    (info / "entry_points.txt").write_text("[pydantic]\nspy = spy_plugin:plugin\n")
+    return {"PYTHONPATH": str(folder)}
+
+
+@pytest.mark.parametrize(("setting", "loaded"), [(None, False), ("", True)])
+def test_pydantic_plugins_are_not_loaded_unless_asked_for(
+    project: Path, tmp_path: Path, setting: str | None, loaded: bool
+) -> None:
+    # Some plugins import a whole SDK when loaded; showpipe's models are not theirs to watch.
+    marker = tmp_path / "loaded"
+    env = {k: v for k, v in os.environ.items() if k != "PYDANTIC_DISABLE_PLUGINS"}
+    env |= _plugin_on_path(tmp_path, marker)
+    if setting is not None:
+        env["PYDANTIC_DISABLE_PLUGINS"] = setting
+    done = subprocess.run(
+        [sys.executable, "-m", "showpipe", "check"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert marker.exists() is loaded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 import threading
 import time
@@ -286,6 +287,11 @@ def main() -> None:
     # show's episodes, items, pages): collecting the youngest generation every 700 of them
     # spent about a tenth of a run's CPU walking objects that were never garbage.
     gc.set_threshold(50_000, 20, 20)
+    # pydantic looks for plugins (an `importlib.metadata` scan of every installed package,
+    # then importing each plugin, which for some is a whole SDK) when it builds the first
+    # model. Nothing of showpipe's is meant to be observed by them; one who wants them can
+    # set the variable to an empty value.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
     try:
         cli(prog_name="showpipe")
     finally:

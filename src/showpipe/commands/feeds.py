@@ -59,7 +59,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
         # A big show without caches validates, renders and reads back everything on every
         # core: the workers' server starts now, importing what they run while the project
         # loads. (With caches, a run has a few episodes to redo: no workers.)
-        start_workers(["showpipe.feeds.build", "showpipe.feeds.readback", "showpipe.model.show"])
+        start_workers(["showpipe.feeds.build", "showpipe.feeds.readback", "showpipe.model.loading"])
     project = load_project(settings, identities=inputs.episodes)
 
     def make_plan() -> Plan:

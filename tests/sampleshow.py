@@ -22,6 +22,7 @@ import podcastparser
 import xxhash
 
 from showpipe.config import Settings
+from showpipe.media.tags import TagSet
 from showpipe.model.project import load_project
 from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.storage import Storage
@@ -29,6 +30,18 @@ from showpipe.storage.local import LocalStorage
 
 # The suite's "now": after every sample episode, before the one the tests schedule for Christmas.
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+# What tagging a recording outside the sample show writes, when the tags are not the point.
+TAGS = TagSet(
+    title="An hour, roughly",
+    artists=("Ada",),
+    album="The Sample Show",
+    album_artist="Ada",
+    date="2026-11-29",
+    summary="s",
+    description="d",
+    feed_url="http://localhost:8000/feeds/show.xml",
+)
 
 
 def sample_episodes(settings: Settings) -> list[Path]:

@@ -11,10 +11,11 @@ from pathlib import Path
 
 from mediafactory import make_audio
 
+from sampleshow import TAGS
 from showpipe.config import Settings
 from showpipe.digests import file_digest
 from showpipe.inputfiles import identity
-from showpipe.media import BuildCache, HashCache, TagSet, probe_image, probe_media, tagged_copy
+from showpipe.media import BuildCache, HashCache, probe_image, probe_media, tagged_copy
 from showpipe.media.episodes import check_episode
 from showpipe.media.hashes import HASHES_FILE, VERSION
 from showpipe.media.id3 import audio_region
@@ -181,23 +182,13 @@ def test_a_recording_edited_in_place_with_its_time_put_back_is_tagged_again(
 ) -> None:
     """The build cache finds a source's tagged copy by the source's identity, unread: an
     edit that keeps size and modification time must not find the copy of the old audio."""
-    tags = TagSet(
-        title="Pilot",
-        artists=("Ada",),
-        album="The Sample Show",
-        album_artist="Ada",
-        date="2026-11-29",
-        summary="s",
-        description="d",
-        feed_url="http://localhost:8000/feeds/show.xml",
-    )
     source = make_audio(tmp_path / "ep.mp3", 2.0)
     other = make_audio(tmp_path / "other.mp3", 2.0, pitch=660.0)
-    first = tagged_copy(source, tags, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
-    again = tagged_copy(source, tags, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
+    first = tagged_copy(source, TAGS, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
+    again = tagged_copy(source, TAGS, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
     assert again.reused and again.path == first.path
     edit_in_place(source, other.read_bytes())
-    edited = tagged_copy(source, tags, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
+    edited = tagged_copy(source, TAGS, cache=BuildCache(tmp_path / "cache"), label="ep-audio")
     assert not edited.reused and edited.digest != first.digest
     start, end = audio_region(other)
     assert edited.path.read_bytes()[audio_region(edited.path)[0] :] == other.read_bytes()[start:end]

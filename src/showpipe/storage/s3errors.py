@@ -71,7 +71,9 @@ def translate_errors(
                 f"{where(key)} was changed by another showpipe run meanwhile"
             ) from e
         message = redact(str(error.get("Message") or ""))
-        raise StorageError(explain(action, where(key), code, message, checksum=checksum)) from e
+        raise StorageError(
+            explain(action, where(key), code=code, message=message, checksum=checksum)
+        ) from e
     except botocore.exceptions.NoCredentialsError as e:
         raise StorageError(
             f"cannot {action} {where(key)}: boto3 found no credentials; " + CREDENTIALS_FIX
@@ -89,7 +91,7 @@ def translate_errors(
         raise StorageError(f"cannot {action} {where(key)}: {redact(str(e))}") from e
 
 
-def explain(action: str, where: str, code: str, message: str, *, checksum: str) -> str:
+def explain(action: str, where: str, *, code: str, message: str, checksum: str) -> str:
     """The message for an S3 error code: what failed, where, and what to change."""
     if code in ("NoSuchBucket", "404"):
         return (

@@ -334,7 +334,8 @@ _PUBLISH = (
 # showpipe's S3 storage alone: upload a file, or every file of a folder, in a fresh process.
 _UPLOAD = (
     "import sys; from pathlib import Path; from showpipe.storage import PutItem; "
-    "from showpipe.storage.s3 import S3Storage, load_s3_config; "
+    "from showpipe.storage.s3 import S3Storage; "
+    "from showpipe.storage.s3config import load_s3_config; "
     "source = Path(sys.argv[2]); files = sorted(source.iterdir()) if source.is_dir() "
     "else [source]; S3Storage(load_s3_config(sys.argv[1], {'checksum': sys.argv[3]})).put_files("
     "[PutItem('media/' + f.name, f, 'audio/mpeg', 'max-age=60') for f in files])"
@@ -344,7 +345,8 @@ _UPLOAD = (
 def complete_multipart_seconds(server: S3Server, path: Path, checksum: str) -> float:
     """How long the server takes to answer CompleteMultipartUpload for `path`."""
     from showpipe.storage import PutItem
-    from showpipe.storage.s3 import S3Storage, load_s3_config
+    from showpipe.storage.s3 import S3Storage
+    from showpipe.storage.s3config import load_s3_config
 
     config = {"endpoint_url": server.endpoint, "checksum": checksum}
     storage = S3Storage(load_s3_config(f"s3://aws-bench/why-{checksum}", config))

@@ -1,5 +1,6 @@
-"""The tests' shared helpers: the sample show published in-process at one fixed clock, and
-reading back what was published (a file's digest, a feed's items as an app sees them).
+"""The tests' shared helpers: the sample show published in-process at one fixed clock,
+reading back what was published (a file's digest, a feed's items as an app sees them), and
+seeing whether a file is opened at all.
 
 Imported by test modules as `sampleshow` (tests/ is on sys.path, as for s3server and
 faultproxy). Tests that need another clock, other episodes or other plan options say so
@@ -9,6 +10,10 @@ through the parameters, so the difference stays visible in the test.
 from __future__ import annotations
 
 import io
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -17,6 +22,7 @@ import podcastparser
 import xxhash
 
 from showpipe.config import Settings
+from showpipe.media.tags import TagSet
 from showpipe.model.project import load_project
 from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.storage import Storage
@@ -24,6 +30,18 @@ from showpipe.storage.local import LocalStorage
 
 # The suite's "now": after every sample episode, before the one the tests schedule for Christmas.
 NOW = datetime(2026, 11, 29, 12, 0, tzinfo=UTC)
+
+# What tagging a recording outside the sample show writes, when the tags are not the point.
+TAGS = TagSet(
+    title="An hour, roughly",
+    artists=("Ada",),
+    album="The Sample Show",
+    album_artist="Ada",
+    date="2026-11-29",
+    summary="s",
+    description="d",
+    feed_url="http://localhost:8000/feeds/show.xml",
+)
 
 
 def sample_episodes(settings: Settings) -> list[Path]:
@@ -72,3 +90,33 @@ def file_digest(path: Path) -> str:
 def items_by_guid(xml: bytes, url: str = "feed") -> dict[str, dict[str, Any]]:
     """A feed's items as gPodder's podcastparser reads them, by GUID."""
     return {e["guid"]: e for e in podcastparser.parse(url, io.BytesIO(xml))["episodes"]}
+
+
+# (resolved path, the opens seen) for each `opens_of` block running.
+_WATCHED: list[tuple[str, list[str]]] = []
+
+
+def _on_audit(event: str, args: tuple[Any, ...]) -> None:
+    """An audit hook (PEP 578): `open` is raised by `open()`, `Path.open` and `os.open`."""
+    if event == "open" and _WATCHED and isinstance(args[0], str | bytes | os.PathLike):
+        opened = os.path.realpath(os.fsdecode(args[0]))
+        for path, seen in _WATCHED:
+            if opened == path:
+                seen.append(str(args[1] or args[2]))
+
+
+sys.addaudithook(_on_audit)  # hooks last for the process: it looks only while a block runs
+
+
+@contextmanager
+def opens_of(path: Path) -> Iterator[list[str]]:
+    """Every time Python code opens `path` (by any name) while the block runs, with its mode:
+    a cache that trusts a file's identity must not open the file at all. Opens made by C
+    libraries (FFmpeg through PyAV) are not seen."""
+    seen: list[str] = []
+    watch = (os.path.realpath(path), seen)
+    _WATCHED.append(watch)
+    try:
+        yield seen
+    finally:
+        _WATCHED.remove(watch)

@@ -18,7 +18,7 @@ from showpipe.checks.verify import verify_show
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.analytics import tracked_url
-from showpipe.model.show import load_feed
+from showpipe.model.loading import load_feed
 
 
 class Tracker:

@@ -151,7 +151,7 @@ def test_unusable_settings_are_refused_before_anything_happens(
 )
 def test_a_language_name_suggests_its_code(project: Path, written: str, hint: str) -> None:
     from showpipe.errors import ValidationError
-    from showpipe.model.show import load_feed
+    from showpipe.model.loading import load_feed
 
     edit(project / "feeds/show.yaml", "language: en", f"language: {written}")
     with pytest.raises(ValidationError) as raised:

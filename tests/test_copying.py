@@ -11,7 +11,8 @@ import pytest
 import xxhash
 from mediafactory import make_audio
 
-from showpipe.media import BuildCache, TagSet, id3, tagged_copy
+from sampleshow import TAGS
+from showpipe.media import BuildCache, id3, tagged_copy
 from showpipe.media.copying import PrefixOutgrewRoom, _copy_range_by_reading, copy_with_prefix
 from showpipe.media.id3 import ALIGN_FROM, ALIGNMENT, PADDING, audio_region
 
@@ -27,18 +28,6 @@ def long_recording(path: Path, tmp_path: Path) -> Path:
     old.save(header, v1=0, padding=lambda info: 777)
     path.write_bytes(header.getvalue() + frames * (ALIGN_FROM // len(frames) + 2))
     return path
-
-
-TAGS = TagSet(
-    title="An hour, roughly",
-    artists=("Ada",),
-    album="The Sample Show",
-    album_artist="Ada",
-    date="2026-11-29",
-    summary="s",
-    description="d",
-    feed_url="http://localhost:8000/feeds/show.xml",
-)
 
 
 def test_a_long_recordings_copy_is_its_audio_exactly_aligned_as_in_the_source(

@@ -28,10 +28,11 @@ from showpipe.feeds.build import BuiltFeed
 from showpipe.feeds.lint import schema_problems
 from showpipe.feeds.readback import ExpectedItem, ReadBack, cut_read_back, feed_items, read_back
 from showpipe.feeds.text import clean_text
+from showpipe.model.episode import Episode
+from showpipe.model.loading import load_episode, load_feed
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
 from showpipe.model.published import due_episodes, newest_first
-from showpipe.model.show import Episode, load_episode, load_feed
 from showpipe.publishing.plan import plan_feeds_only, plan_publish
 from showpipe.storage.local import LocalStorage
 

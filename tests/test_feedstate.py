@@ -17,8 +17,9 @@ from sampleshow import NOW, publish_sample
 from showpipe.commands.feeds import refresh_feeds
 from showpipe.commands.run import Outcome, Run
 from showpipe.config import Settings
+from showpipe.model.episode import Episode
+from showpipe.model.loading import load_episode
 from showpipe.model.manifest import read_manifest
-from showpipe.model.show import Episode, load_episode
 from showpipe.model.yamlfile import read_yaml, read_yaml_fast
 from showpipe.publishing.feedstate import fingerprint, input_digests, nothing_to_do
 from showpipe.storage.local import LocalStorage

@@ -215,6 +215,39 @@ def test_an_episode_cache_from_elsewhere_is_never_unpickled(
     assert not marker.exists()
 
 
+def test_an_episode_cache_from_before_the_episode_models_moved_is_a_cold_run(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Episodes were pickled as `showpipe.model.show.Episode` (and its Chapter, Soundbite,
+    RemoteMedia, RemoteFile) until the episode models got a module of their own. Such a
+    cache reads as no cache, never as a crash, even sealed under today's key."""
+    import showpipe.model.episode as episode_models
+    import showpipe.model.show as show_models
+
+    publish_sample(settings)
+    for old in settings.cache_dir.glob("episodes.*"):
+        old.unlink()
+    with monkeypatch.context() as before:
+        for name in ("Episode", "Chapter", "Soundbite", "RemoteMedia", "RemoteFile"):
+            model = getattr(episode_models, name)
+            before.setattr(model, "__module__", "showpipe.model.show")
+            before.setattr(show_models, name, model, raising=False)
+        cache = EpisodeCache.of(settings)
+        load_project(settings, cache=cache)
+        cache.save()
+    (base,) = settings.cache_dir.glob("episodes.*.base")
+    assert b"showpipe.model.show" in base.read_bytes()
+    assert b"showpipe.model.episode" not in base.read_bytes()
+    project, hits = cache_hits(settings)
+    assert hits == 0
+    cold = load_project(settings, cache=EpisodeCache(settings.cache_dir / "absent"))
+    assert [e.model_dump() for e in project.episodes] == [e.model_dump() for e in cold.episodes]
+    assert len(project.episodes) == 3
+    assert project.cache is not None
+    project.cache.save()  # the run puts the cache right again
+    assert cache_hits(settings)[1] == 3
+
+
 def sealed_file(key: bytes, payload: bytes) -> bytes:
     """A cache file as `showpipe.sealed` writes one, sealed with `key`."""
     return b"showpipe-sealed-2\n" + hmac.digest(key, payload, "sha256") + payload
@@ -265,7 +298,7 @@ def test_an_edit_that_keeps_size_and_time_is_seen(settings: Settings) -> None:
 def test_episodes_validated_on_every_core_are_those_validated_one_by_one(
     settings: Settings, make_episode: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import showpipe.model.show as show
+    import showpipe.model.loading as loading
 
     def loaded(cache: str) -> Project | list[str]:
         try:
@@ -274,7 +307,7 @@ def test_episodes_validated_on_every_core_are_those_validated_one_by_one(
             return e.problems
 
     one_by_one = loaded("a")
-    monkeypatch.setattr(show, "PARALLEL_LOAD_FROM", 0)  # as for a big show: worker processes
+    monkeypatch.setattr(loading, "PARALLEL_LOAD_FROM", 0)  # as for a big show: worker processes
     forked = loaded("b")
     assert isinstance(one_by_one, Project) and isinstance(forked, Project)
     assert forked.episodes == one_by_one.episodes and len(forked.episodes) == 3
@@ -288,7 +321,7 @@ def test_episodes_validated_on_every_core_are_those_validated_one_by_one(
     problems = loaded("c")
     assert isinstance(problems, list) and len(problems) == 2
     assert "bad.yaml:" in problems[0] and "worse.yaml:" in problems[1]
-    monkeypatch.setattr(show, "PARALLEL_LOAD_FROM", 10**6)
+    monkeypatch.setattr(loading, "PARALLEL_LOAD_FROM", 10**6)
     assert loaded("d") == problems  # as found one by one
 
 

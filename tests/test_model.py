@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from showpipe.errors import ValidationError, shown
-from showpipe.model.show import load_episode, load_feed
+from showpipe.model.loading import load_episode, load_feed
 
 
 def problems_of(path: Path, loader: Callable[[Path], object] = load_episode) -> list[str]:

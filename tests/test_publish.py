@@ -20,9 +20,9 @@ from showpipe.config import Settings
 from showpipe.errors import EpisodeError, MediaError
 from showpipe.media import probe_media
 from showpipe.media.id3 import audio_region
+from showpipe.model.loading import load_episode
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
-from showpipe.model.show import load_episode
 from showpipe.publishing.plan import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage.local import LocalStorage
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from showpipe.model.show import load_episode, load_feed
+from showpipe.model.loading import load_episode, load_feed
 
 REPO = Path(__file__).resolve().parent.parent
 FORMATS = (REPO / "docs" / "formats.md").read_text()

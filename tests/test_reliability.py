@@ -40,7 +40,8 @@ from showpipe.publishing.lock import (
 )
 from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.storage import PutItem, open_storage
-from showpipe.storage.s3 import S3Storage, load_s3_config
+from showpipe.storage.s3 import S3Storage
+from showpipe.storage.s3config import load_s3_config
 
 Run = Callable[..., Result]
 

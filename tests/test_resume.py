@@ -26,7 +26,8 @@ from s3server import S3Server
 from showpipe.errors import ConflictError
 from showpipe.publishing.lock import LEASE_KEY, exclusive, take_lease
 from showpipe.storage import PutItem
-from showpipe.storage.s3 import S3Storage, load_s3_config
+from showpipe.storage.s3 import S3Storage
+from showpipe.storage.s3config import load_s3_config
 
 PART_MB = 5
 

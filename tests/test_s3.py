@@ -23,7 +23,8 @@ from showpipe.errors import ConfigError, StorageError
 from showpipe.model.project import load_project
 from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.storage import PutItem, open_storage
-from showpipe.storage.s3 import S3Storage, load_s3_config
+from showpipe.storage.s3 import S3Storage
+from showpipe.storage.s3config import load_s3_config
 from terminal import run_on_terminal
 
 Run = Callable[..., Result]

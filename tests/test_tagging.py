@@ -19,6 +19,7 @@ import pytest
 from mediafactory import make_artwork, make_audio, make_video
 
 from sampleshow import file_digest as digest
+from sampleshow import opens_of
 from showpipe.errors import MediaError, shown
 from showpipe.media import (
     BuildCache,
@@ -243,14 +244,11 @@ def test_unchanged_source_and_tags_reuse_the_copy_without_reading_the_source(
 def test_an_unchanged_source_is_not_even_read(source: Path, sources: Path, tmp_path: Path) -> None:
     tags = make_tags(sources)
     first = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep")
-    # Rewrite the recording in place keeping its size and times, so its identity (path,
-    # size, mtime, inode) is unchanged: the cache must trust it without reading it.
-    stat = source.stat()
-    with source.open("r+b") as f:
-        f.write(b"\0" * stat.st_size)
-    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns))
-    again = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep")
+    # The recording's identity is unchanged: the cache trusts it without opening it.
+    with opens_of(source) as opens:
+        again = tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep")
     assert again.reused and again.path == first.path
+    assert opens == []
     # A real change of content (and so of mtime) is noticed.
     make_audio(source, 1.0) if source.suffix == ".mp3" else make_video(source, 1.0)
     assert not tagged_copy(source, tags, cache=BuildCache(tmp_path), label="ep").reused

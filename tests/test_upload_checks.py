@@ -18,7 +18,8 @@ from showpipe.publishing.plan import plan_publish, run_plan
 from showpipe.publishing.uploads import LIST_FROM, Upload, verify_uploads
 from showpipe.storage import PutItem, open_storage
 from showpipe.storage.local import LocalStorage
-from showpipe.storage.s3 import S3Storage, load_s3_config
+from showpipe.storage.s3 import S3Storage
+from showpipe.storage.s3config import load_s3_config
 
 
 def uploads_of(folder: Path, sizes: list[int]) -> list[Upload]:

@@ -1,7 +1,7 @@
 """HTTP as showpipe speaks it to other hosts: one User-Agent, one timeout.
 
 Used for notifying apps, `verify`, `doctor` and `import`; S3 goes through botocore's own
-settings (storage/s3.py).
+settings (storage/s3config.py).
 """
 
 from __future__ import annotations

@@ -120,20 +120,30 @@ def read_file(path: Path, *, root: Path, limit: int) -> bytes:
 
 
 # A file's identity, as git's index keeps it: inode, size, modification and change times (ns).
+# Every cache that skips reading an unchanged file compares these: the project's YAML and
+# artwork (the episode cache, cron's input digests) and the build cache's media and images.
 Identity = tuple[int, int, int, int]
 # A file that changed this recently when read may change again unseen within the same tick
 # of a coarse file-system clock: its identity is not trusted until it has settled.
 _SETTLED_NS = 2_000_000_000
 
 
-def identity(path: str | Path) -> Identity | None:
-    """The identity of the regular file at `path`, without following a link; None for a
-    link or anything else (those are read, with every check, each time).
+def identity(path: str | Path, *, follow_links: bool = False) -> Identity | None:
+    """The identity of the regular file at `path`; None for anything else (a folder, a pipe,
+    a device), which a cache must read, with every check, each time.
+
+    Whether a symbolic link is followed depends on what the cache is keyed by. Keyed by a
+    name in a project folder (the episode cache, cron's input digests), a link is not
+    followed and has no identity: it is read through `read_file` each time, whose checks
+    (inside the project once followed, a regular file, under the limit) a cache hit would
+    skip. Keyed by the resolved path (`follow_links`: the build cache, where one recording
+    reached by two paths is one entry), the key names the very file, and the identity is
+    that of the file the link reaches.
 
     Raises:
-        OSError: nothing is there.
+        OSError: nothing is there (or, following links, a link to nothing).
     """
-    found = os.lstat(path)
+    found = os.stat(path) if follow_links else os.lstat(path)
     if not stat.S_ISREG(found.st_mode):
         return None
     return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)

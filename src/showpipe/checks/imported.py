@@ -18,8 +18,9 @@ from showpipe.config import Settings
 from showpipe.errors import ShowpipeError, ValidationError, shown
 from showpipe.feeds.lint import is_public, lint_feed
 from showpipe.feeds.text import Descriptions
+from showpipe.model.loading import load_episode
 from showpipe.model.project import Project, load_project
-from showpipe.model.show import Feed, load_episode
+from showpipe.model.show import Feed
 from showpipe.model.yamlfile import read_yaml_fast
 from showpipe.publishing.plan import plan_feeds_only
 from showpipe.storage import open_storage

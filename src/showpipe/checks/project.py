@@ -10,11 +10,12 @@ from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.findings import Finding
 from showpipe.feeds.lint import LINT_FILE, is_public, lint_feed, open_memo
+from showpipe.model.episode import Episode
 from showpipe.model.fields import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
 from showpipe.model.manifest import read_manifest_versioned
 from showpipe.model.project import Project, load_project, missing_files
 from showpipe.model.published import PublishedEpisode, scheduled_episodes
-from showpipe.model.show import Episode, Feed
+from showpipe.model.show import Feed
 from showpipe.publishing.plan import Plan, plan_feeds_only, plan_publish
 from showpipe.storage import Storage
 

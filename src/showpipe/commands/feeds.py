@@ -63,7 +63,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
             [
                 "showpipe.feeds.build",
                 "showpipe.feeds.readback",
-                "showpipe.model.show",
+                "showpipe.model.loading",
                 "markdown_it",
             ]
         )

@@ -11,7 +11,7 @@ from slugify import slugify
 
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError
-from showpipe.model.show import TEMPLATE_PLACEHOLDERS
+from showpipe.model.episode import TEMPLATE_PLACEHOLDERS
 from showpipe.model.yamlfile import read_yaml_fast
 
 SUMMARY_PLACEHOLDER, DESCRIPTION_PLACEHOLDER = TEMPLATE_PLACEHOLDERS

@@ -28,9 +28,10 @@ from showpipe.digests import data_digest, new_digest
 from showpipe.feeds import analytics, build, chapters, extensions, item, readback, text
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key
+from showpipe.model.episode import Episode
 from showpipe.model.manifest import EpisodeRecord, StoredFile, record_digest
 from showpipe.model.published import PublishedEpisode
-from showpipe.model.show import Episode, Feed
+from showpipe.model.show import Feed
 from showpipe.sealed import Layered, read_sealed, write_sealed
 
 ITEMS_FILE = "feed-items.sealed"

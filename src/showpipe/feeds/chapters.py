@@ -10,8 +10,8 @@ from collections.abc import Iterator, Sequence
 from typing import Any
 
 from showpipe.feeds.text import clean_text, clean_url
+from showpipe.model.episode import Chapter, Episode
 from showpipe.model.manifest import StoredFile
-from showpipe.model.show import Chapter, Episode
 from showpipe.times import seconds_value
 
 CHAPTERS_VERSION = "1.2.0"

@@ -2,8 +2,9 @@
 
 Republishing an unchanged episode must cost next to nothing, even for a 500 MB video. A copy
 is named `<label>-<content key>-<tags hash><ext>` and the cache remembers which source
-identity (path, size, mtime, inode) it was made from: an unchanged source finds its copy
-without being read. A source that was touched, moved or replaced is compared by content:
+(resolved path and identity: inode, size, modification and change times) it was made from:
+an unchanged source finds its copy without being read. A source that was touched, moved or
+replaced is compared by content:
 
 - MP3: the copy is the new tag followed by the source's audio frames, so its content key is
   the copy's own digest, and a source matches when digest(copy's tag + source's frames)
@@ -23,7 +24,7 @@ from pathlib import Path
 
 from showpipe.digests import file_digest, new_digest, read_range
 from showpipe.errors import MediaError, shown
-from showpipe.media.hashes import TAGGED_DIR, HashCache, identity
+from showpipe.media.hashes import TAGGED_DIR, HashCache
 from showpipe.media.id3 import audio_region
 from showpipe.media.tag import write_tags
 from showpipe.media.tags import TagSet, fingerprint
@@ -124,9 +125,8 @@ def _cached(cache: BuildCache, source: Path, label: str, tag_hash: str) -> Path 
     found = cache.copies_of(label, source.suffix.lower(), tag_hash)
     # Checked to exist: the index may predate a change made within the same clock tick.
     candidates = [copy for copy in found if copy.is_file()]
-    now = identity(source)
     for copy in candidates:
-        if hashes.made_from(copy) == now:
+        if hashes.made_from(copy, source):
             return copy  # the very file it was made from: nothing to read
     for copy in candidates:
         if _same_content(copy, source, label, hashes):

@@ -10,7 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from showpipe.digests import CHUNK, new_digest, read_range
-from showpipe.media.hashes import stamp
+from showpipe.inputfiles import identity
 
 # Errors that mean "this kernel or file system cannot do that here" (copy_file_range,
 # fallocate), not a failure: the copy is made without it.
@@ -47,13 +47,13 @@ def copy_with_prefix(
         PrefixOutgrewRoom: `make_prefix()` was not `room` bytes long; `dest` is removed.
         OSError: reading or writing failed, or `source` changed meanwhile.
     """
-    before = stamp(source)
+    before = identity(source, follow_links=True)
     try:
         digest = _copy_and_hash(make_prefix, room, source, span, dest, meanwhile)
     except PrefixOutgrewRoom:
         dest.unlink()
         raise
-    if stamp(source) != before:
+    if identity(source, follow_links=True) != before:
         raise OSError(f"{source} changed while it was being copied; try again")
     return digest
 

@@ -34,8 +34,9 @@ from showpipe.media.pcm import probe_audio
 from showpipe.media.renditions import is_master, make_renditions, wanted
 from showpipe.media.renditions import terminal as bars
 from showpipe.media.video import VideoProbe, poster_from, probe_video_master, video_rendition
+from showpipe.model.episode import Episode
 from showpipe.model.project import Project, line_naming, load_project, missing_files
-from showpipe.model.show import Episode, Feed
+from showpipe.model.show import Feed
 from showpipe.model.yamlfile import line_in_file
 
 MEDIA = ("audio", "video")

@@ -1,8 +1,9 @@
 """What the build cache remembers about files, so unchanged ones are never read again.
 
-A file is known by its identity: path, size, modification time (ns) and inode. While that
-is unchanged, its remembered digest is trusted, and so is the record of which source
-identity a tagged copy was made from.
+A file is known by its resolved path (one recording reached by two paths is one entry) and
+its identity (`inputfiles.identity`: inode, size, modification and change times, following
+links). While that is unchanged, its remembered digest and probe are trusted, and so is the
+record of which source a tagged copy was made from.
 """
 
 from __future__ import annotations
@@ -13,37 +14,52 @@ import os
 from pathlib import Path
 
 from showpipe.digests import file_digest, file_digests
+from showpipe.inputfiles import identity
 
-Identity = list[int | str]
-# Named after the hash: an older cache, of SHA-256 values, is simply not read.
+# Named after the hash: an older cache, of SHA-256 values, is simply not read. `VERSION` is
+# the layout of its entries; a file of another (identities without the change time) is not
+# read either.
 HASHES_FILE = "xxh128.json"
+VERSION = 2
 TAGGED_DIR = "tagged"
+# An entry is the file's identity, then what is remembered about the file as it was then.
+_ID = 4
+
+Entry = list[int | str | float]
 
 
-def stamp(path: Path) -> tuple[int, int, int]:
-    """What changes when a file is rewritten or replaced: size, mtime (ns), inode."""
-    stat = path.stat()
-    return stat.st_size, stat.st_mtime_ns, stat.st_ino
+def _located(path: Path) -> tuple[str, list[int] | None]:
+    """The cache's key for `path`, its resolved path, and the identity of the file there now
+    (None: not a regular file, never trusted).
 
-
-def identity(path: Path) -> Identity:
-    return [_resolved(os.path.abspath(path)), *stamp(path)]
+    Not the identity of the key: it is taken through `path`, so that a link moved since its
+    target was resolved makes the entry miss instead of vouching for another file."""
+    found = identity(path, follow_links=True)
+    return _resolved(os.path.abspath(path)), None if found is None else list(found)
 
 
 @functools.lru_cache(maxsize=65536)
 def _resolved(path: str) -> str:
     """The absolute path without symlinks, once per process: resolving walks every folder
     of the path, and a publish asks about each file many times. A link moved meanwhile only
-    makes the remembered entry miss (size, mtime and inode come from the file itself)."""
+    makes the remembered entry miss (the identity comes from the file itself)."""
     return os.path.realpath(path)
 
 
-class HashCache:
-    """Digests of files, and the source each tagged copy was made from, in one JSON file."""
+def _still(entry: Entry | None, found: list[int] | None) -> Entry | None:
+    """What `entry` remembers, if the file is the one it was remembered for."""
+    if entry is None or found is None or entry[:_ID] != found:
+        return None
+    return entry[_ID:]
 
-    _files: dict[str, list[int | str]]
-    _copies: dict[str, Identity]
-    _probes: dict[str, list[int | str | float]]
+
+class HashCache:
+    """Digests of files, their probes, and the source each tagged copy was made from, in one
+    JSON file."""
+
+    _files: dict[str, Entry]
+    _copies: dict[str, Entry]
+    _probes: dict[str, Entry]
 
     def __init__(self, cache_dir: Path) -> None:
         self.file = cache_dir / HASHES_FILE
@@ -51,9 +67,11 @@ class HashCache:
         self._changed = False
         try:
             data = json.loads(self.file.read_text())
-            files: dict[str, list[int | str]] = data["files"]
-            copies: dict[str, Identity] = data["copies"]
-            probes: dict[str, list[int | str | float]] = data.get("probes", {})
+            if data.get("version") != VERSION:
+                raise ValueError("another layout")
+            files: dict[str, Entry] = data["files"]
+            copies: dict[str, Entry] = data["copies"]
+            probes: dict[str, Entry] = data["probes"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             files, copies, probes = {}, {}, {}  # none yet, or damaged: it is only a cache
         # Forget files that are gone (pruned copies, deleted recordings).
@@ -63,23 +81,30 @@ class HashCache:
 
     def known(self, path: Path) -> str | None:
         """The remembered digest of `path`, if the file has not changed since."""
-        key, *rest = identity(path)
-        entry = self._files.get(str(key))
-        return str(entry[3]) if entry and entry[:3] == rest else None
+        key, found = _located(path)
+        kept = _still(self._files.get(key), found)
+        return str(kept[0]) if kept else None
 
     def remember(self, path: Path, digest: str, sri: str | None = None) -> None:
-        key, *rest = identity(path)
-        self._files[str(key)] = [*rest, digest, *([sri] if sri else [])]
-        self._changed = True
+        """Remember the digest (and SRI) of `path` as it is now: its caller has just written
+        it, or read it."""
+        self._keep(*_located(path), digest, sri)
+
+    def _keep(self, key: str, found: list[int] | None, digest: str, sri: str | None) -> None:
+        if found is not None:
+            self._files[key] = [*found, digest, *([sri] if sri else [])]
+            self._changed = True
 
     def digests(self, path: Path) -> tuple[str, str]:
         """The file's digest and SRI sha384: remembered, or computed together in one read."""
-        key, *rest = identity(path)
-        entry = self._files.get(str(key))
-        if entry and entry[:3] == rest and len(entry) > 4:
-            return str(entry[3]), str(entry[4])
+        key, found = _located(path)
+        kept = _still(self._files.get(key), found)
+        if kept and len(kept) > 1:
+            return str(kept[0]), str(kept[1])
         digest, sri = file_digests(path)
-        self.remember(path, digest, sri)
+        # Kept with the identity taken before reading: a file changed while it was read
+        # is read again next time.
+        self._keep(key, found, digest, sri)
         return digest, sri
 
     def sri(self, path: Path) -> str:
@@ -88,38 +113,48 @@ class HashCache:
 
     def digest(self, path: Path) -> str:
         """The file's digest: remembered, or computed (one read) and remembered."""
-        known = self.known(path)
-        if known is None:
-            known = file_digest(path)
-            self.remember(path, known)
-        return known
+        key, found = _located(path)
+        kept = _still(self._files.get(key), found)
+        if kept:
+            return str(kept[0])
+        digest = file_digest(path)
+        self._keep(key, found, digest, None)  # with the identity from before reading
+        return digest
 
-    def probed(self, path: Path, kind: str) -> list[int | str | float] | None:
+    def probed(self, path: Path, kind: str) -> Entry | None:
         """What probing `path` as `kind` ("media", "image") found, if the file has not
         changed since it was probed (`keep_probe`)."""
-        key, *rest = identity(path)
-        entry = self._probes.get(f"{kind}:{key}")
-        return entry[3:] if entry and entry[:3] == rest else None
+        key, found = _located(path)
+        return _still(self._probes.get(f"{kind}:{key}"), found)
 
-    def keep_probe(self, path: Path, kind: str, found: list[int | str | float]) -> None:
-        key, *rest = identity(path)
-        self._probes[f"{kind}:{key}"] = [*rest, *found]
-        self._changed = True
+    def keep_probe(self, path: Path, kind: str, found: Entry) -> None:
+        key, now = _located(path)
+        if now is not None:
+            self._probes[f"{kind}:{key}"] = [*now, *found]
+            self._changed = True
 
-    def made_from(self, copy: Path) -> Identity | None:
-        """The identity the source of `copy` had when the copy was made or last matched."""
-        return self._copies.get(copy.name)
+    def made_from(self, copy: Path, source: Path) -> bool:
+        """Whether `copy` was made from `source` (or last matched it) as the file is now."""
+        key, found = _located(source)
+        return found is not None and self._copies.get(copy.name) == [key, *found]
 
     def record_copy(self, copy: Path, source: Path) -> None:
-        self._copies[copy.name] = identity(source)
-        self._changed = True
+        key, found = _located(source)
+        if found is not None:
+            self._copies[copy.name] = [key, *found]
+            self._changed = True
 
     def save(self) -> None:
         if not self._changed:
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_name(self.file.name + ".tmp")
-        data = {"files": self._files, "copies": self._copies, "probes": self._probes}
+        data = {
+            "version": VERSION,
+            "files": self._files,
+            "copies": self._copies,
+            "probes": self._probes,
+        }
         # Saved once per tagged copy: compact, so that json's C encoder does it (an indent
         # means its pure-Python one, the most of a first publish's time on a big show).
         tmp.write_text(json.dumps(data, sort_keys=True))

@@ -18,8 +18,9 @@ from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import Loudness, measure_loudness
 from showpipe.media.pcm import probe_audio
 from showpipe.media.renditions import is_master
+from showpipe.model.episode import Episode
 from showpipe.model.project import Project
-from showpipe.model.show import Encoding, Episode
+from showpipe.model.show import Encoding
 
 LOUDNESS_DIR = "loudness"
 # An already-encoded file further than this from its feed's target is worth a warning.

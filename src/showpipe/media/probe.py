@@ -13,7 +13,7 @@ import mutagen
 from PIL import UnidentifiedImageError
 
 from showpipe.errors import MediaError, shown
-from showpipe.media.hashes import stamp
+from showpipe.inputfiles import Identity, identity
 from showpipe.media.integrity import check_complete
 from showpipe.media.lazy import Image, flac, mp3, mp4, oggopus, oggvorbis
 from showpipe.model.fields import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
@@ -161,15 +161,17 @@ def probe_image(path: Path) -> ImageInfo:
         MediaError: not a JPEG or PNG image, or unreadable.
     """
     try:
-        current = stamp(path)
+        current = identity(path, follow_links=True)
     except OSError as e:
         raise MediaError(f"{shown(path)}: not a readable JPEG or PNG image") from e
+    if current is None:  # a folder, a pipe, a device: nothing to open
+        raise MediaError(f"{shown(path)}: not a readable JPEG or PNG image")
     return _probe_image(path, current)
 
 
 @functools.lru_cache(maxsize=4096)
-def _probe_image(path: Path, current: tuple[int, int, int]) -> ImageInfo:
-    """`probe_image` for the file as `current` (its stamp, which only keys the cache)."""
+def _probe_image(path: Path, current: Identity) -> ImageInfo:
+    """`probe_image` for the file as `current` (its identity, which only keys the cache)."""
     try:
         with warnings.catch_warnings():
             # Pillow warns, then refuses, when a header claims more pixels than it will decode

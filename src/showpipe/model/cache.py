@@ -34,8 +34,9 @@ from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
 from showpipe.errors import ValidationError
 from showpipe.inputfiles import Identity, identity, settled, yaml_names
-from showpipe.model import fields, manifest, show, yamlfile
-from showpipe.model.show import Episode, load_episode, load_episodes
+from showpipe.model import episode, fields, loading, manifest, show, yamlfile
+from showpipe.model.episode import Episode
+from showpipe.model.loading import load_episode, load_episodes
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
 from showpipe.sealed import Layered, read_sealed, write_sealed
 
@@ -79,7 +80,7 @@ class EpisodeCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.key = code_key(show, fields, yamlfile, sys.modules[__name__])
+        self.key = code_key(show, episode, loading, fields, yamlfile, sys.modules[__name__])
         stored = Layered[_Entry].read(path, self.key, read_sealed(path, self.key))
         self._stored = stored or Layered()
         # resolved path -> what was read there last time

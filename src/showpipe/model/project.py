@@ -22,7 +22,9 @@ from showpipe.inputfiles import (
     yaml_files,
 )
 from showpipe.model.cache import EpisodeCache, ManifestMemo
-from showpipe.model.show import Episode, Feed, load_feed
+from showpipe.model.episode import Episode
+from showpipe.model.loading import load_feed
+from showpipe.model.show import Feed
 from showpipe.model.yamlfile import line_in_file
 
 

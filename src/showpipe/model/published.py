@@ -11,9 +11,9 @@ from datetime import datetime
 from functools import cached_property
 from typing import NewType
 
+from showpipe.model.episode import Episode
 from showpipe.model.manifest import EpisodeRecord, Manifest
 from showpipe.model.project import Project
-from showpipe.model.show import Episode
 
 
 @dataclass(frozen=True)

@@ -19,9 +19,9 @@ from showpipe.digests import data_digest, file_digests
 from showpipe.errors import EpisodeError
 from showpipe.feeds import CHAPTERS_TYPE, chapters_json
 from showpipe.media.hashes import HashCache
+from showpipe.model.episode import Episode
 from showpipe.model.fields import TRANSCRIPT_TYPES
 from showpipe.model.manifest import SAFE_KEY, EpisodeRecord, StoredFile
-from showpipe.model.show import Episode
 
 if TYPE_CHECKING:  # the tagging code, which this module only names
     from showpipe.media.episodes import TaggedMedia

@@ -13,9 +13,9 @@ from pathlib import Path
 
 from showpipe.errors import FeedError, shown
 from showpipe.media.hashes import HashCache
+from showpipe.model.episode import Episode
 from showpipe.model.manifest import Manifest, StoredFile
 from showpipe.model.project import Project
-from showpipe.model.show import Episode
 from showpipe.publishing.assets import describe_episode
 
 

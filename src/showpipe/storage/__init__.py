@@ -157,7 +157,8 @@ def open_storage(settings: Settings) -> Storage:
 
     target = settings.storage
     if target.startswith("s3://"):
-        from showpipe.storage.s3 import S3Storage, load_s3_config
+        from showpipe.storage.s3 import S3Storage
+        from showpipe.storage.s3config import load_s3_config
 
         if settings.public_url == DEFAULT_PUBLIC_URL:
             # The default is `showpipe serve`'s address: feeds pointing there would reach no one.

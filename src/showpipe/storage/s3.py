@@ -1,46 +1,34 @@
-"""Amazon S3 and S3-compatible services (R2, B2, MinIO, Spaces): the only boto3 importer.
+"""Amazon S3 and S3-compatible services (R2, B2, MinIO, Spaces) as showpipe's storage.
 
-Credentials come only from boto3's own chain (environment, ~/.aws, profiles); showpipe never
-reads, stores or prints them. Every botocore error becomes a StorageError naming the bucket,
-the key and the endpoint, with what to do about it.
+This module is the Storage interface on a bucket: reads, uploads, conditional writes,
+listings, CORS rules. Beside it: s3config.py (the settings, and the boto3 client they make),
+s3errors.py (every botocore error becomes a StorageError naming the bucket, the key and the
+endpoint, with what to do about it), resume.py (finishing a killed run's multipart upload)
+and s3setup.py (making a bucket ready). Credentials come only from boto3's own chain;
+showpipe never reads, stores or prints them.
 """
 
 from __future__ import annotations
 
 import logging
-import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-import boto3
-import botocore.exceptions
-import botocore.session
-from boto3.s3.transfer import TransferConfig, create_transfer_manager
-from botocore.config import Config
+from boto3.s3.transfer import create_transfer_manager
 from s3transfer.subscribers import BaseSubscriber
 
 from showpipe.digests import ALGORITHM
-from showpipe.errors import ConfigError, ConflictError, NotReadyError, StorageError
+from showpipe.errors import ConflictError, NotReadyError, StorageError
 from showpipe.storage import Incomplete, ObjectInfo, Progress, PutItem
 from showpipe.storage.resume import find_unfinished, finish_upload
+from showpipe.storage.s3config import S3Config, make_client, make_session, make_transfer_config
+from showpipe.storage.s3errors import CREDENTIALS_FIX, Missing, redact, translate_errors
 
 log = logging.getLogger(__name__)
 
-MB = 1024 * 1024
-
-# Values a setting may take; the first is the default.
-CHOICES = {
-    "addressing_style": ("auto", "path", "virtual"),
-    # boto3 >= 1.36 sends CRC checksums on every upload by default ("when_supported"), which
-    # several S3-compatible services reject; "when_required" sends them only where S3 demands.
-    "checksum": ("when_required", "when_supported"),
-    "retry_mode": ("standard", "adaptive"),
-}
 
 # What a web player needs: read media, chapters and transcripts from any page, with Range.
 CORS_RULE: dict[str, Any] = {
@@ -49,93 +37,6 @@ CORS_RULE: dict[str, Any] = {
     "ExposeHeaders": ["Accept-Ranges", "Content-Length", "Content-Range", "Content-Type", "ETag"],
     "MaxAgeSeconds": 86400,
 }
-
-DENIED = {
-    "AccessDenied",
-    "AllAccessDisabled",
-    "ExpiredToken",
-    "Forbidden",
-    "InvalidAccessKeyId",
-    "InvalidClientTokenId",
-    "InvalidToken",
-    "SignatureDoesNotMatch",
-    "403",
-}
-WRONG_REGION = {
-    "AuthorizationHeaderMalformed",
-    "IllegalLocationConstraintException",
-    "PermanentRedirect",
-}
-REJECTED_HEADERS = {"InvalidArgument", "InvalidRequest", "NotImplemented", "BadDigest"}
-CREDENTIALS_FIX = (
-    "check the credentials boto3 finds (AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY, "
-    "AWS_PROFILE or the s3 profile setting, ~/.aws/credentials) and the bucket's policy"
-)
-
-
-@dataclass(frozen=True)
-class S3Config:
-    """Where and how to upload; `bucket` and `prefix` come from `storage = "s3://bucket/prefix"`.
-
-    Unset endpoint, region and profile are left to boto3, which reads AWS_ENDPOINT_URL_S3,
-    AWS_ENDPOINT_URL, AWS_REGION and AWS_PROFILE and ~/.aws/config as usual.
-    """
-
-    bucket: str
-    prefix: str = ""
-    region: str | None = None
-    endpoint_url: str | None = None
-    addressing_style: str = "auto"
-    profile: str | None = None
-    acl: str | None = None
-    storage_class: str | None = None
-    checksum: str = "when_required"
-    retry_mode: str = "standard"
-    max_attempts: int = 5
-    multipart_chunksize_mb: int = 8
-    max_concurrency: int = 10
-
-
-SETTINGS = [f.name for f in fields(S3Config) if f.name not in ("bucket", "prefix")]
-
-
-def _coerce(name: str, value: Any) -> Any:
-    """A setting's value as S3Config wants it (environment variables arrive as text)."""
-    default = S3Config.__dataclass_fields__[name].default
-    where = (
-        f"s3 setting {name} (showpipe.toml [s3], --s3-{name.replace('_', '-')} "
-        f"or SHOWPIPE_S3_{name.upper()})"
-    )
-    if isinstance(default, int):
-        try:
-            number = int(value)
-        except (TypeError, ValueError):
-            number = 0
-        if number < 1 or isinstance(value, bool):
-            raise ConfigError(f"{where}: {value!r} is not a positive whole number")
-        return number
-    if not isinstance(value, str) or not value:
-        raise ConfigError(f"{where}: {value!r} is not a text value")
-    if name in CHOICES and value not in CHOICES[name]:
-        raise ConfigError(f"{where}: {value!r} is not one of {', '.join(CHOICES[name])}")
-    return value
-
-
-def load_s3_config(target: str, options: Mapping[str, Any]) -> S3Config:
-    """The S3 configuration for `s3://bucket/prefix` plus the [s3] settings.
-
-    Raises:
-        ConfigError: the target has no bucket, or a setting is unknown or invalid.
-    """
-    parts = urlsplit(target)
-    if not parts.netloc or parts.query or parts.fragment:
-        raise ConfigError(f"storage {target!r}: expected s3://bucket or s3://bucket/prefix")
-    unknown = sorted(set(options) - set(SETTINGS))
-    if unknown:
-        raise ConfigError(f"[s3]: unknown setting(s) {', '.join(unknown)}; known: {SETTINGS}")
-    prefix = parts.path.strip("/")
-    values = {name: _coerce(name, value) for name, value in options.items()}
-    return S3Config(bucket=parts.netloc, prefix=prefix + "/" if prefix else "", **values)
 
 
 class _ProgressSubscriber(BaseSubscriber):  # type: ignore[misc]
@@ -153,48 +54,9 @@ class S3Storage:
 
     def __init__(self, config: S3Config) -> None:
         self.config = config
-        core = botocore.session.Session()
-        # Timestamps stay text: parsing each listed object's LastModified into a datetime
-        # was most of a listing's CPU time, and only an unfinished upload's start is used.
-        core.get_component("response_parser_factory").set_parser_defaults(timestamp_parser=str)
-        try:
-            self.session = boto3.Session(
-                botocore_session=core, profile_name=config.profile, region_name=config.region
-            )
-        except botocore.exceptions.ProfileNotFound as e:
-            raise ConfigError(
-                f"AWS profile {config.profile!r} is not in ~/.aws/config or ~/.aws/credentials"
-            ) from e
-        self.client = self._make_client()
-        chunk = config.multipart_chunksize_mb * MB
-        # Files are read part by part, so memory stays near chunk size x concurrency.
-        self.transfer_config = TransferConfig(
-            multipart_threshold=chunk,
-            multipart_chunksize=chunk,
-            max_concurrency=config.max_concurrency,
-            use_threads=True,
-        )
-
-    def _make_client(self) -> Any:
-        config = self.config
-        try:
-            return self.session.client(
-                "s3",
-                endpoint_url=config.endpoint_url,
-                config=Config(
-                    s3={"addressing_style": config.addressing_style},
-                    retries={"mode": config.retry_mode, "max_attempts": config.max_attempts},
-                    request_checksum_calculation=config.checksum,
-                    response_checksum_validation=config.checksum,
-                    max_pool_connections=config.max_concurrency + 2,
-                    connect_timeout=10,
-                ),
-            )
-        except ValueError as e:  # botocore: "Invalid endpoint: <the URL>"
-            raise ConfigError(
-                f"s3 setting endpoint_url {redact(str(config.endpoint_url))!r} is not a valid "
-                f"URL ({redact(str(e))}); give it as https://host[:port]"
-            ) from e
+        self.session = make_session(config)
+        self.client = make_client(self.session, config)
+        self.transfer_config = make_transfer_config(config)
 
     @property
     def endpoint(self) -> str:
@@ -227,7 +89,7 @@ class S3Storage:
             with self.translating("read", key):
                 response = self.client.get_object(Bucket=self.config.bucket, Key=self._key(key))
                 return bytes(response["Body"].read())
-        except _Missing:
+        except Missing:
             return None
 
     def put_files(self, items: Sequence[PutItem], *, progress: Progress | None = None) -> None:
@@ -335,7 +197,7 @@ class S3Storage:
         try:
             with self.translating("check", key):
                 head = self.client.head_object(Bucket=self.config.bucket, Key=self._key(key))
-        except _Missing:
+        except Missing:
             return None
         return ObjectInfo(int(head["ContentLength"]), head.get("Metadata", {}).get(ALGORITHM))
 
@@ -344,7 +206,7 @@ class S3Storage:
             with self.translating("read", key):
                 response = self.client.get_object(Bucket=self.config.bucket, Key=self._key(key))
                 return bytes(response["Body"].read()), str(response["ETag"])
-        except _Missing:
+        except Missing:
             return None
 
     def put_bytes_if(
@@ -361,7 +223,7 @@ class S3Storage:
                     **condition,
                     **self._extra(content_type, cache_control),
                 )
-        except _Missing as e:  # If-Match on an object deleted meanwhile
+        except Missing as e:  # If-Match on an object deleted meanwhile
             raise ConflictError(f"{self._where(key)} was removed by another showpipe run") from e
 
     def list_sizes(self, prefix: str = "") -> dict[str, int]:
@@ -443,79 +305,13 @@ class S3Storage:
 
     @contextmanager
     def translating(self, action: str, key: str) -> Iterator[None]:
-        """Turn botocore's errors into one StorageError line: what, where, and the fix."""
-        try:
+        """Turn botocore's errors into one StorageError line: what, where, and the fix
+        (s3errors.py); a missing object into `Missing`."""
+        with translate_errors(action, key, where=self._where, checksum=self.config.checksum):
             yield
-        except botocore.exceptions.ClientError as e:
-            error = e.response.get("Error", {})
-            code = str(error.get("Code", "Unknown"))
-            if key and code in ("NoSuchKey", "404"):
-                raise _Missing from e
-            if code in ("PreconditionFailed", "412", "ConditionalRequestConflict"):
-                raise ConflictError(
-                    f"{self._where(key)} was changed by another showpipe run meanwhile"
-                ) from e
-            message = redact(str(error.get("Message") or ""))
-            raise StorageError(self._explain(action, key, code, message)) from e
-        except botocore.exceptions.NoCredentialsError as e:
-            raise StorageError(
-                f"cannot {action} {self._where(key)}: boto3 found no credentials; "
-                + CREDENTIALS_FIX
-            ) from e
-        except (
-            botocore.exceptions.EndpointConnectionError,
-            botocore.exceptions.ConnectTimeoutError,
-            botocore.exceptions.ConnectionClosedError,
-        ) as e:
-            raise StorageError(
-                f"cannot {action} {self._where(key)}: the endpoint does not answer; check "
-                "endpoint_url (or AWS_ENDPOINT_URL_S3) and the network"
-            ) from e
-        except botocore.exceptions.BotoCoreError as e:
-            raise StorageError(f"cannot {action} {self._where(key)}: {redact(str(e))}") from e
 
     def _where(self, key: str) -> str:
         path = self._key(key) if key else ""
         return f"s3://{self.config.bucket}/{path} (bucket {self.config.bucket!r}, endpoint " + (
             f"{self.endpoint})"
         )
-
-    def _explain(self, action: str, key: str, code: str, message: str) -> str:
-        where = self._where(key)
-        if code in ("NoSuchBucket", "404"):
-            return (
-                f"cannot {action} {where}: the bucket does not exist there; create it, or fix "
-                "the bucket in the storage setting or the endpoint"
-            )
-        if code in DENIED:
-            # The server's message is left out: some echo request details.
-            return f"cannot {action} {where}: access denied ({code}); {CREDENTIALS_FIX}"
-        if code in WRONG_REGION:
-            return (
-                f"cannot {action} {where}: the bucket is in another region ({code}); set "
-                "region (--s3-region, SHOWPIPE_S3_REGION or [s3] region in showpipe.toml)"
-            )
-        if code in REJECTED_HEADERS and self.config.checksum != "when_required":
-            return (
-                f"cannot {action} {where}: the server rejected the request ({code}); it may "
-                'not support CRC checksums: set checksum = "when_required"'
-            )
-        return f"cannot {action} {where}: the server answered {code}" + (
-            f": {message}" if message else ""
-        )
-
-
-def redact(text: str) -> str:
-    """`text` with the `user:password@` of every URL in it replaced by `***@`.
-
-    An endpoint URL may carry credentials (some S3-compatible services and proxies take
-    them there); messages and logs must never show them.
-    """
-    return _USERINFO.sub("://***@", text)
-
-
-_USERINFO = re.compile(r"://[^/@\s]*@")
-
-
-class _Missing(Exception):
-    """Internal: the object asked for does not exist."""

@@ -19,10 +19,10 @@ from typing import Any, TypeVar
 
 from showpipe.digests import data_digest
 from showpipe.feeds import Descriptions
+from showpipe.model.episode import Episode
 from showpipe.model.manifest import Manifest, record_digest
 from showpipe.model.project import Project
 from showpipe.model.published import NewestFirst, PublishedEpisode, due_episodes
-from showpipe.model.show import Episode
 from showpipe.web import cards
 from showpipe.web.cards import embed_snippet
 from showpipe.web.environment import Templates

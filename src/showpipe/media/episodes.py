@@ -295,15 +295,19 @@ def _tag_media(
 
 
 def _alternates_of(
-    project: Project, episode: Episode, checked: list[CheckedMedia]
+    project: Project, episode: Episode, checked: list[CheckedMedia], *, hashes: HashCache
 ) -> list[tuple[CheckedMedia, str]]:
-    """The files the episode lists under `alternates:`, probed, each with its copy's label."""
+    """The files the episode lists under `alternates:`, probed (unless probed before and
+    unchanged since), each with its copy's label."""
     feed = checked[0].feed if checked else feed_for(project, "audio")
     found = []
     for i, path in enumerate(episode.alternates, start=1):
         medium = "video" if path.suffix.lower() in (".mp4", ".m4v") else "audio"
         found.append(
-            (CheckedMedia(medium, path, probe_media(path), feed), f"{episode.slug}-alternate{i}")
+            (
+                CheckedMedia(medium, path, _remembered_media(hashes, path), feed),
+                f"{episode.slug}-alternate{i}",
+            )
         )
     return found
 
@@ -319,7 +323,7 @@ def _tag_alternates(
     """Tag the renditions the episode lists under `alternates:` like its main enclosure:
     an app that plays the Opus alternate shows the same title, cover and chapters."""
     tagged = []
-    for media, label in _alternates_of(project, episode, checked):
+    for media, label in _alternates_of(project, episode, checked, hashes=cache.hashes):
         tags = build_tags(project, episode, media, id3_version=id3_version, hashes=cache.hashes)
         copy = tagged_copy(media.path, tags, cache=cache, label=label, integrity=True)
         tagged.append(TaggedMedia(media.medium, media.info, copy, alternate=True))
@@ -394,7 +398,7 @@ def plan_tagging(
     labelled = []
     for episode, media_files in checked:
         labelled += [(episode, media, _label(episode, media)) for media in media_files]
-        alternates = _alternates_of(project, episode, media_files)
+        alternates = _alternates_of(project, episode, media_files, hashes=cache.hashes)
         labelled += [(episode, media, label) for media, label in alternates]
     return [
         (

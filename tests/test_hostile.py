@@ -49,6 +49,11 @@ def _media(project: Path, name: str, data: bytes) -> str:
     return VALID.replace("media/pilot.mp3", f"media/{name}")
 
 
+def _alternate(project: Path, name: str, data: bytes) -> str:
+    (project / "episodes" / "media" / name).write_bytes(data)
+    return VALID + f"alternates:\n  - media/{name}\n"
+
+
 def _symlink(project: Path) -> str:
     (project / "episodes" / "media" / "link.mp3").symlink_to(project.parent / "outside.mp3")
     (project.parent / "outside.mp3").write_bytes(
@@ -95,6 +100,7 @@ HOSTILE: list[tuple[str, str | Callable[[Path], str | bytes], str]] = [
     ("empty", lambda p: _media(p, "empty.mp3", b""), r"empty\.mp3: file is empty"),
     ("truncated", lambda p: _media(p, "cut.mp3", _pilot(p)[:30000]), r"cut\.mp3: file is truncated"),  # noqa: E501
     ("mislabelled", lambda p: _media(p, "pic.mp3", (p / "feeds/artwork/show.jpg").read_bytes()), r"pic\.mp3: not a valid MP3"),  # noqa: E501
+    ("bad-alternate", lambda p: _alternate(p, "text.opus", b"not audio"), r"bad\.yaml:8: alternates\[0\]: .*text\.opus: not a valid OPUS"),  # noqa: E501
     ("not-utf8", lambda p: VALID.encode().replace(b"Bad", b"Caf\xe9"), r"bad\.yaml:5: file is not valid UTF-8"),  # noqa: E501
     ("duplicate-guid", VALID.replace("guid-bad", "5c1d9a7e-8f40-4b7d-a0d3-6e2b9c4f1a02"), r"bad\.yaml:1: guid: .* also the GUID of on-tools\.yaml"),  # noqa: E501
     # control characters in every text field, not only titles (issue 15, item 6)

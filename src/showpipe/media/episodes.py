@@ -127,6 +127,8 @@ def check_episode(
             checked.append(CheckedMedia(medium, path, info, feed, video))
     feeds = list({c.feed.name: c.feed for c in checked}.values())
     check_artwork_of(episode, feeds, hashes=hashes)
+    # Probed now, so that a bad one stops the run before anything is tagged.
+    _alternates_of(project, episode, checked, hashes=hashes)
     return checked
 
 
@@ -295,7 +297,7 @@ def _tag_media(
 
 
 def _alternates_of(
-    project: Project, episode: Episode, checked: list[CheckedMedia], *, hashes: HashCache
+    project: Project, episode: Episode, checked: list[CheckedMedia], *, hashes: HashCache | None
 ) -> list[tuple[CheckedMedia, str]]:
     """The files the episode lists under `alternates:`, probed (unless probed before and
     unchanged since), each with its copy's label."""
@@ -303,12 +305,11 @@ def _alternates_of(
     found = []
     for i, path in enumerate(episode.alternates, start=1):
         medium = "video" if path.suffix.lower() in (".mp4", ".m4v") else "audio"
-        found.append(
-            (
-                CheckedMedia(medium, path, _remembered_media(hashes, path), feed),
-                f"{episode.slug}-alternate{i}",
-            )
-        )
+        try:
+            info = _remembered_media(hashes, path) if hashes else probe_media(path)
+        except MediaError as e:
+            raise _pointed(e, episode, f"alternates[{i - 1}]", path) from e
+        found.append((CheckedMedia(medium, path, info, feed), f"{episode.slug}-alternate{i}"))
     return found
 
 

@@ -64,7 +64,6 @@ class ItemCache:
         layers = Layered[bytes].read(path, self.key, stored.get("items"))
         self._layers = layers or Layered()
         self._old = self._layers.entries
-        self._old_episodes = {key.partition("\0")[2] for key in self._old}
         verified = stored.get("verified")
         self._old_verified = set(verified) if isinstance(verified, list) else set()
         self._items: dict[str, bytes] = {}
@@ -76,7 +75,8 @@ class ItemCache:
         self._verified: set[str] = set()
         # Each episode's share of the key, worked out once per run for all the feeds.
         self._episodes: dict[str, tuple[PublishedEpisode, str]] = {}
-        self.rendered = 0
+        self.rendered = 0  # items rendered one by one, in `item`
+        self.batched = 0  # items rendered ahead, in batches (`build.render_items`)
 
     @classmethod
     def of(
@@ -97,21 +97,42 @@ class ItemCache:
         digest.update(json.dumps(asdict(artwork), sort_keys=True).encode())
         return digest.hexdigest()
 
-    def item(self, channel: str, published: PublishedEpisode, render: Callable[[], bytes]) -> bytes:
-        """The item's XML: as cached for these very inputs, else `render()`ed now."""
-        key = f"{channel}\0{self._episode_digest(published)}"
+    def item(
+        self,
+        channel: str,
+        published: PublishedEpisode,
+        render: Callable[[], bytes],
+        *,
+        ahead: bytes | None = None,
+    ) -> bytes:
+        """The item's XML: as cached for these very inputs, else as rendered `ahead` (by
+        `build.render_items`), else `render()`ed now."""
+        key = self._key(channel, published)
         xml = self._items.get(key)
         if xml is None:
-            xml = self._old.get(key)
-            if not (isinstance(xml, bytes) and xml.startswith(b"    <item>")):  # else damaged
+            xml = self._cached(key)
+            if xml is None and ahead is not None:
+                self.batched += 1
+                xml = ahead
+            elif xml is None:
                 self.rendered += 1
                 xml = render()
             self._items[key] = xml
         return xml
 
-    def knows(self, published: PublishedEpisode) -> bool:
-        """Whether some feed's item for this very episode is cached (its Markdown rendered)."""
-        return self._episode_digest(published) in self._old_episodes
+    def has(self, channel: str, published: PublishedEpisode) -> bool:
+        """Whether this episode's item in the feed of this channel digest is cached."""
+        key = self._key(channel, published)
+        return key in self._items or self._cached(key) is not None
+
+    def _cached(self, key: str) -> bytes | None:
+        xml = self._old.get(key)
+        return (
+            xml if isinstance(xml, bytes) and xml.startswith(b"    <item>") else None
+        )  # else damaged
+
+    def _key(self, channel: str, published: PublishedEpisode) -> str:
+        return f"{channel}\0{self._episode_digest(published)}"
 
     def _episode_digest(self, published: PublishedEpisode) -> str:
         known = self._episodes.get(published.guid)

@@ -243,23 +243,26 @@ def plan_feeds(
     due_all: NewestFirst,
     now: datetime,
     descriptions: Descriptions,
+    items: ItemCache | None = None,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
     """Build every feed from the manifest and its episodes due at `now` (`due_all`, as
     `due_episodes` gives them); return the feeds, the feed artwork, and the manifest.
 
-    The planning's item cache (`.showpipe/cache/`) gives the items whose inputs did not
-    change and the items read back right before; it and the project's episode cache are
-    saved once every feed is built and read back.
+    The planning's item cache (`.showpipe/cache/`; `items`, else opened here) gives the
+    items whose inputs did not change and the items read back right before; it and the
+    project's episode cache are saved once every feed is built and read back.
     """
     updates, read = [], []
-    known = project.cache.describe if project.cache else None
-    records = project.manifests.describe_record if project.manifests else None
-    items = ItemCache.of(project.settings, describe=known, describe_record=records)
+    if items is None:
+        known = project.cache.describe if project.cache else None
+        records = project.manifests.describe_record if project.manifests else None
+        items = ItemCache.of(project.settings, describe=known, describe_record=records)
     listed, files, manifest = _listed(project, manifest, due_all)
     public_url = project.settings.public_url
-    # What the item cache lacks, rendered on every core for a big show.
-    fresh = [p for p in due_all if not items.knows(p)]
-    ahead = render_items(listed, fresh, public_url=public_url, descriptions=descriptions)
+    # What the item cache lacks in each feed, rendered on every core for a big show.
+    ahead = render_items(
+        listed, due_all, public_url=public_url, descriptions=descriptions, items=items
+    )
     parallel = len(project.episodes) >= PARALLEL_READ_BACK_FROM
     with ReadBackPool(parallel=parallel) as pool:
         for feed, due, artwork in listed:

@@ -26,6 +26,7 @@ from showpipe.feeds.item import (
     Channel,
     Urls,
     extension_classes,
+    item_guid,
     listed_file,
     person_tag,
     source_tag,
@@ -227,10 +228,11 @@ def _built_items(
     written = [item.strip() for item in rendered]
     if any(item.count(b"<item>") != 1 for item in written):
         return None
-    texts = {p.guid: text for p, text in zip(episodes, written, strict=True)}
+    guids = [item_guid(p.guid) for p in episodes]
+    texts = dict(zip(guids, written, strict=True))
     found = {
-        p.guid: (clean_text(p.episode.title), data_digest(text))
-        for p, text in zip(episodes, written, strict=True)
+        guid: (clean_text(p.episode.title), data_digest(text))
+        for guid, p, text in zip(guids, episodes, written, strict=True)
     }
     return FeedItems(channel_guid, found, len(written), texts)
 

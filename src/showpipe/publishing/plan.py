@@ -25,6 +25,7 @@ from showpipe.feeds import (
     clean_url,
     enclosure_urls,
     feed_key,
+    item_guid,
     render_items,
 )
 from showpipe.feeds.cache import ItemCache
@@ -191,7 +192,7 @@ def _checked_diff(
     # The stored feed is most often the one built last time: its items are known then.
     before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
     items.remember_feed(feed_key(feed), xml, after)
-    unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
+    unpublished = {item_guid(e.guid) for e in project.episodes if e.guid and e.unpublished}
     guard_guids(
         feed.name,
         before,
@@ -201,7 +202,7 @@ def _checked_diff(
     )
     url_of = enclosure_urls(feed, project.settings.public_url)
     expected = [
-        ExpectedItem(p.guid, url_of(media), media.size)
+        ExpectedItem(item_guid(p.guid), url_of(media), media.size)
         for p in due
         for media in [p.record.media[feed.medium_of(p.record.media) or feed.medium]]
     ]

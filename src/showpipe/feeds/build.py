@@ -22,6 +22,7 @@ from showpipe.digests import data_digest
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
+from showpipe.feeds.cut import START, channel_items, join_items
 from showpipe.feeds.item import (
     Channel,
     Urls,
@@ -111,8 +112,8 @@ def build_feed(
             ]
     except ValueError as e:
         raise FeedError(f"feeds/{feed.name}.yaml: cannot build the feed: {e}") from e
-    end = channel.rindex(b"  </channel>")
-    xml = channel[:end] + b"".join(rendered) + channel[end:]
+    place = channel_items(channel)
+    xml = join_items(place.head, rendered, place.tail)
     channel_guid = etree.fromstring(channel).findtext(f"channel/{{{ext.PODCAST_NS}}}guid")
     return BuiltFeed(xml, _built_items(channel_guid, episodes, rendered) or feed_items(xml))
 
@@ -225,8 +226,8 @@ def _built_items(
     """The items as `feed_items` reads them from the built feed: each one's GUID, title (as
     written: cleaned) and the digest of its bytes as they stand in the feed. None where an
     item holds the text `<item>` (in a CDATA section), which only parsing reads right."""
-    written = [item.strip() for item in rendered]
-    if any(item.count(b"<item>") != 1 for item in written):
+    written = rendered  # as `cut.split_items` cuts them from the feed
+    if any(item.count(START) != 1 for item in written):
         return None
     guids = [item_guid(p.guid) for p in episodes]
     texts = dict(zip(guids, written, strict=True))

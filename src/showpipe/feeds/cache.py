@@ -25,7 +25,7 @@ import feedgen.version
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import analytics, build, chapters, extensions, item, readback, text
+from showpipe.feeds import analytics, build, chapters, cut, extensions, item, readback, text
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key
 from showpipe.model.manifest import EpisodeRecord, StoredFile, record_digest
@@ -55,7 +55,7 @@ class ItemCache:
         self._describe = describe or (lambda episode: episode.model_dump_json())
         self._describe_record = describe_record or (lambda guid, record: record_digest(record))
         self.key = code_key(
-            build, item, extensions, text, chapters, readback, analytics, sys.modules[__name__]
+            build, item, cut, extensions, text, chapters, readback, analytics, sys.modules[__name__]
         )
         self.key += feedgen.version.version_str
         sealed = read_sealed(path, self.key)
@@ -127,9 +127,7 @@ class ItemCache:
 
     def _cached(self, key: str) -> bytes | None:
         xml = self._old.get(key)
-        return (
-            xml if isinstance(xml, bytes) and xml.startswith(b"    <item>") else None
-        )  # else damaged
+        return xml if isinstance(xml, bytes) and xml.startswith(b"<item>") else None  # else damaged
 
     def _key(self, channel: str, published: PublishedEpisode) -> str:
         return f"{channel}\0{self._episode_digest(published)}"

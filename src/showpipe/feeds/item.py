@@ -15,6 +15,7 @@ from lxml import etree
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
+from showpipe.feeds.cut import END, START
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
 from showpipe.feeds.value import ValueRecipientTag, ValueTag
 from showpipe.model.manifest import EpisodeRecord, StoredFile
@@ -70,11 +71,13 @@ class Channel:
 
 
 def item_xml(item: Any, nsmap: dict[str | None, str]) -> bytes:
-    """An <item> as it reads inside a pretty-printed feed with these namespaces."""
+    """An <item> as it reads inside a pretty-printed feed with these namespaces, from its
+    `<item>` to its `</item>` (as `cut.split_items` cuts one from a feed)."""
     rss = etree.Element("rss", nsmap=nsmap)
     etree.SubElement(rss, "channel").append(item)
     xml: bytes = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
-    return xml[xml.index(b"<channel>\n") + len(b"<channel>\n") : xml.rindex(b"  </channel>")]
+    # The item's own end tag is the document's last: one in its text comes before it.
+    return xml[xml.index(START) : xml.rindex(END) + len(END)]
 
 
 def item_guid(guid: str) -> str:

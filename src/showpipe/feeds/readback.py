@@ -16,6 +16,7 @@ from lxml import etree
 
 from showpipe.digests import data_digest
 from showpipe.errors import FeedError
+from showpipe.feeds.cut import END, partial_feed, split_items
 from showpipe.feeds.extensions import PODCAST_NS
 from showpipe.feeds.xml import parse_xml
 
@@ -167,13 +168,6 @@ def item_digest(item: str, meant: ExpectedItem) -> str:
     return data_digest(f"{item}\0{meant.guid}\0{meant.url}\0{meant.length}".encode())
 
 
-def partial_feed(xml: bytes, items: Sequence[bytes]) -> bytes:
-    """The feed `xml` with only the given items (as `feed_items` gives them), to read back
-    what is new in a big feed."""
-    head = xml[: xml.index(b"<item>")]
-    return head + b"\n".join(items) + b"</channel>\n</rss>\n"
-
-
 @dataclass(frozen=True)
 class FeedItems:
     """What a feed promises its subscribers: the show's GUID, and each item by GUID."""
@@ -207,17 +201,13 @@ def feed_items(xml: bytes | None) -> FeedItems:
 
 
 def _items_as_written(xml: bytes, count: int) -> list[bytes] | None:
-    """Each item's bytes as they stand in `xml`, if its items are the channel's last elements
-    (as showpipe writes them); None otherwise. Cutting the text is much faster than
-    serialising thousands of parsed items again."""
-    start, end = xml.find(b"<item>"), xml.rfind(b"</item>")
-    if start < 0 or end < 0:
-        return None
-    body = xml[start : end + len(b"</item>")]
-    pieces = [b"<item>" + piece.rstrip() for piece in body.split(b"<item>")[1:]]
-    if len(pieces) != count or not all(piece.endswith(b"</item>") for piece in pieces):
+    """Each item's bytes as they stand in `xml` (`cut.split_items`), if its items are the
+    channel's last elements (as showpipe writes them); None otherwise. Cutting the text is
+    much faster than serialising thousands of parsed items again."""
+    cut = split_items(xml)
+    if cut is None or len(cut.items) != count or not all(i.endswith(END) for i in cut.items):
         return None  # another layout, or "<item>" in a CDATA section
-    return pieces
+    return cut.items
 
 
 def guard_guids(

@@ -29,6 +29,7 @@ from showpipe.feeds import (
     render_items,
 )
 from showpipe.feeds.cache import ItemCache
+from showpipe.feeds.cut import partial_feed
 from showpipe.feeds.readback import (
     ExpectedItem,
     FeedItems,
@@ -38,7 +39,6 @@ from showpipe.feeds.readback import (
     feed_items,
     guard_guids,
     item_digest,
-    partial_feed,
 )
 from showpipe.model.manifest import (
     MANIFEST_KEY,

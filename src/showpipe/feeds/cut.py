@@ -73,7 +73,8 @@ def join_items(head: bytes, items: Iterable[bytes], tail: bytes) -> bytes:
     """A feed of `head`, `items` and `tail` (as `split_items` gives them), laid out as lxml
     pretty-prints a feed: each item on a line of its own, indented inside the channel, and
     `tail` (the channel's end tag) on the line after the last."""
-    return head + b"".join(ITEM_LINE + item for item in items) + CHANNEL_END_LINE + tail
+    joined = ITEM_LINE.join(items)
+    return b"".join((head, ITEM_LINE if joined else b"", joined, CHANNEL_END_LINE, tail))
 
 
 def partial_feed(xml: bytes, items: Iterable[bytes]) -> bytes:

@@ -225,17 +225,17 @@ def _built_items(
 ) -> FeedItems | None:
     """The items as `feed_items` reads them from the built feed: each one's GUID, title (as
     written: cleaned) and the digest of its bytes as they stand in the feed. None where an
-    item holds the text `<item>` (in a CDATA section), which only parsing reads right."""
-    written = rendered  # as `cut.split_items` cuts them from the feed
-    if any(item.count(START) != 1 for item in written):
+    item holds the text `<item>` (in a CDATA section), which only parsing reads right.
+    Rendered items are their bytes as they stand in the feed (as `cut.split_items` cuts them)."""
+    if any(item.count(START) != 1 for item in rendered):
         return None
     guids = [item_guid(p.guid) for p in episodes]
-    texts = dict(zip(guids, written, strict=True))
+    texts = dict(zip(guids, rendered, strict=True))
     found = {
         guid: (clean_text(p.episode.title), data_digest(text))
-        for guid, p, text in zip(guids, episodes, written, strict=True)
+        for guid, p, text in zip(guids, episodes, rendered, strict=True)
     }
-    return FeedItems(channel_guid, found, len(written), texts)
+    return FeedItems(channel_guid, found, len(rendered), texts)
 
 
 def file_urls(public_url: str) -> Callable[[StoredFile], str]:

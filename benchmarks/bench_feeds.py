@@ -22,7 +22,9 @@ side by side in one run, it times:
   (`showpipe tag` made it just before, timed apart), so its own tagging is not counted;
 - the first `showpipe feeds` after that publish;
 - `showpipe feeds` after one episode file changed;
-- `showpipe check`.
+- `showpipe check`;
+- `showpipe feeds` after one feed's YAML changed (the show feed's description): every item
+  of that feed is made under new settings, the other feed's are not.
 
 Each figure is the best of SHOWPIPE_BENCH_REPEAT runs (default 3) of a fresh process.
 """
@@ -226,7 +228,20 @@ def _one_round(
     figures["edited"] = elapsed
     path.write_text(path.read_text().replace("take", "answer"))
     figures["check"] = _timed([*showpipe, "check"], root)[0]
+    figures["feed edited"] = _time_feed_edit(root, showpipe)
     return figures
+
+
+def _time_feed_edit(root: Path, showpipe: list[str]) -> tuple[float, float]:
+    """`showpipe feeds` after the show feed's description changed, then changed back (the
+    next round starts cold, so the feeds built meanwhile matter to no other figure)."""
+    path = root / "feeds" / "show.yaml"
+    before = path.read_text()
+    path.write_text(before.replace("Ada and Grace talk", "Ada and Grace chat"))
+    elapsed, printed = _timed([*showpipe, "feeds"], root)
+    assert "updated" in printed and "show.xml" in printed, f"no show feed: {printed!r}"
+    path.write_text(before)
+    return elapsed
 
 
 def main() -> None:
@@ -253,6 +268,7 @@ def main() -> None:
         ("after publish", "showpipe feeds, first after publish", "target < 1.0"),
         ("edited", "showpipe feeds, one episode edited", "target < 1.0"),
         ("check", "showpipe check", "target < 1.0"),
+        ("feed edited", "showpipe feeds, one feed's YAML edited", ""),
     ):
         wall, cpu = best[name]
         print(f"{label + ':':40} {wall:7.2f} s  {cpu:7.2f} s   {target}")

@@ -19,7 +19,7 @@ import showpipe.sealed
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
 from showpipe.errors import EpisodeError, StorageError, ValidationError
-from showpipe.feeds import build_feed
+from showpipe.feeds import Descriptions, build_feed
 from showpipe.feeds.cache import ITEMS_FILE, ItemCache
 from showpipe.feeds.readback import feed_items
 from showpipe.model.cache import EPISODES_FILE, MANIFEST_FILE, EpisodeCache, ManifestMemo
@@ -33,7 +33,7 @@ from showpipe.model.manifest import (
 )
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
-from showpipe.publishing.plan import plan_feeds_only
+from showpipe.publishing.plan import plan_feeds, plan_feeds_only
 from showpipe.sealed import Layered, path_from_text, read_sealed, write_sealed
 from showpipe.storage.local import LocalStorage
 
@@ -116,6 +116,29 @@ def test_an_edited_episode_is_read_and_rendered_again(settings: Settings) -> Non
     changed = [(f.name, f.added, f.updated) for f in plan.feeds if f.changed]
     assert changed == [("show", [], ["The Pilot"])]
     assert b"<title>The Pilot</title>" in plan.feeds[0].xml
+
+
+def test_a_feed_edit_renders_that_feeds_items_in_batches(settings: Settings) -> None:
+    """After a feed's own YAML changes, its items go to `render_items`' batches (on every
+    core, for a big show), not one by one through the cache; the other feed's stay cached."""
+    storage = publish_sample(settings)
+    path = settings.feeds_dir / "show.yaml"
+    path.write_text(path.read_text().replace("Ada and Grace talk", "Ada and Grace chat"))
+    project, manifest = load_project(settings), read_manifest(storage)
+    assert project.cache is not None
+    items = ItemCache.of(settings, describe=project.cache.describe)
+    due = due_episodes(project, manifest, NOW)
+    updates = plan_feeds(
+        project, storage, manifest, due_all=due, now=NOW, descriptions=Descriptions(), items=items
+    )[0]
+    listed = {f.name: sum(1 for p in due if f.medium_of(p.record.media)) for f in project.feeds}
+    assert listed == {"show": 3, "videos": 1}
+    # the show feed's items rendered in batches, none one by one; the video feed's from the cache
+    assert (items.rendered, items.batched) == (0, 3)
+    edited = {u.name: u.xml for u in updates}
+    assert b"Ada and Grace chat" in edited["show"]
+    shutil.rmtree(settings.cache_dir)
+    assert feeds_now(settings, storage) == edited  # as a cold build
 
 
 def test_a_new_version_or_public_url_starts_the_caches_afresh(

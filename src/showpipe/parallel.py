@@ -1,24 +1,26 @@
-"""Rendering thousands of things on every core: pages, Markdown descriptions.
+"""Doing thousands of things on every core: episode files, descriptions and items, pages,
+the read-back of big feeds.
 
-A cold build of a big show renders three pages per episode and a description per episode,
-each from its own inputs, so the work splits cleanly. The main process and worker processes
-(one per other core) share it: the work is cut into runs of neighbours and queued for the
-workers, and the results come back in order, for the main process to use (store a page) as
-they come. Whenever the next run is not back yet,
-the main process renders the last run no worker has started, rather than wait; so neither
-side waits on the other, however long the workers take to start. Workers come from a fork
-server, never forked from this process: a run that holds the lease has a renewal thread,
-which a fork would copy mid-step.
+A cold build of a big show validates every episode file and renders three pages, a
+description and an item per episode, each from its own inputs, so the work splits cleanly. The
+main process and worker processes (one per other core) share it (`WorkPool`): the work is
+queued for the workers, and the results come back in order, for the main process to use
+(store a page) as they come. Whenever the next result is not back yet, the main process does
+the last job no worker has started, rather than wait; so neither side waits on the other,
+however long the workers take to start. Workers come from a fork server, never forked from
+this process: a run that holds the lease has a renewal thread, which a fork would copy
+mid-step.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator, Sequence
-from typing import TYPE_CHECKING, TypeVar
+from functools import partial
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 if TYPE_CHECKING:
-    from concurrent.futures import Future
+    from concurrent.futures import Executor, Future
 
 # From this many things to render, other cores help; fewer render faster than workers start.
 PARALLEL_FROM = 2000
@@ -48,27 +50,82 @@ def render_each(
     """Call each of `renders` (picklable: module-level functions and partials of them) and
     yield what they return, in order, on every core when there are many (handed out in
     runs of `run_length`)."""
-    workers = (os.cpu_count() or 1) - 1
-    if len(renders) < parallel_from or workers < 1:
+    if len(renders) < parallel_from or (os.cpu_count() or 1) < 2:
         yield from (render() for render in renders)
         return
-    import multiprocessing  # only here: most runs render too little to start workers
-    from concurrent.futures import ProcessPoolExecutor
-
-    runs = [renders[i : i + run_length] for i in range(0, len(renders), run_length)]
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("forkserver"))
-    try:
-        queued: list[Future[list[T]]] = [pool.submit(_render_run, run) for run in runs]
-        mine: dict[int, list[T]] = {}
-        last = len(runs)  # the runs from `last` on are the main process's
-        for number in range(len(runs)):
-            while number < last - 1 and not queued[number].done() and queued[last - 1].cancel():
-                last -= 1
-                mine[last] = _render_run(runs[last])
-            yield from mine.pop(number) if number in mine else queued[number].result()
-    finally:
-        pool.shutdown(cancel_futures=True)  # at once, if the caller stopped early
+    with WorkPool[list[T]](processes=True) as pool:
+        for i in range(0, len(renders), run_length):
+            pool.submit(partial(_render_run, renders[i : i + run_length]))
+        for rendered in pool.results():
+            yield from rendered
 
 
 def _render_run(renders: Sequence[Callable[[], T]]) -> list[T]:
     return [render() for render in renders]
+
+
+class WorkPool(Generic[T]):
+    """Jobs done beside the main process, which takes its share when it asks for results.
+
+    With `processes` (and more than one core), by worker processes from the fork server, one
+    per other core; else by one thread. Jobs may be submitted while the main process does
+    other work (builds the next feed); `results` then gives theirs in order. The pool starts
+    with the first job: a run with nothing to hand out starts none.
+    """
+
+    def __init__(self, *, processes: bool) -> None:
+        self.processes = processes and (os.cpu_count() or 1) > 1
+        self._executor: Executor | None = None
+        self._queued: list[tuple[Callable[[], T], Future[T]]] = []
+
+    def submit(self, job: Callable[[], T]) -> None:
+        """Queue `job` (picklable with `processes`: module-level functions, partials of them,
+        methods of picklable objects)."""
+        if self._executor is None:
+            self._executor = _executor(processes=self.processes)
+        self._queued.append((job, self._executor.submit(job)))
+
+    def results(self) -> Iterator[T]:
+        """What each job returned, in the order they were submitted. While the next is not
+        back, the main process does the last job no worker has started.
+
+        Raises:
+            Exception: what the first failed job raised (in order), in its place in the order.
+        """
+        queued, mine = self._queued, {}
+        last = len(queued)  # the jobs from `last` on are the main process's
+        for number in range(len(queued)):
+            while number < last and not queued[number][1].done() and queued[last - 1][1].cancel():
+                last -= 1
+                mine[last] = _done_here(queued[last][0])
+            yield (mine.pop(number) if number in mine else queued[number][1]).result()
+
+    def __enter__(self) -> WorkPool[T]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(cancel_futures=True)  # at once, if the caller stopped early
+
+
+def _executor(*, processes: bool) -> Executor:
+    # Only here: most runs hand out nothing, and need neither module.
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+
+    if not processes:
+        return ThreadPoolExecutor(max_workers=1)
+    context = multiprocessing.get_context("forkserver")
+    return ProcessPoolExecutor((os.cpu_count() or 2) - 1, mp_context=context)
+
+
+def _done_here(job: Callable[[], T]) -> Future[T]:
+    """`job` done in this process, its result or error held as a worker's would be."""
+    from concurrent.futures import Future
+
+    done: Future[T] = Future()
+    try:
+        done.set_result(job())
+    except Exception as e:  # raised in its place in the order, as a worker's error is
+        done.set_exception(e)
+    return done

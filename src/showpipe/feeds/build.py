@@ -22,10 +22,12 @@ from showpipe.digests import data_digest
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
+from showpipe.feeds.cut import START, channel_items, join_items
 from showpipe.feeds.item import (
     Channel,
     Urls,
     extension_classes,
+    item_guid,
     listed_file,
     person_tag,
     source_tag,
@@ -98,20 +100,20 @@ def build_feed(
     try:
         channel, context = _start_feed(feed, episodes, artwork=artwork, public_url=public_url)
 
-        # An item's bytes do not depend on its neighbours, so an unchanged one is reused.
-        def render(published: PublishedEpisode) -> bytes:
-            found = ahead.get(published.guid) if ahead else None
-            return found if found is not None else context.render(published, text)
-
+        done = ahead or {}
         if items is None:
-            rendered = [render(published) for published in episodes]
+            rendered = [done.get(p.guid) or context.render(p, text) for p in episodes]
         else:
+            # An item's bytes do not depend on its neighbours, so an unchanged one is reused.
             digest = items.channel_digest(feed, artwork=artwork, public_url=public_url)
-            rendered = [items.item(digest, p, partial(render, p)) for p in episodes]
+            rendered = [
+                items.item(digest, p, partial(context.render, p, text), ahead=done.get(p.guid))
+                for p in episodes
+            ]
     except ValueError as e:
         raise FeedError(f"feeds/{feed.name}.yaml: cannot build the feed: {e}") from e
-    end = channel.rindex(b"  </channel>")
-    xml = channel[:end] + b"".join(rendered) + channel[end:]
+    place = channel_items(channel)
+    xml = join_items(place.head, rendered, place.tail)
     channel_guid = etree.fromstring(channel).findtext(f"channel/{{{ext.PODCAST_NS}}}guid")
     return BuiltFeed(xml, _built_items(channel_guid, episodes, rendered) or feed_items(xml))
 
@@ -138,33 +140,57 @@ def render_items(
     *,
     public_url: str,
     descriptions: Descriptions,
+    items: ItemCache | None = None,
 ) -> dict[str, dict[str, bytes]]:
     """Render the episodes' items of every feed listing them ahead of `build_feed` (its
-    `ahead`), by feed name and GUID, and their descriptions into `descriptions`.
+    `ahead`), by feed name and GUID, and their descriptions into `descriptions`; with the
+    run's `items`, only the items it lacks (after a feed's YAML changed, all of its items).
 
     An episode's description and items are rendered together, each description once for
     all feeds, and a big show's episodes in batches on every core (`showpipe.parallel`).
     An item that cannot be built is left to `build_feed`, which says why.
     """
-    if not episodes:  # every item is cached: no channel to start
-        return {}
+    lacking = {
+        feed.name: _lacking(feed, episodes, artwork, public_url=public_url, items=items)
+        for feed, _, artwork in feeds
+    }
     channels = []
     for feed, due, artwork in feeds:
+        if not lacking[feed.name]:
+            continue  # every item is cached: no channel to start
         try:
             channels.append(_start_feed(feed, due, artwork=artwork, public_url=public_url)[1])
         except ValueError:
             continue  # build_feed reports it
-    jobs = [(p, tuple(c for c in channels if c.feed.medium_of(p.record.media))) for p in episodes]
+    listings = [(p, tuple(c for c in channels if p.guid in lacking[c.feed.name])) for p in episodes]
+    jobs = [(published, listing) for published, listing in listings if listing]
     batches = [tuple(jobs[i : i + ITEM_BATCH]) for i in range(0, len(jobs), ITEM_BATCH)]
     renders = [partial(_render_batch, batch) for batch in batches]
     ahead: dict[str, dict[str, bytes]] = {c.feed.name: {} for c in channels}
     done = render_each(renders, parallel_from=PARALLEL_RENDER_FROM // ITEM_BATCH, run_length=1)
     for batch, rendered in zip(batches, done, strict=True):
-        for (published, listing), (html, items) in zip(batch, rendered, strict=True):
+        for (published, listing), (html, items_xml) in zip(batch, rendered, strict=True):
             descriptions.keep(published.episode.description, html)
-            for channel, item in zip(listing, items or (), strict=False):
+            for channel, item in zip(listing, items_xml or (), strict=False):
                 ahead[channel.feed.name][published.guid] = item
     return ahead
+
+
+def _lacking(
+    feed: Feed,
+    episodes: Sequence[PublishedEpisode],
+    artwork: StoredFile,
+    *,
+    public_url: str,
+    items: ItemCache | None,
+) -> set[str]:
+    """The GUIDs of the episodes this feed lists whose item in it `items` lacks (all of
+    them without a cache)."""
+    listed = [p for p in episodes if feed.medium_of(p.record.media)]
+    if items is None:
+        return {p.guid for p in listed}
+    digest = items.channel_digest(feed, artwork=artwork, public_url=public_url)
+    return {p.guid for p in listed if not items.has(digest, p)}
 
 
 def _render_batch(
@@ -199,16 +225,17 @@ def _built_items(
 ) -> FeedItems | None:
     """The items as `feed_items` reads them from the built feed: each one's GUID, title (as
     written: cleaned) and the digest of its bytes as they stand in the feed. None where an
-    item holds the text `<item>` (in a CDATA section), which only parsing reads right."""
-    written = [item.strip() for item in rendered]
-    if any(item.count(b"<item>") != 1 for item in written):
+    item holds the text `<item>` (in a CDATA section), which only parsing reads right.
+    Rendered items are their bytes as they stand in the feed (as `cut.split_items` cuts them)."""
+    if any(item.count(START) != 1 for item in rendered):
         return None
-    texts = {p.guid: text for p, text in zip(episodes, written, strict=True)}
+    guids = [item_guid(p.guid) for p in episodes]
+    texts = dict(zip(guids, rendered, strict=True))
     found = {
-        p.guid: (clean_text(p.episode.title), data_digest(text))
-        for p, text in zip(episodes, written, strict=True)
+        guid: (clean_text(p.episode.title), data_digest(text))
+        for guid, p, text in zip(guids, episodes, rendered, strict=True)
     }
-    return FeedItems(channel_guid, found, len(written), texts)
+    return FeedItems(channel_guid, found, len(rendered), texts)
 
 
 def file_urls(public_url: str) -> Callable[[StoredFile], str]:

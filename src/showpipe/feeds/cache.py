@@ -25,7 +25,7 @@ import feedgen.version
 
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import analytics, build, chapters, extensions, item, readback, text
+from showpipe.feeds import analytics, build, chapters, cut, extensions, item, readback, text
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key
 from showpipe.model.episode import Episode
@@ -56,7 +56,7 @@ class ItemCache:
         self._describe = describe or (lambda episode: episode.model_dump_json())
         self._describe_record = describe_record or (lambda guid, record: record_digest(record))
         self.key = code_key(
-            build, item, extensions, text, chapters, readback, analytics, sys.modules[__name__]
+            build, item, cut, extensions, text, chapters, readback, analytics, sys.modules[__name__]
         )
         self.key += feedgen.version.version_str
         sealed = read_sealed(path, self.key)
@@ -65,7 +65,6 @@ class ItemCache:
         layers = Layered[bytes].read(path, self.key, stored.get("items"))
         self._layers = layers or Layered()
         self._old = self._layers.entries
-        self._old_episodes = {key.partition("\0")[2] for key in self._old}
         verified = stored.get("verified")
         self._old_verified = set(verified) if isinstance(verified, list) else set()
         self._items: dict[str, bytes] = {}
@@ -77,7 +76,8 @@ class ItemCache:
         self._verified: set[str] = set()
         # Each episode's share of the key, worked out once per run for all the feeds.
         self._episodes: dict[str, tuple[PublishedEpisode, str]] = {}
-        self.rendered = 0
+        self.rendered = 0  # items rendered one by one, in `item`
+        self.batched = 0  # items rendered ahead, in batches (`build.render_items`)
 
     @classmethod
     def of(
@@ -98,21 +98,40 @@ class ItemCache:
         digest.update(json.dumps(asdict(artwork), sort_keys=True).encode())
         return digest.hexdigest()
 
-    def item(self, channel: str, published: PublishedEpisode, render: Callable[[], bytes]) -> bytes:
-        """The item's XML: as cached for these very inputs, else `render()`ed now."""
-        key = f"{channel}\0{self._episode_digest(published)}"
+    def item(
+        self,
+        channel: str,
+        published: PublishedEpisode,
+        render: Callable[[], bytes],
+        *,
+        ahead: bytes | None = None,
+    ) -> bytes:
+        """The item's XML: as cached for these very inputs, else as rendered `ahead` (by
+        `build.render_items`), else `render()`ed now."""
+        key = self._key(channel, published)
         xml = self._items.get(key)
         if xml is None:
-            xml = self._old.get(key)
-            if not (isinstance(xml, bytes) and xml.startswith(b"    <item>")):  # else damaged
+            xml = self._cached(key)
+            if xml is None and ahead is not None:
+                self.batched += 1
+                xml = ahead
+            elif xml is None:
                 self.rendered += 1
                 xml = render()
             self._items[key] = xml
         return xml
 
-    def knows(self, published: PublishedEpisode) -> bool:
-        """Whether some feed's item for this very episode is cached (its Markdown rendered)."""
-        return self._episode_digest(published) in self._old_episodes
+    def has(self, channel: str, published: PublishedEpisode) -> bool:
+        """Whether this episode's item in the feed of this channel digest is cached."""
+        key = self._key(channel, published)
+        return key in self._items or self._cached(key) is not None
+
+    def _cached(self, key: str) -> bytes | None:
+        xml = self._old.get(key)
+        return xml if isinstance(xml, bytes) and xml.startswith(b"<item>") else None  # else damaged
+
+    def _key(self, channel: str, published: PublishedEpisode) -> str:
+        return f"{channel}\0{self._episode_digest(published)}"
 
     def _episode_digest(self, published: PublishedEpisode) -> str:
         known = self._episodes.get(published.guid)

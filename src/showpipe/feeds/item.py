@@ -15,6 +15,7 @@ from lxml import etree
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
+from showpipe.feeds.cut import END, START
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
 from showpipe.feeds.value import ValueRecipientTag, ValueTag
 from showpipe.model.manifest import EpisodeRecord, StoredFile
@@ -70,11 +71,20 @@ class Channel:
 
 
 def item_xml(item: Any, nsmap: dict[str | None, str]) -> bytes:
-    """An <item> as it reads inside a pretty-printed feed with these namespaces."""
+    """An <item> as it reads inside a pretty-printed feed with these namespaces, from its
+    `<item>` to its `</item>` (as `cut.split_items` cuts one from a feed)."""
     rss = etree.Element("rss", nsmap=nsmap)
     etree.SubElement(rss, "channel").append(item)
     xml: bytes = etree.tostring(rss, pretty_print=True, encoding="UTF-8")
-    return xml[xml.index(b"<channel>\n") + len(b"<channel>\n") : xml.rindex(b"  </channel>")]
+    # The item's own end tag is the document's last: one in its text comes before it.
+    return xml[xml.index(START) : xml.rindex(END) + len(END)]
+
+
+def item_guid(guid: str) -> str:
+    """An episode's GUID as its items hold it: what apps, `readback.feed_items`, the read-back
+    and the GUID guard know the item by. YAML can spell characters XML cannot carry (U+FFFF,
+    as an escape), which the item leaves out."""
+    return clean_text(guid)
 
 
 def person_tag(person: Person) -> ext.PersonTag:
@@ -131,7 +141,7 @@ def add_item(
     # Only the enclosure (and media:content, the same file) is counted through the prefix.
     enclosure = replace(source, url=tracked_url(source.url, feed.analytics_prefix))
     entry.title(clean_text(episode.title))
-    entry.guid(clean_text(published.guid), permalink=False)
+    entry.guid(item_guid(published.guid), permalink=False)
     entry.pubDate(episode.published)
     if episode.link:
         entry.link(href=clean_url(episode.link))

@@ -6,21 +6,18 @@ Both raise FeedError while publishing is still planning, so a failed check uploa
 from __future__ import annotations
 
 import io
-import os
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
 
 import podcastparser
 from lxml import etree
 
 from showpipe.digests import data_digest
 from showpipe.errors import FeedError
+from showpipe.feeds.cut import END, partial_feed, split_items
 from showpipe.feeds.extensions import PODCAST_NS
 from showpipe.feeds.xml import parse_xml
-
-if TYPE_CHECKING:
-    from concurrent.futures import Executor, Future
+from showpipe.parallel import WorkPool
 
 
 @dataclass(frozen=True)
@@ -106,58 +103,30 @@ class ReadBackPool:
     podcastparser is pure Python, about 0.15 ms an item. In `parallel` mode (a big show)
     pieces of the feeds are read in worker processes, one per other core, while the main
     process builds the next feed; once every feed is built, the main process reads the
-    pieces no worker has started yet, rather than wait. Workers come from a fork server,
-    never forked from this process: a run re-plans under its lease, whose renewal thread
-    must not be copied mid-step into a child. Else one thread reads them, beside the build.
+    pieces no worker has started yet, rather than wait (`showpipe.parallel.WorkPool`). Else
+    one thread reads them, beside the build.
     """
 
     def __init__(self, *, parallel: bool) -> None:
-        self.parallel = parallel and (os.cpu_count() or 1) > 1
-        self._executor: Executor | None = None
-        self._queued: list[tuple[ReadBack, Future[None]]] = []
+        self._pool = WorkPool[None](processes=parallel)
 
     def submit(self, check: ReadBack) -> None:
-        if self._executor is None:
-            # Only here: an edit reads back one item, at once, and starts no pool.
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
-
-            self._executor = (
-                ProcessPoolExecutor(
-                    (os.cpu_count() or 2) - 1, mp_context=multiprocessing.get_context("forkserver")
-                )
-                if self.parallel
-                else ThreadPoolExecutor(max_workers=1)
-            )
-        self._queued.append((check, self._executor.submit(check.run)))
+        self._pool.submit(check.run)
 
     def finish(self) -> None:
-        """Read back here what no worker has started, then wait for the workers.
+        """Read back here what no worker has started, and wait for the workers.
 
         Raises:
             FeedError: a feed reads back wrong (the first such piece, in the feeds' order).
         """
-        mine: dict[int, FeedError] = {}
-        for number in reversed(range(len(self._queued))):
-            check, future = self._queued[number]
-            if not future.cancel():
-                break  # this one, and every one before it, is a worker's already
-            try:
-                check.run()
-            except FeedError as e:
-                mine[number] = e
-        for number, (_, future) in enumerate(self._queued):
-            if number in mine:
-                raise mine[number]
-            if not future.cancelled():
-                future.result()
+        for _ in self._pool.results():
+            pass
 
     def __enter__(self) -> ReadBackPool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)
+        self._pool.__exit__(*exc)
 
 
 def item_digest(item: str, meant: ExpectedItem) -> str:
@@ -165,13 +134,6 @@ def item_digest(item: str, meant: ExpectedItem) -> str:
     what it must read back as: equal digests, equal verdicts, so an item read back right
     once need not be read again."""
     return data_digest(f"{item}\0{meant.guid}\0{meant.url}\0{meant.length}".encode())
-
-
-def partial_feed(xml: bytes, items: Sequence[bytes]) -> bytes:
-    """The feed `xml` with only the given items (as `feed_items` gives them), to read back
-    what is new in a big feed."""
-    head = xml[: xml.index(b"<item>")]
-    return head + b"\n".join(items) + b"</channel>\n</rss>\n"
 
 
 @dataclass(frozen=True)
@@ -207,17 +169,13 @@ def feed_items(xml: bytes | None) -> FeedItems:
 
 
 def _items_as_written(xml: bytes, count: int) -> list[bytes] | None:
-    """Each item's bytes as they stand in `xml`, if its items are the channel's last elements
-    (as showpipe writes them); None otherwise. Cutting the text is much faster than
-    serialising thousands of parsed items again."""
-    start, end = xml.find(b"<item>"), xml.rfind(b"</item>")
-    if start < 0 or end < 0:
-        return None
-    body = xml[start : end + len(b"</item>")]
-    pieces = [b"<item>" + piece.rstrip() for piece in body.split(b"<item>")[1:]]
-    if len(pieces) != count or not all(piece.endswith(b"</item>") for piece in pieces):
+    """Each item's bytes as they stand in `xml` (`cut.split_items`), if its items are the
+    channel's last elements (as showpipe writes them); None otherwise. Cutting the text is
+    much faster than serialising thousands of parsed items again."""
+    cut = split_items(xml)
+    if cut is None or len(cut.items) != count or not all(i.endswith(END) for i in cut.items):
         return None  # another layout, or "<item>" in a CDATA section
-    return pieces
+    return cut.items
 
 
 def guard_guids(

@@ -25,9 +25,11 @@ from showpipe.feeds import (
     clean_url,
     enclosure_urls,
     feed_key,
+    item_guid,
     render_items,
 )
 from showpipe.feeds.cache import ItemCache
+from showpipe.feeds.cut import partial_feed
 from showpipe.feeds.readback import (
     ExpectedItem,
     FeedItems,
@@ -37,7 +39,6 @@ from showpipe.feeds.readback import (
     feed_items,
     guard_guids,
     item_digest,
-    partial_feed,
 )
 from showpipe.model.manifest import (
     MANIFEST_KEY,
@@ -191,7 +192,7 @@ def _checked_diff(
     # The stored feed is most often the one built last time: its items are known then.
     before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
     items.remember_feed(feed_key(feed), xml, after)
-    unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
+    unpublished = {item_guid(e.guid) for e in project.episodes if e.guid and e.unpublished}
     guard_guids(
         feed.name,
         before,
@@ -201,7 +202,7 @@ def _checked_diff(
     )
     url_of = enclosure_urls(feed, project.settings.public_url)
     expected = [
-        ExpectedItem(p.guid, url_of(media), media.size)
+        ExpectedItem(item_guid(p.guid), url_of(media), media.size)
         for p in due
         for media in [p.record.media[feed.medium_of(p.record.media) or feed.medium]]
     ]
@@ -243,23 +244,26 @@ def plan_feeds(
     due_all: NewestFirst,
     now: datetime,
     descriptions: Descriptions,
+    items: ItemCache | None = None,
 ) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
     """Build every feed from the manifest and its episodes due at `now` (`due_all`, as
     `due_episodes` gives them); return the feeds, the feed artwork, and the manifest.
 
-    The planning's item cache (`.showpipe/cache/`) gives the items whose inputs did not
-    change and the items read back right before; it and the project's episode cache are
-    saved once every feed is built and read back.
+    The planning's item cache (`.showpipe/cache/`; `items`, else opened here) gives the
+    items whose inputs did not change and the items read back right before; it and the
+    project's episode cache are saved once every feed is built and read back.
     """
     updates, read = [], []
-    known = project.cache.describe if project.cache else None
-    records = project.manifests.describe_record if project.manifests else None
-    items = ItemCache.of(project.settings, describe=known, describe_record=records)
+    if items is None:
+        known = project.cache.describe if project.cache else None
+        records = project.manifests.describe_record if project.manifests else None
+        items = ItemCache.of(project.settings, describe=known, describe_record=records)
     listed, files, manifest = _listed(project, manifest, due_all)
     public_url = project.settings.public_url
-    # What the item cache lacks, rendered on every core for a big show.
-    fresh = [p for p in due_all if not items.knows(p)]
-    ahead = render_items(listed, fresh, public_url=public_url, descriptions=descriptions)
+    # What the item cache lacks in each feed, rendered on every core for a big show.
+    ahead = render_items(
+        listed, due_all, public_url=public_url, descriptions=descriptions, items=items
+    )
     parallel = len(project.episodes) >= PARALLEL_READ_BACK_FROM
     with ReadBackPool(parallel=parallel) as pool:
         for feed, due, artwork in listed:

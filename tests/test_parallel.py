@@ -1,0 +1,33 @@
+"""Work shared by the main process and workers (`showpipe.parallel.WorkPool`): the results
+come back in order, and an error comes back in its place, from a worker or from the main
+process alike, whether the pool runs processes or one thread."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import pytest
+
+from showpipe.parallel import WorkPool
+
+
+@pytest.mark.parametrize("processes", [True, False], ids=["processes", "thread"])
+def test_results_come_back_in_order(processes: bool) -> None:
+    with WorkPool[int](processes=processes) as pool:
+        for n in range(40):
+            pool.submit(partial(pow, n, 2))
+        assert list(pool.results()) == [n * n for n in range(40)]
+
+
+@pytest.mark.parametrize("processes", [True, False], ids=["processes", "thread"])
+def test_the_first_error_in_order_is_raised_in_its_place(processes: bool) -> None:
+    """Two jobs fail: the first in order is raised, once the results before it are given,
+    wherever it ran (the last jobs are the main process's when no worker took them)."""
+    jobs = [partial(pow, 3, 2), partial(int, "first"), partial(pow, 2, 3), partial(int, "last")]
+    with WorkPool[int](processes=processes) as pool:
+        for job in jobs:
+            pool.submit(job)
+        results = pool.results()
+        assert next(results) == 9
+        with pytest.raises(ValueError, match="'first'"):
+            next(results)

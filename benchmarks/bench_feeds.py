@@ -233,14 +233,16 @@ def _one_round(
 
 
 def _time_feed_edit(root: Path, showpipe: list[str]) -> tuple[float, float]:
-    """`showpipe feeds` after the show feed's description changed, then changed back (the
-    next round starts cold, so the feeds built meanwhile matter to no other figure)."""
+    """`showpipe feeds` after the show feed's description changed. It is changed back and the
+    feeds and pages built again, untimed: the next round's cold run then finds its 15,000
+    pages as the show has them, as in every round, and does not rewrite them all."""
     path = root / "feeds" / "show.yaml"
     before = path.read_text()
     path.write_text(before.replace("Ada and Grace talk", "Ada and Grace chat"))
     elapsed, printed = _timed([*showpipe, "feeds"], root)
     assert "updated" in printed and "show.xml" in printed, f"no show feed: {printed!r}"
     path.write_text(before)
+    _timed([*showpipe, "feeds"], root)
     return elapsed
 
 

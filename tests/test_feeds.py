@@ -299,6 +299,15 @@ def test_ties_in_publication_time_are_ordered_by_guid(
     assert guids[:3] == ["tie-c-third", "tie-b-second", "tie-a-first"]
 
 
+def test_clean_text_keeps_exactly_the_characters_xml_allows() -> None:
+    # XML 1.0's Char production: tab, newline, carriage return, then U+0020 on (DEL included).
+    allowed = {"\t", "\n", "\r"} | {chr(c) for c in range(0x20, 0x80)}
+    for c in map(chr, range(0x80)):
+        kept = "a" + c + "b"
+        assert clean_text(kept) == (kept if c in allowed else "ab"), hex(ord(c))
+    assert clean_text("caf\u00e9\x00 \ufffe\U0001f399") == "caf\u00e9 \U0001f399"
+
+
 def test_forbidden_characters_html_and_urls_are_cleaned(
     settings: Settings, make_episode: Callable[..., Path]
 ) -> None:

@@ -563,7 +563,7 @@ def test_items_rendered_on_every_core_are_those_built_one_by_one(
     monkeypatch.setattr(build, "PARALLEL_RENDER_FROM", 0)  # as for a big show: worker processes
     descriptions = Descriptions()
     url = settings.public_url
-    ahead = build.render_items(feeds, due, public_url=url, descriptions=descriptions)
+    ahead = build.render_items(feeds, public_url=url, descriptions=descriptions)
     for feed, listed, artwork in feeds:
         alone = build.build_feed(feed, listed, artwork=artwork, public_url=url)
         assert sorted(ahead[feed.name]) == sorted(p.guid for p in listed)

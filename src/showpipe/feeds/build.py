@@ -136,34 +136,36 @@ def _start_feed(
 
 def render_items(
     feeds: Sequence[tuple[Feed, NewestFirst, StoredFile]],
-    episodes: Sequence[PublishedEpisode],
     *,
     public_url: str,
     descriptions: Descriptions,
     items: ItemCache | None = None,
 ) -> dict[str, dict[str, bytes]]:
-    """Render the episodes' items of every feed listing them ahead of `build_feed` (its
-    `ahead`), by feed name and GUID, and their descriptions into `descriptions`; with the
-    run's `items`, only the items it lacks (after a feed's YAML changed, all of its items).
+    """Render the items of every feed (each with the episodes it lists) ahead of
+    `build_feed` (its `ahead`), by feed name and GUID, and their descriptions into
+    `descriptions`; with the run's `items`, only the items it lacks (after a feed's YAML
+    changed, all of its items).
 
     An episode's description and items are rendered together, each description once for
     all feeds, and a big show's episodes in batches on every core (`showpipe.parallel`).
     An item that cannot be built is left to `build_feed`, which says why.
     """
-    lacking = {
-        feed.name: _lacking(feed, episodes, artwork, public_url=public_url, items=items)
-        for feed, _, artwork in feeds
-    }
-    channels = []
+    channels, lacking = [], []
     for feed, due, artwork in feeds:
-        if not lacking[feed.name]:
+        missing = _lacking(feed, due, artwork, public_url=public_url, items=items)
+        if not missing:
             continue  # every item is cached: no channel to start
         try:
             channels.append(_start_feed(feed, due, artwork=artwork, public_url=public_url)[1])
         except ValueError:
             continue  # build_feed reports it
-    listings = [(p, tuple(c for c in channels if p.guid in lacking[c.feed.name])) for p in episodes]
-    jobs = [(published, listing) for published, listing in listings if listing]
+        lacking.append(missing)
+    # Each episode once, with every channel that lacks its item.
+    listings: dict[str, tuple[PublishedEpisode, list[Channel]]] = {}
+    for channel, missing in zip(channels, lacking, strict=True):
+        for published in missing:
+            listings.setdefault(published.guid, (published, []))[1].append(channel)
+    jobs = [(published, tuple(listing)) for published, listing in listings.values()]
     batches = [tuple(jobs[i : i + ITEM_BATCH]) for i in range(0, len(jobs), ITEM_BATCH)]
     renders = [partial(_render_batch, batch) for batch in batches]
     ahead: dict[str, dict[str, bytes]] = {c.feed.name: {} for c in channels}
@@ -178,19 +180,18 @@ def render_items(
 
 def _lacking(
     feed: Feed,
-    episodes: Sequence[PublishedEpisode],
+    due: NewestFirst,
     artwork: StoredFile,
     *,
     public_url: str,
     items: ItemCache | None,
-) -> set[str]:
-    """The GUIDs of the episodes this feed lists whose item in it `items` lacks (all of
-    them without a cache)."""
-    listed = [p for p in episodes if feed.medium_of(p.record.media)]
+) -> list[PublishedEpisode]:
+    """The episodes the feed lists whose item in it `items` lacks (all of them without a
+    cache)."""
     if items is None:
-        return {p.guid for p in listed}
+        return list(due)
     digest = items.channel_digest(feed, artwork=artwork, public_url=public_url)
-    return {p.guid for p in listed if not items.has(digest, p)}
+    return [p for p in due if not items.has(digest, p)]
 
 
 def _render_batch(

@@ -140,8 +140,9 @@ class ItemCache:
             return known[1]
         digest = new_digest(self._describe(published.episode).encode())
         digest.update(self._describe_record(published.guid, published.record).encode())
-        self._episodes[published.guid] = (published, digest.hexdigest())
-        return digest.hexdigest()
+        found = digest.hexdigest()
+        self._episodes[published.guid] = (published, found)
+        return found
 
     def feed_as_stored(self, key: str, xml: bytes | None) -> FeedItems | None:
         """The items of `xml`, the feed stored under `key`, if this cache saw it built."""

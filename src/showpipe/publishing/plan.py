@@ -261,9 +261,7 @@ def plan_feeds(
     listed, files, manifest = _listed(project, manifest, due_all)
     public_url = project.settings.public_url
     # What the item cache lacks in each feed, rendered on every core for a big show.
-    ahead = render_items(
-        listed, due_all, public_url=public_url, descriptions=descriptions, items=items
-    )
+    ahead = render_items(listed, public_url=public_url, descriptions=descriptions, items=items)
     parallel = len(project.episodes) >= PARALLEL_READ_BACK_FROM
     with ReadBackPool(parallel=parallel) as pool:
         for feed, due, artwork in listed:

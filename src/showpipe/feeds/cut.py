@@ -21,7 +21,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
-from xml.sax.saxutils import quoteattr
 
 from lxml import etree
 
@@ -145,6 +144,10 @@ def cut_feed(xml: bytes) -> FeedCut | None:
 
 
 def _prologue(namespaces: dict[str | None, str]) -> bytes:
+    # Here, not at the top: saxutils imports urllib.request and ssl, which the runs that
+    # only build feeds (cron's, an edit's) never need.
+    from xml.sax.saxutils import quoteattr
+
     declared = "".join(
         f" xmlns{':' + prefix if prefix else ''}={quoteattr(uri)}"
         for prefix, uri in sorted(namespaces.items(), key=lambda p: str(p[0]))

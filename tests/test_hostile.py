@@ -107,6 +107,8 @@ HOSTILE: list[tuple[str, str | Callable[[Path], str | bytes], str]] = [
     ("soundbite-escape", VALID + 'soundbites:\n  - start: 1\n    duration: 15\n    title: "x\\e[2J"\n', r"bad\.yaml:10: soundbites\[0\]\.title: .*U\+001B"),  # noqa: E501
     ("guest-c1", VALID + 'guests:\n  - name: "Bob\\x9b31m"\n', r"bad\.yaml:8: guests\[0\]\.name: .*U\+009B"),  # noqa: E501
     ("keyword-nul", VALID + 'keywords: [ok, "a\\0b"]\n', r"bad\.yaml:7: keywords: .*U\+0000 .*\(\[1\]\)"),  # noqa: E501
+    ("guid-noncharacter", VALID.replace("guid: guid-bad", 'guid: "guid-bad\\uFFFF"'), r"bad\.yaml:1: guid: .*U\+FFFF, which XML cannot carry"),  # noqa: E501
+    ("title-surrogate", HEAD + 'title: "half \\ud800"\naudio: media/pilot.mp3\n', r"bad\.yaml:5: title: holds half of a \\u escape pair \(a lone surrogate\)"),  # noqa: E501
     ("path-escape", VALID.replace("media/pilot.mp3", '"media/\\e[2J.mp3"'), r"bad\.yaml:6: audio: .*U\+001B"),  # noqa: E501
     # crashes that became file:line errors, and bounds (item 7)
     ("deep-nesting", VALID + "keywords: " + "[" * 250 + "]" * 250 + "\n", r"bad\.yaml:1: invalid YAML: nested too deeply"),  # noqa: E501

@@ -110,23 +110,28 @@ Seconds = Annotated[float, pydantic.BeforeValidator(_parse_timestamp)]
 # C0 and C1 control characters other than tab and newlines: XML 1.0 forbids most of them, and
 # a terminal escape in a title would reach every listener's app.
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# What XML 1.0 cannot carry besides those, which a YAML escape can spell: the noncharacters
+# U+FFFE and U+FFFF. A feed would drop them, so a GUID would change on its way. (Pydantic
+# refuses a lone surrogate as no valid string.)
+NOT_IN_XML = re.compile("[\ufffe\uffff]")
 
 
 def check_plain(value: Any, where: str = "") -> None:
-    """Refuse control characters in every string within `value` (lists, mappings' keys and
-    values); `where` is the place in `value` a message names, like `[2]`.
+    """Refuse control characters, and what XML cannot carry, in every string within `value`
+    (lists, mappings' keys and values); `where` is the place in `value` a message names,
+    like `[2]`.
 
     Raises:
         ValueError: naming the character, where it is, and its position in the text.
     """
     if isinstance(value, str):
-        found = CONTROL.search(value)
+        found = CONTROL.search(value) or NOT_IN_XML.search(value)
         if found:
+            code = f"U+{ord(found.group()):04X}"
+            what = f"the control character {code}" if found.re is CONTROL else code
+            why = "" if found.re is CONTROL else ", which XML cannot carry,"
             at = f" ({where.lstrip('.')})" if where else ""
-            raise ValueError(
-                f"contains the control character U+{ord(found.group()):04X} at position "
-                f"{found.start() + 1}{at}; remove it"
-            )
+            raise ValueError(f"contains {what}{why} at position {found.start() + 1}{at}; remove it")
     elif isinstance(value, list | tuple):
         for i, item in enumerate(value):
             check_plain(item, f"{where}[{i}]")

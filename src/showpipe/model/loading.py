@@ -104,6 +104,9 @@ def _describe(model: type[BaseModel], error: Any) -> str:
         message = f"'{value}' is not a whole number"
     elif kind.startswith("bool_"):
         message = f"'{value}' is not true or false"
+    elif kind == "string_unicode":
+        # A lone surrogate, which a YAML escape such as "\ud800" can spell.
+        message = "holds half of a \\u escape pair (a lone surrogate), which no text can; remove it"
     elif kind == "literal_error":
         message = f"'{value}' is not one of {error['ctx']['expected']}"
     elif kind == "value_error":

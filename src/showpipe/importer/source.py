@@ -22,7 +22,6 @@ from showpipe.feeds.xml import parse_xml
 # The namespace URI the Podcasting 2.0 tags were first published under; about half of real
 # feeds still declare it (podcast-namespace README, "Namespace").
 PODCAST_NS_ORIGINAL = "https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/1.0.md"
-GOOGLEPLAY_NS = "http://www.google.com/schemas/play-podcasts/1.0"
 IT, P, A = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}", f"{{{ATOM_NS}}}"
 CONTENT, PSC = f"{{{CONTENT_NS}}}", f"{{{PSC_NS}}}"
 _ITUNES_VARIANT = re.compile(rb"http://www\.itunes\.com/dtds/podcast-1\.0\.dtd", re.IGNORECASE)

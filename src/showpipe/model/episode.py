@@ -149,10 +149,3 @@ class Episode(Strict):
     def remote(self, medium: str) -> RemoteMedia | None:
         """The episode's media for `medium` that stays on another host, if any."""
         return self.remote_audio if medium == "audio" else self.remote_video
-
-    def local_files(self) -> list[Path]:
-        """Every file this episode names, for existence checks and uploads."""
-        files = [self.audio, self.video, self.artwork, self.poster, *self.transcripts]
-        files += self.alternates
-        files += [c.image for c in self.chapters]
-        return [f for f in files if f is not None]

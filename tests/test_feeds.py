@@ -490,11 +490,11 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, pieces: int
 ) -> None:
     import showpipe.feeds.readback
-    import showpipe.publishing.plan
+    import showpipe.publishing.feedplan
 
     if pieces:  # big shows read their feeds back in forked processes: the sample, as one
-        monkeypatch.setattr(showpipe.publishing.plan, "PARALLEL_READ_BACK_FROM", 0)
-        monkeypatch.setattr(showpipe.publishing.plan, "READ_BACK_AT_ONCE_UNDER", 0)
+        monkeypatch.setattr(showpipe.publishing.feedplan, "PARALLEL_READ_BACK_FROM", 0)
+        monkeypatch.setattr(showpipe.publishing.feedplan, "READ_BACK_AT_ONCE_UNDER", 0)
         # items per piece: with one, the main process reads what no worker started
         monkeypatch.setattr(showpipe.feeds.readback, "PIECE_ITEMS", pieces)
     storage = LocalStorage(settings.root / "public")
@@ -502,7 +502,7 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     plan = plan_publish(load_project(settings), storage, paths, now=NOW)
     assert [f.added for f in plan.feeds] == [["Listener Mail", "On Tools", "Pilot"], ["On Tools"]]
 
-    real_build = showpipe.publishing.plan.build_feed
+    real_build = showpipe.publishing.feedplan.build_feed
 
     def build_with_a_wrong_length(*args: object, **kwargs: object) -> BuiltFeed:
         built: BuiltFeed = real_build(*args, **kwargs)  # type: ignore[arg-type]
@@ -515,7 +515,7 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
         )
         return replace(built, xml=xml, items=feed_items(xml))  # a build that erred so
 
-    monkeypatch.setattr(showpipe.publishing.plan, "build_feed", build_with_a_wrong_length)
+    monkeypatch.setattr(showpipe.publishing.feedplan, "build_feed", build_with_a_wrong_length)
     # the FeedError reaches the caller (from a child process too), and nothing is stored
     with pytest.raises(FeedError, match="show.xml: the built feed reads back wrong"):
         plan_publish(load_project(settings), storage, paths, now=NOW)

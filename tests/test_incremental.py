@@ -33,7 +33,8 @@ from showpipe.model.manifest import (
 )
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
-from showpipe.publishing.plan import plan_feeds, plan_feeds_only
+from showpipe.publishing.feedplan import plan_feeds
+from showpipe.publishing.plan import plan_feeds_only
 from showpipe.sealed import Layered, path_from_text, read_sealed, write_sealed
 from showpipe.storage.local import LocalStorage
 

@@ -1,0 +1,220 @@
+"""Planning the feeds: build each from the episodes it lists, compare it with the stored one,
+refuse one that would drop a GUID, and read back what changed, as apps will read it.
+
+`plan.py` runs this for every writing command; nothing here writes to the storage.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from pathlib import Path
+
+from slugify import slugify
+
+from showpipe.errors import FeedError
+from showpipe.feeds import (
+    BuiltFeed,
+    Descriptions,
+    build_feed,
+    clean_url,
+    enclosure_urls,
+    feed_key,
+    item_guid,
+    render_items,
+)
+from showpipe.feeds.cache import ItemCache
+from showpipe.feeds.cut import partial_feed
+from showpipe.feeds.readback import (
+    ExpectedItem,
+    FeedItems,
+    ReadBack,
+    ReadBackPool,
+    cut_read_back,
+    feed_items,
+    guard_guids,
+    item_digest,
+)
+from showpipe.model.manifest import FeedRecord, Manifest, StoredFile
+from showpipe.model.project import Project, artwork_present
+from showpipe.model.published import NewestFirst, why_gone
+from showpipe.model.show import Feed
+from showpipe.publishing.assets import image_file
+from showpipe.storage import Storage
+
+# From this many episodes, a show's changed feeds are read back in parallel processes.
+PARALLEL_READ_BACK_FROM = 2000
+# Fewer items than this to read back (what changed in a big feed) are read at once.
+READ_BACK_AT_ONCE_UNDER = 50
+
+
+@dataclass(frozen=True)
+class FeedUpdate:
+    """A feed as it will be written, and how its items differ from the published one."""
+
+    name: str
+    key: str
+    url: str
+    xml: bytes
+    changed: bool
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    # The feed as stored before this run (None: not published yet).
+    published: bytes | None = None
+
+
+def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], list[str]]:
+    """Titles of the items added, updated and removed between two feeds."""
+    before, after = old.items, new.items
+    added = [title for guid, (title, _) in after.items() if guid not in before]
+    updated = [
+        title for guid, (title, xml) in after.items() if guid in before and before[guid][1] != xml
+    ]
+    removed = [title for guid, (title, _) in before.items() if guid not in after]
+    return added, updated, removed
+
+
+def _feed_artwork(
+    project: Project, feed: Feed, manifest: Manifest
+) -> tuple[StoredFile, Path | None]:
+    """The feed's artwork: from the file when present, else as last published.
+
+    The file is read each time, since it is small (cron's runs leave no build cache
+    behind), and measured only when its bytes are not those last published.
+    """
+    record = manifest.feeds.get(feed.name)
+    if artwork_present(project, feed):
+        published = record.artwork if record else None
+        stored = image_file(feed.artwork, slugify(feed.name), hashes=None, published=published)
+        return stored, feed.artwork
+    if record is None:
+        raise FeedError(f"{feed.artwork}: file not found and never published (feeds/{feed.name})")
+    return record.artwork, None
+
+
+def _checked_diff(
+    project: Project,
+    feed: Feed,
+    due: NewestFirst,
+    built: BuiltFeed,
+    old: bytes | None,
+    *,
+    now: datetime,
+    items: ItemCache,
+) -> tuple[tuple[list[str], list[str], list[str]], list[ReadBack], list[str]]:
+    """How the feed's items change, the read-backs it needs (in pieces for a big feed), and
+    the digests of its items, to remember once read back; stop now if the feed would drop a
+    GUID."""
+    xml, after = built.xml, built.items
+    if old == xml:
+        return ([], [], []), [], []
+    # The stored feed is most often the one built last time: its items are known then.
+    before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
+    items.remember_feed(feed_key(feed), xml, after)
+    unpublished = {item_guid(e.guid) for e in project.episodes if e.guid and e.unpublished}
+    guard_guids(
+        feed.name,
+        before,
+        after,
+        unpublished=unpublished,
+        why_gone=lambda guid, title: why_gone(project, guid, title, now),
+    )
+    url_of = enclosure_urls(feed, project.settings.public_url)
+    expected = [
+        ExpectedItem(item_guid(p.guid), url_of(media), media.size)
+        for p in due
+        for media in [p.record.media[feed.medium_of(p.record.media) or feed.medium]]
+    ]
+    url = clean_url(project.settings.public_url) + feed_key(feed)
+    known = after.items
+    digests = [item_digest(known[e.guid][1], e) for e in expected if e.guid in known]
+    if not after.count == len(expected) == len(digests):
+        return _item_diff(before, after), [ReadBack(url, xml, expected)], []  # says what is off
+    # Only the items not read back right before: each is read as part of its feed.
+    todo = [e for e, d in zip(expected, digests, strict=True) if not items.read_back_before(d)]
+    if not todo:
+        return _item_diff(before, after), [], digests
+    if len(todo) < len(expected):
+        xml = partial_feed(xml, [after.xml[e.guid] for e in todo])
+    return _item_diff(before, after), cut_read_back(ReadBack(url, xml, todo), after.xml), digests
+
+
+def _listed(
+    project: Project, manifest: Manifest, due_all: NewestFirst
+) -> tuple[list[tuple[Feed, NewestFirst, StoredFile]], list[tuple[StoredFile, Path]], Manifest]:
+    """Each feed with the episodes it lists and its artwork; the artwork files to upload;
+    the manifest with each feed's artwork recorded."""
+    listed, files = [], []
+    for feed in project.feeds:
+        artwork, artwork_path = _feed_artwork(project, feed, manifest)
+        if artwork_path is not None:
+            files.append((artwork, artwork_path))
+        manifest = replace(manifest, feeds={**manifest.feeds, feed.name: FeedRecord(artwork)})
+        due = NewestFirst([p for p in due_all if feed.medium_of(p.record.media)])
+        listed.append((feed, due, artwork))
+    return listed, files, manifest
+
+
+def plan_feeds(
+    project: Project,
+    storage: Storage,
+    manifest: Manifest,
+    *,
+    due_all: NewestFirst,
+    now: datetime,
+    descriptions: Descriptions,
+    items: ItemCache | None = None,
+) -> tuple[list[FeedUpdate], list[tuple[StoredFile, Path]], Manifest]:
+    """Build every feed from the manifest and its episodes due at `now` (`due_all`, as
+    `due_episodes` gives them); return the feeds, the feed artwork, and the manifest.
+
+    The planning's item cache (`.showpipe/cache/`; `items`, else opened here) gives the
+    items whose inputs did not change and the items read back right before; it and the
+    project's episode cache are saved once every feed is built and read back.
+    """
+    updates, read = [], []
+    if items is None:
+        known = project.cache.describe if project.cache else None
+        records = project.manifests.describe_record if project.manifests else None
+        items = ItemCache.of(project.settings, describe=known, describe_record=records)
+    listed, files, manifest = _listed(project, manifest, due_all)
+    public_url = project.settings.public_url
+    # What the item cache lacks in each feed, rendered on every core for a big show.
+    ahead = render_items(listed, public_url=public_url, descriptions=descriptions, items=items)
+    parallel = len(project.episodes) >= PARALLEL_READ_BACK_FROM
+    with ReadBackPool(parallel=parallel) as pool:
+        for feed, due, artwork in listed:
+            built = build_feed(
+                feed,
+                due,
+                artwork=artwork,
+                public_url=public_url,
+                descriptions=descriptions,
+                items=items,
+                ahead=ahead.get(feed.name),
+            )
+            key, xml = feed_key(feed), built.xml
+            old = storage.get(key)
+            (added, updated, removed), checks, digests = _checked_diff(
+                project, feed, due, built, old, now=now, items=items
+            )
+            read += digests
+            for check in checks:
+                if len(checks) == 1 and len(check.expected) < READ_BACK_AT_ONCE_UNDER:
+                    check.run()  # a few items: at once
+                else:
+                    pool.submit(check)
+            updates.append(
+                FeedUpdate(
+                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old
+                )
+            )
+        pool.finish()  # FeedError: a feed reads back wrong, and nothing is stored
+    # Every feed built and read back right: what this run validated and rendered is kept.
+    items.keep_read_back(read)
+    items.save()
+    for cache in (project.cache, project.manifests):
+        if cache is not None:
+            cache.save()
+    return updates, files, manifest

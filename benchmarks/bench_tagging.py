@@ -274,7 +274,8 @@ def _tag_step(path: Path) -> Callable[[], list[TaggedMedia]]:
     def step() -> list[TaggedMedia]:
         # a new run each time: the build cache is read from disk, as by a new process
         cache = BuildCache(project.settings.cache_dir)
-        return tag_episode(project, episode, check_episode(project, episode), cache=cache)
+        checked = check_episode(project, episode, hashes=cache.hashes)
+        return tag_episode(project, episode, checked, cache=cache)
 
     return step
 

@@ -19,7 +19,7 @@ from PIL import Image
 from masters import at_loudness, decode, speech_like
 from sampleshow import publish_sample
 from showpipe.config import Settings
-from showpipe.media import BuildCache, video
+from showpipe.media import BuildCache, HashCache, video
 from showpipe.media.episodes import check_episode, tag_episode
 from showpipe.media.renditions import rendition_path
 from showpipe.model.project import load_project
@@ -147,7 +147,7 @@ def test_a_video_master_is_probed_by_the_check_and_its_mp4_named_as_every_rendit
     episode = show.episode_at(episode_file)
     cache = BuildCache(settings.cache_dir)
 
-    [checked] = check_episode(show, episode)
+    [checked] = check_episode(show, episode, hashes=cache.hashes)
     [tagged] = tag_episode(show, episode, [checked], cache=cache)
 
     # What the check found travels with the file to the transcoding.
@@ -166,7 +166,9 @@ def test_an_h264_aac_mp4_is_published_as_it_is_without_a_probe_to_keep(
     show = load_project(settings)
     episode = show.episode_at(project / "episodes" / "on-tools.yaml")
 
-    checked = {c.medium: c for c in check_episode(show, episode)}
+    checked = {
+        c.medium: c for c in check_episode(show, episode, hashes=HashCache(settings.cache_dir))
+    }
 
     assert checked["video"].path.name == "on-tools.mp4"
     assert checked["video"].video is None

@@ -69,11 +69,9 @@ def _check_chapters(episode: Episode, path: Path, duration: float) -> None:
             )
 
 
-def check_artwork_of(
-    episode: Episode, feeds: list[Feed], *, hashes: HashCache | None = None
-) -> None:
-    """Check the show artwork of `feeds`, and the episode's artwork and chapter images
-    (with `hashes`, an image probed before and unchanged since is not read again).
+def check_artwork_of(episode: Episode, feeds: list[Feed], *, hashes: HashCache) -> None:
+    """Check the show artwork of `feeds`, and the episode's artwork and chapter images (an
+    image probed before and unchanged since, as `hashes` remembers, is not read again).
 
     Raises:
         MediaError: an image breaks Apple's artwork rules (the file is named).
@@ -88,9 +86,9 @@ def check_artwork_of(
             check_artwork(chapter.image, square=False, probe=probe)
 
 
-def _image_probe(hashes: HashCache | None) -> Callable[[Path], ImageInfo]:
-    """`probe_image`, remembered in `hashes` when given."""
-    return partial(_remembered_image, hashes) if hashes else probe_image
+def _image_probe(hashes: HashCache) -> Callable[[Path], ImageInfo]:
+    """`probe_image`, remembered in `hashes`."""
+    return partial(_remembered_image, hashes)
 
 
 def _remembered_image(hashes: HashCache, path: Path) -> ImageInfo:
@@ -103,12 +101,10 @@ def _remembered_image(hashes: HashCache, path: Path) -> ImageInfo:
     return info
 
 
-def check_episode(
-    project: Project, episode: Episode, *, hashes: HashCache | None = None
-) -> list[CheckedMedia]:
-    """Probe the episode's media and check its chapters and artwork; write nothing. With
-    `hashes`, a file probed before and unchanged since is not read again (an episode tagged
-    with `showpipe tag`, then published).
+def check_episode(project: Project, episode: Episode, *, hashes: HashCache) -> list[CheckedMedia]:
+    """Probe the episode's media and check its chapters and artwork; write nothing. A file
+    probed before and unchanged since, as `hashes` remembers, is not read again (an episode
+    tagged with `showpipe tag`, then published).
 
     Raises:
         MediaError: a media file or image is invalid.
@@ -139,7 +135,7 @@ def _pointed(error: MediaError, episode: Episode, medium: str, path: Path) -> Me
 
 
 def _probe(
-    path: Path, medium: str, feed: Feed, hashes: HashCache | None
+    path: Path, medium: str, feed: Feed, hashes: HashCache
 ) -> tuple[MediaInfo, VideoProbe | None]:
     """A published file's type and duration (for a master, its main rendition's type), and
     for a video master to transcode what probing it found, kept for the transcoding."""
@@ -151,7 +147,7 @@ def _probe(
         if found.video_codec is None:
             raise MediaError(f"{shown(path)}: has no video stream (give it as `audio:`)")
         return MediaInfo(content_type="video/mp4", duration=found.duration), found
-    info = _remembered_media(hashes, path) if hashes else probe_media(path)
+    info = _remembered_media(hashes, path)
     if medium == "video" and not info.content_type.startswith("video/"):
         raise MediaError(f"{shown(path)}: has no video stream (give an audio file as `audio:`)")
     return info, None
@@ -194,7 +190,7 @@ def build_tags(
     media: CheckedMedia,
     *,
     id3_version: int = 4,
-    hashes: HashCache | None = None,
+    hashes: HashCache,
 ) -> TagSet:
     """Everything written into one of the episode's media files (`hashes`: as in
     `check_episode`)."""
@@ -297,7 +293,7 @@ def _tag_media(
 
 
 def _alternates_of(
-    project: Project, episode: Episode, checked: list[CheckedMedia], *, hashes: HashCache | None
+    project: Project, episode: Episode, checked: list[CheckedMedia], *, hashes: HashCache
 ) -> list[tuple[CheckedMedia, str]]:
     """The files the episode lists under `alternates:`, probed (unless probed before and
     unchanged since), each with its copy's label."""
@@ -306,7 +302,7 @@ def _alternates_of(
     for i, path in enumerate(episode.alternates, start=1):
         medium = "video" if path.suffix.lower() in (".mp4", ".m4v") else "audio"
         try:
-            info = _remembered_media(hashes, path) if hashes else probe_media(path)
+            info = _remembered_media(hashes, path)
         except MediaError as e:
             raise _pointed(e, episode, f"alternates[{i - 1}]", path) from e
         found.append((CheckedMedia(medium, path, info, feed), f"{episode.slug}-alternate{i}"))
@@ -416,7 +412,7 @@ def plan_tagging(
 
 
 def media_problems(
-    project: Project, episodes: list[Episode] | None = None, *, hashes: HashCache | None = None
+    project: Project, episodes: list[Episode] | None = None, *, hashes: HashCache
 ) -> list[str]:
     """The first media, chapter or artwork problem of each feed and of the given episodes
     (default: all), for `check` (`hashes`: as in `check_episode`)."""

@@ -12,7 +12,7 @@ from showpipe.feeds.build import (
     render_items,
 )
 from showpipe.feeds.chapters import CHAPTERS_TYPE, chapters_json
-from showpipe.feeds.item import ENCLOSURE_TYPES, item_guid
+from showpipe.feeds.item import ENCLOSURE_TYPES
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, render_html
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
     "enclosure_urls",
     "feed_key",
     "file_urls",
-    "item_guid",
     "podcast_guid",
     "render_html",
     "render_items",

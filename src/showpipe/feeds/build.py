@@ -27,7 +27,6 @@ from showpipe.feeds.item import (
     Channel,
     Urls,
     extension_classes,
-    item_guid,
     listed_file,
     person_tag,
     source_tag,
@@ -230,7 +229,7 @@ def _built_items(
     Rendered items are their bytes as they stand in the feed (as `cut.split_items` cuts them)."""
     if any(item.count(START) != 1 for item in rendered):
         return None
-    guids = [item_guid(p.guid) for p in episodes]
+    guids = [p.guid for p in episodes]
     texts = dict(zip(guids, rendered, strict=True))
     found = {
         guid: (clean_text(p.episode.title), data_digest(text))

@@ -17,7 +17,6 @@ from showpipe.errors import FeedError
 from showpipe.feeds.cut import END, partial_feed, split_items
 from showpipe.feeds.extensions import PODCAST_NS
 from showpipe.feeds.xml import parse_xml
-from showpipe.parallel import WorkPool
 
 
 @dataclass(frozen=True)
@@ -95,38 +94,6 @@ def cut_read_back(check: ReadBack, items: Mapping[str, bytes]) -> list[ReadBack]
         ReadBack(check.url, partial_feed(check.xml, [items[e.guid] for e in cut]), cut)
         for cut in cuts
     ]
-
-
-class ReadBackPool:
-    """Where built feeds are read back while the next feed is built.
-
-    podcastparser is pure Python, about 0.15 ms an item. In `parallel` mode (a big show)
-    pieces of the feeds are read in worker processes, one per other core, while the main
-    process builds the next feed; once every feed is built, the main process reads the
-    pieces no worker has started yet, rather than wait (`showpipe.parallel.WorkPool`). Else
-    one thread reads them, beside the build.
-    """
-
-    def __init__(self, *, parallel: bool) -> None:
-        self._pool = WorkPool[None](processes=parallel)
-
-    def submit(self, check: ReadBack) -> None:
-        self._pool.submit(check.run)
-
-    def finish(self) -> None:
-        """Read back here what no worker has started, and wait for the workers.
-
-        Raises:
-            FeedError: a feed reads back wrong (the first such piece, in the feeds' order).
-        """
-        for _ in self._pool.results():
-            pass
-
-    def __enter__(self) -> ReadBackPool:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._pool.__exit__(*exc)
 
 
 def item_digest(item: str, meant: ExpectedItem) -> str:

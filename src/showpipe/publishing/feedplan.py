@@ -20,7 +20,6 @@ from showpipe.feeds import (
     clean_url,
     enclosure_urls,
     feed_key,
-    item_guid,
     render_items,
 )
 from showpipe.feeds.cache import ItemCache
@@ -29,7 +28,6 @@ from showpipe.feeds.readback import (
     ExpectedItem,
     FeedItems,
     ReadBack,
-    ReadBackPool,
     cut_read_back,
     feed_items,
     guard_guids,
@@ -39,6 +37,7 @@ from showpipe.model.manifest import FeedRecord, Manifest, StoredFile
 from showpipe.model.project import Project, artwork_present
 from showpipe.model.published import NewestFirst, why_gone
 from showpipe.model.show import Feed
+from showpipe.parallel import WorkPool
 from showpipe.publishing.assets import image_file
 from showpipe.storage import Storage
 
@@ -102,6 +101,7 @@ def _checked_diff(
     *,
     now: datetime,
     items: ItemCache,
+    unpublished: set[str],
 ) -> tuple[tuple[list[str], list[str], list[str]], list[ReadBack], list[str]]:
     """How the feed's items change, the read-backs it needs (in pieces for a big feed), and
     the digests of its items, to remember once read back; stop now if the feed would drop a
@@ -112,7 +112,6 @@ def _checked_diff(
     # The stored feed is most often the one built last time: its items are known then.
     before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
     items.remember_feed(feed_key(feed), xml, after)
-    unpublished = {item_guid(e.guid) for e in project.episodes if e.guid and e.unpublished}
     guard_guids(
         feed.name,
         before,
@@ -122,7 +121,7 @@ def _checked_diff(
     )
     url_of = enclosure_urls(feed, project.settings.public_url)
     expected = [
-        ExpectedItem(item_guid(p.guid), url_of(media), media.size)
+        ExpectedItem(p.guid, url_of(media), media.size)
         for p in due
         for media in [p.record.media[feed.medium_of(p.record.media) or feed.medium]]
     ]
@@ -182,8 +181,13 @@ def plan_feeds(
     public_url = project.settings.public_url
     # What the item cache lacks in each feed, rendered on every core for a big show.
     ahead = render_items(listed, public_url=public_url, descriptions=descriptions, items=items)
+    unpublished = {e.guid for e in project.episodes if e.guid and e.unpublished}
+    # Feeds are read back beside the build (podcastparser is pure Python, about 0.15 ms an
+    # item): on a big show, pieces of them in worker processes while the next feed is built,
+    # the main process reading once every feed is built the pieces no worker has started;
+    # else in one thread.
     parallel = len(project.episodes) >= PARALLEL_READ_BACK_FROM
-    with ReadBackPool(parallel=parallel) as pool:
+    with WorkPool[None](processes=parallel) as pool:
         for feed, due, artwork in listed:
             built = build_feed(
                 feed,
@@ -197,20 +201,21 @@ def plan_feeds(
             key, xml = feed_key(feed), built.xml
             old = storage.get(key)
             (added, updated, removed), checks, digests = _checked_diff(
-                project, feed, due, built, old, now=now, items=items
+                project, feed, due, built, old, now=now, items=items, unpublished=unpublished
             )
             read += digests
             for check in checks:
                 if len(checks) == 1 and len(check.expected) < READ_BACK_AT_ONCE_UNDER:
                     check.run()  # a few items: at once
                 else:
-                    pool.submit(check)
+                    pool.submit(check.run)
             updates.append(
                 FeedUpdate(
                     feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old
                 )
             )
-        pool.finish()  # FeedError: a feed reads back wrong, and nothing is stored
+        for _ in pool.results():  # FeedError: a feed reads back wrong, and nothing is stored
+            pass
     # Every feed built and read back right: what this run validated and rendered is kept.
     items.keep_read_back(read)
     items.save()

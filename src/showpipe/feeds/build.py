@@ -113,7 +113,7 @@ def build_feed(
         raise FeedError(f"feeds/{feed.name}.yaml: cannot build the feed: {e}") from e
     place = channel_items(channel)
     xml = join_items(place.head, rendered, place.tail)
-    channel_guid = etree.fromstring(channel).findtext(f"channel/{{{ext.PODCAST_NS}}}guid")
+    channel_guid = _channel_guid(feed, context.urls)
     return BuiltFeed(xml, _built_items(channel_guid, episodes, rendered) or feed_items(xml))
 
 
@@ -250,6 +250,11 @@ def enclosure_urls(feed: Feed, public_url: str) -> Callable[[StoredFile], str]:
     return lambda stored: tracked_url(url_of(stored), feed.analytics_prefix)
 
 
+def _channel_guid(feed: Feed, urls: Urls) -> str:
+    """The feed's podcast:guid: as its YAML gives it, else made from the feed's URL."""
+    return str(feed.podcast_guid or podcast_guid(urls.base + feed_key(feed)))
+
+
 def _fill_channel(
     fg: Any, feed: Feed, ordered: NewestFirst, *, artwork: StoredFile, urls: Urls
 ) -> None:
@@ -279,12 +284,10 @@ def _fill_channel(
     fg.showpipe.explicit = feed.explicit
     fg.showpipe.block = feed.block
     fg.showpipe.complete = feed.complete
-    fg.podcastindex.tags = _channel_tags(feed, ordered, feed_url=feed_url, urls=urls)
+    fg.podcastindex.tags = _channel_tags(feed, ordered, urls=urls)
 
 
-def _channel_tags(
-    feed: Feed, ordered: NewestFirst, *, feed_url: str, urls: Urls
-) -> ext.ChannelTags:
+def _channel_tags(feed: Feed, ordered: NewestFirst, *, urls: Urls) -> ext.ChannelTags:
     trailers = []
     for published in ordered:
         episode = published.episode
@@ -302,7 +305,7 @@ def _channel_tags(
             )
     frequency = feed.update_frequency
     return ext.ChannelTags(
-        guid=str(feed.podcast_guid or podcast_guid(feed_url)),
+        guid=_channel_guid(feed, urls),
         medium="video" if feed.medium == "video" else "podcast",
         locked=feed.locked,
         owner_email=feed.owner.email,

@@ -4,6 +4,9 @@ process alike, whether the pool runs processes or one thread."""
 
 from __future__ import annotations
 
+import os
+import threading
+import time
 from functools import partial
 
 import pytest
@@ -31,3 +34,21 @@ def test_the_first_error_in_order_is_raised_in_its_place(processes: bool) -> Non
         assert next(results) == 9
         with pytest.raises(ValueError, match="'first'"):
             next(results)
+
+
+def _where(n: int) -> tuple[int, int]:
+    """Which process and thread did job `n`; the first keeps its worker busy a while."""
+    if n == 0:
+        time.sleep(0.5)
+    return os.getpid(), threading.get_ident()
+
+
+@pytest.mark.parametrize("processes", [True, False], ids=["processes", "thread"])
+def test_the_main_process_takes_the_jobs_no_worker_has_started(processes: bool) -> None:
+    """While the first job keeps a worker busy, the main process does the last jobs itself
+    rather than wait: it is never idle while work is queued."""
+    with WorkPool[tuple[int, int]](processes=processes) as pool:
+        for n in range(4 * (os.cpu_count() or 2) + 8):  # most still queued behind the first
+            pool.submit(partial(_where, n))
+        done_by = list(pool.results())
+    assert done_by[-1] == (os.getpid(), threading.get_ident())

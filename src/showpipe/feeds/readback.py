@@ -127,11 +127,11 @@ def feed_items(xml: bytes | None) -> FeedItems:
         return FeedItems(None, {})
     found = channel.findall("item")
     written = _items_as_written(xml, len(found)) or [etree.tostring(item) for item in found]
-    texts = {item.findtext("guid") or "": text for item, text in zip(found, written, strict=True)}
-    items = {
-        item.findtext("guid") or "": (item.findtext("title") or "", data_digest(text))
-        for item, text in zip(found, written, strict=True)
-    }
+    texts, items = {}, {}
+    for item, text in zip(found, written, strict=True):
+        guid = item.findtext("guid") or ""
+        texts[guid] = text
+        items[guid] = (item.findtext("title") or "", data_digest(text))
     return FeedItems(channel.findtext(f"{{{PODCAST_NS}}}guid"), items, len(found), texts)
 
 

@@ -10,11 +10,12 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path, PosixPath
-from typing import Any
+from typing import Any, NoReturn
 
 import pytest
 
 import showpipe.model.cache
+import showpipe.model.manifest
 import showpipe.sealed
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
@@ -379,7 +380,9 @@ def test_a_built_feed_knows_its_items_as_parsing_it_reads_them(
         assert built.items.count == len(built.items.items) > 0
 
 
-def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(settings: Settings) -> None:
+def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """The run that stores a manifest leaves it parsed for the next; a manifest another run
     stored since is parsed, and one showpipe would not write is still refused."""
     storage = publish_sample(settings)
@@ -394,6 +397,12 @@ def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(settings: S
 
     remembered, parsed = both()
     assert remembered == parsed and remembered.episodes
+    # the stored bytes are the memo's: not parsed again, by a new run or twice in one
+    with monkeypatch.context() as patched:
+        patched.setattr(showpipe.model.manifest, "parse_manifest", _never)
+        memo = ManifestMemo.of(settings)
+        assert memo.parse(path.read_bytes(), "m") == parsed
+        assert memo.parse(path.read_bytes(), "m") is memo.parse(path.read_bytes(), "m")
     # another run removed an episode (the bytes differ): the memo does not give the old one
     guid = next(iter(parsed.episodes))
     fewer = replace(parsed, episodes={g: r for g, r in parsed.episodes.items() if g != guid})
@@ -402,6 +411,10 @@ def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(settings: S
     path.write_text(path.read_text().replace('"slug": "', '"slug": "../', 1))
     with pytest.raises(StorageError, match=r"slug: '\.\./"):
         ManifestMemo.of(settings).parse(path.read_bytes(), "m")
+
+
+def _never(*args: object) -> NoReturn:
+    raise AssertionError("parsed, where the memo knew the bytes")
 
 
 def test_remembered_record_digests_are_the_records_own(settings: Settings) -> None:

@@ -219,6 +219,8 @@ class ManifestMemo:
             StorageError: as `parse_manifest`.
         """
         digest = data_digest(data)
+        if self._manifest is not None and self._manifest[0] == digest:
+            return self._manifest[1]  # the run read these bytes already (a re-plan, say)
         known = read_sealed(self.path, self.key)
         same = isinstance(known, tuple) and len(known) == 5 and known[0] == digest
         layers = (

@@ -139,7 +139,18 @@ def test_compiled_templates_are_kept_and_give_the_same_pages(
     assert _cold_bytes(settings, storage) == cold and "episode.html" in compiled
 
 
-def test_a_kept_template_whose_source_changed_is_compiled_again(tmp_path: Path) -> None:
+def test_a_kept_template_whose_source_changed_is_compiled_again(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    compiled: list[str | None] = []
+    compile_template = jinja2.Environment.compile
+
+    def counted(self: jinja2.Environment, source: str, name: str | None = None, *a, **k):  # type: ignore[no-untyped-def]
+        compiled.append(source)
+        return compile_template(self, source, name, *a, **k)
+
+    monkeypatch.setattr(jinja2.Environment, "compile", counted)
+
     def render(source: str) -> str:
         environment = jinja2.Environment(
             loader=jinja2.DictLoader({"page.html": source}),
@@ -148,7 +159,9 @@ def test_a_kept_template_whose_source_changed_is_compiled_again(tmp_path: Path) 
         return environment.get_template("page.html").render(name="you")
 
     assert render("Hello {{ name }}") == "Hello you"
+    assert render("Hello {{ name }}") == "Hello you"  # kept: loaded, not compiled
     assert render("Bye {{ name }}") == "Bye you"
+    assert compiled == ["Hello {{ name }}", "Bye {{ name }}"]
 
 
 def test_templates_go_to_a_worker_without_their_cache(settings: Settings) -> None:

@@ -85,7 +85,7 @@ def read_sealed(path: Path, key: str) -> Any:
     if not hmac.compare_digest(data[len(_MAGIC) : start], _seal(secret, payload)):
         return None
     try:
-        stored = unpickle(payload)
+        stored = _unpickle(payload)
     except Exception:  # sealed by us, yet unreadable (another Python): no cache
         return None
     if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
@@ -93,7 +93,7 @@ def read_sealed(path: Path, key: str) -> Any:
     return None
 
 
-def unpickle(data: bytes | memoryview) -> Any:
+def _unpickle(data: bytes | memoryview) -> Any:
     """`pickle.loads`, with the garbage collector paused, then every object so far frozen
     out of its reach (`gc.freeze`): the tens of thousands of objects a cache holds live as
     long as the run, and the collector would only walk them again and again (a third of the

@@ -175,12 +175,16 @@ def damaged_entries(storage: Storage) -> list[str]:
 def _stale(stored: dict[str, Any], site: Site) -> list[Page]:
     """The pages whose sources changed since the index was written, or that it lacks or
     holds damaged (an entry that is not a `"<source> <digest>"` string)."""
+    return [site.page(key) for key in _stale_keys(stored, site)]
+
+
+def _stale_keys(stored: dict[str, Any], site: Site) -> Iterator[str]:
     # Written out, without a call per page: it runs for each of 15,000 pages.
-    return [
-        site.page(key)
+    return (
+        key
         for key, source in site.sources.items()
         if not (isinstance(entry := stored.get(key), str) and entry.startswith(source + " "))
-    ]
+    )
 
 
 def _gone(extra: set[str]) -> list[str]:
@@ -221,7 +225,7 @@ def pages_change(storage: Storage, site: Site) -> bool:
     stored = _entries(raw)
     if stored.keys() != site.sources.keys() or raw.get("version") != SITE_INDEX_VERSION:
         return True
-    return bool(_stale(stored, site))
+    return next(_stale_keys(stored, site), None) is not None
 
 
 def changed_pages(storage: Storage, site: Site) -> list[Page]:

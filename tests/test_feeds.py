@@ -541,8 +541,8 @@ def test_items_rendered_on_every_core_are_those_built_one_by_one(
     ahead = build.render_items(feeds, public_url=url, descriptions=descriptions)
     for feed, listed, artwork in feeds:
         alone = build.build_feed(feed, listed, artwork=artwork, public_url=url)
-        assert sorted(ahead[feed.name]) == sorted(p.guid for p in listed)
-        assert all(ahead[feed.name][p.guid] in alone.xml for p in listed)
+        assert sorted(ahead[feed.name].items) == sorted(p.guid for p in listed)
+        assert all(ahead[feed.name].items[p.guid] in alone.xml for p in listed)
         with_ahead = build.build_feed(
             feed, listed, artwork=artwork, public_url=url, ahead=ahead[feed.name]
         )

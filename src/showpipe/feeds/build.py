@@ -70,6 +70,16 @@ class BuiltFeed:
     items: FeedItems
 
 
+@dataclass(frozen=True)
+class Ahead:
+    """What `render_items` made for one feed ahead of `build_feed`: its channel, serialised
+    alone, with what its items take from it, and the items it rendered, by GUID."""
+
+    channel: bytes
+    context: Channel
+    items: dict[str, bytes]
+
+
 def build_feed(
     feed: Feed,
     episodes: NewestFirst,
@@ -78,7 +88,7 @@ def build_feed(
     public_url: str,
     descriptions: Descriptions | None = None,
     items: ItemCache | None = None,
-    ahead: Mapping[str, bytes] | None = None,
+    ahead: Ahead | None = None,
 ) -> BuiltFeed:
     """Build one feed's RSS XML, and know its items without parsing it again.
 
@@ -90,16 +100,18 @@ def build_feed(
         public_url: the base URL that storage keys are served under, ending in `/`.
         descriptions: the run's rendered descriptions (default: rendered here).
         items: the run's item cache: items whose inputs are unchanged are taken from it.
-        ahead: items rendered already for this feed by `render_items`, by GUID.
+        ahead: the channel and items `render_items` made for this feed.
 
     Raises:
         FeedError: feedgen rejected a value, or a URL is not absolute.
     """
     text = descriptions or Descriptions()
     try:
-        channel, context = _start_feed(feed, episodes, artwork=artwork, public_url=public_url)
-
-        done = ahead or {}
+        if ahead is None:
+            channel, context = _start_feed(feed, episodes, artwork=artwork, public_url=public_url)
+        else:
+            channel, context = ahead.channel, ahead.context
+        done: Mapping[str, bytes] = ahead.items if ahead else {}
         if items is None:
             rendered = [done.get(p.guid) or context.render(p, text) for p in episodes]
         else:
@@ -139,26 +151,28 @@ def render_items(
     public_url: str,
     descriptions: Descriptions,
     items: ItemCache | None = None,
-) -> dict[str, dict[str, bytes]]:
+) -> dict[str, Ahead]:
     """Render the items of every feed (each with the episodes it lists) ahead of
-    `build_feed` (its `ahead`), by feed name and GUID, and their descriptions into
-    `descriptions`; with the run's `items`, only the items it lacks (after a feed's YAML
-    changed, all of its items).
+    `build_feed` (its `ahead`, by feed name), and their descriptions into `descriptions`;
+    with the run's `items`, only the items it lacks (after a feed's YAML changed, all of
+    its items). A feed whose items are all cached is left out: it needs no channel yet.
 
     An episode's description and items are rendered together, each description once for
     all feeds, and a big show's episodes in batches on every core (`showpipe.parallel`).
     An item that cannot be built is left to `build_feed`, which says why.
     """
-    channels, lacking = [], []
+    started: list[tuple[bytes, Channel]] = []
+    lacking = []
     for feed, due, artwork in feeds:
         missing = _lacking(feed, due, artwork, public_url=public_url, items=items)
         if not missing:
             continue  # every item is cached: no channel to start
         try:
-            channels.append(_start_feed(feed, due, artwork=artwork, public_url=public_url)[1])
+            started.append(_start_feed(feed, due, artwork=artwork, public_url=public_url))
         except ValueError:
             continue  # build_feed reports it
         lacking.append(missing)
+    channels = [context for _, context in started]
     # Each episode once, with every channel that lacks its item.
     listings: dict[str, tuple[PublishedEpisode, list[Channel]]] = {}
     for channel, missing in zip(channels, lacking, strict=True):
@@ -167,13 +181,13 @@ def render_items(
     jobs = [(published, tuple(listing)) for published, listing in listings.values()]
     batches = [tuple(jobs[i : i + ITEM_BATCH]) for i in range(0, len(jobs), ITEM_BATCH)]
     renders = [partial(_render_batch, batch) for batch in batches]
-    ahead: dict[str, dict[str, bytes]] = {c.feed.name: {} for c in channels}
+    ahead = {context.feed.name: Ahead(xml, context, {}) for xml, context in started}
     done = render_each(renders, parallel_from=PARALLEL_RENDER_FROM // ITEM_BATCH, run_length=1)
     for batch, rendered in zip(batches, done, strict=True):
         for (published, listing), (html, items_xml) in zip(batch, rendered, strict=True):
             descriptions.keep(published.episode.description, html)
             for channel, item in zip(listing, items_xml or (), strict=False):
-                ahead[channel.feed.name][published.guid] = item
+                ahead[channel.feed.name].items[published.guid] = item
     return ahead
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import hmac
 import os
 import pickle
@@ -457,6 +458,22 @@ def test_a_layered_dict_reads_back_as_saved(
     assert layers is not None
     assert Layered.read(cache, "other key", (layers.base, {})) is None
     assert Layered.read(cache, "key", ("../elsewhere.base", {})) is None
+
+
+@pytest.mark.parametrize("freeze", [False, True])
+def test_what_a_cache_holds_is_frozen_only_when_the_program_asks(
+    freeze: bool, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """gc.freeze is for good and process-wide: a library caller keeps its collector as it
+    was, and the CLI, whose process ends with its run, has the loaded objects frozen."""
+    monkeypatch.setattr(showpipe.sealed, "FREEZE_LOADED", freeze)
+    write_sealed(tmp_path / "c.sealed", "key", [[i] for i in range(1000)])
+    gc.unfreeze()
+    try:
+        assert read_sealed(tmp_path / "c.sealed", "key") == [[i] for i in range(1000)]
+        assert (gc.get_freeze_count() >= 1000) is freeze
+    finally:
+        gc.unfreeze()
 
 
 @pytest.mark.parametrize(

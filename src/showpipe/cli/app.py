@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from showpipe import __version__
+from showpipe import __version__, sealed
 from showpipe.config import Settings, find_project_root, load_settings
 from showpipe.errors import ProblemsFound, ShowpipeError
 from showpipe.storage import Progress, ProgressBars, no_progress, open_storage
@@ -287,6 +287,8 @@ def main() -> None:
     # show's episodes, items, pages): collecting the youngest generation every 700 of them
     # spent about a tenth of a run's CPU walking objects that were never garbage.
     gc.set_threshold(50_000, 20, 20)
+    # And those a cache holds are frozen out of its reach once loaded: they live as long.
+    sealed.FREEZE_LOADED = True
     # pydantic looks for plugins (an `importlib.metadata` scan of every installed package,
     # then importing each plugin, which for some is a whole SDK) when it builds the first
     # model. Nothing of showpipe's is meant to be observed by them; one who wants them can

@@ -153,7 +153,9 @@ def test_a_new_version_or_public_url_starts_the_caches_afresh(
     assert items.rendered == 3
     assert b'url="https://cdn.example.com/show/media/' in xml
     assert b"localhost" not in xml
+    assert not EpisodeCache.of(settings).empty
     monkeypatch.setattr(showpipe.model.cache, "__version__", "99.0")
+    assert EpisodeCache.of(settings).empty  # a cold run, though the file is there
     assert cache_hits(settings)[1] == 0
     assert show_feed(settings, storage)[1].rendered == 3
 

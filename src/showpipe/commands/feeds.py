@@ -48,14 +48,14 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     from showpipe.commands.locked import run_locked
     from showpipe.commands.run import Outcome
     from showpipe.feeds.build import PARALLEL_RENDER_FROM
-    from showpipe.model.cache import EPISODES_FILE
+    from showpipe.model.cache import EpisodeCache
     from showpipe.model.project import load_project
     from showpipe.parallel import start_workers
     from showpipe.publishing.imported import refuse_never_published
     from showpipe.publishing.plan import plan_feeds_only
 
-    cold = not (settings.cache_dir / EPISODES_FILE).exists()
-    if cold and len(inputs.digests) >= PARALLEL_RENDER_FROM:
+    episodes = EpisodeCache.of(settings)
+    if episodes.empty and len(inputs.digests) >= PARALLEL_RENDER_FROM:
         # A big show without caches validates, renders and reads back everything on every
         # core: the workers' server starts now, importing what they run while the project
         # loads. (With caches, a run has a few episodes to redo: no workers.)
@@ -67,7 +67,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
                 "markdown_it",
             ]
         )
-    project = load_project(settings, identities=inputs.episodes)
+    project = load_project(settings, cache=episodes, identities=inputs.episodes)
 
     def make_plan() -> Plan:
         return plan_feeds_only(project, storage, now=run.now, descriptions=run.descriptions)

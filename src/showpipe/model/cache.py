@@ -95,6 +95,11 @@ class EpisodeCache:
     def of(cls, settings: Settings) -> EpisodeCache:
         return cls(settings.cache_dir / EPISODES_FILE)
 
+    @property
+    def empty(self) -> bool:
+        """Whether it holds no episode: none kept yet, or kept by other code (a cold run)."""
+        return not self._old
+
     def load_folder(
         self, folder: Path, *, identities: Mapping[str, Identity | None] | None = None
     ) -> tuple[list[Episode], list[str]]:

@@ -20,7 +20,7 @@ import pytest
 import xxhash
 from lxml import etree
 
-from sampleshow import NOW, publish_sample, sample_episodes
+from sampleshow import NOW, publish_into, publish_sample, sample_episodes
 from showpipe.config import Settings
 from showpipe.errors import FeedError
 from showpipe.feeds import Descriptions, clean_url, podcast_guid, render_html
@@ -549,3 +549,47 @@ def test_items_rendered_on_every_core_are_those_built_one_by_one(
         assert with_ahead.xml == alone.xml
     html = {p.episode.description: descriptions.html(p.episode.description) for p in due}
     assert html == {m: render_html(m) for m in html}
+
+
+@pytest.mark.parametrize("wrong", [False, True], ids=["right", "one-length-wrong"])
+def test_new_items_of_a_big_change_are_read_back_in_pieces_of_their_own(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, wrong: bool
+) -> None:
+    """Two episodes published into a feed that lists one read back already: only the new
+    items are read back, each piece (one item here) cut from the feed with its items alone;
+    an enclosure length wrong among them still stops the publish."""
+    import showpipe.feeds.readback
+    import showpipe.publishing.feedplan
+
+    storage = LocalStorage(settings.root / "public")
+    first, *others = sample_episodes(settings)
+    publish_into(storage, settings, [first])
+    monkeypatch.setattr(showpipe.feeds.readback, "PIECE_ITEMS", 1)
+    runs: list[ReadBack] = []
+    real_run = ReadBack.run
+
+    def run_and_keep(check: ReadBack) -> None:
+        runs.append(check)
+        real_run(check)
+
+    monkeypatch.setattr(ReadBack, "run", run_and_keep)
+    if wrong:
+        real_build = showpipe.publishing.feedplan.build_feed
+
+        def build_with_a_wrong_length(*args: object, **kwargs: object) -> BuiltFeed:
+            built: BuiltFeed = real_build(*args, **kwargs)  # type: ignore[arg-type]
+            xml = re.sub(rb'(<enclosure [^>]*length=")(\d+)', rb"\g<1>1\2", built.xml, count=1)
+            return replace(built, xml=xml, items=feed_items(xml))
+
+        monkeypatch.setattr(showpipe.publishing.feedplan, "build_feed", build_with_a_wrong_length)
+        with pytest.raises(FeedError, match="reads back wrong"):
+            plan_publish(load_project(settings), storage, others, now=NOW)
+        return
+    plan = plan_publish(load_project(settings), storage, others, now=NOW)
+    show = next(f for f in plan.feeds if f.name == "show")
+    new = set(feed_items(show.xml).items) - set(feed_items(show.published).items)
+    pieces = [check for check in runs if check.url.endswith("/show.xml")]
+    assert len(new) == 2 and len(pieces) == 2
+    for check in pieces:  # each piece holds the items it expects, and no other
+        assert list(feed_items(check.xml).items) == [e.guid for e in check.expected]
+    assert sorted(e.guid for check in pieces for e in check.expected) == sorted(new)

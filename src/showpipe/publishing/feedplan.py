@@ -20,6 +20,7 @@ from showpipe.feeds import (
     clean_url,
     enclosure_urls,
     feed_key,
+    readback,
     render_items,
 )
 from showpipe.feeds.cache import ItemCache
@@ -134,7 +135,7 @@ def _checked_diff(
     todo = [e for e, d in zip(expected, digests, strict=True) if not items.read_back_before(d)]
     if not todo:
         return _item_diff(before, after), [], digests
-    if len(todo) < len(expected):
+    if len(todo) < len(expected) and len(todo) <= readback.PIECE_ITEMS:  # else cut in pieces
         xml = partial_feed(xml, [after.xml[e.guid] for e in todo])
     return _item_diff(before, after), cut_read_back(ReadBack(url, xml, todo), after.xml), digests
 

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.findings import Finding
-from showpipe.feeds.lint import LINT_FILE, is_public, lint_feed, open_memo
+from showpipe.feeds.lint import is_public, lint_feed
+from showpipe.feeds.lintmemo import LintMemo
 from showpipe.model.episode import Episode
 from showpipe.model.fields import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
 from showpipe.model.manifest import read_manifest_versioned
@@ -46,7 +47,7 @@ def lint_plan(plan: Plan) -> list[Finding]:
     """Lint the feeds a plan would write, as apps will read them, and each episode's artwork."""
     public = is_public(plan.project.settings.public_url)
     # Items linted in earlier runs are not linted again (.showpipe/cache/).
-    memo = open_memo(plan.project.settings.cache_dir / LINT_FILE)
+    memo = LintMemo.of(plan.project.settings)
     findings = [
         f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public, memo=memo)
     ]

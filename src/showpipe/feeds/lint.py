@@ -5,22 +5,18 @@
 from __future__ import annotations
 
 import re
-import sys
 import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from functools import cache
 from importlib import resources
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
-from showpipe.digests import data_digest
-from showpipe.feeds import cut, extensions, findings
 from showpipe.feeds.build import podcast_guid
 from showpipe.feeds.cut import FeedCut, cut_feed
 from showpipe.feeds.extensions import (
@@ -31,12 +27,13 @@ from showpipe.feeds.extensions import (
     PODCAST_NS,
     PSC_NS,
 )
-from showpipe.feeds.findings import Finding, ItemLint, LintMemo
+from showpipe.feeds.findings import Finding, ItemLint
 from showpipe.feeds.xml import parse_xml
-from showpipe.model.cache import code_key
 from showpipe.model.fields import apple_categories
 
-LINT_FILE = "lint.sealed"
+if TYPE_CHECKING:
+    from showpipe.feeds.lintmemo import LintMemo
+
 KNOWN_NAMESPACES = {ITUNES_NS, PODCAST_NS, MEDIA_NS, PSC_NS, ATOM_NS, CONTENT_NS}
 # The enclosure types Apple accepts (docs/feed-rules.md, "Items").
 APPLE_TYPES = {
@@ -55,8 +52,14 @@ _I, _P = f"{{{ITUNES_NS}}}", f"{{{PODCAST_NS}}}"
 
 
 @cache
+def podcast_xsd() -> bytes:
+    """The Podcasting 2.0 XSD's text."""
+    return resources.files("showpipe").joinpath("data/podcast.xsd").read_bytes()
+
+
+@cache
 def _xsd() -> Any:
-    return etree.fromstring(resources.files("showpipe").joinpath("data/podcast.xsd").read_bytes())
+    return etree.fromstring(podcast_xsd())
 
 
 @cache
@@ -126,21 +129,21 @@ def lint_feed(
         name: the feed's name (`feeds/<name>.xml`).
         xml: the feed's bytes.
         public: the feed is served to the world, so its URLs should be HTTPS.
-        memo: what earlier runs found in items, by their XML (and what they depend on from
-            the feed): an item found there is not checked again.
+        memo: what earlier runs found in feeds and items, by their XML (and what they
+            depend on from the feed): what is found there is not checked again.
     """
     if memo is not None:
         return memo.feed(f"{name}\0{public}", xml, lambda: _lint_feed(name, xml, public, memo))
-    return _lint_feed(name, xml, public, LintMemo())
+    return _lint_feed(name, xml, public, None)
 
 
-def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo) -> list[Finding]:
+def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo | None) -> list[Finding]:
     cut = cut_feed(xml)
     found = _lint_cut(_Linter(name, public), cut, memo) if cut else None
     return found if found is not None else _lint_whole(_Linter(name, public), xml, memo)
 
 
-def _lint_whole(lint: _Linter, xml: bytes, memo: LintMemo) -> list[Finding]:
+def _lint_whole(lint: _Linter, xml: bytes, memo: LintMemo | None) -> list[Finding]:
     """Lint the feed parsed whole: its items are known by their XML as lxml writes it."""
     try:
         root = parse_xml(xml)
@@ -150,14 +153,16 @@ def _lint_whole(lint: _Linter, xml: bytes, memo: LintMemo) -> list[Finding]:
     if root.tag != "rss" or channel is None:
         return [Finding("error", lint.where, "not an RSS 2.0 feed (<rss><channel>)")]
     context, serial = _item_context(lint, channel)
-    items = [
-        memo.item(context, item, lambda item: _item_lint(lint, item, serial))
-        for item in channel.iterfind("item")
-    ]
+
+    def lint_item(item: Any) -> ItemLint:
+        return _item_lint(lint, item, serial)
+
+    found = channel.iterfind("item")
+    items = [memo.item(context, i, lint_item) if memo else lint_item(i) for i in found]
     return _feed_findings(lint, root, channel, items)
 
 
-def _lint_cut(lint: _Linter, cut: FeedCut, memo: LintMemo) -> list[Finding] | None:
+def _lint_cut(lint: _Linter, cut: FeedCut, memo: LintMemo | None) -> list[Finding] | None:
     """Lint a feed cut at its items: only the items new to the memo are parsed, each alone.
     None if one of them is not an item alone (the feed is then linted whole)."""
     channel = cut.root.find("channel")
@@ -168,8 +173,24 @@ def _lint_cut(lint: _Linter, cut: FeedCut, memo: LintMemo) -> list[Finding] | No
         item = cut.parse_item(xml)
         return None if item is None else _item_lint(lint, item, serial)
 
-    items = memo.items_as_written(context, cut.items, lint_item)
+    if memo is None:
+        items = _lint_each(cut.items, lint_item)
+    else:
+        items = memo.items_as_written(context, cut.items, lint_item)
     return None if items is None else _feed_findings(lint, cut.root, channel, items)
+
+
+def _lint_each(
+    items: list[bytes], lint: Callable[[bytes], ItemLint | None]
+) -> list[ItemLint] | None:
+    """Each item linted; None as soon as one is not an item."""
+    found = []
+    for xml in items:
+        item = lint(xml)
+        if item is None:
+            return None
+        found.append(item)
+    return found
 
 
 def _item_context(lint: _Linter, channel: Any) -> tuple[str, bool]:
@@ -193,14 +214,6 @@ def _feed_findings(lint: _Linter, root: Any, channel: Any, items: list[ItemLint]
     _podcast_tags(lint, outside)
     lint.findings += [f for item in items for f in item.tags]
     return sorted(lint.findings, key=lambda f: f.severity != "error")
-
-
-def open_memo(path: Path) -> LintMemo:
-    """The lint's memo kept in `path` (`LINT_FILE` in the cache folder), under a key of the
-    linting code and its data (the XSD, Apple's categories): other code starts empty."""
-    key = code_key(sys.modules[__name__], findings, cut, extensions)
-    data = etree.tostring(_xsd()) + repr(apple_categories()).encode()
-    return LintMemo(path, key + data_digest(data))
 
 
 def _item_lint(lint: _Linter, item: Any, serial: bool) -> ItemLint:

@@ -200,8 +200,9 @@ def lint_versions(tmp_path: Path, versions: list[tuple[str, bool]]) -> list[list
     """Lint each version of feed `t` (its XML, public or not) in a run of its own, with the
     memo the runs before kept; each time the findings must be those of a lint with no memo,
     and of the feed parsed whole. Returns each version's findings."""
-    from showpipe.feeds.lint import _lint_whole, _Linter
+    from showpipe.feeds.lint import _lint_whole
     from showpipe.feeds.lintmemo import LintMemo
+    from showpipe.feeds.lintrules import Linter
 
     path, found = tmp_path / "lint.sealed", []
     for xml, public in versions:
@@ -209,7 +210,7 @@ def lint_versions(tmp_path: Path, versions: list[tuple[str, bool]]) -> list[list
         findings = lint_feed("t", xml.encode(), public=public, memo=memo)
         memo.save()
         assert findings == lint_feed("t", xml.encode(), public=public)
-        whole = _lint_whole(_Linter("t", public), xml.encode(), None)
+        whole = _lint_whole(Linter("t", public), xml.encode(), None)
         assert findings == whole
         found.append([str(f) for f in findings])
     return found
@@ -294,7 +295,8 @@ def test_a_feed_showpipe_built_is_cut_and_lints_as_when_parsed_whole(
     """showpipe's own feeds take the fast way (cut at their items, each item readable
     alone), and it finds what parsing them whole finds."""
     from showpipe.feeds.cut import cut_feed
-    from showpipe.feeds.lint import _lint_whole, _Linter
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintrules import Linter
 
     assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
     for name in ("show", "videos"):
@@ -302,7 +304,7 @@ def test_a_feed_showpipe_built_is_cut_and_lints_as_when_parsed_whole(
         cut = cut_feed(xml)
         assert cut is not None and cut.items
         assert all(cut.parse_item(item) is not None for item in cut.items)
-        whole = _lint_whole(_Linter(name, True), xml, None)
+        whole = _lint_whole(Linter(name, True), xml, None)
         assert lint_feed(name, xml, public=True) == whole
 
 
@@ -329,9 +331,10 @@ CORPUS = sorted((Path(__file__).parent / "data" / "feeds").glob("*.xml"))
 def test_other_hosts_feeds_lint_as_when_parsed_whole(path: Path) -> None:
     """Real feeds from other hosts, cut or not (most are): the findings are those of the feed
     parsed whole, in the same order."""
-    from showpipe.feeds.lint import _lint_whole, _Linter
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintrules import Linter
 
     xml = path.read_bytes()
     for public in (True, False):
-        whole = _lint_whole(_Linter(path.stem, public), xml, None)
+        whole = _lint_whole(Linter(path.stem, public), xml, None)
         assert lint_feed(path.stem, xml, public=public) == whole

@@ -14,9 +14,10 @@ from typing import Any
 
 from lxml import etree
 
+import showpipe.feeds.lint
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import cut, extensions, findings, lint
+from showpipe.feeds import cut, extensions, findings, lintrules, schema
 from showpipe.feeds.findings import Finding, ItemLint
 from showpipe.model.cache import code_key
 from showpipe.model.fields import apple_categories
@@ -45,8 +46,9 @@ class LintMemo:
         """Open the memo kept in `path`, under a key of the linting code and its data (the
         XSD, Apple's categories): other code starts empty."""
         self.path = path
-        self.key = code_key(sys.modules[__name__], lint, findings, cut, extensions)
-        self.key += data_digest(lint.podcast_xsd() + repr(apple_categories()).encode())
+        code = (showpipe.feeds.lint, lintrules, schema, findings, cut, extensions)
+        self.key = code_key(sys.modules[__name__], *code)
+        self.key += data_digest(schema.podcast_xsd() + repr(apple_categories()).encode())
         stored = read_sealed(path, self.key)
         if not (isinstance(stored, tuple) and len(stored) == 2):
             stored = ({}, {})

@@ -10,7 +10,11 @@ import pytest
 from click.testing import Result
 
 import showpipe.feeds.lint
+from sampleshow import NOW, publish_sample
+from showpipe.config import Settings
 from showpipe.feeds.lint import is_public, lint_feed
+from showpipe.model.project import load_project
+from showpipe.publishing.plan import plan_feeds_only
 
 Run = Callable[..., Result]
 
@@ -338,3 +342,48 @@ def test_other_hosts_feeds_lint_as_when_parsed_whole(path: Path) -> None:
     for public in (True, False):
         whole = _lint_whole(Linter(path.stem, public), xml, None)
         assert lint_feed(path.stem, xml, public=public) == whole
+
+
+def test_a_built_feed_is_linted_from_the_pieces_it_was_joined_from(settings: Settings) -> None:
+    """The plan's feeds carry what the build joined them from: linted from those pieces
+    (not cut again), each finds what the feed parsed whole finds."""
+    from showpipe.feeds.cut import join_items
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintrules import Linter
+
+    storage = publish_sample(settings)
+    plan = plan_feeds_only(load_project(settings), storage, now=NOW)
+    for feed in plan.feeds:
+        assert feed.pieces is not None and feed.pieces.items
+        assert join_items(feed.pieces.head, feed.pieces.items, feed.pieces.tail) == feed.xml
+        whole = _lint_whole(Linter(feed.name, False), feed.xml, None)
+        assert lint_feed(feed.name, feed.xml, public=False, pieces=feed.pieces) == whole
+
+
+def test_pieces_lint_as_the_feed_joined_from_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An item holding the text `<item>` (in a CDATA section) cannot be cut from the feed's
+    bytes, but stands whole in the pieces: linted from them, with a memo or without, the
+    findings are those of the feed parsed whole, across items too."""
+    from showpipe.feeds.cut import Items, join_items
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintmemo import LintMemo
+    from showpipe.feeds.lintrules import Linter
+
+    head, tail = GOOD_CHANNEL.format(guid="not-a-uuid", items="\0").encode().split(b"\0")
+    cdata = item("g1", "http://example.com/1.mp3").replace(
+        "</title>", "</title><description><![CDATA[an <item> inside]]></description>"
+    )
+    other = item("g1", "https://example.com/2.mp3")
+    pieces = Items(head.rstrip(), [cdata.encode(), other.encode()], tail)
+    xml = join_items(pieces.head, pieces.items, pieces.tail)
+    whole = _lint_whole(Linter("t", True), xml, None)
+    assert any("GUID g1 is used by 2 items" in str(f) for f in whole)
+    assert any("use http" in str(f) for f in whole)
+    assert lint_feed("t", xml, public=True) == whole  # cut from its bytes: linted whole
+    with monkeypatch.context() as patched:  # from the pieces: never parsed whole
+        patched.setattr(showpipe.feeds.lint, "_lint_whole", _never)
+        assert lint_feed("t", xml, public=True, pieces=pieces) == whole
+        memo = LintMemo(tmp_path / "lint.sealed")
+        assert lint_feed("t", xml, public=True, memo=memo, pieces=pieces) == whole

@@ -48,9 +48,9 @@ def lint_plan(plan: Plan) -> list[Finding]:
     public = is_public(plan.project.settings.public_url)
     # Items linted in earlier runs are not linted again (.showpipe/cache/).
     memo = LintMemo.of(plan.project.settings)
-    findings = [
-        f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public, memo=memo)
-    ]
+    findings = []
+    for feed in plan.feeds:
+        findings += lint_feed(feed.name, feed.xml, public=public, memo=memo, pieces=feed.pieces)
     memo.save()
     for episode in plan.project.episodes:
         record = plan.manifest.episodes.get(episode.guid or "")

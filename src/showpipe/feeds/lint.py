@@ -6,12 +6,14 @@ its items, and only the items the memo (`feeds.lintmemo`) does not know are read
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
-from showpipe.feeds.cut import FeedCut, cut_feed
+from showpipe.feeds.cut import END, START, FeedCut, Items, cut_feed, join_items
 from showpipe.feeds.extensions import ITUNES_NS
 from showpipe.feeds.findings import Finding, ItemLint
 from showpipe.feeds.lintrules import Linter, feed_findings, lint_item
@@ -24,7 +26,12 @@ LOCAL_HOSTS = ("localhost", "127.0.0.1", "::1")
 
 
 def lint_feed(
-    name: str, xml: bytes, *, public: bool, memo: LintMemo | None = None
+    name: str,
+    xml: bytes,
+    *,
+    public: bool,
+    memo: LintMemo | None = None,
+    pieces: Items | None = None,
 ) -> list[Finding]:
     """Every problem of a feed, errors first.
 
@@ -34,16 +41,35 @@ def lint_feed(
         public: the feed is served to the world, so its URLs should be HTTPS.
         memo: what earlier runs found in feeds and items, by their XML (and what they
             depend on from the feed): what is found there is not checked again.
+        pieces: what `xml` was joined from (`join_items`), when showpipe built it
+            (`BuiltFeed.pieces`): its items are taken from there, not cut from `xml` again.
     """
     if memo is not None:
-        return memo.feed(f"{name}\0{public}", xml, lambda: _lint_feed(name, xml, public, memo))
-    return _lint_feed(name, xml, public, None)
+        lint = partial(_lint_feed, name, xml, public, memo, pieces)
+        return memo.feed(f"{name}\0{public}", xml, lint)
+    return _lint_feed(name, xml, public, None, pieces)
 
 
-def _lint_feed(name: str, xml: bytes, public: bool, memo: LintMemo | None) -> list[Finding]:
-    cut = cut_feed(xml)
+def _lint_feed(
+    name: str, xml: bytes, public: bool, memo: LintMemo | None, pieces: Items | None
+) -> list[Finding]:
+    cut = _cut(xml, pieces)
     found = _lint_cut(Linter(name, public), cut, memo) if cut else None
     return found if found is not None else _lint_whole(Linter(name, public), xml, memo)
+
+
+def _cut(xml: bytes, pieces: Items | None) -> FeedCut | None:
+    """The feed cut at its items; with the build's `pieces`, without cutting its bytes.
+
+    A cut of `xml` (`cut_feed`) costs a copy of every item's bytes, 12 ms for the 7.8 MB
+    feed of a 5,000-episode show. The pieces it was joined from are those items already:
+    only its channel needs proving, as `cut_feed` proves a feed's, with one empty item
+    standing where the items go. Each item is proved alone later, as any cut's.
+    """
+    if pieces is None or not pieces.items:
+        return cut_feed(xml)
+    channel = cut_feed(join_items(pieces.head, [START + END], pieces.tail))
+    return None if channel is None else replace(channel, items=pieces.items)
 
 
 def _lint_whole(lint: Linter, xml: bytes, memo: LintMemo | None) -> list[Finding]:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
+
+Run = Callable[..., Result]
 
 
 @pytest.mark.parametrize(
@@ -70,3 +74,26 @@ def test_pydantic_plugins_are_not_loaded_unless_asked_for(
     )
     assert done.returncode == 0, done.stderr
     assert marker.exists() is loaded
+
+
+def test_check_with_only_a_scheduled_episode_loads_no_media_code(
+    run: Run, make_episode: Callable[..., Path], project: Path
+) -> None:
+    """Nothing new to check, but an episode due later: `check` lints the feeds as they will
+    be then, from the manifest, as cron's `feeds` would build them, with no media code
+    (no tagging, no build cache)."""
+    make_episode("later", published="2099-01-01T09:00:00+01:00")
+    episodes = sorted(str(p.relative_to(project)) for p in project.glob("episodes/*.yaml"))
+    assert run("publish", *episodes).exit_code == 0
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "showpipe", "check"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "Episode later" in done.stdout
+    # -X importtime lists every module imported; only the digests of media files are needed
+    imported = {line.rsplit("|", 1)[-1].strip() for line in done.stderr.splitlines()}
+    assert {m for m in imported if m.startswith("showpipe.media.")} == {"showpipe.media.hashes"}

@@ -25,8 +25,8 @@ from showpipe.config import Settings
 from showpipe.errors import FeedError
 from showpipe.feeds import Descriptions, clean_url, podcast_guid, render_html
 from showpipe.feeds.build import BuiltFeed
-from showpipe.feeds.lint import schema_problems
 from showpipe.feeds.readback import ExpectedItem, ReadBack, cut_read_back, feed_items, read_back
+from showpipe.feeds.schema import schema_problems
 from showpipe.feeds.text import clean_text
 from showpipe.model.episode import Episode
 from showpipe.model.loading import load_episode, load_feed

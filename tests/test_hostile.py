@@ -26,7 +26,7 @@ from peakmemory import peak_rss_mb, with_mp3_cover, with_mp4_cover
 
 from faultproxy import FaultProxy
 from s3server import S3Server
-from showpipe.model.manifest import SAFE_KEY
+from showpipe.model.manifest import SAFE_KEY, EpisodeRecord, Manifest, StoredFile, manifest_problems
 from showpipe.publishing.assets import object_key
 
 Run = Callable[..., Result]
@@ -315,6 +315,34 @@ HOSTILE_MANIFESTS: list[tuple[str, Callable[[dict[str, Any]], None], str, str]] 
     ("newer-version", _newer, "feeds", r"version 99 is not one this showpipe knows \(1, 2\).*upgrade showpipe"),  # noqa: E501
     ("unknown-field", _set_audio(colour="red"), "feeds", rf"{AUDIO}\.colour: Unexpected keyword argument"),  # noqa: E501
 ]  # fmt: skip
+
+
+def test_every_file_of_a_record_is_listed_and_named_by_its_place() -> None:
+    """`files()` lists each file a record holds, and a message names where each one sits (a
+    damaged transcript's entry as `transcripts.1`, not as the record's first file)."""
+
+    def stored(name: str, size: int = 10) -> StoredFile:
+        return StoredFile(f"media/{name}-0123456789ab.mp3", size, "", "audio/mpeg")
+
+    record = EpisodeRecord(
+        slug="pilot",
+        media={"audio": stored("a"), "video": stored("v")},
+        artwork=stored("art"),
+        transcripts=[stored("t0"), stored("t1", size=0)],
+        chapter_images=[stored("c0")],
+        chapters=stored("ch"),
+        alternates=[stored("alt")],
+        poster=stored("p"),
+    )
+    assert sorted(record.where(f) for f in record.files()) == sorted(
+        ["media.audio", "media.video", "artwork", "chapters", "poster", "transcripts.0"]
+        + ["transcripts.1", "chapter_images.0", "alternates.0"]
+    )
+    assert manifest_problems(Manifest(episodes={"g": record})) == [
+        "episodes.g.transcripts.1.size: 0 is not a positive number of bytes"
+    ]
+    with pytest.raises(ValueError):
+        record.where(stored("a"))  # an equal file, but not one of the record's
 
 
 @pytest.mark.parametrize(

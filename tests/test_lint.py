@@ -10,7 +10,11 @@ import pytest
 from click.testing import Result
 
 import showpipe.feeds.lint
+from sampleshow import NOW, publish_sample
+from showpipe.config import Settings
 from showpipe.feeds.lint import is_public, lint_feed
+from showpipe.model.project import load_project
+from showpipe.publishing.plan import plan_feeds_only
 
 Run = Callable[..., Result]
 
@@ -146,18 +150,18 @@ def test_items_linted_in_an_earlier_run_give_the_same_findings(
 ) -> None:
     """The memo of linted items is a shortcut: a run that finds them there reports exactly what
     linting them again would, across items too (a GUID and an enclosure shared with a new item)."""
-    from showpipe.feeds.lint import open_memo
+    from showpipe.feeds.lintmemo import LintMemo
 
     path = tmp_path / "lint.sealed"
     old = item("g1", "https://example.com/1.mp3") + item(
         "g2", "http://example.com/2.ogg", kind="audio/ogg", duration="0"
     )
     xml = GOOD_CHANNEL.format(guid="not-a-uuid", items=old).encode()
-    first = open_memo(path)
+    first = LintMemo(path)
     found = lint_feed("t", xml, public=True, memo=first)
     first.save()
     assert found == lint_feed("t", xml, public=True)  # no memo at all
-    again = open_memo(path)
+    again = LintMemo(path)
     with monkeypatch.context() as patched:  # the same bytes: not linted (parsed) again
         patched.setattr(showpipe.feeds.lint, "_lint_feed", _never)
         assert lint_feed("t", xml, public=True, memo=again) == found
@@ -166,7 +170,7 @@ def test_items_linted_in_an_earlier_run_give_the_same_findings(
     grown = GOOD_CHANNEL.format(
         guid="not-a-uuid", items=item("g1", "https://example.com/1.mp3") + old
     ).encode()
-    memo = open_memo(path)
+    memo = LintMemo(path)
     assert lint_feed("t", grown, public=True, memo=memo) == lint_feed("t", grown, public=True)
     assert memo.known and set(memo.known) <= set(memo.used)  # the old items came from the memo
     assert any("GUID g1 is used by 2 items" in str(f) for f in lint_feed("t", grown, public=True))
@@ -175,9 +179,9 @@ def test_items_linted_in_an_earlier_run_give_the_same_findings(
 def test_a_memo_never_answers_for_another_feed_context(tmp_path: Path) -> None:
     """An item's findings depend on its feed (the show's title, public or not): the same item
     XML in another feed is linted again."""
-    from showpipe.feeds.lint import open_memo
+    from showpipe.feeds.lintmemo import LintMemo
 
-    memo = open_memo(tmp_path / "lint.sealed")
+    memo = LintMemo(tmp_path / "lint.sealed")
     one = item("g1", "http://example.com/1.mp3")
     private = lint_feed(
         "t", GOOD_CHANNEL.format(guid="x", items=one).encode(), public=False, memo=memo
@@ -200,16 +204,17 @@ def lint_versions(tmp_path: Path, versions: list[tuple[str, bool]]) -> list[list
     """Lint each version of feed `t` (its XML, public or not) in a run of its own, with the
     memo the runs before kept; each time the findings must be those of a lint with no memo,
     and of the feed parsed whole. Returns each version's findings."""
-    from showpipe.feeds.findings import LintMemo
-    from showpipe.feeds.lint import _lint_whole, _Linter, open_memo
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintmemo import LintMemo
+    from showpipe.feeds.lintrules import Linter
 
     path, found = tmp_path / "lint.sealed", []
     for xml, public in versions:
-        memo = open_memo(path)
+        memo = LintMemo(path)
         findings = lint_feed("t", xml.encode(), public=public, memo=memo)
         memo.save()
         assert findings == lint_feed("t", xml.encode(), public=public)
-        whole = _lint_whole(_Linter("t", public), xml.encode(), LintMemo())
+        whole = _lint_whole(Linter("t", public), xml.encode(), None)
         assert findings == whole
         found.append([str(f) for f in findings])
     return found
@@ -268,13 +273,13 @@ def test_each_change_to_a_feed_finds_what_a_lint_from_scratch_finds(tmp_path: Pa
 
 def test_only_the_new_items_are_linted(tmp_path: Path) -> None:
     """The memo answers for the items it knows: only the new one is linted (and kept)."""
-    from showpipe.feeds.lint import open_memo
+    from showpipe.feeds.lintmemo import LintMemo
 
     old = [dated(f"g{n}", f"https://example.com/{n}.mp3", n) for n in range(3, 0, -1)]
-    memo = open_memo(tmp_path / "lint.sealed")
+    memo = LintMemo(tmp_path / "lint.sealed")
     lint_feed("t", pretty(old).encode(), public=True, memo=memo)
     memo.save()
-    memo = open_memo(tmp_path / "lint.sealed")
+    memo = LintMemo(tmp_path / "lint.sealed")
     new = dated("g4", "https://example.com/4.mp3", 4)
     lint_feed("t", pretty([new, *old]).encode(), public=True, memo=memo)
     assert len(memo.used) == 4 and len(set(memo.used) - set(memo.known)) == 1
@@ -294,8 +299,8 @@ def test_a_feed_showpipe_built_is_cut_and_lints_as_when_parsed_whole(
     """showpipe's own feeds take the fast way (cut at their items, each item readable
     alone), and it finds what parsing them whole finds."""
     from showpipe.feeds.cut import cut_feed
-    from showpipe.feeds.findings import LintMemo
-    from showpipe.feeds.lint import _lint_whole, _Linter
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintrules import Linter
 
     assert run("publish", "episodes/pilot.yaml", "episodes/on-tools.yaml").exit_code == 0
     for name in ("show", "videos"):
@@ -303,7 +308,7 @@ def test_a_feed_showpipe_built_is_cut_and_lints_as_when_parsed_whole(
         cut = cut_feed(xml)
         assert cut is not None and cut.items
         assert all(cut.parse_item(item) is not None for item in cut.items)
-        whole = _lint_whole(_Linter(name, True), xml, LintMemo())
+        whole = _lint_whole(Linter(name, True), xml, None)
         assert lint_feed(name, xml, public=True) == whole
 
 
@@ -330,10 +335,55 @@ CORPUS = sorted((Path(__file__).parent / "data" / "feeds").glob("*.xml"))
 def test_other_hosts_feeds_lint_as_when_parsed_whole(path: Path) -> None:
     """Real feeds from other hosts, cut or not (most are): the findings are those of the feed
     parsed whole, in the same order."""
-    from showpipe.feeds.findings import LintMemo
-    from showpipe.feeds.lint import _lint_whole, _Linter
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintrules import Linter
 
     xml = path.read_bytes()
     for public in (True, False):
-        whole = _lint_whole(_Linter(path.stem, public), xml, LintMemo())
+        whole = _lint_whole(Linter(path.stem, public), xml, None)
         assert lint_feed(path.stem, xml, public=public) == whole
+
+
+def test_a_built_feed_is_linted_from_the_pieces_it_was_joined_from(settings: Settings) -> None:
+    """The plan's feeds carry what the build joined them from: linted from those pieces
+    (not cut again), each finds what the feed parsed whole finds."""
+    from showpipe.feeds.cut import join_items
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintrules import Linter
+
+    storage = publish_sample(settings)
+    plan = plan_feeds_only(load_project(settings), storage, now=NOW)
+    for feed in plan.feeds:
+        assert feed.pieces is not None and feed.pieces.items
+        assert join_items(feed.pieces.head, feed.pieces.items, feed.pieces.tail) == feed.xml
+        whole = _lint_whole(Linter(feed.name, False), feed.xml, None)
+        assert lint_feed(feed.name, feed.xml, public=False, pieces=feed.pieces) == whole
+
+
+def test_pieces_lint_as_the_feed_joined_from_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An item holding the text `<item>` (in a CDATA section) cannot be cut from the feed's
+    bytes, but stands whole in the pieces: linted from them, with a memo or without, the
+    findings are those of the feed parsed whole, across items too."""
+    from showpipe.feeds.cut import Items, join_items
+    from showpipe.feeds.lint import _lint_whole
+    from showpipe.feeds.lintmemo import LintMemo
+    from showpipe.feeds.lintrules import Linter
+
+    head, tail = GOOD_CHANNEL.format(guid="not-a-uuid", items="\0").encode().split(b"\0")
+    cdata = item("g1", "http://example.com/1.mp3").replace(
+        "</title>", "</title><description><![CDATA[an <item> inside]]></description>"
+    )
+    other = item("g1", "https://example.com/2.mp3")
+    pieces = Items(head.rstrip(), [cdata.encode(), other.encode()], tail)
+    xml = join_items(pieces.head, pieces.items, pieces.tail)
+    whole = _lint_whole(Linter("t", True), xml, None)
+    assert any("GUID g1 is used by 2 items" in str(f) for f in whole)
+    assert any("use http" in str(f) for f in whole)
+    assert lint_feed("t", xml, public=True) == whole  # cut from its bytes: linted whole
+    with monkeypatch.context() as patched:  # from the pieces: never parsed whole
+        patched.setattr(showpipe.feeds.lint, "_lint_whole", _never)
+        assert lint_feed("t", xml, public=True, pieces=pieces) == whole
+        memo = LintMemo(tmp_path / "lint.sealed")
+        assert lint_feed("t", xml, public=True, memo=memo, pieces=pieces) == whole

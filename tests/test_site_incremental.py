@@ -16,7 +16,7 @@ from showpipe.config import Settings
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
 from showpipe.storage.local import LocalStorage
-from showpipe.web import site
+from showpipe.web import environment, site
 from showpipe.web.environment import TEMPLATES_FILE, Templates, _SealedBytecode
 from showpipe.web.site import SITE_INDEX_KEY, Site, build_site, write_site
 from showpipe.web.siteindex import pages_change
@@ -37,7 +37,10 @@ def _counting(built: Site, made: list[str]) -> Site:
 
 
 def _cold_bytes(settings: Settings, storage: LocalStorage) -> dict[str, bytes]:
-    return {page.key: page.html for page in _built(settings, storage)}
+    built = _built(settings, storage)
+    pages = {page.key: page.html for page in built}
+    built.done_rendering()
+    return pages
 
 
 def _retitle_pilot(settings: Settings, title: str) -> None:
@@ -146,15 +149,44 @@ def test_compiled_templates_are_kept_and_give_the_same_pages(
     assert _cold_bytes(settings, storage) == cold and "episode.html" in compiled
 
 
+def test_a_cold_run_keeps_every_template_it_compiled_in_one_write(
+    settings: Settings,
+    tmp_path: Path,
+    compiled: list[str | None],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The compiled templates are written once the pages are rendered, not once per
+    template, and hold every template the pages needed."""
+    storage = publish_sample(settings)
+    kept = settings.cache_dir / TEMPLATES_FILE
+    assert not kept.exists()  # no page rendered yet
+    writes: list[Path] = []
+    write = environment.write_sealed
+
+    def noted(path: Path, *args: object) -> None:
+        writes.append(path)
+        write(path, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(environment, "write_sealed", noted)
+    compiled.clear()
+    fresh = LocalStorage(tmp_path / "fresh")
+    assert write_site(fresh, _built(settings, storage))  # every page, from cold
+    assert len(compiled) > 1 and writes == [kept]
+    compiled.clear()
+    assert _cold_bytes(settings, storage) and compiled == []  # each one loaded
+
+
 def test_a_kept_template_whose_source_changed_is_compiled_again(
     tmp_path: Path, compiled: list[str | None]
 ) -> None:
     def render(source: str) -> str:
+        kept = _SealedBytecode(tmp_path / TEMPLATES_FILE)
         environment = jinja2.Environment(
-            loader=jinja2.DictLoader({"page.html": source}),
-            bytecode_cache=_SealedBytecode(tmp_path / TEMPLATES_FILE),
+            loader=jinja2.DictLoader({"page.html": source}), bytecode_cache=kept
         )
-        return environment.get_template("page.html").render(name="you")
+        page = environment.get_template("page.html").render(name="you")
+        kept.save()
+        return page
 
     assert render("Hello {{ name }}") == "Hello you"
     assert render("Hello {{ name }}") == "Hello you"  # kept: loaded, not compiled

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING
 from showpipe.config import Settings
 from showpipe.errors import ValidationError
 from showpipe.feeds.findings import Finding
-from showpipe.feeds.lint import LINT_FILE, is_public, lint_feed, open_memo
+from showpipe.feeds.lint import is_public, lint_feed
+from showpipe.feeds.lintmemo import LintMemo
 from showpipe.model.episode import Episode
 from showpipe.model.fields import SHOW_ARTWORK_MAX, SHOW_ARTWORK_MIN
 from showpipe.model.manifest import read_manifest_versioned
@@ -46,10 +47,10 @@ def lint_plan(plan: Plan) -> list[Finding]:
     """Lint the feeds a plan would write, as apps will read them, and each episode's artwork."""
     public = is_public(plan.project.settings.public_url)
     # Items linted in earlier runs are not linted again (.showpipe/cache/).
-    memo = open_memo(plan.project.settings.cache_dir / LINT_FILE)
-    findings = [
-        f for feed in plan.feeds for f in lint_feed(feed.name, feed.xml, public=public, memo=memo)
-    ]
+    memo = LintMemo.of(plan.project.settings)
+    findings = []
+    for feed in plan.feeds:
+        findings += lint_feed(feed.name, feed.xml, public=public, memo=memo, pieces=feed.pieces)
     memo.save()
     for episode in plan.project.episodes:
         record = plan.manifest.episodes.get(episode.guid or "")
@@ -117,8 +118,10 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     ]
     last = max([now, *(e.published for e in project.episodes if not e.unpublished)])
     built = live
-    if pending or last > now:
+    if pending:  # new episodes, so with the build cache their files were read through
         built = plan_publish(project, storage, pending, now=last, cache=cache)
+    elif last > now:  # scheduled ones only: the feeds when the last is due, no media needed
+        built = plan_feeds_only(project, storage, now=last, stored=manifest)
     scheduled = scheduled_episodes(built.project, built.manifest, now)
     levels = built.levels
     if cache is not None:

@@ -22,7 +22,7 @@ from showpipe.digests import data_digest
 from showpipe.errors import FeedError
 from showpipe.feeds import extensions as ext
 from showpipe.feeds.analytics import tracked_url
-from showpipe.feeds.cut import START, channel_items, join_items
+from showpipe.feeds.cut import START, Items, channel_items, join_items
 from showpipe.feeds.item import (
     Channel,
     Urls,
@@ -68,6 +68,7 @@ class BuiltFeed:
 
     xml: bytes
     items: FeedItems
+    pieces: Items | None = None  # what `xml` was joined from (`join_items`): the lint's cut
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,8 @@ def build_feed(
     place = channel_items(channel)
     xml = join_items(place.head, rendered, place.tail)
     channel_guid = _channel_guid(feed, context.urls)
-    return BuiltFeed(xml, _built_items(channel_guid, episodes, rendered) or feed_items(xml))
+    found = _built_items(channel_guid, episodes, rendered) or feed_items(xml)
+    return BuiltFeed(xml, found, Items(place.head, rendered, place.tail))
 
 
 def _start_feed(

@@ -2,7 +2,7 @@
 
 Four jobs cut showpipe's feeds at `<item>` (always written without attributes): knowing a
 built feed's items, reading the items of a stored one, the lint of a changed feed (which reads
-only the channel and the new items: the others are known by their bytes, `feeds.findings.
+only the channel and the new items: the others are known by their bytes, `feeds.lintmemo.
 LintMemo`) and the copy of a big feed holding only the items to read back. They share one cut
 (`split_items`) and one layout (`join_items`), so an item has the same bytes, and the same
 digest, wherever it stands, last or not.

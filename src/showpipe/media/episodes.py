@@ -1,14 +1,14 @@
 """Tagging an episode's media: the tag set from the YAML, checks first, then tagged copies.
 
 Everything is checked (media types and durations, chapters, artwork) before the first tagged
-copy is written, so a bad file stops the run with nothing written.
+copy is written, so a bad file stops the run with nothing written. How each file is probed
+for those checks is `media.episodeprobe`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import partial
 from pathlib import Path
 
 from showpipe.config import Settings
@@ -24,38 +24,26 @@ from showpipe.media import (
     TagSet,
     check_artwork,
     find_tagged_copy,
-    probe_image,
-    probe_media,
     tagged_copy,
     timestamp,
 )
-from showpipe.media.encode import FORMATS, Encoded
-from showpipe.media.pcm import probe_audio
+from showpipe.media.encode import Encoded
+from showpipe.media.episodeprobe import (
+    MEDIA,
+    CheckedMedia,
+    alternates_of,
+    feed_for,
+    image_probe,
+    pointed,
+    probe_medium,
+)
 from showpipe.media.renditions import is_master, make_renditions, wanted
 from showpipe.media.renditions import terminal as bars
-from showpipe.media.video import VideoProbe, poster_from, probe_video_master, video_rendition
+from showpipe.media.video import poster_from, video_rendition
 from showpipe.model.episode import Episode
-from showpipe.model.project import Project, line_naming, load_project, missing_files
+from showpipe.model.project import Project, load_project, missing_files
 from showpipe.model.show import Feed
 from showpipe.model.yamlfile import line_in_file
-
-MEDIA = ("audio", "video")
-
-
-@dataclass(frozen=True)
-class CheckedMedia:
-    """One media file of an episode, probed, with the feed whose show it is tagged as."""
-
-    medium: str
-    path: Path
-    info: MediaInfo
-    feed: Feed
-    video: VideoProbe | None = None  # a video master to transcode, as probed by the check
-
-
-def feed_for(project: Project, medium: str) -> Feed:
-    """The feed that takes an episode's `medium` file; the first feed if none does."""
-    return next((f for f in project.feeds if f.medium == medium), project.feeds[0])
 
 
 def _check_chapters(episode: Episode, path: Path, duration: float) -> None:
@@ -76,7 +64,7 @@ def check_artwork_of(episode: Episode, feeds: list[Feed], *, hashes: HashCache) 
     Raises:
         MediaError: an image breaks Apple's artwork rules (the file is named).
     """
-    probe = _image_probe(hashes)
+    probe = image_probe(hashes)
     for feed in feeds:
         check_artwork(feed.artwork, show=True, probe=probe)
     if episode.artwork:
@@ -84,21 +72,6 @@ def check_artwork_of(episode: Episode, feeds: list[Feed], *, hashes: HashCache) 
     for chapter in episode.chapters:
         if chapter.image:
             check_artwork(chapter.image, square=False, probe=probe)
-
-
-def _image_probe(hashes: HashCache) -> Callable[[Path], ImageInfo]:
-    """`probe_image`, remembered in `hashes`."""
-    return partial(_remembered_image, hashes)
-
-
-def _remembered_image(hashes: HashCache, path: Path) -> ImageInfo:
-    known = hashes.probed(path, "image")
-    if known is not None:
-        content_type, width, height, mode = known
-        return ImageInfo(str(content_type), int(width), int(height), str(mode))
-    info = probe_image(path)
-    hashes.keep_probe(path, "image", [info.content_type, info.width, info.height, info.mode])
-    return info
 
 
 def check_episode(project: Project, episode: Episode, *, hashes: HashCache) -> list[CheckedMedia]:
@@ -116,50 +89,16 @@ def check_episode(project: Project, episode: Episode, *, hashes: HashCache) -> l
         if path is not None:
             feed = feed_for(project, medium)
             try:
-                info, video = _probe(path, medium, feed, hashes)
+                info, video = probe_medium(path, medium, feed, hashes)
             except MediaError as e:
-                raise _pointed(e, episode, medium, path) from e
+                raise pointed(e, episode, medium, path) from e
             _check_chapters(episode, path, info.duration)
             checked.append(CheckedMedia(medium, path, info, feed, video))
     feeds = list({c.feed.name: c.feed for c in checked}.values())
     check_artwork_of(episode, feeds, hashes=hashes)
     # Probed now, so that a bad one stops the run before anything is tagged.
-    _alternates_of(project, episode, checked, hashes=hashes)
+    alternates_of(project, episode, checked, hashes=hashes)
     return checked
-
-
-def _pointed(error: MediaError, episode: Episode, medium: str, path: Path) -> MediaError:
-    """The error pointing at the YAML line that names the file, as every input error does."""
-    where = f"{shown(episode.source)}:{line_naming(episode.source, path.name)}"
-    return MediaError(f"{where}: {medium}: {error}")
-
-
-def _probe(
-    path: Path, medium: str, feed: Feed, hashes: HashCache
-) -> tuple[MediaInfo, VideoProbe | None]:
-    """A published file's type and duration (for a master, its main rendition's type), and
-    for a video master to transcode what probing it found, kept for the transcoding."""
-    if medium == "audio" and is_master(path, feed.encoding):
-        content_type = FORMATS[feed.encoding.format].content_type
-        return MediaInfo(content_type=content_type, duration=probe_audio(path)[0]), None
-    found = probe_video_master(path) if medium == "video" else None
-    if found is not None:
-        if found.video_codec is None:
-            raise MediaError(f"{shown(path)}: has no video stream (give it as `audio:`)")
-        return MediaInfo(content_type="video/mp4", duration=found.duration), found
-    info = _remembered_media(hashes, path)
-    if medium == "video" and not info.content_type.startswith("video/"):
-        raise MediaError(f"{shown(path)}: has no video stream (give an audio file as `audio:`)")
-    return info, None
-
-
-def _remembered_media(hashes: HashCache, path: Path) -> MediaInfo:
-    known = hashes.probed(path, "media")
-    if known is not None:
-        return MediaInfo(str(known[0]), float(known[1]))
-    info = probe_media(path)
-    hashes.keep_probe(path, "media", [info.content_type, info.duration])
-    return info
 
 
 def _picture(path: Path, probe: Callable[[Path], ImageInfo]) -> Picture:
@@ -194,7 +133,7 @@ def build_tags(
 ) -> TagSet:
     """Everything written into one of the episode's media files (`hashes`: as in
     `check_episode`)."""
-    feed, probe = media.feed, _image_probe(hashes)
+    feed, probe = media.feed, image_probe(hashes)
     return TagSet(
         title=episode.title,
         artists=tuple(host.name for host in feed.hosts),
@@ -283,30 +222,13 @@ def _tag_media(
         if media.video is not None:
             source = video_rendition(source, media.feed.encoding, probe=media.video, cache=cache)
     except MediaError as e:
-        raise _pointed(e, episode, media.medium, media.path) from e
+        raise pointed(e, episode, media.medium, media.path) from e
     copy = tagged_copy(source, tags, cache=cache, label=label, integrity=integrity)
     poster = None
     if media.medium == "video" and episode.poster is None:
         at = media.feed.encoding.poster_at
         poster = poster_from(copy.path, copy.digest, at=at, cache_dir=cache.dir)
     return [TaggedMedia(media.medium, media.info, copy, poster=poster)]
-
-
-def _alternates_of(
-    project: Project, episode: Episode, checked: list[CheckedMedia], *, hashes: HashCache
-) -> list[tuple[CheckedMedia, str]]:
-    """The files the episode lists under `alternates:`, probed (unless probed before and
-    unchanged since), each with its copy's label."""
-    feed = checked[0].feed if checked else feed_for(project, "audio")
-    found = []
-    for i, path in enumerate(episode.alternates, start=1):
-        medium = "video" if path.suffix.lower() in (".mp4", ".m4v") else "audio"
-        try:
-            info = _remembered_media(hashes, path)
-        except MediaError as e:
-            raise _pointed(e, episode, f"alternates[{i - 1}]", path) from e
-        found.append((CheckedMedia(medium, path, info, feed), f"{episode.slug}-alternate{i}"))
-    return found
 
 
 def _tag_alternates(
@@ -320,7 +242,7 @@ def _tag_alternates(
     """Tag the renditions the episode lists under `alternates:` like its main enclosure:
     an app that plays the Opus alternate shows the same title, cover and chapters."""
     tagged = []
-    for media, label in _alternates_of(project, episode, checked, hashes=cache.hashes):
+    for media, label in alternates_of(project, episode, checked, hashes=cache.hashes):
         tags = build_tags(project, episode, media, id3_version=id3_version, hashes=cache.hashes)
         copy = tagged_copy(media.path, tags, cache=cache, label=label, integrity=True)
         tagged.append(TaggedMedia(media.medium, media.info, copy, alternate=True))
@@ -395,7 +317,7 @@ def plan_tagging(
     labelled = []
     for episode, media_files in checked:
         labelled += [(episode, media, _label(episode, media)) for media in media_files]
-        alternates = _alternates_of(project, episode, media_files, hashes=cache.hashes)
+        alternates = alternates_of(project, episode, media_files, hashes=cache.hashes)
         labelled += [(episode, media, label) for media, label in alternates]
     return [
         (
@@ -419,7 +341,7 @@ def media_problems(
     problems: dict[str, None] = {}  # ordered, without repeats of a shared feed's artwork
     for feed in project.feeds:
         try:
-            check_artwork(feed.artwork, show=True, probe=_image_probe(hashes))
+            check_artwork(feed.artwork, show=True, probe=image_probe(hashes))
         except MediaError as e:
             problems[str(e)] = None
     for episode in project.episodes if episodes is None else episodes:

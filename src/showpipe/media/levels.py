@@ -13,7 +13,7 @@ from pathlib import Path
 
 from showpipe.errors import shown
 from showpipe.media.encode import Encoded, EncodeSettings, default_target
-from showpipe.media.episodes import feed_for
+from showpipe.media.episodeprobe import feed_for
 from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import Loudness, measure_loudness
 from showpipe.media.pcm import probe_audio

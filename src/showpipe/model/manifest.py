@@ -10,8 +10,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -92,9 +91,26 @@ class EpisodeRecord:
     poster: StoredFile | None = None
 
     def files(self) -> list[StoredFile]:
-        """Every file of the record (`record_files` says where each sits in it)."""
-        files = [*self.media.values(), *self.transcripts, *self.chapter_images, *self.alternates]
-        return files + [f for f in (self.artwork, self.chapters, self.poster) if f]
+        """Every file of the record (`where` says where one sits in it)."""
+        files = [*self.media.values()]
+        files += [f for f in (self.artwork, self.chapters, self.poster) if f]
+        return files + [*self.transcripts, *self.chapter_images, *self.alternates]
+
+    def where(self, file: StoredFile) -> str:
+        """Where `file` (one of `files()`) sits in the record, e.g. `media.audio` or
+        `transcripts.0`, for a message. Found by walking the fields rather than by listing
+        them a second time: `files()` walks every record of a show each run, and is several
+        times faster for listing them without their places."""
+        for name in (f.name for f in fields(self)):
+            value = getattr(self, name)
+            if value is file:
+                return name
+            if isinstance(value, dict | list):
+                places = value.items() if isinstance(value, dict) else enumerate(value)
+                for place, found in places:
+                    if found is file:
+                        return f"{name}.{place}"
+        raise ValueError(f"{file.key or file.url} is not a file of this record")
 
 
 @dataclass(frozen=True)
@@ -209,57 +225,49 @@ def manifest_problems(manifest: Manifest) -> list[str]:
     """What in the manifest showpipe would never have written, one line per field."""
     problems: list[str] = []
     for name, feed in manifest.feeds.items():
-        problems += _file_problems(f"feeds.{name}.artwork", feed.artwork)
+        problems += [f"feeds.{name}.artwork.{p}" for p in _file_problems(feed.artwork)]
     for guid, record in manifest.episodes.items():
         if not SAFE_SLUG.fullmatch(record.slug):
             problems.append(
                 f"episodes.{guid}.slug: {record.slug!r} is not a slug showpipe writes "
                 "(lowercase letters and digits, single hyphens between)"
             )
-        for label, file in record_files(record):
-            problems += _file_problems(f"episodes.{guid}.{label}", file)
+        for file in record.files():
+            found = _file_problems(file)
+            if found:  # where the file sits, worked out only for one with problems
+                where = f"episodes.{guid}.{record.where(file)}"
+                problems += [f"{where}.{problem}" for problem in found]
     return problems
 
 
-def record_files(record: EpisodeRecord) -> Iterator[tuple[str, StoredFile]]:
-    """Each file of an episode's record, with where it sits in the record."""
-    yield from ((f"media.{medium}", f) for medium, f in record.media.items())
-    for name in ("artwork", "chapters", "poster"):
-        single: StoredFile | None = getattr(record, name)
-        if single is not None:
-            yield name, single
-    for name in ("transcripts", "chapter_images", "alternates"):
-        files: list[StoredFile] = getattr(record, name)
-        yield from ((f"{name}.{i}", f) for i, f in enumerate(files))
-
-
-def _file_problems(where: str, file: StoredFile) -> list[str]:
+def _file_problems(file: StoredFile) -> list[str]:
+    """What is wrong with a file's entry, each as "<field>: <problem>"."""
     problems = []
     if file.url is not None:
         parts = urlsplit(file.url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            problems.append(f"{where}.url: {file.url!r} is not an absolute http(s) URL")
+            problems.append(f"url: {file.url!r} is not an absolute http(s) URL")
         if file.key:
-            problems.append(f"{where}.key: a file kept on another host (url) has no key")
+            problems.append("key: a file kept on another host (url) has no key")
     elif not SAFE_KEY.fullmatch(file.key):
         problems.append(
-            f"{where}.key: {file.key!r} is not an object key showpipe writes "
+            f"key: {file.key!r} is not an object key showpipe writes "
             f"({'|'.join(FOLDERS)}/<slug>-<12 hex digits>.<extension>)"
         )
     if file.size < (0 if file.url else 1):
-        problems.append(f"{where}.size: {file.size} is not a positive number of bytes")
+        problems.append(f"size: {file.size} is not a positive number of bytes")
     if file.digest and not DIGEST.fullmatch(file.digest):
-        problems.append(f"{where}.digest: {file.digest!r} is not an xxh3-128 digest in hex")
+        problems.append(f"digest: {file.digest!r} is not an xxh3-128 digest in hex")
     if file.key and not CONTENT_TYPE.fullmatch(file.content_type):  # another host's: as given
-        problems.append(f"{where}.content_type: {file.content_type!r} is not a media type")
+        problems.append(f"content_type: {file.content_type!r} is not a media type")
     if file.duration is not None and not (math.isfinite(file.duration) and file.duration >= 0):
-        problems.append(f"{where}.duration: {file.duration} is not a duration in seconds")
+        problems.append(f"duration: {file.duration} is not a duration in seconds")
     for name in ("width", "height"):
         value = getattr(file, name)
         if value is not None and value < 1:
-            problems.append(f"{where}.{name}: {value} is not a size in pixels")
+            problems.append(f"{name}: {value} is not a size in pixels")
     if file.sri is not None and not SRI.fullmatch(file.sri):
-        problems.append(f"{where}.sri: {file.sri!r} is not a Subresource Integrity value")
+        problems.append(f"sri: {file.sri!r} is not a Subresource Integrity value")
     return problems
 
 

@@ -24,7 +24,7 @@ from showpipe.feeds import (
     render_items,
 )
 from showpipe.feeds.cache import ItemCache
-from showpipe.feeds.cut import partial_feed
+from showpipe.feeds.cut import Items, partial_feed
 from showpipe.feeds.readback import (
     ExpectedItem,
     FeedItems,
@@ -62,6 +62,7 @@ class FeedUpdate:
     removed: list[str] = field(default_factory=list)
     # The feed as stored before this run (None: not published yet).
     published: bytes | None = None
+    pieces: Items | None = None  # as the build joined it (`BuiltFeed.pieces`)
 
 
 def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], list[str]]:
@@ -212,7 +213,16 @@ def plan_feeds(
                     pool.submit(check.run)
             updates.append(
                 FeedUpdate(
-                    feed.name, key, public_url + key, xml, old != xml, added, updated, removed, old
+                    feed.name,
+                    key,
+                    public_url + key,
+                    xml,
+                    old != xml,
+                    added,
+                    updated,
+                    removed,
+                    old,
+                    built.pieces,
                 )
             )
         for _ in pool.results():  # FeedError: a feed reads back wrong, and nothing is stored

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 from showpipe.errors import StorageError, shown
-from showpipe.model.manifest import FOLDERS, MANIFEST_KEY, Manifest, StoredFile, record_files
+from showpipe.model.manifest import FOLDERS, MANIFEST_KEY, Manifest, StoredFile
 from showpipe.model.project import Project
 from showpipe.model.published import PublishedEpisode
 from showpipe.publishing.uploads import Upload, stored_objects
@@ -47,8 +47,7 @@ class Named(NamedTuple):  # a tuple: one is made per stored object of a big show
         """Where the manifest names it, e.g. "episodes.<guid>.media.audio"."""
         if self.episode is None:
             return f"feeds.{self.feed}.artwork"
-        label = next(label for label, f in record_files(self.episode.record) if f is self.file)
-        return f"episodes.{self.episode.guid}.{label}"
+        return f"episodes.{self.episode.guid}.{self.episode.record.where(self.file)}"
 
     @property
     def source(self) -> Path | None:

@@ -58,6 +58,12 @@ class Templates:
     def render(self, template: str, **values: Any) -> bytes:
         return self.environment.get_template(template).render(**values).encode("utf-8")
 
+    def save(self) -> None:
+        """Keep the templates compiled so far, if any was (once a run is done rendering)."""
+        kept = self.__dict__.get("environment")  # where cached_property keeps it, once made
+        if kept is not None and isinstance(kept.bytecode_cache, _SealedBytecode):
+            kept.bytecode_cache.save()
+
     def __reduce__(self) -> tuple[Any, tuple[()]]:
         # A worker process (parallel.py) renders with its own environment, compiling each
         # template once however many runs of pages it is sent; it never writes the cache.
@@ -71,13 +77,15 @@ def process_templates() -> Templates:
 
 
 class _SealedBytecode(jinja2.BytecodeCache):
-    """Jinja's compiled templates in one sealed file, read once, rewritten only when a
-    template had to be compiled (the first run, or a new showpipe)."""
+    """Jinja's compiled templates in one sealed file, read once, rewritten by `save` only
+    when a template had to be compiled (the first run, or a new showpipe): once for all of
+    them, not once per template."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         kept = read_sealed(path, _KEY)
         self._code: dict[str, bytes] = kept if isinstance(kept, dict) else {}
+        self._changed = False
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         code = self._code.get(bucket.key)
@@ -87,6 +95,12 @@ class _SealedBytecode(jinja2.BytecodeCache):
 
     def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         self._code[bucket.key] = bucket.bytecode_to_string()
+        self._changed = True
+
+    def save(self) -> None:
+        if not self._changed:
+            return
+        self._changed = False
         try:
             write_sealed(self.path, _KEY, self._code)
         except OSError:

@@ -134,7 +134,7 @@ def build_site(
     sources[ROBOTS_KEY] = _digest(_robots(show.public_url))
     templates = Templates(project.settings.cache_dir)
     renderer = _Renderer(templates, show, due, chunks, ranges, listed)
-    return Site(sources, renderer.render)
+    return Site(sources, renderer.render, templates.save)
 
 
 def _episode_sources(due: NewestFirst, digests: list[str]) -> dict[str, str]:

@@ -85,6 +85,8 @@ class Site:
 
     sources: dict[str, str]
     renderer: Callable[[str], Callable[[], bytes]] = field(compare=False, repr=False)
+    # Called once the pages asked for are rendered: keeps what rendering them compiled.
+    done_rendering: Callable[[], None] = field(default=lambda: None, compare=False, repr=False)
     _made: dict[str, Page] = field(default_factory=dict, compare=False, repr=False)
 
     def page(self, key: str) -> Page:
@@ -232,6 +234,7 @@ def changed_pages(storage: Storage, site: Site) -> list[Page]:
     """The pages whose bytes differ from the ones last written, or that went away."""
     stored = _entries(_read_index(storage))
     put = [page for page, _, store in _compared(stored, _stale(stored, site)) if store]
+    site.done_rendering()
     gone = _gone(stored.keys() - site.sources.keys())
     return put + [Page(key, "", bytes) for key in gone]
 
@@ -284,6 +287,7 @@ def write_site(
                 page.key, page.html, content_type=_TYPES[suffix], cache_control=caching.CHANGING
             )
             written.append(page.key)
+    site.done_rendering()
     extra = stored.keys() - site.sources.keys()
     gone = _gone(extra)
     for key in gone:

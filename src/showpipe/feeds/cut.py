@@ -123,8 +123,12 @@ def cut_feed(xml: bytes) -> FeedCut | None:
     """The feed cut at its items, or None where the cut cannot be proved from its channel
     (the items themselves are proved one by one, by `FeedCut.parse_item`)."""
     cut = split_items(xml)
-    if cut is None:
-        return None
+    return None if cut is None else proved_cut(cut)
+
+
+def proved_cut(cut: Items) -> FeedCut | None:
+    """A feed's pieces (as `split_items` cuts them, or as `join_items` joined them) as a
+    `FeedCut`, or None where its channel does not prove the cut."""
     # With no `<item` but the one put in their place, and no DTD to declare entities, the
     # channel's only item element is the one put there.
     if b"<item" in cut.head or b"<item" in cut.tail or b"<!DOCTYPE" in cut.head:

@@ -6,14 +6,13 @@ its items, and only the items the memo (`feeds.lintmemo`) does not know are read
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from lxml import etree
 
-from showpipe.feeds.cut import END, START, FeedCut, Items, cut_feed, join_items
+from showpipe.feeds.cut import FeedCut, Items, cut_feed, proved_cut
 from showpipe.feeds.extensions import ITUNES_NS
 from showpipe.feeds.findings import Finding, ItemLint
 from showpipe.feeds.lintrules import Linter, feed_findings, lint_item
@@ -59,17 +58,11 @@ def _lint_feed(
 
 
 def _cut(xml: bytes, pieces: Items | None) -> FeedCut | None:
-    """The feed cut at its items; with the build's `pieces`, without cutting its bytes.
-
-    A cut of `xml` (`cut_feed`) costs a copy of every item's bytes, 12 ms for the 7.8 MB
-    feed of a 5,000-episode show. The pieces it was joined from are those items already:
-    only its channel needs proving, as `cut_feed` proves a feed's, with one empty item
-    standing where the items go. Each item is proved alone later, as any cut's.
-    """
+    """The feed cut at its items; from the build's `pieces`, without cutting its bytes again
+    (a copy of every item's bytes, 12 ms for the 7.8 MB feed of a 5,000-episode show)."""
     if pieces is None or not pieces.items:
         return cut_feed(xml)
-    channel = cut_feed(join_items(pieces.head, [START + END], pieces.tail))
-    return None if channel is None else replace(channel, items=pieces.items)
+    return proved_cut(pieces)
 
 
 def _lint_whole(lint: Linter, xml: bytes, memo: LintMemo | None) -> list[Finding]:

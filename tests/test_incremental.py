@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import hmac
+import importlib
 import os
 import pickle
 import shutil
@@ -24,7 +25,13 @@ from showpipe.errors import EpisodeError, StorageError, ValidationError
 from showpipe.feeds import Descriptions, build_feed
 from showpipe.feeds.cache import ITEMS_FILE, ItemCache
 from showpipe.feeds.readback import feed_items
-from showpipe.model.cache import EPISODES_FILE, MANIFEST_FILE, EpisodeCache, ManifestMemo
+from showpipe.model.cache import (
+    EPISODES_FILE,
+    MANIFEST_FILE,
+    EpisodeCache,
+    ManifestMemo,
+    code_key,
+)
 from showpipe.model.manifest import (
     MANIFEST_KEY,
     Manifest,
@@ -460,6 +467,25 @@ def test_a_layered_dict_reads_back_as_saved(
     assert layers is not None
     assert Layered.read(cache, "other key", (layers.base, {})) is None
     assert Layered.read(cache, "key", ("../elsewhere.base", {})) is None
+
+
+def test_a_package_s_code_key_covers_every_module_in_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caches of rendered items and lint findings are keyed by the whole feeds package:
+    a module changed in it, or added to it, makes their entries another code's."""
+    package = tmp_path / "renderers"
+    (package / "inner").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "inner" / "tags.py").write_text("NAME = 'podcast:value'\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    module = importlib.import_module("renderers")
+    keys = {code_key(module)}
+    (package / "inner" / "tags.py").write_text("NAME = 'podcast:values'\n")
+    keys.add(code_key(module))
+    (package / "added.py").write_text("")
+    keys.add(code_key(module))
+    assert len(keys) == 3
 
 
 @pytest.mark.parametrize("freeze", [False, True])

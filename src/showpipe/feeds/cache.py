@@ -15,7 +15,6 @@ safe to delete; a missing or damaged file means every item is rendered and read 
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
@@ -23,9 +22,10 @@ from typing import Any
 
 import feedgen.version
 
+import showpipe.feeds
+from showpipe import times
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import analytics, build, chapters, cut, extensions, item, readback, text
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key
 from showpipe.model.episode import Episode
@@ -55,9 +55,9 @@ class ItemCache:
         self.path = path
         self._describe = describe or (lambda episode: episode.model_dump_json())
         self._describe_record = describe_record or (lambda guid, record: record_digest(record))
-        self.key = code_key(
-            build, item, cut, extensions, text, chapters, readback, analytics, sys.modules[__name__]
-        )
+        # Every module of the feeds package (items are rendered by several, and one added
+        # later is covered too), and the times they write.
+        self.key = code_key(showpipe.feeds, times)
         self.key += feedgen.version.version_str
         sealed = read_sealed(path, self.key)
         stored: dict[str, Any] = sealed if isinstance(sealed, dict) else {}

@@ -6,7 +6,6 @@ every item again).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import astuple
 from pathlib import Path
@@ -14,10 +13,10 @@ from typing import Any
 
 from lxml import etree
 
-import showpipe.feeds.lint
+import showpipe.feeds
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
-from showpipe.feeds import cut, extensions, findings, lintrules, schema
+from showpipe.feeds import schema
 from showpipe.feeds.findings import Finding, ItemLint
 from showpipe.model.cache import code_key
 from showpipe.model.fields import apple_categories
@@ -46,8 +45,7 @@ class LintMemo:
         """Open the memo kept in `path`, under a key of the linting code and its data (the
         XSD, Apple's categories): other code starts empty."""
         self.path = path
-        code = (showpipe.feeds.lint, lintrules, schema, findings, cut, extensions)
-        self.key = code_key(sys.modules[__name__], *code)
+        self.key = code_key(showpipe.feeds)  # the lint's modules, and any added to them
         self.key += data_digest(schema.podcast_xsd() + repr(apple_categories()).encode())
         stored = read_sealed(path, self.key)
         if not (isinstance(stored, tuple) and len(stored) == 2):

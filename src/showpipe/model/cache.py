@@ -27,7 +27,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from types import ModuleType
 
 from showpipe import __version__
 from showpipe.config import Settings
@@ -44,14 +44,22 @@ EPISODES_FILE = "episodes.sealed"
 MANIFEST_FILE = "manifest.sealed"
 
 
-def code_key(*modules: Any) -> str:
-    """A digest of showpipe's version and the given modules' source: what a cached result was
-    made by. A development checkout changes its code without changing its version."""
+def code_key(*modules: ModuleType) -> str:
+    """A digest of showpipe's version and the given modules' source (a package's: every
+    module in it): what a cached result was made by. A development checkout changes its code
+    without changing its version."""
     digest = new_digest(__version__.encode())
     for module in modules:
-        source = Path(module.__file__ or "")
-        digest.update(source.read_bytes() if source.is_file() else source.name.encode())
+        for source in _sources(module):
+            digest.update(f"\0{source.name}\0".encode())
+            digest.update(source.read_bytes() if source.is_file() else b"")
     return digest.hexdigest()
+
+
+def _sources(module: ModuleType) -> list[Path]:
+    if hasattr(module, "__path__"):  # a package: a module added to it is covered too
+        return sorted(p for folder in module.__path__ for p in Path(folder).rglob("*.py"))
+    return [Path(module.__file__ or "")]
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from lxml import etree
 
 from showpipe.digests import data_digest
 from showpipe.errors import FeedError
-from showpipe.feeds import extensions as ext
+from showpipe.feeds import tags
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.cut import START, Items, channel_items, join_items
 from showpipe.feeds.item import (
@@ -303,14 +303,14 @@ def _fill_channel(
     fg.podcastindex.tags = _channel_tags(feed, ordered, urls=urls)
 
 
-def _channel_tags(feed: Feed, ordered: NewestFirst, *, urls: Urls) -> ext.ChannelTags:
+def _channel_tags(feed: Feed, ordered: NewestFirst, *, urls: Urls) -> tags.ChannelTags:
     trailers = []
     for published in ordered:
         episode = published.episode
         if episode.type == "trailer":
             source = source_tag(listed_file(feed, published.record), urls=urls)
             trailers.append(
-                ext.TrailerTag(
+                tags.TrailerTag(
                     title=clean_text(episode.title)[:128],
                     url=source.url,
                     pubdate=format_datetime(episode.published),
@@ -320,7 +320,7 @@ def _channel_tags(feed: Feed, ordered: NewestFirst, *, urls: Urls) -> ext.Channe
                 )
             )
     frequency = feed.update_frequency
-    return ext.ChannelTags(
+    return tags.ChannelTags(
         guid=_channel_guid(feed, urls),
         medium="video" if feed.medium == "video" else "podcast",
         locked=feed.locked,

@@ -2,20 +2,27 @@
 Chapters (`psc:`), and itunes:explicit, block and complete as Apple now wants them.
 
 feedgen calls `extend_rss` on each registered extension after it has written its own tags.
-Each extension holds frozen values (set by `build.py`) and only turns them into elements, so
-what goes into a feed is decided in one place and written in another.
+Each extension holds frozen values (`feeds.tags`, set by `build.py` and `item.py`) and only
+turns them into elements.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
 
+from showpipe.feeds.tags import (
+    ChannelTags,
+    ChapterMark,
+    ItemTags,
+    MediaTags,
+    PersonTag,
+    Source,
+)
 from showpipe.feeds.value import PODCAST_NS as PODCAST_NS
-from showpipe.feeds.value import ValueTag, write_value
+from showpipe.feeds.value import write_value
 from showpipe.times import seconds_value, timestamp
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
@@ -34,106 +41,6 @@ def _add(parent: Any, tag: str, text: str | None = None, **attributes: str | Non
     if text is not None:
         element.text = text
     return element
-
-
-# --- values ------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PersonTag:
-    name: str
-    role: str
-    group: str | None = None
-    img: str | None = None
-    href: str | None = None
-
-
-@dataclass(frozen=True)
-class TrailerTag:
-    title: str
-    url: str
-    pubdate: str
-    length: int
-    type: str
-    season: int | None = None
-
-
-@dataclass(frozen=True)
-class ChannelTags:
-    """The channel's Podcasting 2.0 tags (docs/feed-rules.md, "Podcasting 2.0")."""
-
-    guid: str
-    medium: str
-    locked: bool
-    owner_email: str
-    persons: Sequence[PersonTag] = ()
-    funding: Sequence[tuple[str, str]] = ()  # (url, text)
-    license: tuple[str, str | None] | None = None  # (slug, url)
-    trailers: Sequence[TrailerTag] = ()
-    podroll: Sequence[tuple[str, str | None]] = ()  # (feed guid, feed url)
-    update_frequency: tuple[str, str | None, bool] | None = None  # (text, rrule, complete)
-    value: ValueTag | None = None
-
-
-@dataclass(frozen=True)
-class Source:
-    """One rendition of an episode, for podcast:alternateEnclosure."""
-
-    url: str
-    type: str
-    length: int
-    title: str
-    duration: float | None = None
-    sri: str | None = None
-    height: int | None = None
-
-
-@dataclass(frozen=True)
-class Transcript:
-    url: str
-    type: str
-    language: str
-    captions: bool
-
-
-@dataclass(frozen=True)
-class ChapterMark:
-    start: float
-    title: str
-    href: str | None = None
-    image: str | None = None
-
-
-@dataclass(frozen=True)
-class Poster:
-    url: str
-    width: int | None = None
-    height: int | None = None
-
-
-@dataclass(frozen=True)
-class ItemTags:
-    """An item's Podcasting 2.0 tags."""
-
-    persons: Sequence[PersonTag] = ()
-    season: tuple[int, str] | None = None
-    episode: int | None = None
-    chapters_url: str | None = None
-    transcripts: Sequence[Transcript] = ()
-    alternates: Sequence[Source] = ()
-    soundbites: Sequence[tuple[float, float, str | None]] = ()  # (start, duration, title)
-    poster: Poster | None = None
-    value: ValueTag | None = None
-
-
-@dataclass(frozen=True)
-class MediaTags:
-    """Media RSS for video items: the video as media:content, and a thumbnail."""
-
-    content: Source
-    width: int | None = None
-    height: int | None = None
-    thumbnail: str | None = None
 
 
 # --- extensions --------------------------------------------------------------------------

@@ -13,6 +13,7 @@ from feedgen.ext.podcast_entry import PodcastEntryExtension
 from lxml import etree
 
 from showpipe.feeds import extensions as ext
+from showpipe.feeds import tags
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
 from showpipe.feeds.cut import END, START
@@ -80,8 +81,8 @@ def item_xml(item: Any, nsmap: dict[str | None, str]) -> bytes:
     return xml[xml.index(START) : xml.rindex(END) + len(END)]
 
 
-def person_tag(person: Person) -> ext.PersonTag:
-    return ext.PersonTag(
+def person_tag(person: Person) -> tags.PersonTag:
+    return tags.PersonTag(
         name=clean_text(person.name),
         role=person.role.lower(),
         group=person.group.lower() if person.group else None,
@@ -159,7 +160,7 @@ def add_item(
     entry.podlove.chapters = _chapter_marks(published, urls=urls)
     if media.content_type.startswith("video/"):
         thumbnail = record.poster or record.artwork or artwork
-        entry.mediarss.tags = ext.MediaTags(
+        entry.mediarss.tags = tags.MediaTags(
             content=enclosure,
             width=media.width,
             height=media.height,
@@ -167,8 +168,8 @@ def add_item(
         )
 
 
-def source_tag(stored: StoredFile, *, urls: Urls) -> ext.Source:
-    return ext.Source(
+def source_tag(stored: StoredFile, *, urls: Urls) -> tags.Source:
+    return tags.Source(
         url=urls.of(stored),
         type=ENCLOSURE_TYPES.get(stored.content_type, stored.content_type),
         length=stored.size,
@@ -179,13 +180,13 @@ def source_tag(stored: StoredFile, *, urls: Urls) -> ext.Source:
     )
 
 
-def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: Urls) -> ext.ItemTags:
+def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: Urls) -> tags.ItemTags:
     episode, record = published.episode, published.record
     listed = feed.medium_of(record.media)
     others = [f for medium, f in sorted(record.media.items()) if medium != listed]
     poster = record.poster
     hosts = feed.hosts if episode.hosts is None else episode.hosts
-    return ext.ItemTags(
+    return tags.ItemTags(
         # Item persons replace the channel's, so the hosts are listed again with the guests.
         persons=[person_tag(p) for p in (*hosts, *episode.guests)],
         season=None
@@ -194,7 +195,7 @@ def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: Urls) -> ext.It
         episode=episode.episode,
         chapters_url=urls.of(record.chapters) if record.chapters else None,
         transcripts=[
-            ext.Transcript(
+            tags.Transcript(
                 urls.of(t), t.content_type, feed.language, t.content_type in CAPTION_TYPES
             )
             for t in record.transcripts
@@ -204,14 +205,14 @@ def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: Urls) -> ext.It
             (s.start, s.duration, clean_text(s.title) if s.title else None)
             for s in episode.soundbites
         ],
-        poster=ext.Poster(urls.of(poster), poster.width, poster.height) if poster else None,
+        poster=tags.Poster(urls.of(poster), poster.width, poster.height) if poster else None,
         value=value_tag(episode.value),
     )
 
 
-def _chapter_marks(published: PublishedEpisode, *, urls: Urls) -> list[ext.ChapterMark]:
+def _chapter_marks(published: PublishedEpisode, *, urls: Urls) -> list[tags.ChapterMark]:
     return [
-        ext.ChapterMark(
+        tags.ChapterMark(
             start=chapter.start,
             title=clean_text(chapter.title),
             href=clean_url(chapter.link) if chapter.link else None,

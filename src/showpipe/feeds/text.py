@@ -12,8 +12,11 @@ import nh3
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
 
-# XML 1.0 §2.2 Char production: everything else must go.
-_XML_FORBIDDEN = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+# What XML 1.0 §2.2's Char production leaves out of Unicode: C0 controls but tab, line feed and
+# carriage return; surrogates; U+FFFE and U+FFFF. Written as what is left out, not as "not a
+# Char": the same characters (checked against every code point), and compiled in a tenth of
+# the time (0.6 ms against 5-8 ms, at every run's import).
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 # Apple renders these in descriptions (docs/feed-rules.md, "Items"). One cleaner for the
 # process: nh3 then turns its settings into the sanitiser's once, not for every description.
 _SANITISER = nh3.Cleaner(

@@ -163,33 +163,29 @@ def render_items(
     all feeds, and a big show's episodes in batches on every core (`showpipe.parallel`).
     An item that cannot be built is left to `build_feed`, which says why.
     """
-    started: list[tuple[bytes, Channel]] = []
-    lacking = []
+    ahead: dict[str, Ahead] = {}
+    # Each episode once, with every channel that lacks its item.
+    listings: dict[str, tuple[PublishedEpisode, list[Channel]]] = {}
     for feed, due, artwork in feeds:
         missing = _lacking(feed, due, artwork, public_url=public_url, items=items)
         if not missing:
             continue  # every item is cached: no channel to start
         try:
-            started.append(_start_feed(feed, due, artwork=artwork, public_url=public_url))
+            channel, context = _start_feed(feed, due, artwork=artwork, public_url=public_url)
         except ValueError:
             continue  # build_feed reports it
-        lacking.append(missing)
-    channels = [context for _, context in started]
-    # Each episode once, with every channel that lacks its item.
-    listings: dict[str, tuple[PublishedEpisode, list[Channel]]] = {}
-    for channel, missing in zip(channels, lacking, strict=True):
+        ahead[feed.name] = Ahead(channel, context, {})
         for published in missing:
-            listings.setdefault(published.guid, (published, []))[1].append(channel)
+            listings.setdefault(published.guid, (published, []))[1].append(context)
     jobs = [(published, tuple(listing)) for published, listing in listings.values()]
     batches = [tuple(jobs[i : i + ITEM_BATCH]) for i in range(0, len(jobs), ITEM_BATCH)]
     renders = [partial(_render_batch, batch) for batch in batches]
-    ahead = {context.feed.name: Ahead(xml, context, {}) for xml, context in started}
     done = render_each(renders, parallel_from=PARALLEL_RENDER_FROM // ITEM_BATCH, run_length=1)
     for batch, rendered in zip(batches, done, strict=True):
         for (published, listing), (html, items_xml) in zip(batch, rendered, strict=True):
             descriptions.keep(published.episode.description, html)
-            for channel, item in zip(listing, items_xml or (), strict=False):
-                ahead[channel.feed.name].items[published.guid] = item
+            for lister, item in zip(listing, items_xml or (), strict=False):
+                ahead[lister.feed.name].items[published.guid] = item
     return ahead
 
 

@@ -22,19 +22,19 @@ deleting it is always safe.
 from __future__ import annotations
 
 import os
-import sys
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from showpipe import __version__
+import showpipe.model
+from showpipe import __version__, inputfiles, times
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
 from showpipe.errors import ValidationError
 from showpipe.inputfiles import Identity, identity, settled, yaml_names
-from showpipe.model import episode, fields, loading, manifest, show, yamlfile
+from showpipe.model import manifest
 from showpipe.model.episode import Episode
 from showpipe.model.loading import load_episode, load_episodes
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
@@ -54,6 +54,11 @@ def code_key(*modules: ModuleType) -> str:
             digest.update(f"\0{source.name}\0".encode())
             digest.update(source.read_bytes() if source.is_file() else b"")
     return digest.hexdigest()
+
+
+# What validated episodes and a parsed manifest are made by: the model package (the models,
+# their fields and how YAML is read), and the clock times and input files it reads with.
+MODEL_CODE = (showpipe.model, times, inputfiles)
 
 
 def _sources(module: ModuleType) -> list[Path]:
@@ -88,7 +93,7 @@ class EpisodeCache:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.key = code_key(show, episode, loading, fields, yamlfile, sys.modules[__name__])
+        self.key = code_key(*MODEL_CODE)
         stored = Layered[_Entry].read(path, self.key, read_sealed(path, self.key))
         self._stored = stored or Layered()
         # resolved path -> what was read there last time
@@ -212,7 +217,7 @@ class ManifestMemo:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        self.key = code_key(manifest, sys.modules[__name__])
+        self.key = code_key(*MODEL_CODE)
         self._manifest: tuple[str, manifest.Manifest] | None = None
         self._episodes: Layered[manifest.EpisodeRecord] = Layered()
         # GUID -> (the record, its digest): by the record object, which a run keeps as is

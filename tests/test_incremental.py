@@ -215,7 +215,8 @@ def flip_last_byte(data: bytes) -> bytes:
         lambda data: data[: len(data) // 2],  # cut short
         flip_last_byte,  # one bit of the pickle changed: the seal no longer matches
         lambda data: b"",
-        lambda data: pickle.dumps(pickle.loads(data[data.index(b"\n") + 33 :])),  # unsealed
+        # unsealed: the pickle alone, without the magic line, the seal and the key's line
+        lambda data: data[data.index(b"\n") + 33 :].split(b"\n", 1)[1],
     ],
     ids=["truncated", "one-bit", "empty", "unsealed"],
 )
@@ -248,6 +249,22 @@ def test_an_episode_cache_from_elsewhere_is_never_unpickled(
         path.write_bytes(planted)
         assert cache_hits(settings)[1] == 0
     assert not marker.exists()
+
+
+def test_a_cache_other_code_sealed_is_never_unpickled(tmp_path: Path) -> None:
+    """A cache sealed by this user under another key (another showpipe, or a changed module
+    in a checkout) is thrown away unread: its objects would only be built to be dropped."""
+    marker = tmp_path / "unpickled"
+
+    class Payload:
+        def __reduce__(self) -> tuple[Any, ...]:
+            return (marker.write_text, ("ran",))
+
+    write_sealed(tmp_path / "c.sealed", "other code", [Payload()])
+    assert read_sealed(tmp_path / "c.sealed", "this code") is None
+    assert not marker.exists()
+    assert read_sealed(tmp_path / "c.sealed", "other code") is not None
+    assert marker.read_text() == "ran"  # the same file, under its own key, is read
 
 
 def test_an_episode_cache_from_before_the_episode_models_moved_is_a_cold_run(
@@ -285,7 +302,7 @@ def test_an_episode_cache_from_before_the_episode_models_moved_is_a_cold_run(
 
 def sealed_file(key: bytes, payload: bytes) -> bytes:
     """A cache file as `showpipe.sealed` writes one, sealed with `key`."""
-    return b"showpipe-sealed-2\n" + hmac.digest(key, payload, "sha256") + payload
+    return b"showpipe-sealed-3\n" + hmac.digest(key, payload, "sha256") + payload
 
 
 @pytest.mark.parametrize("fold_at", [64, 0], ids=["changes-beside-the-base", "folded"])

@@ -27,7 +27,7 @@ from showpipe.digests import data_digest
 
 V = TypeVar("V")
 
-_MAGIC = b"showpipe-sealed-2\n"
+_MAGIC = b"showpipe-sealed-3\n"
 _KEY_BYTES = 32
 _SEAL_BYTES = 32  # HMAC-SHA-256
 
@@ -84,13 +84,14 @@ def read_sealed(path: Path, key: str) -> Any:
     payload = memoryview(data)[start:]
     if not hmac.compare_digest(data[len(_MAGIC) : start], _seal(secret, payload)):
         return None
+    # The key leads the payload, so that what other code kept is never unpickled at all.
+    written_under = key.encode() + b"\n"
+    if not payload[: len(written_under)] == written_under:
+        return None
     try:
-        stored = _unpickle(payload)
+        return _unpickle(payload[len(written_under) :])
     except Exception:  # sealed by us, yet unreadable (another Python): no cache
         return None
-    if isinstance(stored, tuple) and len(stored) == 2 and stored[0] == key:
-        return stored[1]
-    return None
 
 
 # Whether what a cache holds is frozen out of the garbage collector's reach once unpickled
@@ -148,8 +149,10 @@ def _reduce_path(path: PosixPath) -> tuple[Any, tuple[str]]:
 _DISPATCH = {**copyreg.dispatch_table, PosixPath: _reduce_path}
 
 
-def _pickled(value: Any) -> bytes:
-    data = io.BytesIO()
+def _payload(key: str, value: Any) -> bytes:
+    """What is sealed: `key` on a line of its own, then `value` pickled."""
+    data = io.BytesIO(key.encode() + b"\n")
+    data.seek(0, io.SEEK_END)
     pickler = pickle.Pickler(data, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH
     pickler.dump(value)
@@ -200,7 +203,7 @@ class Layered(Generic[V]):
         changes |= {k: v for k, v in entries.items() if self.in_base.get(k) is not v}
         if self.base and len(changes) <= max(FOLD_AT_LEAST, len(self.in_base) // 8):
             return self.base, changes
-        payload = _pickled((key, entries))
+        payload = _payload(key, entries)
         base = f"{cache.stem}.{data_digest(payload)[:16]}.base"
         _write_payload(cache.with_name(base), payload)
         for old in cache.parent.glob(f"{cache.stem}.*.base"):
@@ -215,7 +218,7 @@ def _is_base(cache: Path, name: Any) -> bool:
 
 def write_sealed(path: Path, key: str, value: Any) -> None:
     """Seal `value` into `path` under `key` (what made it); without a secret, write nothing."""
-    _write_payload(path, _pickled((key, value)))
+    _write_payload(path, _payload(key, value))
 
 
 def _write_payload(path: Path, payload: bytes) -> None:

@@ -39,7 +39,8 @@ def test_the_command_keeps_its_exit_code_and_output(
 
 def _plugin_on_path(folder: Path, marker: Path) -> dict[str, str]:
     """An installed pydantic plugin (a dist-info with a `pydantic` entry point) whose module
-    leaves `marker` when it is imported; the environment that puts it on the path."""
+    leaves `marker` when it is imported; the environment that puts it on the path, ahead of
+    what is there (a checkout run with PYTHONPATH=src must still run its own code)."""
     (folder / "spy_plugin.py").write_text(
         f"from pathlib import Path\nPath({str(marker)!r}).touch()\n"
         "class Plugin:\n"
@@ -51,7 +52,8 @@ def _plugin_on_path(folder: Path, marker: Path) -> dict[str, str]:
     info.mkdir()
     (info / "METADATA").write_text("Metadata-Version: 2.1\nName: spy-plugin\nVersion: 1.0\n")
     (info / "entry_points.txt").write_text("[pydantic]\nspy = spy_plugin:plugin\n")
-    return {"PYTHONPATH": str(folder)}
+    path = [str(folder), os.environ.get("PYTHONPATH", "")]
+    return {"PYTHONPATH": os.pathsep.join(p for p in path if p)}
 
 
 @pytest.mark.parametrize(("setting", "loaded"), [(None, False), ("", True)])

@@ -167,6 +167,22 @@ def test_a_new_version_or_public_url_starts_the_caches_afresh(
     assert show_feed(settings, storage)[1].rendered == 3
 
 
+def test_a_new_sanitiser_renders_every_item_again(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Items hold descriptions as markdown-it-py rendered and nh3 sanitised them: a new
+    release of either (a sanitiser fix, say) must reach every cached item."""
+    import showpipe.feeds.cache
+
+    storage = publish_sample(settings)
+    assert show_feed(settings, storage)[1].rendered == 0
+    installed = showpipe.feeds.cache.version
+    monkeypatch.setattr(
+        showpipe.feeds.cache, "version", lambda name: "9.9" if name == "nh3" else installed(name)
+    )
+    assert show_feed(settings, storage)[1].rendered == 3
+
+
 def spoil(value: Any) -> Any:
     """Every value of a cache's data damaged, the YAML digests kept."""
     if isinstance(value, dict):

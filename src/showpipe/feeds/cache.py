@@ -17,10 +17,9 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import asdict
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
-
-import feedgen.version
 
 import showpipe.feeds
 from showpipe import times
@@ -56,9 +55,10 @@ class ItemCache:
         self._describe = describe or (lambda episode: episode.model_dump_json())
         self._describe_record = describe_record or (lambda guid, record: record_digest(record))
         # Every module of the feeds package (items are rendered by several, and one added
-        # later is covered too), and the times they write.
+        # later is covered too), the times they write, and the libraries that write items:
+        # feedgen, markdown-it-py and nh3 (whose sanitiser fixes must reach cached items).
         self.key = code_key(showpipe.feeds, times)
-        self.key += feedgen.version.version_str
+        self.key += "".join(version(name) for name in ("feedgen", "markdown-it-py", "nh3"))
         sealed = read_sealed(path, self.key)
         stored: dict[str, Any] = sealed if isinstance(sealed, dict) else {}
         # "<channel digest>\0<episode digest>" -> the item's XML

@@ -119,7 +119,7 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
     last = max([now, *(e.published for e in project.episodes if not e.unpublished)])
     built = live
     if pending:  # new episodes, so with the build cache their files were read through
-        built = plan_publish(project, storage, pending, now=last, cache=cache)
+        built = plan_publish(project, storage, pending, now=last, cache=cache, stored=manifest)
     elif last > now:  # scheduled ones only: the feeds when the last is due, no media needed
         built = plan_feeds_only(project, storage, now=last, stored=manifest)
     scheduled = scheduled_episodes(built.project, built.manifest, now)

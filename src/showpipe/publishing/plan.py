@@ -109,12 +109,14 @@ def plan_publish(
     id3_version: int = 4,
     cache: BuildCache | None = None,
     descriptions: Descriptions | None = None,
+    stored: tuple[Manifest, str | None] | None = None,
 ) -> Plan:
     """Plan publishing the given episodes and regenerating every feed.
 
     Tagged copies of the media are made (or reused) in the build cache on the way: their
     sizes and hashes are part of the plan. Nothing is uploaded or changed in the project.
-    A run passes its `cache` and `descriptions` to each plan it makes (default: new ones).
+    A run passes its `cache` and `descriptions` to each plan it makes (default: new ones),
+    and `stored`, the manifest as it read it already with `read_manifest_versioned`.
 
     Raises:
         EpisodeError: an episode is not part of the project or names missing files.
@@ -132,7 +134,7 @@ def plan_publish(
         raise EpisodeError("\n".join(missing))
     # Every episode is checked before the first tagged copy is written.
     checked = {e.source: check_episode(project, e, hashes=cache.hashes) for e in chosen}
-    old_manifest, version = read_manifest_versioned(storage, memo=project.manifests)
+    old_manifest, version = stored or read_manifest_versioned(storage, memo=project.manifests)
     records = dict(old_manifest.episodes)
     guids: dict[Path, str] = {}
     files: list[tuple[StoredFile, Path]] = []

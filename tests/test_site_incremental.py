@@ -19,7 +19,7 @@ from showpipe.storage.local import LocalStorage
 from showpipe.web import environment, site
 from showpipe.web.environment import TEMPLATES_FILE, Templates, _SealedBytecode
 from showpipe.web.site import SITE_INDEX_KEY, Site, build_site, write_site
-from showpipe.web.siteindex import pages_change
+from showpipe.web.siteindex import changed_pages, pages_change
 
 
 def _built(settings: Settings, storage: LocalStorage) -> Site:
@@ -174,6 +174,18 @@ def test_a_cold_run_keeps_every_template_it_compiled_in_one_write(
     assert len(compiled) > 1 and writes == [kept]
     compiled.clear()
     assert _cold_bytes(settings, storage) and compiled == []  # each one loaded
+
+
+def test_a_dry_run_of_the_pages_keeps_the_templates_it_compiled(
+    settings: Settings, tmp_path: Path
+) -> None:
+    """`site --dry-run` renders the pages it would write (changed_pages): the templates it
+    compiled are kept as a real run's are."""
+    storage = publish_sample(settings)
+    kept = settings.cache_dir / TEMPLATES_FILE
+    assert not kept.exists()
+    assert changed_pages(LocalStorage(tmp_path / "fresh"), _built(settings, storage))
+    assert kept.is_file()
 
 
 def test_a_kept_template_whose_source_changed_is_compiled_again(

@@ -206,16 +206,20 @@ def _gone(extra: set[str]) -> list[str]:
     return gone
 
 
-def _compared(stored: dict[str, Any], stale: Sequence[Page]) -> Iterator[tuple[Page, str, bool]]:
-    """Each stale page with its new index entry, and whether its bytes must be stored. They
-    are rendered in order, as they are reached (on every core when there are many:
-    parallel.py), so their writes overlap the rendering of the rest."""
+def _compared(
+    stored: dict[str, Any], stale: Sequence[Page], site: Site
+) -> Iterator[tuple[Page, str, bool]]:
+    """Each stale page of `site` with its new index entry, and whether its bytes must be
+    stored. They are rendered in order, as they are reached (on every core when there are
+    many: parallel.py), so their writes overlap the rendering of the rest; once the last is,
+    the site keeps what rendering compiled (`Site.done_rendering`)."""
     fresh = parallel.render_each([p.render for p in stale if not p.rendered])
     for page in stale:
         if not page.rendered:
             page.keep(next(fresh))
         digest = data_digest(page.html)
         yield page, f"{page.source} {digest}", _stored_digest(stored.get(page.key)) != digest
+    site.done_rendering()
 
 
 def pages_change(storage: Storage, site: Site) -> bool:
@@ -233,8 +237,7 @@ def pages_change(storage: Storage, site: Site) -> bool:
 def changed_pages(storage: Storage, site: Site) -> list[Page]:
     """The pages whose bytes differ from the ones last written, or that went away."""
     stored = _entries(_read_index(storage))
-    put = [page for page, _, store in _compared(stored, _stale(stored, site)) if store]
-    site.done_rendering()
+    put = [page for page, _, store in _compared(stored, _stale(stored, site), site) if store]
     gone = _gone(stored.keys() - site.sources.keys())
     return put + [Page(key, "", bytes) for key in gone]
 
@@ -279,7 +282,7 @@ def write_site(
     stale = _stale(stored, site)
     index = dict(stored)
     written = []
-    for page, entry, store in _compared(stored, stale):
+    for page, entry, store in _compared(stored, stale, site):
         index[page.key] = entry
         if store:
             suffix = page.key[page.key.rfind(".") :]
@@ -287,7 +290,6 @@ def write_site(
                 page.key, page.html, content_type=_TYPES[suffix], cache_control=caching.CHANGING
             )
             written.append(page.key)
-    site.done_rendering()
     extra = stored.keys() - site.sources.keys()
     gone = _gone(extra)
     for key in gone:

@@ -25,6 +25,7 @@ from showpipe.config import Settings
 from showpipe.errors import FeedError
 from showpipe.feeds import Descriptions, clean_url, podcast_guid, render_html
 from showpipe.feeds.build import BuiltFeed
+from showpipe.feeds.cut import split_items
 from showpipe.feeds.readback import ExpectedItem, ReadBack, cut_read_back, feed_items, read_back
 from showpipe.feeds.schema import schema_problems
 from showpipe.feeds.text import clean_text
@@ -364,23 +365,27 @@ def test_a_big_feed_is_read_back_in_pieces_that_hold_each_item_once(
     import showpipe.feeds.readback as readback
 
     xml = feed_bytes(published, "show")
-    built = feed_items(xml)
+    cut = split_items(xml)
+    assert cut is not None
     root = etree.fromstring(xml)
     enclosures = [(i.findtext("guid"), i.find("enclosure")) for i in root.iterfind("channel/item")]
     items = [ExpectedItem(g, e.get("url"), int(e.get("length"))) for g, e in enclosures]
-    whole = ReadBack(f"{BASE}feeds/show.xml", xml, items)
-    assert cut_read_back(whole, built.xml) == [whole]  # a few items: one piece
+    url = f"{BASE}feeds/show.xml"
+    whole = ReadBack(url, xml, items)
+    assert cut_read_back(url, xml, cut, items, items) == [whole]  # a few items: one piece
     monkeypatch.setattr(readback, "PIECE_ITEMS", 2)
-    pieces = cut_read_back(whole, built.xml)
+    pieces = cut_read_back(url, xml, cut, items, items)
     assert [list(p.expected) for p in pieces] == [items[:2], items[2:]]
     for piece in pieces:
         parsed = podcastparser.parse(piece.url, io.BytesIO(piece.xml))
         assert [e["guid"] for e in parsed["episodes"]] == [e.guid for e in piece.expected]
         assert parsed["title"] == root.findtext("channel/title")  # the whole channel, each time
         piece.run()
-    wrong = replace(whole, xml=xml.replace(b'length="', b'length="9', 1))
+    wrong = xml.replace(b'length="', b'length="9', 1)
+    wrong_cut = split_items(wrong)
+    assert wrong_cut is not None
     with pytest.raises(FeedError, match="reads back wrong"):
-        cut_read_back(wrong, feed_items(wrong.xml).xml)[0].run()
+        cut_read_back(url, wrong, wrong_cut, items, items)[0].run()
 
 
 def test_changing_a_published_guid_is_refused_and_nothing_is_written(
@@ -495,6 +500,13 @@ def test_cron_on_another_machine_without_media_rebuilds_identical_feeds(
     assert {n: (published.root / "feeds" / f"{n}.xml").stat().st_mtime_ns for n in before} == stamps
 
 
+def erred(built: BuiltFeed, xml: bytes) -> BuiltFeed:
+    """`built` as a build that erred would have made it: `xml`, with its items and pieces."""
+    pieces = split_items(xml)
+    assert pieces is not None
+    return replace(built, xml=xml, items=feed_items(xml), pieces=pieces)
+
+
 @pytest.mark.parametrize("pieces", [0, 3, 1], ids=["in-process", "forked", "forked-in-pieces"])
 def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
     settings: Settings, monkeypatch: pytest.MonkeyPatch, pieces: int
@@ -523,7 +535,7 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
             built.xml,
             count=1,
         )
-        return replace(built, xml=xml, items=feed_items(xml))  # a build that erred so
+        return erred(built, xml)
 
     monkeypatch.setattr(showpipe.publishing.feedplan, "build_feed", build_with_a_wrong_length)
     # the FeedError reaches the caller (from a child process too), and nothing is stored
@@ -589,7 +601,7 @@ def test_new_items_of_a_big_change_are_read_back_in_pieces_of_their_own(
         def build_with_a_wrong_length(*args: object, **kwargs: object) -> BuiltFeed:
             built: BuiltFeed = real_build(*args, **kwargs)  # type: ignore[arg-type]
             xml = re.sub(rb'(<enclosure [^>]*length=")(\d+)', rb"\g<1>1\2", built.xml, count=1)
-            return replace(built, xml=xml, items=feed_items(xml))
+            return erred(built, xml)
 
         monkeypatch.setattr(showpipe.publishing.feedplan, "build_feed", build_with_a_wrong_length)
         with pytest.raises(FeedError, match="reads back wrong"):

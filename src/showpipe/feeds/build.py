@@ -68,7 +68,7 @@ class BuiltFeed:
 
     xml: bytes
     items: FeedItems
-    pieces: Items | None = None  # what `xml` was joined from (`join_items`): the lint's cut
+    pieces: Items  # what `xml` was joined from (`join_items`): the lint's and read-back's cut
 
 
 @dataclass(frozen=True)
@@ -241,13 +241,11 @@ def _built_items(
     Rendered items are their bytes as they stand in the feed (as `cut.split_items` cuts them)."""
     if any(item.count(START) != 1 for item in rendered):
         return None
-    guids = [p.guid for p in episodes]
-    texts = dict(zip(guids, rendered, strict=True))
     found = {
-        guid: (clean_text(p.episode.title), data_digest(text))
-        for guid, p, text in zip(guids, episodes, rendered, strict=True)
+        p.guid: (clean_text(p.episode.title), data_digest(text))
+        for p, text in zip(episodes, rendered, strict=True)
     }
-    return FeedItems(channel_guid, found, len(rendered), texts)
+    return FeedItems(channel_guid, found, len(rendered))
 
 
 def file_urls(public_url: str) -> Callable[[StoredFile], str]:

@@ -162,8 +162,7 @@ class ItemCache:
         self._feeds_changed = True
         digest, known = data_digest(xml), self._feeds.get(key)
         earlier = [k for k in known if k[0] != digest] if isinstance(known, list) else []
-        items = FeedItems(built.channel_guid, built.items, built.count)  # without the XML
-        self._feeds[key] = [(digest, items), *earlier][:REMEMBERED_BUILDS]
+        self._feeds[key] = [(digest, built), *earlier][:REMEMBERED_BUILDS]
 
     def read_back_before(self, digest: str) -> bool:
         """Whether an item (by `readback.item_digest`) read back as meant in an earlier run."""

@@ -76,20 +76,6 @@ def join_items(head: bytes, items: Iterable[bytes], tail: bytes) -> bytes:
     return b"".join((head, ITEM_LINE if joined else b"", joined, CHANNEL_END_LINE, tail))
 
 
-def partial_feed(xml: bytes, items: Iterable[bytes]) -> bytes:
-    """The feed `xml` with only the given items (as `split_items` gives them), to read back
-    what is new in a big feed.
-
-    Raises:
-        ValueError: `xml` has no item.
-    """
-    ends = _item_ends(xml)
-    if ends is None:
-        raise ValueError("a feed without items has none to keep")
-    first, stop = ends
-    return join_items(xml[:first].rstrip(SPACE), items, xml[stop:].lstrip(SPACE))
-
-
 @dataclass(frozen=True)
 class FeedCut:
     """A feed as its channel and its items.

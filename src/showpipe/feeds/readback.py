@@ -6,15 +6,15 @@ Both raise FeedError while publishing is still planning, so a failed check uploa
 from __future__ import annotations
 
 import io
-from collections.abc import Callable, Collection, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass
 
 import podcastparser
 from lxml import etree
 
 from showpipe.digests import data_digest
 from showpipe.errors import FeedError
-from showpipe.feeds.cut import END, partial_feed, split_items
+from showpipe.feeds.cut import END, Items, join_items, split_items
 from showpipe.feeds.extensions import PODCAST_NS
 from showpipe.feeds.xml import parse_xml
 
@@ -83,15 +83,23 @@ class ReadBack:
         read_back(self.url, self.xml, self.expected)
 
 
-def cut_read_back(check: ReadBack, items: Mapping[str, bytes]) -> list[ReadBack]:
-    """`check` as copies of its feed holding `PIECE_ITEMS` of its items each, to be read on
-    every core; `items` has each expected GUID's XML as it stands in the feed."""
-    size = PIECE_ITEMS
-    cuts = [check.expected[i : i + size] for i in range(0, len(check.expected), size)]
-    if len(cuts) < 2:
-        return [check]
+def cut_read_back(
+    url: str,
+    xml: bytes,
+    pieces: Items,
+    expected: Sequence[ExpectedItem],
+    todo: Sequence[ExpectedItem],
+) -> list[ReadBack]:
+    """What reading `todo` back takes, of the feed `xml` joined from `pieces` (whose items
+    are those of `expected`, in order): the feed itself when `todo` is every item and fits
+    one piece; else copies of it holding `PIECE_ITEMS` of `todo`'s items each, to be read on
+    every core."""
+    if len(todo) == len(expected) <= PIECE_ITEMS:
+        return [ReadBack(url, xml, todo)]
+    written = dict(zip((e.guid for e in expected), pieces.items, strict=True))
+    cuts = [todo[i : i + PIECE_ITEMS] for i in range(0, len(todo), PIECE_ITEMS)]
     return [
-        ReadBack(check.url, partial_feed(check.xml, [items[e.guid] for e in cut]), cut)
+        ReadBack(url, join_items(pieces.head, [written[e.guid] for e in cut], pieces.tail), cut)
         for cut in cuts
     ]
 
@@ -110,8 +118,6 @@ class FeedItems:
     channel_guid: str | None
     items: dict[str, tuple[str, str]]  # GUID -> (title, digest of the item's XML)
     count: int = 0  # of <item>s, a GUID twice included
-    # GUID -> the item's XML, where the feed was parsed (not when known from a cache)
-    xml: dict[str, bytes] = field(default_factory=dict)
 
 
 def feed_items(xml: bytes | None) -> FeedItems:
@@ -127,12 +133,11 @@ def feed_items(xml: bytes | None) -> FeedItems:
         return FeedItems(None, {})
     found = channel.findall("item")
     written = _items_as_written(xml, len(found)) or [etree.tostring(item) for item in found]
-    texts, items = {}, {}
-    for item, text in zip(found, written, strict=True):
-        guid = item.findtext("guid") or ""
-        texts[guid] = text
-        items[guid] = (item.findtext("title") or "", data_digest(text))
-    return FeedItems(channel.findtext(f"{{{PODCAST_NS}}}guid"), items, len(found), texts)
+    items = {
+        item.findtext("guid") or "": (item.findtext("title") or "", data_digest(text))
+        for item, text in zip(found, written, strict=True)
+    }
+    return FeedItems(channel.findtext(f"{{{PODCAST_NS}}}guid"), items, len(found))
 
 
 def _items_as_written(xml: bytes, count: int) -> list[bytes] | None:

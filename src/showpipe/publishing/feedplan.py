@@ -20,11 +20,10 @@ from showpipe.feeds import (
     clean_url,
     enclosure_urls,
     feed_key,
-    readback,
     render_items,
 )
 from showpipe.feeds.cache import ItemCache
-from showpipe.feeds.cut import Items, partial_feed
+from showpipe.feeds.cut import Items
 from showpipe.feeds.readback import (
     ExpectedItem,
     FeedItems,
@@ -57,12 +56,12 @@ class FeedUpdate:
     url: str
     xml: bytes
     changed: bool
+    pieces: Items  # as the build joined it (`BuiltFeed.pieces`)
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     # The feed as stored before this run (None: not published yet).
     published: bytes | None = None
-    pieces: Items | None = None  # as the build joined it (`BuiltFeed.pieces`)
 
 
 def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], list[str]]:
@@ -136,9 +135,8 @@ def _checked_diff(
     todo = [e for e, d in zip(expected, digests, strict=True) if not items.read_back_before(d)]
     if not todo:
         return _item_diff(before, after), [], digests
-    if len(todo) < len(expected) and len(todo) <= readback.PIECE_ITEMS:  # else cut in pieces
-        xml = partial_feed(xml, [after.xml[e.guid] for e in todo])
-    return _item_diff(before, after), cut_read_back(ReadBack(url, xml, todo), after.xml), digests
+    checks = cut_read_back(url, xml, built.pieces, expected, todo)
+    return _item_diff(before, after), checks, digests
 
 
 def _listed(
@@ -215,14 +213,14 @@ def plan_feeds(
                 FeedUpdate(
                     feed.name,
                     key,
-                    public_url + key,
+                    clean_url(public_url) + key,
                     xml,
                     old != xml,
+                    built.pieces,
                     added,
                     updated,
                     removed,
                     old,
-                    built.pieces,
                 )
             )
         for _ in pool.results():  # FeedError: a feed reads back wrong, and nothing is stored

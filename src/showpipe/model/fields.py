@@ -107,13 +107,13 @@ AnalyticsPrefix = Annotated[str, AfterValidator(_check_url), AfterValidator(_che
 Email = Annotated[str, AfterValidator(_check_email)]
 LocalFile = Annotated[Path, pydantic.BeforeValidator(_resolve_path)]
 Seconds = Annotated[float, pydantic.BeforeValidator(_parse_timestamp)]
-# C0 and C1 control characters other than tab and newlines: XML 1.0 forbids most of them, and
-# a terminal escape in a title would reach every listener's app.
-CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
-# What XML 1.0 cannot carry besides those, which a YAML escape can spell: the noncharacters
-# U+FFFE and U+FFFF. A feed would drop them, so a GUID would change on its way. (Pydantic
-# refuses a lone surrogate as no valid string.)
-NOT_IN_XML = re.compile("[\ufffe\uffff]")
+# Refused in every string: C0 and C1 control characters other than tab and newlines (XML 1.0
+# forbids most of them, and a terminal escape in a title would reach every listener's app),
+# and the noncharacters U+FFFE and U+FFFF, which XML cannot carry and a YAML escape can spell
+# (a feed would drop them, so a GUID would change on its way). Pydantic refuses a lone
+# surrogate as no valid string.
+_NOT_PLAIN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+_NOT_IN_XML = "\ufffe\uffff"
 
 
 def check_plain(value: Any, where: str = "") -> None:
@@ -125,11 +125,12 @@ def check_plain(value: Any, where: str = "") -> None:
         ValueError: naming the character, where it is, and its position in the text.
     """
     if isinstance(value, str):
-        found = CONTROL.search(value) or NOT_IN_XML.search(value)
+        found = _NOT_PLAIN.search(value)
         if found:
             code = f"U+{ord(found.group()):04X}"
-            what = f"the control character {code}" if found.re is CONTROL else code
-            why = "" if found.re is CONTROL else ", which XML cannot carry,"
+            control = found.group() not in _NOT_IN_XML
+            what = f"the control character {code}" if control else code
+            why = "" if control else ", which XML cannot carry,"
             at = f" ({where.lstrip('.')})" if where else ""
             raise ValueError(f"contains {what}{why} at position {found.start() + 1}{at}; remove it")
     elif isinstance(value, list | tuple):

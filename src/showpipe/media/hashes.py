@@ -81,9 +81,13 @@ class HashCache:
 
     def known(self, path: Path) -> str | None:
         """The remembered digest of `path`, if the file has not changed since."""
-        key, found = _located(path)
-        kept = _still(self._files.get(key), found)
+        kept = self._look_up(path)[2]
         return str(kept[0]) if kept else None
+
+    def _look_up(self, path: Path) -> tuple[str, list[int] | None, Entry | None]:
+        """The file's key, its identity now, and what is remembered for it while it is that."""
+        key, found = _located(path)
+        return key, found, _still(self._files.get(key), found)
 
     def remember(self, path: Path, digest: str, sri: str | None = None) -> None:
         """Remember the digest (and SRI) of `path` as it is now: its caller has just written
@@ -97,8 +101,7 @@ class HashCache:
 
     def digests(self, path: Path) -> tuple[str, str]:
         """The file's digest and SRI sha384: remembered, or computed together in one read."""
-        key, found = _located(path)
-        kept = _still(self._files.get(key), found)
+        key, found, kept = self._look_up(path)
         if kept and len(kept) > 1:
             return str(kept[0]), str(kept[1])
         digest, sri = file_digests(path)
@@ -113,8 +116,7 @@ class HashCache:
 
     def digest(self, path: Path) -> str:
         """The file's digest: remembered, or computed (one read) and remembered."""
-        key, found = _located(path)
-        kept = _still(self._files.get(key), found)
+        key, found, kept = self._look_up(path)
         if kept:
             return str(kept[0])
         digest = file_digest(path)

@@ -16,7 +16,6 @@ Each figure is the best of SHOWPIPE_BENCH_REPEAT runs (default 3) of a fresh pro
 
 from __future__ import annotations
 
-import ctypes
 import os
 import resource
 import shutil
@@ -27,7 +26,7 @@ import time
 from pathlib import Path
 
 from bench_feeds import make_show
-from processes import compile_showpipe
+from processes import adopt_orphans, compile_showpipe, reap_orphans
 
 PAGE_FOLDERS = ("episodes", "embed", "oembed", "archive")
 PAGE_FILES = ("index.html", "404.html", "sitemap.xml", "robots.txt", "showpipe/site.json")
@@ -39,22 +38,6 @@ CPU: dict[str, list[float]] = {"cold": [], "quiet": []}
 MAIN_CPU: dict[str, list[float]] = {"cold": [], "quiet": []}
 
 
-def _adopt_orphans() -> None:
-    """Become the parent of the processes a run leaves behind (its fork server, which the
-    page workers are children of), so their CPU time counts in ours (Linux only)."""
-    PR_SET_CHILD_SUBREAPER = 36
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def _reap_orphans() -> None:
-    """Wait for every adopted process, which adds its CPU time to RUSAGE_CHILDREN."""
-    while True:
-        try:
-            os.waitpid(-1, 0)
-        except ChildProcessError:
-            return
-
-
 def _timed(command: list[str], root: Path, cpu: str = "") -> tuple[float, str]:
     """Wall seconds and output of a fresh process; its CPU seconds (its workers' too) go to
     CPU[cpu], since on a shared machine the wall clock also counts other people's work."""
@@ -63,7 +46,7 @@ def _timed(command: list[str], root: Path, cpu: str = "") -> tuple[float, str]:
     done = subprocess.run(command, cwd=root, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     main = resource.getrusage(resource.RUSAGE_CHILDREN)
-    _reap_orphans()
+    reap_orphans()
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if cpu:
         CPU[cpu].append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
@@ -107,7 +90,7 @@ def _mtimes(public: Path) -> dict[Path, int]:
 
 def main() -> None:
     compile_showpipe()
-    _adopt_orphans()
+    adopt_orphans()
     count = int(os.environ.get("SHOWPIPE_BENCH_EPISODES", "5000"))
     repeat = int(os.environ.get("SHOWPIPE_BENCH_REPEAT", "3"))
     # At the real time: every generated episode is long due (a --now run only previews).

@@ -20,12 +20,12 @@ from showpipe.feeds.tags import (
     MediaTags,
     PersonTag,
     Source,
+    ValueTag,
 )
-from showpipe.feeds.value import PODCAST_NS as PODCAST_NS
-from showpipe.feeds.value import write_value
 from showpipe.times import seconds_value, timestamp
 
 ITUNES_NS = "http://www.itunes.com/dtds/podcast-1.0.dtd"
+PODCAST_NS = "https://podcastindex.org/namespace/1.0"
 ATOM_NS = "http://www.w3.org/2005/Atom"
 MEDIA_NS = "http://search.yahoo.com/mrss/"
 PSC_NS = "http://podlove.org/simple-chapters"
@@ -41,6 +41,27 @@ def _add(parent: Any, tag: str, text: str | None = None, **attributes: str | Non
     if text is not None:
         element.text = text
     return element
+
+
+def write_value(parent: Any, value: ValueTag | None) -> None:
+    """Append podcast:value with its recipients to a channel or an item, if there is one."""
+    if value is None:
+        return
+    block = _add(
+        parent, f"{_P}value", type=value.type, method=value.method, suggested=value.suggested
+    )
+    for r in value.recipients:
+        _add(
+            block,
+            f"{_P}valueRecipient",
+            name=r.name,
+            type=r.type,
+            address=r.address,
+            split=str(r.split),
+            fee="true" if r.fee else None,
+            customKey=r.custom_key,
+            customValue=r.custom_value,
+        )
 
 
 # --- extensions --------------------------------------------------------------------------

@@ -17,8 +17,8 @@ from showpipe.feeds import tags
 from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.chapters import with_images
 from showpipe.feeds.cut import END, START
+from showpipe.feeds.tags import ValueRecipientTag, ValueTag
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
-from showpipe.feeds.value import ValueRecipientTag, ValueTag
 from showpipe.model.manifest import EpisodeRecord, StoredFile
 from showpipe.model.published import PublishedEpisode
 from showpipe.model.show import Feed, Person, Value

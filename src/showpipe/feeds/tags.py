@@ -8,7 +8,27 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from showpipe.feeds.value import ValueTag
+
+@dataclass(frozen=True)
+class ValueRecipientTag:
+    name: str | None
+    type: str
+    address: str
+    split: int
+    fee: bool = False
+    custom_key: str | None = None
+    custom_value: str | None = None
+
+
+@dataclass(frozen=True)
+class ValueTag:
+    """podcast:value (value-for-value): the show's or an episode's payment recipients
+    (https://github.com/Podcastindex-org/podcast-namespace/blob/main/docs/tags/value.md)."""
+
+    type: str
+    method: str
+    suggested: str | None
+    recipients: Sequence[ValueRecipientTag]
 
 
 @dataclass(frozen=True)

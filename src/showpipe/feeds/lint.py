@@ -95,10 +95,8 @@ def _lint_cut(lint: Linter, cut: FeedCut, memo: LintMemo | None) -> list[Finding
         item = cut.parse_item(xml)
         return None if item is None else lint_item(lint, item, serial)
 
-    if memo is None:
-        items = _lint_each(cut.items, lint_alone)
-    else:
-        items = memo.items_as_written(context, cut.items, lint_alone)
+    lint_each = lint_alone if memo is None else memo.as_written(context, lint_alone)
+    items = _lint_each(cut.items, lint_each)
     return None if items is None else feed_findings(lint, cut.root, channel, items)
 
 

@@ -82,21 +82,19 @@ class LintMemo:
         assert found is not None  # lint always finds
         return found
 
-    def items_as_written(
-        self, context: str, items: list[bytes], lint: Callable[[bytes], ItemLint | None]
-    ) -> list[ItemLint] | None:
-        """The findings of items known by their bytes as they stand in the feed (cut from
-        it); None as soon as `lint` finds one is not an item (those found are kept)."""
+    def as_written(
+        self, context: str, lint: Callable[[bytes], ItemLint | None]
+    ) -> Callable[[bytes], ItemLint | None]:
+        """`lint` for items known by their bytes as they stand in the feed (cut from it):
+        what an earlier run found for the same bytes, else linted and kept."""
         start = new_digest(f"{context}\0as written\0".encode())
-        found = []
-        for xml in items:
+
+        def known_or_linted(xml: bytes) -> ItemLint | None:
             digest = start.copy()
             digest.update(xml)
-            item = self._find(digest.hexdigest(), xml, lint)
-            if item is None:
-                return None
-            found.append(item)
-        return found
+            return self._find(digest.hexdigest(), xml, lint)
+
+        return known_or_linted
 
     def _find(self, key: str, item: Any, lint: Callable[[Any], ItemLint | None]) -> ItemLint | None:
         """What `key` found, from this run or an earlier one; else `lint(item)`, kept."""

@@ -196,7 +196,7 @@ def check_artwork(
     *,
     square: bool = True,
     show: bool = False,
-    probe: Callable[[Path], ImageInfo] = probe_image,
+    probe: Callable[[Path], ImageInfo],
 ) -> ImageInfo:
     """Check an image against Apple's artwork rules: JPEG or PNG, RGB, square, show size.
 
@@ -204,7 +204,8 @@ def check_artwork(
         path: the image file.
         square: require width == height (episode and show artwork; not chapter images).
         show: also require Apple's show artwork size, 1400 to 3000 pixels a side.
-        probe: how the image is measured (`probe_image`, or a memo of it).
+        probe: how the image is measured (`episodeprobe.image_probe`: `probe_image`,
+            remembered in the hash cache).
 
     Raises:
         MediaError: naming the file and the rule it breaks.

@@ -72,9 +72,11 @@ def image_file(
         same_key = published.key == object_key("art", slug, digest, path.suffix)
         if same_key and (digest, sri) == (published.digest, published.sri):
             return published
-    from showpipe.media.probe import probe_image  # only here: runs that measure no image
+    # Only here: runs that measure no image need neither.
+    from showpipe.media.episodeprobe import image_probe
+    from showpipe.media.probe import probe_image
 
-    info = probe_image(path)
+    info = (image_probe(hashes) if hashes else probe_image)(path)
     return stored_file(
         path, "art", slug, info.content_type, hashes=hashes, width=info.width, height=info.height
     )

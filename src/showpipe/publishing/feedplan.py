@@ -100,6 +100,7 @@ def _checked_diff(
     built: BuiltFeed,
     old: bytes | None,
     *,
+    url: str,
     now: datetime,
     items: ItemCache,
     unpublished: set[str],
@@ -126,7 +127,6 @@ def _checked_diff(
         for p in due
         for media in [p.record.media[feed.medium_of(p.record.media) or feed.medium]]
     ]
-    url = clean_url(project.settings.public_url) + feed_key(feed)
     known = after.items
     digests = [item_digest(known[e.guid][1], e) for e in expected if e.guid in known]
     if not after.count == len(expected) == len(digests):
@@ -199,9 +199,18 @@ def plan_feeds(
                 ahead=ahead.get(feed.name),
             )
             key, xml = feed_key(feed), built.xml
+            url = clean_url(public_url) + key  # as the feed's self link gives it
             old = storage.get(key)
             (added, updated, removed), checks, digests = _checked_diff(
-                project, feed, due, built, old, now=now, items=items, unpublished=unpublished
+                project,
+                feed,
+                due,
+                built,
+                old,
+                url=url,
+                now=now,
+                items=items,
+                unpublished=unpublished,
             )
             read += digests
             for check in checks:
@@ -213,7 +222,7 @@ def plan_feeds(
                 FeedUpdate(
                     feed.name,
                     key,
-                    clean_url(public_url) + key,
+                    url,
                     xml,
                     old != xml,
                     built.pieces,

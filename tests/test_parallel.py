@@ -1,6 +1,6 @@
 """Work shared by the main process and workers (`showpipe.parallel.WorkPool`): the results
 come back in order, and an error comes back in its place, from a worker or from the main
-process alike, whether the pool runs processes or one thread."""
+process alike, whether the pool runs processes or only the main process."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from showpipe.parallel import WorkPool
 
 
-@pytest.mark.parametrize("processes", [True, False], ids=["processes", "thread"])
+@pytest.mark.parametrize("processes", [True, False], ids=["processes", "main-process-only"])
 def test_results_come_back_in_order(processes: bool) -> None:
     with WorkPool[int](processes=processes) as pool:
         for n in range(40):
@@ -22,7 +22,7 @@ def test_results_come_back_in_order(processes: bool) -> None:
         assert list(pool.results()) == [n * n for n in range(40)]
 
 
-@pytest.mark.parametrize("processes", [True, False], ids=["processes", "thread"])
+@pytest.mark.parametrize("processes", [True, False], ids=["processes", "main-process-only"])
 def test_the_first_error_in_order_is_raised_in_its_place(processes: bool) -> None:
     """Two jobs fail: the first in order is raised, once the results before it are given,
     wherever it ran (the last jobs are the main process's when no worker took them)."""
@@ -43,7 +43,7 @@ def _where(n: int) -> tuple[int, int]:
     return os.getpid(), threading.get_ident()
 
 
-@pytest.mark.parametrize("processes", [True, False], ids=["processes", "thread"])
+@pytest.mark.parametrize("processes", [True, False], ids=["processes", "main-process-only"])
 def test_the_main_process_takes_the_jobs_no_worker_has_started(processes: bool) -> None:
     """While the first job keeps a worker busy, the main process does the last jobs itself
     rather than wait: it is never idle while work is queued."""

@@ -68,21 +68,27 @@ class WorkPool(Generic[T]):
     """Jobs done beside the main process, which takes its share when it asks for results.
 
     With `processes` (and more than one core), by worker processes from the fork server, one
-    per other core; else by one thread. Jobs may be submitted while the main process does
-    other work (builds the next feed); `results` then gives theirs in order. The pool starts
-    with the first job: a run with nothing to hand out starts none.
+    per other core; else by the main process alone, as it asks for the results (a thread
+    would gain nothing: the jobs are Python code, which runs one thread at a time). Jobs may
+    be submitted while the main process does other work (builds the next feed); `results`
+    then gives theirs in order. The pool starts with the first job: a run with nothing to
+    hand out starts none.
     """
 
     def __init__(self, *, processes: bool) -> None:
         self.processes = processes and (os.cpu_count() or 1) > 1
         self._executor: Executor | None = None
         self._queued: list[tuple[Callable[[], T], Future[T]]] = []
+        self._here: list[Callable[[], T]] = []  # without processes
 
     def submit(self, job: Callable[[], T]) -> None:
         """Queue `job` (picklable with `processes`: module-level functions, partials of them,
         methods of picklable objects)."""
+        if not self.processes:
+            self._here.append(job)
+            return
         if self._executor is None:
-            self._executor = _executor(processes=self.processes)
+            self._executor = _executor()
         self._queued.append((job, self._executor.submit(job)))
 
     def results(self) -> Iterator[T]:
@@ -92,6 +98,8 @@ class WorkPool(Generic[T]):
         Raises:
             Exception: what the first failed job raised (in order), in its place in the order.
         """
+        for job in self._here:
+            yield job()  # in its place in the order, or its error
         queued, mine = self._queued, {}
         last = len(queued)  # the jobs from `last` on are the main process's
         for number in range(len(queued)):
@@ -108,13 +116,11 @@ class WorkPool(Generic[T]):
             self._executor.shutdown(cancel_futures=True)  # at once, if the caller stopped early
 
 
-def _executor(*, processes: bool) -> Executor:
+def _executor() -> Executor:
     # Only here: most runs hand out nothing, and need neither module.
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+    from concurrent.futures import ProcessPoolExecutor
 
-    if not processes:
-        return ThreadPoolExecutor(max_workers=1)
     context = multiprocessing.get_context("forkserver")
     return ProcessPoolExecutor((os.cpu_count() or 2) - 1, mp_context=context)
 

@@ -185,7 +185,7 @@ def plan_feeds(
     # Feeds are read back beside the build (podcastparser is pure Python, about 0.15 ms an
     # item): on a big show, pieces of them in worker processes while the next feed is built,
     # the main process reading once every feed is built the pieces no worker has started;
-    # else in one thread.
+    # else by the main process once every feed is built.
     parallel = len(project.episodes) >= PARALLEL_READ_BACK_FROM
     with WorkPool[None](processes=parallel) as pool:
         for feed, due, artwork in listed:

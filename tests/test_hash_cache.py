@@ -56,13 +56,13 @@ def test_a_file_rewritten_by_another_process_is_read_again(tmp_path: Path) -> No
     assert again.known(audio) is None
 
 
-def test_files_that_are_gone_are_forgotten_when_read(tmp_path: Path) -> None:
+def test_files_that_are_gone_are_forgotten_when_saved(tmp_path: Path) -> None:
     audio = remembered(tmp_path)
     audio.unlink()
     saved = json.loads((tmp_path / "cache" / HASHES_FILE).read_text())
     assert str(audio.resolve()) in saved["files"]
     # A stale entry would be trusted by nothing (identity includes size, mtime and inode),
-    # but it is not carried on: the next process drops it.
+    # but it is not carried on: the next save drops it.
     os.utime(tmp_path / "cache" / HASHES_FILE, ns=(1, 1))
     reread = HashCache(tmp_path / "cache")
     reread.remember(tmp_path / "cache" / HASHES_FILE, HASH)

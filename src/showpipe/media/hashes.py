@@ -74,10 +74,9 @@ class HashCache:
             probes: dict[str, Entry] = data["probes"]
         except (OSError, ValueError, KeyError, TypeError, AttributeError):
             files, copies, probes = {}, {}, {}  # none yet, or damaged: it is only a cache
-        # Forget files that are gone (pruned copies, deleted recordings).
-        self._files = {k: v for k, v in files.items() if os.path.exists(k)}
-        self._copies = {k: v for k, v in copies.items() if (self.copies_dir / k).exists()}
-        self._probes = {k: v for k, v in probes.items() if os.path.exists(k.partition(":")[2])}
+        # An entry of a file that is gone is never asked for (a file is looked up as it is
+        # now); they are forgotten when the cache is saved, not looked for at every load.
+        self._files, self._copies, self._probes = files, copies, probes
 
     def known(self, path: Path) -> str | None:
         """The remembered digest of `path`, if the file has not changed since."""
@@ -151,11 +150,14 @@ class HashCache:
             return
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_name(self.file.name + ".tmp")
+        # Forget files that are gone (pruned copies, deleted recordings).
         data = {
             "version": VERSION,
-            "files": self._files,
-            "copies": self._copies,
-            "probes": self._probes,
+            "files": {k: v for k, v in self._files.items() if os.path.exists(k)},
+            "copies": {k: v for k, v in self._copies.items() if (self.copies_dir / k).exists()},
+            "probes": {
+                k: v for k, v in self._probes.items() if os.path.exists(k.partition(":")[2])
+            },
         }
         # Saved once per tagged copy: compact, so that json's C encoder does it (an indent
         # means its pure-Python one, the most of a first publish's time on a big show).

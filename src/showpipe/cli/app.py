@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import sys
 import threading
@@ -236,9 +235,13 @@ def cli(ctx: click.Context, /, verbosity: int | None, **_: Any) -> None:
         showpipe feeds        # from cron: scheduled episodes go live when due
     """
     ctx.obj = Output(verbosity or 0)
-    logging.basicConfig(
-        level=logging.INFO if verbosity == 1 else logging.WARNING, format="%(message)s"
-    )
+    if verbosity == 1:
+        # The libraries' own progress (boto3's retries, say). Without it, their warnings
+        # still reach stderr as their bare message (logging's last-resort handler), and most
+        # runs need not import logging at all.
+        import logging
+
+        logging.basicConfig(level=logging.INFO, format="%(message)s")
 
 
 def warn(warnings: list[str]) -> None:

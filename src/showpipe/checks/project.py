@@ -122,7 +122,7 @@ def check_project(settings: Settings, storage: Storage, *, now: datetime) -> Che
         built = plan_publish(project, storage, pending, now=last, cache=cache, stored=manifest)
     elif last > now:  # scheduled ones only: the feeds when the last is due, no media needed
         built = plan_feeds_only(project, storage, now=last, stored=manifest)
-    scheduled = scheduled_episodes(built.project, built.manifest, now)
+    scheduled = scheduled_episodes(built.project.episodes, built.manifest, now)
     levels = built.levels
     if cache is not None:
         from showpipe.media.levels import far_off_files

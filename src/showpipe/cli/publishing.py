@@ -66,12 +66,8 @@ def publish(
     outcome = publish_episodes(run, episodes, id3_version=version, dry_run=preview)
     warn(outcome.warnings)
     plan = outcome.plan
-    chosen = {plan.project.episode_at(path).source for path in episodes}
-    later = [
-        p
-        for p in scheduled_episodes(plan.project, plan.manifest, run.now)
-        if p.episode.source in chosen
-    ]
+    chosen = {e.source: e for e in map(plan.project.episode_at, episodes)}.values()
+    later = scheduled_episodes(chosen, plan.manifest, run.now)
     if preview:
         render_plan(out, plan)
         render_scheduled(out, later, plan.project.feeds)

@@ -77,12 +77,13 @@ def why_gone(project: Project, guid: str, title: str, now: datetime) -> str:
 
 
 def scheduled_episodes(
-    project: Project, manifest: Manifest, now: datetime
+    episodes: Iterable[Episode], manifest: Manifest, now: datetime
 ) -> list[PublishedEpisode]:
-    """Episodes published to the storage that join their feeds after `now`, soonest first."""
+    """The `episodes` published to the storage that join their feeds after `now`, soonest
+    first."""
     later = [
         PublishedEpisode(e, manifest.episodes[e.guid])
-        for e in project.episodes
+        for e in episodes
         if e.guid in manifest.episodes and e.published > now and not e.unpublished
     ]
     return sorted(later, key=lambda p: (p.episode.published, p.guid))

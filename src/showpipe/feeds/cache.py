@@ -34,8 +34,6 @@ from showpipe.model.show import Feed
 from showpipe.sealed import Layered, read_sealed, write_sealed
 
 ITEMS_FILE = "feed-items.sealed"
-# Builds of each feed remembered: the stored one, and those of `check` runs since.
-REMEMBERED_BUILDS = 3
 
 
 class ItemCache:
@@ -68,8 +66,8 @@ class ItemCache:
         verified = stored.get("verified")
         self._old_verified = set(verified) if isinstance(verified, list) else set()
         self._items: dict[str, bytes] = {}
-        # storage key -> [(digest of the feed, its items)], newest first: the feeds as last
-        # built, so that the one stored need not be parsed.
+        # storage key -> [(digest of the feed, its items)]: the feed as last built and the
+        # one stored before that build, so that the one stored need not be parsed.
         feeds = stored.get("feeds")
         self._feeds: dict[str, Any] = feeds if isinstance(feeds, dict) else {}
         self._feeds_changed = False
@@ -155,14 +153,15 @@ class ItemCache:
                 return items
         return None
 
-    def remember_feed(self, key: str, xml: bytes, built: FeedItems) -> None:
-        """Remember a feed as built, beside the last ones built under `key`: a `check` or a
-        `--dry-run` builds a feed that is not stored, and the next run still finds the one
-        that is."""
+    def remember_feed(
+        self, key: str, built: tuple[bytes, FeedItems], stored: tuple[bytes, FeedItems] | None
+    ) -> None:
+        """Remember a feed as built (its XML and items) and the one `stored` under `key`
+        before this run: a `check` or a `--dry-run` builds a feed that is not stored, and the
+        next run finds the stored one still; a run that stores the built one finds that."""
         self._feeds_changed = True
-        digest, known = data_digest(xml), self._feeds.get(key)
-        earlier = [k for k in known if k[0] != digest] if isinstance(known, list) else []
-        self._feeds[key] = [(digest, built), *earlier][:REMEMBERED_BUILDS]
+        feeds = [built] if stored is None else [built, stored]
+        self._feeds[key] = [(data_digest(xml), items) for xml, items in feeds]
 
     def read_back_before(self, digest: str) -> bool:
         """Whether an item (by `readback.item_digest`) read back as meant in an earlier run."""

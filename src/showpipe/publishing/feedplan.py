@@ -113,7 +113,7 @@ def _checked_diff(
         return ([], [], []), [], []
     # The stored feed is most often the one built last time: its items are known then.
     before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
-    items.remember_feed(feed_key(feed), xml, after)
+    items.remember_feed(feed_key(feed), (xml, after), (old, before) if old else None)
     guard_guids(
         feed.name,
         before,

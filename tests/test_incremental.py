@@ -39,6 +39,7 @@ from showpipe.model.manifest import (
     encode_manifest,
     parse_manifest,
     read_manifest,
+    read_manifest_versioned,
     record_digest,
 )
 from showpipe.model.project import Project, load_project
@@ -435,7 +436,7 @@ def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(
 
     def both() -> tuple[Manifest, Manifest]:
         return (
-            ManifestMemo.of(settings).parse(path.read_bytes(), "m"),
+            read_manifest_versioned(storage, memo=ManifestMemo.of(settings))[0],
             parse_manifest(path.read_bytes(), "m"),
         )
 
@@ -445,8 +446,9 @@ def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(
     with monkeypatch.context() as patched:
         patched.setattr(showpipe.model.manifest, "parse_manifest", _never)
         memo = ManifestMemo.of(settings)
-        assert memo.parse(path.read_bytes(), "m") == parsed
-        assert memo.parse(path.read_bytes(), "m") is memo.parse(path.read_bytes(), "m")
+        assert read_manifest_versioned(storage, memo=memo)[0] == parsed
+        twice = [read_manifest_versioned(storage, memo=memo)[0] for _ in range(2)]
+        assert twice[0] is twice[1]
     # another run removed an episode (the bytes differ): the memo does not give the old one
     guid = next(iter(parsed.episodes))
     fewer = replace(parsed, episodes={g: r for g, r in parsed.episodes.items() if g != guid})
@@ -454,7 +456,7 @@ def test_the_manifest_memo_gives_what_parsing_the_stored_bytes_gives(
     assert both()[0] == fewer
     path.write_text(path.read_text().replace('"slug": "', '"slug": "../', 1))
     with pytest.raises(StorageError, match=r"slug: '\.\./"):
-        ManifestMemo.of(settings).parse(path.read_bytes(), "m")
+        read_manifest_versioned(storage, memo=ManifestMemo.of(settings))
 
 
 def _never(*args: object) -> NoReturn:
@@ -466,7 +468,7 @@ def test_remembered_record_digests_are_the_records_own(settings: Settings) -> No
     records as they stand, also for a record changed since."""
     storage = publish_sample(settings)
     memo = ManifestMemo.of(settings)
-    parsed = memo.parse((storage.root / MANIFEST_KEY).read_bytes(), "m")
+    parsed = read_manifest_versioned(storage, memo=memo)[0]
     for guid, record in parsed.episodes.items():
         assert memo.describe_record(guid, record) == record_digest(record)
         renamed = replace(record, slug="renamed")
@@ -594,6 +596,7 @@ def test_a_manifest_memo_whose_records_file_is_gone_parses_the_manifest(
     data = (storage.root / MANIFEST_KEY).read_bytes()
     for base in settings.cache_dir.glob("manifest.*.base"):
         base.unlink()
-    memo = ManifestMemo.of(settings)
-    assert memo.parse(data, "m") == parse_manifest(data, "m")
+    assert read_manifest_versioned(storage, memo=ManifestMemo.of(settings))[0] == (
+        parse_manifest(data, "m")
+    )
     assert parse_manifest(data, "m").episodes

@@ -98,8 +98,8 @@ def feeds_recorder(run: Run, before: Inputs) -> Callable[[Plan], None]:
 
     def remember(plan: Plan) -> None:
         seen = dict(before.digests)
-        if plan.manifest_changed:
-            seen[MANIFEST_KEY] = data_digest(plan.manifest_bytes)
+        if plan.manifest_changed:  # stored by this run, under the lease: no one else's
+            seen[MANIFEST_KEY] = run.storage.version(MANIFEST_KEY) or ""
         for write in plan.yaml_writes:
             seen[input_name(write.path)] = data_digest(write.path.read_bytes())
         window = due_window((e.published for e in plan.project.episodes), run.now)

@@ -205,14 +205,17 @@ class EpisodeCache:
 
 
 class ManifestMemo:
-    """The storage's manifest as last parsed and checked, by the digest of its bytes, and
-    the digest of each of its episode records.
+    """The storage's manifest as last parsed and checked, by its version token in the storage
+    (`Storage.version`: the digest of its bytes in a folder, the ETag in S3), and the digest
+    of each of its episode records.
 
     Checking a big show's manifest (thousands of records, every key and digest) is repeated
     by every run though the manifest changes only when a run publishes; unpickling the
-    result is a fraction of that. The records' digests (`describe_record`) are part of what
-    each feed item and page is cached under. Only a manifest that parsed without a problem
-    is kept, and only once the run has planned its feeds (`save`), like the other caches.
+    result is a fraction of that, and in S3 a HEAD request tells whether it is still the one
+    stored, where reading it is a download of megabytes. The records' digests
+    (`describe_record`) are part of what each feed item and page is cached under. Only a
+    manifest that parsed without a problem is kept, and only once the run has planned its
+    feeds (`save`), like the other caches.
     """
 
     def __init__(self, path: Path) -> None:
@@ -229,30 +232,36 @@ class ManifestMemo:
     def of(cls, settings: Settings) -> ManifestMemo:
         return cls(settings.cache_dir / MANIFEST_FILE)
 
-    def parse(self, data: bytes, where: str) -> manifest.Manifest:
-        """`manifest.parse_manifest(data, where)`, from the memo when these bytes were
-        parsed before.
+    def known(self, version: str) -> manifest.Manifest | None:
+        """The manifest stored at `version`, if this memo has parsed it; else None."""
+        if self._manifest is not None and self._manifest[0] == version:
+            return self._manifest[1]  # the run read it already (a re-plan, say)
+        kept = read_sealed(self.path, self.key)
+        if not (isinstance(kept, tuple) and len(kept) == 5 and kept[0] == version):
+            return None  # none kept, or another manifest's
+        layers = Layered[manifest.EpisodeRecord].read(self.path, self.key, kept[3])
+        if layers is None:  # its records' file is gone
+            return None
+        _, number, feeds, _, records = kept
+        self._episodes = layers
+        parsed = manifest.Manifest(number, layers.entries, feeds)
+        self._records = {g: (parsed.episodes[g], d) for g, d in records.items()}
+        self._manifest = (version, parsed)
+        return parsed
+
+    def parse(self, data: bytes, where: str, version: str) -> manifest.Manifest:
+        """`manifest.parse_manifest(data, where)` of the manifest stored at `version`, from
+        the memo when it has parsed that one.
 
         Raises:
             StorageError: as `parse_manifest`.
         """
-        digest = data_digest(data)
-        if self._manifest is not None and self._manifest[0] == digest:
-            return self._manifest[1]  # the run read these bytes already (a re-plan, say)
-        known = read_sealed(self.path, self.key)
-        same = isinstance(known, tuple) and len(known) == 5 and known[0] == digest
-        layers = (
-            Layered[manifest.EpisodeRecord].read(self.path, self.key, known[3]) if same else None
-        )
-        if layers is not None:
-            _, version, feeds, _, records = known
-            self._episodes = layers
-            parsed = manifest.Manifest(version, layers.entries, feeds)
-            self._records = {g: (parsed.episodes[g], d) for g, d in records.items()}
-        else:  # none kept, another manifest's, or its records' file gone: parsed
-            parsed = manifest.parse_manifest(data, where)
-            self._records, self._changed = {}, True
-        self._manifest = (digest, parsed)
+        known = self.known(version)
+        if known is not None:
+            return known
+        parsed = manifest.parse_manifest(data, where)
+        self._records, self._changed = {}, True
+        self._manifest = (version, parsed)
         return parsed
 
     def describe_record(self, guid: str, record: manifest.EpisodeRecord) -> str:
@@ -265,15 +274,16 @@ class ManifestMemo:
         self._changed = True
         return digest
 
-    def stored(self, data: bytes, written: manifest.Manifest) -> None:
-        """Remember `written`, which a run has just stored as `data`."""
-        self._manifest, self._changed = (data_digest(data), written), True
+    def stored(self, version: str, written: manifest.Manifest) -> None:
+        """Remember `written`, which a run has just stored, now at `version`."""
+        self._manifest, self._changed = (version, written), True
 
     def save(self) -> None:
         if self._manifest is None or not self._changed:
             return
-        digest, parsed = self._manifest
+        version, parsed = self._manifest
         records = {g: d for g, (r, d) in self._records.items() if parsed.episodes.get(g) is r}
         episodes = self._episodes.saved(self.path, self.key, parsed.episodes)
-        write_sealed(self.path, self.key, (digest, parsed.version, parsed.feeds, episodes, records))
+        kept = (version, parsed.version, parsed.feeds, episodes, records)
+        write_sealed(self.path, self.key, kept)
         self._changed = False

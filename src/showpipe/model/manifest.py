@@ -163,12 +163,18 @@ def read_manifest_versioned(
         StorageError: the manifest exists but is damaged, of an unknown version, or names a
             key, slug, size or URL showpipe never writes.
     """
+    if memo is not None:  # its version first: in S3 a HEAD, where reading is a download
+        version = storage.version(MANIFEST_KEY)
+        if version is None:
+            return Manifest(), None
+        if (known := memo.known(version)) is not None:
+            return known, version
     found = storage.get_versioned(MANIFEST_KEY)
     if found is None:
         return Manifest(), None
     data, version = found
     where = f"{storage.describe()}/{MANIFEST_KEY}"
-    return (memo.parse(data, where) if memo else parse_manifest(data, where)), version
+    return (memo.parse(data, where, version) if memo else parse_manifest(data, where)), version
 
 
 def parse_manifest(data: bytes, where: str) -> Manifest:

@@ -2,10 +2,12 @@
 
 Cron runs `showpipe feeds` every few minutes; loading and validating thousands of episode
 files each time would take seconds for nothing. After each full run we record a fingerprint
-of every input (the YAML bytes, the feed artwork, the manifest, the settings, showpipe's
-version), the span of time in which the set of due episodes stays the same, and the hash of
-each feed as written. A later run whose fingerprint, clock and stored feeds all match has
-nothing to do. The record lives in the local build cache: it is a shortcut, never the truth.
+of every input (the YAML bytes, the feed artwork, the manifest's version in the storage, the
+settings, showpipe's version), the span of time in which the set of due episodes stays the
+same, and the hash of each feed as written. A later run whose fingerprint, clock and stored
+feeds all match has nothing to do. The storage is asked for the manifest's version, not its
+bytes: in S3, a HEAD request instead of downloading megabytes every few minutes. The record
+lives in the local build cache: it is a shortcut, never the truth.
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ class Inputs:
 
 
 def input_digests(settings: Settings, storage: Storage) -> Inputs:
-    """The digest of each input a feed is built from (YAML, feed artwork, manifest), by name.
+    """The digest of each input a feed is built from (YAML, feed artwork; the manifest's
+    version token), by name.
 
     Kept by name, so that a run can put in the digests of the files it wrote itself
     (`feeds_recorder`) without reading again what someone else may have changed meanwhile.
@@ -113,7 +116,9 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
         # Present on a publishing machine (measured then), absent on cron's (the manifest's).
         name = f"artwork:{art}"
         found[name] = digest_of(art, name, MAX_IMAGE_BYTES)[0]
-    found[MANIFEST_KEY] = data_digest(storage.get(MANIFEST_KEY) or b"")
+    # Its version, not its bytes: in S3 a HEAD request, where reading it is a download of
+    # megabytes on a big show, on every cron run.
+    found[MANIFEST_KEY] = storage.version(MANIFEST_KEY) or ""
     return Inputs(found, seen, changed=seen != known, episodes=files)
 
 

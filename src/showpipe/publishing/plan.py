@@ -244,8 +244,7 @@ def _plan(
 
 def plan_is_current(plan: Plan, storage: Storage) -> bool:
     """Whether the stored manifest is still the one the plan was built from."""
-    found = storage.get_versioned(MANIFEST_KEY)
-    return (found[1] if found else None) == plan.manifest_version
+    return storage.version(MANIFEST_KEY) == plan.manifest_version
 
 
 def run_plan(
@@ -277,7 +276,7 @@ def run_plan(
     verify_uploads(needed, storage)
     before_recording()
     if plan.manifest_changed:
-        storage.put_bytes_if(
+        version = storage.put_bytes_if(
             MANIFEST_KEY,
             plan.manifest_bytes,
             version=plan.manifest_version,
@@ -285,7 +284,7 @@ def run_plan(
             cache_control=caching.RECORD,
         )
         if plan.project.manifests is not None:  # the next run need not parse it
-            plan.project.manifests.stored(plan.manifest_bytes, plan.manifest)
+            plan.project.manifests.stored(version, plan.manifest)
             plan.project.manifests.save()
     for feed in plan.feeds:
         if feed.changed:

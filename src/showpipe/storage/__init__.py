@@ -92,10 +92,16 @@ class Storage(Protocol):
         """The object's bytes and a version token (S3's ETag) for `put_bytes_if`."""
         ...
 
+    def version(self, key: str) -> str | None:
+        """The object's version token, as `get_versioned` gives it, without its bytes (S3: a
+        HEAD request); None when there is no such object."""
+        ...
+
     def put_bytes_if(
         self, key: str, data: bytes, *, version: str | None, content_type: str, cache_control: str
-    ) -> None:
-        """Store `data` only if the object is still at `version` (None: only if absent).
+    ) -> str:
+        """Store `data` only if the object is still at `version` (None: only if absent);
+        return its new version.
 
         Raises:
             ConflictError: the object changed (or appeared) since `version` was read.

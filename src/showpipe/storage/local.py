@@ -102,9 +102,13 @@ class LocalStorage:
         data = self.get(key)
         return None if data is None else (data, data_digest(data))
 
+    def version(self, key: str) -> str | None:
+        found = self.get_versioned(key)
+        return found[1] if found else None
+
     def put_bytes_if(
         self, key: str, data: bytes, *, version: str | None, content_type: str, cache_control: str
-    ) -> None:
+    ) -> str:
         self.root.mkdir(parents=True, exist_ok=True)
         with (self.root / WRITE_LOCK).open("a") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file closes
@@ -112,6 +116,7 @@ class LocalStorage:
             if (current[1] if current else None) != version:
                 raise ConflictError(f"{self._path(key)} was changed by another showpipe run")
             self.put_bytes(key, data, content_type=content_type, cache_control=cache_control)
+        return data_digest(data)
 
     def list_sizes(self, prefix: str = "") -> dict[str, int]:
         root = str(self.root.resolve())

@@ -194,12 +194,33 @@ class S3Storage:
             self.client.delete_object(Bucket=self.config.bucket, Key=self._key(key))
 
     def stat(self, key: str) -> ObjectInfo | None:
-        try:
-            with self.translating("check", key):
-                head = self.client.head_object(Bucket=self.config.bucket, Key=self._key(key))
-        except Missing:
+        head = self._head(key)
+        if head is None:
             return None
         return ObjectInfo(int(head["ContentLength"]), head.get("Metadata", {}).get(ALGORITHM))
+
+    def version(self, key: str) -> str | None:
+        try:
+            head = self._head(key)
+        except StorageError:
+            head = None
+        if head is not None:
+            return str(head["ETag"])
+        # A HEAD's error has no body to say why: a missing object and a missing bucket, a
+        # bad key and a bucket in another region look alike. A GET's says, and names the fix.
+        # An object is missing once (before the first publish): it costs nothing after.
+        found = self.get_versioned(key)
+        return found[1] if found else None
+
+    def _head(self, key: str) -> dict[str, Any] | None:
+        try:
+            with self.translating("check", key):
+                head: dict[str, Any] = self.client.head_object(
+                    Bucket=self.config.bucket, Key=self._key(key)
+                )
+                return head
+        except Missing:
+            return None
 
     def get_versioned(self, key: str) -> tuple[bytes, str] | None:
         try:
@@ -211,12 +232,12 @@ class S3Storage:
 
     def put_bytes_if(
         self, key: str, data: bytes, *, version: str | None, content_type: str, cache_control: str
-    ) -> None:
+    ) -> str:
         """A conditional PutObject: If-Match the ETag read, or If-None-Match `*` to create."""
         condition = {"IfMatch": version} if version else {"IfNoneMatch": "*"}
         try:
             with self.translating("write", key):
-                self.client.put_object(
+                written = self.client.put_object(
                     Bucket=self.config.bucket,
                     Key=self._key(key),
                     Body=data,
@@ -225,6 +246,7 @@ class S3Storage:
                 )
         except Missing as e:  # If-Match on an object deleted meanwhile
             raise ConflictError(f"{self._where(key)} was removed by another showpipe run") from e
+        return str(written["ETag"])
 
     def list_sizes(self, prefix: str = "") -> dict[str, int]:
         sizes: dict[str, int] = {}

@@ -18,6 +18,9 @@ from click.testing import Result
 from faultproxy import FaultProxy
 from s3server import S3Server, free_port, record_requests
 from sampleshow import NOW, publish_into, sample_episodes
+from showpipe.commands.feeds import refresh_feeds
+from showpipe.commands.run import Outcome
+from showpipe.commands.run import Run as CommandRun
 from showpipe.config import Settings, load_settings
 from showpipe.errors import ConfigError, StorageError
 from showpipe.model.project import load_project
@@ -114,6 +117,40 @@ def test_republish_uploads_nothing_with_requests_independent_of_episode_count(
     feeds = len(load_project(settings).feeds)
     assert counts == {1: 1 + feeds, len(all_episodes): 1 + feeds}
     assert len(all_episodes) == 9
+
+
+def test_cron_on_s3_asks_for_versions_and_digests_without_downloading(
+    project: Path, s3_env: str, s3_bucket: str, s3_server: S3Server
+) -> None:
+    """A quiet cron run sends HEAD requests only: the manifest's ETag and each feed's digest
+    stored with it (a big show's manifest and feeds are megabytes, every few minutes). What
+    another run or a person stored since is seen all the same."""
+    settings = s3_settings(project, s3_bucket, s3_env)
+    publish_into(open_storage(settings), settings, sample_episodes(settings))
+    storage = open_storage(settings)
+
+    def cron() -> Outcome | None:
+        return refresh_feeds(CommandRun(settings, storage, NOW))
+
+    assert cron() is not None  # the first run records what it saw
+    sent = record_requests(storage)
+    assert cron() is None
+    assert sent and {method for method, _ in sent} == {"HEAD"}
+    # another run stored a manifest since: other bytes, another ETag
+    manifest = storage.get(MANIFEST_KEY)
+    assert manifest is not None
+    storage.put_bytes(MANIFEST_KEY, manifest + b"\n", content_type="x", cache_control="x")
+    assert cron() is not None and cron() is None
+    # a feed stored by hand carries no digest: its bytes are read, and a change is seen
+    raw = s3_server.client()
+    feed = storage.get("feeds/show.xml")
+    assert feed is not None
+    raw.put_object(Bucket=s3_bucket, Key="show/feeds/show.xml", Body=feed)
+    assert cron() is None
+    raw.put_object(
+        Bucket=s3_bucket, Key="show/feeds/show.xml", Body=feed.replace(b"<item>", b"<item> ", 1)
+    )
+    assert cron() is not None
 
 
 def test_large_file_goes_up_in_multipart_parts_with_progress_and_hash(

@@ -5,9 +5,10 @@ files each time would take seconds for nothing. After each full run we record a 
 of every input (the YAML bytes, the feed artwork, the manifest's version in the storage, the
 settings, showpipe's version), the span of time in which the set of due episodes stays the
 same, and the hash of each feed as written. A later run whose fingerprint, clock and stored
-feeds all match has nothing to do. The storage is asked for the manifest's version, not its
-bytes: in S3, a HEAD request instead of downloading megabytes every few minutes. The record
-lives in the local build cache: it is a shortcut, never the truth.
+feeds all match has nothing to do. The storage is asked for the manifest's version and the
+feeds' digests, not their bytes: in S3, a HEAD request each instead of downloading megabytes
+every few minutes. The record lives in the local build cache: it is a shortcut, never the
+truth.
 """
 
 from __future__ import annotations
@@ -218,8 +219,14 @@ def nothing_to_do(settings: Settings, storage: Storage, inputs: Inputs, now: dat
         return False
     if state.fingerprint != fingerprint(settings, inputs.digests):
         return False
-    for key, digest in state.feeds.items():
-        data = storage.get(key)
-        if data is None or data_digest(data) != digest:
-            return False
-    return True
+    return all(_stored_digest(storage, key) == digest for key, digest in state.feeds.items())
+
+
+def _stored_digest(storage: Storage, key: str) -> str | None:
+    """The digest of an object's bytes: as stored with it (in S3 a HEAD request, where
+    reading a big show's feed is a download of megabytes on every cron run), else read."""
+    info = storage.stat(key)
+    if info is None or info.digest is not None:
+        return info.digest if info else None
+    data = storage.get(key)  # stored by an older showpipe, or by hand: no digest with it
+    return data_digest(data) if data is not None else None

@@ -77,7 +77,8 @@ class Storage(Protocol):
         ...
 
     def put_bytes(self, key: str, data: bytes, *, content_type: str, cache_control: str) -> None:
-        """Store `data` under `key`, replacing any object there."""
+        """Store `data` under `key`, replacing any object there (with its digest, for
+        `stat`)."""
         ...
 
     def delete(self, key: str) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 from boto3.s3.transfer import create_transfer_manager
 from s3transfer.subscribers import BaseSubscriber
 
-from showpipe.digests import ALGORITHM
+from showpipe.digests import ALGORITHM, data_digest
 from showpipe.errors import ConflictError, NotReadyError, StorageError
 from showpipe.storage import Incomplete, ObjectInfo, Progress, PutItem
 from showpipe.storage.resume import find_unfinished, finish_upload
@@ -186,6 +186,8 @@ class S3Storage:
                 Bucket=self.config.bucket,
                 Key=self._key(key),
                 Body=data,
+                # as uploaded files carry theirs: `stat` then knows the bytes without a GET
+                Metadata={ALGORITHM: data_digest(data)},
                 **self._extra(content_type, cache_control),
             )
 

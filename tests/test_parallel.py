@@ -5,6 +5,8 @@ process alike, whether the pool runs processes or only the main process."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from functools import partial
@@ -52,3 +54,15 @@ def test_the_main_process_takes_the_jobs_no_worker_has_started(processes: bool) 
             pool.submit(partial(_where, n))
         done_by = list(pool.results())
     assert done_by[-1] == (os.getpid(), threading.get_ident())
+
+
+def test_a_process_allowed_one_core_starts_no_worker() -> None:
+    """`taskset`, or a container's CPU set, may allow a process fewer cores than the machine
+    has: the pool counts those it may run on, and with one does every job itself."""
+    script = (
+        "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))}); "
+        "from showpipe.parallel import WorkPool, cores; "
+        "print(cores(), WorkPool(processes=True).processes)"
+    )
+    found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert found.stdout.split() == ["1", "False"], found.stderr

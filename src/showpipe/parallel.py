@@ -30,11 +30,19 @@ RUN_LENGTH = 150
 T = TypeVar("T")
 
 
+def cores() -> int:
+    """The cores this process may run on: a container or `taskset` may allow fewer than the
+    machine has, and a worker per core it cannot use would only queue behind the others."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
 def start_workers(preload: list[str]) -> None:
     """Start the fork server the workers come from, importing the `preload` modules in it,
     so that workers start ready when they are needed. Called before the project is loaded,
     it starts on another core meanwhile."""
-    if (os.cpu_count() or 1) > 1:
+    if cores() > 1:
         import multiprocessing.forkserver  # only here: most runs start no worker
 
         multiprocessing.get_context("forkserver").set_forkserver_preload(preload)
@@ -50,7 +58,7 @@ def render_each(
     """Call each of `renders` (picklable: module-level functions and partials of them) and
     yield what they return, in order, on every core when there are many (handed out in
     runs of `run_length`)."""
-    if len(renders) < parallel_from or (os.cpu_count() or 1) < 2:
+    if len(renders) < parallel_from or cores() < 2:
         yield from (render() for render in renders)
         return
     with WorkPool[list[T]](processes=True) as pool:
@@ -76,7 +84,7 @@ class WorkPool(Generic[T]):
     """
 
     def __init__(self, *, processes: bool) -> None:
-        self.processes = processes and (os.cpu_count() or 1) > 1
+        self.processes = processes and cores() > 1
         self._executor: Executor | None = None
         self._queued: list[tuple[Callable[[], T], Future[T]]] = []
         self._here: list[Callable[[], T]] = []  # without processes
@@ -122,7 +130,7 @@ def _executor() -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor((os.cpu_count() or 2) - 1, mp_context=context)
+    return ProcessPoolExecutor(cores() - 1, mp_context=context)  # the main process works too
 
 
 def _done_here(job: Callable[[], T]) -> Future[T]:

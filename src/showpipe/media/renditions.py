@@ -9,7 +9,6 @@ rendition a small JSON file keeps the figures it was made with, for `publish --d
 from __future__ import annotations
 
 import json
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -30,6 +29,7 @@ from showpipe.media.hashes import HashCache
 from showpipe.media.loudness import Loudness, measure_loudness
 from showpipe.media.pcm import Filter, Progress
 from showpipe.model.show import Encoding, Rendition
+from showpipe.parallel import cores
 
 RENDITIONS_DIR = "renditions"
 # Files in these formats are masters: never published as they are, always encoded.
@@ -125,7 +125,7 @@ def make_renditions(
         # With several renditions, the master is measured first without its true peak (4x
         # oversampled, the slow part), which the gain does not need: the peak is measured
         # beside the encodes, on the core the first one to finish leaves free.
-        beside = len(todo) > 1 and (os.cpu_count() or 1) > 1
+        beside = len(todo) > 1 and cores() > 1
         measured = measure_master(master, chosen, progress, true_peak=not beside)
         spent = ("measure", time.perf_counter() - start)
         jobs = [(master, paths[i], settings[i], m) for i, m in zip(todo, measured, strict=True)]
@@ -192,7 +192,7 @@ def _encode_all(
 
     # spawn, not fork: the parent may run threads (hashing, S3), which fork would break.
     context = multiprocessing.get_context("spawn")
-    workers = min(len(jobs), os.cpu_count() or 1)
+    workers = min(len(jobs), cores())
     with ExitStack() as stack:
         pool = stack.enter_context(ProcessPoolExecutor(workers, mp_context=context))
         # The progress queue's manager is a process of its own (70 MB): only for the bars.

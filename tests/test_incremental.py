@@ -22,6 +22,7 @@ import showpipe.model.manifest
 import showpipe.sealed
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
+from showpipe.digests import data_digest
 from showpipe.errors import EpisodeError, StorageError, ValidationError
 from showpipe.feeds import Descriptions, build_feed
 from showpipe.feeds.cache import ITEMS_FILE, ItemCache
@@ -45,6 +46,7 @@ from showpipe.model.manifest import (
 from showpipe.model.project import Project, load_project
 from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.publishing.feedplan import plan_feeds
+from showpipe.publishing.guard import keys_in_feed
 from showpipe.publishing.plan import plan_feeds_only
 from showpipe.sealed import Layered, path_from_text, read_sealed, write_sealed
 from showpipe.storage.local import LocalStorage
@@ -576,15 +578,16 @@ def test_a_check_in_between_leaves_the_stored_feeds_known(settings: Settings) ->
         check_project(settings, storage, now=NOW)
     stored = (storage.root / "feeds" / "show.xml").read_bytes()
     items = ItemCache.of(settings)
-    known = items.feed_as_stored("feeds/show.xml", stored)
+    known = items.feed_as_stored("feeds/show.xml", data_digest(stored))
     assert known is not None
     parsed = feed_items(stored)
-    assert (known.channel_guid, known.items, known.count) == (
+    assert (known.items.channel_guid, known.items.items, known.items.count) == (
         parsed.channel_guid,
         parsed.items,
         parsed.count,
     )
-    assert items.feed_as_stored("feeds/show.xml", stored + b" ") is None
+    assert known.names == keys_in_feed(stored) and known.names
+    assert items.feed_as_stored("feeds/show.xml", data_digest(stored + b" ")) is None
 
 
 def test_a_manifest_memo_whose_records_file_is_gone_parses_the_manifest(

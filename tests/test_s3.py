@@ -109,14 +109,33 @@ def test_republish_uploads_nothing_with_requests_independent_of_episode_count(
         plan = plan_publish(load_project(settings), storage, chosen, now=NOW)
         run_plan(plan, storage)
         assert not plan.changes_anything
-        assert {method for method, _ in sent} == {"HEAD", "GET"}  # nothing written
-        # the manifest parsed before is known by its ETag: never downloaded again
-        assert [m for m, url in sent if url.endswith(MANIFEST_KEY)] == ["HEAD"]
+        # nothing written, nothing downloaded: the manifest parsed before is known by its
+        # ETag, and the feeds built before by the digests stored with them
+        assert {method for method, _ in sent} == {"HEAD"}
         counts[len(chosen)] = len(sent)
-    # the manifest's version plus one read per feed, however many episodes are republished
+    # the manifest's version and each feed's, however many episodes are republished
     feeds = len(load_project(settings).feeds)
     assert counts == {1: 1 + feeds, len(all_episodes): 1 + feeds}
     assert len(all_episodes) == 9
+
+
+def test_publishing_a_new_episode_on_s3_downloads_neither_manifest_nor_feeds(
+    project: Path, s3_env: str, s3_bucket: str, make_episode: Callable[..., Path]
+) -> None:
+    """The feeds stored before are known by the digests stored with them (HEAD requests):
+    what the diff, the GUID guard and the storage guard need of them comes from the item
+    cache that saw them built. A big show's feeds are megabytes each."""
+    settings = s3_settings(project, s3_bucket, s3_env)
+    publish_into(open_storage(settings), settings, sample_episodes(settings))
+    new = make_episode("brand-new", audio="media/pilot.mp3")
+    storage = open_storage(settings)
+    sent = record_requests(storage)
+    plan = plan_publish(load_project(settings), storage, [new], now=NOW)
+    run_plan(plan, storage)
+    assert [f.added for f in plan.feeds if f.name == "show"] == [["Episode brand-new"]]
+    downloads = [url for method, url in sent if method == "GET"]
+    assert not [url for url in downloads if "/feeds/" in url or url.endswith(MANIFEST_KEY)]
+    assert [m for m, url in sent if url.endswith("/feeds/show.xml")] == ["HEAD", "PUT"]
 
 
 def test_cron_on_s3_asks_for_versions_and_digests_without_downloading(

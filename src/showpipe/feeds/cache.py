@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
@@ -24,7 +24,7 @@ from typing import Any
 import showpipe.feeds
 from showpipe import times
 from showpipe.config import Settings
-from showpipe.digests import data_digest, new_digest
+from showpipe.digests import new_digest
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key
 from showpipe.model.episode import Episode
@@ -34,6 +34,16 @@ from showpipe.model.show import Feed
 from showpipe.sealed import Layered, read_sealed, write_sealed
 
 ITEMS_FILE = "feed-items.sealed"
+
+
+@dataclass(frozen=True)
+class KnownFeed:
+    """A feed as built or stored: the digest of its bytes, its items, and the object keys it
+    names (what the GUID guard, the item diff and the storage guard need of it)."""
+
+    digest: str
+    items: FeedItems
+    names: frozenset[str]
 
 
 class ItemCache:
@@ -66,8 +76,8 @@ class ItemCache:
         verified = stored.get("verified")
         self._old_verified = set(verified) if isinstance(verified, list) else set()
         self._items: dict[str, bytes] = {}
-        # storage key -> [(digest of the feed, its items)]: the feed as last built and the
-        # one stored before that build, so that the one stored need not be parsed.
+        # storage key -> [KnownFeed]: the feed as last built and the one stored before that
+        # build, so that the one stored need be neither downloaded nor parsed.
         feeds = stored.get("feeds")
         self._feeds: dict[str, Any] = feeds if isinstance(feeds, dict) else {}
         self._feeds_changed = False
@@ -142,26 +152,19 @@ class ItemCache:
         self._episodes[published.guid] = (published, found)
         return found
 
-    def feed_as_stored(self, key: str, xml: bytes | None) -> FeedItems | None:
-        """The items of `xml`, the feed stored under `key`, if this cache saw it built."""
+    def feed_as_stored(self, key: str, digest: str) -> KnownFeed | None:
+        """The feed stored under `key`, whose bytes have `digest`, if this cache saw it built."""
         known = self._feeds.get(key)
-        if xml is None or not isinstance(known, list):
+        if not isinstance(known, list):
             return None
-        digest = data_digest(xml)
-        for built, items in known:
-            if built == digest and isinstance(items, FeedItems):
-                return items
-        return None
+        return next((k for k in known if isinstance(k, KnownFeed) and k.digest == digest), None)
 
-    def remember_feed(
-        self, key: str, built: tuple[bytes, FeedItems], stored: tuple[bytes, FeedItems] | None
-    ) -> None:
-        """Remember a feed as built (its XML and items) and the one `stored` under `key`
-        before this run: a `check` or a `--dry-run` builds a feed that is not stored, and the
-        next run finds the stored one still; a run that stores the built one finds that."""
+    def remember_feed(self, key: str, built: KnownFeed, stored: KnownFeed | None) -> None:
+        """Remember a feed as built and the one `stored` under `key` before this run: a
+        `check` or a `--dry-run` builds a feed that is not stored, and the next run finds the
+        stored one still; a run that stores the built one finds that."""
         self._feeds_changed = True
-        feeds = [built] if stored is None else [built, stored]
-        self._feeds[key] = [(data_digest(xml), items) for xml, items in feeds]
+        self._feeds[key] = [built] if stored is None else [built, stored]
 
     def read_back_before(self, digest: str) -> bool:
         """Whether an item (by `readback.item_digest`) read back as meant in an earlier run."""

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from slugify import slugify
 
+from showpipe.digests import data_digest
 from showpipe.errors import FeedError
 from showpipe.feeds import (
     BuiltFeed,
@@ -22,7 +23,7 @@ from showpipe.feeds import (
     feed_key,
     render_items,
 )
-from showpipe.feeds.cache import ItemCache
+from showpipe.feeds.cache import ItemCache, KnownFeed
 from showpipe.feeds.cut import Items
 from showpipe.feeds.readback import (
     ExpectedItem,
@@ -39,6 +40,7 @@ from showpipe.model.published import NewestFirst, why_gone
 from showpipe.model.show import Feed
 from showpipe.parallel import WorkPool
 from showpipe.publishing.assets import image_file
+from showpipe.publishing.guard import keys_in_feed
 from showpipe.storage import Storage
 
 # From this many episodes, a show's changed feeds are read back in parallel processes.
@@ -60,8 +62,8 @@ class FeedUpdate:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    # The feed as stored before this run (None: not published yet).
-    published: bytes | None = None
+    # The object keys the feed as stored before this run names (none: not published yet).
+    named_before: frozenset[str] = frozenset()
 
 
 def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], list[str]]:
@@ -93,27 +95,43 @@ def _feed_artwork(
     return record.artwork, None
 
 
+def stored_feed(storage: Storage, key: str, items: ItemCache) -> KnownFeed | None:
+    """The feed stored under `key` (None: none): known by the digest stored with it (in S3 a
+    HEAD request, where a big show's feed is a download of megabytes) when the item cache saw
+    it built, as it most often did; else read and parsed."""
+    info = storage.stat(key)
+    if info is None:
+        return None
+    if info.digest is not None and (known := items.feed_as_stored(key, info.digest)):
+        return known
+    data = storage.get(key)
+    if data is None:  # removed meanwhile
+        return None
+    return KnownFeed(data_digest(data), feed_items(data), keys_in_feed(data))
+
+
 def _checked_diff(
     project: Project,
     feed: Feed,
     due: NewestFirst,
     built: BuiltFeed,
-    old: bytes | None,
+    stored: KnownFeed | None,
     *,
     url: str,
     now: datetime,
     items: ItemCache,
     unpublished: set[str],
 ) -> tuple[tuple[list[str], list[str], list[str]], list[ReadBack], list[str]]:
-    """How the feed's items change, the read-backs it needs (in pieces for a big feed), and
-    the digests of its items, to remember once read back; stop now if the feed would drop a
-    GUID."""
+    """How the feed's items change from the `stored` one, the read-backs it needs (in pieces
+    for a big feed), and the digests of its items, to remember once read back; stop now if
+    the feed would drop a GUID."""
     xml, after = built.xml, built.items
-    if old == xml:
+    digest = data_digest(xml)
+    if stored is not None and stored.digest == digest:
         return ([], [], []), [], []
-    # The stored feed is most often the one built last time: its items are known then.
-    before = items.feed_as_stored(feed_key(feed), old) or feed_items(old)
-    items.remember_feed(feed_key(feed), (xml, after), (old, before) if old else None)
+    before = stored.items if stored else FeedItems(None, {})
+    # Its keys are kept for the next run's storage guard, which then need not read it.
+    items.remember_feed(feed_key(feed), KnownFeed(digest, after, keys_in_feed(xml)), stored)
     guard_guids(
         feed.name,
         before,
@@ -200,13 +218,13 @@ def plan_feeds(
             )
             key, xml = feed_key(feed), built.xml
             url = clean_url(public_url) + key  # as the feed's self link gives it
-            old = storage.get(key)
+            stored = stored_feed(storage, key, items)
             (added, updated, removed), checks, digests = _checked_diff(
                 project,
                 feed,
                 due,
                 built,
-                old,
+                stored,
                 url=url,
                 now=now,
                 items=items,
@@ -224,12 +242,12 @@ def plan_feeds(
                     key,
                     url,
                     xml,
-                    old != xml,
+                    stored is None or stored.digest != data_digest(xml),
                     built.pieces,
                     added,
                     updated,
                     removed,
-                    old,
+                    stored.names if stored else frozenset(),
                 )
             )
         for _ in pool.results():  # FeedError: a feed reads back wrong, and nothing is stored

@@ -71,9 +71,9 @@ def named_files(
     return named
 
 
-def keys_in_feeds(feeds: Iterable[bytes | None]) -> set[str]:
-    """The object keys the published feeds name already."""
-    return {m.decode() for xml in feeds if xml for m in _KEY_IN_FEED.findall(xml)}
+def keys_in_feed(xml: bytes) -> frozenset[str]:
+    """The object keys a feed names."""
+    return frozenset(m.decode() for m in _KEY_IN_FEED.findall(xml))
 
 
 def check_named_objects(
@@ -81,17 +81,17 @@ def check_named_objects(
     uploads: Sequence[Upload],
     storage: Storage,
     *,
-    published: Iterable[bytes | None] = (),
+    named_before: Iterable[str] = (),
 ) -> None:
     """Refuse to publish feeds that name an object the storage lacks or holds cut short.
 
     The files this run will upload are left out (they are checked once uploaded), and so
-    are the objects the `published` feeds name already.
+    are the objects the published feeds name already (`named_before`).
 
     Raises:
         StorageError: naming the manifest entry, the key, and what to do.
     """
-    skip = {u.file.key for u in uploads if u.needed} | keys_in_feeds(published)
+    skip = {u.file.key for u in uploads if u.needed}.union(named_before)
     wanted = [Upload(n.file, _NOWHERE, True) for key, n in named.items() if key not in skip]
     for upload, info in zip(wanted, stored_objects(wanted, storage), strict=True):
         if info is None or info.size != upload.file.size:

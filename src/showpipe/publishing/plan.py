@@ -230,7 +230,8 @@ def _plan(
     uploads = _uploads(files + artwork_files, old_manifest)
     if any(feed.changed for feed in feeds):
         named = named_files(due, manifest, project)
-        check_named_objects(named, uploads, storage, published=[f.published for f in feeds])
+        before = frozenset().union(*(feed.named_before for feed in feeds))
+        check_named_objects(named, uploads, storage, named_before=before)
     return Plan(
         yaml_writes=writes,
         uploads=uploads,

@@ -586,7 +586,7 @@ def test_a_check_in_between_leaves_the_stored_feeds_known(settings: Settings) ->
         parsed.items,
         parsed.count,
     )
-    assert known.names == keys_in_feed(stored) and known.names
+    assert known.named() == set(keys_in_feed(stored)) and known.named()
     assert items.feed_as_stored("feeds/show.xml", data_digest(stored + b" ")) is None
 
 

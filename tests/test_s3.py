@@ -24,7 +24,7 @@ from showpipe.commands.run import Run as CommandRun
 from showpipe.config import Settings, load_settings
 from showpipe.errors import ConfigError, StorageError
 from showpipe.model.project import load_project
-from showpipe.publishing.plan import plan_publish, run_plan
+from showpipe.publishing.plan import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage import MANIFEST_KEY, PutItem, open_storage
 from showpipe.storage.s3 import S3Storage
 from showpipe.storage.s3config import load_s3_config
@@ -136,6 +136,24 @@ def test_publishing_a_new_episode_on_s3_downloads_neither_manifest_nor_feeds(
     downloads = [url for method, url in sent if method == "GET"]
     assert not [url for url in downloads if "/feeds/" in url or url.endswith(MANIFEST_KEY)]
     assert [m for m, url in sent if url.endswith("/feeds/show.xml")] == ["HEAD", "PUT"]
+
+
+def test_unchanged_feeds_are_not_downloaded_when_the_item_cache_is_lost(
+    project: Path, s3_env: str, s3_bucket: str
+) -> None:
+    """A feed that the new build leaves as it is stored is known from the build itself, by
+    the digest stored with it: even with the item cache gone (deleted, or kept by another
+    machine) its megabytes are not downloaded, and the next run knows it too."""
+    settings = s3_settings(project, s3_bucket, s3_env)
+    publish_into(open_storage(settings), settings, sample_episodes(settings))
+    for cache in settings.cache_dir.glob("feed-items*"):
+        cache.unlink()
+    for _ in range(2):
+        storage = open_storage(settings)
+        sent = record_requests(storage)
+        plan = plan_feeds_only(load_project(settings), storage, now=NOW)
+        assert plan.feeds and not any(feed.changed for feed in plan.feeds)
+        assert not [url for method, url in sent if method == "GET" and "/feeds/" in url]
 
 
 def test_cron_on_s3_asks_for_versions_and_digests_without_downloading(

@@ -15,7 +15,7 @@ safe to delete; a missing or damaged file means every item is rendered and read 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -43,7 +43,17 @@ class KnownFeed:
 
     digest: str
     items: FeedItems
-    names: frozenset[str]
+    # The keys one per line: one string, where thousands would be pickled and unpickled on
+    # every run that reads the cache.
+    names: str
+
+    @classmethod
+    def of(cls, digest: str, items: FeedItems, names: Iterable[str]) -> KnownFeed:
+        return cls(digest, items, "\n".join(names))
+
+    def named(self) -> frozenset[str]:
+        """The object keys the feed names."""
+        return frozenset(self.names.split("\n")) if self.names else frozenset()
 
 
 class ItemCache:

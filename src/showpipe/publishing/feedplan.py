@@ -62,8 +62,8 @@ class FeedUpdate:
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
-    # The object keys the feed as stored before this run names (none: not published yet).
-    named_before: frozenset[str] = frozenset()
+    # The feed as stored before this run (None: not published yet).
+    stored: KnownFeed | None = None
 
 
 def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], list[str]]:
@@ -95,19 +95,29 @@ def _feed_artwork(
     return record.artwork, None
 
 
-def stored_feed(storage: Storage, key: str, items: ItemCache) -> KnownFeed | None:
-    """The feed stored under `key` (None: none): known by the digest stored with it (in S3 a
-    HEAD request, where a big show's feed is a download of megabytes) when the item cache saw
-    it built, as it most often did; else read and parsed."""
+def stored_feed(
+    storage: Storage, key: str, items: ItemCache, *, built: BuiltFeed, digest: str
+) -> KnownFeed | None:
+    """The feed stored under `key` (None: none), known without reading it where the storage
+    has its digest (in S3 a HEAD request, where a big show's feed is megabytes): as the item
+    cache saw it built, or as this run built it again (`built`, whose bytes have `digest`;
+    then kept in the cache for the next run); else read and parsed."""
     info = storage.stat(key)
     if info is None:
         return None
-    if info.digest is not None and (known := items.feed_as_stored(key, info.digest)):
-        return known
+    if info.digest is not None:
+        if known := items.feed_as_stored(key, info.digest):
+            return known
+        if info.digest == digest:  # unchanged, and built by another showpipe or a lost cache
+            known = KnownFeed.of(digest, built.items, keys_in_feed(built.xml))
+            items.remember_feed(key, known, None)
+            return known
     data = storage.get(key)
     if data is None:  # removed meanwhile
         return None
-    return KnownFeed(data_digest(data), feed_items(data), keys_in_feed(data))
+    if data_digest(data) == digest:  # unchanged, but stored without its digest
+        return KnownFeed.of(digest, built.items, keys_in_feed(data))
+    return KnownFeed.of(data_digest(data), feed_items(data), keys_in_feed(data))
 
 
 def _checked_diff(
@@ -117,6 +127,7 @@ def _checked_diff(
     built: BuiltFeed,
     stored: KnownFeed | None,
     *,
+    digest: str,
     url: str,
     now: datetime,
     items: ItemCache,
@@ -126,12 +137,11 @@ def _checked_diff(
     for a big feed), and the digests of its items, to remember once read back; stop now if
     the feed would drop a GUID."""
     xml, after = built.xml, built.items
-    digest = data_digest(xml)
     if stored is not None and stored.digest == digest:
         return ([], [], []), [], []
     before = stored.items if stored else FeedItems(None, {})
     # Its keys are kept for the next run's storage guard, which then need not read it.
-    items.remember_feed(feed_key(feed), KnownFeed(digest, after, keys_in_feed(xml)), stored)
+    items.remember_feed(feed_key(feed), KnownFeed.of(digest, after, keys_in_feed(xml)), stored)
     guard_guids(
         feed.name,
         before,
@@ -218,13 +228,15 @@ def plan_feeds(
             )
             key, xml = feed_key(feed), built.xml
             url = clean_url(public_url) + key  # as the feed's self link gives it
-            stored = stored_feed(storage, key, items)
+            digest = data_digest(xml)
+            stored = stored_feed(storage, key, items, built=built, digest=digest)
             (added, updated, removed), checks, digests = _checked_diff(
                 project,
                 feed,
                 due,
                 built,
                 stored,
+                digest=digest,
                 url=url,
                 now=now,
                 items=items,
@@ -242,12 +254,12 @@ def plan_feeds(
                     key,
                     url,
                     xml,
-                    stored is None or stored.digest != data_digest(xml),
+                    stored is None or stored.digest != digest,
                     built.pieces,
                     added,
                     updated,
                     removed,
-                    stored.names if stored else frozenset(),
+                    stored,
                 )
             )
         for _ in pool.results():  # FeedError: a feed reads back wrong, and nothing is stored

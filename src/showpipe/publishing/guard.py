@@ -71,9 +71,9 @@ def named_files(
     return named
 
 
-def keys_in_feed(xml: bytes) -> frozenset[str]:
-    """The object keys a feed names."""
-    return frozenset(m.decode() for m in _KEY_IN_FEED.findall(xml))
+def keys_in_feed(xml: bytes) -> list[str]:
+    """The object keys a feed names, each once, in the order it first names them."""
+    return [m.decode() for m in dict.fromkeys(_KEY_IN_FEED.findall(xml))]
 
 
 def check_named_objects(

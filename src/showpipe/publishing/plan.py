@@ -230,7 +230,7 @@ def _plan(
     uploads = _uploads(files + artwork_files, old_manifest)
     if any(feed.changed for feed in feeds):
         named = named_files(due, manifest, project)
-        before = frozenset().union(*(feed.named_before for feed in feeds))
+        before = frozenset().union(*(feed.stored.named() for feed in feeds if feed.stored))
         check_named_objects(named, uploads, storage, named_before=before)
     return Plan(
         yaml_writes=writes,

@@ -103,7 +103,7 @@ def feeds_recorder(run: Run, before: Inputs) -> Callable[[Plan], None]:
         for write in plan.yaml_writes:
             seen[input_name(write.path)] = data_digest(write.path.read_bytes())
         window = due_window((e.published for e in plan.project.episodes), run.now)
-        feeds = {f.key: data_digest(f.xml) for f in plan.feeds}
+        feeds = {f.key: f.digest for f in plan.feeds}
         save_state(run.settings, FeedsState(fingerprint(run.settings, seen), *window, feeds=feeds))
         keep_identities(run.settings, before)
 

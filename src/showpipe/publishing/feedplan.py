@@ -57,13 +57,18 @@ class FeedUpdate:
     key: str
     url: str
     xml: bytes
-    changed: bool
+    digest: str  # of `xml`
     pieces: Items  # as the build joined it (`BuiltFeed.pieces`)
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     # The feed as stored before this run (None: not published yet).
     stored: KnownFeed | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the storage holds other bytes (or none) under the feed's key."""
+        return self.stored is None or self.stored.digest != self.digest
 
 
 def _item_diff(old: FeedItems, new: FeedItems) -> tuple[list[str], list[str], list[str]]:
@@ -254,7 +259,7 @@ def plan_feeds(
                     key,
                     url,
                     xml,
-                    stored is None or stored.digest != digest,
+                    digest,
                     built.pieces,
                     added,
                     updated,

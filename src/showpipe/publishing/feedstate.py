@@ -226,7 +226,9 @@ def _stored_digest(storage: Storage, key: str) -> str | None:
     """The digest of an object's bytes: as stored with it (in S3 a HEAD request, where
     reading a big show's feed is a download of megabytes on every cron run), else read."""
     info = storage.stat(key)
-    if info is None or info.digest is not None:
-        return info.digest if info else None
+    if info is None:
+        return None
+    if info.digest is not None:
+        return info.digest
     data = storage.get(key)  # stored by an older showpipe, or by hand: no digest with it
     return data_digest(data) if data is not None else None

@@ -81,7 +81,7 @@ def test_the_last_step_runs_while_the_lock_is_held(run: Run) -> None:
     project = load_project(run.settings)
     held: list[bool] = []
 
-    def try_the_lock(plan: Plan) -> None:
+    def try_the_lock(plan: Plan, manifest_version: str | None) -> None:
         with pytest.raises(BusyError):
             with project_lock(run.settings.state_dir, "another run"):
                 pass

@@ -19,6 +19,7 @@ from faultproxy import FaultProxy
 from s3server import S3Server, free_port, record_requests
 from sampleshow import NOW, publish_into, sample_episodes
 from showpipe.commands.feeds import refresh_feeds
+from showpipe.commands.publish import publish
 from showpipe.commands.run import Outcome
 from showpipe.commands.run import Run as CommandRun
 from showpipe.config import Settings, load_settings
@@ -136,6 +137,23 @@ def test_publishing_a_new_episode_on_s3_downloads_neither_manifest_nor_feeds(
     downloads = [url for method, url in sent if method == "GET"]
     assert not [url for url in downloads if "/feeds/" in url or url.endswith(MANIFEST_KEY)]
     assert [m for m, url in sent if url.endswith("/feeds/show.xml")] == ["HEAD", "PUT"]
+
+
+def test_a_publish_asks_for_the_manifest_once_before_the_lock_and_once_under_it(
+    project: Path, s3_env: str, s3_bucket: str, make_episode: Callable[..., Path]
+) -> None:
+    """The whole `publish` command (lock, lease, pages, cron's record) for a new episode: the
+    manifest's ETag is asked for by the plan and checked under the lock, then the manifest is
+    written; cron's record takes the ETag of that write. The next cron run has nothing to do."""
+    settings = s3_settings(project, s3_bucket, s3_env)
+    publish_into(open_storage(settings), settings, sample_episodes(settings))
+    new = make_episode("brand-new", audio="media/pilot.mp3")
+    storage = open_storage(settings)
+    sent = record_requests(storage)
+    outcome = publish(CommandRun(settings, storage, NOW), [new])
+    assert outcome.wrote and "episodes/brand-new.html" in outcome.pages
+    assert [m for m, url in sent if url.endswith(MANIFEST_KEY)] == ["HEAD", "HEAD", "PUT"]
+    assert refresh_feeds(CommandRun(settings, storage, NOW)) is None
 
 
 def test_unchanged_feeds_are_not_downloaded_when_the_item_cache_is_lost(

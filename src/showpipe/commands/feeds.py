@@ -82,24 +82,23 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     remember = feeds_recorder(run, inputs)
     outcome = run_locked(run, "feeds", make_plan, refuse=refuse, under_lock=remember)
     if not outcome.wrote:
-        remember(outcome.plan)
+        remember(outcome.plan, outcome.plan.manifest_version)
     return outcome
 
 
-def feeds_recorder(run: Run, before: Inputs) -> Callable[[Plan], None]:
+def feeds_recorder(run: Run, before: Inputs) -> Callable[[Plan, str | None], None]:
     """What records, once a run has written every feed, what they were built from: the
     next cron run with the same inputs then has nothing to do.
 
     `before` are the inputs' digests, taken before the project was loaded. Of the files the
-    run writes itself (the manifest, values into episode YAML) the digests of what it wrote
-    are put in; a file anybody else changed meanwhile keeps its old digest, so the next run
-    sees it.
+    run writes itself (values into episode YAML) the digests of what it wrote are put in; a
+    file anybody else changed meanwhile keeps its old digest, so the next run sees it. The
+    manifest's version is the one the run leaves (`remember(plan, manifest_version)`): the
+    one the plan was built from, or the one it wrote, under the lease.
     """
 
-    def remember(plan: Plan) -> None:
-        seen = dict(before.digests)
-        if plan.manifest_changed:  # stored by this run, under the lease: no one else's
-            seen[MANIFEST_KEY] = run.storage.version(MANIFEST_KEY) or ""
+    def remember(plan: Plan, manifest_version: str | None) -> None:
+        seen = {**before.digests, MANIFEST_KEY: manifest_version or ""}
         for write in plan.yaml_writes:
             seen[input_name(write.path)] = data_digest(write.path.read_bytes())
         window = due_window((e.published for e in plan.project.episodes), run.now)

@@ -42,7 +42,7 @@ def run_locked(
     make_plan: Callable[[], Plan],
     *,
     refuse: Callable[[Plan], None] = lambda plan: None,
-    under_lock: Callable[[Plan], None] = lambda plan: None,
+    under_lock: Callable[[Plan, str | None], None] = lambda plan, manifest_version: None,
     site_inputs: Mapping[str, Any] | None = None,
 ) -> Outcome:
     """Plan, then carry the plan out under the lock and lease, then notify apps.
@@ -51,7 +51,8 @@ def run_locked(
     another run replaced the storage's manifest in between, so the run builds on that run's
     work instead of undoing it. `refuse(plan)` may raise to stop the run under the lock,
     before anything is written (so that a run in progress elsewhere is named first);
-    `under_lock(plan)` runs last while the lock is still held. `site_inputs` are recorded
+    `under_lock(plan, manifest_version)` runs last while the lock is still held, with the
+    version of the manifest as the run leaves it. `site_inputs` are recorded
     in the site index with the pages (`showpipe site`'s no-change check).
 
     Raises:
@@ -70,7 +71,7 @@ def run_locked(
             pages = build_pages(run, plan)
         refuse(plan)
         with run.step("upload, then write the manifest and the feeds"):
-            uploaded = run_plan(
+            ran = run_plan(
                 plan,
                 run.storage,
                 on_upload=run.on_upload,
@@ -79,10 +80,10 @@ def run_locked(
             )
         with run.step("write the pages"):
             written = write_site(run.storage, pages, inputs=site_inputs)
-        under_lock(plan)
+        under_lock(plan, ran.manifest_version)
     with run.step("notify"):
         warnings = announce(plan)
-    return Outcome(plan, True, uploaded, written, warnings=warnings)
+    return Outcome(plan, True, ran.uploaded, written, warnings=warnings)
 
 
 def announce(plan: Plan) -> list[str]:

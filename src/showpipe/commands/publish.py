@@ -29,7 +29,7 @@ def publish(
     Raises:
         ShowpipeError: bad input, before anything is changed; or a failure while writing.
     """
-    inputs = input_digests(run.settings, run.storage)
+    inputs = input_digests(run.settings, None)  # the manifest: as the plan reads it
     with run.step("load the project"):
         project = load_project(run.settings, identities=inputs.episodes)
     cache = BuildCache(run.settings.cache_dir)
@@ -76,7 +76,7 @@ def linted(plan: Plan, warnings: list[str]) -> Plan:
 def unpublish(run: Run, episode: Path, *, delete_media: bool, dry_run: bool = False) -> Outcome:
     """Take an episode out of every feed (and its files out of the storage with
     `delete_media`, after the feeds stop naming them)."""
-    inputs = input_digests(run.settings, run.storage)
+    inputs = input_digests(run.settings, None)  # the manifest: as the plan reads it
     project = load_project(run.settings, identities=inputs.episodes)
 
     def make_plan() -> Plan:

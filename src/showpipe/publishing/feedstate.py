@@ -74,9 +74,10 @@ class Inputs:
     episodes: dict[str, Identity | None] = field(default_factory=dict, compare=False)
 
 
-def input_digests(settings: Settings, storage: Storage) -> Inputs:
-    """The digest of each input a feed is built from (YAML, feed artwork; the manifest's
-    version token), by name.
+def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
+    """The digest of each input a feed is built from (YAML, feed artwork; the version token
+    of the manifest in `storage`), by name. Without a storage the manifest is left out, for
+    a run that records the version its plan read (`feeds_recorder`).
 
     Kept by name, so that a run can put in the digests of the files it wrote itself
     (`feeds_recorder`) without reading again what someone else may have changed meanwhile.
@@ -117,9 +118,10 @@ def input_digests(settings: Settings, storage: Storage) -> Inputs:
         # Present on a publishing machine (measured then), absent on cron's (the manifest's).
         name = f"artwork:{art}"
         found[name] = digest_of(art, name, MAX_IMAGE_BYTES)[0]
-    # Its version, not its bytes: in S3 a HEAD request, where reading it is a download of
-    # megabytes on a big show, on every cron run.
-    found[MANIFEST_KEY] = storage.version(MANIFEST_KEY) or ""
+    if storage is not None:
+        # Its version, not its bytes: in S3 a HEAD request, where reading it is a download of
+        # megabytes on a big show, on every cron run.
+        found[MANIFEST_KEY] = storage.version(MANIFEST_KEY) or ""
     return Inputs(found, seen, changed=seen != known, episodes=files)
 
 

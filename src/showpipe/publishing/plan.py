@@ -86,6 +86,15 @@ class Plan:
         )
 
 
+@dataclass(frozen=True)
+class Ran:
+    """What carrying out a plan did: the files sent (those a killed run had stored whole
+    already were not), and the manifest's version as the run leaves the storage."""
+
+    uploaded: list[Upload]
+    manifest_version: str | None
+
+
 def new_guid() -> str:
     return str(uuid.uuid4())
 
@@ -255,10 +264,9 @@ def run_plan(
     on_upload: Callable[[Upload], None] = lambda upload: None,
     progress: ProgressBars = no_progress,
     before_recording: Callable[[], None] = lambda: None,
-) -> list[Upload]:
+) -> Ran:
     """Carry out a plan: values into the YAML, uploads, verification, the manifest, the feeds,
-    and last the objects no feed names any more. Returns the uploads sent: those a killed
-    run had stored whole already are not.
+    and last the objects no feed names any more.
 
     `before_recording` runs between the verification and the manifest: the lease's check
     that this run still holds the storage after a long upload.
@@ -276,6 +284,7 @@ def run_plan(
     upload_files(needed, storage, on_upload=on_upload, progress=progress)
     verify_uploads(needed, storage)
     before_recording()
+    version = plan.manifest_version
     if plan.manifest_changed:
         version = storage.put_bytes_if(
             MANIFEST_KEY,
@@ -297,4 +306,4 @@ def run_plan(
             )
     for key in plan.deletions:
         storage.delete(key)
-    return needed
+    return Ran(needed, version)

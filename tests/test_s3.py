@@ -154,6 +154,10 @@ def test_a_publish_asks_for_the_manifest_once_before_the_lock_and_once_under_it(
     assert outcome.wrote and "episodes/brand-new.html" in outcome.pages
     assert [m for m, url in sent if url.endswith(MANIFEST_KEY)] == ["HEAD", "HEAD", "PUT"]
     assert refresh_feeds(CommandRun(settings, storage, NOW)) is None
+    # written conditionally, it carries its digest as every object showpipe writes does
+    manifest, info = storage.get(MANIFEST_KEY), storage.stat(MANIFEST_KEY)
+    assert manifest is not None and info is not None
+    assert info.digest == xxhash.xxh3_128_hexdigest(manifest)
 
 
 def test_unchanged_feeds_are_not_downloaded_when_the_item_cache_is_lost(

@@ -243,6 +243,7 @@ class S3Storage:
                     Bucket=self.config.bucket,
                     Key=self._key(key),
                     Body=data,
+                    Metadata={ALGORITHM: data_digest(data)},  # as `put_bytes` writes it
                     **condition,
                     **self._extra(content_type, cache_control),
                 )

@@ -22,6 +22,7 @@ from showpipe.model.project import load_project
 from showpipe.publishing.lock import project_lock
 from showpipe.publishing.plan import Plan, plan_publish
 from showpipe.storage.local import LocalStorage
+from showpipe.web.refresh import INPUTS_SEEN_FILE
 from showpipe.web.siteindex import SITE_INDEX_KEY, stored_inputs
 
 
@@ -126,6 +127,9 @@ def test_an_unchanged_site_is_known_before_any_run_is_opened(run: Run) -> None:
     first = site()  # publish wrote the pages; this run records what they were made from
     assert first is not None and not first.pages and len(opened) == 1
     assert site() is None and len(opened) == 1  # nothing changed: no run, no project
+    seen = run.settings.cache_dir / INPUTS_SEEN_FILE  # the index's record, as last read
+    seen.unlink()
+    assert site() is None and seen.exists() and len(opened) == 1
     path = run.settings.episodes_dir / "pilot.yaml"
     path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
     edited = site()

@@ -22,6 +22,7 @@ from showpipe.commands.feeds import refresh_feeds
 from showpipe.commands.publish import publish
 from showpipe.commands.run import Outcome
 from showpipe.commands.run import Run as CommandRun
+from showpipe.commands.site import refresh_site
 from showpipe.config import Settings, load_settings
 from showpipe.errors import ConfigError, StorageError
 from showpipe.model.project import load_project
@@ -29,6 +30,7 @@ from showpipe.publishing.plan import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage import MANIFEST_KEY, PutItem, open_storage
 from showpipe.storage.s3 import S3Storage
 from showpipe.storage.s3config import load_s3_config
+from showpipe.web.siteindex import SITE_INDEX_KEY
 from terminal import run_on_terminal
 
 Run = Callable[..., Result]
@@ -210,6 +212,36 @@ def test_cron_on_s3_asks_for_versions_and_digests_without_downloading(
         Bucket=s3_bucket, Key="show/feeds/show.xml", Body=feed.replace(b"<item>", b"<item> ", 1)
     )
     assert cron() is not None
+
+
+def test_an_unchanged_site_on_s3_is_known_without_downloading_its_index(
+    project: Path, s3_env: str, s3_bucket: str, s3_server: S3Server
+) -> None:
+    """`showpipe site` with nothing changed asks for the site index's ETag, not its bytes (a
+    big show's index is megabytes): the inputs it records are kept by this machine under the
+    ETag it read them at. An index another run or a person stored since is read again."""
+    settings = s3_settings(project, s3_bucket, s3_env)
+    publish_into(open_storage(settings), settings, sample_episodes(settings))
+    storage = open_storage(settings)
+
+    def site() -> Outcome | None:
+        return refresh_site(
+            settings, storage, now=NOW, open_run=lambda: CommandRun(settings, storage, NOW)
+        )
+
+    assert site() is not None  # writes the pages and records its inputs
+    assert site() is None  # reads the index once, and keeps what it recorded
+    sent = record_requests(storage)
+    assert site() is None
+    assert sent and {method for method, _ in sent} == {"HEAD"}
+    # stored again by someone else (other bytes, another ETag): read, and still current
+    index = storage.get(SITE_INDEX_KEY)
+    assert index is not None
+    edited = index + b"\n"
+    s3_server.client().put_object(Bucket=s3_bucket, Key=f"show/{SITE_INDEX_KEY}", Body=edited)
+    sent.clear()
+    assert site() is None
+    assert [m for m, url in sent if url.endswith(SITE_INDEX_KEY)] == ["HEAD", "GET"]
 
 
 def test_large_file_goes_up_in_multipart_parts_with_progress_and_hash(

@@ -42,7 +42,7 @@ def refresh_site(
         return build_show_site(open_run(), dry_run=True)
     # Taken before the project is read: an edit made meanwhile is built next time.
     before = site_fingerprint(settings, storage)
-    if site_is_current(storage, before, now=now):
+    if site_is_current(settings, storage, before, now=now):
         return None  # nothing the pages are made from changed: the project is not even loaded
     return build_show_site(open_run(), fingerprint=before)
 

@@ -119,7 +119,10 @@ def is_page_key(key: str) -> bool:
 
 
 def _read_index(storage: Storage) -> dict[str, Any]:
-    data = storage.get(SITE_INDEX_KEY)
+    return _parsed(storage.get(SITE_INDEX_KEY))
+
+
+def _parsed(data: bytes | None) -> dict[str, Any]:
     try:
         stored = json.loads(data) if data else {}
     except ValueError:
@@ -141,6 +144,15 @@ def _inputs(stored: dict[str, Any]) -> dict[str, Any]:
 def stored_inputs(storage: Storage) -> dict[str, Any]:
     """What the last `showpipe site` recorded of its inputs (see refresh.py); {} if none."""
     return _inputs(_read_index(storage))
+
+
+def stored_inputs_versioned(storage: Storage) -> tuple[dict[str, Any], str | None]:
+    """`stored_inputs`, and the version of the index they were read from (None: no index)."""
+    found = storage.get_versioned(SITE_INDEX_KEY)
+    if found is None:
+        return {}, None
+    data, version = found
+    return _inputs(_parsed(data)), version
 
 
 def _entries(stored: dict[str, Any]) -> dict[str, Any]:

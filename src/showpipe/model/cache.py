@@ -250,15 +250,12 @@ class ManifestMemo:
         return parsed
 
     def parse(self, data: bytes, where: str, version: str) -> manifest.Manifest:
-        """`manifest.parse_manifest(data, where)` of the manifest stored at `version`, from
-        the memo when it has parsed that one.
+        """`manifest.parse_manifest(data, where)` of the manifest stored at `version`, which
+        the memo did not know (`known`), remembered for the next run.
 
         Raises:
             StorageError: as `parse_manifest`.
         """
-        known = self.known(version)
-        if known is not None:
-            return known
         parsed = manifest.parse_manifest(data, where)
         self._records, self._changed = {}, True
         self._manifest = (version, parsed)

@@ -120,9 +120,9 @@ def stored_feed(
     data = storage.get(key)
     if data is None:  # removed meanwhile
         return None
-    if data_digest(data) == digest:  # unchanged, but stored without its digest
-        return KnownFeed.of(digest, built.items, keys_in_feed(data))
-    return KnownFeed.of(data_digest(data), feed_items(data), keys_in_feed(data))
+    found = data_digest(data)
+    items_of = built.items if found == digest else feed_items(data)  # stored without a digest
+    return KnownFeed.of(found, items_of, keys_in_feed(data))
 
 
 def _checked_diff(

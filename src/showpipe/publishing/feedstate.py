@@ -129,7 +129,7 @@ def keep_identities(settings: Settings, inputs: Inputs) -> None:
     """Keep the identities `input_digests` read, for the next run: after a run succeeded, so
     that a refused run changes nothing in the project, its cache included."""
     if inputs.changed:
-        _save_json(settings.cache_dir / DIGESTS_FILE, inputs.identities)
+        save_json(settings.cache_dir / DIGESTS_FILE, inputs.identities)
 
 
 def _known_digests(settings: Settings) -> dict[str, list[Any]]:
@@ -206,10 +206,11 @@ def load_state(settings: Settings) -> FeedsState | None:
 
 
 def save_state(settings: Settings, state: FeedsState) -> None:
-    _save_json(_path(settings), asdict(state))
+    save_json(_path(settings), asdict(state))
 
 
-def _save_json(path: Path, data: Mapping[str, Any]) -> None:
+def save_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Replace the cache file `path` with `data` as JSON, atomically."""
     replace_file(path, json.dumps(data, sort_keys=True).encode())
 
 

@@ -15,8 +15,13 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from showpipe.config import Settings
-from showpipe.publishing.feedstate import FeedsState, due_window, fingerprint, input_digests
-from showpipe.sealed import replace_file
+from showpipe.publishing.feedstate import (
+    FeedsState,
+    due_window,
+    fingerprint,
+    input_digests,
+    save_json,
+)
 from showpipe.storage import Storage
 
 if TYPE_CHECKING:
@@ -64,7 +69,7 @@ def recorded_inputs(settings: Settings, storage: Storage) -> dict[str, Any]:
             return inputs
     inputs, version = stored_inputs_versioned(storage)
     if version is not None:
-        replace_file(seen, json.dumps({"version": version, "inputs": inputs}).encode())
+        save_json(seen, {"version": version, "inputs": inputs})
     return inputs
 
 

@@ -143,7 +143,7 @@ def _inputs(stored: dict[str, Any]) -> dict[str, Any]:
 
 def stored_inputs(storage: Storage) -> dict[str, Any]:
     """What the last `showpipe site` recorded of its inputs (see refresh.py); {} if none."""
-    return _inputs(_read_index(storage))
+    return stored_inputs_versioned(storage)[0]
 
 
 def stored_inputs_versioned(storage: Storage) -> tuple[dict[str, Any], str | None]:

@@ -22,8 +22,7 @@ from showpipe.model.project import load_project
 from showpipe.publishing.lock import project_lock
 from showpipe.publishing.plan import Plan, plan_publish
 from showpipe.storage.local import LocalStorage
-from showpipe.web.refresh import INPUTS_SEEN_FILE
-from showpipe.web.siteindex import SITE_INDEX_KEY, stored_inputs
+from showpipe.web.siteindex import INDEX_MEMO_FILE, SITE_INDEX_KEY, stored_inputs
 
 
 @pytest.fixture
@@ -127,7 +126,7 @@ def test_an_unchanged_site_is_known_before_any_run_is_opened(run: Run) -> None:
     first = site()  # publish wrote the pages; this run records what they were made from
     assert first is not None and not first.pages and len(opened) == 1
     assert site() is None and len(opened) == 1  # nothing changed: no run, no project
-    seen = run.settings.cache_dir / INPUTS_SEEN_FILE  # the index's record, as last read
+    seen = run.settings.cache_dir / INDEX_MEMO_FILE  # the index, as last read or written
     seen.unlink()
     assert site() is None and seen.exists() and len(opened) == 1
     path = run.settings.episodes_dir / "pilot.yaml"

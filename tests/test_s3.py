@@ -30,7 +30,7 @@ from showpipe.publishing.plan import plan_feeds_only, plan_publish, run_plan
 from showpipe.storage import MANIFEST_KEY, PutItem, open_storage
 from showpipe.storage.s3 import S3Storage
 from showpipe.storage.s3config import load_s3_config
-from showpipe.web.siteindex import SITE_INDEX_KEY
+from showpipe.web.siteindex import INDEX_MEMO_FILE, SITE_INDEX_KEY
 from terminal import run_on_terminal
 
 Run = Callable[..., Result]
@@ -160,6 +160,29 @@ def test_a_publish_asks_for_the_manifest_once_before_the_lock_and_once_under_it(
     manifest, info = storage.get(MANIFEST_KEY), storage.stat(MANIFEST_KEY)
     assert manifest is not None and info is not None
     assert info.digest == xxhash.xxh3_128_hexdigest(manifest)
+
+
+def test_a_publish_downloads_the_site_index_only_when_another_machine_stored_it(
+    project: Path, s3_env: str, s3_bucket: str, make_episode: Callable[..., Path]
+) -> None:
+    """A run that writes pages reads the site index, then writes it: by its ETag (a big
+    show's index is megabytes), as this machine last read or wrote it. A machine that does
+    not know that ETag downloads the index once."""
+    settings = s3_settings(project, s3_bucket, s3_env)
+    publish_into(open_storage(settings), settings, sample_episodes(settings))
+    storage = open_storage(settings)
+    assert publish(CommandRun(settings, storage, NOW), [make_episode("first")]).wrote
+
+    def pages_of_new_episode(slug: str) -> list[str]:
+        sent = record_requests(storage)
+        outcome = publish(CommandRun(settings, storage, NOW), [make_episode(slug)])
+        assert f"episodes/{slug}.html" in outcome.pages
+        return [m for m, url in sent if url.endswith(SITE_INDEX_KEY)]
+
+    assert pages_of_new_episode("second") == ["HEAD", "PUT"]
+    (settings.cache_dir / INDEX_MEMO_FILE).unlink()  # as on another machine
+    assert pages_of_new_episode("third") == ["HEAD", "GET", "PUT"]
+    assert pages_of_new_episode("fourth") == ["HEAD", "PUT"]
 
 
 def test_unchanged_feeds_are_not_downloaded_when_the_item_cache_is_lost(

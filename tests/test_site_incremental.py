@@ -13,13 +13,14 @@ import pytest
 
 from sampleshow import NOW, publish_sample
 from showpipe.config import Settings
+from showpipe.errors import ConflictError
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
 from showpipe.storage.local import LocalStorage
 from showpipe.web import environment, site
 from showpipe.web.environment import TEMPLATES_FILE, Templates, _SealedBytecode
 from showpipe.web.site import SITE_INDEX_KEY, Site, build_site, write_site
-from showpipe.web.siteindex import changed_pages, pages_change
+from showpipe.web.siteindex import INDEX_MEMO_FILE, IndexMemo, changed_pages, pages_change
 
 
 def _built(settings: Settings, storage: LocalStorage) -> Site:
@@ -119,6 +120,53 @@ def test_a_damaged_entry_is_a_page_to_render_again(settings: Settings) -> None:
     assert (storage.root / "index.html").read_bytes() == _cold_bytes(settings, storage)[
         "index.html"
     ]
+
+
+def test_the_index_kept_by_this_machine_gives_way_to_one_stored_since(
+    settings: Settings,
+) -> None:
+    """The index as this machine last read or wrote it (`IndexMemo`) stands for the stored
+    one only while the storage holds that very index: one stored since (by a person, by
+    another machine) is read, and its damaged entry is a page to render again."""
+    storage = publish_sample(settings)
+    write_site(storage, _built(settings, storage), memo=IndexMemo.of(settings.cache_dir))
+    assert not pages_change(
+        storage, _built(settings, storage), memo=IndexMemo.of(settings.cache_dir)
+    )
+    index = json.loads((storage.root / SITE_INDEX_KEY).read_bytes())
+    index["pages"]["index.html"] = "no-digest"
+    (storage.root / SITE_INDEX_KEY).write_text(json.dumps(index))
+    (storage.root / "index.html").write_text("stale")
+    later = IndexMemo.of(settings.cache_dir)  # the next run's
+    assert pages_change(storage, _built(settings, storage), memo=later)
+    assert write_site(storage, _built(settings, storage), memo=later) == ["index.html"]
+    assert not pages_change(
+        storage, _built(settings, storage), memo=IndexMemo.of(settings.cache_dir)
+    )
+    assert (settings.cache_dir / INDEX_MEMO_FILE).exists()
+
+
+def test_an_index_stored_while_the_pages_are_written_is_not_overwritten(
+    settings: Settings,
+) -> None:
+    """The index is written only if it is still the one the run read: what a person stored
+    meanwhile is kept, and the run says so."""
+    storage = publish_sample(settings)
+    write_site(storage, _built(settings, storage))
+    _retitle_pilot(settings, "Pilot, edited")
+    built = _built(settings, storage)
+    theirs = (storage.root / SITE_INDEX_KEY).read_text().replace("{", '{"note": "mine", ', 1)
+
+    def renderer(key: str) -> Callable[[], bytes]:
+        def render() -> bytes:
+            (storage.root / SITE_INDEX_KEY).write_text(theirs)
+            return built.renderer(key)()
+
+        return render
+
+    with pytest.raises(ConflictError, match="changed by another showpipe run"):
+        write_site(storage, Site(built.sources, renderer))
+    assert (storage.root / SITE_INDEX_KEY).read_text() == theirs
 
 
 @pytest.fixture

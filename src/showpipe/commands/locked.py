@@ -63,7 +63,7 @@ def run_locked(
         plan = make_plan()
     with run.step("build the pages"):
         pages = build_pages(run, plan)
-    if not plan.changes_anything and not pages_change(run.storage, pages):
+    if not plan.changes_anything and not pages_change(run.storage, pages, memo=run.site_index):
         return Outcome(plan, wrote=False)
     with exclusive_run(run, command) as held:
         if not plan_is_current(plan, run.storage):
@@ -79,7 +79,7 @@ def run_locked(
                 before_recording=held.confirm,
             )
         with run.step("write the pages"):
-            written = write_site(run.storage, pages, inputs=site_inputs)
+            written = write_site(run.storage, pages, inputs=site_inputs, memo=run.site_index)
         under_lock(plan, ran.manifest_version)
     with run.step("notify"):
         warnings = announce(plan)

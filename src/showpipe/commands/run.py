@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from showpipe.feeds import Descriptions
     from showpipe.publishing.plan import Plan
     from showpipe.publishing.uploads import Upload
+    from showpipe.web.siteindex import IndexMemo
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,14 @@ class Run:
         from showpipe.feeds import Descriptions
 
         return Descriptions()
+
+    @cached_property
+    def site_index(self) -> IndexMemo:
+        """The site index as this machine last read or wrote it, shared by the run's
+        readings of it (before the lock and under it) and kept for the next run."""
+        from showpipe.web.siteindex import IndexMemo
+
+        return IndexMemo.of(self.settings.cache_dir)
 
 
 @dataclass(frozen=True)

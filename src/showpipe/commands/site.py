@@ -81,11 +81,12 @@ def build_show_site(run: Run, *, dry_run: bool = False, fingerprint: str | None 
 
     if dry_run:
         plan = make_plan()
-        pages = changed_pages(run.storage, build_pages(run, plan))
+        pages = changed_pages(run.storage, build_pages(run, plan), memo=run.site_index)
         return Outcome(plan, wrote=False, pages=[page.key for page in pages])
     inputs = None if fingerprint is None else site_inputs(fingerprint, project, now=run.now)
     outcome = run_locked(run, "site", make_plan, site_inputs=inputs)
-    if inputs is not None and not outcome.wrote and stored_inputs(run.storage) != inputs:
+    memo = run.site_index
+    if inputs is not None and not outcome.wrote and stored_inputs(run.storage, memo=memo) != inputs:
         with exclusive_run(run, "site"):
-            record_inputs(run.storage, inputs)
+            record_inputs(run.storage, inputs, memo=memo)
     return outcome

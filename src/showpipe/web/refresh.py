@@ -9,28 +9,18 @@ needs; the project, the templates and the feed code load only when there is work
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from showpipe.config import Settings
-from showpipe.publishing.feedstate import (
-    FeedsState,
-    due_window,
-    fingerprint,
-    input_digests,
-    save_json,
-)
+from showpipe.publishing.feedstate import FeedsState, due_window, fingerprint, input_digests
 from showpipe.storage import Storage
 
 if TYPE_CHECKING:
     from showpipe.model.project import Project
 
-from showpipe.web.siteindex import SITE_INDEX_KEY, code_digest, stored_inputs_versioned
-
-# The inputs the site index recorded, as this machine last read them, with the index's version.
-INPUTS_SEEN_FILE = "site-inputs.json"
+from showpipe.web.siteindex import IndexMemo, code_digest, stored_inputs
 
 
 def site_fingerprint(settings: Settings, storage: Storage) -> str:
@@ -43,34 +33,14 @@ def site_is_current(
 ) -> bool:
     """True when the last `showpipe site` saw these very inputs (`site_fingerprint`), and the
     same episodes due."""
-    recorded = recorded_inputs(settings, storage)
+    # Known by the index's version when this machine read or wrote it at that version: in S3
+    # a HEAD request, where a big show's index is a download of megabytes on every run.
+    recorded = stored_inputs(storage, memo=IndexMemo.of(settings.cache_dir))
     try:
         state = FeedsState(**recorded)
     except TypeError:
         return False  # none recorded (publish and feeds write pages without it), or damaged
     return state.covers(now) and state.fingerprint == fingerprint
-
-
-def recorded_inputs(settings: Settings, storage: Storage) -> dict[str, Any]:
-    """What the last `showpipe site` recorded in the site index (`stored_inputs`). Known by
-    the index's version when this machine read it at that version before: in S3 a HEAD
-    request, where a big show's index is a download of megabytes on every run."""
-    version = storage.version(SITE_INDEX_KEY)
-    if version is None:
-        return {}
-    seen = settings.cache_dir / INPUTS_SEEN_FILE
-    try:
-        kept = json.loads(seen.read_bytes())
-    except (OSError, ValueError):
-        kept = None  # none kept, or damaged: read the index
-    if isinstance(kept, dict) and kept.get("version") == version:
-        inputs = kept.get("inputs")
-        if isinstance(inputs, dict):
-            return inputs
-    inputs, version = stored_inputs_versioned(storage)
-    if version is not None:
-        save_json(seen, {"version": version, "inputs": inputs})
-    return inputs
 
 
 def site_inputs(fingerprint: str, project: Project, *, now: datetime) -> dict[str, Any]:

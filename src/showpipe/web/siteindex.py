@@ -21,10 +21,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from showpipe import __version__, parallel
 from showpipe.digests import data_digest
+from showpipe.sealed import read_sealed, write_sealed
 from showpipe.storage import Storage, caching
 
 log = logging.getLogger(__name__)
@@ -118,8 +120,69 @@ def is_page_key(key: str) -> bool:
     return PAGE_KEY.fullmatch(key) is not None and ".." not in key
 
 
-def _read_index(storage: Storage) -> dict[str, Any]:
-    return _parsed(storage.get(SITE_INDEX_KEY))
+# Where `IndexMemo` keeps the index it last read or wrote, in the project's cache folder.
+INDEX_MEMO_FILE = "site-index.sealed"
+_MEMO_KEY = "site-index-memo-1"  # (version, the bytes as stored)
+
+
+class IndexMemo:
+    """The stored site index as this machine last read or wrote it, by its version token in
+    the storage (`Storage.version`: the digest of its bytes in a folder, the ETag in S3).
+
+    A run that writes pages reads the index, and `showpipe site`'s no-change check reads
+    what it recorded. On a 5,000-episode show the index is 1.4 MB: in S3 each reading was a
+    download of it. With the memo it is a HEAD request, and the index is downloaded only
+    when another run or a person stored it since. The bytes are kept as stored, in one
+    sealed file (`showpipe.sealed`): pickling them is a copy, where pickling the parsed
+    index took longer than parsing it. Safe to delete: the index is then read again.
+    """
+
+    def __init__(self, path: Path | None = None) -> None:
+        """Keep the index in `path` for the next run (None: for this run only)."""
+        self.path = path
+        self._parsed: tuple[str, dict[str, Any]] | None = None  # parsed once per version
+
+    @classmethod
+    def of(cls, cache_dir: Path) -> IndexMemo:
+        return cls(cache_dir / INDEX_MEMO_FILE)
+
+    def read(self, storage: Storage) -> tuple[dict[str, Any], str | None]:
+        """The index stored in `storage` and its version (None: there is none)."""
+        version = storage.version(SITE_INDEX_KEY)
+        if version is None:
+            return {}, None
+        if self._parsed is not None and self._parsed[0] == version:
+            return self._parsed[1], version  # read already by this run (before the lock)
+        kept = read_sealed(self.path, _MEMO_KEY) if self.path is not None else None
+        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == version:
+            data: bytes = kept[1]
+        else:
+            found = storage.get_versioned(SITE_INDEX_KEY)
+            if found is None:
+                return {}, None
+            data, version = found
+            self._keep(version, data)
+        raw = _parsed(data)
+        self._parsed = (version, raw)
+        return raw, version
+
+    def stored(self, raw: dict[str, Any], data: bytes, version: str) -> None:
+        """Remember `raw`, serialised as `data`, as the index now stored at `version`."""
+        self._parsed = (version, raw)
+        self._keep(version, data)
+
+    def _keep(self, version: str, data: bytes) -> None:
+        if self.path is not None:
+            write_sealed(self.path, _MEMO_KEY, (version, data))
+
+
+def _read_index(storage: Storage, memo: IndexMemo | None) -> tuple[dict[str, Any], str | None]:
+    """The stored index and its version, for a conditional write (`_store_index`); by
+    `memo` when given."""
+    if memo is not None:
+        return memo.read(storage)
+    found = storage.get_versioned(SITE_INDEX_KEY)
+    return (_parsed(found[0]), found[1]) if found is not None else ({}, None)
 
 
 def _parsed(data: bytes | None) -> dict[str, Any]:
@@ -141,18 +204,9 @@ def _inputs(stored: dict[str, Any]) -> dict[str, Any]:
     return inputs if isinstance(inputs, dict) else {}
 
 
-def stored_inputs(storage: Storage) -> dict[str, Any]:
+def stored_inputs(storage: Storage, *, memo: IndexMemo | None = None) -> dict[str, Any]:
     """What the last `showpipe site` recorded of its inputs (see refresh.py); {} if none."""
-    return stored_inputs_versioned(storage)[0]
-
-
-def stored_inputs_versioned(storage: Storage) -> tuple[dict[str, Any], str | None]:
-    """`stored_inputs`, and the version of the index they were read from (None: no index)."""
-    found = storage.get_versioned(SITE_INDEX_KEY)
-    if found is None:
-        return {}, None
-    data, version = found
-    return _inputs(_parsed(data)), version
+    return _inputs(_read_index(storage, memo)[0])
 
 
 def _entries(stored: dict[str, Any]) -> dict[str, Any]:
@@ -183,7 +237,8 @@ def _stored_digest(entry: Any) -> str | None:
 
 def damaged_entries(storage: Storage) -> list[str]:
     """The keys the stored site index lists that are not pages showpipe writes."""
-    return sorted(str(k) for k in _listed(_read_index(storage)) if not is_page_key(str(k)))
+    raw = _read_index(storage, None)[0]
+    return sorted(str(k) for k in _listed(raw) if not is_page_key(str(k)))
 
 
 def _stale(stored: dict[str, Any], site: Site) -> list[Page]:
@@ -234,50 +289,64 @@ def _compared(
     site.done_rendering()
 
 
-def pages_change(storage: Storage, site: Site) -> bool:
+def pages_change(storage: Storage, site: Site, *, memo: IndexMemo | None = None) -> bool:
     """Whether writing the pages would change the storage, before the lock, rendering
     nothing: a page new or gone, a page whose sources changed (its index entry changes,
     whether or not its bytes do), or an index of another version (it is upgraded). An
     index whose entries stayed behind would have every later run make those pages again."""
-    raw = _read_index(storage)
+    raw = _read_index(storage, memo)[0]
     stored = _entries(raw)
     if stored.keys() != site.sources.keys() or raw.get("version") != SITE_INDEX_VERSION:
         return True
     return next(_stale_keys(stored, site), None) is not None
 
 
-def changed_pages(storage: Storage, site: Site) -> list[Page]:
+def changed_pages(storage: Storage, site: Site, *, memo: IndexMemo | None = None) -> list[Page]:
     """The pages whose bytes differ from the ones last written, or that went away."""
-    stored = _entries(_read_index(storage))
+    stored = _entries(_read_index(storage, memo)[0])
     put = [page for page, _, store in _compared(stored, _stale(stored, site), site) if store]
     gone = _gone(stored.keys() - site.sources.keys())
     return put + [Page(key, "", bytes) for key in gone]
 
 
-def record_inputs(storage: Storage, inputs: Mapping[str, Any]) -> None:
+def record_inputs(
+    storage: Storage, inputs: Mapping[str, Any], *, memo: IndexMemo | None = None
+) -> None:
     """Store `inputs` in the site index (refresh.py), unless it holds them already: for a run
     that wrote no page (one that did stores them with its pages, `write_site`)."""
-    raw = _read_index(storage)
+    raw, version = _read_index(storage, memo)
     if _inputs(raw) != dict(inputs) and raw.get("version") == SITE_INDEX_VERSION:
-        _store_index(storage, {**raw, "inputs": dict(inputs)})
+        _store_index(storage, {**raw, "inputs": dict(inputs)}, version, memo)
 
 
-def _store_index(storage: Storage, index: dict[str, Any]) -> None:
+def _store_index(
+    storage: Storage, index: dict[str, Any], version: str | None, memo: IndexMemo | None
+) -> None:
+    """Store `index` if the stored one is still the one read, at `version` (the run holds
+    the lock: only a person can have changed it meanwhile), and remember it in `memo`."""
     # Every run that writes pages serialises the whole index: pydantic-core's serialiser takes
     # a fifth of the json module's time on 15,000 entries. Such a run has loaded it already
     # (the models use it); the no-change check, which only reads the index, never does.
     import pydantic_core
 
-    storage.put_bytes(
+    data = pydantic_core.to_json(index)
+    written = storage.put_bytes_if(
         SITE_INDEX_KEY,
-        pydantic_core.to_json(index),
+        data,
+        version=version,
         content_type="application/json",
         cache_control=caching.RECORD,
     )
+    if memo is not None:
+        memo.stored(index, data, written)
 
 
 def write_site(
-    storage: Storage, site: Site, *, inputs: Mapping[str, Any] | None = None
+    storage: Storage,
+    site: Site,
+    *,
+    inputs: Mapping[str, Any] | None = None,
+    memo: IndexMemo | None = None,
 ) -> list[str]:
     """Store the pages whose bytes changed, delete pages no episode has now; return the keys.
 
@@ -289,7 +358,7 @@ def write_site(
     name the inputs the pages were last made from in full, and pages written now for other
     inputs (another manifest) do not match them.
     """
-    raw = _read_index(storage)
+    raw, version = _read_index(storage, memo)
     stored = _entries(raw)
     stale = _stale(stored, site)
     index = dict(stored)
@@ -312,5 +381,6 @@ def write_site(
     recorded = kept if inputs is None else dict(inputs)
     upgraded = raw.get("version") != SITE_INDEX_VERSION
     if stale or len(index) != len(stored) or recorded != kept or upgraded:
-        _store_index(storage, {"version": SITE_INDEX_VERSION, "inputs": recorded, "pages": index})
+        new = {"version": SITE_INDEX_VERSION, "inputs": recorded, "pages": index}
+        _store_index(storage, new, version, memo)
     return written + gone

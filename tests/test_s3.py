@@ -203,6 +203,24 @@ def test_unchanged_feeds_are_not_downloaded_when_the_item_cache_is_lost(
         assert not [url for method, url in sent if method == "GET" and "/feeds/" in url]
 
 
+def test_a_feed_stored_by_hand_with_the_same_bytes_is_read_once_and_left_alone(
+    project: Path, s3_env: str, s3_bucket: str, s3_server: S3Server
+) -> None:
+    """A feed stored without its digest (by hand, or by an older showpipe) is downloaded to
+    be compared; if its bytes are the ones built, the feed is unchanged: not stored again."""
+    settings = s3_settings(project, s3_bucket, s3_env)
+    publish_into(open_storage(settings), settings, sample_episodes(settings))
+    storage = open_storage(settings)
+    feed = storage.get("feeds/show.xml")
+    assert feed is not None
+    s3_server.client().put_object(Bucket=s3_bucket, Key="show/feeds/show.xml", Body=feed)
+    sent = record_requests(storage)
+    plan = plan_feeds_only(load_project(settings), storage, now=NOW)
+    assert [m for m, url in sent if url.endswith("/feeds/show.xml")] == ["HEAD", "GET"]
+    show = next(update for update in plan.feeds if update.name == "show")
+    assert not show.changed and not (show.added or show.updated or show.removed)
+
+
 def test_cron_on_s3_asks_for_versions_and_digests_without_downloading(
     project: Path, s3_env: str, s3_bucket: str, s3_server: S3Server
 ) -> None:

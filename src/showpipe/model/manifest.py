@@ -315,4 +315,6 @@ def record_digest(record: EpisodeRecord) -> str:
 
 
 def encode_manifest(manifest: Manifest) -> bytes:
-    return _adapter().dump_json(manifest, indent=1) + b"\n"
+    # Compact: on a big show indenting it made it a fifth bigger (4.6 MB against 3.6 on the
+    # bench's 5,000 episodes), to upload on every publish, and took twice as long to encode.
+    return _adapter().dump_json(manifest) + b"\n"

@@ -2,11 +2,11 @@
 
 Unpickling thousands of validated episodes is several times faster than validating them
 again, but a pickle runs code as it loads, and `.showpipe/` is inside a project folder that
-may have come from anywhere (a clone, an archive). So each file is sealed with an HMAC under
-a key kept outside every project, in the user's own cache folder and readable by the user
-only (`~/.cache/showpipe/cache.key`, or under `$XDG_CACHE_HOME`). A file that was not sealed
-with that key (copied from another machine, edited, damaged) is never unpickled: it reads as
-no cache. Where the key cannot be kept (a read-only home), nothing is cached.
+may have come from anywhere (a clone, an archive). So each file is sealed with a MAC (keyed
+BLAKE3) under a key kept outside every project, in the user's own cache folder and readable by
+the user only (`~/.cache/showpipe/cache.key`, or under `$XDG_CACHE_HOME`). A file that was not
+sealed with that key (copied from another machine, edited, damaged) is never unpickled: it
+reads as no cache. Where the key cannot be kept (a read-only home), nothing is cached.
 """
 
 from __future__ import annotations
@@ -23,13 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path, PosixPath
 from typing import Any, Generic, TypeVar
 
+from blake3 import blake3
+
 from showpipe.digests import data_digest
 
 V = TypeVar("V")
 
-_MAGIC = b"showpipe-sealed-3\n"
+_MAGIC = b"showpipe-sealed-4\n"  # 4: sealed with keyed BLAKE3; 3 was HMAC-SHA-256
 _KEY_BYTES = 32
-_SEAL_BYTES = 32  # HMAC-SHA-256
+_SEAL_BYTES = 32  # BLAKE3's default output
 
 
 def key_path() -> Path:
@@ -63,9 +65,10 @@ def _key() -> bytes | None:
 
 
 def _seal(key: bytes, payload: bytes | memoryview) -> bytes:
-    # HMAC-SHA-256 (RFC 2104), not keyed BLAKE2b: processors' SHA instructions make it about
-    # twice as fast, and a run seals and checks some 30 MB of caches on a big show.
-    return hmac.digest(key, payload, "sha256")
+    # BLAKE3's keyed mode, a MAC: a third of the time of HMAC-SHA-256 even with the processor's
+    # SHA instructions (5 against 17 ms for 20 MB), and a `publish` on a big show checks and
+    # seals some 25 MB of caches.
+    return blake3(payload, key=key).digest()
 
 
 def read_sealed(path: Path, key: str) -> Any:

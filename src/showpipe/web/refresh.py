@@ -16,11 +16,10 @@ from typing import TYPE_CHECKING, Any
 from showpipe.config import Settings
 from showpipe.publishing.feedstate import FeedsState, due_window, fingerprint, input_digests
 from showpipe.storage import Storage
+from showpipe.web.siteindex import IndexMemo, code_digest, stored_inputs
 
 if TYPE_CHECKING:
     from showpipe.model.project import Project
-
-from showpipe.web.siteindex import IndexMemo, code_digest, stored_inputs
 
 
 def site_fingerprint(settings: Settings, storage: Storage) -> str:

@@ -122,7 +122,7 @@ def is_page_key(key: str) -> bool:
 
 # Where `IndexMemo` keeps the index it last read or wrote, in the project's cache folder.
 INDEX_MEMO_FILE = "site-index.sealed"
-_MEMO_KEY = "site-index-memo-1"  # (version, the bytes as stored)
+_MEMO_KEY = "site-index-memo-2"  # (version, the bytes as stored, the inputs they record)
 
 
 class IndexMemo:
@@ -132,9 +132,10 @@ class IndexMemo:
     A run that writes pages reads the index, and `showpipe site`'s no-change check reads
     what it recorded. On a 5,000-episode show the index is 1.4 MB: in S3 each reading was a
     download of it. With the memo it is a HEAD request, and the index is downloaded only
-    when another run or a person stored it since. The bytes are kept as stored, in one
-    sealed file (`showpipe.sealed`): pickling them is a copy, where pickling the parsed
-    index took longer than parsing it. Safe to delete: the index is then read again.
+    when another run or a person stored it since. The bytes are kept as stored (pickling
+    them is a copy, where pickling the parsed index took longer than parsing it), with the
+    inputs the index records apart, for the no-change check, which then parses nothing. One
+    sealed file (`showpipe.sealed`), safe to delete: the index is then read again.
     """
 
     def __init__(self, path: Path | None = None) -> None:
@@ -148,32 +149,47 @@ class IndexMemo:
 
     def read(self, storage: Storage) -> tuple[dict[str, Any], str | None]:
         """The index stored in `storage` and its version (None: there is none)."""
+        return self._read_at(storage, storage.version(SITE_INDEX_KEY))
+
+    def inputs(self, storage: Storage) -> dict[str, Any]:
+        """What the stored index records of `showpipe site`'s inputs (`stored_inputs`)."""
         version = storage.version(SITE_INDEX_KEY)
+        kept = self._kept(version) if version is not None else None
+        return kept[1] if kept is not None else _inputs(self._read_at(storage, version)[0])
+
+    def stored(self, raw: dict[str, Any], data: bytes, version: str) -> None:
+        """Remember `raw`, serialised as `data`, as the index now stored at `version`."""
+        self._parsed = (version, raw)
+        self._keep(version, data, raw)
+
+    def _read_at(self, storage: Storage, version: str | None) -> tuple[dict[str, Any], str | None]:
         if version is None:
             return {}, None
         if self._parsed is not None and self._parsed[0] == version:
             return self._parsed[1], version  # read already by this run (before the lock)
-        kept = read_sealed(self.path, _MEMO_KEY) if self.path is not None else None
-        if isinstance(kept, tuple) and len(kept) == 2 and kept[0] == version:
-            data: bytes = kept[1]
+        kept = self._kept(version)
+        if kept is not None:
+            raw = _parsed(kept[0])
         else:
             found = storage.get_versioned(SITE_INDEX_KEY)
             if found is None:
                 return {}, None
             data, version = found
-            self._keep(version, data)
-        raw = _parsed(data)
+            raw = _parsed(data)
+            self._keep(version, data, raw)
         self._parsed = (version, raw)
         return raw, version
 
-    def stored(self, raw: dict[str, Any], data: bytes, version: str) -> None:
-        """Remember `raw`, serialised as `data`, as the index now stored at `version`."""
-        self._parsed = (version, raw)
-        self._keep(version, data)
+    def _kept(self, version: str) -> tuple[bytes, dict[str, Any]] | None:
+        """The index's bytes and recorded inputs, if kept at `version`."""
+        kept = read_sealed(self.path, _MEMO_KEY) if self.path is not None else None
+        if isinstance(kept, tuple) and len(kept) == 3 and kept[0] == version:
+            return kept[1], kept[2]
+        return None
 
-    def _keep(self, version: str, data: bytes) -> None:
+    def _keep(self, version: str, data: bytes, raw: dict[str, Any]) -> None:
         if self.path is not None:
-            write_sealed(self.path, _MEMO_KEY, (version, data))
+            write_sealed(self.path, _MEMO_KEY, (version, data, _inputs(raw)))
 
 
 def _read_index(storage: Storage, memo: IndexMemo | None) -> tuple[dict[str, Any], str | None]:
@@ -206,7 +222,7 @@ def _inputs(stored: dict[str, Any]) -> dict[str, Any]:
 
 def stored_inputs(storage: Storage, *, memo: IndexMemo | None = None) -> dict[str, Any]:
     """What the last `showpipe site` recorded of its inputs (see refresh.py); {} if none."""
-    return _inputs(_read_index(storage, memo)[0])
+    return memo.inputs(storage) if memo is not None else _inputs(_read_index(storage, None)[0])
 
 
 def _entries(stored: dict[str, Any]) -> dict[str, Any]:

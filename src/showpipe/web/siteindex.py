@@ -180,16 +180,22 @@ class IndexMemo:
         self._parsed = (version, raw)
         return raw, version
 
+    @cached_property
+    def _on_disk(self) -> Any:
+        """What the memo's file holds, read (and its seal checked) once per run."""
+        return read_sealed(self.path, _MEMO_KEY) if self.path is not None else None
+
     def _kept(self, version: str) -> tuple[bytes, dict[str, Any]] | None:
         """The index's bytes and recorded inputs, if kept at `version`."""
-        kept = read_sealed(self.path, _MEMO_KEY) if self.path is not None else None
+        kept = self._on_disk
         if isinstance(kept, tuple) and len(kept) == 3 and kept[0] == version:
             return kept[1], kept[2]
         return None
 
     def _keep(self, version: str, data: bytes, raw: dict[str, Any]) -> None:
+        kept = self.__dict__["_on_disk"] = (version, data, _inputs(raw))
         if self.path is not None:
-            write_sealed(self.path, _MEMO_KEY, (version, data, _inputs(raw)))
+            write_sealed(self.path, _MEMO_KEY, kept)
 
 
 def _read_index(storage: Storage, memo: IndexMemo | None) -> tuple[dict[str, Any], str | None]:

@@ -15,10 +15,12 @@ import copyreg
 import gc
 import hmac
 import io
+import json
 import os
 import pickle
 import sys
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PosixPath
 from typing import Any, Generic, TypeVar
@@ -231,13 +233,28 @@ def _write_payload(path: Path, payload: bytes) -> None:
 
 
 def replace_file(path: Path, data: bytes) -> None:
-    """Replace a cache file atomically: a run killed meanwhile leaves the old file or none."""
+    """Replace a cache file: a run killed meanwhile leaves the old file, the new one or none,
+    never a mix (a reader then finds no cache).
+
+    The old file is removed before the new one takes its name. Renaming over a file makes
+    ext4 start writing the new one out at once (its `auto_da_alloc` guard for programs that
+    do not sync): the 7 MB of caches a `publish` on a big show saves took 4 to 10 ms to
+    replace, 3 ms this way. A cache needs no such guard: one torn by a crash fails its seal
+    or does not parse, and reads as none.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        path.unlink(missing_ok=True)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def save_json(path: Path, data: Mapping[str, Any]) -> None:
+    """Replace the cache file `path` with `data` as compact JSON (`replace_file`): compact, so
+    that json's C encoder writes it (an indent means its pure-Python one)."""
+    replace_file(path, json.dumps(data, sort_keys=True).encode())

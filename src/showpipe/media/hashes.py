@@ -15,6 +15,7 @@ from pathlib import Path
 
 from showpipe.digests import file_digest, file_digests
 from showpipe.inputfiles import identity
+from showpipe.sealed import save_json
 
 # Named after the hash: an older cache, of SHA-256 values, is simply not read. `VERSION` is
 # the layout of its entries; a file of another (identities without the change time) is not
@@ -148,8 +149,6 @@ class HashCache:
     def save(self) -> None:
         if not self._changed:
             return
-        self.file.parent.mkdir(parents=True, exist_ok=True)
-        tmp = self.file.with_name(self.file.name + ".tmp")
         # Forget files that are gone (pruned copies, deleted recordings).
         data = {
             "version": VERSION,
@@ -159,8 +158,5 @@ class HashCache:
                 k: v for k, v in self._probes.items() if os.path.exists(k.partition(":")[2])
             },
         }
-        # Saved once per tagged copy: compact, so that json's C encoder does it (an indent
-        # means its pure-Python one, the most of a first publish's time on a big show).
-        tmp.write_text(json.dumps(data, sort_keys=True))
-        os.replace(tmp, self.file)
+        save_json(self.file, data)  # once per tagged copy
         self._changed = False

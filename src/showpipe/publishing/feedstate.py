@@ -37,7 +37,7 @@ from showpipe.inputfiles import (
     yaml_names,
 )
 from showpipe.model.yamlfile import parse_yaml_fast
-from showpipe.sealed import replace_file
+from showpipe.sealed import save_json
 from showpipe.storage import MANIFEST_KEY, Storage
 
 STATE_FILE = "feeds-state.json"
@@ -207,11 +207,6 @@ def load_state(settings: Settings) -> FeedsState | None:
 
 def save_state(settings: Settings, state: FeedsState) -> None:
     save_json(_path(settings), asdict(state))
-
-
-def save_json(path: Path, data: Mapping[str, Any]) -> None:
-    """Replace the cache file `path` with `data` as JSON, atomically."""
-    replace_file(path, json.dumps(data, sort_keys=True).encode())
 
 
 def nothing_to_do(settings: Settings, storage: Storage, inputs: Inputs, now: datetime) -> bool:

@@ -200,11 +200,8 @@ class IndexMemo:
 
 def _read_index(storage: Storage, memo: IndexMemo | None) -> tuple[dict[str, Any], str | None]:
     """The stored index and its version, for a conditional write (`_store_index`); by
-    `memo` when given."""
-    if memo is not None:
-        return memo.read(storage)
-    found = storage.get_versioned(SITE_INDEX_KEY)
-    return (_parsed(found[0]), found[1]) if found is not None else ({}, None)
+    `memo` when given, else read for this call only."""
+    return (memo or IndexMemo()).read(storage)
 
 
 def _parsed(data: bytes | None) -> dict[str, Any]:
@@ -228,7 +225,7 @@ def _inputs(stored: dict[str, Any]) -> dict[str, Any]:
 
 def stored_inputs(storage: Storage, *, memo: IndexMemo | None = None) -> dict[str, Any]:
     """What the last `showpipe site` recorded of its inputs (see refresh.py); {} if none."""
-    return memo.inputs(storage) if memo is not None else _inputs(_read_index(storage, None)[0])
+    return (memo or IndexMemo()).inputs(storage)
 
 
 def _entries(stored: dict[str, Any]) -> dict[str, Any]:

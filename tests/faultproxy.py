@@ -15,6 +15,7 @@ import http.client
 import re
 import socket
 import struct
+import sys
 import threading
 import time
 from collections.abc import Iterable, Iterator
@@ -77,8 +78,13 @@ class FaultProxy:
         self.rules: list[Rule] = []
         self.requests: list[tuple[str, str, str]] = []  # method, path, what happened
         self.bodies: list[tuple[str, str, int]] = []  # method, path, bytes of body received
+        # Exceptions in the proxy's own handler threads, such as a client that hung up
+        # mid-request. Kept here, not printed: the threads share sys.stderr with the CLI
+        # under test, which a test reads.
+        self.errors: list[BaseException] = []
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
+        self.server = _QuietServer(("127.0.0.1", 0), _handler(self))
+        self.server.proxy = self
         self.server.daemon_threads = True
         self.endpoint = f"http://127.0.0.1:{self.server.server_port}"
 
@@ -104,6 +110,7 @@ class FaultProxy:
             self.rules.clear()
             self.requests.clear()
             self.bodies.clear()
+            self.errors.clear()
 
     def take(self, method: str, path: str, headers: Iterable[str]) -> Rule | None:
         with self.lock:
@@ -117,6 +124,16 @@ class FaultProxy:
         with self.lock:
             self.requests.append((method, path, outcome))
             self.bodies.append((method, path, size))
+
+
+class _QuietServer(ThreadingHTTPServer):
+    proxy: FaultProxy
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        error = sys.exc_info()[1]
+        if error is not None:
+            with self.proxy.lock:
+                self.proxy.errors.append(error)
 
 
 def _handler(proxy: FaultProxy) -> type[BaseHTTPRequestHandler]:

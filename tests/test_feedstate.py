@@ -20,6 +20,7 @@ from showpipe.config import Settings
 from showpipe.model.episode import Episode
 from showpipe.model.loading import load_episode
 from showpipe.model.manifest import read_manifest
+from showpipe.model.project import load_project
 from showpipe.model.yamlfile import read_yaml, read_yaml_fast
 from showpipe.publishing.feedstate import fingerprint, input_digests, nothing_to_do
 from showpipe.storage.local import LocalStorage
@@ -237,6 +238,18 @@ def test_a_file_edited_during_a_publish_is_seen_by_the_next_cron_run(
     assert not quiet(settings, storage, NOW)
     refreshed = cron(settings, storage, NOW)
     assert refreshed is not None and refreshed.plan.feeds[0].updated == ["The Pilot"]
+
+
+def test_a_run_builds_the_bytes_it_took_the_digest_of(settings: Settings) -> None:
+    """A file edited between the run's digest of it and its loading: the run loads what it
+    hashed (never a digest of one text kept for an episode built from another), and the
+    next run sees the edit."""
+    pilot = settings.episodes_dir / "pilot.yaml"
+    inputs = input_digests(settings, None)
+    pilot.write_text(pilot.read_text().replace("title: Pilot", "title: The Pilot"))
+    project = load_project(settings, seen=inputs.episodes)
+    assert [e.title for e in project.episodes if e.source.name == "pilot.yaml"] == ["Pilot"]
+    assert input_digests(settings, None).digests != inputs.digests
 
 
 def test_an_edit_that_keeps_size_and_time_is_seen_by_cron(

@@ -14,6 +14,7 @@ import functools
 import os
 import stat
 from pathlib import Path
+from typing import NamedTuple
 
 # Limits per kind of file, far above any honest file (docs/limits.md).
 MAX_YAML_BYTES = 1_000_000
@@ -147,6 +148,17 @@ def identity(path: str | Path, *, follow_links: bool = False) -> Identity | None
     if not stat.S_ISREG(found.st_mode):
         return None
     return (found.st_ino, found.st_size, found.st_mtime_ns, found.st_ctime_ns)
+
+
+class SeenFile(NamedTuple):
+    """A project file as a run found it: its identity (None: not a regular file, or a
+    link) and, if the run read it, its bytes (read with `read_file`'s checks) and when the
+    reading began (`time.time_ns()`). A later step of the run uses these very bytes: the
+    file is not read twice, and what is built is what was hashed."""
+
+    identity: Identity | None
+    raw: bytes | None = None
+    read_at: int = 0
 
 
 def settled(found: Identity | None, read_at_ns: int) -> Identity | None:

@@ -67,7 +67,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
                 "markdown_it",
             ]
         )
-    project = load_project(settings, cache=episodes, identities=inputs.episodes)
+    project = load_project(settings, cache=episodes, seen=inputs.episodes)
 
     def make_plan() -> Plan:
         return plan_feeds_only(project, storage, now=run.now, descriptions=run.descriptions)

@@ -31,7 +31,7 @@ def publish(
     """
     inputs = input_digests(run.settings, None)  # the manifest: as the plan reads it
     with run.step("load the project"):
-        project = load_project(run.settings, identities=inputs.episodes)
+        project = load_project(run.settings, seen=inputs.episodes)
     cache = BuildCache(run.settings.cache_dir)
     warnings: list[str] = []
 
@@ -77,7 +77,7 @@ def unpublish(run: Run, episode: Path, *, delete_media: bool, dry_run: bool = Fa
     """Take an episode out of every feed (and its files out of the storage with
     `delete_media`, after the feeds stop naming them)."""
     inputs = input_digests(run.settings, None)  # the manifest: as the plan reads it
-    project = load_project(run.settings, identities=inputs.episodes)
+    project = load_project(run.settings, seen=inputs.episodes)
 
     def make_plan() -> Plan:
         return plan_unpublish(

@@ -33,7 +33,7 @@ from showpipe import __version__, inputfiles, times
 from showpipe.config import Settings
 from showpipe.digests import data_digest, new_digest
 from showpipe.errors import ValidationError
-from showpipe.inputfiles import Identity, identity, settled, yaml_names
+from showpipe.inputfiles import Identity, SeenFile, identity, settled, yaml_names
 from showpipe.model import manifest
 from showpipe.model.episode import Episode
 from showpipe.model.loading import load_episode, load_episodes
@@ -114,19 +114,20 @@ class EpisodeCache:
         return not self._old
 
     def load_folder(
-        self, folder: Path, *, identities: Mapping[str, Identity | None] | None = None
+        self, folder: Path, *, seen: Mapping[str, SeenFile] | None = None
     ) -> tuple[list[Episode], list[str]]:
         """Every episode in `folder` (its `*.yaml` files, in name order), each from the cache
         when its file is unchanged, else loaded; and the problems of the invalid ones. The
         files the cache does not know are validated together, on every core when there are
-        many (`load_episodes`). `identities` are the files' identities by name, as the run
-        took them just before (`feedstate.input_digests`), so that no file is looked at twice.
+        many (`load_episodes`). `seen` are the files by name as the run found them just
+        before (`feedstate.input_digests`: identities, and the bytes it read), so that no
+        file is looked at or read twice.
 
         Names and text paths, not `Path`s, until a file must be read: building and hashing
         thousands of `Path`s was a tenth of an incremental run's own work.
         """
         real = os.path.realpath(folder)  # once for all its regular files
-        known = identities or {}
+        known = seen or {}
         found: list[Episode | ValidationError | _Unknown] = []
         for name in yaml_names(folder):
             try:
@@ -152,17 +153,15 @@ class EpisodeCache:
         return self._keep(unknown.source, unknown.entry(loaded))
 
     def _look_up(
-        self, folder: Path, name: str, real: str, known: Mapping[str, Identity | None]
+        self, folder: Path, name: str, real: str, known: Mapping[str, SeenFile]
     ) -> Episode | _Unknown:
         """The episode in `folder/name` if the cache knows the file, else the file as read.
 
         Raises:
             ValidationError: the file cannot be read (never cached)."""
+        seen = known.get(name)
         try:
-            if name in known:
-                signature = known[name]
-            else:
-                signature = identity(os.path.join(folder, name))
+            signature = seen.identity if seen else identity(os.path.join(folder, name))
             # A regular file is in the resolved folder; a link is wherever it points.
             source = os.path.join(real, name) if signature else str((folder / name).resolve())
         except OSError:
@@ -172,12 +171,15 @@ class EpisodeCache:
             self.hits += 1
             return self._keep(source, cached)
         path = folder / name
-        read_at = time.time_ns()
-        try:
-            # The checks every input gets (a regular file, inside the project, not too big).
-            raw = read_yaml_bytes(path)
-        except (OSError, YamlProblem):
-            return load_episode(path)
+        if seen and seen.raw is not None:
+            raw, read_at = seen.raw, seen.read_at
+        else:
+            read_at = time.time_ns()
+            try:
+                # The checks every input gets (a regular file, inside the project, not too big).
+                raw = read_yaml_bytes(path)
+            except (OSError, YamlProblem):
+                return load_episode(path)
         digest = data_digest(raw)
         signature = settled(signature, read_at)
         if cached is not None and cached.digest == digest:

@@ -16,7 +16,7 @@ from showpipe.inputfiles import (
     MAX_IMAGE_BYTES,
     MAX_MEDIA_BYTES,
     MAX_TRANSCRIPT_BYTES,
-    Identity,
+    SeenFile,
     UnsafeFile,
     check_file,
     yaml_files,
@@ -63,7 +63,7 @@ def load_project(
     settings: Settings,
     *,
     cache: EpisodeCache | None = None,
-    identities: Mapping[str, Identity | None] | None = None,
+    seen: Mapping[str, SeenFile] | None = None,
 ) -> Project:
     """Load and validate every feed and episode.
 
@@ -71,7 +71,7 @@ def load_project(
         settings: the project's settings.
         cache: the run's episode cache (by default the one in `.showpipe/cache/`); the
             project carries it, to be saved when the run has succeeded.
-        identities: the episode files' identities by name, as the run took them just
+        seen: the episode files by name, as the run found (and maybe read) them just
             before (`EpisodeCache.load_folder`).
 
     Raises:
@@ -86,7 +86,7 @@ def load_project(
         except ValidationError as e:
             problems += e.problems
     cache = EpisodeCache.of(settings) if cache is None else cache
-    episodes, invalid = cache.load_folder(settings.episodes_dir, identities=identities)
+    episodes, invalid = cache.load_folder(settings.episodes_dir, seen=seen)
     problems += invalid
     if not feeds and not problems:
         problems.append(f"{settings.feeds_dir}: no feeds defined (add feeds/<name>.yaml)")

@@ -28,7 +28,7 @@ from showpipe.digests import data_digest, new_digest
 from showpipe.inputfiles import (
     MAX_IMAGE_BYTES,
     MAX_YAML_BYTES,
-    Identity,
+    SeenFile,
     UnsafeFile,
     identity,
     read_file,
@@ -69,9 +69,9 @@ class Inputs:
     digests: dict[str, str]
     identities: dict[str, list[Any]] = field(default_factory=dict, compare=False)
     changed: bool = field(default=False, compare=False)
-    # Each episode file's identity as found (by file name; None: a link, or not a regular
-    # file), for the episode cache to use instead of looking at every file again.
-    episodes: dict[str, Identity | None] = field(default_factory=dict, compare=False)
+    # Each episode file as found (by file name), for the episode cache to use instead of
+    # looking at every file again: its identity, and its bytes if they were read.
+    episodes: dict[str, SeenFile] = field(default_factory=dict, compare=False)
 
 
 def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
@@ -87,8 +87,8 @@ def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
     known = _known_digests(settings)
     seen: dict[str, list[Any]] = {}
 
-    def digest_of(path: str | Path, name: str, limit: int) -> tuple[str, Identity | None]:
-        """The file's digest, and its identity as found (None: not a regular file)."""
+    def digest_of(path: str | Path, name: str, limit: int) -> tuple[str, SeenFile]:
+        """The file's digest, and the file as found (its bytes too, if read)."""
         try:
             found = identity(path)
         except OSError:
@@ -96,12 +96,16 @@ def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
         entry = known.get(name)
         if found is not None and entry is not None and tuple(entry[:4]) == found:
             seen[name] = entry
-            return str(entry[4]), found
+            return str(entry[4]), SeenFile(found)
         read_at = time.time_ns()
-        digest = data_digest(_read(Path(path), settings.root, limit))
+        try:
+            raw = read_file(Path(path), root=settings.root, limit=limit)
+        except UnsafeFile as e:
+            return data_digest(_unreadable(e)), SeenFile(found)
+        digest = data_digest(raw)
         if (trusted := settled(found, read_at)) is not None:
             seen[name] = [*trusted, digest]
-        return digest, found
+        return digest, SeenFile(found, raw, read_at)
 
     found: dict[str, str] = {}
     artwork: list[Path] = []
@@ -172,7 +176,11 @@ def _read(path: Path, root: Path, limit: int) -> bytes:
     try:
         return read_file(path, root=root, limit=limit)
     except UnsafeFile as e:
-        return f"\0unreadable: {e.problem}".encode()
+        return _unreadable(e)
+
+
+def _unreadable(problem: UnsafeFile) -> bytes:
+    return f"\0unreadable: {problem.problem}".encode()
 
 
 def _feed_artwork(path: Path, raw: bytes) -> list[Path]:

@@ -7,6 +7,7 @@ import hashlib
 import io
 import json
 import re
+import shutil
 import uuid
 from collections.abc import Callable
 from dataclasses import replace
@@ -538,10 +539,14 @@ def test_a_feed_that_reads_back_wrong_stops_the_publish_before_any_upload(
         return erred(built, xml)
 
     monkeypatch.setattr(showpipe.publishing.feedplan, "build_feed", build_with_a_wrong_length)
-    # the FeedError reaches the caller (from a child process too), and nothing is stored
+    shutil.rmtree(settings.cache_dir)  # a cold run: every cache would be new
+    # the FeedError reaches the caller (from a child process too), and nothing is stored,
+    # nor any cache of what the run loaded, validated or rendered
     with pytest.raises(FeedError, match="show.xml: the built feed reads back wrong"):
         plan_publish(load_project(settings), storage, paths, now=NOW)
     assert not storage.root.exists()
+    kept = {p.name.split(".")[0] for p in settings.cache_dir.glob("*")}
+    assert not kept & {"episodes", "manifest", "feed-items"}
 
 
 def test_items_rendered_on_every_core_are_those_built_one_by_one(

@@ -49,7 +49,7 @@ from showpipe.model.published import NewestFirst, due_episodes
 from showpipe.publishing.feedplan import plan_feeds
 from showpipe.publishing.guard import keys_in_feed
 from showpipe.publishing.plan import plan_feeds_only
-from showpipe.sealed import Layered, path_from_text, read_sealed, write_sealed
+from showpipe.sealed import Layered, Sealing, path_from_text, read_sealed, write_sealed
 from showpipe.storage.local import LocalStorage
 
 
@@ -495,7 +495,10 @@ def test_a_layered_dict_reads_back_as_saved(
     bases = set()
     for step in range(4):
         assert layers is not None
-        layers = Layered.read(cache, "key", layers.saved(cache, "key", now))
+        sealing = Sealing()
+        saved = layers.saved(cache, "key", now, sealing)
+        sealing.write()  # the new base, if any, before it is read
+        layers = Layered.read(cache, "key", saved)
         assert layers is not None
         assert layers.entries == now
         bases.add(layers.base)

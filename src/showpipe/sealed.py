@@ -201,19 +201,21 @@ class Layered(Generic[V]):
             return None
 
     def saved(
-        self, cache: Path, key: str, entries: dict[str, V]
+        self, cache: Path, key: str, entries: dict[str, V], sealing: Sealing
     ) -> tuple[str, dict[str, V | None]]:
-        """What to seal into `cache` for `entries`: a new base is written first if due."""
+        """What to seal into `cache` for `entries`; a new base, if due, goes into `sealing`
+        (written before the cache file that names it)."""
         changes: dict[str, V | None] = {k: None for k in self.in_base if k not in entries}
         changes |= {k: v for k, v in entries.items() if self.in_base.get(k) is not v}
         if self.base and len(changes) <= max(FOLD_AT_LEAST, len(self.in_base) // 8):
             return self.base, changes
         payload = _payload(key, entries)
         base = f"{cache.stem}.{data_digest(payload)[:16]}.base"
-        _write_payload(cache.with_name(base), payload)
-        for old in cache.parent.glob(f"{cache.stem}.*.base"):
-            if old.name != base:  # folded into this one
-                old.unlink(missing_ok=True)
+        sealing.add_payload(cache.with_name(base), payload)
+        # Folded into the new base: removed once it and the cache file naming it are written.
+        sealing.stale += [
+            old for old in cache.parent.glob(f"{cache.stem}.*.base") if old.name != base
+        ]
         return base, {}
 
 
@@ -221,15 +223,40 @@ def _is_base(cache: Path, name: Any) -> bool:
     return isinstance(name, str) and name.startswith(f"{cache.stem}.") and "/" not in name
 
 
+@dataclass
+class Sealing:
+    """Cache files pickled and sealed now, written later (`write`), in the order added.
+
+    Pickling a big show's caches is a tenth of a second or more: a run does it while other
+    cores still read its feeds back, and writes the files only once they read back right.
+    """
+
+    files: list[tuple[Path, bytes]] = field(default_factory=list)
+    stale: list[Path] = field(default_factory=list)  # removed after the files are written
+
+    def add(self, path: Path, key: str, value: Any) -> None:
+        """Seal `value` for `path` under `key` (what made it); without a secret, nothing."""
+        self.add_payload(path, _payload(key, value))
+
+    def add_payload(self, path: Path, payload: bytes) -> None:
+        secret = _key()
+        if secret is not None:
+            self.files.append((path, _MAGIC + _seal(secret, payload) + payload))
+
+    def write(self) -> None:
+        files, stale = self.files, self.stale
+        self.files, self.stale = [], []
+        for path, data in files:
+            replace_file(path, data)
+        for path in stale:
+            path.unlink(missing_ok=True)
+
+
 def write_sealed(path: Path, key: str, value: Any) -> None:
     """Seal `value` into `path` under `key` (what made it); without a secret, write nothing."""
-    _write_payload(path, _payload(key, value))
-
-
-def _write_payload(path: Path, payload: bytes) -> None:
-    secret = _key()
-    if secret is not None:
-        replace_file(path, _MAGIC + _seal(secret, payload) + payload)
+    sealing = Sealing()
+    sealing.add(path, key, value)
+    sealing.write()
 
 
 def replace_file(path: Path, data: bytes) -> None:

@@ -38,7 +38,7 @@ from showpipe.model import manifest
 from showpipe.model.episode import Episode
 from showpipe.model.loading import load_episode, load_episodes
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
-from showpipe.sealed import Layered, read_sealed, write_sealed
+from showpipe.sealed import Layered, Sealing, read_sealed
 
 EPISODES_FILE = "episodes.sealed"
 MANIFEST_FILE = "manifest.sealed"
@@ -202,8 +202,16 @@ class EpisodeCache:
 
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
+        sealing = Sealing()
+        self.seal(sealing)
+        sealing.write()
+
+    def seal(self, sealing: Sealing) -> None:
+        """`save`, into `sealing`: written when the run writes it."""
         if self._used != self._old:
-            write_sealed(self.path, self.key, self._stored.saved(self.path, self.key, self._used))
+            sealing.add(
+                self.path, self.key, self._stored.saved(self.path, self.key, self._used, sealing)
+            )
 
 
 class ManifestMemo:
@@ -278,11 +286,16 @@ class ManifestMemo:
         self._manifest, self._changed = (version, written), True
 
     def save(self) -> None:
+        sealing = Sealing()
+        self.seal(sealing)
+        sealing.write()
+
+    def seal(self, sealing: Sealing) -> None:
+        """`save`, into `sealing`: written when the run writes it."""
         if self._manifest is None or not self._changed:
             return
         version, parsed = self._manifest
         records = {g: d for g, (r, d) in self._records.items() if parsed.episodes.get(g) is r}
-        episodes = self._episodes.saved(self.path, self.key, parsed.episodes)
-        kept = (version, parsed.version, parsed.feeds, episodes, records)
-        write_sealed(self.path, self.key, kept)
+        episodes = self._episodes.saved(self.path, self.key, parsed.episodes, sealing)
+        sealing.add(self.path, self.key, (version, parsed.version, parsed.feeds, episodes, records))
         self._changed = False

@@ -41,6 +41,7 @@ from showpipe.model.show import Feed
 from showpipe.parallel import WorkPool
 from showpipe.publishing.assets import image_file
 from showpipe.publishing.guard import keys_in_feed
+from showpipe.sealed import Sealing
 from showpipe.storage import Storage
 
 # From this many episodes, a show's changed feeds are read back in parallel processes.
@@ -267,12 +268,16 @@ def plan_feeds(
                     stored,
                 )
             )
+        # The episodes and the manifest do not depend on the read-back: their caches are
+        # pickled while other cores read the feeds back, and written once they read back.
+        sealing = Sealing()
+        for cache in (project.cache, project.manifests):
+            if cache is not None:
+                cache.seal(sealing)
         for _ in pool.results():  # FeedError: a feed reads back wrong, and nothing is stored
             pass
     # Every feed built and read back right: what this run validated and rendered is kept.
     items.keep_read_back(read)
     items.save()
-    for cache in (project.cache, project.manifests):
-        if cache is not None:
-            cache.save()
+    sealing.write()
     return updates, files, manifest

@@ -4,16 +4,18 @@ process alike, whether the pool runs processes or only the main process."""
 
 from __future__ import annotations
 
+import gc
 import os
 import subprocess
 import sys
 import threading
 import time
 from functools import partial
+from pathlib import Path
 
 import pytest
 
-from showpipe.parallel import WorkPool
+from showpipe.parallel import WorkPool, cores
 
 
 @pytest.mark.parametrize("processes", [True, False], ids=["processes", "main-process-only"])
@@ -54,6 +56,33 @@ def test_the_main_process_takes_the_jobs_no_worker_has_started(processes: bool) 
             pool.submit(partial(_where, n))
         done_by = list(pool.results())
     assert done_by[-1] == (os.getpid(), threading.get_ident())
+
+
+def _collection(started: Path) -> tuple[int, tuple[int, int, int]]:
+    """Which process did the job, and its garbage collector's thresholds; `started` is made
+    first, so that the test knows a worker took the job."""
+    started.touch()
+    return os.getpid(), gc.get_threshold()
+
+
+@pytest.mark.skipif(cores() < 2, reason="one core: no worker")
+def test_workers_collect_garbage_as_the_process_that_started_them(tmp_path: Path) -> None:
+    """The CLI tunes the collector for a big show's work; the workers come from the fork
+    server, a new interpreter, and must not fall back to Python's defaults."""
+    before = gc.get_threshold()
+    gc.set_threshold(12_345, 17, 19)
+    started = tmp_path / "started"
+    try:
+        with WorkPool[tuple[int, tuple[int, int, int]]](processes=True) as pool:
+            pool.submit(partial(_collection, started))
+            deadline = time.monotonic() + 60
+            while not started.exists() and time.monotonic() < deadline:
+                time.sleep(0.01)  # until a worker runs it: else the main process would
+            [(pid, thresholds)] = list(pool.results())
+    finally:
+        gc.set_threshold(*before)
+    assert pid != os.getpid()
+    assert thresholds == (12_345, 17, 19)
 
 
 def test_a_process_allowed_one_core_starts_no_worker() -> None:

@@ -14,6 +14,7 @@ mid-step.
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
@@ -130,7 +131,15 @@ def _executor() -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver")
-    return ProcessPoolExecutor(cores() - 1, mp_context=context)  # the main process works too
+    # Workers collect garbage as this process does: they come from the fork server, a new
+    # interpreter with Python's defaults, which suit a big show's work badly (the CLI's
+    # reason is at its `gc.set_threshold`).
+    return ProcessPoolExecutor(
+        cores() - 1,  # the main process works too
+        mp_context=context,
+        initializer=gc.set_threshold,
+        initargs=gc.get_threshold(),
+    )
 
 
 def _done_here(job: Callable[[], T]) -> Future[T]:

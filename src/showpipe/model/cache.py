@@ -161,7 +161,7 @@ class EpisodeCache:
             ValidationError: the file cannot be read (never cached)."""
         seen = known.get(name)
         try:
-            signature = seen.identity if seen else identity(os.path.join(folder, name))
+            signature = seen.identity if seen is not None else identity(os.path.join(folder, name))
             # A regular file is in the resolved folder; a link is wherever it points.
             source = os.path.join(real, name) if signature else str((folder / name).resolve())
         except OSError:
@@ -171,7 +171,7 @@ class EpisodeCache:
             self.hits += 1
             return self._keep(source, cached)
         path = folder / name
-        if seen and seen.raw is not None:
+        if seen is not None and seen.raw is not None:
             raw, read_at = seen.raw, seen.read_at
         else:
             read_at = time.time_ns()

@@ -98,11 +98,14 @@ def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
             seen[name] = entry
             return str(entry[4]), SeenFile(found)
         read_at = time.time_ns()
+        raw: bytes | None
         try:
             raw = read_file(Path(path), root=settings.root, limit=limit)
         except UnsafeFile as e:
-            return data_digest(_unreadable(e)), SeenFile(found)
-        digest = data_digest(raw)
+            raw = None  # the episode cache reads it again, and says what is wrong
+            digest = data_digest(_unreadable(e))
+        else:
+            digest = data_digest(raw)
         if (trusted := settled(found, read_at)) is not None:
             seen[name] = [*trusted, digest]
         return digest, SeenFile(found, raw, read_at)

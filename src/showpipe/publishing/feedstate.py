@@ -98,14 +98,7 @@ def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
             seen[name] = entry
             return str(entry[4]), SeenFile(found)
         read_at = time.time_ns()
-        raw: bytes | None
-        try:
-            raw = read_file(Path(path), root=settings.root, limit=limit)
-        except UnsafeFile as e:
-            raw = None  # the episode cache reads it again, and says what is wrong
-            digest = data_digest(_unreadable(e))
-        else:
-            digest = data_digest(raw)
+        raw, digest = _read(Path(path), settings.root, limit)
         if (trusted := settled(found, read_at)) is not None:
             seen[name] = [*trusted, digest]
         return digest, SeenFile(found, raw, read_at)
@@ -113,8 +106,7 @@ def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
     found: dict[str, str] = {}
     artwork: list[Path] = []
     for path in yaml_files(settings.feeds_dir):  # a handful, read for the artwork they name
-        raw = _read(path, settings.root, MAX_YAML_BYTES)
-        found[input_name(path)] = data_digest(raw)
+        raw, found[input_name(path)] = _read(path, settings.root, MAX_YAML_BYTES)
         artwork += _feed_artwork(path, raw)
     episodes, files = settings.episodes_dir, {}
     for name in yaml_names(episodes):  # thousands: names and text paths, not `Path`s
@@ -172,24 +164,22 @@ def fingerprint(settings: Settings, digests: Mapping[str, str]) -> str:
     return digest.hexdigest()
 
 
-def _read(path: Path, root: Path, limit: int) -> bytes:
-    """A file's bytes, read as every input is (`inputfiles`), or a marker of why not: a
-    file that may not be read makes the full run, which reports it, never a hang or a crash.
-    """
+def _read(path: Path, root: Path, limit: int) -> tuple[bytes | None, str]:
+    """A file's bytes, read as every input is (`inputfiles`), and their digest; or None and
+    the digest of why it may not be read: such a file makes the full run, which reports it,
+    never a hang or a crash."""
     try:
-        return read_file(path, root=root, limit=limit)
+        raw = read_file(path, root=root, limit=limit)
     except UnsafeFile as e:
-        return _unreadable(e)
+        return None, data_digest(f"\0unreadable: {e.problem}".encode())
+    return raw, data_digest(raw)
 
 
-def _unreadable(problem: UnsafeFile) -> bytes:
-    return f"\0unreadable: {problem.problem}".encode()
-
-
-def _feed_artwork(path: Path, raw: bytes) -> list[Path]:
-    """The artwork file a feed's YAML (read as `raw`) names; none when it cannot be read,
-    since its bytes are in the fingerprint anyway."""
-    artwork = (parse_yaml_fast(raw) or {}).get("artwork")
+def _feed_artwork(path: Path, raw: bytes | None) -> list[Path]:
+    """The artwork file a feed's YAML (read as `raw`; None: unreadable) names; none when it
+    cannot be read, since its bytes are in the fingerprint anyway."""
+    parsed = parse_yaml_fast(raw) if raw is not None else None
+    artwork = (parsed or {}).get("artwork")
     return [path.parent / artwork] if isinstance(artwork, str) else []
 
 

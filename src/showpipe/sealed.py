@@ -20,7 +20,7 @@ import os
 import pickle
 import sys
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path, PosixPath
 from typing import Any, Generic, TypeVar
@@ -244,19 +244,22 @@ class Sealing:
             self.files.append((path, _MAGIC + _seal(secret, payload) + payload))
 
     def write(self) -> None:
-        files, stale = self.files, self.stale
-        self.files, self.stale = [], []
-        for path, data in files:
+        for path, data in self.files:
             replace_file(path, data)
-        for path in stale:
+        for path in self.stale:
             path.unlink(missing_ok=True)
+
+
+def save_sealed(seal: Callable[[Sealing], None]) -> None:
+    """Seal what `seal` adds to a `Sealing`, and write it at once."""
+    sealing = Sealing()
+    seal(sealing)
+    sealing.write()
 
 
 def write_sealed(path: Path, key: str, value: Any) -> None:
     """Seal `value` into `path` under `key` (what made it); without a secret, write nothing."""
-    sealing = Sealing()
-    sealing.add(path, key, value)
-    sealing.write()
+    save_sealed(lambda sealing: sealing.add(path, key, value))
 
 
 def replace_file(path: Path, data: bytes) -> None:

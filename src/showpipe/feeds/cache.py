@@ -31,7 +31,7 @@ from showpipe.model.episode import Episode
 from showpipe.model.manifest import EpisodeRecord, StoredFile, record_digest
 from showpipe.model.published import PublishedEpisode
 from showpipe.model.show import Feed
-from showpipe.sealed import Layered, Sealing, read_sealed
+from showpipe.sealed import Layered, Sealing, read_sealed, save_sealed
 
 ITEMS_FILE = "feed-items.sealed"
 
@@ -193,8 +193,9 @@ class ItemCache:
         if len(verified) > 3 * len(self._items):
             verified = self._verified
         if self._items != self._old or verified != self._old_verified or self._feeds_changed:
-            sealing = Sealing()
-            items = self._layers.saved(self.path, self.key, self._items, sealing)
-            data = {"items": items, "verified": list(verified), "feeds": self._feeds}
-            sealing.add(self.path, self.key, data)
-            sealing.write()
+            save_sealed(lambda sealing: self._seal(sealing, verified))
+
+    def _seal(self, sealing: Sealing, verified: set[str]) -> None:
+        items = self._layers.saved(self.path, self.key, self._items, sealing)
+        data = {"items": items, "verified": list(verified), "feeds": self._feeds}
+        sealing.add(self.path, self.key, data)

@@ -38,7 +38,7 @@ from showpipe.model import manifest
 from showpipe.model.episode import Episode
 from showpipe.model.loading import load_episode, load_episodes
 from showpipe.model.yamlfile import YamlProblem, read_yaml_bytes
-from showpipe.sealed import Layered, Sealing, read_sealed
+from showpipe.sealed import Layered, Sealing, read_sealed, save_sealed
 
 EPISODES_FILE = "episodes.sealed"
 MANIFEST_FILE = "manifest.sealed"
@@ -202,9 +202,7 @@ class EpisodeCache:
 
     def save(self) -> None:
         """Keep this run's episodes (and only them) for the next run, if any changed."""
-        sealing = Sealing()
-        self.seal(sealing)
-        sealing.write()
+        save_sealed(self.seal)
 
     def seal(self, sealing: Sealing) -> None:
         """`save`, into `sealing`: written when the run writes it."""
@@ -286,9 +284,7 @@ class ManifestMemo:
         self._manifest, self._changed = (version, written), True
 
     def save(self) -> None:
-        sealing = Sealing()
-        self.seal(sealing)
-        sealing.write()
+        save_sealed(self.seal)
 
     def seal(self, sealing: Sealing) -> None:
         """`save`, into `sealing`: written when the run writes it."""

@@ -8,6 +8,7 @@ import pytest
 
 from showpipe.errors import ValidationError, shown
 from showpipe.model.loading import load_episode, load_feed
+from showpipe.model.project import numbers_used_twice
 
 
 def problems_of(path: Path, loader: Callable[[Path], object] = load_episode) -> list[str]:
@@ -120,3 +121,24 @@ def test_subcategory_must_belong_to_its_category(project: Path) -> None:
         "'Improv' is not a subcategory of Society & Culture" in p
         for p in problems_of(path, load_feed)
     )
+
+
+def test_each_repeated_number_is_reported_on_the_later_episodes_in_time_order(
+    make_episode: Callable[..., Path],
+) -> None:
+    # File names in another order than the times: the earliest in time keeps the number.
+    at = "2026-11-{:02d}T10:00:00+00:00".format
+    paths = [
+        make_episode("a", season=3, episode=7, published=at(5)),
+        make_episode("b", season=3, episode=7, published=at(1)),
+        make_episode("c", season=3, episode=8, published=at(3)),
+        make_episode("d", season=3, episode=8, published=at(2)),
+        make_episode("e", season=3, episode=7, published=at(4)),
+        make_episode("f", season=3, episode=9, published=at(6)),
+        make_episode("g", season=3, episode=9, type="bonus", published=at(7)),
+    ]
+    problems = numbers_used_twice([load_episode(path) for path in paths])
+    assert [p.split(":")[0].rsplit("/", 1)[-1] for p in problems] == ["c.yaml", "e.yaml", "a.yaml"]
+    assert "episode: 8 of season 3 is already d.yaml" in problems[0]
+    assert "episode: 7 of season 3 is already b.yaml" in problems[1]
+    assert "episode: 7 of season 3 is already b.yaml" in problems[2]

@@ -26,7 +26,8 @@ side by side in one run, it times:
 - `showpipe feeds` after one feed's YAML changed (the show feed's description): every item
   of that feed is made under new settings, the other feed's are not.
 
-Each figure is the best of SHOWPIPE_BENCH_REPEAT runs (default 3) of a fresh process.
+Each figure is the best of SHOWPIPE_BENCH_REPEAT runs (default 3) of a fresh process; the
+targeted figures of every round follow, since the machine's speed moves between rounds.
 """
 
 from __future__ import annotations
@@ -283,6 +284,17 @@ def main() -> None:
         print(f"{label + ':':40} {wall:7.2f} s  {cpu:7.2f} s  {share:6.2f}   {target}")
     label = "ratio feeds alone / baseline, cold:"
     print(f"{label:40} {ratio:7.2f} x {'target <= 1.5':>33}")
+    _print_each_round(rounds)
+
+
+def _print_each_round(rounds: list[dict[str, tuple[float, float]]]) -> None:
+    """The targeted figures of every round, wall-clock: how far the machine's own speed
+    moved them within this run (the best of each, above, may come from different rounds)."""
+    print("each round, wall-clock:")
+    for name in ("cold build", "baseline", "quiet", "publish", "after publish", "edited", "check"):
+        print(f"  {name + ':':16}" + "".join(f"{r[name][0]:8.2f} s" for r in rounds))
+    ratios = [r["cold build"][0] / r["baseline"][0] for r in rounds]
+    print(f"  {'cold ratio:':16}" + "".join(f"{x:8.2f} x" for x in ratios))
 
 
 if __name__ == "__main__":

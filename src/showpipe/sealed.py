@@ -213,9 +213,9 @@ class Layered(Generic[V]):
         base = f"{cache.stem}.{data_digest(payload)[:16]}.base"
         sealing.add_payload(cache.with_name(base), payload)
         # Folded into the new base: removed once it and the cache file naming it are written.
-        sealing.stale += [
-            old for old in cache.parent.glob(f"{cache.stem}.*.base") if old.name != base
-        ]
+        sealing.remove(
+            [old for old in cache.parent.glob(f"{cache.stem}.*.base") if old.name != base]
+        )
         return base, {}
 
 
@@ -242,6 +242,10 @@ class Sealing:
         secret = _key()
         if secret is not None:
             self.files.append((path, _MAGIC + _seal(secret, payload) + payload))
+
+    def remove(self, paths: list[Path]) -> None:
+        """Remove `paths` once the files are written (bases a new one replaces)."""
+        self.stale += paths
 
     def write(self) -> None:
         for path, data in self.files:

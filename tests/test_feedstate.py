@@ -252,6 +252,22 @@ def test_a_run_builds_the_bytes_it_took_the_digest_of(settings: Settings) -> Non
     assert input_digests(settings, None).digests != inputs.digests
 
 
+def test_a_run_knows_how_many_episode_files_it_had_to_read(
+    settings: Settings, storage: LocalStorage
+) -> None:
+    """What tells a run, before it imports the models, that it has many episodes to
+    validate (a big show's first run then starts its workers at once): the files no earlier
+    run kept the identity of, and those changed since."""
+    count = len(list(settings.episodes_dir.glob("*.yaml")))
+    assert count > 1 and input_digests(settings, None).episodes_read == count  # none settled
+    time.sleep(2.1)  # files are trusted by identity once settled for two seconds
+    assert cron(settings, storage, NOW) is None  # which keeps the identities
+    assert input_digests(settings, None).episodes_read == 0
+    path = settings.episodes_dir / "pilot.yaml"
+    path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
+    assert input_digests(settings, None).episodes_read == 1
+
+
 def test_an_edit_that_keeps_size_and_time_is_seen_by_cron(
     settings: Settings, storage: LocalStorage
 ) -> None:

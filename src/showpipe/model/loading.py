@@ -28,10 +28,7 @@ from showpipe.model.yamlfile import (
     parse_yaml_fast,
     read_yaml_bytes,
 )
-from showpipe.parallel import render_each
-
-# From this many episode files to validate, they are validated on every core.
-PARALLEL_LOAD_FROM = 1000
+from showpipe.parallel import PARALLEL_LOAD_FROM, render_each
 
 
 def _known_fields(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:

@@ -73,6 +73,11 @@ class Inputs:
     # looking at every file again: its identity, and its bytes if they were read.
     episodes: dict[str, SeenFile] = field(default_factory=dict, compare=False)
 
+    @property
+    def episodes_read(self) -> int:
+        """How many episode files were read: new, changed, or unknown to earlier runs."""
+        return sum(1 for seen in self.episodes.values() if seen.raw is not None)
+
 
 def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
     """The digest of each input a feed is built from (YAML, feed artwork; the version token

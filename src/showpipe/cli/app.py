@@ -288,8 +288,10 @@ def render_plan(out: Output, plan: Plan) -> None:
 def main() -> None:
     # A run builds hundreds of thousands of small objects that live until it ends (a big
     # show's episodes, items, pages): collecting the youngest generation every 700 of them
-    # spent about a tenth of a run's CPU walking objects that were never garbage.
-    gc.set_threshold(50_000, 20, 20)
+    # spent about a tenth of a run's CPU walking objects that were never garbage. At 50,000 a
+    # collection still fell among a `publish`'s imports, walking them: 15-20 ms of its 20-25
+    # ms of collecting (timed with `gc.callbacks`), where 100,000 leaves 4-6 ms.
+    gc.set_threshold(100_000, 20, 20)
     # And those a cache holds are frozen out of its reach once loaded: they live as long.
     sealed.FREEZE_LOADED = True
     # pydantic looks for plugins (an `importlib.metadata` scan of every installed package,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -252,20 +253,21 @@ def test_a_run_builds_the_bytes_it_took_the_digest_of(settings: Settings) -> Non
     assert input_digests(settings, None).digests != inputs.digests
 
 
-def test_a_run_knows_how_many_episode_files_it_had_to_read(
+def test_a_run_knows_whether_an_earlier_run_left_a_record_of_the_files(
     settings: Settings, storage: LocalStorage
 ) -> None:
-    """What tells a run, before it imports the models, that it has many episodes to
-    validate (a big show's first run then starts its workers at once): the files no earlier
-    run kept the identity of, and those changed since."""
-    count = len(list(settings.episodes_dir.glob("*.yaml")))
-    assert count > 1 and input_digests(settings, None).episodes_read == count  # none settled
-    time.sleep(2.1)  # files are trusted by identity once settled for two seconds
-    assert cron(settings, storage, NOW) is None  # which keeps the identities
-    assert input_digests(settings, None).episodes_read == 0
-    path = settings.episodes_dir / "pilot.yaml"
-    path.write_text(path.read_text().replace("title: Pilot", "title: The Pilot"))
-    assert input_digests(settings, None).episodes_read == 1
+    """What tells a run, before it imports the models, that nothing is cached (a big show's
+    first run then starts its workers at once): no earlier run's record of the files. A
+    file changed since, or every file touched, is not that: the caches still hold them."""
+    shutil.rmtree(settings.cache_dir)
+    assert not input_digests(settings, None).remembered
+    time.sleep(2.1)  # files are recorded by identity once settled for two seconds
+    assert cron(settings, storage, NOW) is not None  # which records them
+    assert input_digests(settings, None).remembered
+    for path in settings.episodes_dir.glob("*.yaml"):
+        path.write_text(path.read_text() + "\n")
+    inputs = input_digests(settings, None)
+    assert inputs.remembered and all(seen.raw is not None for seen in inputs.episodes.values())
 
 
 def test_an_edit_that_keeps_size_and_time_is_seen_by_cron(

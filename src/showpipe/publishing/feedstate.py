@@ -72,11 +72,9 @@ class Inputs:
     # Each episode file as found (by file name), for the episode cache to use instead of
     # looking at every file again: its identity, and its bytes if they were read.
     episodes: dict[str, SeenFile] = field(default_factory=dict, compare=False)
-
-    @property
-    def episodes_read(self) -> int:
-        """How many episode files were read: new, changed, or unknown to earlier runs."""
-        return sum(1 for seen in self.episodes.values() if seen.raw is not None)
+    # Whether an earlier run's record of the files was found. Without one (the project's
+    # first run here, or its caches removed) every file was read, and nothing is cached.
+    remembered: bool = field(default=False, compare=False)
 
 
 def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
@@ -126,7 +124,7 @@ def input_digests(settings: Settings, storage: Storage | None) -> Inputs:
         # Its version, not its bytes: in S3 a HEAD request, where reading it is a download of
         # megabytes on a big show, on every cron run.
         found[MANIFEST_KEY] = storage.version(MANIFEST_KEY) or ""
-    return Inputs(found, seen, changed=seen != known, episodes=files)
+    return Inputs(found, seen, changed=seen != known, episodes=files, remembered=bool(known))
 
 
 def keep_identities(settings: Settings, inputs: Inputs) -> None:

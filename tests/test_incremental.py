@@ -133,12 +133,27 @@ def test_an_edited_episode_is_read_and_rendered_again(settings: Settings) -> Non
     assert b"<title>The Pilot</title>" in plan.feeds[0].xml
 
 
-def test_a_feed_edit_renders_that_feeds_items_in_batches(settings: Settings) -> None:
-    """After a feed's own YAML changes, its items go to `render_items`' batches (on every
-    core, for a big show), not one by one through the cache; the other feed's stay cached."""
+@pytest.mark.parametrize(
+    ("before", "after", "rendered", "in_items"),
+    [
+        # the channel's own text: no item is made from it
+        ("Ada and Grace talk", "Ada and Grace chat", 0, 0),
+        # a host: every item lists the hosts (podcast:person) with its guests
+        ("name: Grace Hopper", "name: Grace B. Hopper", 3, 3),
+    ],
+    ids=["description", "host"],
+)
+def test_a_feed_edit_renders_its_items_again_only_if_they_are_made_from_it(
+    settings: Settings, before: str, after: str, rendered: int, in_items: int
+) -> None:
+    """After a feed's own YAML changes, its items are rendered again (in `render_items`'
+    batches, on every core for a big show) only when the change is to what items are made
+    of (`item.ItemFeed`); either way the feeds are those of a cold build, and the other
+    feed's items stay cached."""
     storage = publish_sample(settings)
     path = settings.feeds_dir / "show.yaml"
-    path.write_text(path.read_text().replace("Ada and Grace talk", "Ada and Grace chat"))
+    assert before in path.read_text()
+    path.write_text(path.read_text().replace(before, after))
     project, manifest = load_project(settings), read_manifest(storage)
     assert project.cache is not None
     items = ItemCache.of(settings, describe=project.cache.describe)
@@ -148,10 +163,11 @@ def test_a_feed_edit_renders_that_feeds_items_in_batches(settings: Settings) -> 
     )[0]
     listed = {f.name: sum(1 for p in due if f.medium_of(p.record.media)) for f in project.feeds}
     assert listed == {"show": 3, "videos": 1}
-    # the show feed's items rendered in batches, none one by one; the video feed's from the cache
-    assert (items.rendered, items.batched) == (0, 3)
+    assert (items.rendered, items.batched) == (0, rendered)  # none one by one
     edited = {u.name: u.xml for u in updates}
-    assert b"Ada and Grace chat" in edited["show"]
+    items_xml = edited["show"][edited["show"].index(b"<item>") :]
+    new_text = after.removeprefix("name: ").encode()
+    assert new_text in edited["show"] and items_xml.count(new_text) == in_items
     shutil.rmtree(settings.cache_dir)
     assert feeds_now(settings, storage) == edited  # as a cold build
 

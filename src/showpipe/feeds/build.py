@@ -25,6 +25,7 @@ from showpipe.feeds.analytics import tracked_url
 from showpipe.feeds.cut import START, Items, channel_items, join_items
 from showpipe.feeds.item import (
     Channel,
+    ItemFeed,
     Urls,
     extension_classes,
     listed_file,
@@ -144,7 +145,7 @@ def _start_feed(
     newest = episodes[0].episode.published if episodes else datetime(1970, 1, 1, tzinfo=UTC)
     fg.lastBuildDate(newest)
     channel: bytes = fg.rss_str(pretty=True, encoding="UTF-8", xml_declaration=True)
-    return channel, Channel(feed, artwork, urls, etree.fromstring(channel).nsmap)
+    return channel, Channel(ItemFeed.of(feed), artwork, urls, etree.fromstring(channel).nsmap)
 
 
 def render_items(
@@ -302,7 +303,7 @@ def _channel_tags(feed: Feed, ordered: NewestFirst, *, urls: Urls) -> tags.Chann
     for published in ordered:
         episode = published.episode
         if episode.type == "trailer":
-            source = source_tag(listed_file(feed, published.record), urls=urls)
+            source = source_tag(listed_file(feed.medium, published.record), urls=urls)
             trailers.append(
                 tags.TrailerTag(
                     title=clean_text(episode.title)[:128],

@@ -3,9 +3,10 @@
 Rendering an item (Markdown, feedgen, serialising) and reading it back with podcastparser
 cost about a millisecond each, so a show of thousands of episodes spent seconds redoing them
 for every new episode. This cache keeps each item's XML under a digest of everything it is
-made of (the feed's definition, its artwork, the public URL, the episode as validated and its
-manifest record) and the digests of the items that read back as meant. Its key holds
-showpipe's version and the source of the modules that render, so other code starts empty.
+made of (what items take from the feed's definition, `item.ItemFeed`; its artwork; the public
+URL; the episode as validated and its manifest record) and the digests of the items that read
+back as meant. Its key holds showpipe's version and the source of the modules that render, so
+other code starts empty.
 
 A shortcut, never the truth: one sealed pickle under `.showpipe/cache/` (`showpipe.sealed`;
 a pickle of plain strings loads and saves several times faster than the same data as JSON),
@@ -25,6 +26,7 @@ import showpipe.feeds
 from showpipe import times
 from showpipe.config import Settings
 from showpipe.digests import new_digest
+from showpipe.feeds.item import ItemFeed
 from showpipe.feeds.readback import FeedItems
 from showpipe.model.cache import code_key
 from showpipe.model.episode import Episode
@@ -110,9 +112,10 @@ class ItemCache:
 
     @staticmethod
     def channel_digest(feed: Feed, *, artwork: StoredFile, public_url: str) -> str:
-        """What a feed's items take from the feed: its definition, artwork and public URL."""
+        """What a feed's items take from the feed: the part of its definition they are made
+        from (`item.ItemFeed`), its artwork and the public URL."""
         digest = new_digest(f"{feed.name}\0{public_url}\0".encode())
-        digest.update(feed.model_dump_json().encode())
+        digest.update(ItemFeed.of(feed).as_json().encode())
         digest.update(json.dumps(asdict(artwork), sort_keys=True).encode())
         return digest.hexdigest()
 

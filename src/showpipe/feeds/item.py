@@ -4,7 +4,9 @@ feed (its URLs, extensions and namespaces). `build` puts the channel and the ite
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import json
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, fields, replace
 from typing import Any
 
 from feedgen.entry import FeedEntry
@@ -21,7 +23,7 @@ from showpipe.feeds.tags import ValueRecipientTag, ValueTag
 from showpipe.feeds.text import Descriptions, clean_text, clean_url, plain_text_html
 from showpipe.model.manifest import EpisodeRecord, StoredFile
 from showpipe.model.published import PublishedEpisode
-from showpipe.model.show import Feed, Person, Value
+from showpipe.model.show import Feed, Person, Value, listed_medium
 
 # Apple's accepted enclosure types (docs/feed-rules.md, "Items"): M4A is audio/x-m4a.
 ENCLOSURE_TYPES = {"audio/mp4": "audio/x-m4a"}
@@ -54,10 +56,51 @@ def extension_classes() -> list[tuple[str, Any, Any]]:
 
 
 @dataclass(frozen=True)
+class ItemFeed:
+    """What an item takes from its feed's definition, and nothing else: items are rendered
+    from this alone (`Channel.render`), and the item cache keys them by it
+    (`ItemCache.channel_digest`), so an edit to the rest of a feed (its title, description,
+    categories, owner…) renders none of its items again."""
+
+    name: str
+    medium: str
+    language: str
+    explicit: bool
+    hosts: tuple[Person, ...]
+    seasons: Mapping[int, str]
+    analytics_prefix: str | None
+
+    @classmethod
+    def of(cls, feed: Feed) -> ItemFeed:
+        return cls(
+            name=feed.name,
+            medium=feed.medium,
+            language=feed.language,
+            explicit=feed.explicit,
+            hosts=tuple(feed.hosts),
+            seasons=dict(feed.seasons),
+            analytics_prefix=feed.analytics_prefix,
+        )
+
+    def medium_of(self, media: Collection[str]) -> str | None:
+        """Which of an episode's media this feed lists (`Feed.medium_of`)."""
+        return listed_medium(self.medium, media)
+
+    def as_json(self) -> str:
+        """Every field, as JSON: what the item cache's key takes from the feed."""
+        values = {field.name: getattr(self, field.name) for field in fields(self)}
+        return json.dumps(values, sort_keys=True, default=_model_json)
+
+
+def _model_json(model: Any) -> Any:
+    return model.model_dump(mode="json")  # the hosts: pydantic models
+
+
+@dataclass(frozen=True)
 class Channel:
     """What a feed's items take from their feed: sent to the processes that render them."""
 
-    feed: Feed
+    feed: ItemFeed
     artwork: StoredFile
     urls: Urls
     nsmap: dict[str | None, str]
@@ -113,16 +156,17 @@ def value_tag(value: Value | None) -> ValueTag | None:
     )
 
 
-def listed_file(feed: Feed, record: EpisodeRecord) -> StoredFile:
-    """The episode's file this feed lists (plan_feeds keeps only episodes that have one)."""
-    medium = feed.medium_of(record.media)
-    assert medium is not None, "episodes without this feed's medium are filtered out"
-    return record.media[medium]
+def listed_file(medium: str, record: EpisodeRecord) -> StoredFile:
+    """The episode's file a feed of `medium` lists (plan_feeds keeps only episodes that
+    have one)."""
+    listed = listed_medium(medium, record.media)
+    assert listed is not None, "episodes without this feed's medium are filtered out"
+    return record.media[listed]
 
 
 def add_item(
     entry: Any,
-    feed: Feed,
+    feed: ItemFeed,
     published: PublishedEpisode,
     *,
     urls: Urls,
@@ -130,7 +174,7 @@ def add_item(
     text: Descriptions,
 ) -> None:
     episode, record = published.episode, published.record
-    media = listed_file(feed, record)
+    media = listed_file(feed.medium, record)
     source = source_tag(media, urls=urls)
     # Only the enclosure (and media:content, the same file) is counted through the prefix.
     enclosure = replace(source, url=tracked_url(source.url, feed.analytics_prefix))
@@ -180,7 +224,7 @@ def source_tag(stored: StoredFile, *, urls: Urls) -> tags.Source:
     )
 
 
-def _item_tags(feed: Feed, published: PublishedEpisode, *, urls: Urls) -> tags.ItemTags:
+def _item_tags(feed: ItemFeed, published: PublishedEpisode, *, urls: Urls) -> tags.ItemTags:
     episode, record = published.episode, published.record
     listed = feed.medium_of(record.media)
     others = [f for medium, f in sorted(record.media.items()) if medium != listed]

@@ -238,8 +238,13 @@ class Feed(Strict):
 
     def medium_of(self, media: Collection[str]) -> str | None:
         """Which of an episode's media ("audio", "video") this feed lists, if any."""
-        if self.medium == "audio_or_video":
-            return next((m for m in ("audio", "video") if m in media), None)
-        return self.medium if self.medium in media else None
+        return listed_medium(self.medium, media)
 
     encoding: Encoding = Encoding()
+
+
+def listed_medium(medium: str, media: Collection[str]) -> str | None:
+    """Which of an episode's media ("audio", "video") a feed of `medium` lists, if any."""
+    if medium == "audio_or_video":
+        return next((m for m in ("audio", "video") if m in media), None)
+    return medium if medium in media else None

@@ -95,3 +95,41 @@ def test_a_process_allowed_one_core_starts_no_worker() -> None:
     )
     found = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
     assert found.stdout.split() == ["1", "False"], found.stderr
+
+
+def _end_abruptly(main_pid: int, payload: bytes) -> int:
+    """In a worker, die as the kernel's OOM killer would leave it; in the main process, be a
+    slow job, so that a worker starts and takes one first."""
+    if os.getpid() != main_pid:
+        os._exit(9)
+    time.sleep(0.2)
+    return len(payload)
+
+
+@pytest.mark.skipif(cores() < 2, reason="needs a worker process")
+def test_a_worker_that_dies_ends_the_run_with_an_error_not_a_hang() -> None:
+    """A worker killed mid-run (out of memory) is reported as one error, and the process
+    exits: Python 3.11's pool otherwise waited at exit for ever, a job of a megabyte stuck
+    half-sent, and printed a traceback from its own thread. A cron run would have held its
+    lock until someone killed it."""
+    script = (
+        f"import os, sys; sys.path.insert(0, {str(Path(__file__).parent)!r})\n"
+        "from functools import partial\n"
+        "from showpipe.errors import WorkerError\n"
+        "from showpipe.parallel import WorkPool\n"
+        "from test_parallel import _end_abruptly\n"
+        "try:\n"
+        "    with WorkPool(processes=True) as pool:\n"
+        "        for _ in range(30):\n"
+        "            pool.submit(partial(_end_abruptly, os.getpid(), b'x' * 1_000_000))\n"
+        "        list(pool.results())\n"
+        "except WorkerError as e:\n"
+        "    print('Error:', e)\n"
+        "    sys.exit(3)\n"
+    )
+    ended = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=120
+    )
+    assert ended.returncode == 3, ended.stderr
+    assert "a worker process ended abruptly" in ended.stdout
+    assert "Traceback" not in ended.stderr, ended.stderr

@@ -65,6 +65,10 @@ class FeedError(ShowpipeError):
     """A feed could not be built, or would break what subscribers already have."""
 
 
+class WorkerError(ShowpipeError):
+    """A worker process that shared the run's work ended abruptly (killed, out of memory)."""
+
+
 def shown(path: Path) -> str:
     """A path as a user should read it in a message: relative to where they are, if below it."""
     try:

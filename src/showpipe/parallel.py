@@ -20,6 +20,8 @@ from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Generic, TypeVar
 
+from showpipe.errors import WorkerError
+
 if TYPE_CHECKING:
     from concurrent.futures import Executor, Future
 
@@ -92,6 +94,7 @@ class WorkPool(Generic[T]):
         self._executor: Executor | None = None
         self._queued: list[tuple[Callable[[], T], Future[T]]] = []
         self._here: list[Callable[[], T]] = []  # without processes
+        self._broken = False  # a worker ended abruptly
 
     def submit(self, job: Callable[[], T]) -> None:
         """Queue `job` (picklable with `processes`: module-level functions, partials of them,
@@ -99,9 +102,14 @@ class WorkPool(Generic[T]):
         if not self.processes:
             self._here.append(job)
             return
+        from concurrent.futures.process import BrokenProcessPool
+
         if self._executor is None:
             self._executor = _executor()
-        self._queued.append((job, self._executor.submit(job)))
+        try:
+            self._queued.append((job, self._executor.submit(job)))
+        except BrokenProcessPool:
+            raise self._worker_lost() from None
 
     def results(self) -> Iterator[T]:
         """What each job returned, in the order they were submitted. While the next is not
@@ -112,20 +120,44 @@ class WorkPool(Generic[T]):
         """
         for job in self._here:
             yield job()  # in its place in the order, or its error
+        from concurrent.futures.process import BrokenProcessPool
+
         queued, mine = self._queued, {}
         last = len(queued)  # the jobs from `last` on are the main process's
         for number in range(len(queued)):
             while number < last and not queued[number][1].done() and queued[last - 1][1].cancel():
                 last -= 1
                 mine[last] = _done_here(queued[last][0])
-            yield (mine.pop(number) if number in mine else queued[number][1]).result()
+            try:
+                yield (mine.pop(number) if number in mine else queued[number][1]).result()
+            except BrokenProcessPool:
+                raise self._worker_lost() from None
+
+    def _worker_lost(self) -> WorkerError:
+        self._broken = True
+        return WorkerError(
+            "a worker process ended abruptly (killed, or out of memory?), so the run stopped "
+            "before writing anything more; run it again"
+        )
 
     def __enter__(self) -> WorkPool[T]:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(cancel_futures=True)  # at once, if the caller stopped early
+        if self._executor is None:
+            return
+        if self._broken:
+            # A job may be stuck half-sent to the dead worker, its pipe still open in the fork
+            # server: waiting at exit for it to be sent would hang the process (a cron run
+            # holding its lock) for good. The jobs are lost either way.
+            call_queue = getattr(self._executor, "_call_queue", None)
+            if call_queue is not None:
+                call_queue.cancel_join_thread()
+            # Its futures are failed by the executor's own thread: cancelling them too races
+            # with it (Python 3.11 then prints an InvalidStateError from that thread).
+            self._executor.shutdown(wait=False)
+            return
+        self._executor.shutdown(cancel_futures=True)  # at once, if the caller stopped early
 
 
 def _executor() -> Executor:
@@ -134,6 +166,7 @@ def _executor() -> Executor:
     from concurrent.futures import ProcessPoolExecutor
 
     context = multiprocessing.get_context("forkserver")
+    _quiet_a_known_race()
     # Workers collect garbage as this process does: they come from the fork server, a new
     # interpreter with Python's defaults, which suit a big show's work badly (the CLI's
     # reason is at its `gc.set_threshold`).
@@ -143,6 +176,29 @@ def _executor() -> Executor:
         initializer=gc.set_threshold,
         initargs=gc.get_threshold(),
     )
+
+
+def _quiet_a_known_race() -> None:
+    """On Python 3.11, when a worker dies, the executor's thread fails every pending job, and
+    stops with an InvalidStateError at one the main process had cancelled to do it itself
+    (fixed in 3.12, which ignores it there). The run reports the dead worker (`WorkerError`);
+    that thread's traceback would only bury the message."""
+    import sys
+    import threading
+
+    if sys.version_info >= (3, 12) or getattr(threading.excepthook, "_showpipe", False):
+        return
+    from concurrent.futures import InvalidStateError
+
+    shown = threading.excepthook
+
+    def hook(args: threading.ExceptHookArgs) -> None:
+        manager = type(args.thread).__name__ == "_ExecutorManagerThread"
+        if not (manager and isinstance(args.exc_value, InvalidStateError)):
+            shown(args)
+
+    hook._showpipe = True  # type: ignore[attr-defined]
+    threading.excepthook = hook
 
 
 def _done_here(job: Callable[[], T]) -> Future[T]:

@@ -120,6 +120,12 @@ class WorkPool(Generic[T]):
         """
         for job in self._here:
             yield job()  # in its place in the order, or its error
+        if self._queued:
+            yield from self._workers_results()
+
+    def _workers_results(self) -> Iterator[T]:
+        # Imported only here: a run whose pool handed nothing out (a `publish` on a big
+        # show) would import multiprocessing's queues for nothing, about 4 ms.
         from concurrent.futures.process import BrokenProcessPool
 
         queued, mine = self._queued, {}

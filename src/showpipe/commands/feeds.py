@@ -54,27 +54,27 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     if not dry_run and nothing_to_do(settings, storage, inputs, run.now):
         keep_identities(settings, inputs)
         return None
-    # A big show without caches validates, renders and reads back everything on every core.
-    # With no record of an earlier run here, the workers' server starts at once, to import
-    # what they run on another core while this process imports the rest: a cold build of
-    # 5,000 episodes then took about 0.2 s less. (Not on every run that read many files: a
-    # copied project reads them all, then finds its caches valid and needs no workers.)
-    if not inputs.remembered and len(inputs.episodes) >= PARALLEL_LOAD_FROM:
+    # A big show without caches validates, renders and reads back everything on every core,
+    # so the workers' server starts as soon as that is known. With no record of an earlier
+    # run here, at once: it imports what they run on another core while this process imports
+    # the rest (a cold build of 5,000 episodes took about 0.2 s less). Not on every run that
+    # read many files: a copied project reads them all, then finds its caches valid.
+    big = len(inputs.episodes) >= PARALLEL_LOAD_FROM
+    if big and not inputs.remembered:
         start_workers(WORKER_MODULES)
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.
     from showpipe.commands.locked import run_locked
     from showpipe.commands.run import Outcome
-    from showpipe.feeds.build import PARALLEL_RENDER_FROM
     from showpipe.model.cache import EpisodeCache
     from showpipe.model.project import load_project
     from showpipe.publishing.imported import refuse_never_published
     from showpipe.publishing.plan import plan_feeds_only
 
     episodes = EpisodeCache.of(settings)
-    if episodes.empty and len(inputs.digests) >= PARALLEL_RENDER_FROM:
-        # Files known, yet no episode cache (removed, or kept by other code): the same,
-        # started now, while the project loads. (With caches, a run has a few episodes to
-        # redo: no workers.)
+    if big and episodes.empty:
+        # Files recorded, yet no episode cache (removed, or kept by other code): now, while
+        # the project loads (a no-op if started above). With caches, a run has a few
+        # episodes to redo, which this process does alone.
         start_workers(WORKER_MODULES)
     project = load_project(settings, cache=episodes, seen=inputs.episodes)
 

@@ -192,13 +192,14 @@ class ItemCache:
         Items read back in earlier runs are kept too (an unchanged feed is not read again,
         so its items are not named this run), until they outnumber the items three to one.
         """
+        save_sealed(self.seal)
+
+    def seal(self, sealing: Sealing) -> None:
+        """`save`, into `sealing`: written when the run writes it."""
         verified = self._verified | self._old_verified
         if len(verified) > 3 * len(self._items):
             verified = self._verified
         if self._items != self._old or verified != self._old_verified or self._feeds_changed:
-            save_sealed(lambda sealing: self._seal(sealing, verified))
-
-    def _seal(self, sealing: Sealing, verified: set[str]) -> None:
-        items = self._layers.saved(self.path, self.key, self._items, sealing)
-        data = {"items": items, "verified": list(verified), "feeds": self._feeds}
-        sealing.add(self.path, self.key, data)
+            items = self._layers.saved(self.path, self.key, self._items, sealing)
+            data = {"items": items, "verified": list(verified), "feeds": self._feeds}
+            sealing.add(self.path, self.key, data)

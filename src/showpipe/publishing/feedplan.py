@@ -278,6 +278,6 @@ def plan_feeds(
             pass
     # Every feed built and read back right: what this run validated and rendered is kept.
     items.keep_read_back(read)
-    items.save()
+    items.seal(sealing)
     sealing.write()
     return updates, files, manifest

@@ -22,6 +22,7 @@ import showpipe.model.cache
 import showpipe.model.manifest
 import showpipe.sealed
 from sampleshow import NOW, publish_sample
+from showpipe import parallel
 from showpipe.config import Settings
 from showpipe.digests import data_digest
 from showpipe.errors import EpisodeError, StorageError, ValidationError
@@ -387,8 +388,6 @@ def test_an_edit_that_keeps_size_and_time_is_seen(settings: Settings) -> None:
 def test_episodes_validated_on_every_core_are_those_validated_one_by_one(
     settings: Settings, make_episode: Callable[..., Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import showpipe.model.loading as loading
-
     def loaded(cache: str) -> Project | list[str]:
         try:
             return load_project(settings, cache=EpisodeCache(settings.cache_dir / cache))
@@ -396,7 +395,7 @@ def test_episodes_validated_on_every_core_are_those_validated_one_by_one(
             return e.problems
 
     one_by_one = loaded("a")
-    monkeypatch.setattr(loading, "PARALLEL_LOAD_FROM", 0)  # as for a big show: worker processes
+    monkeypatch.setattr(parallel, "PARALLEL_LOAD_FROM", 0)  # as for a big show: worker processes
     forked = loaded("b")
     assert isinstance(one_by_one, Project) and isinstance(forked, Project)
     assert forked.episodes == one_by_one.episodes and len(forked.episodes) == 3
@@ -410,7 +409,7 @@ def test_episodes_validated_on_every_core_are_those_validated_one_by_one(
     problems = loaded("c")
     assert isinstance(problems, list) and len(problems) == 2
     assert "bad.yaml:" in problems[0] and "worse.yaml:" in problems[1]
-    monkeypatch.setattr(loading, "PARALLEL_LOAD_FROM", 10**6)
+    monkeypatch.setattr(parallel, "PARALLEL_LOAD_FROM", 10**6)
     assert loaded("d") == problems  # as found one by one
 
 
@@ -422,7 +421,6 @@ def test_a_big_shows_first_run_on_workers_builds_what_one_process_builds(
     did everything in one process. (What the early start saves is timed by bench_feeds.)"""
     import showpipe.commands.feeds as feeds_command
     import showpipe.feeds.build as build
-    import showpipe.model.loading as loading
     from showpipe.commands.run import Run
 
     make_episode("second")
@@ -435,12 +433,8 @@ def test_a_big_shows_first_run_on_workers_builds_what_one_process_builds(
         return {feed.name: feed.xml for feed in outcome.plan.feeds}
 
     alone = cold_feeds()
-    for module, name in (
-        (feeds_command, "PARALLEL_LOAD_FROM"),
-        (loading, "PARALLEL_LOAD_FROM"),
-        (build, "PARALLEL_RENDER_FROM"),
-    ):
-        monkeypatch.setattr(module, name, 0)  # as for a big show
+    monkeypatch.setattr(parallel, "PARALLEL_LOAD_FROM", 0)  # as for a big show
+    monkeypatch.setattr(build, "PARALLEL_RENDER_FROM", 0)
     assert cold_feeds() == alone and len(alone) == 2
 
 

@@ -11,8 +11,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from showpipe import parallel
 from showpipe.digests import data_digest
-from showpipe.parallel import PARALLEL_LOAD_FROM, start_workers
+from showpipe.parallel import start_workers
 from showpipe.publishing.feedstate import (
     FeedsState,
     Inputs,
@@ -59,7 +60,7 @@ def refresh_feeds(run: Run, *, dry_run: bool = False) -> Outcome | None:
     # run here, at once: it imports what they run on another core while this process imports
     # the rest (a cold build of 5,000 episodes took about 0.2 s less). Not on every run that
     # read many files: a copied project reads them all, then finds its caches valid.
-    big = len(inputs.episodes) >= PARALLEL_LOAD_FROM
+    big = len(inputs.episodes) >= parallel.PARALLEL_LOAD_FROM
     if big and not inputs.remembered:
         start_workers(WORKER_MODULES)
     # Only now the heavy modules (pydantic models, feedgen, podcastparser…): work to do.

@@ -17,6 +17,7 @@ from typing import Any, get_args, get_origin
 import pydantic
 from pydantic import BaseModel
 
+from showpipe import parallel
 from showpipe.errors import ValidationError, shown
 from showpipe.model.episode import Episode
 from showpipe.model.fields import ProblemAt, did_you_mean
@@ -28,7 +29,7 @@ from showpipe.model.yamlfile import (
     parse_yaml_fast,
     read_yaml_bytes,
 )
-from showpipe.parallel import PARALLEL_LOAD_FROM, render_each
+from showpipe.parallel import render_each
 
 
 def _known_fields(model: type[BaseModel], location: tuple[str | int, ...]) -> list[str]:
@@ -174,7 +175,9 @@ def load_episodes(files: Sequence[tuple[Path, bytes, Path]]) -> list[Episode | l
     """`load_episode` for each (file, its bytes, its resolved path): each episode, or its
     problems. A big show's are validated on every core (`showpipe.parallel`)."""
     loads = [partial(_episode_or_problems, *file) for file in files]
-    return list(render_each(loads, parallel_from=PARALLEL_LOAD_FROM))
+    # Read when called, so that one setting (a test's too) governs this and the early start
+    # of the workers (`commands.feeds`).
+    return list(render_each(loads, parallel_from=parallel.PARALLEL_LOAD_FROM))
 
 
 def _episode_or_problems(path: Path, raw: bytes, source: Path) -> Episode | list[str]:

@@ -180,6 +180,11 @@ def print_showpipe(run: Run, report: dict[str, object]) -> None:
 
 
 def main() -> None:
+    if shutil.which(FFMPEG) is None:  # before a gigabyte of master is made for nothing
+        sys.exit(
+            "bench_encode: ffmpeg not found; its baseline is Debian's ffmpeg command line "
+            "(sudo apt install ffmpeg)"
+        )
     with tempfile.TemporaryDirectory(prefix="bench-encode-") as folder:
         work = Path(folder)
         master = work / "master.wav"

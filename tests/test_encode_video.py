@@ -22,7 +22,8 @@ from showpipe.config import Settings
 from showpipe.media import BuildCache, HashCache, video
 from showpipe.media.episodes import check_episode, tag_episode
 from showpipe.media.renditions import rendition_path
-from showpipe.model.project import load_project
+from showpipe.model.episode import Episode
+from showpipe.model.project import Project, load_project
 
 SECONDS = 3
 PODCAST = "https://podcastindex.org/namespace/1.0"
@@ -135,16 +136,23 @@ def test_the_transcoded_video_plays_in_chromium(
             browser.close()
 
 
-def test_a_video_master_is_probed_by_the_check_and_its_mp4_named_as_every_rendition_is(
+def webm_episode(
     project: Path, settings: Settings, make_episode: Callable[..., Path]
-) -> None:
+) -> tuple[Project, Episode]:
+    """The project with an episode whose video is a WebM master (VP8 and Opus), and it."""
     make_video_master(
         project / "episodes" / "media" / "studio.webm", container="webm", codec="libvpx",
         audio="libopus",
     )  # fmt: skip
     episode_file = make_episode("studio", audio=None, video="media/studio.webm")
     show = load_project(settings)
-    episode = show.episode_at(episode_file)
+    return show, show.episode_at(episode_file)
+
+
+def test_a_video_master_is_probed_by_the_check_and_its_mp4_named_as_every_rendition_is(
+    project: Path, settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    show, episode = webm_episode(project, settings, make_episode)
     cache = BuildCache(settings.cache_dir)
 
     [checked] = check_episode(show, episode, hashes=cache.hashes)
@@ -158,6 +166,32 @@ def test_a_video_master_is_probed_by_the_check_and_its_mp4_named_as_every_rendit
     assert made.is_file() and made.name.startswith(digest[:32])
     assert made.name.endswith(f"-h264-crf23-{audio.key()}.mp4")
     assert tagged.info.content_type == "video/mp4"
+
+
+def test_a_video_probe_is_remembered_until_the_file_changes(
+    project: Path, settings: Settings, make_episode: Callable[..., Path]
+) -> None:
+    """`showpipe tag` probes a video master; its `publish` (a new run, a new hash cache)
+    finds the probe kept. A master replaced since is probed again."""
+    show, episode = webm_episode(project, settings, make_episode)
+    assert episode.video is not None
+    master = episode.video
+    tagging = HashCache(settings.cache_dir)
+    [first] = check_episode(show, episode, hashes=tagging)
+    tagging.save()
+
+    publishing = HashCache(settings.cache_dir)
+    assert first.video is not None
+    assert publishing.probed(master, "video") == [first.video.duration, "vp8", "opus"]
+    [again] = check_episode(show, episode, hashes=publishing)
+    assert again.video == first.video
+
+    replaced = project / "episodes" / "media" / "other.mkv"
+    make_video_master(replaced, container="matroska", codec="mpeg4", audio="pcm_s16le")
+    replaced.replace(master)  # a webm name, Matroska inside: FFmpeg reads it by its content
+    [after] = check_episode(show, episode, hashes=publishing)
+    assert after.video is not None
+    assert (after.video.video_codec, after.video.audio_codec) == ("mpeg4", "pcm_s16le")
 
 
 def test_an_h264_aac_mp4_is_published_as_it_is_without_a_probe_to_keep(

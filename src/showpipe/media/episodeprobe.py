@@ -16,7 +16,7 @@ from showpipe.media import HashCache, ImageInfo, MediaInfo, probe_image, probe_m
 from showpipe.media.encode import FORMATS
 from showpipe.media.pcm import probe_audio
 from showpipe.media.renditions import is_master
-from showpipe.media.video import VideoProbe, probe_video_master
+from showpipe.media.video import VideoProbe, probe_video, probe_video_master
 from showpipe.model.episode import Episode
 from showpipe.model.project import Project, line_naming
 from showpipe.model.show import Feed
@@ -69,7 +69,9 @@ def probe_medium(
     if medium == "audio" and is_master(path, feed.encoding):
         content_type = FORMATS[feed.encoding.format].content_type
         return MediaInfo(content_type=content_type, duration=probe_audio(path)[0]), None
-    found = probe_video_master(path) if medium == "video" else None
+    found = None
+    if medium == "video":
+        found = probe_video_master(path, partial(_remembered_video, hashes))
     if found is not None:
         if found.video_codec is None:
             raise MediaError(f"{shown(path)}: has no video stream (give it as `audio:`)")
@@ -78,6 +80,19 @@ def probe_medium(
     if medium == "video" and not info.content_type.startswith("video/"):
         raise MediaError(f"{shown(path)}: has no video stream (give an audio file as `audio:`)")
     return info, None
+
+
+def _remembered_video(hashes: HashCache, path: Path) -> VideoProbe:
+    # Opening a video with FFmpeg to read its codecs is about 5 ms, most of the time it takes
+    # to publish an unchanged 500 MB MP4 again.
+    known = hashes.probed(path, "video")
+    if known is not None:
+        duration, video, audio = known
+        return VideoProbe(float(duration), str(video) or None, str(audio) or None)
+    found = probe_video(path)
+    codecs = [found.video_codec or "", found.audio_codec or ""]
+    hashes.keep_probe(path, "video", [found.duration, *codecs])
+    return found
 
 
 def remembered_media(hashes: HashCache, path: Path) -> MediaInfo:

@@ -9,6 +9,7 @@ episode's, and the index first (faststart) so playback starts before the downloa
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
@@ -56,13 +57,16 @@ def probe_video(path: Path) -> VideoProbe:
     return VideoProbe(duration, video, audio)
 
 
-def probe_video_master(path: Path) -> VideoProbe | None:
+def probe_video_master(
+    path: Path, probe: Callable[[Path], VideoProbe] = probe_video
+) -> VideoProbe | None:
     """The probe of a `video:` file that must be transcoded (not MP4, or not H.264 with AAC,
-    or silent), None for one published as it is (or refused by `probe_media` by its name)."""
+    or silent), None for one published as it is (or refused by `probe_media` by its name).
+    `probe` reads the file's headers: `probe_video`, or a probe remembered from before."""
     suffix = path.suffix.lower()
     if suffix not in (*VIDEO_MASTER_SUFFIXES, ".mp4", ".m4v"):
         return None
-    found = probe_video(path)
+    found = probe(path)
     plain = found.video_codec in (None, "h264") and found.audio_codec in (None, "aac")
     return found if suffix in VIDEO_MASTER_SUFFIXES or not plain else None
 

@@ -23,7 +23,12 @@ from showpipe.model.loading import load_episode
 from showpipe.model.manifest import read_manifest
 from showpipe.model.project import load_project
 from showpipe.model.yamlfile import read_yaml, read_yaml_fast
-from showpipe.publishing.feedstate import fingerprint, input_digests, nothing_to_do
+from showpipe.publishing.feedstate import (
+    DIGESTS_FILE,
+    fingerprint,
+    input_digests,
+    nothing_to_do,
+)
 from showpipe.storage.local import LocalStorage
 
 
@@ -263,11 +268,28 @@ def test_a_run_knows_whether_an_earlier_run_left_a_record_of_the_files(
     assert not input_digests(settings, None).remembered
     time.sleep(2.1)  # files are recorded by identity once settled for two seconds
     assert cron(settings, storage, NOW) is not None  # which records them
-    assert input_digests(settings, None).remembered
+    recorded = input_digests(settings, None)
+    assert recorded.remembered
+    assert all(seen.raw is None for seen in recorded.episodes.values())  # none read again
     for path in settings.episodes_dir.glob("*.yaml"):
         path.write_text(path.read_text() + "\n")
     inputs = input_digests(settings, None)
     assert inputs.remembered and all(seen.raw is not None for seen in inputs.episodes.values())
+
+
+def test_a_damaged_record_of_the_files_means_every_file_is_read(
+    settings: Settings, storage: LocalStorage
+) -> None:
+    """The record is a shortcut: cut short (a full disk, say), it is no record at all."""
+    time.sleep(2.1)  # files are recorded by identity once settled for two seconds
+    assert cron(settings, storage, NOW) is None  # which records them
+    assert all(seen.raw is None for seen in input_digests(settings, None).episodes.values())
+    record = settings.cache_dir / DIGESTS_FILE
+    record.write_bytes(record.read_bytes()[:-10])
+    inputs = input_digests(settings, None)
+    assert not inputs.remembered
+    assert all(seen.raw is not None for seen in inputs.episodes.values())
+    assert quiet(settings, storage, NOW)  # the same digests: still nothing to do
 
 
 def test_an_edit_that_keeps_size_and_time_is_seen_by_cron(

@@ -57,12 +57,10 @@ def probe_video(path: Path) -> VideoProbe:
     return VideoProbe(duration, video, audio)
 
 
-def probe_video_master(
-    path: Path, probe: Callable[[Path], VideoProbe] = probe_video
-) -> VideoProbe | None:
+def probe_video_master(path: Path, probe: Callable[[Path], VideoProbe]) -> VideoProbe | None:
     """The probe of a `video:` file that must be transcoded (not MP4, or not H.264 with AAC,
     or silent), None for one published as it is (or refused by `probe_media` by its name).
-    `probe` reads the file's headers: `probe_video`, or a probe remembered from before."""
+    `probe` reads the file's headers: `probe_video`, or what it found before, remembered."""
     suffix = path.suffix.lower()
     if suffix not in (*VIDEO_MASTER_SUFFIXES, ".mp4", ".m4v"):
         return None

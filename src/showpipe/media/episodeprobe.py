@@ -1,7 +1,8 @@
 """An episode's files probed, before any check or tagging: each media file by what it is (a
 master to encode, a video to transcode, or a file published as it is), its alternates, and
 images. What a probe found is remembered in the hash cache, so an unchanged file is not read
-again (an episode tagged with `showpipe tag`, then published).
+again (an episode tagged with `showpipe tag`, then published). An audio master's duration is
+the exception: read from its header, it takes a third of a millisecond.
 """
 
 from __future__ import annotations

@@ -43,17 +43,7 @@ def feed_for(project: Project, medium: str) -> Feed:
 
 def image_probe(hashes: HashCache) -> Callable[[Path], ImageInfo]:
     """`probe_image`, remembered in `hashes`."""
-    return partial(_remembered_image, hashes)
-
-
-def _remembered_image(hashes: HashCache, path: Path) -> ImageInfo:
-    known = hashes.probed(path, "image")
-    if known is not None:
-        content_type, width, height, mode = known
-        return ImageInfo(str(content_type), int(width), int(height), str(mode))
-    info = probe_image(path)
-    hashes.keep_probe(path, "image", [info.content_type, info.width, info.height, info.mode])
-    return info
+    return partial(hashes.remembered, kind="image", made=ImageInfo, probe=probe_image)
 
 
 def pointed(error: MediaError, episode: Episode, medium: str, path: Path) -> MediaError:
@@ -72,7 +62,10 @@ def probe_medium(
         return MediaInfo(content_type=content_type, duration=probe_audio(path)[0]), None
     found = None
     if medium == "video":
-        found = probe_video_master(path, partial(_remembered_video, hashes))
+        # Opening a video with FFmpeg to read its codecs is about 5 ms, most of the time it
+        # takes to publish an unchanged 500 MB MP4 again.
+        remembered = partial(hashes.remembered, kind="video", made=VideoProbe, probe=probe_video)
+        found = probe_video_master(path, remembered)
     if found is not None:
         if found.video_codec is None:
             raise MediaError(f"{shown(path)}: has no video stream (give it as `audio:`)")
@@ -83,26 +76,8 @@ def probe_medium(
     return info, None
 
 
-def _remembered_video(hashes: HashCache, path: Path) -> VideoProbe:
-    # Opening a video with FFmpeg to read its codecs is about 5 ms, most of the time it takes
-    # to publish an unchanged 500 MB MP4 again.
-    known = hashes.probed(path, "video")
-    if known is not None:
-        duration, video, audio = known
-        return VideoProbe(float(duration), str(video) or None, str(audio) or None)
-    found = probe_video(path)
-    codecs = [found.video_codec or "", found.audio_codec or ""]
-    hashes.keep_probe(path, "video", [found.duration, *codecs])
-    return found
-
-
 def remembered_media(hashes: HashCache, path: Path) -> MediaInfo:
-    known = hashes.probed(path, "media")
-    if known is not None:
-        return MediaInfo(str(known[0]), float(known[1]))
-    info = probe_media(path)
-    hashes.keep_probe(path, "media", [info.content_type, info.duration])
-    return info
+    return hashes.remembered(path, "media", MediaInfo, probe_media)
 
 
 def alternates_of(

@@ -11,7 +11,10 @@ from __future__ import annotations
 import functools
 import json
 import os
+from collections.abc import Callable
+from dataclasses import astuple
 from pathlib import Path
+from typing import TYPE_CHECKING, TypeVar
 
 from showpipe.digests import file_digest, file_digests
 from showpipe.inputfiles import identity
@@ -26,7 +29,14 @@ TAGGED_DIR = "tagged"
 # An entry is the file's identity, then what is remembered about the file as it was then.
 _ID = 4
 
-Entry = list[int | str | float]
+Entry = list[int | str | float | None]
+
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+    P = TypeVar("P", bound=DataclassInstance)
+else:
+    P = TypeVar("P")
 
 
 def _located(path: Path) -> tuple[str, list[int] | None]:
@@ -123,9 +133,22 @@ class HashCache:
         self._keep(key, found, digest, None)  # with the identity from before reading
         return digest
 
+    def remembered(
+        self, path: Path, kind: str, made: Callable[..., P], probe: Callable[[Path], P]
+    ) -> P:
+        """`probe(path)`, a frozen dataclass of plain values (`kind`: what it is, "media",
+        "image", "video"); or, if the file has not changed since, what it found then, made
+        again from its fields."""
+        known = self.probed(path, kind)
+        if known is not None:
+            return made(*known)
+        found = probe(path)
+        self.keep_probe(path, kind, list(astuple(found)))
+        return found
+
     def probed(self, path: Path, kind: str) -> Entry | None:
-        """What probing `path` as `kind` ("media", "image") found, if the file has not
-        changed since it was probed (`keep_probe`)."""
+        """What probing `path` as `kind` found, if the file has not changed since it was
+        probed (`keep_probe`)."""
         key, found = _located(path)
         return _still(self._probes.get(f"{kind}:{key}"), found)
 
